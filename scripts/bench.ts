@@ -1,0 +1,214 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { Client } from 'pg';
+import { loadOrCreateSigningKey } from '../src/auth/key-store';
+
+/**
+ * `npm run bench [-- --smoke] [-- --pg postgres://…] [-- --out docs/benchmarks.md]`
+ * Governed vs ungoverned vs bare-handler throughput and latency, on SQLite and PostgreSQL,
+ * in one run on one machine, plus audit group-commit throughput and a CPU profile share.
+ */
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const argValue = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const PG_BASE = argValue('--pg', process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const OUT = argValue('--out', smoke ? join(tmpdir(), 'benchmarks-smoke.md') : 'docs/benchmarks.md');
+const DURATION = smoke ? 1 : Number(argValue('--duration', '8'));
+const CONNECTIONS = smoke ? 4 : 16;
+const ISSUER = 'https://gateway.bench';
+const AUDIENCE = 'bench';
+
+interface Run { name: string; rps: number; p50: number; p99: number; non2xx: number }
+
+function spawnNode(argv: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const ended = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await ended;
+}
+
+async function cannon(name: string, opts: autocannon.Options): Promise<Run> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+async function token(dataDir: string, claims: Record<string, unknown>): Promise<string> {
+  const key = await loadOrCreateSigningKey(dataDir);
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject('bench')
+    .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(key.privateKey);
+}
+
+async function startGateway(port: number, env: Record<string, string>, extraArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawnNode([...extraArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', NODE_ENV: 'development', BENCH_UNGOVERNED: 'true',
+    JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...env,
+  });
+  await waitFor(`http://127.0.0.1:${port}/health/ready`);
+  return child;
+}
+
+/** Lifts the demo partners' request quotas so the benchmark measures work, not 429s. */
+async function liftQuotas(base: string, dataDir: string): Promise<void> {
+  const gov = await token(dataDir, { roles: ['governance'] });
+  for (const id of ['supplier-northwind', 'carrier-swiftlog']) {
+    const current = await (await fetch(`${base}/api/v1/policies/${id}`, { headers: { authorization: `Bearer ${gov}` } })).json();
+    const doc = { ...current.data.document, limits: { ...(current.data.document.limits ?? {}), requestsPerMinute: 1_000_000 } };
+    const res = await fetch(`${base}/api/v1/policies/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${gov}`, 'content-type': 'application/json' }, body: JSON.stringify(doc) });
+    if (res.status !== 200) throw new Error(`could not lift the quota of ${id}: ${res.status}`);
+  }
+}
+
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run[]; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-${dialect}-`));
+  let dbName: string | null = null;
+  const env: Record<string, string> = { DATA_DIR: dataDir };
+  if (dialect === 'postgres') {
+    dbName = `gw_bench_${Date.now()}`;
+    const admin = new Client({ connectionString: PG_BASE });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(PG_BASE);
+    url.pathname = `/${dbName}`;
+    env.DATABASE_URL = url.toString();
+  }
+  const port = 4100 + (dialect === 'postgres' ? 10 : 0);
+  const base = `http://127.0.0.1:${port}`;
+  const runs: Run[] = [];
+  let gateway = await startGateway(port, env);
+  const limit = spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...env, PORT: String(port + 1) });
+  try {
+    await liftQuotas(base, dataDir);
+    await waitFor(`http://127.0.0.1:${port + 1}/`);
+    const nw = await token(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
+    const sw = await token(dataDir, { roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' });
+    const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+    const gqlBody = JSON.stringify({ query: '{ demandSignals { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }' });
+    // Warm up JIT and caches before measuring.
+    await cannon('warm-up', { url: `${base}/api/v1/demand-signals`, headers: auth(nw), duration: 1 });
+    runs.push(await cannon('REST list, governed', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) }));
+    runs.push(await cannon('REST list, ungoverned', { url: `${base}/bench/ungoverned/demand-signals`, headers: auth(nw) }));
+    runs.push(await cannon('REST list, bare handler (limit)', { url: `http://127.0.0.1:${port + 1}/` }));
+    runs.push(await cannon('GraphQL list, governed', { url: `${base}/graphql`, method: 'POST', headers: auth(nw), body: gqlBody }));
+    const patch = JSON.stringify({ lastLocation: 'Bench hub' });
+    runs.push(await cannon('PATCH shipment, governed', { url: `${base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(sw), body: patch }));
+    runs.push(await cannon('PATCH shipment, ungoverned', { url: `${base}/bench/ungoverned/shipments/shp-0001`, method: 'PATCH', headers: auth(sw), body: patch }));
+
+    let audit: { batched: number; unbatched: number } | undefined;
+    let policyShare: number | undefined;
+    if (dialect === 'postgres') {
+      await stop(gateway);
+      gateway = await startGateway(port, { ...env, AUDIT_FLUSH_MS: '0', AUDIT_MAX_BATCH: '1' });
+      const unbatched = await cannon('audit events/s, one transaction per event', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
+      audit = { batched: runs[0].rps, unbatched: unbatched.rps };
+    }
+    if (!smoke) {
+      await stop(gateway);
+      const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+      gateway = await startGateway(port, env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      await cannon('profiled', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
+      await stop(gateway);
+      policyShare = policyCpuShare(profDir);
+      rmSync(profDir, { recursive: true, force: true });
+    }
+    return { runs, audit, policyShare };
+  } finally {
+    await stop(gateway);
+    await stop(limit);
+    if (dbName) {
+      const admin = new Client({ connectionString: PG_BASE });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Share of CPU samples (self time) spent in policy evaluation: ability lookup, CASL, field rights. */
+function policyCpuShare(dir: string): number {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return NaN;
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>; samples: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let policy = 0;
+  let busy = 0;
+  for (const id of profile.samples) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const name = node.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)' || name === '(garbage collector)') continue;
+    busy++;
+    const url = node.callFrame.url;
+    if (/\/src\/policy\/|\/src\/access\/policy-queries|@casl|@ucast/.test(url)) policy++;
+  }
+  return busy === 0 ? NaN : policy / busy;
+}
+
+function table(runs: Run[]): string {
+  const lines = ['| route | req/s | p50 ms | p99 ms | non-2xx |', '|---|---:|---:|---:|---:|'];
+  for (const r of runs) lines.push(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+  return lines.join('\n');
+}
+
+function ratios(runs: Run[]): string {
+  const by = (n: string) => runs.find((r) => r.name === n)!;
+  const gov = by('REST list, governed');
+  const ungov = by('REST list, ungoverned');
+  const lim = by('REST list, bare handler (limit)');
+  const gql = by('GraphQL list, governed');
+  const wg = by('PATCH shipment, governed');
+  const wu = by('PATCH shipment, ungoverned');
+  return [
+    `- REST list governed/ungoverned throughput: **${(gov.rps / ungov.rps).toFixed(2)}** (target ≥ 0.80); p99 ratio ${(gov.p99 / Math.max(ungov.p99, 1)).toFixed(2)} (target ≤ 2)`,
+    `- REST list governed/limit throughput: ${(gov.rps / lim.rps).toFixed(2)}`,
+    `- GraphQL list governed/REST list ungoverned throughput: ${(gql.rps / ungov.rps).toFixed(2)}; governed/limit: ${(gql.rps / lim.rps).toFixed(2)}`,
+    `- PATCH governed/ungoverned throughput: ${(wg.rps / wu.rps).toFixed(2)}; p99 ratio ${(wg.p99 / Math.max(wu.p99, 1)).toFixed(2)}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const results: string[] = [];
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    process.stderr.write(`benchmarking ${dialect}…\n`);
+    const { runs, audit, policyShare } = await benchDialect(dialect);
+    const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', ratios(runs)];
+    if (audit) section.push(`- Audit log on PostgreSQL: ${audit.batched.toFixed(0)} events/s with group commit vs ${audit.unbatched.toFixed(0)} events/s with one transaction per event (each request writes one event)`);
+    if (policyShare !== undefined) section.push(`- Policy evaluation (ability lookup, CASL, per-row field rights) in a --cpu-prof profile of the governed list: ${(policyShare * 100).toFixed(1)}% of busy CPU samples (target < 5%)`);
+    results.push(section.join('\n'));
+    process.stdout.write(`${section.join('\n')}\n\n`);
+  }
+  const header = [
+    '# Benchmarks', '',
+    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
+    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per route, after a 1 s warm-up; gateway, bare handler, load generator and database on the same machine.`,
+    'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same SQL scope for the ungoverned route and the bare handler.', '',
+    '- *governed*: token verification, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
+    '- *ungoverned*: the same route and SQL inside the same Nest process with policy, field filter and audit switched off (`BENCH_UNGOVERNED=true`, refused when NODE_ENV=production).',
+    '- *bare handler*: node:http plus the driver, the same SQL, no framework (the practical limit).', '',
+  ].join('\n');
+  writeFileSync(OUT, `${header}\n${results.join('\n\n')}\n`);
+  process.stderr.write(`written to ${OUT}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});

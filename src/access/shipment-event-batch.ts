@@ -1,0 +1,194 @@
+import { plainToInstance } from 'class-transformer';
+import { IsString, Length, validateSync, ValidationError } from 'class-validator';
+import { EntityManager } from 'typeorm';
+import { Decision } from '../audit/audit-record';
+import { GatewayError } from '../common/gateway-error';
+import { PushTally } from '../logistics/data-quality.service';
+import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
+
+/**
+ * Logistics pushes of many tracking events at once (POST /shipment-events:batch and
+ * POST /epcis/capture). Each event is judged alone by the same per-event judgement as
+ * POST /shipments/:id/events (GovernedDataService supplies it as an EventJudge); the accepted ones
+ * commit together, with one audit event for the request, in one transaction.
+ */
+
+/** At most this many events per push; more is 413 PAYLOAD_TOO_LARGE. */
+export const MAX_PUSH_EVENTS = 1000;
+
+export type PushOutcome = 'accepted' | 'refused' | 'duplicate';
+
+/** One entry of the answer, in the order of the request. */
+export interface PushResult {
+  index: number;
+  eventId: string | null;
+  outcome: PushOutcome;
+  /** null when accepted; DUPLICATE for a resent event; else the refusal's code (as the single-event route would answer). */
+  code: string | null;
+  message: string;
+}
+
+/** How an EPCIS event names its shipment: SSCCs (18 digits) from epcList, references from bizTransactionList. */
+export interface ShipmentLocator {
+  ssccs: string[];
+  /** Candidate shipment references (a bizTransaction value, and its last `:` or `/` segment). */
+  references: string[];
+  /** How the event named them, for messages. */
+  label: string;
+}
+
+/** One event of a push, before its judgement. */
+export interface PushItem {
+  index: number;
+  eventId: string | null;
+  /** The event's fields as a batch item or the EPCIS mapping gives them; validated by the per-event rules. */
+  raw: unknown;
+  /** EPCIS: the shipment is found by these identifiers (among those the caller may read) rather than by raw.shipmentId. */
+  locate?: ShipmentLocator;
+  /** Refused before judgement (e.g. an EPCIS event the gateway cannot map). */
+  refusal?: { code: string; message: string };
+}
+
+/** A tracking event the caller's policy allows: the row to insert and the shipment as it stood. */
+export interface JudgedShipmentEvent {
+  event: Record<string, unknown>;
+  shipment: Record<string, unknown>;
+  temperatureC?: number;
+  clientEventId: string | null;
+  /** Shipment fields the caller may update: the only ones the event changes. */
+  applicable: string[];
+}
+
+export type StoredShipmentEvent =
+  | { stored: true; late: boolean; outOfOrder: boolean; lagSeconds: number }
+  | { stored: false; existingId: string };
+
+/** The per-event judgement, as GovernedDataService performs it for single events too. */
+export interface EventJudge {
+  /** Ids of the shipments the locator names, among those the caller may read. */
+  locate(m: EntityManager, locator: ShipmentLocator): Promise<string[]>;
+  /** Scope, field rights and conditions; throws a GatewayError when the caller may not record it. */
+  judge(m: EntityManager, shipmentId: string, input: Record<string, unknown>): Promise<JudgedShipmentEvent>;
+  /** Inserts it unless its eventId was recorded already by this partner, and applies it to the shipment monotonically. */
+  store(m: EntityManager, judged: JudgedShipmentEvent): Promise<StoredShipmentEvent>;
+}
+
+/** A batch item: the fields of RecordShipmentEventDto, by the same rules, plus the shipment it belongs to. */
+export class BatchEventItem extends RecordShipmentEventDto {
+  @IsString() @Length(1, 64) shipmentId: string;
+}
+
+export interface BatchRun {
+  results: PushResult[];
+  tally: PushTally;
+  accepted: JudgedShipmentEvent[];
+}
+
+/** Judges and stores the items one by one, inside the caller's transaction; refused items change nothing. */
+export async function runEventBatch(m: EntityManager, judge: EventJudge, items: PushItem[]): Promise<BatchRun> {
+  const results: PushResult[] = [];
+  const tally = new PushTally();
+  const accepted: JudgedShipmentEvent[] = [];
+  const refuse = (item: PushItem, code: string, message: string) => {
+    tally.refuse(code);
+    results.push({ index: item.index, eventId: item.eventId, outcome: 'refused', code, message });
+  };
+  for (const item of items) {
+    if (item.refusal) {
+      refuse(item, item.refusal.code, item.refusal.message);
+      continue;
+    }
+    const checked = validateItem(item.raw, item.locate ? RecordShipmentEventDto : BatchEventItem);
+    if ('errors' in checked) {
+      refuse(item, 'VALIDATION_FAILED', checked.errors.join('; '));
+      continue;
+    }
+    const { shipmentId: named, ...input } = checked.value;
+    let shipmentId = named as string | undefined;
+    if (item.locate) {
+      const ids = await judge.locate(m, item.locate);
+      if (ids.length === 0) {
+        refuse(item, 'NOT_FOUND', `No shipment you may track has ${describe(item.locate)}.`);
+        continue;
+      }
+      if (ids.length > 1) {
+        refuse(item, 'AMBIGUOUS_SHIPMENT', `${describe(item.locate)} names ${ids.length} shipments; an event must name one.`);
+        continue;
+      }
+      shipmentId = ids[0];
+    }
+    let judged: JudgedShipmentEvent;
+    try {
+      judged = await judge.judge(m, shipmentId!, input);
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.status >= 500) throw error;
+      refuse(item, error.code, error.detail);
+      continue;
+    }
+    const stored = await judge.store(m, judged);
+    if (!stored.stored) {
+      tally.duplicate();
+      results.push({ index: item.index, eventId: item.eventId, outcome: 'duplicate', code: 'DUPLICATE', message: `Event '${item.eventId}' was already recorded (as ${stored.existingId}); nothing written.` });
+      continue;
+    }
+    tally.accept(stored);
+    accepted.push(judged);
+    const note = stored.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
+    results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${judged.event.id} on shipment ${judged.event.shipmentId}.${note}` });
+  }
+  return { results, tally, accepted };
+}
+
+/** The request-level reading of a batch's outcomes, for its one audit event. */
+export function batchDecision(tally: PushTally): { decision: Decision; reason: string } {
+  const codes = Object.entries(tally.refusedByCode).map(([c, n]) => `${c}: ${n}`).join(', ');
+  const reason = `${tally.accepted} accepted, ${tally.refused} refused${codes ? ` (${codes})` : ''}, ${tally.duplicates} duplicate`;
+  if (tally.refused === 0) return { decision: 'allow', reason };
+  return { decision: tally.accepted + tally.duplicates === 0 ? 'deny' : 'partial', reason };
+}
+
+/** The body of POST /shipment-events:batch: `{ "events": [ ... ] }`, 1 to 1,000 items. */
+export function batchItems(body: unknown): PushItem[] {
+  if (!isPlainObject(body)) throw GatewayError.validation(['the body must be a JSON object { "events": [ ... ] }']);
+  const unknown = Object.keys(body).filter((k) => k !== 'events');
+  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `property ${k} should not exist`));
+  const events = body.events;
+  if (!Array.isArray(events)) throw GatewayError.validation(['events must be an array of events']);
+  assertPushSize(events.length);
+  if (events.length === 0) throw GatewayError.validation(['events must hold at least one event']);
+  return events.map((raw, index) => ({ index, eventId: isPlainObject(raw) && typeof raw.eventId === 'string' ? raw.eventId : null, raw }));
+}
+
+export function assertPushSize(count: number): void {
+  if (count > MAX_PUSH_EVENTS) {
+    throw new GatewayError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', {
+      detail: `A push holds at most ${MAX_PUSH_EVENTS} events; this one holds ${count}. Split it into several requests.`,
+      extra: { maxEvents: MAX_PUSH_EVENTS, events: count },
+    });
+  }
+}
+
+function validateItem(raw: unknown, dto: new () => object): { value: Record<string, unknown> } | { errors: string[] } {
+  if (!isPlainObject(raw)) return { errors: ['the event must be a JSON object'] };
+  const instance = plainToInstance(dto, raw);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) return { errors: flatten(errors) };
+  const value: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(instance)) {
+    if (v === undefined || v === null) continue;
+    value[k] = k === 'occurredAt' ? new Date(v as string).toISOString() : v;
+  }
+  return { value };
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}));
+}
+
+function describe(locator: ShipmentLocator): string {
+  return locator.label;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

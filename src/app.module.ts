@@ -1,0 +1,133 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { GovernedDataService } from './access/governed-data.service';
+import { BenchScope } from './bench/bench-scope';
+import { UngovernedController } from './bench/ungoverned.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditQueryService } from './audit/audit-query.service';
+import { AuditResolver } from './audit/audit.resolver';
+import { AuditService } from './audit/audit.service';
+import { AuthGuard } from './auth/auth.guard';
+import { JwksController } from './auth/jwks.controller';
+import { TokenVerifier } from './auth/token-verifier.service';
+import { AppConfig, validateConfig } from './config/app-config';
+import { BootstrapService } from './database/bootstrap.service';
+import { dataSourceOptions } from './database/data-source-options';
+import { DatabaseService } from './database/database.service';
+import { HealthController } from './health/health.controller';
+import { MetricsService } from './health/metrics.service';
+import { ShutdownState } from './health/shutdown-state';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { PartnerRateLimitGuard } from './rate-limit/partner-rate-limit.guard';
+import { rateLimitStorageProvider } from './rate-limit/rate-limit-storage';
+import { PolicyController } from './policy/policy.controller';
+import { GovernanceService } from './policy/governance.service';
+import { PolicyAdministration } from './policy/policy-administration.service';
+import { PolicyResolver } from './policy/policy.resolver';
+import { PolicyService } from './policy/policy.service';
+import { AuditInterceptor } from './transport/audit.interceptor';
+import { DataResolver } from './transport/graphql/data.resolver';
+import { GraphqlAdapter } from './transport/graphql/graphql-adapter';
+import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
+import { graphqlWsOptions } from './transport/graphql/graphql-ws';
+import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.resolver';
+import { ShipmentChanges } from './logistics/shipment-changes.service';
+import { formatGraphqlError } from './transport/graphql/graphql-errors';
+import { limitRules } from './transport/graphql/graphql-limits';
+import { ProblemFilter } from './transport/problem.filter';
+import { CapacitySignalsController } from './transport/rest/capacity-signals.controller';
+import { DemandSignalsController } from './transport/rest/demand-signals.controller';
+import { RestAdapter } from './transport/rest/rest-adapter';
+import { ShipmentsController } from './transport/rest/shipments.controller';
+import { ShipmentEventsController } from './transport/rest/shipment-events.controller';
+import { EpcisController } from './transport/rest/epcis.controller';
+import { DataQualityController } from './transport/rest/data-quality.controller';
+import { DataQualityService } from './logistics/data-quality.service';
+import { validationPipe } from './transport/rest/validation-pipe';
+
+@Module({})
+export class AppModule {
+  /** The whole gateway; `overrides` replace environment settings (tests use them). */
+  static register(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    const config = validateConfig({ ...process.env, ...overrides });
+    const configProvider = { provide: AppConfig, useValue: config };
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, isGlobal: true, load: [() => ({ ...config })] }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            genReqId: (req) => (req as { id?: string }).id ?? String(req.headers['x-request-id'] ?? ''),
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
+            quietReqLogger: true,
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(config)),
+        TerminusModule,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [AuditService, TokenVerifier],
+          useFactory: (audit: AuditService, verifier: TokenVerifier) => ({
+            autoSchemaFile: true,
+            sortSchema: true,
+            path: '/graphql',
+            playground: false,
+            introspection: !config.isProduction,
+            includeStacktraceInErrorResponses: false,
+            hideSchemaDetailsFromClientErrors: config.isProduction,
+            allowBatchedHttpRequests: false,
+            csrfPrevention: true,
+            context: ({ req }: { req: unknown }) => ({ req }),
+            validationRules: limitRules({ maxDepth: config.GRAPHQL_MAX_DEPTH, maxAliases: config.GRAPHQL_MAX_ALIASES, maxCost: config.GRAPHQL_MAX_COST }),
+            parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
+            formatError: formatGraphqlError,
+            plugins: [graphqlAuditPlugin(audit)],
+            subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
+          }),
+        }),
+      ],
+      controllers: [...(config.BENCH_UNGOVERNED ? [UngovernedController] : []), HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
+        ShipmentEventsController, EpcisController, DataQualityController],
+      providers: [
+        configProvider,
+        ShutdownState,
+        MetricsService,
+        DatabaseService,
+        BootstrapService,
+        TokenVerifier,
+        AuditService,
+        AuditQueryService,
+        PolicyService,
+        GovernanceService,
+        PolicyAdministration,
+        IdempotencyService,
+        GovernedDataService,
+        DataQualityService,
+        RestAdapter,
+        GraphqlAdapter,
+        BenchScope,
+        DataResolver,
+        AuditResolver,
+        PolicyResolver,
+        ShipmentUpdatesResolver,
+        ShipmentChanges,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: PartnerRateLimitGuard },
+        rateLimitStorageProvider,
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useValue: validationPipe() },
+      ],
+      exports: [AppConfig, AuditService, DatabaseService, MetricsService, TokenVerifier],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { loadOrCreateSigningKey, localKeyResolver } from '../auth/key-store';
+import { AppConfig } from '../config/app-config';
+import { GatewayError } from '../common/gateway-error';
+import { DatabaseService } from '../database/database.service';
+import { readCheckpoint } from './audit-checkpoint';
+import { AuditEventView, toView } from './audit-event.view';
+import { verifyChain, VerifyResult } from './audit-verifier';
+
+export interface AuditFilter {
+  partnerId?: string;
+  sub?: string;
+  subject?: string;
+  decision?: string;
+  from?: string;
+  to?: string;
+}
+
+const DECISIONS = ['allow', 'partial', 'deny', 'error'];
+
+/** What auditors read: filtered pages, streamed exports, single events and chain verification. */
+@Injectable()
+export class AuditQueryService {
+  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+
+  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
+    const after = cursor ? decodeSeqCursor(cursor) : 0;
+    const { where, params } = this.where(filter, after);
+    const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params));
+    const page = rows.slice(0, limit).map(toView);
+    return { data: page, nextCursor: rows.length > limit ? encodeSeqCursor(page[page.length - 1].seq) : null };
+  }
+
+  /** Pages of events in seq order, for streaming exports at constant memory. */
+  async *stream(filter: AuditFilter, pageSize = 1000): AsyncGenerator<AuditEventView[]> {
+    let after = 0;
+    for (;;) {
+      const { where, params } = this.where(filter, after);
+      const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params));
+      if (rows.length === 0) return;
+      const views = rows.map(toView);
+      yield views;
+      after = views[views.length - 1].seq;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /** Refuses a bad filter (400) before anything is committed or streamed. */
+  assertFilter(filter: AuditFilter): void {
+    this.where(filter, 0);
+  }
+
+  async get(id: string): Promise<AuditEventView> {
+    const rows = await this.db.read((m) => m.query(this.db.sql('SELECT * FROM audit_events WHERE event_id = ?'), [id]));
+    if (rows.length === 0) throw GatewayError.notFound('AuditEvent', id);
+    return toView(rows[0]);
+  }
+
+  async verify(range: { from?: number; to?: number }, checkpoint?: string): Promise<VerifyResult & { checkpoint?: { seq: number; ok: boolean } }> {
+    if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw GatewayError.validation(['from must not be after to']);
+    const query = (text: string, params: unknown[]) => this.db.read((m) => m.query(text, params));
+    if (!checkpoint) return verifyChain(query, (t) => this.db.sql(t), range);
+    let cp;
+    try {
+      cp = await readCheckpoint(checkpoint, localKeyResolver([(await loadOrCreateSigningKey(this.config.DATA_DIR)).publicJwk]));
+    } catch {
+      throw GatewayError.validation(['checkpoint is not a checkpoint signed by this gateway']);
+    }
+    const result = await verifyChain(query, (t) => this.db.sql(t), { from: 1, to: cp.seq });
+    if (!result.ok) return { ...result, checkpoint: { seq: cp.seq, ok: false } };
+    if (result.checked < cp.seq || result.head !== cp.hash) {
+      return {
+        ...result, ok: false, brokenSeq: Math.min(result.checked + 1, cp.seq), reason: 'checkpoint-mismatch',
+        detail: `the chain up to seq ${cp.seq} no longer ends in the checkpoint's hash`, checkpoint: { seq: cp.seq, ok: false },
+      };
+    }
+    return { ...result, checkpoint: { seq: cp.seq, ok: true } };
+  }
+
+  private where(filter: AuditFilter, afterSeq: number): { where: string; params: unknown[] } {
+    const parts = ['seq > ?'];
+    const params: unknown[] = [String(afterSeq)];
+    const add = (sql: string, value: unknown) => { parts.push(sql); params.push(value); };
+    if (filter.partnerId) add('actor_partner_id = ?', filter.partnerId);
+    if (filter.sub) add('actor_sub = ?', filter.sub);
+    if (filter.subject) add('subject = ?', filter.subject);
+    if (filter.decision) {
+      if (!DECISIONS.includes(filter.decision)) throw GatewayError.validation([`decision must be one of ${DECISIONS.join(', ')}`]);
+      add('decision = ?', filter.decision);
+    }
+    if (filter.from) add('at >= ?', isoOrThrow(filter.from, 'from'));
+    if (filter.to) add('at < ?', isoOrThrow(filter.to, 'to'));
+    return { where: parts.join(' AND '), params };
+  }
+}
+
+function isoOrThrow(value: string, name: string): string {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw GatewayError.validation([`${name} must be an ISO 8601 date or date-time`]);
+  return new Date(t).toISOString();
+}
+
+export function encodeSeqCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ s: 'AuditEvent', k: seq })).toString('base64url');
+}
+
+export function decodeSeqCursor(cursor: string): number {
+  try {
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (p.s === 'AuditEvent' && Number.isInteger(p.k) && p.k >= 0) return p.k;
+  } catch {
+    // fall through
+  }
+  throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
+}

@@ -1,0 +1,122 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles } from '../auth/auth.decorators';
+import { GatewayError } from '../common/gateway-error';
+import { GatewayRequest } from '../common/gateway-request';
+import { AuditService } from './audit.service';
+import { AuditFilter, AuditQueryService } from './audit-query.service';
+import { CSV_COLUMNS, toCsvLine } from './audit-event.view';
+
+const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to'];
+
+/** The auditor's API (contract section 8). The auditor's own reads are audited like any other. */
+@ApiTags('audit')
+@Roles('auditor')
+@Controller('api/v1/audit-events')
+export class AuditController {
+  constructor(private readonly queries: AuditQueryService, private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Audit events, oldest first, filtered; page with meta.nextCursor' })
+  @ApiQuery({ name: 'partnerId', required: false }) @ApiQuery({ name: 'sub', required: false })
+  @ApiQuery({ name: 'subject', required: false }) @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false })
+  async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    const filter = parseFilter(query, ['limit', 'cursor']);
+    const limit = parseLimit(query.limit);
+    const { data, nextCursor } = await this.queries.list(filter, limit, query.cursor as string | undefined);
+    this.note(req, data.length, data.map((e) => e.id));
+    return { data, meta: { nextCursor, count: data.length } };
+  }
+
+  @Get('export')
+  @ApiOperation({ summary: 'Stream every matching event as CSV or NDJSON' })
+  @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'] })
+  async export(@Req() req: GatewayRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
+    const format = query.format;
+    if (format !== 'csv' && format !== 'ndjson') throw GatewayError.validation(['format must be csv or ndjson']);
+    const filter = parseFilter(query, ['format']);
+    this.queries.assertFilter(filter);
+    const record = req.gateway!.audit;
+    record.touch('read', 'AuditEvent');
+    record.operation = 'GET /api/v1/audit-events/export';
+    record.reason = `export ${format} ${JSON.stringify(filter)}`;
+    // The export's own event is committed before the first byte leaves.
+    await this.audit.commit(record, 200);
+    res.status(200);
+    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+    res.setHeader('Content-Disposition', `attachment; filename="audit-events.${format}"`);
+    if (format === 'csv') await write(res, `${CSV_COLUMNS.join(',')}\n`);
+    for await (const page of this.queries.stream(filter)) {
+      const chunk = page.map((e) => (format === 'csv' ? toCsvLine(e) : JSON.stringify(e))).join('\n') + '\n';
+      if (!(await write(res, chunk))) return;
+    }
+    res.end();
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint)' })
+  @ApiQuery({ name: 'from', required: false }) @ApiQuery({ name: 'to', required: false }) @ApiQuery({ name: 'checkpoint', required: false })
+  async verify(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    const range = { from: optionalSeq(query.from, 'from'), to: optionalSeq(query.to, 'to') };
+    const result = await this.queries.verify(range, typeof query.checkpoint === 'string' ? query.checkpoint : undefined);
+    this.note(req, result.checked, []);
+    return result;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One audit event' })
+  async get(@Req() req: GatewayRequest, @Param('id') id: string) {
+    const event = await this.queries.get(id);
+    this.note(req, 1, [id]);
+    return { data: event, meta: {} };
+  }
+
+  private note(req: GatewayRequest, rows: number, ids: string[]): void {
+    const record = req.gateway!.audit;
+    record.touch('read', 'AuditEvent');
+    record.rowCount = rows;
+    for (const id of ids.slice(0, 1000)) record.resourceIds.add(id);
+  }
+}
+
+function write(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => { res.off('drain', onDrain); res.off('close', onClose); resolve(ok); };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+function parseFilter(query: Record<string, unknown>, extra: string[]): AuditFilter {
+  const unknown = Object.keys(query).filter((k) => !FILTER_KEYS.includes(k) && !extra.includes(k));
+  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
+  const filter: AuditFilter = {};
+  for (const k of FILTER_KEYS) {
+    const v = query[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw GatewayError.validation([`${k} must be given once`]);
+    (filter as Record<string, string>)[k] = v;
+  }
+  return filter;
+}
+
+function parseLimit(value: unknown): number {
+  if (value === undefined) return 100;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw GatewayError.validation(['limit must be a whole number of at least 1']);
+  return Math.min(n, 1000);
+}
+
+function optionalSeq(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw GatewayError.validation([`${name} must be a seq number of at least 1`]);
+  return n;
+}

@@ -1,0 +1,102 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { errors, JWK, jwtVerify } from 'jose';
+import { AppConfig } from '../config/app-config';
+import { GatewayError } from '../common/gateway-error';
+import { KeyResolver, KeySetUnavailableError, loadOrCreateSigningKey, localKeyResolver, remoteKeyResolver } from './key-store';
+import { Principal, Role, ROLES } from './principal';
+
+export const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+/**
+ * Header parameters that would name a key or where to fetch one. Keys come only from the configured
+ * key set, so a token carrying any of them is refused outright (they could only be an attempt to
+ * make a verifier fetch a URL or trust a key the token brings along).
+ */
+const KEY_SOURCE_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
+
+/** Every failure gives the same answer: nothing tells an attacker which check it tripped. */
+export const unauthenticated = () =>
+  new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'A valid bearer token is required.' });
+
+/** Verifies bearer tokens with jose: asymmetric algorithms only, exp/nbf/iss/aud, keys never taken from the token. */
+@Injectable()
+export class TokenVerifier implements OnModuleInit {
+  private keys!: KeyResolver;
+  private published: JWK[] = [];
+
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.JWT_JWKS_URL) {
+      this.keys = remoteKeyResolver(this.config.JWT_JWKS_URL, {
+        cooldownMs: this.config.JWT_JWKS_COOLDOWN_MS,
+        cacheMaxAgeMs: this.config.JWT_JWKS_CACHE_MAX_AGE_MS,
+        timeoutMs: this.config.JWT_JWKS_TIMEOUT_MS,
+      });
+    } else {
+      const key = await loadOrCreateSigningKey(this.config.DATA_DIR);
+      this.published = [key.publicJwk];
+      this.keys = localKeyResolver(this.published);
+    }
+  }
+
+  /** Keys that verify tokens and this gateway's signed audit checkpoints. */
+  get keyResolver(): KeyResolver {
+    return this.keys;
+  }
+
+  /** The JWKS this gateway publishes (empty when keys come from a remote JWKS). */
+  get jwks(): { keys: JWK[] } {
+    return { keys: this.published };
+  }
+
+  /** Returns the principal, or throws 401 (503 when the remote key set cannot be reached). */
+  async verifyAuthorization(header: string | undefined): Promise<Principal> {
+    if (!header || header.length > this.config.JWT_MAX_TOKEN_BYTES + 7) throw unauthenticated();
+    const match = BEARER.exec(header);
+    if (!match) throw unauthenticated();
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(match[1], (header, token) => {
+        if (KEY_SOURCE_HEADERS.some((h) => h in header)) throw new errors.JWSInvalid('key source header parameters are not accepted');
+        // jose's key sets ignore a kid that is not a string and would try every key of the type.
+        if ('kid' in header && (typeof header.kid !== 'string' || header.kid.length > 256)) throw new errors.JWSInvalid('kid must be a short string');
+        return this.keys(header, token);
+      }, {
+        algorithms: ACCEPTED_ALGORITHMS,
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+        clockTolerance: this.config.JWT_CLOCK_TOLERANCE_S,
+        requiredClaims: ['exp', 'sub'],
+        ...(this.config.JWT_MAX_AGE_S > 0 ? { maxTokenAge: this.config.JWT_MAX_AGE_S } : {}),
+      }));
+    } catch (e) {
+      if (e instanceof errors.JWKSTimeout || e instanceof KeySetUnavailableError) {
+        throw new GatewayError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', { detail: 'The key set cannot be reached; try again.' });
+      }
+      throw unauthenticated();
+    }
+    return toPrincipal(payload);
+  }
+}
+
+export function toPrincipal(payload: Record<string, unknown>): Principal {
+  const roles = payload.roles;
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) throw unauthenticated();
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => (ROLES as readonly string[]).includes(r as string))) {
+    throw unauthenticated();
+  }
+  const partnerId = payload.partner_id;
+  if (partnerId !== undefined && (typeof partnerId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(partnerId))) throw unauthenticated();
+  if (roles.includes('partner') && !partnerId) throw unauthenticated();
+  const purpose = payload.purpose;
+  if (purpose !== undefined && (typeof purpose !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(purpose))) throw unauthenticated();
+  return {
+    sub: payload.sub,
+    partnerId: (partnerId as string | undefined) ?? null,
+    roles: [...new Set(roles as Role[])],
+    purpose: (purpose as string | undefined) ?? null,
+    expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
+  };
+}

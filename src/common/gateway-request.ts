@@ -1,0 +1,31 @@
+import { ExecutionContext } from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { AuditRecord } from '../audit/audit-record';
+import { Principal } from '../auth/principal';
+import { PolicyInForce } from '../policy/policy.service';
+import { GatewayError } from './gateway-error';
+
+/** What the gateway attaches to every audited request. */
+export interface GatewayContext {
+  audit: AuditRecord;
+  principal: Principal | null;
+  authError: GatewayError | null;
+  /** The partner's policy in force, once looked up for this request. */
+  policyInForce?: PolicyInForce;
+  rateChecked?: boolean;
+}
+
+export type GatewayRequest = Request & { id?: string; gateway?: GatewayContext };
+
+/** One way to reach the HTTP request from a controller or a resolver. */
+export function requestOf(context: ExecutionContext): GatewayRequest {
+  if (context.getType<string>() === 'graphql') {
+    return GqlExecutionContext.create(context).getContext<{ req: GatewayRequest }>().req;
+  }
+  return context.switchToHttp().getRequest<GatewayRequest>();
+}
+
+export function isAuditedPath(path: string): boolean {
+  return path === '/graphql' || path.startsWith('/graphql?') || path === '/api/v1' || path.startsWith('/api/v1/') || path.startsWith('/api/v1?');
+}

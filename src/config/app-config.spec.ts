@@ -1,0 +1,32 @@
+import { validateConfig } from './app-config';
+
+describe('validateConfig', () => {
+  it('applies defaults', () => {
+    const c = validateConfig({});
+    expect(c.PORT).toBe(3000);
+    expect(c.databaseKind).toBe('sqlite');
+    expect(c.SEED_DEMO).toBe(true);
+  });
+
+  it('converts strings from the environment', () => {
+    const c = validateConfig({ PORT: '8080', SEED_DEMO: 'false', DATABASE_URL: 'postgres://127.0.0.1/test' });
+    expect(c.PORT).toBe(8080);
+    expect(c.SEED_DEMO).toBe(false);
+    expect(c.databaseKind).toBe('postgres');
+  });
+
+  it('names every bad setting', () => {
+    expect(() => validateConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SEED_DEMO: 'maybe' })).toThrow(
+      /PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/,
+    );
+    try {
+      validateConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SEED_DEMO: 'maybe' });
+    } catch (e) {
+      expect(String(e)).toContain('SEED_DEMO');
+    }
+  });
+
+  it('refuses the benchmark switch in production', () => {
+    expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);
+  });
+});

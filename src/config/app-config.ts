@@ -1,0 +1,185 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['true', '1', 'yes'].includes(value.toLowerCase()) ? true
+    : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every setting of the gateway. Values come from the environment (.env.example lists them);
+ * a bad value stops the start with a message naming the setting.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Where the embedded SQLite database and the generated signing keys live. */
+  @IsString()
+  DATA_DIR = './data';
+
+  /** postgres://… switches the store to PostgreSQL; unset means embedded SQLite. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DB_POOL_MAX = 10;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600000)
+  DB_STATEMENT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600000)
+  DB_CONNECT_TIMEOUT_MS = 3000;
+
+  /** Run pending migrations when the gateway starts (they can also be run with `npm run migration:run`). */
+  @Transform(toBool) @IsBoolean()
+  DB_MIGRATE_ON_START = true;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsString()
+  JWT_ISSUER = 'https://gateway.local';
+
+  @IsString()
+  JWT_AUDIENCE = 'partner-data-gateway';
+
+  /** Remote JWKS (production). Unset: a key pair is created under DATA_DIR/keys and published. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
+  JWT_JWKS_URL?: string;
+
+  /** Remote JWKS: after a fetch, tokens with an unknown kid trigger no new fetch for this long. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600000)
+  JWT_JWKS_COOLDOWN_MS = 30000;
+
+  /** Remote JWKS: keys are refetched once the last fetch is this old (a removed key stops verifying then). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86400000)
+  JWT_JWKS_CACHE_MAX_AGE_MS = 600000;
+
+  /** Remote JWKS: a fetch (connection to last byte) takes at most this long; then 503. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  JWT_JWKS_TIMEOUT_MS = 2000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  JWT_CLOCK_TOLERANCE_S = 30;
+
+  /** Tokens older than this (by iat) are refused; 0 disables the check. */
+  @Transform(toInt) @IsInt() @Min(0)
+  JWT_MAX_AGE_S = 86400;
+
+  @Transform(toInt) @IsInt() @Min(512) @Max(65536)
+  JWT_MAX_TOKEN_BYTES = 8192;
+
+  @IsString()
+  POLICIES_DIR = './policies';
+
+  @Transform(toBool) @IsBoolean()
+  SEED_DEMO = true;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  BODY_LIMIT = '1mb';
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000)
+  REQUEST_TIMEOUT_MS = 30000;
+
+  /** After SIGTERM: how long readiness reports draining before the server stops accepting. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60000)
+  SHUTDOWN_DRAIN_DELAY_MS = 200;
+
+  /** After SIGTERM: the longest a graceful shutdown may take before the process exits anyway. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(300000)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+
+  /** Comma-separated allowed origins; empty means no CORS headers at all. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  GRAPHQL_MAX_DEPTH = 8;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000)
+  GRAPHQL_MAX_COST = 20000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  GRAPHQL_MAX_ALIASES = 30;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(100000)
+  GRAPHQL_MAX_TOKENS = 2000;
+
+  /**
+   * Group commit: events arriving while a flush runs share the next transaction anyway; this adds
+   * a wait (ms) to gather more per transaction, at the cost of latency. 0 = flush at once.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100)
+  AUDIT_FLUSH_MS = 0;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  AUDIT_MAX_BATCH = 256;
+
+  /** Largest request body of a logistics push (event batch, EPCIS capture), which may hold up to 1,000 events. */
+  @IsString()
+  PUSH_BODY_LIMIT = '10mb';
+
+  /** Data quality: an event whose occurredAt is more than this many hours before its receipt counts as late. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(8760)
+  DATA_QUALITY_LATE_AFTER_HOURS = 24;
+
+  /** Benchmark-only: serve data with governance and audit off. Refused in production. */
+  @Transform(toBool) @IsBoolean()
+  BENCH_UNGOVERNED = false;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  get databaseKind(): 'sqlite' | 'postgres' {
+    return this.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+}
+
+export class ConfigValidationError extends Error {}
+
+/** Validates raw settings; throws one error listing every bad setting by name. */
+export function validateConfig(raw: Record<string, unknown>): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const picked: Record<string, unknown> = {};
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL']) {
+    if (raw[key] !== undefined) picked[key] = raw[key];
+  }
+  const config = plainToInstance(AppConfig, picked);
+  const errors = validateSync(config, { skipMissingProperties: false });
+  const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')} (got ${JSON.stringify(e.value)})`);
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const badOrigins = origins.filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+  if (badOrigins.length > 0) {
+    problems.push(`CORS_ORIGINS: each entry must be an origin such as https://portal.example.com ("*", paths and wildcards are not allowed) (got ${JSON.stringify(badOrigins)})`);
+  }
+  if (config.BENCH_UNGOVERNED && config.isProduction) {
+    problems.push('BENCH_UNGOVERNED: must not be true when NODE_ENV=production');
+  }
+  if (problems.length > 0) {
+    throw new ConfigValidationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return config;
+}

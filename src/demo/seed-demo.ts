@@ -1,0 +1,24 @@
+import { EntityManager } from 'typeorm';
+import { CapacitySignalEntity } from '../data/capacity-signal.entity';
+import { DemandSignalEntity } from '../data/demand-signal.entity';
+import { ShipmentEventEntity } from '../data/shipment-event.entity';
+import { ShipmentEntity } from '../data/shipment.entity';
+import { demoCapacitySignals, demoDemandSignals, demoShipmentEvents, demoShipments } from './demo-data';
+
+/** Inserts the demo data set when the data tables are empty; returns whether it did. */
+export async function seedDemoData(m: EntityManager): Promise<boolean> {
+  const [{ n }] = await m.query('SELECT COUNT(*) AS n FROM demand_signals');
+  const [{ s }] = await m.query('SELECT COUNT(*) AS s FROM shipments');
+  if (Number(n) > 0 || Number(s) > 0) return false;
+  await insertAll(m, DemandSignalEntity, demoDemandSignals);
+  await insertAll(m, CapacitySignalEntity, demoCapacitySignals);
+  await insertAll(m, ShipmentEntity, demoShipments);
+  await insertAll(m, ShipmentEventEntity, demoShipmentEvents.map((e) => ({ ...e, recordedAt: e.occurredAt, clientEventId: null, temperatureC: null })));
+  return true;
+}
+
+async function insertAll(m: EntityManager, entity: Function, rows: object[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    await m.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + 100) as never).execute();
+  }
+}

@@ -1,0 +1,62 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { AuditService } from '../audit/audit.service';
+import { Public } from '../auth/auth.decorators';
+import { DatabaseService } from '../database/database.service';
+import { MetricsService } from './metrics.service';
+import { ShutdownState } from './shutdown-state';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly typeorm: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: DatabaseService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @Inject(ShutdownState) private readonly shutdown: ShutdownState,
+  ) {}
+
+  @Public()
+  @Get('health/live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready = database reachable, audit log writable, and not draining for shutdown. */
+  @Public()
+  @Get('health/ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.typeorm.pingCheck('database', { connection: this.db.dataSource, timeout: 1500 }),
+      async () => {
+        const indicator = this.indicators.check('audit');
+        if (!this.audit.healthy) return indicator.down({ reason: 'recent audit flush failed' });
+        try {
+          await this.db.read((m) => m.query('SELECT seq FROM audit_head WHERE id = 1'));
+          return indicator.up();
+        } catch (e) {
+          return indicator.down({ reason: (e as Error).message });
+        }
+      },
+      () => {
+        const indicator = this.indicators.check('lifecycle');
+        return this.shutdown.draining ? indicator.down({ reason: 'draining' }) : indicator.up();
+      },
+    ]);
+  }
+
+  @Public()
+  @Get('metrics')
+  @ApiExcludeEndpoint()
+  @Header('Cache-Control', 'no-store')
+  async scrape(@Res() res: Response): Promise<void> {
+    res.setHeader('Content-Type', this.metrics.registry.contentType);
+    res.send(await this.metrics.registry.metrics());
+  }
+}

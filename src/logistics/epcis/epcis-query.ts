@@ -1,0 +1,55 @@
+import { GovernedRow } from '../../access/governed-data.service';
+import { ShipmentStatus, STATUS_EPCIS } from './cbv';
+import { ssccDigitalLink } from './gs1';
+
+/** JSON-LD context of the documents the gateway writes: EPCIS 2.0, plus `gw:` for the gateway's own terms. */
+export const EPCIS_CONTEXT = ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld', { gw: 'https://gateway.local/epcis/ns#' }];
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * An EPCISQueryDocument of a shipment's events, holding only what the caller may read: each event
+ * from its readable fields, the shipment's SSCC (as Digital Link) and reference only when readable,
+ * temperatures only where the caller may read the shipment's temperatureC.
+ */
+export function epcisQueryDocument(
+  shipment: Record<string, unknown>,
+  rows: GovernedRow[],
+  readings: Map<string, number>,
+  now = new Date(),
+) {
+  const epcList = typeof shipment.sscc === 'string' && shipment.sscc ? [ssccDigitalLink(shipment.sscc)] : [];
+  const reference = typeof shipment.reference === 'string' && shipment.reference ? shipment.reference : null;
+  const eventList = rows.map(({ values: v }) => {
+    const event: Record<string, unknown> = { type: 'ObjectEvent' };
+    if (typeof v.id === 'string') event.eventID = `urn:gateway:shipment-event:${v.id}`;
+    if (typeof v.occurredAt === 'string') {
+      event.eventTime = v.occurredAt;
+      event.eventTimeZoneOffset = '+00:00';
+    }
+    event.epcList = epcList;
+    event.action = 'OBSERVE';
+    if (typeof v.status === 'string' && v.status in STATUS_EPCIS) Object.assign(event, STATUS_EPCIS[v.status as ShipmentStatus]);
+    if (typeof v.location === 'string' && v.location) {
+      if (SCHEME.test(v.location)) event.readPoint = { id: v.location };
+      else event['gw:location'] = v.location;
+    }
+    if (reference) event.bizTransactionList = [{ bizTransaction: reference }];
+    const reading = typeof v.id === 'string' ? readings.get(v.id) : undefined;
+    if (reading !== undefined) event.sensorElementList = [{ sensorReport: [{ type: 'gs1:Temperature', value: reading, uom: 'CEL' }] }];
+    for (const field of ['shipmentId', 'status', 'note', 'recordedBy']) if (v[field] !== undefined && v[field] !== null) event[`gw:${field}`] = v[field];
+    return event;
+  });
+  return {
+    '@context': EPCIS_CONTEXT,
+    type: 'EPCISQueryDocument',
+    schemaVersion: '2.0',
+    creationDate: now.toISOString(),
+    epcisBody: {
+      queryResults: {
+        queryName: 'SimpleEventQuery',
+        resultsBody: { eventList },
+      },
+    },
+  };
+}

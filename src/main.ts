@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { ShutdownState } from './health/shutdown-state';
+import { configureApp } from './transport/configure-app';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule.register(), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  configureApp(app);
+  const config = app.get(AppConfig);
+  const server = await app.listen(config.PORT, config.HOST);
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60_000);
+  server.keepAliveTimeout = 5_000;
+  const logger = app.get(Logger);
+  logger.log(`gateway listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT} (${config.databaseKind}); API docs at /docs`);
+
+  // Drain: readiness turns false first, in-flight requests finish, pending audit events flush,
+  // connections close. A stuck close is cut short so an orchestrator's restart is never blocked.
+  let stopping = false;
+  const drain = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.get(ShutdownState).draining = true;
+    logger.log(`${signal}: draining`);
+    setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref();
+    await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
+    try {
+      await app.close();
+      process.exit(0);
+    } catch {
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void drain(signal));
+}
+
+bootstrap().catch((error: Error) => {
+  process.stderr.write(`gateway failed to start: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+import { subject as asSubject } from '@casl/ability';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ParamBag, rulesToSql } from '../access/conditions-to-sql';
+import { planFor } from '../access/policy-queries';
+import { GatewayError } from '../common/gateway-error';
+import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
+import { DatabaseService } from '../database/database.service';
+import { compilePolicy, CompiledPolicy, ruleIdOf } from './policy-compiler';
+import { ACTIONS, PolicyDocument, purposesOf } from './policy-document';
+import { runPolicyTests } from './policy-tests';
+import { validatePolicyDocument } from './policy-validator';
+import { PolicyService } from './policy.service';
+
+export interface SimulateRequest {
+  document?: unknown;
+  action: string;
+  subject: string;
+  purpose: string;
+  record?: Record<string, unknown>;
+}
+
+const ANY_PURPOSE = '*';
+
+/**
+ * What a governance officer needs before a change goes live: what a draft would allow, field by
+ * field and rule by rule; what changes between versions; who can see what across all partners;
+ * and the effect on the rows actually in the store.
+ */
+@Injectable()
+export class GovernanceService {
+  constructor(private readonly policies: PolicyService, private readonly db: DatabaseService) {}
+
+  /** Validates a draft and (unless only simulating) runs its own tests; refuses it whole with every problem named. */
+  checkDraft(raw: unknown, partnerId: string, options: { runTests?: boolean } = {}): PolicyDocument {
+    const v = validatePolicyDocument(raw, partnerId);
+    if (!v.ok) {
+      throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {
+        detail: `The document has ${v.problems.length} problem(s); the version in force stays.`, extra: { problems: v.problems },
+      });
+    }
+    const failed = options.runTests === false ? [] : runPolicyTests(v.document).filter((r) => !r.passed);
+    if (failed.length > 0) {
+      throw new GatewayError(400, 'POLICY_INVALID', 'Policy tests failed', {
+        detail: `${failed.length} of the document's own tests fail; the version in force stays.`,
+        extra: { problems: failed.flatMap((f) => f.failures.map((m) => ({ path: `tests[${f.name}]`, message: m }))), tests: failed },
+      });
+    }
+    return v.document;
+  }
+
+  async simulate(partnerId: string, req: SimulateRequest) {
+    const errors: string[] = [];
+    if (!ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${ACTIONS.join(', ')}`);
+    if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
+    if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
+    if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record))) errors.push('record must be an object');
+    if (errors.length > 0) throw GatewayError.validation(errors);
+    const subject = req.subject as SubjectName;
+    const current = await this.policies.inForceOrNull(partnerId);
+    const draft = req.document === undefined ? current?.document : this.checkDraft(req.document, partnerId, { runTests: false });
+    if (!draft) throw GatewayError.notFound('Policy', partnerId);
+    const policy = compilePolicy(draft, req.document === undefined ? current!.version : null, req.purpose);
+    const ability = policy.ability;
+    const fields = fieldsOf(subject).map((field) => {
+      if (req.record) {
+        const row = asSubject(subject, { ...req.record });
+        const rule = ability.relevantRuleFor(req.action, row, field);
+        const allowed = ability.can(req.action, row, field);
+        return { field, allowed, ruleId: rule ? ruleIdOf(rule) : null, reason: rule?.reason ?? (allowed ? null : 'not-granted') };
+      }
+      const rules = ability.rulesFor(req.action, subject, field);
+      return {
+        field,
+        possible: ability.can(req.action, subject, field),
+        grantedBy: rules.filter((r) => !r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null })),
+        takenAwayBy: rules.filter((r) => r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, reason: r.reason ?? null })),
+      };
+    });
+    const result: Record<string, unknown> = {
+      partnerId, action: req.action, subject, purpose: req.purpose, basedOn: req.document === undefined ? `version ${current!.version}` : 'draft',
+      allowed: req.record ? ability.can(req.action, asSubject(subject, { ...req.record })) : ability.can(req.action, subject),
+      fields,
+      tests: runPolicyTests(draft),
+    };
+    if (req.document !== undefined && current) {
+      result.impact = await this.impact(compilePolicy(current.document, current.version, req.purpose), policy, [subject]);
+    }
+    return result;
+  }
+
+  /** Field by field, what changes from one document to another, for every subject, action and purpose; with row counts. */
+  async diff(partnerId: string, from: PolicyDocument, to: PolicyDocument) {
+    const purposes = [...new Set([...purposesOf(from), ...purposesOf(to)])];
+    if (purposes.length === 0) purposes.push(ANY_PURPOSE);
+    const changes: Array<Record<string, unknown>> = [];
+    const impact: Record<string, unknown> = {};
+    for (const purpose of purposes) {
+      const p = purpose === ANY_PURPOSE ? null : purpose;
+      const before = compilePolicy(from, null, p);
+      const after = compilePolicy(to, null, p);
+      for (const subject of SUBJECT_NAMES) {
+        for (const action of ACTIONS) {
+          const a = planFor(before, action, subject, this.db.dialect);
+          const b = planFor(after, action, subject, this.db.dialect);
+          const gained = b.grantable.filter((f) => !a.grantable.includes(f));
+          const lost = a.grantable.filter((f) => !b.grantable.includes(f));
+          const conditionsChanged = b.grantable.filter((f) => a.grantable.includes(f) && describe(before, action, subject, f) !== describe(after, action, subject, f));
+          if (gained.length || lost.length || conditionsChanged.length) changes.push({ purpose, subject, action, gained, lost, conditionsChanged });
+        }
+      }
+      impact[purpose] = await this.impact(before, after, SUBJECT_NAMES.filter((s) => s !== 'ShipmentEvent'));
+    }
+    return { partnerId, changes, impact };
+  }
+
+  /** partner × subject × action × purpose → fields, for every policy in force. */
+  async accessMatrix() {
+    const rows: Array<{ partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional' }> = [];
+    for (const p of await this.policies.listInForce()) {
+      const purposes = purposesOf(p.document);
+      if (p.document.rules.some((r) => !r.purposes) || purposes.length === 0) purposes.push(ANY_PURPOSE);
+      for (const purpose of purposes) {
+        const compiled = compilePolicy(p.document, p.version, purpose === ANY_PURPOSE ? null : purpose);
+        for (const subject of SUBJECT_NAMES) {
+          for (const action of ACTIONS) {
+            const plan = planFor(compiled, action, subject, this.db.dialect);
+            if (!plan.rowScope || plan.grantable.length === 0) continue;
+            rows.push({ partnerId: p.partnerId, subject, action, purpose, fields: plan.grantable, rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional' });
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** Rows of each subject readable now and under the draft, from the data in the store. */
+  private async impact(now: CompiledPolicy, draft: CompiledPolicy, subjects: SubjectName[]) {
+    const out: Record<string, unknown> = {};
+    for (const subject of subjects) {
+      const a = new ParamBag('n');
+      const b = new ParamBag('d');
+      const nowSql = rulesToSql(now.ability.rulesFor('read', subject), subject, this.db.dialect, 't', a) ?? '(1=0)';
+      const draftSql = rulesToSql(draft.ability.rulesFor('read', subject), subject, this.db.dialect, 't', b) ?? '(1=0)';
+      const [r] = await this.db.read((m: EntityManager) => m.createQueryBuilder()
+        .select(`SUM(CASE WHEN ${nowSql} THEN 1 ELSE 0 END)`, 'now')
+        .addSelect(`SUM(CASE WHEN ${draftSql} THEN 1 ELSE 0 END)`, 'draft')
+        .addSelect(`SUM(CASE WHEN ${draftSql} AND NOT ${nowSql} THEN 1 ELSE 0 END)`, 'gained')
+        .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
+        .from(SUBJECTS[subject].table, 't')
+        .setParameters({ ...a.params, ...b.params })
+        .getRawMany());
+      const nowFields = planFor(now, 'read', subject, this.db.dialect).grantable;
+      const draftFields = planFor(draft, 'read', subject, this.db.dialect).grantable;
+      out[subject] = {
+        rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0),
+        fieldsGained: draftFields.filter((f) => !nowFields.includes(f)), fieldsLost: nowFields.filter((f) => !draftFields.includes(f)),
+      };
+    }
+    return out;
+  }
+}
+
+function describe(policy: CompiledPolicy, action: string, subject: SubjectName, field: string): string {
+  return JSON.stringify(policy.ability.rulesFor(action, subject, field).map((r) => [r.inverted, r.conditions ?? null]));
+}

@@ -1,0 +1,13 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('partners')
+export class PartnerEntity {
+  @PrimaryColumn('varchar', { length: 64 }) id: string;
+  @Column('varchar', { length: 200 }) name: string;
+  @Column('varchar', { length: 16 }) kind: string;
+  @Column('varchar', { length: 16, default: 'active' }) status: 'active' | 'suspended';
+  /** The policy version in force; the version row holds the document. */
+  @Column('integer', { name: 'policy_version' }) policyVersion: number;
+  @Column('varchar', { name: 'created_at', length: 30 }) createdAt: string;
+  @Column('varchar', { name: 'updated_at', length: 30 }) updatedAt: string;
+}

@@ -1,0 +1,112 @@
+import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
+import { SubjectName } from '../data/subjects';
+import { resolvePlaceholders } from './placeholders';
+import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
+
+export type GatewayAbility = MongoAbility;
+
+/** A rule as CASL holds it, still carrying the policy rule's id and reason. */
+export type CompiledRawRule = RawRuleOf<GatewayAbility> & { id: string };
+
+export interface CompiledPolicy {
+  ability: GatewayAbility;
+  partnerId: string | null;
+  version: number | null;
+  purpose: string | null;
+  limits: { requestsPerMinute: number; maxPageSize: number };
+  /** Compiled once; the entry is stale at this instant (a rule's validFrom/validUntil), or never (Infinity). */
+  expiresAt: number;
+}
+
+/**
+ * The order conditions compare in, in memory exactly as in the SQL scope:
+ * - null never compares as less or greater than anything, as in SQL. CASL's default compare lets
+ *   `null < 5` hold (JavaScript coercion), which the SQL scope could never reproduce;
+ * - strings compare by Unicode code point, as SQLite (BINARY) and PostgreSQL (COLLATE "C") compare
+ *   UTF-8 bytes. JavaScript's `<` compares UTF-16 code units, which puts characters above the BMP
+ *   (surrogate pairs, e.g. emoji) before U+E000..U+FFFF: `'\u{1F600}' < '\uFF5E'` in JavaScript but
+ *   not in SQL, so `{ id: { $gt: '\u{1F600}' } }` matched different rows in memory and in SQL.
+ */
+export function nullSafeCompare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined || b === null || b === undefined) return Number.NaN;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  return (a as number) > (b as number) ? 1 : -1;
+}
+
+/** Code point order of two different strings (= UTF-8 byte order). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) > codePointRank(y) ? 1 : -1;
+  }
+  return a.length === b.length ? 0 : a.length > b.length ? 1 : -1;
+}
+
+/**
+ * At the first differing UTF-16 unit, surrogates (U+D800..U+DFFF, only ever part of a code point
+ * above U+FFFF) must rank above U+E000..U+FFFF; below U+D800 units already are code points.
+ */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit <= 0xdfff ? unit + 0x2000 : unit - 0x800;
+}
+
+export const conditionsMatcher = buildMongoQueryMatcher({}, {}, { compare: nullSafeCompare } as never);
+
+export function createAbility(rules: CompiledRawRule[] | RawRuleOf<GatewayAbility>[]): GatewayAbility {
+  return createMongoAbility<GatewayAbility>(rules as RawRuleOf<GatewayAbility>[], { conditionsMatcher });
+}
+
+/** The orchestrator's own systems: every action on every subject. */
+export function adminPolicy(purpose: string | null): CompiledPolicy {
+  return {
+    ability: createAbility([{ action: ['read', 'create', 'update'], subject: 'all' } as CompiledRawRule]),
+    partnerId: null, version: null, purpose,
+    limits: { requestsPerMinute: Number.MAX_SAFE_INTEGER, maxPageSize: 1000 },
+    expiresAt: Infinity,
+  };
+}
+
+/**
+ * Compiles a document for one purpose at one instant: rules of other purposes and rules outside
+ * their validity window are left out; placeholders are resolved. The result goes in the cache.
+ */
+export function compilePolicy(doc: PolicyDocument, version: number | null, purpose: string | null, now = Date.now()): CompiledPolicy {
+  let expiresAt = Infinity;
+  const raw: CompiledRawRule[] = [];
+  for (const rule of doc.rules) {
+    if (rule.purposes && (purpose === null || !rule.purposes.includes(purpose))) continue;
+    const from = rule.validFrom ? Date.parse(rule.validFrom) : -Infinity;
+    const until = rule.validUntil ? Date.parse(rule.validUntil) : Infinity;
+    if (from > now) expiresAt = Math.min(expiresAt, from);
+    if (until > now) expiresAt = Math.min(expiresAt, until);
+    if (from > now || until <= now) continue;
+    raw.push(toRawRule(doc, rule));
+  }
+  return {
+    ability: createAbility(raw),
+    partnerId: doc.partner.id,
+    version,
+    purpose,
+    limits: { ...DEFAULT_LIMITS, ...(doc.limits ?? {}) },
+    expiresAt,
+  };
+}
+
+function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
+  const out: CompiledRawRule = { id: rule.id, action: actionsOf(rule), subject: rule.subject } as CompiledRawRule;
+  if (rule.fields) out.fields = [...rule.fields];
+  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
+  if (rule.inverted) out.inverted = true;
+  if (rule.reason) out.reason = rule.reason;
+  return out;
+}
+
+/** The policy rule id behind a CASL rule. */
+export function ruleIdOf(rule: { origin?: unknown }): string | null {
+  const origin = rule.origin as { id?: unknown } | undefined;
+  return typeof origin?.id === 'string' ? origin.id : null;
+}

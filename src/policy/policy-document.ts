@@ -1,0 +1,65 @@
+import { SubjectName } from '../data/subjects';
+
+export const ACTIONS = ['read', 'create', 'update'] as const;
+export type Action = (typeof ACTIONS)[number];
+export const PARTNER_KINDS = ['supplier', 'logistics', 'customer', 'other'] as const;
+export const FIELD_OPERATORS = ['$eq', '$ne', '$in', '$nin', '$lt', '$lte', '$gt', '$gte'] as const;
+
+export type Scalar = string | number | boolean | null;
+export type AttributeValue = Scalar | Scalar[];
+
+/** One partner's policy document (policies/<partner-id>.yaml, versioned in the database). */
+export interface PolicyDocument {
+  partner: {
+    id: string;
+    name: string;
+    kind: (typeof PARTNER_KINDS)[number];
+    attributes?: Record<string, AttributeValue>;
+  };
+  limits?: { requestsPerMinute?: number; maxPageSize?: number };
+  /** `required`: a new version is in force only after a second governance officer approves it. */
+  approval?: 'required' | 'none';
+  rules: PolicyRule[];
+  tests?: PolicyTestCase[];
+}
+
+export interface PolicyRule {
+  id: string;
+  action: Action | Action[];
+  subject: SubjectName;
+  fields?: string[];
+  conditions?: Record<string, unknown>;
+  purposes?: string[];
+  inverted?: boolean;
+  reason?: string;
+  validFrom?: string;
+  validUntil?: string;
+}
+
+export interface PolicyTestCase {
+  name: string;
+  action: Action;
+  subject: SubjectName;
+  purpose?: string;
+  record?: Record<string, unknown>;
+  allowed?: string[];
+  denied?: string[];
+  /** Expect the record (or, with no record, some row) to be accessible at all. */
+  expect?: 'allow' | 'deny';
+}
+
+export interface PolicyProblem {
+  path: string;
+  message: string;
+}
+
+export const DEFAULT_LIMITS = { requestsPerMinute: 600, maxPageSize: 500 };
+
+export function actionsOf(rule: PolicyRule): Action[] {
+  return Array.isArray(rule.action) ? rule.action : [rule.action];
+}
+
+/** Every purpose some rule of the document names. */
+export function purposesOf(doc: PolicyDocument): string[] {
+  return [...new Set(doc.rules.flatMap((r) => r.purposes ?? []))].sort();
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
+import { compilePolicy, CompiledPolicy } from './policy-compiler';
+import { PolicyDocument, purposesOf } from './policy-document';
+import { validatePolicyDocument } from './policy-validator';
+import { PartnerEntity } from './partner.entity';
+import { PolicyVersionEntity } from './policy-version.entity';
+
+export interface PolicyInForce {
+  partnerId: string;
+  version: number;
+  document: PolicyDocument;
+  author: string;
+  createdAt: string;
+  note: string | null;
+}
+
+/**
+ * Policies as data: versions live in the database, the version in force is looked up on every
+ * request (one indexed read, so a change on any replica holds from the next request), and
+ * compiled abilities are cached per (partner, version, purpose).
+ */
+@Injectable()
+export class PolicyService {
+  private readonly logger = new Logger(PolicyService.name);
+  private readonly documents = new Map<string, PolicyInForce>();
+  private readonly compiled = new Map<string, CompiledPolicy>();
+
+  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+
+  /** The compiled policy a partner's request is judged by; fails closed. */
+  async accessFor(partnerId: string, purpose: string | null, known?: PolicyInForce): Promise<{ policy: CompiledPolicy; document: PolicyDocument }> {
+    const inForce = known?.partnerId === partnerId ? known : await this.inForce(partnerId);
+    if (purpose === null) {
+      const purposes = purposesOf(inForce.document);
+      throw new GatewayError(400, 'PURPOSE_REQUIRED', 'Purpose required', {
+        detail: `State the purpose of this request in the X-Purpose header (or the token's purpose claim). Your policy knows: ${purposes.join(', ') || '(none)'}.`,
+        extra: { purposes },
+      });
+    }
+    const key = `${partnerId}\u0000${inForce.version}\u0000${purpose}`;
+    let policy = this.compiled.get(key);
+    if (!policy || policy.expiresAt <= Date.now()) {
+      policy = compilePolicy(inForce.document, inForce.version, purpose);
+      if (this.compiled.size > 10_000) this.compiled.clear();
+      this.compiled.set(key, policy);
+    }
+    return { policy, document: inForce.document };
+  }
+
+  /** The document in force for a partner (403 when there is none or the partner is suspended). */
+  async inForce(partnerId: string): Promise<PolicyInForce> {
+    const rows: Array<{ status: string; policy_version: number }> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT status, policy_version FROM partners WHERE id = ?'), [partnerId]));
+    const row = rows[0];
+    if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
+    if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
+    const version = Number(row.policy_version);
+    const cached = this.documents.get(partnerId);
+    if (cached && cached.version === version) return cached;
+    const loaded = await this.loadVersion(partnerId, version);
+    if (!loaded) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
+    this.documents.set(partnerId, loaded);
+    return loaded;
+  }
+
+  /** The document in force, or null when the partner has none (governance reads; never for data access). */
+  async inForceOrNull(partnerId: string): Promise<PolicyInForce | null> {
+    const rows: Array<{ policy_version: number }> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]));
+    if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
+    return this.loadVersion(partnerId, Number(rows[0].policy_version));
+  }
+
+  async loadVersion(partnerId: string, version: number): Promise<PolicyInForce | null> {
+    const v = await this.db.read((m) => m.findOne(PolicyVersionEntity, { where: { partnerId, version } }));
+    if (!v) return null;
+    return { partnerId, version, document: JSON.parse(v.document), author: v.author, createdAt: v.createdAt, note: v.note };
+  }
+
+  async listInForce(): Promise<PolicyInForce[]> {
+    const partners = await this.db.read((m) => m.find(PartnerEntity, { order: { id: 'ASC' } }));
+    const out: PolicyInForce[] = [];
+    for (const p of partners) {
+      const v = await this.loadVersion(p.id, p.policyVersion);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /**
+   * Stores a new immutable version inside the caller's transaction. In force at once, or, for a
+   * proposal (four-eyes), only once another officer approves it. Creates the partner when new.
+   */
+  async storeVersion(
+    m: EntityManager, doc: PolicyDocument, partnerId: string, author: string, note: string | null,
+    options: { ifMatch?: number; propose?: boolean } = {},
+  ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed' }> {
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const existing: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
+    const current = existing[0] ? Number(existing[0].policy_version) : 0;
+    if (options.ifMatch !== undefined && options.ifMatch !== current) {
+      throw new GatewayError(409, 'VERSION_CONFLICT', 'Version conflict', {
+        detail: `Version ${current} is in force, not ${options.ifMatch}; reload and try again.`, extra: { currentVersion: current },
+      });
+    }
+    const maxRows: Array<{ v: number | null }> = await m.query(this.db.sql('SELECT MAX(version) AS v FROM policy_versions WHERE partner_id = ?'), [partnerId]);
+    const version = Number(maxRows[0]?.v ?? 0) + 1;
+    const now = new Date().toISOString();
+    const text = JSON.stringify(doc);
+    const state = options.propose ? 'proposed' : 'active';
+    await m.insert(PolicyVersionEntity, {
+      partnerId, version, document: text, documentHash: createHash('sha256').update(text).digest('hex'),
+      author, createdAt: now, note, state, approvedBy: null,
+    });
+    const inForce = state === 'active' ? version : current;
+    if (existing[0]) {
+      if (state === 'active') await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
+    } else {
+      await m.insert(PartnerEntity, { id: partnerId, name: doc.partner.name, kind: doc.partner.kind, status: 'active', policyVersion: inForce, createdAt: now, updatedAt: now });
+    }
+    return { version, previous: current === 0 ? null : current, state };
+  }
+
+  /** Puts a proposed version in force; the approver must not be its author. */
+  async approve(m: EntityManager, partnerId: string, version: number, approver: string): Promise<{ version: number; previous: number | null }> {
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const partner: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
+    const row = await m.findOne(PolicyVersionEntity, { where: { partnerId, version } });
+    if (!partner[0] || !row) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
+    if (row.state !== 'proposed') throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Version ${version} is ${row.state}, not proposed.` });
+    if (version < Number(partner[0].policy_version)) {
+      throw new GatewayError(409, 'VERSION_CONFLICT', 'Version conflict', {
+        detail: `Version ${version} was proposed before version ${partner[0].policy_version}, now in force; propose it again.`,
+        extra: { currentVersion: Number(partner[0].policy_version) },
+      });
+    }
+    if (row.author === approver) {
+      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: 'Four eyes: a version must be approved by another governance officer than its author.' });
+    }
+    const doc = JSON.parse(row.document) as PolicyDocument;
+    const now = new Date().toISOString();
+    await m.update(PolicyVersionEntity, { partnerId, version }, { state: 'active', approvedBy: approver });
+    await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
+    const previous = Number(partner[0].policy_version);
+    return { version, previous: previous === 0 ? null : previous };
+  }
+
+  /** Whether a change to this partner needs a second officer (the version in force or the draft asks for it). */
+  approvalRequired(current: PolicyDocument | undefined, draft: PolicyDocument): boolean {
+    return current?.approval === 'required' || draft.approval === 'required';
+  }
+
+  /** Validates and stores a version in force (the seed path; governance goes through GovernanceService first). */
+  async putVersion(m: EntityManager, raw: unknown, partnerId: string, author: string, note: string | null, ifMatch?: number): Promise<number> {
+    const result = validatePolicyDocument(raw, partnerId);
+    if (!result.ok) {
+      throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {
+        detail: `The document has ${result.problems.length} problem(s); the version in force stays.`,
+        extra: { problems: result.problems },
+      });
+    }
+    return (await this.storeVersion(m, result.document, partnerId, author, note, { ifMatch })).version;
+  }
+
+  /** Loads policies/*.yaml into an empty store as version 1; a partner already stored keeps its versions. */
+  async seedFromDocuments(documents: Array<{ file: string; raw: unknown }>): Promise<number> {
+    const problems: string[] = [];
+    for (const { file, raw } of documents) {
+      const r = validatePolicyDocument(raw);
+      if (!r.ok) problems.push(`${file}:\n${r.problems.map((p) => `    ${p.path}: ${p.message}`).join('\n')}`);
+    }
+    if (problems.length > 0) throw new Error(`Invalid policy documents:\n  ${problems.join('\n  ')}`);
+    let loaded = 0;
+    for (const { raw } of documents) {
+      const id = (raw as PolicyDocument).partner.id;
+      await this.db.transaction(async (m) => {
+        const exists = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [id]);
+        if (exists.length > 0) return;
+        await this.putVersion(m, raw, id, 'seed:policies', 'loaded from policies/ at first start');
+        loaded++;
+      });
+    }
+    if (loaded > 0) this.logger.log(`loaded ${loaded} partner policies from ${this.config.POLICIES_DIR}`);
+    return loaded;
+  }
+}

@@ -1,0 +1,70 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { AuditService } from '../audit/audit.service';
+import { TokenVerifier } from '../auth/token-verifier.service';
+import { GatewayRequest } from '../common/gateway-request';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
+import { graphqlGate } from './graphql/graphql-gate.middleware';
+import { guardJsonBody } from './json-body-guard';
+import { toGatewayError } from './problem';
+import { requestContextMiddleware } from './request-context.middleware';
+import { sendProblem } from './send-problem';
+
+/** Routes (under /api/v1) whose bodies may be up to PUSH_BODY_LIMIT. */
+const PUSH_PATHS = new Set(['/shipment-events:batch', '/epcis/capture']);
+
+/**
+ * Everything the HTTP side needs before routes: security headers, request context and token
+ * verification, body parsing with its limit, the GraphQL gate, Swagger. Used by main.ts and tests.
+ */
+export function configureApp(app: INestApplication): void {
+  const config = app.get(AppConfig);
+  const verifier = app.get(TokenVerifier);
+  const audit = app.get(AuditService);
+  const metrics = app.get(MetricsService);
+  const http = app.getHttpAdapter().getInstance() as express.Express;
+  http.disable('x-powered-by');
+  http.set('trust proxy', false);
+  http.set('query parser', 'simple');
+
+  // Answers are JSON; a content security policy would only break the Swagger UI page.
+  app.use(helmet({ contentSecurityPolicy: false }));
+  if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), credentials: false });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined)?.replace(/\\:/g, ':') ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
+      metrics.httpDuration.observe(
+        { transport: req.path.startsWith('/graphql') ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    });
+    next();
+  });
+  app.use('/api/v1', requestContextMiddleware(verifier, 'rest'));
+  app.use('/graphql', requestContextMiddleware(verifier, 'graphql'));
+  // Logistics pushes carry up to 1,000 events, so their bodies may be larger (PUSH_BODY_LIMIT); the
+  // general parser below then leaves an already parsed body alone.
+  const pushJson = express.json({ limit: config.PUSH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  app.use('/api/v1', (req: Request, res: Response, next: NextFunction) =>
+    (req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next()));
+  app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(guardJsonBody);
+  app.use((err: unknown, req: GatewayRequest, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    void sendProblem(audit, req, res, toGatewayError(err));
+  });
+  app.use('/graphql', graphqlGate(audit));
+
+  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
+    .setTitle('Partner data gateway')
+    .setDescription('Governed partner data sharing: every answer is scoped by your policy and audited. Errors are application/problem+json with a stable `code`.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build());
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,75 @@
+import type { NextFunction, Response } from 'express';
+import { AuditRecord } from '../../audit/audit-record';
+import { AuditService } from '../../audit/audit.service';
+import { GatewayError } from '../../common/gateway-error';
+import { GatewayRequest } from '../../common/gateway-request';
+
+/**
+ * GraphQL callers without a valid token are answered 401 here, before Apollo, after the
+ * refusal's audit event is committed.
+ */
+export function graphqlGate(audit: AuditService) {
+  return async (req: GatewayRequest, res: Response, next: NextFunction): Promise<void> => {
+    const gateway = req.gateway;
+    if (gateway?.principal) {
+      sealUnaudited(audit, gateway.audit, res);
+      return next();
+    }
+    const error = gateway?.authError ?? new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'A valid bearer token is required.' });
+    let status = error.status;
+    let code: string = error.code;
+    let message = error.detail;
+    if (gateway) {
+      gateway.audit.fail(error.status, error.code, error.detail);
+      try {
+        await audit.commit(gateway.audit, error.status);
+      } catch {
+        status = 503;
+        code = 'SERVICE_UNAVAILABLE';
+        message = 'The gateway cannot record this access right now.';
+      }
+    }
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}
+
+/**
+ * Apollo refuses some requests before any plugin runs (a batched array body, a CSRF-blocked GET or
+ * simple content type, a method other than GET/POST, an empty body), so the audit plugin never
+ * sees them. This holds such an answer back until its audit event is committed, as for every
+ * other request; if the event cannot be written the answer becomes a 503.
+ */
+function sealUnaudited(audit: AuditService, record: AuditRecord, res: Response): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    if (record.committed) return end(...args);
+    const status = res.statusCode;
+    if (status >= 400 && record.failureStatus === null) {
+      const refusal = apolloRefusal(args[0]);
+      record.fail(status, refusal.code, refusal.message);
+    }
+    audit.commit(record, status).then(
+      () => end(...args),
+      () => {
+        if (res.headersSent) return end();
+        res.statusCode = 503;
+        res.removeHeader('Content-Length');
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        return end(JSON.stringify({ errors: [{ message: 'The gateway cannot record this access right now; no data was returned.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+      },
+    );
+    return res;
+  }) as Response['end'];
+}
+
+function apolloRefusal(chunk: unknown): { code: string; message: string } {
+  try {
+    const body = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> };
+    const first = body.errors?.[0];
+    if (first) return { code: String(first.extensions?.code ?? 'BAD_REQUEST'), message: String(first.message ?? 'Bad request') };
+  } catch {
+    // not JSON: fall through
+  }
+  return { code: 'BAD_REQUEST', message: 'The GraphQL request was refused before execution.' };
+}

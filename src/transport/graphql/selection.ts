@@ -1,0 +1,37 @@
+import { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+
+/**
+ * The data fields a query asks for under the resolved field (or under its `nodes`), through
+ * aliases, fragments and inline fragments alike.
+ */
+export function requestedFields(info: GraphQLResolveInfo, under?: string): string[] {
+  const out = new Set<string>();
+  for (const node of info.fieldNodes) {
+    let sets: SelectionSetNode[] = node.selectionSet ? [node.selectionSet] : [];
+    if (under) sets = sets.flatMap((s) => childSets(s, under, info.fragments));
+    for (const set of sets) collect(set, info.fragments, out);
+  }
+  return [...out];
+}
+
+function collect(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: Set<string>, seen = new Set<string>()): void {
+  for (const sel of set.selections) {
+    if (sel.kind === 'Field') {
+      if (!sel.name.value.startsWith('__')) out.add(sel.name.value);
+    } else if (sel.kind === 'InlineFragment') collect(sel.selectionSet, fragments, out, seen);
+    else if (sel.kind === 'FragmentSpread' && !seen.has(sel.name.value) && fragments[sel.name.value]) {
+      seen.add(sel.name.value);
+      collect(fragments[sel.name.value].selectionSet, fragments, out, seen);
+    }
+  }
+}
+
+function childSets(set: SelectionSetNode, name: string, fragments: Record<string, FragmentDefinitionNode>): SelectionSetNode[] {
+  const out: SelectionSetNode[] = [];
+  for (const sel of set.selections) {
+    if (sel.kind === 'Field' && sel.name.value === name && (sel as FieldNode).selectionSet) out.push((sel as FieldNode).selectionSet!);
+    else if (sel.kind === 'InlineFragment') out.push(...childSets(sel.selectionSet, name, fragments));
+    else if (sel.kind === 'FragmentSpread' && fragments[sel.name.value]) out.push(...childSets(fragments[sel.name.value].selectionSet, name, fragments));
+  }
+  return out;
+}

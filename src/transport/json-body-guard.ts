@@ -1,0 +1,55 @@
+import type { NextFunction, Request, Response } from 'express';
+import { GatewayError } from '../common/gateway-error';
+
+/** Keys that reach an object's prototype when code copies or merges a parsed body. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_REPORTED = 20;
+/** Request bodies are flat records, policy documents and EPCIS documents: far shallower than this. */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * Refuses, with 400 VALIDATION_FAILED naming each path, any JSON body (REST bodies, GraphQL
+ * variables, pushes, policy documents) that holds
+ * - a `__proto__`, `constructor` or `prototype` key at any depth: JSON.parse keeps such keys as own
+ *   properties, and class-transformer, object spreads and merges downstream treat them
+ *   inconsistently (some drop them silently, some follow them to a prototype), so no code after
+ *   the parser ever sees one;
+ * - the character U+0000 in a key or a string of a REST body, which PostgreSQL text can neither
+ *   store nor compare (a write would fail with a 500 there, and succeed on SQLite);
+ * - nesting deeper than MAX_BODY_DEPTH, which the recursive validation downstream would otherwise
+ *   overflow the stack on.
+ */
+export function guardJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  // GraphQL answers a NUL in its variables with a GraphQL error of the field concerned (the
+  // enforcement path refuses it there), so only REST bodies are refused for it here.
+  const { problems, tooDeep } = inspectBody(req.body, !req.path.toLowerCase().startsWith('/graphql'));
+  if (tooDeep) return next(GatewayError.validation([`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`]));
+  if (problems.length === 0) return next();
+  next(GatewayError.validation(problems));
+}
+
+/** What is wrong with a parsed JSON value (at most MAX_REPORTED problems); iterative, so any depth is safe. */
+export function inspectBody(value: unknown, refuseNul = true): { problems: string[]; tooDeep: boolean } {
+  const problems: string[] = [];
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: 'body', depth: 0 }];
+  while (stack.length > 0 && problems.length < MAX_REPORTED) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (refuseNul && v.includes('\u0000')) problems.push(`${path} must not contain the NUL character (U+0000)`);
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return { problems, tooDeep: true };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.getOwnPropertyNames(v)) {
+      const at = `${path}.${key.replace(/\u0000/g, '\\0')}`;
+      if (PROTOTYPE_KEYS.has(key)) problems.push(`the key '${key}' is not allowed in a request body (at ${at})`);
+      else if (refuseNul && key.includes('\u0000')) problems.push(`${at}: a key must not contain the NUL character (U+0000)`);
+      else stack.push({ v: (v as Record<string, unknown>)[key], path: at, depth: depth + 1 });
+    }
+  }
+  return { problems, tooDeep: false };
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { GovernedDataService } from '../../access/governed-data.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayRequest } from '../../common/gateway-request';
+import { IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
+import { CreateCapacitySignalDto, UpdateCapacitySignalDto } from './dto/capacity-signal.dto';
+import { RestAdapter, nonEmpty } from './rest-adapter';
+
+@ApiTags('capacity signals')
+@Roles('partner', 'admin')
+@Controller('api/v1/capacity-signals')
+export class CapacitySignalsController {
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Capacity and risk signals your policy lets you read' })
+  @ListQueries('id,sku,availableQty,riskLevel')
+  list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    return this.rest.list(req, 'CapacitySignal', query);
+  }
+
+  @Get(':id')
+  @PurposeHeader()
+  get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.rest.get(req, 'CapacitySignal', id, query);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Publish a capacity and risk signal (suppliers: their own)' })
+  @PurposeHeader() @IdempotencyHeader()
+  async create(@Req() req: GatewayRequest, @Body() body: CreateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'CapacitySignal', { ...body }, 'POST /capacity-signals'));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update your capacity and risk signal' })
+  @PurposeHeader() @IdempotencyHeader()
+  async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.update(this.rest.caller(req), 'CapacitySignal', id, nonEmpty(body), `PATCH /capacity-signals/${id}`));
+  }
+}

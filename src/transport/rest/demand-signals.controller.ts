@@ -1,0 +1,36 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { GovernedDataService } from '../../access/governed-data.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayRequest } from '../../common/gateway-request';
+import { IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
+import { CreateDemandSignalDto } from './dto/demand-signal.dto';
+import { RestAdapter } from './rest-adapter';
+
+@ApiTags('demand signals')
+@Roles('partner', 'admin')
+@Controller('api/v1/demand-signals')
+export class DemandSignalsController {
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Demand signals your policy shares with you, with the fields it grants' })
+  @ListQueries('id,sku,periodStart,forecastQty')
+  list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    return this.rest.list(req, 'DemandSignal', query);
+  }
+
+  @Get(':id')
+  @PurposeHeader()
+  get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.rest.get(req, 'DemandSignal', id, query);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Load a demand signal (the orchestrator)' })
+  @IdempotencyHeader()
+  async create(@Req() req: GatewayRequest, @Body() body: CreateDemandSignalDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'DemandSignal', { ...body }, 'POST /demand-signals'));
+  }
+}

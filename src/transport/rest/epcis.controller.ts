@@ -1,0 +1,56 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { GovernedDataService } from '../../access/governed-data.service';
+import { MAX_PUSH_EVENTS } from '../../access/shipment-event-batch';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayError } from '../../common/gateway-error';
+import { GatewayRequest } from '../../common/gateway-request';
+import { epcisItems } from '../../logistics/epcis/epcis-capture';
+import { epcisQueryDocument } from '../../logistics/epcis/epcis-query';
+import { IdempotencyHeader, PurposeHeader } from './api-docs';
+import { parseListQuery, RestAdapter } from './rest-adapter';
+
+/** Contract section 9: EPCIS 2.0 capture and query over the same enforcement path as every other write and read. */
+@ApiTags('logistics pushes')
+@Roles('partner', 'admin')
+@Controller('api/v1/epcis')
+export class EpcisController {
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+
+  @Post('capture')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD) of ObjectEvents',
+    description: 'Each ObjectEvent becomes a tracking event of the shipment whose SSCC is in its epcList (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document that does not match the EPCIS 2.0 schema subset is 400 VALIDATION_FAILED naming each problem; more than 1,000 events is 413.',
+  })
+  @PurposeHeader() @IdempotencyHeader()
+  @ApiPayloadTooLargeResponse({ description: `More than ${MAX_PUSH_EVENTS} events (problem+json, code PAYLOAD_TOO_LARGE)` })
+  @ApiBody({ description: 'An EPCISDocument (content type application/ld+json or application/json)', schema: { type: 'object' } })
+  async capture(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.recordShipmentEvents(this.rest.caller(req), 'epcis', body, epcisItems, 'POST /epcis/capture'));
+  }
+
+  @Get('events')
+  @ApiOperation({
+    summary: 'The events of a shipment you may read, as an EPCIS 2.0 EPCISQueryDocument',
+    description: 'The answer is the EPCISQueryDocument itself (not wrapped in data/meta). Paged by limit and cursor; a further page is announced in a Link header (rel="next").',
+  })
+  @PurposeHeader()
+  @ApiQuery({ name: 'shipmentId', required: true })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async events(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
+    if (typeof query.shipmentId !== 'string' || query.shipmentId === '') throw GatewayError.validation(['shipmentId is required, once']);
+    const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
+    const { shipmentId, ...others } = filters;
+    const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string,
+      { fields, filters: others, limit, cursor, ungranted: 'refuse' });
+    if (meta.nextCursor) {
+      const next = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), cursor: meta.nextCursor });
+      res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
+    }
+    if (meta.policyVersion !== null) res.setHeader('X-Policy-Version', String(meta.policyVersion));
+    return epcisQueryDocument(shipment, rows, readings);
+  }
+}

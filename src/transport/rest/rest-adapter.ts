@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { Caller, purposeOf } from '../../access/caller';
+import { GovernedDataService, GovernedRow, ReadMeta, WriteResult } from '../../access/governed-data.service';
+import { GatewayError } from '../../common/gateway-error';
+import { GatewayRequest } from '../../common/gateway-request';
+import { SUBJECTS, SubjectName } from '../../data/subjects';
+
+const RESERVED = new Set(['fields', 'limit', 'cursor']);
+
+/** Turns REST requests into calls of the governed data service and its results into envelopes. */
+@Injectable()
+export class RestAdapter {
+  constructor(private readonly data: GovernedDataService) {}
+
+  caller(req: GatewayRequest): Caller {
+    const gateway = req.gateway!;
+    const principal = gateway.principal!;
+    const key = req.headers['idempotency-key'];
+    if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
+      throw GatewayError.validation(['Idempotency-Key must be 1 to 200 visible ASCII characters']);
+    }
+    return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, idempotencyKey: key, policyInForce: gateway.policyInForce };
+  }
+
+  async list(req: GatewayRequest, subject: SubjectName, query: Record<string, unknown>) {
+    const { rows, meta } = await this.data.list(this.caller(req), subject, { ...parseListQuery(subject, query), ungranted: 'refuse' });
+    return envelope(rows.map((r) => r.values), meta);
+  }
+
+  async get(req: GatewayRequest, subject: SubjectName, id: string, query: Record<string, unknown>) {
+    const unknown = Object.keys(query).filter((k) => k !== 'fields');
+    if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
+    const { row, meta } = await this.data.get(this.caller(req), subject, id, { fields: parseFields(query.fields), ungranted: 'refuse' });
+    return envelope(row.values, meta);
+  }
+
+  async listEvents(req: GatewayRequest, shipmentId: string, query: Record<string, unknown>) {
+    const { rows, meta } = await this.data.listShipmentEvents(this.caller(req), shipmentId, { ...parseListQuery('ShipmentEvent', query), ungranted: 'refuse' });
+    return envelope(rows.map((r) => r.values), meta);
+  }
+
+  /** Sends a write's answer with the status of its first execution (a replay says so in a header). */
+  send(res: Response, result: WriteResult): WriteResult['body'] {
+    res.status(result.status);
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return result.body;
+  }
+}
+
+function envelope(data: unknown, meta: ReadMeta) {
+  return { data, meta };
+}
+
+export type RestRows = GovernedRow[];
+
+function parseFields(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw GatewayError.validation(['fields must be given once, as a comma-separated list']);
+  const fields = value.split(',').map((f) => f.trim()).filter(Boolean);
+  if (fields.length === 0) throw GatewayError.validation(['fields names no field']);
+  return fields;
+}
+
+/** `?fields=a,b&limit=50&cursor=…&<field>=<value>…`: anything else is an equality filter on a field. */
+export function parseListQuery(subject: SubjectName, query: Record<string, unknown>) {
+  const errors: string[] = [];
+  let limit: number | undefined;
+  if (query.limit !== undefined) {
+    limit = typeof query.limit === 'string' && /^\d{1,6}$/.test(query.limit) ? Number(query.limit) : NaN;
+    if (!Number.isInteger(limit) || limit < 1) errors.push('limit must be a whole number of at least 1');
+  }
+  if (query.cursor !== undefined && (typeof query.cursor !== 'string' || query.cursor.length > 512)) errors.push('cursor must be given once');
+  const filters: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    if (RESERVED.has(key)) continue;
+    if (typeof raw !== 'string') {
+      errors.push(`filter '${key}' must be given once, as field=value`);
+      continue;
+    }
+    const spec = SUBJECTS[subject].fields[key];
+    if (!spec) {
+      errors.push(`unknown query parameter or field '${key}'`);
+      continue;
+    }
+    if (spec.type === 'integer' || spec.type === 'number') {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) errors.push(`filter '${key}' must be a number`);
+      else filters[key] = n;
+    } else if (spec.type === 'timestamp') {
+      const t = Date.parse(raw);
+      if (Number.isNaN(t)) errors.push(`filter '${key}' must be an ISO 8601 date-time`);
+      else filters[key] = new Date(t).toISOString();
+    } else filters[key] = raw;
+  }
+  if (errors.length > 0) throw GatewayError.validation(errors);
+  return { fields: parseFields(query.fields), filters, limit, cursor: query.cursor as string | undefined };
+}
+
+/** A PATCH must change something; DTO instances become plain objects for the service. */
+export function nonEmpty(body: object): Record<string, unknown> {
+  const plain = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+  if (Object.keys(plain).length === 0) throw GatewayError.validation(['the body names no field to change']);
+  return plain;
+}

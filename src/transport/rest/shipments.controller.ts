@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { GovernedDataService } from '../../access/governed-data.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayRequest } from '../../common/gateway-request';
+import { IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
+import { CreateShipmentDto, RecordShipmentEventDto, UpdateShipmentDto } from './dto/shipment.dto';
+import { RestAdapter, nonEmpty } from './rest-adapter';
+
+@ApiTags('shipments')
+@Roles('partner', 'admin')
+@Controller('api/v1/shipments')
+export class ShipmentsController {
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Shipments your policy lets you track' })
+  @ListQueries('id,reference,status,eta')
+  list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    return this.rest.list(req, 'Shipment', query);
+  }
+
+  @Get(':id')
+  @PurposeHeader()
+  get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.rest.get(req, 'Shipment', id, query);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a shipment (the orchestrator)' })
+  @PurposeHeader() @IdempotencyHeader()
+  async create(@Req() req: GatewayRequest, @Body() body: CreateShipmentDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'Shipment', { ...body }, 'POST /shipments'));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update status, ETA or location of a shipment you carry' })
+  @PurposeHeader() @IdempotencyHeader()
+  async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateShipmentDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.update(this.rest.caller(req), 'Shipment', id, nonEmpty(body), `PATCH /shipments/${id}`));
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: 'Tracking events of a shipment you may read' })
+  @ListQueries('id,status,occurredAt,location')
+  events(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    return this.rest.listEvents(req, id, query);
+  }
+
+  @Post(':id/events')
+  @ApiOperation({ summary: 'Record a tracking event on a shipment you carry (updates its status, location and lastEventAt)' })
+  @PurposeHeader() @IdempotencyHeader()
+  async recordEvent(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: RecordShipmentEventDto, @Res({ passthrough: true }) res: Response) {
+    return this.rest.send(res, await this.data.recordShipmentEvent(this.rest.caller(req), id, { ...body }, `POST /shipments/${id}/events`));
+  }
+}
