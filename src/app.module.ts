@@ -7,8 +7,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { GovernedDataService } from './access/governed-data.service';
-import { BenchScope } from './bench/bench-scope';
-import { UngovernedController } from './bench/ungoverned.controller';
+import { UngovernedAuditService } from './bench/ungoverned-audit.service';
+import { UngovernedDataService } from './bench/ungoverned-data.service';
 import { AuditController } from './audit/audit.controller';
 import { AuditQueryService } from './audit/audit-query.service';
 import { AuditResolver } from './audit/audit.resolver';
@@ -95,7 +95,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [...(config.BENCH_UNGOVERNED ? [UngovernedController] : []), HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
+      controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
         ShipmentEventsController, EpcisController, DataQualityController],
       providers: [
         configProvider,
@@ -104,24 +104,24 @@ export class AppModule {
         DatabaseService,
         BootstrapService,
         TokenVerifier,
-        AuditService,
+        // BENCH_UNGOVERNED (benchmark only, refused in production) takes governance out of the data path.
+        config.BENCH_UNGOVERNED ? { provide: AuditService, useClass: UngovernedAuditService } : AuditService,
         AuditQueryService,
         PolicyService,
         GovernanceService,
         PolicyAdministration,
         IdempotencyService,
-        GovernedDataService,
+        config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
         RestAdapter,
         GraphqlAdapter,
-        BenchScope,
         DataResolver,
         AuditResolver,
         PolicyResolver,
         ShipmentUpdatesResolver,
         ShipmentChanges,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: PartnerRateLimitGuard },
+        ...(config.BENCH_UNGOVERNED ? [] : [{ provide: APP_GUARD, useClass: PartnerRateLimitGuard }]),
         rateLimitStorageProvider,
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },

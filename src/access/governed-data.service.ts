@@ -69,13 +69,13 @@ const DEFAULT_PAGE = 100;
 @Injectable()
 export class GovernedDataService {
   constructor(
-    private readonly db: DatabaseService,
-    private readonly policies: PolicyService,
+    protected readonly db: DatabaseService,
+    protected readonly policies: PolicyService,
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
     private readonly metrics: MetricsService,
     private readonly quality: DataQualityService,
-    private readonly changes: ShipmentChanges,
+    protected readonly changes: ShipmentChanges,
   ) {}
 
   async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
@@ -176,10 +176,10 @@ export class GovernedDataService {
     const hasMore = raw.length > limit;
     const page = hasMore ? raw.slice(0, limit) : raw;
 
-    const rows = this.shape(policy, subject, page, requested, readable);
+    const { rows, ruleIds } = this.shape(policy, subject, page, requested, readable);
     const redactedFields = new Set<string>();
     for (const row of rows) for (const r of row.redactions) redactedFields.add(r.field);
-    this.recordRead(caller, subject, rows, page, policy, redactedFields);
+    this.recordRead(caller, subject, rows, page, ruleIds, redactedFields);
     return {
       rows,
       meta: {
@@ -192,15 +192,23 @@ export class GovernedDataService {
     };
   }
 
-  /** Per row: the requested fields this row allows, and why the others are withheld. */
-  private shape(policy: CompiledPolicy, subject: SubjectName, page: Record<string, unknown>[], requested: string[], readable: string[]): GovernedRow[] {
+  /**
+   * Per row: the requested fields this row allows, and why the others are withheld; and the rules
+   * that decided. Rows alike in every field the conditions read are judged once.
+   */
+  private shape(policy: CompiledPolicy, subject: SubjectName, page: Record<string, unknown>[], requested: string[], readable: string[]) {
     const plan = planFor(policy, 'read', subject, this.db.dialect);
     const memo = new Map<string, string[]>();
-    return page.map((raw) => {
+    const ruleIds = new Set<string>();
+    const rows = page.map((raw): GovernedRow => {
       const row = normalize(subject, raw);
       const signature = JSON.stringify(plan.conditionFields.map((f) => row[f]));
       let permitted = memo.get(signature);
-      if (!permitted) memo.set(signature, (permitted = permittedFields(policy.ability, 'read', subject, row)));
+      if (!permitted) {
+        memo.set(signature, (permitted = permittedFields(policy.ability, 'read', subject, row)));
+        const ruleId = decidingRuleId(policy.ability, 'read', subject, row);
+        if (ruleId) ruleIds.add(ruleId);
+      }
       const values: Record<string, unknown> = {};
       const redactions: Redaction[] = [];
       for (const f of requested) {
@@ -209,15 +217,15 @@ export class GovernedDataService {
       }
       return { values, redactions };
     });
+    return { rows, ruleIds };
   }
 
-  private recordRead(caller: Caller, subject: SubjectName, rows: GovernedRow[], page: Record<string, unknown>[], policy: CompiledPolicy, redacted: Set<string>): void {
+  private recordRead(caller: Caller, subject: SubjectName, rows: GovernedRow[], page: Record<string, unknown>[], ruleIds: Set<string>, redacted: Set<string>): void {
     const a = caller.audit;
     a.rowCount += rows.length;
+    for (const id of ruleIds) a.ruleIds.add(id);
     page.forEach((raw, i) => {
       a.resourceIds.add(String(raw.id));
-      const ruleId = decidingRuleId(policy.ability, 'read', subject, normalize(subject, raw));
-      if (ruleId) a.ruleIds.add(ruleId);
       for (const f of Object.keys(rows[i].values)) a.fieldsReturned.add(f);
       for (const r of rows[i].redactions) if (r.ruleId) a.ruleIds.add(r.ruleId);
     });
@@ -632,7 +640,7 @@ function typedFilter(subject: SubjectName, field: string, value: unknown): unkno
  * Timestamps are stored as ISO 8601 UTC with milliseconds, so they compare correctly as text.
  * A null is accepted only for a field that may be empty.
  */
-function normalizeTimestamps(subject: SubjectName, body: Record<string, unknown>): Record<string, unknown> {
+export function normalizeTimestamps(subject: SubjectName, body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const nulls = Object.entries(body).filter(([k, v]) => v === null && SUBJECTS[subject].fields[k] && !SUBJECTS[subject].fields[k].nullable).map(([k]) => k);
   if (nulls.length > 0) throw GatewayError.validation(nulls.map((k) => `${k} must not be null`));
@@ -643,7 +651,7 @@ function normalizeTimestamps(subject: SubjectName, body: Record<string, unknown>
   return out;
 }
 
-function pickFields(subject: SubjectName, row: Record<string, unknown>): Record<string, unknown> {
+export function pickFields(subject: SubjectName, row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fieldsOf(subject)) if (row[f] !== undefined) out[f] = row[f];
   return out;

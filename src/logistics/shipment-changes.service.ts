@@ -33,8 +33,9 @@ export class ShipmentChanges implements OnModuleDestroy {
       this.subscriber.on('error', (e) => this.logger.warn(`redis subscriber: ${e.message}`));
       void this.subscriber.subscribe(CHANNEL);
       this.subscriber.on('message', (_channel, message) => {
-        const { origin, change } = JSON.parse(message) as { origin: string; change: ShipmentChange };
-        if (origin !== this.origin) this.emitter.emit('change', change);
+        const notice = parseNotice(message);
+        if (!notice) this.logger.warn('ignored a malformed shipment-change notice on Redis');
+        else if (notice.origin !== this.origin) this.emitter.emit('change', notice.change);
       });
     }
   }
@@ -56,5 +57,16 @@ export class ShipmentChanges implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all([this.publisher?.quit().catch(() => undefined), this.subscriber?.quit().catch(() => undefined)]);
+  }
+}
+
+/** Anyone with access to Redis can publish on the channel: a notice is only ever a shipment id. */
+export function parseNotice(message: string): { origin: string; change: ShipmentChange } | null {
+  try {
+    const { origin, change } = JSON.parse(message) as { origin?: unknown; change?: { shipmentId?: unknown; at?: unknown } };
+    if (typeof origin !== 'string' || typeof change?.shipmentId !== 'string' || typeof change.at !== 'string') return null;
+    return { origin, change: { shipmentId: change.shipmentId, at: change.at } };
+  } catch {
+    return null;
   }
 }

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { Caller } from '../access/caller';
+import { decodeCursor, encodeCursor } from '../access/cursor';
+import { GovernedDataService, GovernedRow, normalize, normalizeTimestamps, pickFields, ReadMeta, ReadOptions, WriteResult } from '../access/governed-data.service';
+import { planFor } from '../access/policy-queries';
+import { GatewayError } from '../common/gateway-error';
+import { columnOf } from '../data/column-name';
+import { ENTITY_OF } from '../data/entities';
+import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
+
+interface FixedScope { sql: string; params: Record<string, unknown>; fields: string[] }
+
+/**
+ * Benchmark only (BENCH_UNGOVERNED=true, refused in production): the same routes, controllers,
+ * authentication and validation, with governance taken out of the data path. The caller's row
+ * scope and fields are looked up once and then reused as constants, so the answers have the
+ * governed answers' rows and fields, but no request reads the policy version, checks a quota,
+ * evaluates a rule per row or writes an audit event. `npm run bench` compares the two.
+ */
+@Injectable()
+export class UngovernedDataService extends GovernedDataService {
+  private readonly scopes = new Map<string, FixedScope>();
+
+  override async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
+    if (options.filters && Object.keys(options.filters).length > 0) {
+      throw GatewayError.validation(['filters are not part of the ungoverned benchmark mode']);
+    }
+    const scope = await this.scopeOf(caller, subject);
+    const fields = options.fields ?? scope.fields;
+    const limit = options.limit ?? 100;
+    const params: Record<string, unknown> = { ...scope.params };
+    let where = scope.sql;
+    if (options.cursor) {
+      where += ' AND t.id > :after';
+      params.after = decodeCursor(subject, options.cursor);
+    }
+    const raw: Record<string, unknown>[] = await this.db.read((m) => m.createQueryBuilder()
+      .select(['id', ...fields.filter((f) => f !== 'id')].map((f) => `t.${columnOf(f)} AS "${f}"`))
+      .from(SUBJECTS[subject].table, 't')
+      .where(where, params)
+      .orderBy('t.id', 'ASC')
+      .limit(limit + 1)
+      .getRawMany());
+    const page = raw.slice(0, limit);
+    const rows = page.map((r) => {
+      const row = normalize(subject, r);
+      return { values: Object.fromEntries(fields.map((f) => [f, row[f] ?? null])), redactions: [] };
+    });
+    return {
+      rows,
+      meta: {
+        nextCursor: raw.length > limit ? encodeCursor(subject, String(page[page.length - 1].id)) : null,
+        fields, redactedFields: [], policyVersion: null, purpose: caller.purpose,
+      },
+    };
+  }
+
+  override async update(caller: Caller, subject: SubjectName, id: string, input: Record<string, unknown>): Promise<WriteResult> {
+    const body = normalizeTimestamps(subject, input);
+    const updatedAt = new Date().toISOString();
+    await this.db.transaction((m) => m.createQueryBuilder().update(ENTITY_OF[subject])
+      .set(pickFields(subject, { ...body, updatedAt }) as never).where('id = :id', { id }).execute());
+    const [row] = await this.db.read((m) => m.query(this.db.sql(
+      `SELECT ${fieldsOf(subject).map((f) => `${columnOf(f)} AS "${f}"`).join(', ')} FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
+    if (!row) throw GatewayError.notFound(subject, id);
+    if (subject === 'Shipment') this.changes.publish(id);
+    return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false };
+  }
+
+  /** The caller's read scope, computed from its policy once and never checked again. */
+  private async scopeOf(caller: Caller, subject: SubjectName): Promise<FixedScope> {
+    const key = `${caller.principal.partnerId}|${caller.purpose}|${subject}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      const policy = await this.policyOf(caller);
+      const plan = planFor(policy, 'read', subject, this.db.dialect);
+      if (!plan.rowScope) throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `No read of ${subject}.` });
+      scope = { sql: plan.rowScope.sql, params: plan.rowScope.params, fields: plan.grantable };
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
