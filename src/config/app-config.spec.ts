@@ -26,6 +26,14 @@ describe('validateConfig', () => {
     }
   });
 
+  it('bounds the database timeouts', () => {
+    expect(validateConfig({}).DB_IDLE_IN_TRANSACTION_TIMEOUT_MS).toBe(10000);
+    expect(validateConfig({ DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2000' }).DB_IDLE_IN_TRANSACTION_TIMEOUT_MS).toBe(2000);
+    for (const bad of ['0', '999', '600001', 'soon']) {
+      expect(() => validateConfig({ DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: bad })).toThrow(/DB_IDLE_IN_TRANSACTION_TIMEOUT_MS/);
+    }
+  });
+
   it('refuses the benchmark switch in production', () => {
     expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);
   });

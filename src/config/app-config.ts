@@ -49,6 +49,15 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(600000)
   DB_CONNECT_TIMEOUT_MS = 3000;
 
+  /**
+   * PostgreSQL `idle_in_transaction_session_timeout`: the server ends a transaction that waits this
+   * long for its next statement. The gateway never waits inside a transaction but for the database,
+   * so this only ends transactions whose client is gone (a connection it abandoned after a timeout,
+   * on a network that delivers no close), and with them their locks.
+   */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600000)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10000;
+
   /** Run pending migrations when the gateway starts (they can also be run with `npm run migration:run`). */
   @Transform(toBool) @IsBoolean()
   DB_MIGRATE_ON_START = true;

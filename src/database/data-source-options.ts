@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuditEventEntity } from '../audit/audit-event.entity';
@@ -21,6 +22,33 @@ export const ENTITIES = [
 ];
 export const MIGRATIONS = [InitialSchema1732350000000, PushDataQuality1733000000000];
 
+/**
+ * A pg client that gives up its connection when a statement gets no answer in time (`query_timeout`).
+ * pg alone fails the statement but keeps the connection, which the pool then hands to the next
+ * request: a connection whose network hangs (paused, blackholed) makes every later request on it
+ * wait out the timeout again, and one whose answer arrives late may hold a transaction (and its
+ * locks) open on the server. Closing it removes it from the pool, and the server rolls back.
+ */
+export class DiscardOnTimeoutClient extends Client {
+  // pg's query() has many overloads (promise, callback, submittable); all go through here unchanged.
+  override query(...args: unknown[]): any {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        this.discardAfter(error);
+        (last as (e: unknown, r: unknown) => void)(error, result);
+      };
+    }
+    const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
+    if (result instanceof Promise) result.catch((error: unknown) => this.discardAfter(error));
+    return result;
+  }
+
+  private discardAfter(error: unknown): void {
+    if ((error as Error | undefined)?.message === 'Query read timeout') this.connection.stream.destroy();
+  }
+}
+
 /** One place that turns settings into a TypeORM data source: SQLite by default, PostgreSQL with DATABASE_URL. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
@@ -30,11 +58,13 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       type: 'postgres',
       url: config.DATABASE_URL,
       extra: {
+        Client: DiscardOnTimeoutClient,
         max: config.DB_POOL_MAX,
         connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
         idleTimeoutMillis: 30000,
         statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
         query_timeout: config.DB_STATEMENT_TIMEOUT_MS + 1000,
+        idle_in_transaction_session_timeout: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
         application_name: 'partner-data-gateway',
       },
     };

@@ -39,8 +39,29 @@ export class DatabaseService {
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    const unit = () => {
+      this.settle();
+      return work();
+    };
+    const run = this.queue.then(unit, unit);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Units run one at a time, so none may start inside a transaction. But a COMMIT that fails (disk
+   * I/O error, disk full, files gone read-only) can leave the connection in its transaction, or
+   * TypeORM counting one that SQLite already rolled back; TypeORM would then begin the next
+   * transaction as a savepoint inside one that is never committed: answered as written, visible to
+   * this connection only, lost. So each unit starts by rolling back what is open (if that fails, the
+   * unit fails with SQLite's error, a 503) and by resetting TypeORM's count.
+   */
+  private settle(): void {
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: { inTransaction: boolean; exec(sql: string): unknown } }).databaseConnection;
+    // The SQLite driver has one query runner, shared by all work; these are its transaction counters.
+    const runner = this.dataSource.createQueryRunner() as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    if (connection?.inTransaction) connection.exec('ROLLBACK');
+    runner.isTransactionActive = false;
+    runner.transactionDepth = 0;
   }
 }

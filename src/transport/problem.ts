@@ -4,8 +4,11 @@ import { ErrorCode, GatewayError } from '../common/gateway-error';
 
 const logger = new Logger('Errors');
 
-const DB_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded|terminating connection|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|database is locked|readonly database|Client has encountered a connection error|Connection is not established|Pool is closed|statement timeout|canceling statement/i;
+const DB_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded|Query read timeout|terminating connection|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_FULL|database is locked|readonly database|disk I\/O error|database or disk is full|unable to open database file|Client has encountered a connection error|Connection is not established|Pool is closed|statement timeout|canceling statement/i;
 const DB_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
+/** SQLite result codes, with their extended forms (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…), that mean the store cannot be used now. */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN)(_[A-Z_]+)?$/;
+const unavailableCode = (code: string | undefined) => Boolean(code && (DB_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)));
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
@@ -58,7 +61,7 @@ export function toGatewayError(error: unknown): GatewayError {
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; driverError?: { code?: string } };
-  return Boolean(e && (DB_CODES.has(e.code ?? '') || DB_CODES.has(e.driverError?.code ?? '') || DB_UNAVAILABLE.test(e.message ?? '')));
+  return Boolean(e && (unavailableCode(e.code) || unavailableCode(e.driverError?.code) || DB_UNAVAILABLE.test(e.message ?? '')));
 }
 
 export function problemBody(error: GatewayError, instance?: string): Record<string, unknown> {
