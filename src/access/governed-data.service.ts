@@ -198,21 +198,22 @@ export class GovernedDataService {
    */
   private shape(policy: CompiledPolicy, subject: SubjectName, page: Record<string, unknown>[], requested: string[], readable: string[]) {
     const plan = planFor(policy, 'read', subject, this.db.dialect);
-    const memo = new Map<string, string[]>();
+    const memo = new Map<string, Set<string>>();
     const ruleIds = new Set<string>();
+    const selectable = new Set(readable);
     const rows = page.map((raw): GovernedRow => {
       const row = normalize(subject, raw);
-      const signature = JSON.stringify(plan.conditionFields.map((f) => row[f]));
+      const signature = plan.conditionFields.length === 0 ? '' : JSON.stringify(plan.conditionFields.map((f) => row[f]));
       let permitted = memo.get(signature);
       if (!permitted) {
-        memo.set(signature, (permitted = permittedFields(policy.ability, 'read', subject, row)));
+        memo.set(signature, (permitted = new Set(permittedFields(policy.ability, 'read', subject, row).filter((f) => selectable.has(f)))));
         const ruleId = decidingRuleId(policy.ability, 'read', subject, row);
         if (ruleId) ruleIds.add(ruleId);
       }
       const values: Record<string, unknown> = {};
       const redactions: Redaction[] = [];
       for (const f of requested) {
-        if (permitted.includes(f) && readable.includes(f)) values[f] = row[f] ?? null;
+        if (permitted.has(f)) values[f] = row[f] ?? null;
         else redactions.push({ field: f, ...withholdingReason(policy.ability, 'read', subject, row, f) });
       }
       return { values, redactions };

@@ -1,7 +1,7 @@
 import { Provider } from '@nestjs/common';
-import { ThrottlerStorageService } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/app-config';
+import { FixedWindowMemoryStorage } from './fixed-window-memory-storage';
 import { RATE_LIMIT_STORAGE } from './partner-rate-limit.guard';
 
 /** In memory on the embedded default; in Redis when replicas share REDIS_URL (one quota per partner). */
@@ -11,5 +11,5 @@ export const rateLimitStorageProvider: Provider = {
   useFactory: (config: AppConfig) =>
     config.REDIS_URL
       ? new ThrottlerStorageRedisService(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
-      : new ThrottlerStorageService(),
+      : new FixedWindowMemoryStorage(),
 };
