@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +55,13 @@ async function token(dataDir: string, claims: Record<string, unknown>): Promise<
     .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(key.privateKey);
 }
 
+/** The gateway as deployed (`npm start`): compiled once, then run from dist/ with plain node. */
+function build(): void {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
+
 async function startGateway(port: number, env: Record<string, string>, extraArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawnNode([...extraArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawnNode([...extraArgs, 'dist/main.js'], {
     PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', NODE_ENV: 'development',
     JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...env,
   });
@@ -165,7 +170,7 @@ function policyCpuShare(dir: string): number {
     if (name === '(idle)' || name === '(program)' || name === '(garbage collector)') continue;
     busy++;
     const url = node.callFrame.url;
-    if (/\/src\/policy\/|\/src\/access\/policy-queries|@casl|@ucast/.test(url)) policy++;
+    if (/\/(src|dist)\/policy\/|\/(src|dist)\/access\/policy-queries|@casl|@ucast/.test(url)) policy++;
   }
   return busy === 0 ? NaN : policy / busy;
 }
@@ -198,6 +203,7 @@ function ratios(runs: Run[]): string {
 
 async function main(): Promise<void> {
   const results: string[] = [];
+  build();
   for (const dialect of ['sqlite', 'postgres'] as const) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
     const { runs, audit, policyShare } = await benchDialect(dialect);
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
     `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
     `autocannon, ${CONNECTIONS} connections, ${DURATION} s per route, after a 1 s warm-up; gateway, bare handler, load generator and database on the same machine.`,
     'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same rows and fields in every answer.', '',
-    '- *governed*: the gateway as deployed. Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
+    '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
     '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused when NODE_ENV=production): same controllers, token verification and validation; the row scope and fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
     '- *bare handler*: node:http plus the driver, the same SQL, no framework, no token (the practical limit).', '',
   ].join('\n');
