@@ -263,6 +263,23 @@ describe('fail closed', () => {
         (gw) => { execFileSync('chattr', ['+i', ...files(gw)]); },
         (gw) => { execFileSync('chattr', ['-i', ...files(gw)]); }]);
     }
+    it('SQLite read-only (query_only): not ready before any request has failed (readiness probes a write)', async () => {
+      const gw = await TestGateway.start();
+      let writable = true;
+      try {
+        await gw.http.get('/health/ready').expect(200);
+        await gw.dataSource.query('PRAGMA query_only = ON');
+        writable = false;
+        await gw.http.get('/health/ready').expect(503);
+        await gw.dataSource.query('PRAGMA query_only = OFF');
+        writable = true;
+        await gw.http.get('/health/ready').expect(200);
+      } finally {
+        if (!writable) await gw.dataSource.query('PRAGMA query_only = OFF');
+        await gw.stop();
+      }
+    });
+
     for (const [name, makeReadOnly, makeWritable] of readOnly) {
       it(`SQLite ${name}: reads and writes 503 without data, not ready, alive, back once writable`, async () => {
         const gw = await TestGateway.start();

@@ -38,7 +38,9 @@ export class HealthController {
         const indicator = this.indicators.check('audit');
         if (!this.audit.healthy) return indicator.down({ reason: 'recent audit flush failed' });
         try {
-          await this.db.read((m) => m.query('SELECT seq FROM audit_head WHERE id = 1'));
+          // Writable, not only readable: a committed no-op update of the chain head takes the same
+          // lock and the same write path an append does (a read-only or full store fails here).
+          await this.db.transaction((m) => m.query('UPDATE audit_head SET seq = seq WHERE id = 1'));
           return indicator.up();
         } catch (e) {
           return indicator.down({ reason: (e as Error).message });
