@@ -150,6 +150,10 @@ export class AppConfig {
   @IsString()
   PUSH_BODY_LIMIT = '10mb';
 
+  /** How long a write's Idempotency-Key is remembered (and replayed); older keys are purged. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(8760)
+  IDEMPOTENCY_RETENTION_HOURS = 24;
+
   /** Data quality: an event whose occurredAt is more than this many hours before its receipt counts as late. */
   @Transform(toInt) @IsInt() @Min(1) @Max(8760)
   DATA_QUALITY_LATE_AFTER_HOURS = 24;

@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** The first answer to a write sent with an Idempotency-Key, replayed for a retry. */
 @Entity('idempotency_keys')
+@Index('idx_idempotency_keys_created_at', ['createdAt'])
 export class IdempotencyKeyEntity {
   /** Who sent it (partner id, or sub for non-partner callers) and the route. */
   @PrimaryColumn('varchar', { length: 300 }) scope: string;

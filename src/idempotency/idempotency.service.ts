@@ -1,21 +1,56 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { EntityManager, LessThan } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 
-/** Remembers the first answer to a write sent with an Idempotency-Key, per caller and route. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Remembers the first answer to a write sent with an Idempotency-Key, per caller and route, for
+ * IDEMPOTENCY_RETENTION_HOURS. An older key is as good as new: not replayed, and purged hourly.
+ */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyService.name);
+  private purger: NodeJS.Timeout | null = null;
+
+  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    this.purger = setInterval(() => void this.purgeExpired().catch((e: Error) => this.logger.warn(`idempotency purge failed: ${e.message}`)), PURGE_EVERY_MS);
+    this.purger.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.purger) clearInterval(this.purger);
+  }
+
   hashRequest(body: unknown): string {
     return createHash('sha256').update(stableJson(body)).digest('hex');
   }
 
-  find(m: EntityManager, scope: string, key: string): Promise<IdempotencyKeyEntity | null> {
-    return m.findOne(IdempotencyKeyEntity, { where: { scope, key } });
+  /** The remembered answer, unless it is older than the retention. */
+  async find(m: EntityManager, scope: string, key: string): Promise<IdempotencyKeyEntity | null> {
+    const found = await m.findOne(IdempotencyKeyEntity, { where: { scope, key } });
+    return found && found.createdAt >= this.cutoff() ? found : null;
   }
 
   async save(m: EntityManager, scope: string, key: string, requestHash: string, status: number, body: unknown): Promise<void> {
+    // An expired key not purged yet gives way to the new answer.
+    await m.delete(IdempotencyKeyEntity, { scope, key, createdAt: LessThan(this.cutoff()) });
     await m.insert(IdempotencyKeyEntity, { scope, key, requestHash, status, body: JSON.stringify(body), createdAt: new Date().toISOString() });
+  }
+
+  /** Deletes keys older than the retention; returns how many. Every replica may run it. */
+  async purgeExpired(): Promise<number> {
+    const result = await this.db.transaction((m) => m.delete(IdempotencyKeyEntity, { createdAt: LessThan(this.cutoff()) }));
+    return result.affected ?? 0;
+  }
+
+  private cutoff(): string {
+    return new Date(Date.now() - this.config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000).toISOString();
   }
 }
 
