@@ -67,5 +67,38 @@ describe('per-partner rate limits', () => {
       await a.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${ta}`).expect(429);
       await b.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${tb}`).expect(429);
     });
+
+    it('a deployment with another REDIS_KEY_PREFIX keeps its own quotas on the same Redis', async () => {
+      const other = await TestGateway.start({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `other-${randomBytes(3).toString('hex')}:` });
+      try {
+        const partner = `prefixed-${randomBytes(3).toString('hex')}`;
+        await putPolicy(a, partner, 2);
+        await putPolicy(other, partner, 2);
+        const ta = await a.token({ roles: ['partner'], partner, purpose: 'planning' });
+        const to = await other.token({ roles: ['partner'], partner, purpose: 'planning' });
+        for (let i = 0; i < 2; i++) await a.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${ta}`).expect(200);
+        await a.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${ta}`).expect(429);
+        await other.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${to}`).expect(200);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
+  describe('Redis unreachable', () => {
+    it('the replica is alive but not ready, and partner requests get 503, not data', async () => {
+      const gw = await TestGateway.start({ REDIS_URL: 'redis://127.0.0.1:1' });
+      try {
+        await gw.http.get('/health/live').expect(200);
+        await gw.http.get('/health/ready').expect(503);
+        const token = await gw.token({ roles: ['partner'], partner: 'supplier-northwind', purpose: 'replenishment-planning' });
+        const res = await gw.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${token}`);
+        expect(res.status).toBe(503);
+        expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
+        expect(res.body.data).toBeUndefined();
+      } finally {
+        await gw.stop();
+      }
+    });
   });
 });

@@ -65,6 +65,10 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
+  /** Prefix of every Redis key and channel, so deployments can share one Redis without hearing each other. */
+  @Matches(/^[A-Za-z0-9:._-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits or :._-' })
+  REDIS_KEY_PREFIX = 'gateway:';
+
   @IsString()
   JWT_ISSUER = 'https://gateway.local';
 

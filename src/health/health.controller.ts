@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { Public } from '../auth/auth.decorators';
 import { DatabaseService } from '../database/database.service';
+import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import { MetricsService } from './metrics.service';
 import { ShutdownState } from './shutdown-state';
 
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly db: DatabaseService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly changes: ShipmentChanges,
     @Inject(ShutdownState) private readonly shutdown: ShutdownState,
   ) {}
 
@@ -27,7 +29,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready = database reachable, audit log writable, and not draining for shutdown. */
+  /** Ready = database reachable, audit log writable, Redis reachable (when configured), and not draining for shutdown. */
   @Public()
   @Get('health/ready')
   @HealthCheck()
@@ -45,6 +47,11 @@ export class HealthController {
         } catch (e) {
           return indicator.down({ reason: (e as Error).message });
         }
+      },
+      async () => {
+        const indicator = this.indicators.check('redis');
+        const problem = await this.changes.redisProblem();
+        return problem ? indicator.down({ reason: problem }) : indicator.up();
       },
       () => {
         const indicator = this.indicators.check('lifecycle');

@@ -9,7 +9,6 @@ export interface ShipmentChange {
   at: string;
 }
 
-const CHANNEL = 'gateway:shipment-changes';
 
 /**
  * Tells live subscribers that a shipment changed (only its id: what a subscriber may see is
@@ -23,15 +22,17 @@ export class ShipmentChanges implements OnModuleDestroy {
   private readonly origin = randomUUID();
   private publisher: Redis | null = null;
   private subscriber: Redis | null = null;
+  private readonly channel: string;
 
   constructor(@Inject(AppConfig) config: AppConfig) {
     this.emitter.setMaxListeners(0);
+    this.channel = `${config.REDIS_KEY_PREFIX}shipment-changes`;
     if (config.REDIS_URL) {
       this.publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
       this.subscriber = new Redis(config.REDIS_URL, { lazyConnect: false });
       this.publisher.on('error', (e) => this.logger.warn(`redis publisher: ${e.message}`));
       this.subscriber.on('error', (e) => this.logger.warn(`redis subscriber: ${e.message}`));
-      void this.subscriber.subscribe(CHANNEL);
+      this.subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`));
       this.subscriber.on('message', (_channel, message) => {
         const notice = parseNotice(message);
         if (!notice) this.logger.warn('ignored a malformed shipment-change notice on Redis');
@@ -43,7 +44,7 @@ export class ShipmentChanges implements OnModuleDestroy {
   publish(shipmentId: string): void {
     const change = { shipmentId, at: new Date().toISOString() };
     this.emitter.emit('change', change);
-    this.publisher?.publish(CHANNEL, JSON.stringify({ origin: this.origin, change })).catch((e: Error) => this.logger.warn(`publish failed: ${e.message}`));
+    this.publisher?.publish(this.channel, JSON.stringify({ origin: this.origin, change })).catch((e: Error) => this.logger.warn(`publish failed: ${e.message}`));
   }
 
   /** Changes from now on, until the consumer stops iterating. */
@@ -55,8 +56,25 @@ export class ShipmentChanges implements OnModuleDestroy {
     }
   }
 
+  /**
+   * For readiness: with REDIS_URL, both connections are up and this replica listens on the channel
+   * (ioredis subscribes again after a reconnect). Without it, there is nothing to wait for.
+   */
+  async redisProblem(timeoutMs = 1000): Promise<string | null> {
+    if (!this.publisher || !this.subscriber) return null;
+    if (this.subscriber.status !== 'ready') return `subscriber ${this.subscriber.status}`;
+    try {
+      await Promise.race([this.publisher.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), timeoutMs).unref())]);
+      return null;
+    } catch (e) {
+      return `publisher: ${(e as Error).message}`;
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.publisher?.quit().catch(() => undefined), this.subscriber?.quit().catch(() => undefined)]);
+    // QUIT waits for a reply; a connection that is not up would hold the shutdown until it gives up.
+    const close = (r: Redis | null) => (r?.status === 'ready' ? r.quit().catch(() => undefined) : r?.disconnect());
+    await Promise.all([close(this.publisher), close(this.subscriber)]);
   }
 }
 

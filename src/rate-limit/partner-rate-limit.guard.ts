@@ -4,6 +4,7 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { PUBLIC_KEY } from '../auth/auth.decorators';
 import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
 import { requestOf } from '../common/gateway-request';
 import { DEFAULT_LIMITS } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
@@ -22,6 +23,7 @@ export class PartnerRateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly policies: PolicyService,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: ThrottlerStorage,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +42,7 @@ export class PartnerRateLimitGuard implements CanActivate {
       // Once over the limit, the partner is blocked for a whole window. (Both storages reset the count
       // when a block ends: a short block would hand out a fresh quota every blockDuration, i.e. the
       // limit per second instead of per minute.)
-      record = await this.storage.increment(`partner:${principal.partnerId}`, WINDOW_MS, limit, WINDOW_MS, 'partner');
+      record = await this.storage.increment(`${this.config.REDIS_KEY_PREFIX}partner:${principal.partnerId}`, WINDOW_MS, limit, WINDOW_MS, 'partner');
     } catch {
       throw new GatewayError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', { detail: 'Request quotas cannot be checked right now; try again shortly.' });
     }
