@@ -253,6 +253,25 @@ describe('operator endpoints (section 1)', () => {
     for (const line of res.text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)( \d+)?$/);
   });
 
+  it('GET /metrics needs the operator\'s bearer token when METRICS_TOKEN is set', async () => {
+    const secret = 'metrics-secret-0123456789abcdef';
+    const guarded = await TestGateway.start({ METRICS_TOKEN: secret, SEED_DEMO: 'false' });
+    try {
+      for (const auth of [undefined, 'Bearer wrong-secret-0123456789abcdef', `Bearer ${secret}x`, secret]) {
+        const req = guarded.http.get('/metrics');
+        const res = auth ? await req.set('Authorization', auth) : await req;
+        expect(res.status).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.code).toBe('UNAUTHENTICATED');
+        expect(res.text).not.toMatch(/gateway_/);
+      }
+      const ok = await guarded.http.get('/metrics').set('Authorization', `Bearer ${secret}`).expect(200);
+      expect(ok.text).toMatch(/^# HELP gateway_http_request_duration_seconds /m);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('GET /docs is the Swagger UI and /docs-json its OpenAPI 3 document with the /api/v1 paths', async () => {
     const ui = expectStatus(await gw.http.get('/docs'));
     expect(ui.headers['content-type']).toMatch(/text\/html/);

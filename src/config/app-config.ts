@@ -79,6 +79,10 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
 
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (its counters name partners). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{24,256}$/, { message: 'METRICS_TOKEN must be 24 to 256 visible ASCII characters' })
+  METRICS_TOKEN?: string;
+
   /** Remote JWKS: after a fetch, tokens with an unknown kid trigger no new fetch for this long. */
   @Transform(toInt) @IsInt() @Min(0) @Max(3600000)
   JWT_JWKS_COOLDOWN_MS = 30000;
@@ -181,7 +185,7 @@ export class ConfigValidationError extends Error {}
 export function validateConfig(raw: Record<string, unknown>): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL']) {
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN']) {
     if (raw[key] !== undefined) picked[key] = raw[key];
   }
   const config = plainToInstance(AppConfig, picked);

@@ -1,9 +1,12 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { Public } from '../auth/auth.decorators';
+import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import { MetricsService } from './metrics.service';
@@ -20,6 +23,7 @@ export class HealthController {
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly changes: ShipmentChanges,
+    @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(ShutdownState) private readonly shutdown: ShutdownState,
   ) {}
 
@@ -64,8 +68,17 @@ export class HealthController {
   @Get('metrics')
   @ApiExcludeEndpoint()
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res() res: Response): Promise<void> {
+  async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
+    if (this.config.METRICS_TOKEN && !sameSecret(req.headers.authorization, `Bearer ${this.config.METRICS_TOKEN}`)) {
+      throw new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'Metrics need the operator\'s bearer token.' });
+    }
     res.setHeader('Content-Type', this.metrics.registry.contentType);
     res.send(await this.metrics.registry.metrics());
   }
+}
+
+/** Compares digests, so the time taken says nothing about how much of the secret matched. */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
