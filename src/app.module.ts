@@ -20,6 +20,7 @@ import { AppConfig, validateConfig } from './config/app-config';
 import { BootstrapService } from './database/bootstrap.service';
 import { dataSourceOptions } from './database/data-source-options';
 import { DatabaseService } from './database/database.service';
+import { AuditWritableProbe } from './health/audit-writable.probe';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
@@ -100,6 +101,7 @@ export class AppModule {
       providers: [
         configProvider,
         ShutdownState,
+        AuditWritableProbe,
         MetricsService,
         DatabaseService,
         BootstrapService,

@@ -270,7 +270,9 @@ describe('fail closed', () => {
         await gw.http.get('/health/ready').expect(200);
         await gw.dataSource.query('PRAGMA query_only = ON');
         writable = false;
-        await gw.http.get('/health/ready').expect(503);
+        // A successful probe is reused for a second; the next one finds the store read-only.
+        const notReady = await readinessWithin(gw, 503, 2500);
+        expect(notReady.status).toBe(503);
         await gw.dataSource.query('PRAGMA query_only = OFF');
         writable = true;
         await gw.http.get('/health/ready').expect(200);
@@ -315,3 +317,13 @@ describe('fail closed', () => {
     }
   }
 });
+
+/** Polls /health/ready until it answers `status` or `withinMs` pass; returns the last status and the time taken. */
+async function readinessWithin(gw: TestGateway, status: number, withinMs: number): Promise<{ status: number; elapsedMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const res = await gw.http.get('/health/ready');
+    if (res.status === status || Date.now() - started > withinMs) return { status: res.status, elapsedMs: Date.now() - started };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

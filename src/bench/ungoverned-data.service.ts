@@ -11,11 +11,12 @@ import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 interface FixedScope { sql: string; params: Record<string, unknown>; fields: string[] }
 
 /**
- * Benchmark only (BENCH_UNGOVERNED=true, refused in production): the same routes, controllers,
- * authentication and validation, with governance taken out of the data path. The caller's row
- * scope and fields are looked up once and then reused as constants, so the answers have the
- * governed answers' rows and fields, but no request reads the policy version, checks a quota,
- * evaluates a rule per row or writes an audit event. `npm run bench` compares the two.
+ * Benchmark only (BENCH_UNGOVERNED=true, refused in production and off loopback): the same routes,
+ * controllers, authentication and validation, with governance taken out of the list and update
+ * paths. The caller's row scope and granted fields are looked up once and reused as constants, so
+ * the answers have the governed answers' rows and columns (per-row exceptions are not applied),
+ * but no request reads the policy version, checks a quota, evaluates a rule per row or writes an
+ * audit event. `npm run bench` compares the two.
  */
 @Injectable()
 export class UngovernedDataService extends GovernedDataService {
@@ -27,6 +28,9 @@ export class UngovernedDataService extends GovernedDataService {
     }
     const scope = await this.scopeOf(caller, subject);
     const fields = options.fields ?? scope.fields;
+    // Even here a field must be one the policy grants: requested names become SQL column names.
+    const outside = fields.filter((f) => !scope.fields.includes(f));
+    if (outside.length > 0) throw GatewayError.forbiddenFields(outside, 'read', subject);
     const limit = options.limit ?? 100;
     const params: Record<string, unknown> = { ...scope.params };
     let where = scope.sql;

@@ -199,6 +199,9 @@ export function validateConfig(raw: Record<string, unknown>): AppConfig {
   if (config.BENCH_UNGOVERNED && config.isProduction) {
     problems.push('BENCH_UNGOVERNED: must not be true when NODE_ENV=production');
   }
+  if (config.BENCH_UNGOVERNED && !['127.0.0.1', '::1', 'localhost'].includes(config.HOST)) {
+    problems.push(`BENCH_UNGOVERNED: the benchmark-only mode listens on loopback only; set HOST=127.0.0.1 (got ${JSON.stringify(config.HOST)})`);
+  }
   if (problems.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

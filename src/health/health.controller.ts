@@ -8,7 +8,7 @@ import { Public } from '../auth/auth.decorators';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { ShipmentChanges } from '../logistics/shipment-changes.service';
+import { AuditWritableProbe } from './audit-writable.probe';
 import { MetricsService } from './metrics.service';
 import { ShutdownState } from './shutdown-state';
 
@@ -22,7 +22,7 @@ export class HealthController {
     private readonly db: DatabaseService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-    private readonly changes: ShipmentChanges,
+    private readonly auditWritable: AuditWritableProbe,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(ShutdownState) private readonly shutdown: ShutdownState,
   ) {}
@@ -33,7 +33,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready = database reachable, audit log writable, Redis reachable (when configured), and not draining for shutdown. */
+  /** Ready = database reachable, audit log writable, and not draining for shutdown. */
   @Public()
   @Get('health/ready')
   @HealthCheck()
@@ -43,18 +43,7 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('audit');
         if (!this.audit.healthy) return indicator.down({ reason: 'recent audit flush failed' });
-        try {
-          // Writable, not only readable: a committed no-op update of the chain head takes the same
-          // lock and the same write path an append does (a read-only or full store fails here).
-          await this.db.transaction((m) => m.query('UPDATE audit_head SET seq = seq WHERE id = 1'));
-          return indicator.up();
-        } catch (e) {
-          return indicator.down({ reason: (e as Error).message });
-        }
-      },
-      async () => {
-        const indicator = this.indicators.check('redis');
-        const problem = await this.changes.redisProblem();
+        const problem = await this.auditWritable.problem();
         return problem ? indicator.down({ reason: problem }) : indicator.up();
       },
       () => {

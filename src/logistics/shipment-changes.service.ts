@@ -1,6 +1,6 @@
 import { EventEmitter, on } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
@@ -16,13 +16,14 @@ export interface ShipmentChange {
  * through Redis pub/sub when REDIS_URL is set.
  */
 @Injectable()
-export class ShipmentChanges implements OnModuleDestroy {
+export class ShipmentChanges implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ShipmentChanges.name);
   private readonly emitter = new EventEmitter();
   private readonly origin = randomUUID();
   private publisher: Redis | null = null;
   private subscriber: Redis | null = null;
   private readonly channel: string;
+  private subscribed: Promise<void> | null = null;
 
   constructor(@Inject(AppConfig) config: AppConfig) {
     this.emitter.setMaxListeners(0);
@@ -32,7 +33,7 @@ export class ShipmentChanges implements OnModuleDestroy {
       this.subscriber = new Redis(config.REDIS_URL, { lazyConnect: false });
       this.publisher.on('error', (e) => this.logger.warn(`redis publisher: ${e.message}`));
       this.subscriber.on('error', (e) => this.logger.warn(`redis subscriber: ${e.message}`));
-      this.subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`));
+      this.subscribed = this.subscriber.subscribe(this.channel).then(() => undefined, (e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`));
       this.subscriber.on('message', (_channel, message) => {
         const notice = parseNotice(message);
         if (!notice) this.logger.warn('ignored a malformed shipment-change notice on Redis');
@@ -56,19 +57,11 @@ export class ShipmentChanges implements OnModuleDestroy {
     }
   }
 
-  /**
-   * For readiness: with REDIS_URL, both connections are up and this replica listens on the channel
-   * (ioredis subscribes again after a reconnect). Without it, there is nothing to wait for.
-   */
-  async redisProblem(timeoutMs = 1000): Promise<string | null> {
-    if (!this.publisher || !this.subscriber) return null;
-    if (this.subscriber.status !== 'ready') return `subscriber ${this.subscriber.status}`;
-    try {
-      await Promise.race([this.publisher.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), timeoutMs).unref())]);
-      return null;
-    } catch (e) {
-      return `publisher: ${(e as Error).message}`;
-    }
+  /** With REDIS_URL, start listening before the gateway takes traffic (bounded: ioredis keeps trying). */
+  async onModuleInit(): Promise<void> {
+    if (!this.subscribed) return;
+    const waited = await Promise.race([this.subscribed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+    if (!waited) this.logger.warn('not yet subscribed to shipment-change notices on Redis; live updates from other replicas start once it is');
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -39,9 +39,10 @@ export class PartnerRateLimitGuard implements CanActivate {
     const limit = inForce.document.limits?.requestsPerMinute ?? DEFAULT_LIMITS.requestsPerMinute;
     let record;
     try {
-      // Once over the limit, the partner is blocked for a whole window. (Both storages reset the count
-      // when a block ends: a short block would hand out a fresh quota every blockDuration, i.e. the
-      // limit per second instead of per minute.)
+      // Once over the limit, the partner is blocked for a whole window (a short block would hand out
+      // a fresh quota every blockDuration, i.e. the limit per second instead of per minute). In
+      // memory the count starts afresh when the block ends; the Redis storage keeps counting hits
+      // sent during a block, so a client that keeps sending while blocked stays blocked longer.
       record = await this.storage.increment(`${this.config.REDIS_KEY_PREFIX}partner:${principal.partnerId}`, WINDOW_MS, limit, WINDOW_MS, 'partner');
     } catch {
       throw new GatewayError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', { detail: 'Request quotas cannot be checked right now; try again shortly.' });
