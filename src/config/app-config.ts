@@ -151,7 +151,8 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(100)
   AUDIT_FLUSH_MS = 0;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  // Each event binds 25 parameters; 1,000 stays well inside SQLite's 32,766 and PostgreSQL's 65,535.
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   AUDIT_MAX_BATCH = 256;
 
   /** Largest request body of a logistics push (event batch, EPCIS capture), which may hold up to 1,000 events. */

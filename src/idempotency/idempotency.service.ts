@@ -43,10 +43,22 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     await m.insert(IdempotencyKeyEntity, { scope, key, requestHash, status, body: JSON.stringify(body), createdAt: new Date().toISOString() });
   }
 
-  /** Deletes keys older than the retention; returns how many. Every replica may run it. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.db.transaction((m) => m.delete(IdempotencyKeyEntity, { createdAt: LessThan(this.cutoff()) }));
-    return result.affected ?? 0;
+  /**
+   * Deletes keys older than the retention, a bounded batch per statement so that no statement
+   * outlasts the statement timeout or holds the embedded store for long; returns how many.
+   * Every replica may run it.
+   */
+  async purgeExpired(batch = 1000): Promise<number> {
+    const cutoff = this.cutoff();
+    let total = 0;
+    for (;;) {
+      const result = await this.db.transaction((m) => m.createQueryBuilder().delete().from(IdempotencyKeyEntity)
+        .where(`(scope, idem_key) IN (SELECT scope, idem_key FROM idempotency_keys WHERE created_at < :cutoff ORDER BY created_at LIMIT ${Math.trunc(batch)})`, { cutoff })
+        .execute());
+      const deleted = result.affected ?? 0;
+      total += deleted;
+      if (deleted < batch) return total;
+    }
   }
 
   private cutoff(): string {
