@@ -241,9 +241,9 @@ async function main(): Promise<void> {
     '# Benchmarks', '',
     `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
     `autocannon, ${CONNECTIONS} connections, ${DURATION} s per route, after a 1 s warm-up, ${ROUNDS} round(s) of governed then ungoverned (a fresh process each); gateway, bare handler, load generator and database on the same machine.`,
-    'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same rows and fields in every answer.', '',
+    'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same rows and columns in every answer.', '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
-    '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused when NODE_ENV=production): same controllers, token verification and validation; the row scope and fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
+    '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused in production and off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
     '- *bare handler*: node:http plus the driver, the same SQL, no framework, no token (the practical limit).', '',
   ].join('\n');
   // The figures are regenerated; the hand-written reading of them (its own section) is kept.
