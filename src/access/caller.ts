@@ -11,6 +11,8 @@ export interface Caller {
   idempotencyKey?: string;
   /** The partner's policy in force when already looked up for this request (by the rate limit). */
   policyInForce?: PolicyInForce;
+  /** The version last seen in force on this replica; only a read may use it, checking it in its own query. */
+  policyLastSeen?: PolicyInForce;
 }
 
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;

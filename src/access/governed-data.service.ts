@@ -59,6 +59,8 @@ export interface WriteResult {
 }
 
 const ADMIN = adminPolicy(null);
+const IN_FORCE_VERSION = '__policyVersionInForce';
+const IN_FORCE_STATUS = '__partnerStatus';
 const DEFAULT_PAGE = 100;
 
 /**
@@ -98,12 +100,17 @@ export class GovernedDataService {
     return rows.length > 0;
   }
 
-  /** The compiled policy that judges this caller (partners by their policy, admin by full access). */
-  async policyOf(caller: Caller): Promise<CompiledPolicy> {
+  /**
+   * The compiled policy that judges this caller (partners by their policy, admin by full access).
+   * With `lastSeen`, a partner may be judged by the version this replica last saw in force, which
+   * the caller must then check in its own query (reads do: see `read`).
+   */
+  async policyOf(caller: Caller, lastSeen: 'allow-last-seen' | 'in-force' = 'in-force'): Promise<CompiledPolicy> {
     const { principal, audit } = caller;
     audit.purpose = caller.purpose;
     if (principal.roles.includes('partner') && principal.partnerId) {
-      const { policy } = await this.policies.accessFor(principal.partnerId, caller.purpose, caller.policyInForce);
+      const known = caller.policyInForce ?? (lastSeen === 'allow-last-seen' && caller.policyLastSeen?.partnerId === principal.partnerId ? caller.policyLastSeen : undefined);
+      const { policy } = await this.policies.accessFor(principal.partnerId, caller.purpose, known);
       audit.policyVersion = policy.version;
       return policy;
     }
@@ -111,9 +118,35 @@ export class GovernedDataService {
     throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Partner data is read and written by partner and admin tokens only.' });
   }
 
-  private async read(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null) {
+  /**
+   * A partner's read may be judged by the version last seen in force on this replica (no round trip
+   * to look it up): the data query reads the version in force in the same statement, and a page
+   * read, or a refusal decided, under a version no longer in force is thrown away and judged again.
+   */
+  private async read(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
     caller.audit.touch('read', subject);
-    const policy = await this.policyOf(caller);
+    const partnerId = caller.principal.partnerId;
+    const lastSeen = !caller.policyInForce && partnerId && caller.principal.roles.includes('partner') && caller.policyLastSeen?.partnerId === partnerId
+      ? caller.policyLastSeen : null;
+    if (!lastSeen) return (await this.readJudged(caller, subject, options, id, null))!;
+    let result: { rows: GovernedRow[]; meta: ReadMeta } | null;
+    try {
+      result = await this.readJudged(caller, subject, options, id, partnerId!);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      const inForce = await this.policies.inForce(partnerId!);
+      if (inForce.version === lastSeen.version) throw error;
+      caller.policyInForce = inForce;
+      return this.read(caller, subject, options, id);
+    }
+    if (result) return result;
+    caller.policyInForce = await this.policies.inForce(partnerId!);
+    return this.read(caller, subject, options, id);
+  }
+
+  /** The read itself; with `checkFor`, null when that partner's version in force is not the one judged by. */
+  private async readJudged(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null, checkFor: string | null) {
+    const policy = await this.policyOf(caller, checkFor ? 'allow-last-seen' : 'in-force');
     const plan = planFor(policy, 'read', subject, this.db.dialect);
     if (!plan.rowScope) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', {
@@ -164,15 +197,29 @@ export class GovernedDataService {
     const readable = requested.filter((f) => plan.grantable.includes(f));
     const selected = unique(['id', ...readable, ...plan.conditionFields]);
 
+    const columns = selected.map((f) => `t.${columnOf(f)} AS "${f}"`);
+    if (checkFor) {
+      columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_VERSION}"`);
+      columns.push(`(SELECT status FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_STATUS}"`);
+      params.partnerInForce = checkFor;
+    }
     const raw: Record<string, unknown>[] = await this.db.read((m) =>
       m.createQueryBuilder()
-        .select(selected.map((f) => `t.${columnOf(f)} AS "${f}"`))
+        .select(columns)
         .from(SUBJECTS[subject].table, 't')
         .where(where.join(' AND '), params)
         .orderBy('t.id', 'ASC')
         .limit(limit + 1)
         .getRawMany(),
     );
+    if (checkFor) {
+      const first = raw[0];
+      const current = first
+        ? Number(first[IN_FORCE_VERSION]) === policy.version && first[IN_FORCE_STATUS] === 'active'
+        : (await this.policies.inForce(checkFor)).version === policy.version;
+      if (!current) return null;
+      for (const r of raw) { delete r[IN_FORCE_VERSION]; delete r[IN_FORCE_STATUS]; }
+    }
     const hasMore = raw.length > limit;
     const page = hasMore ? raw.slice(0, limit) : raw;
 

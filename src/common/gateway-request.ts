@@ -13,6 +13,8 @@ export interface GatewayContext {
   authError: GatewayError | null;
   /** The partner's policy in force, once looked up for this request. */
   policyInForce?: PolicyInForce;
+  /** The version this replica last saw in force, not checked for this request (reads check it in their own query). */
+  policyLastSeen?: PolicyInForce;
   rateChecked?: boolean;
 }
 

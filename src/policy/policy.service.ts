@@ -20,9 +20,9 @@ export interface PolicyInForce {
 }
 
 /**
- * Policies as data: versions live in the database, the version in force is looked up on every
- * request (one indexed read, so a change on any replica holds from the next request), and
- * compiled abilities are cached per (partner, version, purpose).
+ * Policies as data: versions live in the database, every request is judged by the version in force
+ * (looked up, or, for reads, checked in the data query's own statement), so a change on any replica
+ * holds from the next request; compiled abilities are cached per (partner, version, purpose).
  */
 @Injectable()
 export class PolicyService {
@@ -66,6 +66,11 @@ export class PolicyService {
     if (!loaded) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     this.documents.set(partnerId, loaded);
     return loaded;
+  }
+
+  /** The version this replica last saw in force for a partner, if any; not checked against the database. */
+  lastSeen(partnerId: string): PolicyInForce | undefined {
+    return this.documents.get(partnerId);
   }
 
   /** The document in force, or null when the partner has none (governance reads; never for data access). */

@@ -34,8 +34,13 @@ export class PartnerRateLimitGuard implements CanActivate {
     if (!gateway || !principal?.partnerId || !principal.roles.includes('partner')) return true;
     if (gateway.rateChecked) return true;
     gateway.rateChecked = true;
-    const inForce = await this.policies.inForce(principal.partnerId);
-    gateway.policyInForce = inForce;
+    // The quota comes from the version this replica last saw in force: a changed limit counts from
+    // the next request that reads the version. Reads check that version in their own query; every
+    // other operation reads it afresh.
+    const lastSeen = this.policies.lastSeen(principal.partnerId);
+    const inForce = lastSeen ?? await this.policies.inForce(principal.partnerId);
+    if (lastSeen) gateway.policyLastSeen = lastSeen;
+    else gateway.policyInForce = inForce;
     const limit = inForce.document.limits?.requestsPerMinute ?? DEFAULT_LIMITS.requestsPerMinute;
     let record;
     try {

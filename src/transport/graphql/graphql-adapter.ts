@@ -27,6 +27,7 @@ export class GraphqlAdapter {
       audit: gateway.audit,
       idempotencyKey: typeof key === 'string' ? key : undefined,
       policyInForce: gateway.policyInForce,
+      policyLastSeen: gateway.policyLastSeen,
     };
   }
 

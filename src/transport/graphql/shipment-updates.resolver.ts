@@ -56,7 +56,7 @@ export class ShipmentUpdatesResolver {
       record.principal = caller.principal;
       const asked = wanted.status && !fields.includes('status') ? [...fields, 'status'] : fields;
       try {
-        const { row } = await this.data.get({ ...caller, audit: record, policyInForce: undefined }, 'Shipment', change.shipmentId, { fields: asked, ungranted: 'redact' });
+        const { row } = await this.data.get({ ...caller, audit: record, policyInForce: undefined, policyLastSeen: undefined }, 'Shipment', change.shipmentId, { fields: asked, ungranted: 'redact' });
         if (wanted.status && row.values.status !== wanted.status) continue;
         await this.audit.commit(record, 200);
         yield toGraphqlRow(row);

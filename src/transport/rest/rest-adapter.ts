@@ -20,7 +20,7 @@ export class RestAdapter {
     if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
       throw GatewayError.validation(['Idempotency-Key must be 1 to 200 visible ASCII characters']);
     }
-    return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, idempotencyKey: key, policyInForce: gateway.policyInForce };
+    return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, idempotencyKey: key, policyInForce: gateway.policyInForce, policyLastSeen: gateway.policyLastSeen };
   }
 
   async list(req: GatewayRequest, subject: SubjectName, query: Record<string, unknown>) {
