@@ -707,11 +707,21 @@ export function pickFields(subject: SubjectName, row: Record<string, unknown>): 
 
 /** Drivers differ in how they hand numbers back; the API always gives numbers. */
 export function normalize(subject: SubjectName, raw: Record<string, unknown>): Record<string, unknown> {
-  const spec = SUBJECTS[subject].fields;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const t = spec[k]?.type;
-    out[k] = v !== null && v !== undefined && (t === 'number' || t === 'integer') && typeof v !== 'number' ? Number(v) : v;
+  const out: Record<string, unknown> = { ...raw };
+  for (const k of numericFieldsOf(subject)) {
+    const v = out[k];
+    if (v !== null && v !== undefined && typeof v !== 'number') out[k] = Number(v);
   }
   return out;
+}
+
+const NUMERIC_FIELDS = new Map<SubjectName, string[]>();
+
+function numericFieldsOf(subject: SubjectName): string[] {
+  let fields = NUMERIC_FIELDS.get(subject);
+  if (!fields) {
+    fields = Object.entries(SUBJECTS[subject].fields).filter(([, spec]) => spec.type === 'number' || spec.type === 'integer').map(([name]) => name);
+    NUMERIC_FIELDS.set(subject, fields);
+  }
+  return fields;
 }
