@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { loadOrCreateSigningKey } from '../auth/key-store';
 import { validateConfig } from '../config/app-config';
 
@@ -11,6 +13,10 @@ import { validateConfig } from '../config/app-config';
  * The token is minted like `npm run -s token` does (the embedded key under DATA_DIR), so run it
  * from the directory the gateway runs in. Event ids are stable per UTC day: a second run on the
  * same day is answered with duplicates.
+ *
+ * Meanwhile Globex, the customer, watches the same shipments live (GraphQL subscription
+ * `shipmentUpdated` over graphql-ws): it sees what its policy grants (status, ETA) and is told,
+ * field by field, what is withheld (location, freight cost).
  */
 
 const PARTNER = 'carrier-swiftlog';
@@ -67,15 +73,16 @@ async function main(): Promise<void> {
   const base = (process.env.GATEWAY_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const config = validateConfig(process.env);
   const key = await loadOrCreateSigningKey(config.DATA_DIR);
-  const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ roles: ['partner'], partner_id: PARTNER, purpose: PURPOSE })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setSubject('dispatch@swiftlog')
-    .setIssuer(config.JWT_ISSUER)
-    .setAudience(config.JWT_AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
-    .sign(key.privateKey);
+  const mint = (sub: string, partnerId: string, purpose: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ roles: ['partner'], partner_id: partnerId, purpose })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setSubject(sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt(now).setExpirationTime(now + 600)
+      .sign(key.privateKey);
+  };
+  const token = await mint('dispatch@swiftlog', PARTNER, PURPOSE);
+  const watcher = await watchAs(base, await mint('tracking@globex', WATCHER.partnerId, WATCHER.purpose));
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/ld+json', Accept: 'application/json' };
 
   const list = await call(`${base}/api/v1/shipments?limit=1000&fields=id,reference,status,lastEventAt,origin,destination,sscc,temperatureC`, { headers });
@@ -93,6 +100,7 @@ async function main(): Promise<void> {
   }));
   if (eventList.length === 0) {
     console.log('nothing to push');
+    await watcher.close();
     return;
   }
   const answer = await call(`${base}/api/v1/epcis/capture`, {
@@ -122,6 +130,45 @@ async function main(): Promise<void> {
     const temp = s.temperatureC === null ? '' : `  ${s.temperatureC} °C`;
     console.log(`  ${s.id} ${String(s.status).padEnd(10)} ${s.lastEventAt}  ${s.lastLocation}${temp}`);
   }
+
+  // Live updates reach the subscriber a moment after the push commits.
+  await new Promise((r) => setTimeout(r, 1500));
+  await watcher.close();
+  const seen = watcher.updates;
+  console.log(`${WATCHER.partnerId} watched live: ${seen.length} update(s) of its shipments (shipmentUpdated)`);
+  for (const u of seen.slice(-8)) {
+    console.log(`  ${u.id} ${String(u.status).padEnd(10)} eta ${u.eta ?? '-'}${u.withheld.length ? `  withheld: ${u.withheld.join(', ')}` : ''}`);
+  }
+  if (seen.length === 0) console.log('  (none: Globex is the customer of none of the shipments that moved)');
+}
+
+const WATCHER = { partnerId: 'customer-globex', purpose: 'delivery-tracking' };
+
+interface LiveUpdate { id: string; status: unknown; eta: unknown; withheld: string[] }
+
+/** A subscriber on graphql-ws, collecting what its policy lets it see of every shipment update. */
+async function watchAs(base: string, token: string): Promise<{ updates: LiveUpdate[]; close(): Promise<void> }> {
+  const updates: LiveUpdate[] = [];
+  const client = createClient({ url: `${base.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => { started = resolve; });
+  client.on('connected', () => setTimeout(started, 300));
+  client.on('closed', () => started());
+  client.subscribe<{ shipmentUpdated: Record<string, unknown> | null }>(
+    { query: 'subscription { shipmentUpdated { id status eta lastLocation freightCost } }' },
+    {
+      next: (result) => {
+        const row = result.data?.shipmentUpdated;
+        if (!row) return;
+        const withheld = (result.errors ?? []).map((e) => String((e.extensions as Record<string, unknown> | undefined)?.field ?? e.message));
+        updates.push({ id: String(row.id), status: row.status, eta: row.eta, withheld });
+      },
+      error: (e) => console.error(`live updates stopped: ${JSON.stringify(e)}`),
+      complete: () => undefined,
+    },
+  );
+  await ready;
+  return { updates, close: () => client.dispose() as Promise<void> };
 }
 
 /** One EPCIS ObjectEvent: the unit's SSCC (as URN or Digital Link, alternating) or else the shipment reference. */
