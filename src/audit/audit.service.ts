@@ -65,16 +65,15 @@ export class AuditService implements OnApplicationShutdown {
     const chained = chainAll(events, seq, hash);
     seq += BigInt(chained.length);
     hash = chained[chained.length - 1]?.hash ?? hash;
-    // One statement for the events and the new head (one round trip on PostgreSQL), written by
-    // hand: this runs for every request, and the generic query builder costs more than the insert.
-    const columns = this.columnsOf(manager);
-    const params: unknown[] = [];
-    const rows = chained.map((c) => `(${columns.map(([property]) => { params.push(c[property as keyof ChainedAuditEvent]); return '?'; }).join(', ')})`);
-    const insert = `INSERT INTO audit_events (${columns.map(([, column]) => column).join(', ')}) VALUES ${rows.join(', ')}`;
+    // One statement for the events and the new head on PostgreSQL (one round trip).
     if (this.db.dialect === 'postgres') {
-      await manager.query(this.db.sql(`WITH appended AS (${insert}) UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), [...params, String(seq), hash]);
+      const params: unknown[] = [String(seq), hash];
+      const { names, values } = this.valuesOf(manager, chained, params);
+      await manager.query(`WITH appended AS (INSERT INTO audit_events (${names}) ${values}) UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, params);
     } else {
-      await manager.query(insert, params);
+      const params: unknown[] = [];
+      const { names, values } = this.valuesOf(manager, chained, params);
+      await manager.query(`INSERT INTO audit_events (${names}) ${values}`, params);
       await manager.query('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [String(seq), hash]);
     }
     for (const e of events) this.metrics.auditEvents.inc({ decision: e.decision });
@@ -96,14 +95,12 @@ export class AuditService implements OnApplicationShutdown {
     const from = this.knownHead;
     const chained = chainAll(events, from.seq, from.hash);
     const last = chained[chained.length - 1];
-    const columns = this.columnsOf(m);
     const params: unknown[] = [String(last.seq), last.hash, String(from.seq), from.hash];
-    const rows = chained.map((c) => `(${columns.map(([property, , cast]) => `$${params.push(c[property as keyof ChainedAuditEvent])}${cast}`).join(', ')})`);
-    const names = columns.map(([, column]) => column).join(', ');
+    const { names, values } = this.valuesOf(m, chained, params);
     this.knownHead = null; // unknown until the answer says
     const inserted: unknown[] = await m.query(
       `WITH head AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1)
-       INSERT INTO audit_events (${names}) SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${names}) WHERE EXISTS (SELECT 1 FROM head) RETURNING 1`,
+       INSERT INTO audit_events (${names}) SELECT * FROM (${values}) AS v(${names}) WHERE EXISTS (SELECT 1 FROM head) RETURNING 1`,
       params,
     );
     if (inserted.length === 0) return false;
@@ -112,13 +109,21 @@ export class AuditService implements OnApplicationShutdown {
     return true;
   }
 
-  /** The audit table's columns: property, column name, and the cast a VALUES list needs on PostgreSQL. */
-  private columnsOf(manager: EntityManager): Array<[string, string, string]> {
+  /**
+   * The column list and a `VALUES (…), (…)` list of the events, their values appended to `params`.
+   * Written by hand: every request appends an event, and the generic query builder costs more than
+   * the insert. PostgreSQL placeholders are numbered and typed (a VALUES list in a subquery needs
+   * the casts), SQLite's are `?`.
+   */
+  private valuesOf(manager: EntityManager, events: ChainedAuditEvent[], params: unknown[]): { names: string; values: string } {
     this.columns ??= manager.connection.getMetadata(AuditEventEntity).columns.map((c) => {
       const type = String(c.type);
       return [c.propertyName, c.databaseName, type === 'bigint' || type === 'integer' ? `::${type}` : ''];
     });
-    return this.columns;
+    const postgres = this.db.dialect === 'postgres';
+    const placeholder = (value: unknown, cast: string) => (postgres ? `$${params.push(value)}${cast}` : (params.push(value), '?'));
+    const rows = events.map((e) => `(${this.columns!.map(([property, , cast]) => placeholder(e[property as keyof ChainedAuditEvent], cast)).join(', ')})`);
+    return { names: this.columns.map(([, column]) => column).join(', '), values: `VALUES ${rows.join(', ')}` };
   }
 
   /** True unless the last flush failed recently (readiness uses it). */
