@@ -57,6 +57,18 @@ async function traffic(gw: TestGateway) {
       }
       return status;
     },
+    /**
+     * Back once the store is, without a restart: served within the deadline, ready, the write
+     * acknowledged before the fault still there, a new write lands, nothing acknowledged lost.
+     */
+    async expectRecovered(deadlineMs: number, statusBeforeFault: string): Promise<void> {
+      expect(await this.readUntilServed(deadlineMs)).toBe(200);
+      await gw.http.get('/health/ready').expect(200);
+      expect(await this.shipmentStatus()).toBe(statusBeforeFault);
+      expect((await this.write('in_transit')).status).toBe(200);
+      expect(await this.shipmentStatus()).toBe('in_transit');
+      await this.expectNothingAcknowledgedLost();
+    },
     /** No 500 ever; each request answered 200 has exactly one event; the chain is intact. */
     async expectNothingAcknowledgedLost(): Promise<void> {
       expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
@@ -144,13 +156,8 @@ describe('fail closed', () => {
           for (const a of t.answers.slice(duringFault)) expect(a.ms).toBeLessThan(3 * (500 + 1000) + 1500);
 
           await proxy.up();
-          expect(await t.readUntilServed(15000)).toBe(200);
-          await gw.http.get('/health/ready').expect(200);
           // The write acknowledged before the fault holds; the refused ones changed nothing.
-          expect(await t.shipmentStatus()).toBe('delayed');
-          expect((await t.write('in_transit')).status).toBe(200);
-          expect(await t.shipmentStatus()).toBe('in_transit');
-          await t.expectNothingAcknowledgedLost();
+          await t.expectRecovered(15000, 'delayed');
         } finally {
           await gw.stop();
           await proxy.down();
@@ -222,10 +229,7 @@ describe('fail closed', () => {
         await gw.http.get('/health/live').expect(200);
         expect(t.answers.slice(killed).every((a) => (a.status === 200 || a.status === 503) && a.ms < 2000)).toBe(true);
         expect(t.answers[t.answers.length - 1].status).toBe(200);
-        await gw.http.get('/health/ready').expect(200);
-        expect(await t.shipmentStatus()).toBe('delayed');
-        expect((await t.write('in_transit')).status).toBe(200);
-        await t.expectNothingAcknowledgedLost();
+        await t.expectRecovered(2000, 'delayed');
       } finally {
         await gw.stop();
       }
@@ -305,12 +309,7 @@ describe('fail closed', () => {
 
           await makeWritable(gw);
           writable = true;
-          expect(await t.readUntilServed(5000)).toBe(200);
-          await gw.http.get('/health/ready').expect(200);
-          expect(await t.shipmentStatus()).toBe('delayed');
-          expect((await t.write('in_transit')).status).toBe(200);
-          expect(await t.shipmentStatus()).toBe('in_transit');
-          await t.expectNothingAcknowledgedLost();
+          await t.expectRecovered(5000, 'delayed');
         } finally {
           if (!writable) await makeWritable(gw);
           await gw.stop();
