@@ -1,47 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { Client } from 'pg';
-import { loadOrCreateSigningKey } from '../src/auth/key-store';
-import { createTestDatabase, TestDatabase } from './support/database';
 import { GatewayProcess } from './support/gateway-process';
-
-const ISSUER = 'https://gateway.replicas.test';
-const AUDIENCE = 'replicas';
+import { ReplicaPair } from './support/replica-pair';
 
 /** Two real gateway processes on one PostgreSQL and one Redis behave as one gateway. */
 describe('replicas on one PostgreSQL', () => {
-  let db: TestDatabase;
-  let dataDir: string;
+  let pair: ReplicaPair;
   let a: GatewayProcess;
   let b: GatewayProcess;
   let pg: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gateway-replicas-'));
-    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
-    [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    pair = await ReplicaPair.start();
+    ({ a, b, pg } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    await pg?.end();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await pair?.stop();
   });
 
-  async function token(claims: Record<string, unknown>, sub = 'user'): Promise<string> {
-    const key = await loadOrCreateSigningKey(dataDir);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject(sub)
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
-  }
-
-  const call = (gw: GatewayProcess, path: string, tok: string, init: RequestInit = {}) =>
-    fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const token = (claims: Record<string, unknown>, sub?: string) => pair.token(claims, sub);
+  const call = (gw: GatewayProcess, path: string, tok: string, init?: RequestInit) => pair.call(gw, path, tok, init);
 
   it('started together: one schema, one set of seeded policies and data', async () => {
     const { rows } = await pg.query('SELECT COUNT(*)::int AS n FROM partners');

@@ -1,17 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client as WsClient, createClient } from 'graphql-ws';
-import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { loadOrCreateSigningKey } from '../src/auth/key-store';
-import { createTestDatabase, TestDatabase } from './support/database';
 import { GatewayProcess } from './support/gateway-process';
-
-const ISSUER = 'https://gateway.subscriptions-replicas.test';
-const AUDIENCE = 'subscriptions-replicas';
+import { ReplicaPair } from './support/replica-pair';
 
 const SWIFTLOG = { roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' };
 const GLOBEX = { roles: ['partner'], partner_id: 'customer-globex', purpose: 'delivery-tracking' };
@@ -29,8 +21,7 @@ type Delivery = {
  * policy in force at delivery, and audited on the one shared chain.
  */
 describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Redis)', () => {
-  let db: TestDatabase;
-  let dataDir: string;
+  let pair: ReplicaPair;
   let a: GatewayProcess;
   let b: GatewayProcess;
   let pg: Client;
@@ -40,12 +31,8 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
   const shipmentId = `shp-subs-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gateway-subs-replicas-'));
-    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
-    [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    pair = await ReplicaPair.start();
+    ({ a, b, pg } = pair);
     // Shipped by Northwind, carried by SwiftLog, delivered to a Globex site; Acme has no part in it.
     const admin = await token({ roles: ['admin'] }, 'orchestrator');
     const created = await call(a, '/api/v1/shipments', admin, {
@@ -60,20 +47,11 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
-    await pg?.end();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await pair?.stop();
   });
 
-  async function token(claims: Record<string, unknown>, sub = 'user'): Promise<string> {
-    const key = await loadOrCreateSigningKey(dataDir);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject(sub)
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
-  }
-
-  const call = (gw: GatewayProcess, path: string, tok: string, init: RequestInit = {}) =>
-    fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const token = (claims: Record<string, unknown>, sub?: string) => pair.token(claims, sub);
+  const call = (gw: GatewayProcess, path: string, tok: string, init?: RequestInit) => pair.call(gw, path, tok, init);
 
   /** Subscribes on `gw` and resolves once the subscription is in place (its opening audit event is committed). */
   async function subscribe(gw: GatewayProcess, claims: Record<string, unknown>, selection: string) {

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { Client } from 'pg';
+import { loadOrCreateSigningKey } from '../../src/auth/key-store';
+import { createTestDatabase, TestDatabase } from './database';
+import { GatewayProcess } from './gateway-process';
+
+const ISSUER = 'https://gateway.replicas.test';
+const AUDIENCE = 'replicas';
+
+/**
+ * Two real gateway processes (what an operator runs behind a load balancer) on one fresh PostgreSQL
+ * database and one Redis, sharing one signing key; plus a direct database client for checks.
+ */
+export class ReplicaPair {
+  private constructor(
+    readonly a: GatewayProcess,
+    readonly b: GatewayProcess,
+    readonly pg: Client,
+    private readonly db: TestDatabase,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(): Promise<ReplicaPair> {
+    const db = await createTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-replicas-'));
+    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+    const [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    return new ReplicaPair(a, b, pg, db, dataDir);
+  }
+
+  /** A token both replicas accept. */
+  async token(claims: Record<string, unknown>, sub = 'user'): Promise<string> {
+    const key = await loadOrCreateSigningKey(this.dataDir);
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject(sub)
+      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
+  }
+
+  /** A JSON request to one replica with a bearer token. */
+  call(gw: GatewayProcess, path: string, token: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  }
+
+  async stop(): Promise<void> {
+    await this.pg.end();
+    await Promise.all([this.a.stop(), this.b.stop()]);
+    await this.db.drop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
