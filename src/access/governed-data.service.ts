@@ -15,7 +15,11 @@ import { PolicyService } from '../policy/policy.service';
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
 import { valueColumn } from './conditions-to-sql';
-import { decidingRuleId, permittedFields, planFor, withholdingReason } from './policy-queries';
+import { decidingRuleId, permittedFields, planFor } from './policy-queries';
+import { selectPage } from './page-query';
+import { GovernedRow, normalize, RowJudge } from './row-judge';
+
+export { GovernedRow, normalize, Redaction } from './row-judge';
 import { DataQualityService, PushTally } from '../logistics/data-quality.service';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import {
@@ -31,17 +35,6 @@ export interface ReadOptions {
   cursor?: string;
   /** REST refuses a requested field no rule grants (403); GraphQL returns it null with an error. */
   ungranted: 'refuse' | 'redact';
-}
-
-export interface Redaction {
-  field: string;
-  reason: string;
-  ruleId: string | null;
-}
-
-export interface GovernedRow {
-  values: Record<string, unknown>;
-  redactions: Redaction[];
 }
 
 export interface ReadMeta {
@@ -203,27 +196,20 @@ export class GovernedDataService {
       columns.push(`(SELECT status FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_STATUS}"`);
       params.partnerInForce = checkFor;
     }
-    const raw: Record<string, unknown>[] = await this.db.read((m) =>
-      m.createQueryBuilder()
-        .select(columns)
-        .from(SUBJECTS[subject].table, 't')
-        .where(where.join(' AND '), params)
-        .orderBy('t.id', 'ASC')
-        .limit(limit + 1)
-        .getRawMany(),
-    );
+    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1));
     if (checkFor) {
       const first = raw[0];
       const current = first
         ? Number(first[IN_FORCE_VERSION]) === policy.version && first[IN_FORCE_STATUS] === 'active'
         : (await this.policies.inForce(checkFor)).version === policy.version;
       if (!current) return null;
-      for (const r of raw) { delete r[IN_FORCE_VERSION]; delete r[IN_FORCE_STATUS]; }
     }
     const hasMore = raw.length > limit;
     const page = hasMore ? raw.slice(0, limit) : raw;
 
-    const { rows, ruleIds } = this.shape(policy, subject, page, requested, readable);
+    const judge = new RowJudge(policy, subject, requested, new Set(readable), plan.conditionFields);
+    const rows = page.map((r) => judge.judge(r));
+    const ruleIds = judge.ruleIds;
     const redactedFields = new Set<string>();
     for (const row of rows) for (const r of row.redactions) redactedFields.add(r.field);
     this.recordRead(caller, subject, rows, page, ruleIds, redactedFields);
@@ -237,35 +223,6 @@ export class GovernedDataService {
         purpose: caller.purpose,
       },
     };
-  }
-
-  /**
-   * Per row: the requested fields this row allows, and why the others are withheld; and the rules
-   * that decided. Rows alike in every field the conditions read are judged once.
-   */
-  private shape(policy: CompiledPolicy, subject: SubjectName, page: Record<string, unknown>[], requested: string[], readable: string[]) {
-    const plan = planFor(policy, 'read', subject, this.db.dialect);
-    const memo = new Map<string, Set<string>>();
-    const ruleIds = new Set<string>();
-    const selectable = new Set(readable);
-    const rows = page.map((raw): GovernedRow => {
-      const row = normalize(subject, raw);
-      const signature = plan.conditionFields.length === 0 ? '' : JSON.stringify(plan.conditionFields.map((f) => row[f]));
-      let permitted = memo.get(signature);
-      if (!permitted) {
-        memo.set(signature, (permitted = new Set(permittedFields(policy.ability, 'read', subject, row).filter((f) => selectable.has(f)))));
-        const ruleId = decidingRuleId(policy.ability, 'read', subject, row);
-        if (ruleId) ruleIds.add(ruleId);
-      }
-      const values: Record<string, unknown> = {};
-      const redactions: Redaction[] = [];
-      for (const f of requested) {
-        if (permitted.has(f)) values[f] = row[f] ?? null;
-        else redactions.push({ field: f, ...withholdingReason(policy.ability, 'read', subject, row, f) });
-      }
-      return { values, redactions };
-    });
-    return { rows, ruleIds };
   }
 
   private recordRead(caller: Caller, subject: SubjectName, rows: GovernedRow[], page: Record<string, unknown>[], ruleIds: Set<string>, redacted: Set<string>): void {
@@ -705,23 +662,3 @@ export function pickFields(subject: SubjectName, row: Record<string, unknown>): 
   return out;
 }
 
-/** Drivers differ in how they hand numbers back; the API always gives numbers. */
-export function normalize(subject: SubjectName, raw: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...raw };
-  for (const k of numericFieldsOf(subject)) {
-    const v = out[k];
-    if (v !== null && v !== undefined && typeof v !== 'number') out[k] = Number(v);
-  }
-  return out;
-}
-
-const NUMERIC_FIELDS = new Map<SubjectName, string[]>();
-
-function numericFieldsOf(subject: SubjectName): string[] {
-  let fields = NUMERIC_FIELDS.get(subject);
-  if (!fields) {
-    fields = Object.entries(SUBJECTS[subject].fields).filter(([, spec]) => spec.type === 'number' || spec.type === 'integer').map(([name]) => name);
-    NUMERIC_FIELDS.set(subject, fields);
-  }
-  return fields;
-}

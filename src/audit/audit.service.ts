@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type BetterSqlite3 from 'better-sqlite3';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
@@ -29,6 +30,7 @@ export class AuditService implements OnApplicationShutdown {
   private flushQueued = false;
   private lastFailureAt = 0;
   private columns: Array<[string, string, string]> | null = null;
+  private sqliteStatements: { connection: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement; move: BetterSqlite3.Statement } | null = null;
   /** PostgreSQL: the chain head as this replica last wrote or read it (see appendIfHeadIs). */
   private knownHead: { seq: bigint; hash: string } | null = null;
 
@@ -116,14 +118,20 @@ export class AuditService implements OnApplicationShutdown {
    * the casts), SQLite's are `?`.
    */
   private valuesOf(manager: EntityManager, events: ChainedAuditEvent[], params: unknown[]): { names: string; values: string } {
+    const columns = this.columnsOf(manager);
+    const postgres = this.db.dialect === 'postgres';
+    const placeholder = (value: unknown, cast: string) => (postgres ? `$${params.push(value)}${cast}` : (params.push(value), '?'));
+    const rows = events.map((e) => `(${columns.map(([property, , cast]) => placeholder(e[property as keyof ChainedAuditEvent], cast)).join(', ')})`);
+    return { names: columns.map(([, column]) => column).join(', '), values: `VALUES ${rows.join(', ')}` };
+  }
+
+  /** The stored columns of an event: property, column and PostgreSQL cast, in the entity's order. */
+  private columnsOf(manager: EntityManager): Array<[string, string, string]> {
     this.columns ??= manager.connection.getMetadata(AuditEventEntity).columns.map((c) => {
       const type = String(c.type);
       return [c.propertyName, c.databaseName, type === 'bigint' || type === 'integer' ? `::${type}` : ''];
     });
-    const postgres = this.db.dialect === 'postgres';
-    const placeholder = (value: unknown, cast: string) => (postgres ? `$${params.push(value)}${cast}` : (params.push(value), '?'));
-    const rows = events.map((e) => `(${this.columns!.map(([property, , cast]) => placeholder(e[property as keyof ChainedAuditEvent], cast)).join(', ')})`);
-    return { names: this.columns.map(([, column]) => column).join(', '), values: `VALUES ${rows.join(', ')}` };
+    return this.columns;
   }
 
   /** True unless the last flush failed recently (readiness uses it). */
@@ -162,12 +170,35 @@ export class AuditService implements OnApplicationShutdown {
     }, delayMs);
   }
 
-  /** A group commit: on PostgreSQL optimistically in one statement (a few tries), else under the head's lock. */
+  /**
+   * A group commit. PostgreSQL: optimistically in one statement (a few tries), else under the head's
+   * lock. SQLite: one native transaction of prepared statements.
+   */
   private async append(events: AuditEventInput[]): Promise<void> {
-    if (this.db.dialect === 'postgres') {
-      for (let attempt = 0; attempt < 3; attempt++) if (await this.appendIfHeadIs(events)) return;
-    }
+    if (this.db.dialect === 'sqlite') return this.db.native((connection) => this.appendNative(connection, events));
+    for (let attempt = 0; attempt < 3; attempt++) if (await this.appendIfHeadIs(events)) return;
     await this.db.transaction((m) => this.appendWithin(m, events));
+  }
+
+  /** SQLite: the events and the new head in one transaction, on the native connection (see DatabaseService.native). */
+  private appendNative(connection: BetterSqlite3.Database, events: AuditEventInput[]): void {
+    const columns = this.columnsOf(this.db.dataSource.manager);
+    if (this.sqliteStatements?.connection !== connection) this.sqliteStatements = {
+      connection,
+      head: connection.prepare('SELECT seq, hash FROM audit_head WHERE id = 1'),
+      insert: connection.prepare(`INSERT INTO audit_events (${columns.map(([, column]) => column).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`),
+      move: connection.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1'),
+    };
+    const { head, insert, move } = this.sqliteStatements;
+    connection.transaction(() => {
+      const at = head.get() as { seq: number | bigint | string; hash: string } | undefined;
+      if (!at) throw new Error('audit_head row is missing');
+      const chained = chainAll(events, BigInt(at.seq), at.hash);
+      for (const e of chained) insert.run(columns.map(([property]) => e[property as keyof ChainedAuditEvent]));
+      const last = chained[chained.length - 1];
+      move.run(last.seq, last.hash);
+    })();
+    for (const e of events) this.metrics.auditEvents.inc({ decision: e.decision });
   }
 
   private flush(): Promise<void> {

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
 import { decodeCursor, encodeCursor } from '../access/cursor';
-import { GovernedDataService, GovernedRow, normalize, normalizeTimestamps, pickFields, ReadMeta, ReadOptions, WriteResult } from '../access/governed-data.service';
+import { GovernedDataService, GovernedRow, normalizeTimestamps, pickFields, ReadMeta, ReadOptions, WriteResult } from '../access/governed-data.service';
+import { selectPage } from '../access/page-query';
+import { normalize, valuesOf } from '../access/row-judge';
 import { planFor } from '../access/policy-queries';
 import { GatewayError } from '../common/gateway-error';
 import { columnOf } from '../data/column-name';
@@ -38,18 +40,10 @@ export class UngovernedDataService extends GovernedDataService {
       where += ' AND t.id > :after';
       params.after = decodeCursor(subject, options.cursor);
     }
-    const raw: Record<string, unknown>[] = await this.db.read((m) => m.createQueryBuilder()
-      .select(['id', ...fields.filter((f) => f !== 'id')].map((f) => `t.${columnOf(f)} AS "${f}"`))
-      .from(SUBJECTS[subject].table, 't')
-      .where(where, params)
-      .orderBy('t.id', 'ASC')
-      .limit(limit + 1)
-      .getRawMany());
+    const columns = ['id', ...fields.filter((f) => f !== 'id')].map((f) => `t.${columnOf(f)} AS "${f}"`);
+    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where, params, limit + 1));
     const page = raw.slice(0, limit);
-    const rows = page.map((r) => {
-      const row = normalize(subject, r);
-      return { values: Object.fromEntries(fields.map((f) => [f, row[f] ?? null])), redactions: [] };
-    });
+    const rows = page.map((r) => ({ values: valuesOf(subject, fields, r), redactions: [] }));
     return {
       rows,
       meta: {
