@@ -17,6 +17,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { valueColumn } from './conditions-to-sql';
 import { decidingRuleId, permittedFields, planFor } from './policy-queries';
 import { selectPage } from './page-query';
+import { readShapeOf } from './read-shape';
 import { GovernedRow, normalize, RowJudge } from './row-judge';
 
 export { GovernedRow, normalize, Redaction } from './row-judge';
@@ -147,11 +148,9 @@ export class GovernedDataService {
       });
     }
     const all = fieldsOf(subject);
-    const requested = options.fields ? unique(options.fields) : plan.grantable;
-    const unknown = requested.filter((f) => !all.includes(f));
-    if (unknown.length > 0) throw GatewayError.validation(unknown.map((f) => `unknown field '${f}' of ${subject}`));
-    const ungranted = requested.filter((f) => !plan.grantable.includes(f));
-    if (ungranted.length > 0 && options.ungranted === 'refuse') throw GatewayError.forbiddenFields(ungranted, 'read', subject);
+    const shape = readShapeOf(plan, subject, options.fields);
+    if (shape.unknown.length > 0) throw GatewayError.validation(shape.unknown.map((f) => `unknown field '${f}' of ${subject}`));
+    if (shape.ungranted.length > 0 && options.ungranted === 'refuse') throw GatewayError.forbiddenFields(shape.ungranted, 'read', subject);
 
     const where: string[] = [plan.rowScope.sql];
     const params: Record<string, unknown> = { ...plan.rowScope.params };
@@ -187,10 +186,7 @@ export class GovernedDataService {
       if (hasNul(params.after)) throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
     }
     const limit = Math.min(options.limit ?? DEFAULT_PAGE, policy.limits.maxPageSize);
-    const readable = requested.filter((f) => plan.grantable.includes(f));
-    const selected = unique(['id', ...readable, ...plan.conditionFields]);
-
-    const columns = selected.map((f) => `t.${columnOf(f)} AS "${f}"`);
+    const columns = [...shape.columns];
     if (checkFor) {
       columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_VERSION}"`);
       columns.push(`(SELECT status FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_STATUS}"`);
@@ -207,35 +203,29 @@ export class GovernedDataService {
     const hasMore = raw.length > limit;
     const page = hasMore ? raw.slice(0, limit) : raw;
 
-    const judge = new RowJudge(policy, subject, requested, new Set(readable), plan.conditionFields);
+    const judge = new RowJudge(policy, subject, shape.requested, shape.selectable, plan.conditionFields);
     const rows = page.map((r) => judge.judge(r));
-    const ruleIds = judge.ruleIds;
-    const redactedFields = new Set<string>();
-    for (const row of rows) for (const r of row.redactions) redactedFields.add(r.field);
-    this.recordRead(caller, subject, rows, page, ruleIds, redactedFields);
+    this.recordRead(caller, subject, page, judge);
     return {
       rows,
       meta: {
         nextCursor: hasMore ? encodeCursor(subject, String(page[page.length - 1].id)) : null,
-        fields: all.filter((f) => readable.includes(f)),
-        redactedFields: all.filter((f) => redactedFields.has(f)),
+        fields: shape.fieldsInOrder,
+        redactedFields: all.filter((f) => judge.fieldsWithheld.has(f)),
         policyVersion: policy.version,
         purpose: caller.purpose,
       },
     };
   }
 
-  private recordRead(caller: Caller, subject: SubjectName, rows: GovernedRow[], page: Record<string, unknown>[], ruleIds: Set<string>, redacted: Set<string>): void {
+  private recordRead(caller: Caller, subject: SubjectName, page: Record<string, unknown>[], judge: RowJudge): void {
     const a = caller.audit;
-    a.rowCount += rows.length;
-    for (const id of ruleIds) a.ruleIds.add(id);
-    page.forEach((raw, i) => {
-      a.resourceIds.add(String(raw.id));
-      for (const f of Object.keys(rows[i].values)) a.fieldsReturned.add(f);
-      for (const r of rows[i].redactions) if (r.ruleId) a.ruleIds.add(r.ruleId);
-    });
-    for (const f of redacted) a.fieldsDenied.add(f);
-    this.metrics.decisions.inc({ partner: caller.principal.partnerId ?? 'admin', subject, decision: redacted.size > 0 ? 'partial' : 'allow' });
+    a.rowCount += page.length;
+    for (const raw of page) a.resourceIds.add(String(raw.id));
+    for (const id of judge.ruleIds) a.ruleIds.add(id);
+    for (const f of judge.fieldsReturned) a.fieldsReturned.add(f);
+    for (const f of judge.fieldsWithheld) a.fieldsDenied.add(f);
+    this.metrics.decisions.inc({ partner: caller.principal.partnerId ?? 'admin', subject, decision: judge.fieldsWithheld.size > 0 ? 'partial' : 'allow' });
   }
 
   // ---------------------------------------------------------------- writes
@@ -616,10 +606,6 @@ function recorderOf(caller: Caller): string {
 
 function hasNul(value: unknown): boolean {
   return typeof value === 'string' && value.includes('\u0000');
-}
-
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
 }
 
 function nullRow(subject: SubjectName): Record<string, unknown> {

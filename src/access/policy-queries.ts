@@ -10,7 +10,7 @@ export interface Scope {
   params: Record<string, unknown>;
 }
 
-interface SubjectPlan {
+export interface SubjectPlan {
   /** Rows the action may touch at all; null when none can. */
   rowScope: Scope | null;
   /** Fields some row could allow. */

@@ -44,8 +44,11 @@ const memos = new WeakMap<CompiledPolicy, Map<SubjectName, SubjectMemo>>();
  * window ends the compiled policy, and the memo with it).
  */
 export class RowJudge {
-  /** The rules that allowed the rows judged (for the audit event). */
+  /** For the audit event: the rules that allowed or withheld on the rows judged. */
   readonly ruleIds = new Set<string>();
+  /** Requested fields returned on at least one row judged, and withheld on at least one. */
+  readonly fieldsReturned = new Set<string>();
+  readonly fieldsWithheld = new Set<string>();
   private readonly judgements = new Map<RowRights, Judgement>();
   private readonly numeric: boolean[];
   private readonly memo: SubjectMemo;
@@ -84,6 +87,8 @@ export class RowJudge {
     const readable = this.requested.map((f) => this.selectable.has(f) && rights.permitted.has(f));
     const redactions = this.requested.filter((_, i) => !readable[i]).map((field) => ({ field, ...rights.reasons.get(field)! }));
     if (rights.ruleId) this.ruleIds.add(rights.ruleId);
+    this.requested.forEach((f, i) => (readable[i] ? this.fieldsReturned : this.fieldsWithheld).add(f));
+    for (const r of redactions) if (r.ruleId) this.ruleIds.add(r.ruleId);
     judgement = { readable, redactions };
     this.judgements.set(rights, judgement);
     return judgement;
