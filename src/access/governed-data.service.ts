@@ -53,8 +53,8 @@ export interface WriteResult {
 }
 
 const ADMIN = adminPolicy(null);
+/** The partner's policy version in force, or null when the partner is not active (one scalar subquery). */
 const IN_FORCE_VERSION = '__policyVersionInForce';
-const IN_FORCE_STATUS = '__partnerStatus';
 const DEFAULT_PAGE = 100;
 
 /**
@@ -188,15 +188,14 @@ export class GovernedDataService {
     const limit = Math.min(options.limit ?? DEFAULT_PAGE, policy.limits.maxPageSize);
     const columns = [...shape.columns];
     if (checkFor) {
-      columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_VERSION}"`);
-      columns.push(`(SELECT status FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_STATUS}"`);
+      columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce AND status = 'active') AS "${IN_FORCE_VERSION}"`);
       params.partnerInForce = checkFor;
     }
     const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1));
     if (checkFor) {
       const first = raw[0];
       const current = first
-        ? Number(first[IN_FORCE_VERSION]) === policy.version && first[IN_FORCE_STATUS] === 'active'
+        ? first[IN_FORCE_VERSION] !== null && Number(first[IN_FORCE_VERSION]) === policy.version
         : (await this.policies.inForce(checkFor)).version === policy.version;
       if (!current) return null;
     }

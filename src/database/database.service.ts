@@ -39,7 +39,7 @@ export class DatabaseService {
    */
   native<T>(work: (connection: BetterSqlite3.Database) => T): Promise<T> {
     if (this.dialect !== 'sqlite') throw new Error('native() is for the embedded SQLite store');
-    return this.serialize(async () => work(this.nativeConnection()));
+    return this.serialize(async () => work(this.sqliteConnection()));
   }
 
   /** Positional parameters: `?` as written, `$n` for PostgreSQL. */
@@ -68,7 +68,7 @@ export class DatabaseService {
    * unit fails with SQLite's error, a 503) and by resetting TypeORM's count.
    */
   private settle(): void {
-    const connection = this.nativeConnection();
+    const connection = this.sqliteConnection();
     // The SQLite driver has one query runner, shared by all work; these are its transaction counters.
     const runner = this.dataSource.createQueryRunner() as unknown as { isTransactionActive: boolean; transactionDepth: number };
     if (connection?.inTransaction) connection.exec('ROLLBACK');
@@ -76,7 +76,8 @@ export class DatabaseService {
     runner.transactionDepth = 0;
   }
 
-  private nativeConnection(): BetterSqlite3.Database {
+  /** SQLite: the native connection. Only for work already running in a queued unit (native, read, transaction). */
+  sqliteConnection(): BetterSqlite3.Database {
     return (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
   }
 }
