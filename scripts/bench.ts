@@ -22,10 +22,11 @@ const CONNECTIONS = smoke ? 4 : 16;
 const ISSUER = 'https://gateway.bench';
 const AUDIENCE = 'bench';
 
-interface Run { name: string; rps: number; p50: number; p99: number; non2xx: number; rounds?: number[] }
+interface Run { name: string; rps: number; p50: number; p99: number; non2xx: number; slices?: number[] }
 
-/** Rounds of governed-then-ungoverned: the machine's drift between runs falls on both sides alike. */
-const ROUNDS = smoke ? 1 : Number(argValue('--rounds', '2'));
+/** Pairs of slices per route (one governed, one ungoverned), and the length of a slice in seconds. */
+const PAIRS = smoke ? 1 : Number(argValue('--pairs', '6'));
+const SLICE = smoke ? 1 : Number(argValue('--slice', '3'));
 
 function spawnNode(argv: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -83,12 +84,13 @@ async function liftQuotas(base: string, dataDir: string): Promise<void> {
   }
 }
 
-async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run[]; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), `bench-${dialect}-`));
-  let dbName: string | null = null;
+/** A database of its own for one gateway: a data directory, and on PostgreSQL a fresh database. */
+async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<{ env: Record<string, string>; dataDir: string; drop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-${dialect}-${label}-`));
   const env: Record<string, string> = { DATA_DIR: dataDir };
+  let dbName: string | null = null;
   if (dialect === 'postgres') {
-    dbName = `gw_bench_${Date.now()}`;
+    dbName = `gw_bench_${label}_${Date.now()}`;
     const admin = new Client({ connectionString: PG_BASE });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
@@ -97,63 +99,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run
     url.pathname = `/${dbName}`;
     env.DATABASE_URL = url.toString();
   }
-  const port = 4100 + (dialect === 'postgres' ? 10 : 0);
-  const base = `http://127.0.0.1:${port}`;
-  const runs: Run[] = [];
-  let gateway = await startGateway(port, env);
-  const limit = spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...env, PORT: String(port + 1) });
-  try {
-    await liftQuotas(base, dataDir);
-    await waitFor(`http://127.0.0.1:${port + 1}/`);
-    const nw = await token(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
-    const sw = await token(dataDir, { roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' });
-    const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
-    const gqlBody = JSON.stringify({ query: '{ demandSignals { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }' });
-    const patch = JSON.stringify({ lastLocation: 'Bench hub' });
-    // The same routes, first governed, then on a gateway started with BENCH_UNGOVERNED=true (same
-    // controllers, authentication and validation; no policy, quota, field rights or audit).
-    const measure = async (mode: 'governed' | 'ungoverned') => {
-      await cannon('warm-up', { url: `${base}/api/v1/demand-signals`, headers: auth(nw), duration: 1 });
-      await cannon('warm-up', { url: `${base}/graphql`, method: 'POST', headers: auth(nw), body: gqlBody, duration: 1 });
-      runs.push(await cannon(`REST list, ${mode}`, { url: `${base}/api/v1/demand-signals`, headers: auth(nw) }));
-      runs.push(await cannon(`GraphQL list, ${mode}`, { url: `${base}/graphql`, method: 'POST', headers: auth(nw), body: gqlBody }));
-      runs.push(await cannon(`PATCH shipment, ${mode}`, { url: `${base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(sw), body: patch }));
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      if (round > 0) {
-        await stop(gateway);
-        gateway = await startGateway(port, env);
-      }
-      await measure('governed');
-      await stop(gateway);
-      gateway = await startGateway(port, { ...env, BENCH_UNGOVERNED: 'true' });
-      await measure('ungoverned');
-    }
-    runs.push(await cannon('REST list, bare handler (limit)', { url: `http://127.0.0.1:${port + 1}/` }));
-    await stop(gateway);
-    gateway = await startGateway(port, env);
-
-    let audit: { batched: number; unbatched: number } | undefined;
-    let policyShare: number | undefined;
-    if (dialect === 'postgres') {
-      await stop(gateway);
-      gateway = await startGateway(port, { ...env, AUDIT_FLUSH_MS: '0', AUDIT_MAX_BATCH: '1' });
-      const unbatched = await cannon('audit events/s, one transaction per event', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
-      audit = { batched: combineRounds(runs).find((r) => r.name === 'REST list, governed')!.rps, unbatched: unbatched.rps };
-    }
-    if (!smoke) {
-      await stop(gateway);
-      const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
-      gateway = await startGateway(port, env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-      await cannon('profiled', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
-      await stop(gateway);
-      policyShare = policyCpuShare(profDir);
-      rmSync(profDir, { recursive: true, force: true });
-    }
-    return { runs: combineRounds(runs), audit, policyShare };
-  } finally {
-    await stop(gateway);
-    await stop(limit);
+  const drop = async () => {
     if (dbName) {
       const admin = new Client({ connectionString: PG_BASE });
       await admin.connect();
@@ -161,6 +107,86 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run
       await admin.end();
     }
     rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { env, dataDir, drop };
+}
+
+interface Side { mode: 'governed' | 'ungoverned'; base: string; nw: string; sw: string }
+
+async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promise<Side> {
+  return {
+    mode, base,
+    nw: await token(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' }),
+    sw: await token(dataDir, { roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' }),
+  };
+}
+
+const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+const GQL_BODY = JSON.stringify({ query: '{ demandSignals { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }' });
+const ROUTES: Array<{ name: string; request: (side: Side) => autocannon.Options }> = [
+  { name: 'REST list', request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }) },
+  { name: 'GraphQL list', request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }) },
+  { name: 'PATCH shipment', request: (s) => ({ url: `${s.base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(s.sw), body: JSON.stringify({ lastLocation: 'Bench hub' }) }) },
+];
+
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run[]; pairs: Record<string, number[]>; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
+  const port = 4100 + (dialect === 'postgres' ? 10 : 0);
+  const governedStore = await newStore(dialect, 'gov');
+  const ungovernedStore = await newStore(dialect, 'ungov');
+  const runs: Run[] = [];
+  const pairs: Record<string, number[]> = {};
+  // Both gateways run side by side, each on its own copy of the demo data; the one not measured idles.
+  let governed = await startGateway(port, governedStore.env);
+  const ungoverned = await startGateway(port + 2, { ...ungovernedStore.env, BENCH_UNGOVERNED: 'true' });
+  const limit = spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...governedStore.env, PORT: String(port + 1) });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await liftQuotas(base, governedStore.dataDir);
+    await waitFor(`http://127.0.0.1:${port + 1}/`);
+    const sides = [await sideOf('governed', base, governedStore.dataDir), await sideOf('ungoverned', `http://127.0.0.1:${port + 2}`, ungovernedStore.dataDir)];
+    // Short slices in alternating pairs (governed first, then ungoverned first): the machine's drift
+    // over the run falls on both sides alike, and each pair gives its own ratio.
+    for (const route of ROUTES) {
+      for (const side of sides) await cannon('warm-up', { ...route.request(side), duration: 1 });
+      pairs[route.name] = [];
+      for (let pair = 0; pair < PAIRS; pair++) {
+        const order = pair % 2 === 0 ? sides : [...sides].reverse();
+        const slice: Record<string, number> = {};
+        for (const side of order) {
+          const run = await cannon(`${route.name}, ${side.mode}`, { ...route.request(side), duration: SLICE });
+          runs.push(run);
+          slice[side.mode] = run.rps;
+        }
+        pairs[route.name].push(slice.governed / slice.ungoverned);
+      }
+    }
+    runs.push(await cannon('REST list, bare handler (limit)', { url: `http://127.0.0.1:${port + 1}/`, duration: SLICE * PAIRS }));
+
+    const nw = sides[0].nw;
+    let audit: { batched: number; unbatched: number } | undefined;
+    let policyShare: number | undefined;
+    if (dialect === 'postgres') {
+      await stop(governed);
+      governed = await startGateway(port, { ...governedStore.env, AUDIT_FLUSH_MS: '0', AUDIT_MAX_BATCH: '1' });
+      const unbatched = await cannon('audit events/s, one transaction per event', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
+      audit = { batched: combineSlices(runs).find((r) => r.name === 'REST list, governed')!.rps, unbatched: unbatched.rps };
+    }
+    if (!smoke) {
+      await stop(governed);
+      const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+      governed = await startGateway(port, governedStore.env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      await cannon('profiled', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
+      await stop(governed);
+      policyShare = policyCpuShare(profDir);
+      rmSync(profDir, { recursive: true, force: true });
+    }
+    return { runs: combineSlices(runs), pairs, audit, policyShare };
+  } finally {
+    await stop(governed);
+    await stop(ungoverned);
+    await stop(limit);
+    await governedStore.drop();
+    await ungovernedStore.drop();
   }
 }
 
@@ -184,38 +210,45 @@ function policyCpuShare(dir: string): number {
   return busy === 0 ? NaN : policy / busy;
 }
 
-/** One row per route: the mean of its rounds (req/s of each round kept for the table). */
-function combineRounds(runs: Run[]): Run[] {
+/** One row per route: the mean of its slices (the slices' req/s kept for the table). */
+function combineSlices(runs: Run[]): Run[] {
   const names = [...new Set(runs.map((r) => r.name))];
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return names.map((name) => {
     const of = runs.filter((r) => r.name === name);
     return {
       name, rps: mean(of.map((r) => r.rps)), p50: mean(of.map((r) => r.p50)), p99: mean(of.map((r) => r.p99)),
-      non2xx: of.reduce((a, r) => a + r.non2xx, 0), rounds: of.map((r) => r.rps),
+      non2xx: of.reduce((a, r) => a + r.non2xx, 0), slices: of.map((r) => r.rps),
     };
   });
 }
 
 function table(runs: Run[]): string {
-  const lines = ['| route | req/s (mean) | req/s per round | p50 ms | p99 ms | non-2xx |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = ['| route | req/s (mean) | req/s per slice (min–max) | p50 ms | p99 ms | non-2xx |', '|---|---:|---:|---:|---:|---:|'];
   for (const r of runs) {
-    lines.push(`| ${r.name} | ${r.rps.toFixed(0)} | ${(r.rounds ?? [r.rps]).map((x) => x.toFixed(0)).join(' / ')} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.non2xx} |`);
+    lines.push(`| ${r.name} | ${r.rps.toFixed(0)} | ${range(r.slices ?? [r.rps], 0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.non2xx} |`);
   }
   return lines.join('\n');
 }
 
-function ratios(runs: Run[]): string {
+function range(values: number[], digits: number): string {
+  const lo = Math.min(...values).toFixed(digits);
+  const hi = Math.max(...values).toFixed(digits);
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+
+function ratios(runs: Run[], pairs: Record<string, number[]>): string {
   const by = (n: string) => runs.find((r) => r.name === n)!;
   const lim = by('REST list, bare handler (limit)');
   const line = (label: string, route: string, target: boolean) => {
     const gov = by(`${route}, governed`);
     const ungov = by(`${route}, ungoverned`);
     const ratio = (gov.rps / ungov.rps).toFixed(2);
+    const perPair = `per pair ${range(pairs[route], 2)}`;
     const p99 = (gov.p99 / Math.max(ungov.p99, 1)).toFixed(2);
     return target
-      ? `- ${label} governed/ungoverned throughput: **${ratio}** (target ≥ 0.80); p99 ratio **${p99}** (target ≤ 2)`
-      : `- ${label} governed/ungoverned throughput: ${ratio}; p99 ratio ${p99}`;
+      ? `- ${label} governed/ungoverned throughput: **${ratio}** (target ≥ 0.80; ${perPair}); p99 ratio **${p99}** (target ≤ 2)`
+      : `- ${label} governed/ungoverned throughput: ${ratio} (${perPair}); p99 ratio ${p99}`;
   };
   return [
     line('REST list', 'REST list', true),
@@ -230,8 +263,8 @@ async function main(): Promise<void> {
   build();
   for (const dialect of ['sqlite', 'postgres'] as const) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
-    const { runs, audit, policyShare } = await benchDialect(dialect);
-    const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', ratios(runs)];
+    const { runs, pairs, audit, policyShare } = await benchDialect(dialect);
+    const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', ratios(runs, pairs)];
     if (audit) section.push(`- Audit log on PostgreSQL: ${audit.batched.toFixed(0)} events/s with group commit vs ${audit.unbatched.toFixed(0)} events/s with one transaction per event (each request writes one event)`);
     if (policyShare !== undefined) section.push(`- Policy evaluation (ability lookup, CASL, per-row field rights) in a --cpu-prof profile of the governed list: ${(policyShare * 100).toFixed(1)}% of busy CPU samples (target < 5%)`);
     results.push(section.join('\n'));
@@ -240,7 +273,7 @@ async function main(): Promise<void> {
   const header = [
     '# Benchmarks', '',
     `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
-    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per route, after a 1 s warm-up, ${ROUNDS} round(s) of governed then ungoverned (a fresh process each); gateway, bare handler, load generator and database on the same machine.`,
+    `autocannon, ${CONNECTIONS} connections. The governed and the ungoverned gateway run side by side, each on its own copy of the data; per route, after a 1 s warm-up of each, ${PAIRS} pair(s) of ${SLICE} s slices, one per gateway, in alternating order (each pair gives a ratio). Gateways, bare handler, load generator and database share the machine.`,
     'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same rows and columns in every answer.', '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
     '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused in production and off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
