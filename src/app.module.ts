@@ -34,7 +34,7 @@ import { PolicyResolver } from './policy/policy.resolver';
 import { PolicyService } from './policy/policy.service';
 import { AuditInterceptor } from './transport/audit.interceptor';
 import { DataResolver } from './transport/graphql/data.resolver';
-import { GraphqlAdapter } from './transport/graphql/graphql-adapter';
+import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
 import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.resolver';
@@ -91,6 +91,7 @@ export class AppModule {
             validationRules: limitRules({ maxDepth: config.GRAPHQL_MAX_DEPTH, maxAliases: config.GRAPHQL_MAX_ALIASES, maxCost: config.GRAPHQL_MAX_COST }),
             parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
             formatError: formatGraphqlError,
+            transformSchema: raiseWithheldFields,
             plugins: [graphqlAuditPlugin(audit)],
             subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
           }),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { GraphQLError, GraphQLResolveInfo } from 'graphql';
+import { defaultFieldResolver, GraphQLError, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
 import { GatewayError } from '../../common/gateway-error';
@@ -77,21 +77,67 @@ export class GraphqlAdapter {
   }
 }
 
+/** Per row: the fields withheld, by name (read by raiseWithheldFields). */
+const WITHHELD = Symbol('withheld fields');
+const withheldByRedactions = new WeakMap<Redaction[], Map<string, Redaction>>();
+
 /**
- * Withheld fields are getters that throw: the field resolver reading them raises the error, so
- * it carries the exact path (row by row) and the other fields still resolve.
+ * A row as a GraphQL object. A withheld field raises its error when resolved, carrying the exact
+ * path (row by row) while the other fields still resolve (see raiseWithheldFields); anything else
+ * that reads it gets the error from its getter.
  */
 export function toGraphqlRow(row: GovernedRow): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row.values };
+  if (row.redactions.length === 0) return out;
+  // Rows judged alike share their redactions (RowJudge), and so their lookup map.
+  let withheld = withheldByRedactions.get(row.redactions);
+  if (!withheld) withheldByRedactions.set(row.redactions, (withheld = new Map(row.redactions.map((r) => [r.field, r]))));
+  Object.defineProperty(out, WITHHELD, { value: withheld });
   for (const r of row.redactions) {
     Object.defineProperty(out, r.field, {
       enumerable: true,
       get() {
-        throw new GraphQLError(`Your policy does not let you read '${r.field}' here.`, {
-          extensions: { code: 'FORBIDDEN_FIELD', field: r.field, reason: r.reason, ...(r.ruleId ? { ruleId: r.ruleId } : {}) },
-        });
+        throw withheldFieldError(r);
       },
     });
   }
   return out;
+}
+
+/**
+ * Applied to the built schema (transformSchema): every object field's resolver first checks the
+ * row's withheld fields, so a withheld field raises its error already located at the field, before
+ * its value is read. (Left to the getter, GraphQL would wrap the error in a second one.)
+ */
+export function raiseWithheldFields(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context, info) => {
+        const redaction = (source as { [WITHHELD]?: Map<string, Redaction> } | null)?.[WITHHELD]?.get(info.fieldName);
+        if (redaction) throw withheldFieldError(redaction, info);
+        return resolve(source, args, context, info);
+      };
+    }
+  }
+  return schema;
+}
+
+/**
+ * A withheld field is an expected answer, not a fault: its error is built without a stack trace,
+ * which cost more than the rest of the row (a page can withhold a field on every row). With the
+ * field's `info` it is built located, so GraphQL does not wrap it in a second error.
+ */
+function withheldFieldError(r: Redaction, info?: GraphQLResolveInfo): GraphQLError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(`Your policy does not let you read '${r.field}' here.`, {
+      ...(info ? { nodes: info.fieldNodes, path: responsePathAsArray(info.path) } : {}),
+      extensions: { code: 'FORBIDDEN_FIELD', field: r.field, reason: r.reason, ...(r.ruleId ? { ruleId: r.ruleId } : {}) },
+    });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
