@@ -16,7 +16,7 @@ import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
 import { valueColumn } from './conditions-to-sql';
 import { decidingRuleId, permittedFields, planFor } from './policy-queries';
-import { selectPage } from './page-query';
+import { selectPage, selectRows } from './page-query';
 import { readShapeOf } from './read-shape';
 import { GovernedRow, normalize, RowJudge } from './row-judge';
 
@@ -495,11 +495,7 @@ export class GovernedDataService {
   private async selectScoped(m: EntityManager, policy: CompiledPolicy, action: string, subject: SubjectName, id: string): Promise<Record<string, unknown>[]> {
     const scope = planFor(policy, action, subject, this.db.dialect).rowScope;
     if (!scope) return [];
-    const raw = await m.createQueryBuilder()
-      .select(fieldsOf(subject).map((f) => `t.${columnOf(f)} AS "${f}"`))
-      .from(SUBJECTS[subject].table, 't')
-      .where(`${scope.sql} AND t.id = :id`, { ...scope.params, id })
-      .getRawMany();
+    const raw = await selectRows(m, SUBJECTS[subject].table, allColumnsOf(subject), `${scope.sql} AND t.id = :id`, { ...scope.params, id });
     return raw.map((r) => normalize(subject, r));
   }
 
@@ -616,6 +612,15 @@ function newId(subject: SubjectName): string {
   const prefix = { DemandSignal: 'ds', CapacitySignal: 'cap', Shipment: 'shp', ShipmentEvent: 'evt' }[subject];
   counter = (counter + 1) % 1296;
   return `${prefix}-${Date.now().toString(36)}${counter.toString(36).padStart(2, '0')}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const ALL_COLUMNS = new Map<SubjectName, string[]>();
+
+/** `t.column AS "field"` for every field of a subject. */
+function allColumnsOf(subject: SubjectName): string[] {
+  let columns = ALL_COLUMNS.get(subject);
+  if (!columns) ALL_COLUMNS.set(subject, (columns = fieldsOf(subject).map((f) => `t.${columnOf(f)} AS "${f}"`)));
+  return columns;
 }
 
 /** A filter value as stored: timestamps as ISO 8601 UTC with milliseconds (the same on both transports). */
