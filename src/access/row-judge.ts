@@ -28,7 +28,7 @@ interface Judgement {
   redactions: Redaction[];
 }
 
-/** Rights memo per compiled policy and subject: a tree keyed by the condition fields' values in order. */
+/** Rights memo per compiled policy and subject (reads only): a tree keyed by the condition fields' values in order. */
 type RightsTree = Map<unknown, unknown>;
 interface SubjectMemo { tree: RightsTree; size: number }
 
@@ -141,9 +141,12 @@ export class RowJudge {
   }
 }
 
+/** Absent is not null to CASL (`{ f: null }` matches one, not the other), so it has its own key. */
+const ABSENT = Symbol('absent');
+
 /** The memo key of a stored value: a date by its instant (a driver may hand out Date objects). */
 function keyOf(value: unknown): unknown {
-  if (value === undefined) return null;
+  if (value === undefined) return ABSENT;
   return value instanceof Date ? value.getTime() : value;
 }
 

@@ -119,8 +119,20 @@ export class AuditRecord {
  */
 function fit(value: string | null, max: number): string | null {
   if (value === null) return null;
-  const clean = value.includes('\u0000') ? value.replace(/\u0000/g, '\\0') : value;
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}\u2026`;
+  let clean = value.includes('\u0000') ? value.replace(/\u0000/g, '\\0') : value;
+  // A lone surrogate is stored as U+FFFD by both drivers, so the hash would not verify: replace it first.
+  if (LONE_SURROGATE.test(clean)) clean = clean.replace(LONE_SURROGATE_ALL, '\uFFFD');
+  if (clean.length <= max) return clean;
+  // Never cut between the two halves of a character outside the BMP.
+  const end = isHighSurrogate(clean.charCodeAt(max - 2)) ? max - 2 : max - 1;
+  return `${clean.slice(0, end)}\u2026`;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE_ALL = new RegExp(LONE_SURROGATE.source, 'g');
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 function joinOrNull(values: Set<string>): string | null {

@@ -63,6 +63,9 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
         max: config.DB_POOL_MAX,
         connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
         idleTimeoutMillis: 30000,
+        // Hot reads run as named (prepared) statements, kept per connection (access/page-query.ts):
+        // replacing a connection now and then bounds how many each one holds.
+        maxUses: 50_000,
         statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
         query_timeout: config.DB_STATEMENT_TIMEOUT_MS + 1000,
         idle_in_transaction_session_timeout: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
