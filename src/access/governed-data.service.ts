@@ -8,7 +8,7 @@ import { ENTITY_OF } from '../data/entities';
 import { ShipmentEntity } from '../data/shipment.entity';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
-import { MetricsService } from '../health/metrics.service';
+import { MetricsService } from '../observability/metrics.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
@@ -25,7 +25,7 @@ import { DataQualityService, PushTally } from '../logistics/data-quality.service
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import {
   batchDecision, EventJudge, JudgedShipmentEvent, PushItem, runEventBatch, ShipmentLocator, StoredShipmentEvent,
-} from './shipment-event-batch';
+} from '../logistics/shipment-event-batch';
 
 export interface ReadOptions {
   /** Requested fields; absent means every field the caller may read. */

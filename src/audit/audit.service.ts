@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { GatewayError } from '../common/gateway-error';
-import { MetricsService } from '../health/metrics.service';
+import { MetricsService } from '../observability/metrics.service';
 import { ChainedAuditEvent } from './audit-chain';
 import { AuditStore } from './audit-store';
 import { AuditEventInput, AuditRecord } from './audit-record';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppConfig, validateConfig } from '../config/app-config';
-import { dataSourceOptions } from '../database/data-source-options';
+import { dataSourceOptions } from '../bootstrap/data-source-options';
 
 /** The gateway's database, opened straight from the settings (no server). */
 export async function openDataSource(): Promise<{ ds: DataSource; config: AppConfig; sql: (t: string) => string }> {

@@ -1,4 +1,4 @@
-import { readPolicyDocuments } from '../database/bootstrap.service';
+import { readPolicyDocuments } from '../bootstrap/bootstrap.service';
 import { validatePolicyDocument } from '../policy/policy-validator';
 import { parseArgs } from './args';
 

@@ -1,6 +1,6 @@
-import { readPolicyDocuments } from '../database/bootstrap.service';
+import { readPolicyDocuments } from '../bootstrap/bootstrap.service';
 import { PolicyDocument } from '../policy/policy-document';
-import { runPolicyTests } from '../policy/policy-tests';
+import { runPolicyTests } from '../governance/policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';
 import { parseArgs } from './args';
 

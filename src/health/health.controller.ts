@@ -9,7 +9,7 @@ import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { AuditWritableProbe } from './audit-writable.probe';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from '../observability/metrics.service';
 import { ShutdownState } from './shutdown-state';
 
 @ApiTags('operations')

@@ -2,7 +2,8 @@ import { Provider } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/app-config';
 import { FixedWindowMemoryStorage } from './fixed-window-memory-storage';
-import { RATE_LIMIT_STORAGE } from './partner-rate-limit.guard';
+
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
 /** In memory on the embedded default; in Redis when replicas share REDIS_URL (one quota per partner). */
 export const rateLimitStorageProvider: Provider = {

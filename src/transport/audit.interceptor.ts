@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
-import { GatewayRequest } from '../common/gateway-request';
+import { GatewayRequest } from './gateway-request';
 
 /**
  * A REST answer leaves only after its audit event is committed. Writes commit their event with

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
+import { GatewayRequest } from './gateway-request';
 import { sendProblem } from './send-problem';
 import { toGatewayError } from './problem';
 

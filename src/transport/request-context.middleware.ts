@@ -3,7 +3,7 @@ import type { NextFunction, Response } from 'express';
 import { AuditRecord, Transport } from '../audit/audit-record';
 import { TokenVerifier, unauthenticated } from '../auth/token-verifier.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
+import { GatewayRequest } from './gateway-request';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
+import { GatewayRequest } from './gateway-request';
 import { problemBody } from './problem';
 
 /** Commits the refusal's audit event, then answers; if the event cannot be written, answers 503. */

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../common/gateway-error';
-import { assertPushSize, PushItem, ShipmentLocator } from '../../access/shipment-event-batch';
+import { assertPushSize, PushItem, ShipmentLocator } from '../shipment-event-batch';
 import { statusOf } from './cbv';
 import { epcisEventHash } from './event-hash';
 import { epcisDocumentProblems } from './epcis-validator';

@@ -5,7 +5,7 @@ import { defaultFieldResolver, GraphQLError, GraphQLFieldResolver, GraphQLResolv
 import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { SubjectName } from '../../data/subjects';
 import { requestedFields } from './selection';
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { AuditService } from '../../audit/audit.service';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { GqlContext } from './graphql-adapter';
 
 const DENY_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_SUPPORTED', 'BAD_REQUEST']);

@@ -2,7 +2,7 @@ import type { NextFunction, Response } from 'express';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 
 /**
  * GraphQL callers without a valid token are answered 401 here, before Apollo, after the

@@ -6,7 +6,7 @@ import { AuditService } from '../../audit/audit.service';
 import { Principal } from '../../auth/principal';
 import { TokenVerifier } from '../../auth/token-verifier.service';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
 import { limitRules } from './graphql-limits';
 

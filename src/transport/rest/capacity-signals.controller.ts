@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { GovernedDataService } from '../../access/governed-data.service';
 import { Roles } from '../../auth/auth.decorators';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
 import { CreateCapacitySignalDto, UpdateCapacitySignalDto } from './dto/capacity-signal.dto';
 import { RestAdapter, nonEmpty } from './rest-adapter';

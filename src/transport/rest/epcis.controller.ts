@@ -2,10 +2,10 @@ import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/
 import { ApiBody, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { GovernedDataService } from '../../access/governed-data.service';
-import { MAX_PUSH_EVENTS } from '../../access/shipment-event-batch';
+import { MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { epcisItems } from '../../logistics/epcis/epcis-capture';
 import { epcisQueryDocument } from '../../logistics/epcis/epcis-query';
 import { IdempotencyHeader, PurposeHeader } from './api-docs';

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, ReadMeta, WriteResult } from '../../access/governed-data.service';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../../common/gateway-request';
+import { GatewayRequest } from '../gateway-request';
 import { SUBJECTS, SubjectName } from '../../data/subjects';
 
 const RESERVED = new Set(['fields', 'limit', 'cursor']);

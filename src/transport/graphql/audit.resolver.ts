@@ -1,7 +1,7 @@
 import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/auth.decorators';
-import { GqlContext } from '../transport/graphql/graphql-adapter';
-import { AuditQueryService } from './audit-query.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GqlContext } from './graphql-adapter';
+import { AuditQueryService } from '../../audit/audit-query.service';
 import { AuditEventConnection, AuditEventFilterInput, AuditEventType, AuditVerificationType } from './audit.graphql-types';
 
 /** The auditor's API over GraphQL: the same queries as REST, audited the same way. */

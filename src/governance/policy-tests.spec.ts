@@ -1,7 +1,7 @@
-import { readPolicyDocuments } from '../database/bootstrap.service';
-import { PolicyDocument } from './policy-document';
+import { readPolicyDocuments } from '../bootstrap/bootstrap.service';
+import { PolicyDocument } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
-import { validatePolicyDocument } from './policy-validator';
+import { validatePolicyDocument } from '../policy/policy-validator';
 
 describe('policy tests', () => {
   const doc: PolicyDocument = {

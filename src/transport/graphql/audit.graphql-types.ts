@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { PageInfo } from '../transport/graphql/graphql-types';
+import { PageInfo } from './graphql-types';
 
 @ObjectType('AuditActor')
 export class AuditActorType {

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
+import { GatewayRequest } from '../transport/gateway-request';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
-import { PolicyService } from './policy.service';
+import { PolicyService } from '../policy/policy.service';
 
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -13,9 +13,9 @@ import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { PartnerEntity } from '../policy/partner.entity';
 import { PolicyVersionEntity } from '../policy/policy-version.entity';
 import { PushTallyEntity } from '../logistics/push-tally.entity';
-import { InitialSchema1732350000000 } from './migrations/1732350000000-initial-schema';
-import { PushDataQuality1733000000000 } from './migrations/1733000000000-push-data-quality';
-import { IdempotencyRetention1734000000000 } from './migrations/1734000000000-idempotency-retention';
+import { InitialSchema1732350000000 } from '../database/migrations/1732350000000-initial-schema';
+import { PushDataQuality1733000000000 } from '../database/migrations/1733000000000-push-data-quality';
+import { IdempotencyRetention1734000000000 } from '../database/migrations/1734000000000-idempotency-retention';
 
 export const ENTITIES = [
   PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,

@@ -1,15 +1,15 @@
+import { RATE_LIMIT_STORAGE } from '../../rate-limit/rate-limit-storage';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { PUBLIC_KEY } from '../auth/auth.decorators';
-import { GatewayError } from '../common/gateway-error';
-import { AppConfig } from '../config/app-config';
-import { requestOf } from '../common/gateway-request';
-import { DEFAULT_LIMITS } from '../policy/policy-document';
-import { PolicyService } from '../policy/policy.service';
+import { PUBLIC_KEY } from '../../auth/auth.decorators';
+import { GatewayError } from '../../common/gateway-error';
+import { AppConfig } from '../../config/app-config';
+import { requestOf } from '../gateway-request';
+import { DEFAULT_LIMITS } from '../../policy/policy-document';
+import { PolicyService } from '../../policy/policy.service';
 
-export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 const WINDOW_MS = 60_000;
 
 /**

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { GatewayError } from '../common/gateway-error';
-import { requestOf } from '../common/gateway-request';
-import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
-import { Role } from './principal';
+import { GatewayError } from '../../common/gateway-error';
+import { requestOf } from '../gateway-request';
+import { PUBLIC_KEY, ROLES_KEY } from '../../auth/auth.decorators';
+import { Role } from '../../auth/principal';
 
 /**
  * Every route needs a verified token unless marked @Public, and one of its @Roles.

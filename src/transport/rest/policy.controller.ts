@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../auth/auth.decorators';
-import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
-import { DatabaseService } from '../database/database.service';
-import { GovernanceService, SimulateRequest } from './governance.service';
-import { PolicyAdministration } from './policy-administration.service';
-import { PolicyVersionEntity } from './policy-version.entity';
-import { PolicyInForce, PolicyService } from './policy.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayError } from '../../common/gateway-error';
+import { GatewayRequest } from '../gateway-request';
+import { DatabaseService } from '../../database/database.service';
+import { GovernanceService, SimulateRequest } from '../../governance/governance.service';
+import { PolicyAdministration } from '../../governance/policy-administration.service';
+import { PolicyVersionEntity } from '../../policy/policy-version.entity';
+import { PolicyInForce, PolicyService } from '../../policy/policy.service';
 
 /** Governance: policies as versioned data (contract section 7). Only governance officers change them. */
 @ApiTags('governance')

@@ -6,11 +6,11 @@ import { planFor } from '../access/policy-queries';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
-import { compilePolicy, CompiledPolicy, ruleIdOf } from './policy-compiler';
-import { ACTIONS, PolicyDocument, purposesOf } from './policy-document';
+import { compilePolicy, CompiledPolicy, ruleIdOf } from '../policy/policy-compiler';
+import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
-import { validatePolicyDocument } from './policy-validator';
-import { PolicyService } from './policy.service';
+import { validatePolicyDocument } from '../policy/policy-validator';
+import { PolicyService } from '../policy/policy.service';
 
 export interface SimulateRequest {
   document?: unknown;

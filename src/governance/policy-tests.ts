@@ -1,9 +1,9 @@
 import { subject as asSubject } from '@casl/ability';
 import { fieldsOf } from '../data/subjects';
 import { permittedFields } from '../access/policy-queries';
-import { compilePolicy } from './policy-compiler';
-import { PolicyDocument, PolicyTestCase } from './policy-document';
-import { resolvePlaceholders } from './placeholders';
+import { compilePolicy } from '../policy/policy-compiler';
+import { PolicyDocument, PolicyTestCase } from '../policy/policy-document';
+import { resolvePlaceholders } from '../policy/placeholders';
 
 export interface PolicyTestResult {
   name: string;

@@ -3,7 +3,7 @@ import { IsString, Length, validateSync, ValidationError } from 'class-validator
 import { EntityManager } from 'typeorm';
 import { Decision } from '../audit/audit-record';
 import { GatewayError } from '../common/gateway-error';
-import { PushTally } from '../logistics/data-quality.service';
+import { PushTally } from './data-quality.service';
 import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 
 /**

@@ -1,14 +1,14 @@
 import { Args, Context, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/auth.decorators';
-import { GatewayError } from '../common/gateway-error';
-import { GqlContext } from '../transport/graphql/graphql-adapter';
-import { JSONScalar } from '../transport/graphql/json.scalar';
-import { DatabaseService } from '../database/database.service';
-import { GovernanceService } from './governance.service';
-import { PolicyAdministration } from './policy-administration.service';
-import { view } from './policy.controller';
-import { PolicyVersionEntity } from './policy-version.entity';
-import { PolicyService } from './policy.service';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayError } from '../../common/gateway-error';
+import { GqlContext } from './graphql-adapter';
+import { JSONScalar } from './json.scalar';
+import { DatabaseService } from '../../database/database.service';
+import { GovernanceService } from '../../governance/governance.service';
+import { PolicyAdministration } from '../../governance/policy-administration.service';
+import { view } from '../rest/policy.controller';
+import { PolicyVersionEntity } from '../../policy/policy-version.entity';
+import { PolicyService } from '../../policy/policy.service';
 
 @ObjectType('Policy')
 class PolicyType {

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { AppConfig } from '../config/app-config';
 import { seedDemoData } from '../demo/seed-demo';
 import { PolicyService } from '../policy/policy.service';
-import { DatabaseService } from './database.service';
+import { DatabaseService } from '../database/database.service';
 
 const BOOTSTRAP_LOCK = 7_274_720;
 

@@ -1,12 +1,12 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../auth/auth.decorators';
-import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../common/gateway-request';
-import { AuditService } from './audit.service';
-import { AuditFilter, AuditQueryService } from './audit-query.service';
-import { CSV_COLUMNS, toCsvLine } from './audit-event.view';
+import { Roles } from '../../auth/auth.decorators';
+import { GatewayError } from '../../common/gateway-error';
+import { GatewayRequest } from '../gateway-request';
+import { AuditService } from '../../audit/audit.service';
+import { AuditFilter, AuditQueryService } from '../../audit/audit-query.service';
+import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
 
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to'];
 

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { AuditRecord } from '../audit/audit-record';
 import { Principal } from '../auth/principal';
 import { PolicyInForce } from '../policy/policy.service';
-import { GatewayError } from './gateway-error';
+import { GatewayError } from '../common/gateway-error';
 
 /** What the gateway attaches to every audited request. */
 export interface GatewayContext {

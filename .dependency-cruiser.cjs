@@ -1,0 +1,73 @@
+/**
+ * The layers of the gateway, as rules the checker enforces (`npm run check`).
+ *
+ *   transport (REST controllers, GraphQL resolvers, the graphql-ws server)
+ *       ↓ only through the governed services
+ *   domain services: access, policy, audit, logistics, idempotency, me, rate-limit, auth
+ *       ↓
+ *   persistence: database, entities
+ *
+ * docs/architecture.md shows the same picture; scripts/folder-cycles.ts adds the one rule that
+ * dependency-cruiser states per module and the project wants per folder: no cycle between folders.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      severity: 'error',
+      comment: 'Folders are capabilities; two that import each other are one capability split in the wrong place.',
+      scope: 'folder',
+      from: { path: '^src' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A module cycle means two pieces of code cannot be understood or tested one without the other.',
+      from: { path: '^src' },
+      to: { circular: true },
+    },
+    {
+      name: 'domain-not-to-transport',
+      severity: 'error',
+      comment: 'Policy, audit, access, data and logistics know nothing of HTTP or GraphQL: transports call them, never the reverse.',
+      from: { path: '^src/(policy|audit|access|data|logistics|idempotency|auth|rate-limit|common|database|me|agreements|webhooks)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^src/transport/' },
+    },
+    {
+      name: 'domain-not-to-web-frameworks',
+      severity: 'error',
+      comment: 'Express and GraphQL types belong to the transport layer.',
+      from: { path: '^src/(policy|audit|access|data|logistics|idempotency|common|database|me|agreements|webhooks)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '(^|/)node_modules/(express|@types/express|@nestjs/graphql|@nestjs/apollo|@apollo/server|graphql-ws)/' },
+    },
+    {
+      name: 'transport-not-to-persistence',
+      severity: 'error',
+      comment: 'Transports reach data only through the governed services, which scope rows, judge fields and audit.',
+      from: { path: '^src/transport/' },
+      to: { path: ['^src/database/', '\\.entity\\.ts$', '(^|/)node_modules/typeorm/', '(^|/)node_modules/@nestjs/typeorm/'] },
+    },
+    {
+      name: 'entities-are-leaves',
+      severity: 'error',
+      comment: 'Entities describe tables; they import nothing above them.',
+      from: { path: '\\.entity\\.ts$' },
+      to: { path: '^src/', pathNot: ['\\.entity\\.ts$', '^src/data/(column-name|subjects)\\.ts$'] },
+    },
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      comment: 'A source file nothing imports and nothing runs is dead code.',
+      from: { orphan: true, path: '^src', pathNot: ['\\.spec\\.ts$', '^src/main\\.ts$', '^src/cli/', '\\.d\\.ts$', '^src/database/migrations/'] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
