@@ -16,12 +16,12 @@ async function rowsQuery(): Promise<() => Promise<unknown[]>> {
     const { Pool } = await import('pg');
     const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
     const sql = `SELECT ${COLUMNS} FROM demand_signals WHERE sku IS NOT NULL AND sku IN ($1, $2) ORDER BY id LIMIT 101`;
-    return async () => (await pool.query(sql, ['SKU-100', 'SKU-200'])).rows;
+    return async (): Promise<unknown[]> => (await pool.query<Record<string, unknown>>(sql, ['SKU-100', 'SKU-200'])).rows;
   }
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(join(process.env.DATA_DIR ?? './data', 'gateway.sqlite'), { readonly: true });
   const stmt = db.prepare(`SELECT ${COLUMNS} FROM demand_signals WHERE sku IS NOT NULL AND sku IN (?, ?) ORDER BY id LIMIT 101`);
-  return async () => stmt.all('SKU-100', 'SKU-200');
+  return () => Promise.resolve(stmt.all('SKU-100', 'SKU-200'));
 }
 
 function schemaOver(query: () => Promise<unknown[]>): GraphQLSchema {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     query().then((rows) => res.json({ data: rows, meta: {} }), () => res.sendStatus(500));
   });
   app.post('/graphql', express.json(), (req, res) => {
-    graphql({ schema, source: String(req.body?.query ?? '') }).then((result) => res.json(result), () => res.sendStatus(500));
+    graphql({ schema, source: (req.body as { query?: string } | undefined)?.query ?? '' }).then((result) => res.json(result), () => res.sendStatus(500));
   });
   app.listen(Number(process.env.PORT ?? 3999), '127.0.0.1');
 }

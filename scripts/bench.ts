@@ -77,7 +77,9 @@ async function startGateway(port: number, env: Record<string, string>, extraArgs
 async function liftQuotas(base: string, dataDir: string): Promise<void> {
   const gov = await token(dataDir, { roles: ['governance'] });
   for (const id of ['supplier-northwind', 'carrier-swiftlog']) {
-    const current = await (await fetch(`${base}/api/v1/policies/${id}`, { headers: { authorization: `Bearer ${gov}` } })).json();
+    const current = (await (await fetch(`${base}/api/v1/policies/${id}`, { headers: { authorization: `Bearer ${gov}` } })).json()) as {
+      data: { document: Record<string, unknown> & { limits?: Record<string, unknown> } };
+    };
     const doc = { ...current.data.document, limits: { ...(current.data.document.limits ?? {}), requestsPerMinute: 1_000_000 } };
     const res = await fetch(`${base}/api/v1/policies/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${gov}`, 'content-type': 'application/json' }, body: JSON.stringify(doc) });
     if (res.status !== 200) throw new Error(`could not lift the quota of ${id}: ${res.status}`);

@@ -19,7 +19,7 @@ export async function selectRows(
   const client: Pool | PoolClient = m.queryRunner
     ? ((await m.queryRunner.connect()) as PoolClient)
     : (m.connection.driver as unknown as { master: Pool }).master;
-  const { rows } = await client.query({ name: statementName(text), text, values });
+  const { rows } = await client.query<Record<string, unknown>>({ name: statementName(text), text, values });
   return rows;
 }
 

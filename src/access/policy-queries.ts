@@ -29,7 +29,7 @@ const plans = new WeakMap<CompiledPolicy, Map<string, SubjectPlan>>();
  */
 export function planFor(policy: CompiledPolicy, action: string, subject: SubjectName, dialect: Dialect): SubjectPlan {
   let perPolicy = plans.get(policy);
-  if (!perPolicy) plans.set(policy, (perPolicy = new Map()));
+  if (!perPolicy) plans.set(policy, (perPolicy = new Map<string, SubjectPlan>()));
   const key = `${action}:${subject}:${dialect}`;
   let plan = perPolicy.get(key);
   if (plan) return plan;

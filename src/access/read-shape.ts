@@ -27,7 +27,7 @@ const shapes = new WeakMap<SubjectPlan, Map<string, ReadShape>>();
 /** The shape of a read under a plan, computed once per distinct field list. */
 export function readShapeOf(plan: SubjectPlan, subject: SubjectName, fields: string[] | undefined): ReadShape {
   let perPlan = shapes.get(plan);
-  if (!perPlan) shapes.set(plan, (perPlan = new Map()));
+  if (!perPlan) shapes.set(plan, (perPlan = new Map<string, ReadShape>()));
   const key = fields ? JSON.stringify(fields) : ALL_GRANTABLE;
   let shape = perPlan.get(key);
   if (shape) return shape;

@@ -63,7 +63,7 @@ export class RowJudge {
   ) {
     this.numeric = requested.map((f) => isNumeric(subject, f));
     let perSubject = memos.get(policy);
-    if (!perSubject) memos.set(policy, (perSubject = new Map()));
+    if (!perSubject) memos.set(policy, (perSubject = new Map<SubjectName, SubjectMemo>()));
     let memo = perSubject.get(subject);
     if (!memo) perSubject.set(subject, (memo = { tree: new Map(), size: 0 }));
     this.memo = memo;

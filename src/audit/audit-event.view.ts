@@ -11,22 +11,22 @@ export function toView(r: Record<string, unknown>): AuditEventView {
     seq: Number(c.seq),
     at: c.at,
     requestId: c.requestId,
-    actor: { sub: c.actorSub, partnerId: c.actorPartnerId, roles: JSON.parse(c.actorRoles) },
+    actor: { sub: c.actorSub, partnerId: c.actorPartnerId, roles: JSON.parse(c.actorRoles) as string[] },
     transport: c.transport as AuditEventView['transport'],
     operation: c.operation,
     action: c.action,
     subject: c.subject,
-    resourceIds: JSON.parse(c.resourceIds),
+    resourceIds: JSON.parse(c.resourceIds) as string[],
     purpose: c.purpose,
     decision: c.decision as AuditEventView['decision'],
     status: c.status,
     code: c.code,
     reason: c.reason,
-    fieldsReturned: JSON.parse(c.fieldsReturned),
-    fieldsDenied: JSON.parse(c.fieldsDenied),
+    fieldsReturned: JSON.parse(c.fieldsReturned) as string[],
+    fieldsDenied: JSON.parse(c.fieldsDenied) as string[],
     rowCount: c.rowCount,
     policyVersion: c.policyVersion,
-    ruleIds: JSON.parse(c.ruleIds),
+    ruleIds: JSON.parse(c.ruleIds) as string[],
     latencyMs: c.latencyMs,
     prevHash: c.prevHash,
     hash: String(r.hash),
@@ -76,8 +76,8 @@ export function toCsvLine(v: AuditEventView): string {
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   // Cells a spreadsheet would run as a formula are quoted with a leading apostrophe.
-  if (/^[=+\-@\t\r]/.test(s) && typeof value === 'string') s = `'${s}`;
-  return /[",\n\r]/.test(s) || s !== String(value) ? `"${s.replace(/"/g, '""')}"` : s;
+  const s = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\n\r]/.test(s) || s !== text ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -86,7 +86,7 @@ export function remoteKeyResolver(url: string, options: RemoteKeySetOptions = {}
       throw e;
     }
   };
-  return resolver as unknown as KeyResolver;
+  return resolver;
 }
 
 /** An agent whose sockets (one per fetch, no keep-alive) are destroyed at an absolute deadline. */

@@ -94,9 +94,9 @@ export function toPrincipal(payload: Record<string, unknown>): Principal {
   if (purpose !== undefined && (typeof purpose !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(purpose))) throw unauthenticated();
   return {
     sub: payload.sub,
-    partnerId: (partnerId as string | undefined) ?? null,
+    partnerId: (partnerId) ?? null,
     roles: [...new Set(roles as Role[])],
-    purpose: (purpose as string | undefined) ?? null,
+    purpose: (purpose) ?? null,
     expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
   };
 }

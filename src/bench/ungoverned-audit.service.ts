@@ -11,15 +11,16 @@ export class UngovernedAuditService extends AuditService implements OnModuleInit
     new Logger('BENCH_UNGOVERNED').warn('benchmark-only mode: no audit events on any route, no policy, quota or field rights on data lists and updates');
   }
 
-  override async commit(record: AuditRecord): Promise<void> {
+  override commit(record: AuditRecord): Promise<void> {
     record.committed = true;
+    return Promise.resolve();
   }
 
   override record(): Promise<void> {
     return Promise.resolve();
   }
 
-  override async appendWithin(_manager: EntityManager): Promise<ChainedAuditEvent[]> {
-    return [];
+  override appendWithin(_manager: EntityManager): Promise<ChainedAuditEvent[]> {
+    return Promise.resolve([]);
   }
 }

@@ -58,7 +58,7 @@ export class UngovernedDataService extends GovernedDataService {
     const updatedAt = new Date().toISOString();
     await this.db.transaction((m) => m.createQueryBuilder().update(ENTITY_OF[subject])
       .set(pickFields(subject, { ...body, updatedAt }) as never).where('id = :id', { id }).execute());
-    const [row] = await this.db.read((m) => m.query(this.db.sql(
+    const [row] = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(
       `SELECT ${fieldsOf(subject).map((f) => `${columnOf(f)} AS "${f}"`).join(', ')} FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
     if (!row) throw GatewayError.notFound(subject, id);
     if (subject === 'Shipment') this.changes.publish(id);

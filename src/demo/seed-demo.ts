@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { CapacitySignalEntity } from '../data/capacity-signal.entity';
 import { DemandSignalEntity } from '../data/demand-signal.entity';
 import { ShipmentEventEntity } from '../data/shipment-event.entity';
@@ -7,8 +7,8 @@ import { demoCapacitySignals, demoDemandSignals, demoShipmentEvents, demoShipmen
 
 /** Inserts the demo data set when the data tables are empty; returns whether it did. */
 export async function seedDemoData(m: EntityManager): Promise<boolean> {
-  const [{ n }] = await m.query('SELECT COUNT(*) AS n FROM demand_signals');
-  const [{ s }] = await m.query('SELECT COUNT(*) AS s FROM shipments');
+  const [{ n }] = await m.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM demand_signals');
+  const [{ s }] = await m.query<Array<{ s: number | string }>>('SELECT COUNT(*) AS s FROM shipments');
   if (Number(n) > 0 || Number(s) > 0) return false;
   await insertAll(m, DemandSignalEntity, demoDemandSignals);
   await insertAll(m, CapacitySignalEntity, demoCapacitySignals);
@@ -17,8 +17,8 @@ export async function seedDemoData(m: EntityManager): Promise<boolean> {
   return true;
 }
 
-async function insertAll(m: EntityManager, entity: Function, rows: object[]): Promise<void> {
+async function insertAll(m: EntityManager, entity: EntityTarget<ObjectLiteral>, rows: object[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 100) {
-    await m.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + 100) as never).execute();
+    await m.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + 100)).execute();
   }
 }

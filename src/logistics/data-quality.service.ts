@@ -114,17 +114,17 @@ export class DataQualityService {
     const sinceIso = since.toISOString();
     const untilIso = until.toISOString();
     const { rows, codes, capacity, events } = await this.db.read(async (m) => ({
-      rows: await m.query(this.db.sql(`SELECT source, COUNT(*) AS pushes, SUM(events) AS received, SUM(accepted) AS accepted,
+      rows: await m.query<Array<Record<string, unknown>>>(this.db.sql(`SELECT source, COUNT(*) AS pushes, SUM(events) AS received, SUM(accepted) AS accepted,
           SUM(refused) AS refused, SUM(duplicates) AS duplicates, SUM(late) AS late, SUM(out_of_order) AS out_of_order
         FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? GROUP BY source`), [partnerId, sinceIso, untilIso]),
-      codes: await m.query(this.db.sql('SELECT refused_codes FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? AND refused > 0'),
+      codes: await m.query<Array<{ refused_codes: string }>>(this.db.sql('SELECT refused_codes FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? AND refused > 0'),
         [partnerId, sinceIso, untilIso]),
-      capacity: await m.query(this.db.sql('SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = ?'), [partnerId]),
-      events: await m.query(this.db.sql('SELECT MAX(recorded_at) AS last FROM shipment_events WHERE recorded_by = ?'), [partnerId]),
+      capacity: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = ?'), [partnerId]),
+      events: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(recorded_at) AS last FROM shipment_events WHERE recorded_by = ?'), [partnerId]),
     }));
 
     const bySource = Object.fromEntries(SOURCES.map((s) => [s, emptyCounts()])) as Record<PushSource, Counts>;
-    for (const r of rows as Array<Record<string, unknown>>) {
+    for (const r of rows) {
       const target = bySource[r.source as PushSource] ?? (bySource[r.source as PushSource] = emptyCounts());
       target.pushes += Number(r.pushes ?? 0);
       target.received += Number(r.received ?? 0);

@@ -18,7 +18,7 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage, OnApplication
     this.sweeper.unref();
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     const id = `${throttlerName}:${key}`;
     let w = this.windows.get(id);
@@ -32,12 +32,12 @@ export class FixedWindowMemoryStorage implements ThrottlerStorage, OnApplication
       if (w.hits > limit) w.blockExpiresAt = now + blockDuration;
     }
     const isBlocked = w.blockExpiresAt > now;
-    return {
+    return Promise.resolve({
       totalHits: w.hits,
       timeToExpire: Math.max(0, Math.ceil((w.expiresAt - now) / 1000)),
       isBlocked,
       timeToBlockExpire: isBlocked ? Math.ceil((w.blockExpiresAt - now) / 1000) : 0,
-    };
+    });
   }
 
   onApplicationShutdown(): void {

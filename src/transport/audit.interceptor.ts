@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
-import { GatewayRequest } from './gateway-request';
+import { GatewayRequest, matchedRoute } from './gateway-request';
 
 /**
  * A REST answer leaves only after its audit event is committed. Writes commit their event with
@@ -18,9 +18,9 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<GatewayRequest>();
     const record = req.gateway?.audit;
     if (!record) return next.handle();
-    // A literal colon is escaped in a route path (`shipment-events\:batch`); the audit names it as called.
-    if (req.route?.path) record.operation = `${req.method} ${String(req.route.path).replace(/\\:/g, ':')}`;
+    const route = matchedRoute(req);
+    if (route) record.operation = `${req.method} ${route}`;
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
-    return next.handle().pipe(mergeMap((body) => from(this.audit.commit(record, status).then(() => body))));
+    return next.handle().pipe(mergeMap((body: unknown) => from(this.audit.commit(record, status).then(() => body))));
   }
 }

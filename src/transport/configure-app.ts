@@ -4,7 +4,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AuditService } from '../audit/audit.service';
 import { TokenVerifier } from '../auth/token-verifier.service';
-import { GatewayRequest } from './gateway-request';
+import { GatewayRequest, matchedRoute } from './gateway-request';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
@@ -37,7 +37,7 @@ export function configureApp(app: INestApplication): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined)?.replace(/\\:/g, ':') ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
+      const route = matchedRoute(req) ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
       metrics.httpDuration.observe(
         { transport: req.path.startsWith('/graphql') ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,

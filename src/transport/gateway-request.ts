@@ -28,6 +28,15 @@ export function requestOf(context: ExecutionContext): GatewayRequest {
   return context.switchToHttp().getRequest<GatewayRequest>();
 }
 
+/**
+ * The route a request matched, as called: Express escapes a literal colon in a route path
+ * (`shipment-events\\:batch`); audit and metrics name it as the client wrote it.
+ */
+export function matchedRoute(req: Pick<Request, 'route'>): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? path.replace(/\\:/g, ':') : undefined;
+}
+
 export function isAuditedPath(path: string): boolean {
   return path === '/graphql' || path.startsWith('/graphql?') || path === '/api/v1' || path.startsWith('/api/v1/') || path.startsWith('/api/v1?');
 }

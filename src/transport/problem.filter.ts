@@ -17,7 +17,7 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): unknown {
     const error = toGatewayError(exception);
     if (host.getType<string>() === 'graphql') {
-      const req = host.getArgByIndex(2)?.req as GatewayRequest | undefined;
+      const req = host.getArgByIndex<{ req?: GatewayRequest } | undefined>(2)?.req;
       req?.gateway?.audit.fail(error.status, error.code, error.detail, error.extra.fields);
       return error;
     }

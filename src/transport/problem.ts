@@ -24,7 +24,7 @@ export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();
-    const message = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : error.message;
+    const message = typeof body === 'object' && body && 'message' in body ? (body).message : error.message;
     const messages = Array.isArray(message) ? message.map(String) : [String(message)];
     if (status === 400) return GatewayError.validation(messages);
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');

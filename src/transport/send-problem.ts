@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from './gateway-request';
+import { GatewayRequest, matchedRoute } from './gateway-request';
 import { problemBody } from './problem';
 
 /** Commits the refusal's audit event, then answers; if the event cannot be written, answers 503. */
@@ -9,8 +9,8 @@ export async function sendProblem(audit: AuditService, req: GatewayRequest, res:
   let answer = error;
   const record = req.gateway?.audit;
   if (record && !record.committed) {
-    // A literal colon is escaped in a route path (`shipment-events\:batch`); the audit names it as called.
-    if (req.route?.path) record.operation = `${req.method} ${String(req.route.path).replace(/\\:/g, ':')}`;
+    const route = matchedRoute(req);
+    if (route) record.operation = `${req.method} ${route}`;
     record.fail(error.status, error.code, error.detail, error.extra.fields);
     try {
       await audit.commit(record, error.status);
