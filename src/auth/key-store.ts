@@ -74,6 +74,8 @@ export function remoteKeyResolver(url: string, options: RemoteKeySetOptions = {}
     timeoutDuration: timeoutMs,
     agent: deadlineAgent(target.protocol === 'https:', timeoutMs),
   });
+  let generation = 0;
+  let seen = '';
   const resolver = async (header: Parameters<KeyResolver>[0], token: Parameters<KeyResolver>[1]) => {
     try {
       return await set(header, token);
@@ -84,9 +86,25 @@ export function remoteKeyResolver(url: string, options: RemoteKeySetOptions = {}
         throw new KeySetUnavailableError(`the key set at ${target.origin}${target.pathname} cannot be fetched`);
       }
       throw e;
+    } finally {
+      // Whether or not this token's key was found, a refetched key set that differs ends every
+      // verification made under the one before.
+      const now = JSON.stringify(set.jwks() ?? null);
+      if (now !== seen) {
+        seen = now;
+        generation += 1;
+      }
     }
   };
-  return resolver;
+  // A key set past its cache age is to be fetched again: until then no earlier verification holds.
+  return Object.assign(resolver, { generation: () => (set.fresh ? generation : STALE_KEY_SET) });
+}
+
+export const STALE_KEY_SET = -1;
+
+/** Which key set a verification ran under: it changes when a refetched remote key set differs. */
+export function keySetGeneration(resolver: KeyResolver): number {
+  return (resolver as KeyResolver & { generation?: () => number }).generation?.() ?? 0;
 }
 
 /** An agent whose sockets (one per fetch, no keep-alive) are destroyed at an absolute deadline. */

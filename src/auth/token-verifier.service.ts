@@ -2,8 +2,9 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { errors, JWK, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { GatewayError } from '../common/gateway-error';
-import { KeyResolver, KeySetUnavailableError, loadOrCreateSigningKey, localKeyResolver, remoteKeyResolver } from './key-store';
+import { KeyResolver, keySetGeneration, KeySetUnavailableError, loadOrCreateSigningKey, localKeyResolver, remoteKeyResolver } from './key-store';
 import { Principal, Role, ROLES } from './principal';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
@@ -24,8 +25,16 @@ export const unauthenticated = () =>
 export class TokenVerifier implements OnModuleInit {
   private keys!: KeyResolver;
   private published: JWK[] = [];
+  private readonly verified: VerifiedTokenCache;
 
-  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {
+    this.verified = new VerifiedTokenCache({
+      max: config.JWT_VERIFY_CACHE_MAX,
+      ttlMs: config.JWT_VERIFY_CACHE_TTL_S * 1000,
+      clockToleranceS: config.JWT_CLOCK_TOLERANCE_S,
+      maxAgeS: config.JWT_MAX_AGE_S,
+    });
+  }
 
   async onModuleInit(): Promise<void> {
     if (this.config.JWT_JWKS_URL) {
@@ -56,6 +65,9 @@ export class TokenVerifier implements OnModuleInit {
     if (!header || header.length > this.config.JWT_MAX_TOKEN_BYTES + 7) throw unauthenticated();
     const match = BEARER.exec(header);
     if (!match) throw unauthenticated();
+    const generation = keySetGeneration(this.keys);
+    const known = this.verified.get(match[1], generation);
+    if (known) return known;
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(match[1], (header, token) => {
@@ -77,7 +89,10 @@ export class TokenVerifier implements OnModuleInit {
       }
       throw unauthenticated();
     }
-    return toPrincipal(payload);
+    const principal = toPrincipal(payload);
+    // The generation after the verification: a refetch it caused belongs to this token's key set.
+    this.verified.set(match[1], principal, payload, keySetGeneration(this.keys));
+    return principal;
   }
 }
 

@@ -105,6 +105,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(512) @Max(65536)
   JWT_MAX_TOKEN_BYTES = 8192;
 
+  /** A verified token is taken as verified again for at most this long (s; never past its exp); 0 verifies every request. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  JWT_VERIFY_CACHE_TTL_S = 60;
+
+  /** Verified tokens kept at most (least recently used first out). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000)
+  JWT_VERIFY_CACHE_MAX = 10000;
+
   @IsString()
   POLICIES_DIR = './policies';
 
