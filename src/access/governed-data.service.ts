@@ -191,7 +191,8 @@ export class GovernedDataService {
       columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce AND status = 'active') AS "${IN_FORCE_VERSION}"`);
       params.partnerInForce = checkFor;
     }
-    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1));
+    const seek = id === null && plan.seek ? { column: columnOf(plan.seek.field), values: plan.seek.values } : null;
+    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1, seek));
     if (checkFor) {
       const first = raw[0];
       const current = first

@@ -9,10 +9,13 @@ import { EntityManager } from 'typeorm';
  * builder does. On PostgreSQL the statement is named, so each connection parses and plans a given
  * text once rather than on every request.
  */
-export async function selectRows(
+export function selectRows(
   m: EntityManager, table: string, columns: readonly string[], where: string, params: Record<string, unknown>, tail = '',
 ): Promise<Record<string, unknown>[]> {
-  const sql = `SELECT ${columns.join(', ')} FROM ${table} t WHERE ${where}${tail}`;
+  return selectStatement(m, `SELECT ${columns.join(', ')} FROM ${table} t WHERE ${where}${tail}`, params);
+}
+
+export async function selectStatement(m: EntityManager, sql: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
   const [text, values] = m.connection.driver.escapeQueryWithParameters(sql, params);
   if (m.connection.driver.options.type !== 'postgres') return m.query(text, values);
   // Inside a transaction: its own connection; otherwise any pooled one.
@@ -23,12 +26,42 @@ export async function selectRows(
   return rows;
 }
 
-/** One page of a table in id order. */
+/** Every row in scope has `column` equal to one of `values` (see SubjectPlan.seek). */
+export interface PageSeek {
+  column: string;
+  values: readonly unknown[];
+}
+
+/**
+ * One page of a table in id order. With a seek, the page is the first `limit` rows of one index
+ * range per value, `(column = value AND id > cursor)` in id order: each range stops after `limit`
+ * rows, so a page reads at most values × limit index entries however many rows the scope holds,
+ * where a single range over the scope would read (or sort) all of them. The `where` is kept in
+ * every branch: the seek only says where to look, the scope still decides.
+ */
 export function selectPage(
   m: EntityManager, table: string, columns: readonly string[], where: string, params: Record<string, unknown>, limit: number,
+  seek: PageSeek | null = null,
 ): Promise<Record<string, unknown>[]> {
+  const statement = pageStatement(table, columns, where, params, limit, seek);
+  return selectStatement(m, statement.sql, statement.params);
+}
+
+/** The SQL of a page read (named parameters), as selectPage runs it. */
+export function pageStatement(
+  table: string, columns: readonly string[], where: string, params: Record<string, unknown>, limit: number, seek: PageSeek | null = null,
+): { sql: string; params: Record<string, unknown> } {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, not ${limit}`);
-  return selectRows(m, table, columns, where, params, ` ORDER BY t.id ASC LIMIT ${limit}`);
+  const order = ` ORDER BY t.id ASC LIMIT ${limit}`;
+  const select = (extra: string) => `SELECT ${columns.join(', ')} FROM ${table} t WHERE ${where}${extra}${order}`;
+  if (!seek || seek.values.length === 0) return { sql: select(''), params };
+  if (seek.values.length === 1) return { sql: select(` AND t.${seek.column} = :seek0`), params: { ...params, seek0: seek.values[0] } };
+  const seekParams: Record<string, unknown> = { ...params };
+  const branches = seek.values.map((value, i) => {
+    seekParams[`seek${i}`] = value;
+    return `SELECT * FROM (${select(` AND t.${seek.column} = :seek${i}`)}) b${i}`;
+  });
+  return { sql: `SELECT * FROM (${branches.join(' UNION ALL ')}) u ORDER BY u."id" ASC LIMIT ${limit}`, params: seekParams };
 }
 
 const NAMES_KEPT = 1000;

@@ -1,5 +1,6 @@
 import { subject as asSubject } from '@casl/ability';
 import { permittedFieldsOf } from '@casl/ability/extra';
+import { KEYSET_FIELDS } from '../data/keyset-indexes';
 import { fieldsOf, SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
 import { CompiledPolicy, GatewayAbility, ruleIdOf } from '../policy/policy-compiler';
@@ -19,7 +20,18 @@ export interface SubjectPlan {
   fieldScopes: Map<string, Scope | null>;
   /** Fields that rule conditions read: selected so per-row field rights can be computed. */
   conditionFields: string[];
+  /** The values of one keyset-indexed field that every row in scope has, when the scope says so. */
+  seek: Seek | null;
 }
+
+/** Every row in scope has `field` equal to one of `values`: a page is read as one index range per value. */
+export interface Seek {
+  field: string;
+  values: unknown[];
+}
+
+/** More values than this are read as one range scan of the scope rather than as many index ranges. */
+export const MAX_SEEK_VALUES = 64;
 
 const plans = new WeakMap<CompiledPolicy, Map<string, SubjectPlan>>();
 
@@ -50,9 +62,45 @@ export function planFor(policy: CompiledPolicy, action: string, subject: Subject
   for (const rule of ability.possibleRulesFor(action, subject)) {
     for (const f of Object.keys((rule.conditions as object) ?? {})) conditionFields.add(f);
   }
-  plan = { rowScope, grantable, fieldScopes, conditionFields: [...conditionFields] };
+  plan = { rowScope, grantable, fieldScopes, conditionFields: [...conditionFields], seek: rowScope ? seekOf(rowRules, subject) : null };
   perPolicy.set(key, plan);
   return plan;
+}
+
+/**
+ * The keyset field and values that cover the scope: every granting rule must pin the same indexed
+ * field to an equality or `$in` of non-null values (inverted rules only narrow the scope further).
+ * A granting rule without such a condition, or rules pinning different fields, leave no seek.
+ */
+function seekOf(rules: ReturnType<GatewayAbility['rulesFor']>, subject: SubjectName): Seek | null {
+  const granting = rules.filter((r) => !r.inverted);
+  if (granting.length === 0) return null;
+  let field: string | null = null;
+  const values = new Set<unknown>();
+  for (const rule of granting) {
+    const conditions = (rule.conditions ?? {}) as Record<string, unknown>;
+    const pinned = KEYSET_FIELDS[subject].filter((f) => f === field || (field === null && pinnedValues(conditions[f]) !== null));
+    const chosen: string | undefined = field ?? pinned[0];
+    const pinnedHere = chosen === undefined ? null : pinnedValues(conditions[chosen]);
+    if (chosen === undefined || pinnedHere === null) return null;
+    field = chosen;
+    for (const v of pinnedHere) values.add(v);
+  }
+  if (field === null || values.size === 0 || values.size > MAX_SEEK_VALUES) return null;
+  return { field, values: [...values] };
+}
+
+/** The values a condition pins a field to (`v`, `{ $eq: v }`, `{ $in: [...] }`), or null. */
+function pinnedValues(condition: unknown): unknown[] | null {
+  const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number';
+  if (scalar(condition)) return [condition];
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) return null;
+  const ops = Object.entries(condition);
+  for (const [op, v] of ops) {
+    if (op === '$eq' && scalar(v)) return [v];
+    if (op === '$in' && Array.isArray(v) && v.length > 0 && v.every(scalar)) return v;
+  }
+  return null;
 }
 
 function toScope(rules: Parameters<typeof rulesToSql>[0], subject: SubjectName, dialect: Dialect, prefix: string): Scope | null {

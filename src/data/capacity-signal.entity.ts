@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('capacity_signals')
-@Index(['supplierId'])
+@Index('idx_capacity_signals_supplier_id_id', ['supplierId', 'id'])
+@Index('idx_capacity_signals_sku_id', ['sku', 'id'])
 export class CapacitySignalEntity {
   @PrimaryColumn('varchar', { length: 64 }) id: string;
   @Column('varchar', { name: 'supplier_id', length: 64 }) supplierId: string;

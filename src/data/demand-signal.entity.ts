@@ -1,7 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('demand_signals')
-@Index(['sku'])
+@Index('idx_demand_signals_sku_id', ['sku', 'id'])
+@Index('idx_demand_signals_region_id', ['region', 'id'])
+@Index('idx_demand_signals_site_id', ['site', 'id'])
 export class DemandSignalEntity {
   @PrimaryColumn('varchar', { length: 64 }) id: string;
   @Column('varchar', { length: 64 }) sku: string;

@@ -1,7 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('shipments')
-@Index(['carrierId'])
+@Index('idx_shipments_carrier_id_id', ['carrierId', 'id'])
+@Index('idx_shipments_shipper_id_id', ['shipperId', 'id'])
+@Index('idx_shipments_destination_id', ['destination', 'id'])
 @Index(['sscc'])
 export class ShipmentEntity {
   @PrimaryColumn('varchar', { length: 64 }) id: string;
