@@ -5,11 +5,13 @@ import { GatewayError } from '../common/gateway-error';
 import { GatewayRequest } from '../common/gateway-request';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
+import { IfMatch } from './policy-etag';
+import { PolicyInForce } from './policy.service';
 import { PolicyService } from './policy.service';
 
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Policy changes (put, rollback, approve): each commits together with its audit event. */
+/** Policy changes (put, rollback, approve, reject, withdraw): each commits together with its audit event. */
 @Injectable()
 export class PolicyAdministration {
   constructor(
@@ -19,16 +21,18 @@ export class PolicyAdministration {
     private readonly audit: AuditService,
   ) {}
 
-  async put(req: GatewayRequest, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: number) {
+  async put(req: GatewayRequest, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     const current = await this.policies.inForceOrNull(partnerId);
     const propose = this.policies.approvalRequired(current?.document, doc);
     return this.audited(req, current ? 'update' : 'create', partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, { ifMatch, propose }));
+      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, {
+        ifMatch, propose, requireIfMatch: fourEyes(current), decidedOn: current?.version ?? 0,
+      }));
   }
 
-  async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null) {
+  async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);
     if (!target) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${toVersion}`);
@@ -36,16 +40,32 @@ export class PolicyAdministration {
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
     const propose = this.policies.approvalRequired(current?.document, target.document);
     return this.audited(req, 'rollback', partnerId, (m) =>
-      this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, { propose }));
+      this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, {
+        ifMatch, propose, requireIfMatch: fourEyes(current), decidedOn: current?.version ?? 0,
+      }));
   }
 
-  async approve(req: GatewayRequest, partnerId: string, version: number) {
+  async approve(req: GatewayRequest, partnerId: string, version: number, ifMatch?: IfMatch) {
     checkId(partnerId);
-    return this.audited(req, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, req.gateway!.principal!.sub));
+    return this.audited(req, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, req.gateway!.principal!.sub, ifMatch));
+  }
+
+  /** Another officer than its author refuses a proposal, saying why. */
+  async reject(req: GatewayRequest, partnerId: string, version: number, reason: string) {
+    checkId(partnerId);
+    return this.audited(req, 'reject', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'rejected', reason),
+      (r) => `policy ${partnerId}: version ${r.version} rejected (version ${r.previous ?? 'none'} stays in force): ${reason}`);
+  }
+
+  /** Its author takes a proposal back. */
+  async withdraw(req: GatewayRequest, partnerId: string, version: number, reason: string | null) {
+    checkId(partnerId);
+    return this.audited(req, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'withdrawn', reason),
+      (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
   }
 
   private async audited<T extends { version: number; previous: number | null }>(
-    req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>,
+    req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
   ): Promise<T> {
     const record = req.gateway!.audit;
     record.touch(action, 'Policy');
@@ -54,13 +74,18 @@ export class PolicyAdministration {
       const r = await change(m);
       record.policyVersion = r.version;
       record.rowCount = 1;
-      record.reason = `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+      record.reason = describe ? describe(r) : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
       await this.audit.appendWithin(m, [record.toEvent(200)]);
       return r;
     });
     record.committed = true;
     return result;
   }
+}
+
+/** Where four eyes apply, a change must also name the version it was made against. */
+function fourEyes(current: PolicyInForce | null): boolean {
+  return current?.document.approval === 'required';
 }
 
 function checkId(partnerId: string): void {
