@@ -144,9 +144,9 @@ export class PolicyResolver {
   @Roles('governance')
   @Mutation(() => PolicyVersionType)
   async withdrawPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
-    @Args('reason', { type: () => String, nullable: true }) reason: string | null) {
-    if (reason !== null && (reason.trim() === '' || reason.length > 1000)) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
-    await this.admin.withdraw(ctx.req, partnerId, version, reason);
+    @Args('reason', { type: () => String, nullable: true }) reason?: string | null) {
+    if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000)) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
+    await this.admin.withdraw(ctx.req, partnerId, version, reason ?? null);
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }
 }
