@@ -198,7 +198,7 @@ describe('governance safety', () => {
     const during = { name: 'the pilot shows the ETA', action: 'read', subject: 'Shipment', purpose: 'shipment-execution', record: { carrierId: '${partner.id}' }, allowed: ['eta', 'status'], now: '2025-06-01T00:00:00Z' };
     const before = { name: 'not before the pilot', action: 'read', subject: 'Shipment', purpose: 'shipment-execution', record: { carrierId: '${partner.id}' }, allowed: ['status'], denied: ['eta'], now: '2024-12-31T23:59:59Z' };
 
-    it('judges each case at its own `now`', async () => {
+    it('judges each case at its own `now`; without it, at the present, when the pilot has ended', async () => {
       const put = await as(ada).put('/api/v1/policies/carrier-windowed', windowed([during, before])).expect(200);
       expect(put.body.meta.version).toBe(1);
       const sim = await as(ada).post('/api/v1/policies/carrier-windowed/simulate', { action: 'read', subject: 'Shipment', purpose: 'shipment-execution' }).expect(200);
@@ -206,9 +206,6 @@ describe('governance safety', () => {
         { name: during.name, passed: true, failures: [] },
         { name: before.name, passed: true, failures: [] },
       ]);
-    });
-
-    it('without `now` a case is judged at the present, when the pilot has ended', async () => {
       const { now: _, ...present } = during;
       const res = await refused(gw, () => as(ada).put('/api/v1/policies/carrier-windowed', windowed([present]), '"1"'), 400);
       expect(res.res.body.problems).toEqual([{ path: `tests[${during.name}]`, message: "expected 'eta' allowed, but it is denied" }]);
