@@ -6,7 +6,7 @@ import { GatewayRequest } from '../common/gateway-request';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
 import { IfMatch } from './policy-etag';
-import { PolicyInForce } from './policy.service';
+import { PolicyDocument } from './policy-document';
 import { PolicyService } from './policy.service';
 
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -25,23 +25,18 @@ export class PolicyAdministration {
     checkId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     const current = await this.policies.inForceOrNull(partnerId);
-    const propose = this.policies.approvalRequired(current?.document, doc);
     return this.audited(req, current ? 'update' : 'create', partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, {
-        ifMatch, propose, requireIfMatch: fourEyes(current), decidedOn: current?.version ?? 0,
-      }));
+      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
   }
 
   async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);
     if (!target) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${toVersion}`);
-    const current = await this.policies.inForceOrNull(partnerId);
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
-    const propose = this.policies.approvalRequired(current?.document, target.document);
     return this.audited(req, 'rollback', partnerId, (m) =>
       this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, {
-        ifMatch, propose, requireIfMatch: fourEyes(current), decidedOn: current?.version ?? 0,
+        ifMatch, governedBy: this.governedBy(target.document),
       }));
   }
 
@@ -64,6 +59,17 @@ export class PolicyAdministration {
       (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
   }
 
+  /**
+   * How the document in force governs a change to `draft`: a second officer approves it if either
+   * asks for four eyes; and where the version in force does, the change must name it (If-Match).
+   */
+  private governedBy(draft: PolicyDocument) {
+    return (inForce: PolicyDocument | undefined) => ({
+      propose: this.policies.approvalRequired(inForce, draft),
+      requireIfMatch: inForce?.approval === 'required',
+    });
+  }
+
   private async audited<T extends { version: number; previous: number | null }>(
     req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
   ): Promise<T> {
@@ -81,11 +87,6 @@ export class PolicyAdministration {
     record.committed = true;
     return result;
   }
-}
-
-/** Where four eyes apply, a change must also name the version it was made against. */
-function fourEyes(current: PolicyInForce | null): boolean {
-  return current?.document.approval === 'required';
 }
 
 function checkId(partnerId: string): void {

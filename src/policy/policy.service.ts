@@ -123,26 +123,26 @@ export class PolicyService {
   /**
    * Stores a new immutable version inside the caller's transaction. In force at once, or, for a
    * proposal (four-eyes), only once another officer approves it. Creates the partner when new.
-   * `decidedOn` is the version in force whose document decided `propose` and `requireIfMatch`: if
-   * another came into force since, the change is refused rather than judged by stale rules.
+   * `governedBy` decides `propose` and `requireIfMatch` from the document in force, read under the
+   * partner's lock, so a change is never judged by the rules of a version another change replaced.
    */
   async storeVersion(
     m: EntityManager, doc: PolicyDocument, partnerId: string, author: string, note: string | null,
-    options: { ifMatch?: IfMatch; requireIfMatch?: boolean; propose?: boolean; decidedOn?: number } = {},
+    options: { ifMatch?: IfMatch; governedBy?: (inForce: PolicyDocument | undefined) => { propose: boolean; requireIfMatch: boolean } } = {},
   ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed'; inForce: number }> {
     const existing = await this.lockPartner(m, partnerId);
     const current = existing ? Number(existing.policy_version) : 0;
-    checkIfMatch(options.ifMatch, current, options.requireIfMatch ?? false, partnerId);
-    if (options.decidedOn !== undefined && options.decidedOn !== current) {
-      throw new GatewayError(409, 'VERSION_CONFLICT', 'Version conflict', {
-        detail: `Version ${current} came into force while this change was made; reload and try again.`, extra: { currentVersion: current },
-      });
+    let governance = { propose: false, requireIfMatch: false };
+    if (options.governedBy) {
+      const inForce = current > 0 ? await m.findOne(PolicyVersionEntity, { where: { partnerId, version: current } }) : null;
+      governance = options.governedBy(inForce ? JSON.parse(inForce.document) as PolicyDocument : undefined);
     }
+    checkIfMatch(options.ifMatch, current, governance.requireIfMatch, partnerId);
     const maxRows: Array<{ v: number | null }> = await m.query(this.db.sql('SELECT MAX(version) AS v FROM policy_versions WHERE partner_id = ?'), [partnerId]);
     const version = Number(maxRows[0]?.v ?? 0) + 1;
     const now = new Date().toISOString();
     const text = JSON.stringify(doc);
-    const state = options.propose ? 'proposed' : 'active';
+    const state = governance.propose ? 'proposed' : 'active';
     await m.insert(PolicyVersionEntity, {
       partnerId, version, document: text, documentHash: createHash('sha256').update(text).digest('hex'),
       author, createdAt: now, note, state, baseVersion: current,

@@ -93,6 +93,32 @@ describe('governance safety', () => {
       expect(approve.res.body).toMatchObject({ code: 'PRECONDITION_FAILED', currentVersion: first });
     });
 
+    it('two officers changing with the same ETag at once: one is stored, the other is 412', async () => {
+      const id = 'carrier-race';
+      await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
+      const etag = (await policy(id)).headers.etag;
+      const results = await Promise.all([
+        as(ada).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'ada' }, etag),
+        as(grace).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'grace' }, etag),
+        as(grace).post(`/api/v1/policies/${id}/rollback`, { version: 1 }, etag),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412]);
+      expect((await versionsOf(id)).map((v) => v.version)).toEqual([2, 1]);
+    });
+
+    it('a blind change racing with four eyes coming into force never lands in force unapproved', async () => {
+      const id = 'carrier-switch';
+      await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
+      const proposal = await as(ada).put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required' }), '"1"').expect(200);
+      const [approve, blind] = await Promise.all([
+        as(grace).post(`/api/v1/policies/${id}/versions/${proposal.body.meta.version}/approve`, {}, '"1"'),
+        as(ada).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'without four eyes' }),
+      ]);
+      const outcome = `${approve.status}/${blind.status}:${blind.body.meta?.state ?? blind.body.code}`;
+      // Approved first: the blind PUT needs If-Match. Stored first: the proposal is stale.
+      expect(['200/428:PRECONDITION_REQUIRED', '409/200:active']).toContain(outcome);
+    });
+
     it('If-Match is required (428 PRECONDITION_REQUIRED) to approve and to change a policy under four eyes', async () => {
       const id = 'carrier-required';
       await fourEyes(id);
