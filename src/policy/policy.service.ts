@@ -162,7 +162,8 @@ export class PolicyService {
    */
   async approve(m: EntityManager, partnerId: string, version: number, approver: string, ifMatch: IfMatch | undefined): Promise<{ version: number; previous: number | null; inForce: number }> {
     const { row, current } = await this.openProposal(m, partnerId, version);
-    checkIfMatch(ifMatch, current, true, partnerId);
+    // A partner's very first version has no version in force, and so no ETag, to name.
+    checkIfMatch(ifMatch, current, current > 0, partnerId);
     if (row.baseVersion === null || row.baseVersion !== current) {
       throw new GatewayError(409, 'PROPOSAL_STALE', 'Proposal stale', {
         detail: `Version ${version} was proposed against version ${row.baseVersion ?? 'unknown'}, but version ${current} has come into force since; propose it again.`,

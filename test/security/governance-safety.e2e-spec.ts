@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../src/database/data-source-options';
+import { createTestDatabase } from '../support/database';
 import { TestGateway } from '../support/test-app';
 import { refused } from './support/attack';
 
@@ -128,6 +134,12 @@ describe('governance safety', () => {
       const v = await propose(id, ada, 'eta', '"2"');
       const approve = await refused(gw, () => as(grace).post(`/api/v1/policies/${id}/versions/${v}/approve`, {}), 428);
       expect(approve.res.body.code).toBe('PRECONDITION_REQUIRED');
+      // A new partner's first version has no version in force, and no ETag, to name.
+      const first = await as(ada).put('/api/v1/policies/carrier-first', carrier('carrier-first', { approval: 'required' })).expect(200);
+      expect(first.body.meta).toMatchObject({ version: 1, state: 'proposed' });
+      await as(ada).get('/api/v1/policies/carrier-first').expect(404);
+      await as(grace).post('/api/v1/policies/carrier-first/versions/1/approve', {}).expect(200);
+      expect((await policy('carrier-first')).headers.etag).toBe('"1"');
       // A malformed If-Match is bad input, not a mismatch.
       const bad = await refused(gw, () => as(grace).post(`/api/v1/policies/${id}/versions/${v}/approve`, {}, 'W/"2-abc"'), 400);
       expect(bad.res.body.code).toBe('VALIDATION_FAILED');
@@ -261,6 +273,57 @@ describe('governance safety', () => {
       expect(after).toEqual(before);
       const [decided] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM policy_decisions WHERE partner_id = ?', [id]);
       expect(Number(decided.n)).toBe(1);
+    });
+  });
+
+  describe('upgrading a store with earlier versions', () => {
+    it('keeps every approval as a decision; open proposals made against the version in force keep it as their base, the others none', async () => {
+      const database = await createTestDatabase();
+      const dir = mkdtempSync(join(tmpdir(), 'gateway-upgrade-'));
+      const options = (migrations: typeof MIGRATIONS): DataSourceOptions => (database.url
+        ? { type: 'postgres', url: database.url, migrations, migrationsTransactionMode: 'each' }
+        : { type: 'better-sqlite3', database: join(dir, 'gateway.sqlite'), migrations, migrationsTransactionMode: 'each' });
+      const sql = (q: string) => {
+        let n = 0;
+        return database.url ? q.replace(/\?/g, () => `$${++n}`) : q;
+      };
+      const run = async (migrations: typeof MIGRATIONS, work: (ds: DataSource) => Promise<void>) => {
+        const ds = await new DataSource(options(migrations)).initialize();
+        try {
+          await ds.runMigrations();
+          await work(ds);
+        } finally {
+          await ds.destroy();
+        }
+      };
+      const earlier = MIGRATIONS.filter((m) => m.name !== 'PolicyVersionsAppendOnly1735100000000');
+      expect(earlier).toHaveLength(MIGRATIONS.length - 1);
+      try {
+        await run(earlier, async (ds) => {
+          const t = '2025-01-01T00:00:00.000Z';
+          await ds.query(sql("INSERT INTO partners (id, name, kind, status, policy_version, created_at, updated_at) VALUES ('p1', 'P1', 'other', 'active', 2, ?, ?), ('p2', 'P2', 'other', 'active', 3, ?, ?)"), [t, t, t, t]);
+          const v = (partner: string, version: number, state: string, approvedBy: string | null) =>
+            ds.query(sql("INSERT INTO policy_versions (partner_id, version, document, document_hash, author, created_at, note, state, approved_by) VALUES (?, ?, '{}', 'h', 'ada', ?, NULL, ?, ?)"),
+              [partner, version, t, state, approvedBy]);
+          await v('p1', 1, 'active', null);
+          await v('p1', 2, 'active', 'grace'); // a proposal approved before decisions had their own table
+          await v('p1', 3, 'proposed', null); // open, newer than the version in force
+          await v('p2', 1, 'active', null);
+          await v('p2', 2, 'proposed', null); // open, but version 3 came into force after it
+          await v('p2', 3, 'active', null);
+        });
+        await run(MIGRATIONS, async (ds) => {
+          expect(await ds.query(sql('SELECT partner_id, version, decision, decided_by FROM policy_decisions ORDER BY partner_id, version')))
+            .toEqual([{ partner_id: 'p1', version: 2, decision: 'approved', decided_by: 'grace' }]);
+          const bases = await ds.query(sql("SELECT partner_id, version, base_version FROM policy_versions WHERE state = 'proposed' ORDER BY partner_id"));
+          expect(bases.map((r: Record<string, unknown>) => [r.partner_id, Number(r.version), r.base_version === null ? null : Number(r.base_version)]))
+            .toEqual([['p1', 3, 2], ['p2', 2, null]]);
+          await expect(ds.query(sql("UPDATE policy_versions SET note = 'x' WHERE partner_id = 'p1'"))).rejects.toThrow(/append-only/);
+        });
+      } finally {
+        await database.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
