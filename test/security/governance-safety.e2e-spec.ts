@@ -146,6 +146,22 @@ describe('governance safety', () => {
     });
   });
 
+  it('the OpenAPI document states the ETag, If-Match and their refusals', async () => {
+    const doc = (await gw.http.get('/docs-json').expect(200)).body;
+    type Op = { parameters?: Array<{ name: string; in: string; required?: boolean }>; responses: Record<string, { headers?: Record<string, unknown> }> };
+    const op = (path: string, method: string) => doc.paths[path][method] as Op;
+    const ifMatch = (o: Op) => o.parameters?.find((p) => p.in === 'header' && p.name === 'If-Match');
+    expect(Object.keys(op('/api/v1/policies/{partnerId}', 'get').responses['200'].headers ?? {})).toContain('ETag');
+    for (const [path, method] of [['/api/v1/policies/{partnerId}', 'put'], ['/api/v1/policies/{partnerId}/rollback', 'post'], ['/api/v1/policies/{partnerId}/versions/{version}/approve', 'post']]) {
+      expect({ path, method, ifMatch: Boolean(ifMatch(op(path, method))), responses: Object.keys(op(path, method).responses) })
+        .toEqual({ path, method, ifMatch: true, responses: expect.arrayContaining(['412', '428']) });
+    }
+    expect(ifMatch(op('/api/v1/policies/{partnerId}/versions/{version}/approve', 'post'))!.required).toBe(true);
+    expect(Object.keys(op('/api/v1/policies/{partnerId}/versions/{version}/approve', 'post').responses)).toContain('409');
+    expect(op('/api/v1/policies/{partnerId}/versions/{version}/reject', 'post')).toBeDefined();
+    expect(op('/api/v1/policies/{partnerId}/versions/{version}/withdraw', 'post')).toBeDefined();
+  });
+
   describe('proposals', () => {
     it('a proposal records its base version and cannot be approved once another version came into force (409 PROPOSAL_STALE)', async () => {
       const id = 'carrier-overtaken';
