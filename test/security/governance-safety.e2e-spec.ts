@@ -121,8 +121,10 @@ describe('governance safety', () => {
         as(ada).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'without four eyes' }),
       ]);
       const outcome = `${approve.status}/${blind.status}:${blind.body.meta?.state ?? blind.body.code}`;
-      // Approved first: the blind PUT needs If-Match. Stored first: the proposal is stale.
-      expect(['200/428:PRECONDITION_REQUIRED', '409/200:active']).toContain(outcome);
+      // Approved first: the blind PUT needs If-Match. Stored first: the approver's ETag is stale.
+      expect(['200/428:PRECONDITION_REQUIRED', '412/200:active']).toContain(outcome);
+      const inForce = (await policy(id)).body;
+      expect(inForce.data.document.approval === 'required').toBe(outcome.startsWith('200/'));
     });
 
     it('If-Match is required (428 PRECONDITION_REQUIRED) to approve and to change a policy under four eyes', async () => {
