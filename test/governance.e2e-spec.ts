@@ -80,7 +80,7 @@ describe('governance', () => {
     expect(after.meta.fields).not.toContain('orderedQty');
     expect(after.meta.policyVersion).toBe(before.meta.version + 1);
 
-    await as(officer).put(`/api/v1/policies/${NORTHWIND}`, draft).set('If-Match', String(before.meta.version)).expect(409);
+    await as(officer).put(`/api/v1/policies/${NORTHWIND}`, draft).set('If-Match', String(before.meta.version)).expect(412);
 
     const versions = await as(officer).get(`/api/v1/policies/${NORTHWIND}/versions`).expect(200);
     expect(versions.body.data[0]).toMatchObject({ version: before.meta.version + 1, author: 'ada@orchestrator', note: 'drop order volumes, add SKU-300', inForce: true });
@@ -96,13 +96,17 @@ describe('governance', () => {
     // Turning four eyes on is itself a change that needs a second officer.
     const first = await as(officer).put(`/api/v1/policies/${NORTHWIND}`, doc).expect(200);
     expect(first.body.meta.state).toBe('proposed');
-    await as(second).post(`/api/v1/policies/${NORTHWIND}/versions/${first.body.meta.version}/approve`, {}).expect(200);
+    const etag = `"${(await current()).meta.version}"`;
+    await as(second).post(`/api/v1/policies/${NORTHWIND}/versions/${first.body.meta.version}/approve`, {}).set('If-Match', etag).expect(200);
     const inForce = first.body.meta.version;
-    const proposal = await as(officer).put(`/api/v1/policies/${NORTHWIND}`, { ...doc, limits: { requestsPerMinute: 100, maxPageSize: 50 } }).expect(200);
+    // Four eyes in force: a change names the version it was made against.
+    await as(officer).put(`/api/v1/policies/${NORTHWIND}`, { ...doc, limits: { requestsPerMinute: 100, maxPageSize: 50 } }).expect(428);
+    const proposal = await as(officer).put(`/api/v1/policies/${NORTHWIND}`, { ...doc, limits: { requestsPerMinute: 100, maxPageSize: 50 } })
+      .set('If-Match', `"${inForce}"`).expect(200);
     expect(proposal.body.meta.state).toBe('proposed');
     expect((await current()).meta.version).toBe(inForce);
-    await as(officer).post(`/api/v1/policies/${NORTHWIND}/versions/${proposal.body.meta.version}/approve`, {}).expect(403);
-    const approved = await as(second).post(`/api/v1/policies/${NORTHWIND}/versions/${proposal.body.meta.version}/approve`, {}).expect(200);
+    await as(officer).post(`/api/v1/policies/${NORTHWIND}/versions/${proposal.body.meta.version}/approve`, {}).set('If-Match', `"${inForce}"`).expect(403);
+    const approved = await as(second).post(`/api/v1/policies/${NORTHWIND}/versions/${proposal.body.meta.version}/approve`, {}).set('If-Match', `"${inForce}"`).expect(200);
     expect(approved.body.meta.approvedBy).toBe('grace@orchestrator');
     expect((await current()).meta.version).toBe(proposal.body.meta.version);
   });
@@ -116,20 +120,21 @@ describe('governance', () => {
     expect(created.body.meta).toMatchObject({ version: 1, previousVersion: null });
     const matrix = await as(officer).get('/api/v1/access-matrix').expect(200);
     expect(matrix.body.data).toEqual(expect.arrayContaining([
-      { partnerId: 'carrier-new', subject: 'Shipment', action: 'update', purpose: 'shipment-execution', fields: ['id', 'carrierId', 'status'], rows: 'conditional' },
+      { partnerId: 'carrier-new', subject: 'Shipment', action: 'update', purpose: 'shipment-execution', fields: ['id', 'carrierId', 'status'], rows: 'conditional', fieldsOnSomeRows: [] },
     ]));
     const northwind = matrix.body.data.filter((r: { partnerId: string; subject: string }) => r.partnerId === 'customer-globex' && r.subject === 'Shipment');
     expect(northwind[0].fields).not.toContain('freightCost');
     const csv = await as(officer).get('/api/v1/access-matrix?format=csv').expect(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.text.split('\n')[0]).toBe('partnerId,subject,action,purpose,rows,fields');
-    expect(csv.text).toContain('carrier-new,Shipment,update,shipment-execution,conditional,id carrierId status');
+    expect(csv.text.split('\n')[0]).toBe('partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows');
+    expect(csv.text).toContain('carrier-new,Shipment,update,shipment-execution,conditional,id carrierId status,\n');
   });
 
   it('audits every governance action and keeps policies closed to other roles', async () => {
     const seq = await gw.headSeq();
-    const doc = (await current()).data.document;
-    await as(second).put(`/api/v1/policies/${NORTHWIND}`, { ...doc, approval: 'none' }).expect(200);
+    const inForce = await current();
+    const doc = inForce.data.document;
+    await as(second).put(`/api/v1/policies/${NORTHWIND}`, { ...doc, approval: 'none' }).set('If-Match', `"${inForce.meta.version}"`).expect(200);
     const events = await gw.auditSince(seq);
     const change = events.find((e) => e.action === 'update' && e.subject === 'Policy');
     expect(change).toMatchObject({ decision: 'allow', actor_sub: 'grace@orchestrator' });

@@ -11,18 +11,24 @@ import { ShipmentEventEntity } from '../data/shipment-event.entity';
 import { ShipmentEntity } from '../data/shipment.entity';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { PartnerEntity } from '../policy/partner.entity';
+import { PolicyDecisionEntity } from '../policy/policy-decision.entity';
 import { PolicyVersionEntity } from '../policy/policy-version.entity';
 import { PushTallyEntity } from '../logistics/push-tally.entity';
 import { InitialSchema1732350000000 } from '../database/migrations/1732350000000-initial-schema';
 import { PushDataQuality1733000000000 } from '../database/migrations/1733000000000-push-data-quality';
 import { IdempotencyRetention1734000000000 } from '../database/migrations/1734000000000-idempotency-retention';
 import { KeysetIndexes1735000000000 } from '../database/migrations/1735000000000-keyset-indexes';
+import { PolicyVersionsAppendOnly1735100000000 } from '../database/migrations/1735100000000-policy-versions-append-only';
 
 export const ENTITIES = [
   PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,
   AuditEventEntity, AuditHeadEntity, IdempotencyKeyEntity, PushTallyEntity,
+  PolicyDecisionEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000];
+export const MIGRATIONS = [
+  InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000,
+  PolicyVersionsAppendOnly1735100000000,
+];
 
 /**
  * A pg client that gives up its connection when a statement gets no answer in time (`query_timeout`).

@@ -11,6 +11,7 @@ import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';
 import { PolicyService } from '../policy/policy.service';
+import { fieldsOnSomeRows } from '../policy/row-dependent-fields';
 
 export interface SimulateRequest {
   document?: unknown;
@@ -114,9 +115,9 @@ export class GovernanceService {
     return { partnerId, changes, impact };
   }
 
-  /** partner × subject × action × purpose → fields, for every policy in force. */
+  /** partner × subject × action × purpose → fields (and which of them some rows withhold), for every policy in force. */
   async accessMatrix() {
-    const rows: Array<{ partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional' }> = [];
+    const rows: Array<{ partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional'; fieldsOnSomeRows: string[] }> = [];
     for (const p of await this.policies.listInForce()) {
       const purposes = purposesOf(p.document);
       if (p.document.rules.some((r) => !r.purposes) || purposes.length === 0) purposes.push(ANY_PURPOSE);
@@ -126,7 +127,10 @@ export class GovernanceService {
           for (const action of ACTIONS) {
             const plan = planFor(compiled, action, subject, this.db.dialect);
             if (!plan.rowScope || plan.grantable.length === 0) continue;
-            rows.push({ partnerId: p.partnerId, subject, action, purpose, fields: plan.grantable, rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional' });
+            rows.push({
+              partnerId: p.partnerId, subject, action, purpose, fields: plan.grantable, rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional',
+              fieldsOnSomeRows: fieldsOnSomeRows(compiled.ability, action, subject, plan.grantable),
+            });
           }
         }
       }

@@ -5,11 +5,13 @@ import { GatewayError } from '../common/gateway-error';
 import { GatewayRequest } from '../transport/gateway-request';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
+import { IfMatch } from '../policy/policy-etag';
+import { PolicyDocument } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
 
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Policy changes (put, rollback, approve): each commits together with its audit event. */
+/** Policy changes (put, rollback, approve, reject, withdraw): each commits together with its audit event. */
 @Injectable()
 export class PolicyAdministration {
   constructor(
@@ -19,33 +21,57 @@ export class PolicyAdministration {
     private readonly audit: AuditService,
   ) {}
 
-  async put(req: GatewayRequest, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: number) {
+  async put(req: GatewayRequest, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     const current = await this.policies.inForceOrNull(partnerId);
-    const propose = this.policies.approvalRequired(current?.document, doc);
     return this.audited(req, current ? 'update' : 'create', partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, { ifMatch, propose }));
+      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
   }
 
-  async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null) {
+  async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);
     if (!target) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${toVersion}`);
-    const current = await this.policies.inForceOrNull(partnerId);
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
-    const propose = this.policies.approvalRequired(current?.document, target.document);
     return this.audited(req, 'rollback', partnerId, (m) =>
-      this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, { propose }));
+      this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, {
+        ifMatch, governedBy: this.governedBy(target.document),
+      }));
   }
 
-  async approve(req: GatewayRequest, partnerId: string, version: number) {
+  async approve(req: GatewayRequest, partnerId: string, version: number, ifMatch?: IfMatch) {
     checkId(partnerId);
-    return this.audited(req, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, req.gateway!.principal!.sub));
+    return this.audited(req, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, req.gateway!.principal!.sub, ifMatch));
+  }
+
+  /** Another officer than its author refuses a proposal, saying why. */
+  async reject(req: GatewayRequest, partnerId: string, version: number, reason: string) {
+    checkId(partnerId);
+    return this.audited(req, 'reject', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'rejected', reason),
+      (r) => `policy ${partnerId}: version ${r.version} rejected (version ${r.previous ?? 'none'} stays in force): ${reason}`);
+  }
+
+  /** Its author takes a proposal back. */
+  async withdraw(req: GatewayRequest, partnerId: string, version: number, reason: string | null) {
+    checkId(partnerId);
+    return this.audited(req, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'withdrawn', reason),
+      (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
+  }
+
+  /**
+   * How the document in force governs a change to `draft`: a second officer approves it if either
+   * asks for four eyes; and where the version in force does, the change must name it (If-Match).
+   */
+  private governedBy(draft: PolicyDocument) {
+    return (inForce: PolicyDocument | undefined) => ({
+      propose: this.policies.approvalRequired(inForce, draft),
+      requireIfMatch: inForce?.approval === 'required',
+    });
   }
 
   private async audited<T extends { version: number; previous: number | null }>(
-    req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>,
+    req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
   ): Promise<T> {
     const record = req.gateway!.audit;
     record.touch(action, 'Policy');
@@ -54,7 +80,7 @@ export class PolicyAdministration {
       const r = await change(m);
       record.policyVersion = r.version;
       record.rowCount = 1;
-      record.reason = `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+      record.reason = describe ? describe(r) : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
       await this.audit.appendWithin(m, [record.toEvent(200)]);
       return r;
     });

@@ -24,6 +24,20 @@ describe('policy tests', () => {
     expect(result.failures).toEqual(["expected 'sku' allowed, but it is denied"]);
   });
 
+  it('judges a case at its own `now`, for rules bound in time', () => {
+    const windowed: PolicyDocument = {
+      ...doc,
+      rules: [{ ...doc.rules[0], validFrom: '2025-01-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' }],
+      tests: [
+        { name: 'inside', action: 'read', subject: 'DemandSignal', purpose: 'x', record: { sku: 'A' }, allowed: ['sku'], now: '2025-06-01T00:00:00Z' },
+        { name: 'after', action: 'read', subject: 'DemandSignal', purpose: 'x', record: { sku: 'A' }, denied: ['sku'], now: '2026-01-01T00:00:00Z' },
+        { name: 'at the given clock', action: 'read', subject: 'DemandSignal', purpose: 'x', record: { sku: 'A' }, allowed: ['sku'] },
+      ],
+    };
+    expect(runPolicyTests(windowed, Date.parse('2025-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([['inside', true], ['after', true], ['at the given clock', true]]);
+    expect(runPolicyTests(windowed, Date.parse('2026-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([['inside', true], ['after', true], ['at the given clock', false]]);
+  });
+
   it('holds for every shipped demo policy', () => {
     const docs = readPolicyDocuments('policies');
     expect(docs.length).toBeGreaterThanOrEqual(5);

@@ -13,14 +13,15 @@ export interface PolicyTestResult {
 
 /**
  * Runs a document's own `tests:` the way `opa test` runs Rego tests: each case names an action,
- * subject, purpose and record, and the fields expected allowed and denied.
+ * subject, purpose and record, and the fields expected allowed and denied; optionally the instant
+ * (`now`) it is judged at, for rules with a validity window.
  */
 export function runPolicyTests(doc: PolicyDocument, now = Date.now()): PolicyTestResult[] {
   return (doc.tests ?? []).map((t) => runOne(doc, t, now));
 }
 
 function runOne(doc: PolicyDocument, t: PolicyTestCase, now: number): PolicyTestResult {
-  const { ability } = compilePolicy(doc, null, t.purpose ?? null, now);
+  const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now));
   const failures: string[] = [];
   let allowedFields: string[];
   let accessible: boolean;

@@ -46,6 +46,8 @@ export interface PolicyTestCase {
   denied?: string[];
   /** Expect the record (or, with no record, some row) to be accessible at all. */
   expect?: 'allow' | 'deny';
+  /** The instant the case is judged at (ISO 8601), so rules bound by validFrom/validUntil stay testable; default: now. */
+  now?: string;
 }
 
 export interface PolicyProblem {

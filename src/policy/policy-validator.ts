@@ -7,7 +7,7 @@ import {
 const TOP_KEYS = ['partner', 'limits', 'approval', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
 const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil'];
-const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect'];
+const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -202,6 +202,7 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
     else if (isObject(test.record)) for (const f of Object.keys(test.record)) checkField(test.subject as SubjectName, f, `${path}.record.${f}`, add);
   }
   if (test.expect !== undefined && test.expect !== 'allow' && test.expect !== 'deny') add(`${path}.expect`, "must be 'allow' or 'deny'");
+  dateOf(test.now, `${path}.now`, add);
 }
 
 function checkField(subject: SubjectName, f: unknown, path: string, add: (p: string, m: string) => void): void {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** An immutable version of one partner's policy document. */
+/** An immutable version of one partner's policy document (the database refuses UPDATE and DELETE). */
 @Entity('policy_versions')
 export class PolicyVersionEntity {
   @PrimaryColumn('varchar', { name: 'partner_id', length: 64 }) partnerId: string;
@@ -10,6 +10,8 @@ export class PolicyVersionEntity {
   @Column('varchar', { length: 200 }) author: string;
   @Column('varchar', { name: 'created_at', length: 30 }) createdAt: string;
   @Column('text', { nullable: true }) note: string | null;
-  @Column('varchar', { length: 16, default: 'active' }) state: 'active' | 'proposed' | 'superseded';
-  @Column('varchar', { name: 'approved_by', length: 200, nullable: true }) approvedBy: string | null;
+  /** As stored: in force at once (`active`) or `proposed`; what became of a proposal is its PolicyDecisionEntity. */
+  @Column('varchar', { length: 16, default: 'active' }) state: 'active' | 'proposed';
+  /** The version in force when this one was made (0: none); null for proposals made before it was recorded. */
+  @Column('integer', { name: 'base_version', nullable: true }) baseVersion: number | null;
 }

@@ -8,6 +8,8 @@ import { compilePolicy, CompiledPolicy } from './policy-compiler';
 import { PolicyDocument, purposesOf } from './policy-document';
 import { validatePolicyDocument } from './policy-validator';
 import { PartnerEntity } from './partner.entity';
+import { checkIfMatch, IfMatch } from './policy-etag';
+import { PolicyDecisionEntity } from './policy-decision.entity';
 import { PolicyVersionEntity } from './policy-version.entity';
 
 export interface PolicyInForce {
@@ -17,6 +19,27 @@ export interface PolicyInForce {
   author: string;
   createdAt: string;
   note: string | null;
+}
+
+export interface VersionSummary {
+  version: number;
+  author: string;
+  createdAt: string;
+  note: string | null;
+  /** `active` (in force at once, or approved), `proposed` (open), `rejected` or `withdrawn`. */
+  state: 'active' | 'proposed' | 'rejected' | 'withdrawn';
+  approvedBy: string | null;
+  baseVersion: number | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  inForce: boolean;
+  documentHash: string;
+}
+
+function stateOf(v: PolicyVersionEntity, d: PolicyDecisionEntity | undefined): VersionSummary['state'] {
+  if (!d) return v.state;
+  return d.decision === 'approved' ? 'active' : d.decision;
 }
 
 /**
@@ -100,48 +123,51 @@ export class PolicyService {
   /**
    * Stores a new immutable version inside the caller's transaction. In force at once, or, for a
    * proposal (four-eyes), only once another officer approves it. Creates the partner when new.
+   * `governedBy` decides `propose` and `requireIfMatch` from the document in force, read under the
+   * partner's lock, so a change is never judged by the rules of a version another change replaced.
    */
   async storeVersion(
     m: EntityManager, doc: PolicyDocument, partnerId: string, author: string, note: string | null,
-    options: { ifMatch?: number; propose?: boolean } = {},
-  ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed' }> {
-    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const existing: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
-    const current = existing[0] ? Number(existing[0].policy_version) : 0;
-    if (options.ifMatch !== undefined && options.ifMatch !== current) {
-      throw new GatewayError(409, 'VERSION_CONFLICT', 'Version conflict', {
-        detail: `Version ${current} is in force, not ${options.ifMatch}; reload and try again.`, extra: { currentVersion: current },
-      });
+    options: { ifMatch?: IfMatch; governedBy?: (inForce: PolicyDocument | undefined) => { propose: boolean; requireIfMatch: boolean } } = {},
+  ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed'; inForce: number }> {
+    const existing = await this.lockPartner(m, partnerId);
+    const current = existing ? Number(existing.policy_version) : 0;
+    let governance = { propose: false, requireIfMatch: false };
+    if (options.governedBy) {
+      const inForce = current > 0 ? await m.findOne(PolicyVersionEntity, { where: { partnerId, version: current } }) : null;
+      governance = options.governedBy(inForce ? JSON.parse(inForce.document) as PolicyDocument : undefined);
     }
+    checkIfMatch(options.ifMatch, current, governance.requireIfMatch, partnerId);
     const maxRows: Array<{ v: number | null }> = await m.query(this.db.sql('SELECT MAX(version) AS v FROM policy_versions WHERE partner_id = ?'), [partnerId]);
     const version = Number(maxRows[0]?.v ?? 0) + 1;
     const now = new Date().toISOString();
     const text = JSON.stringify(doc);
-    const state = options.propose ? 'proposed' : 'active';
+    const state = governance.propose ? 'proposed' : 'active';
     await m.insert(PolicyVersionEntity, {
       partnerId, version, document: text, documentHash: createHash('sha256').update(text).digest('hex'),
-      author, createdAt: now, note, state, approvedBy: null,
+      author, createdAt: now, note, state, baseVersion: current,
     });
     const inForce = state === 'active' ? version : current;
-    if (existing[0]) {
+    if (existing) {
       if (state === 'active') await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
     } else {
       await m.insert(PartnerEntity, { id: partnerId, name: doc.partner.name, kind: doc.partner.kind, status: 'active', policyVersion: inForce, createdAt: now, updatedAt: now });
     }
-    return { version, previous: current === 0 ? null : current, state };
+    return { version, previous: current === 0 ? null : current, state, inForce };
   }
 
-  /** Puts a proposed version in force; the approver must not be its author. */
-  async approve(m: EntityManager, partnerId: string, version: number, approver: string): Promise<{ version: number; previous: number | null }> {
-    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const partner: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
-    const row = await m.findOne(PolicyVersionEntity, { where: { partnerId, version } });
-    if (!partner[0] || !row) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
-    if (row.state !== 'proposed') throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Version ${version} is ${row.state}, not proposed.` });
-    if (version < Number(partner[0].policy_version)) {
-      throw new GatewayError(409, 'VERSION_CONFLICT', 'Version conflict', {
-        detail: `Version ${version} was proposed before version ${partner[0].policy_version}, now in force; propose it again.`,
-        extra: { currentVersion: Number(partner[0].policy_version) },
+  /**
+   * Puts a proposed version in force. The approver must not be its author, must name the version
+   * in force (If-Match), and the proposal must have been made against that very version.
+   */
+  async approve(m: EntityManager, partnerId: string, version: number, approver: string, ifMatch: IfMatch | undefined): Promise<{ version: number; previous: number | null; inForce: number }> {
+    const { row, current } = await this.openProposal(m, partnerId, version);
+    // A partner's very first version has no version in force, and so no ETag, to name.
+    checkIfMatch(ifMatch, current, current > 0, partnerId);
+    if (row.baseVersion === null || row.baseVersion !== current) {
+      throw new GatewayError(409, 'PROPOSAL_STALE', 'Proposal stale', {
+        detail: `Version ${version} was proposed against version ${row.baseVersion ?? 'unknown'}, but version ${current} has come into force since; propose it again.`,
+        extra: { baseVersion: row.baseVersion, currentVersion: current },
       });
     }
     if (row.author === approver) {
@@ -149,10 +175,63 @@ export class PolicyService {
     }
     const doc = JSON.parse(row.document) as PolicyDocument;
     const now = new Date().toISOString();
-    await m.update(PolicyVersionEntity, { partnerId, version }, { state: 'active', approvedBy: approver });
+    await m.insert(PolicyDecisionEntity, { partnerId, version, decision: 'approved', decidedBy: approver, decidedAt: now, reason: null });
     await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
-    const previous = Number(partner[0].policy_version);
-    return { version, previous: previous === 0 ? null : previous };
+    return { version, previous: current === 0 ? null : current, inForce: version };
+  }
+
+  /**
+   * Closes a proposal without putting it in force: `rejected` by another officer (with a reason),
+   * or `withdrawn` by its author. Either is final.
+   */
+  async close(m: EntityManager, partnerId: string, version: number, officer: string, decision: 'rejected' | 'withdrawn', reason: string | null): Promise<{ version: number; previous: number | null; inForce: number }> {
+    const { row, current } = await this.openProposal(m, partnerId, version);
+    if (decision === 'rejected' && row.author === officer) {
+      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: 'Four eyes: another officer rejects a proposal; its author withdraws it.' });
+    }
+    if (decision === 'withdrawn' && row.author !== officer) {
+      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Only its author (${row.author}) withdraws a proposal; other officers reject it.` });
+    }
+    await m.insert(PolicyDecisionEntity, { partnerId, version, decision, decidedBy: officer, decidedAt: new Date().toISOString(), reason });
+    return { version, previous: current === 0 ? null : current, inForce: current };
+  }
+
+  /** Every version of a partner, newest first, with what became of each proposal. */
+  async listVersions(partnerId: string): Promise<VersionSummary[]> {
+    const [rows, decisions, current] = await Promise.all([
+      this.db.read((m) => m.find(PolicyVersionEntity, { where: { partnerId }, order: { version: 'DESC' } })),
+      this.db.read((m) => m.find(PolicyDecisionEntity, { where: { partnerId } })),
+      this.inForceOrNull(partnerId),
+    ]);
+    const byVersion = new Map(decisions.map((d) => [d.version, d]));
+    return rows.map((v) => {
+      const d = byVersion.get(v.version);
+      return {
+        version: v.version, author: v.author, createdAt: v.createdAt, note: v.note, state: stateOf(v, d),
+        approvedBy: d?.decision === 'approved' ? d.decidedBy : null, baseVersion: v.baseVersion,
+        decidedBy: d?.decidedBy ?? null, decidedAt: d?.decidedAt ?? null, decisionReason: d?.reason ?? null,
+        inForce: v.version === current?.version, documentHash: v.documentHash,
+      };
+    });
+  }
+
+  /** The partner row, locked for the change (PostgreSQL; SQLite has one writer at a time), or undefined. */
+  private async lockPartner(m: EntityManager, partnerId: string): Promise<{ policy_version: number } | undefined> {
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const rows: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
+    return rows[0];
+  }
+
+  /** A proposal still open (neither approved, rejected nor withdrawn), with the version in force. */
+  private async openProposal(m: EntityManager, partnerId: string, version: number): Promise<{ row: PolicyVersionEntity; current: number }> {
+    const partner = await this.lockPartner(m, partnerId);
+    const row = await m.findOne(PolicyVersionEntity, { where: { partnerId, version } });
+    if (!partner || !row) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
+    const decided = await m.findOne(PolicyDecisionEntity, { where: { partnerId, version } });
+    if (row.state !== 'proposed' || decided) {
+      throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Version ${version} is ${stateOf(row, decided ?? undefined)}, not an open proposal.`, extra: { state: stateOf(row, decided ?? undefined) } });
+    }
+    return { row, current: Number(partner.policy_version) };
   }
 
   /** Whether a change to this partner needs a second officer (the version in force or the draft asks for it). */
@@ -161,7 +240,7 @@ export class PolicyService {
   }
 
   /** Validates and stores a version in force (the seed path; governance goes through GovernanceService first). */
-  async putVersion(m: EntityManager, raw: unknown, partnerId: string, author: string, note: string | null, ifMatch?: number): Promise<number> {
+  async putVersion(m: EntityManager, raw: unknown, partnerId: string, author: string, note: string | null, ifMatch?: IfMatch): Promise<number> {
     const result = validatePolicyDocument(raw, partnerId);
     if (!result.ok) {
       throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {

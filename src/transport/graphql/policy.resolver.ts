@@ -7,7 +7,7 @@ import { DatabaseService } from '../../database/database.service';
 import { GovernanceService } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
 import { view } from '../rest/policy.controller';
-import { PolicyVersionEntity } from '../../policy/policy-version.entity';
+import { IfMatch } from '../../policy/policy-etag';
 import { PolicyService } from '../../policy/policy.service';
 
 @ObjectType('Policy')
@@ -28,6 +28,10 @@ class PolicyVersionType {
   @Field(() => String, { nullable: true }) note: string | null;
   @Field() state: string;
   @Field(() => String, { nullable: true }) approvedBy: string | null;
+  @Field(() => Int, { nullable: true, description: 'The version in force when this one was made (0: none)' }) baseVersion: number | null;
+  @Field(() => String, { nullable: true }) decidedBy: string | null;
+  @Field(() => String, { nullable: true }) decidedAt: string | null;
+  @Field(() => String, { nullable: true }) decisionReason: string | null;
   @Field() inForce: boolean;
 }
 
@@ -39,6 +43,7 @@ class AccessMatrixEntry {
   @Field() purpose: string;
   @Field() rows: string;
   @Field(() => [String]) fields: string[];
+  @Field(() => [String], { description: 'Those of `fields` that some rows in scope may withhold (row-dependent grants)' }) fieldsOnSomeRows: string[];
 }
 
 @InputType('SimulatePolicyInput')
@@ -80,9 +85,7 @@ export class PolicyResolver {
   @Query(() => [PolicyVersionType])
   async policyVersions(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string) {
     note(ctx, 'read', [partnerId]);
-    const current = await this.store.inForceOrNull(partnerId);
-    const rows = await this.db.read((m) => m.find(PolicyVersionEntity, { where: { partnerId }, order: { version: 'DESC' } }));
-    return rows.map((v) => ({ ...v, inForce: v.version === current?.version }));
+    return this.store.listVersions(partnerId);
   }
 
   @Roles('governance', 'admin')
@@ -108,24 +111,50 @@ export class PolicyResolver {
   @Mutation(() => PolicyType)
   async putPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('document', { type: () => JSONScalar }) document: unknown,
     @Args('note', { type: () => String, nullable: true }) changeNote: string | null, @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
-    const result = await this.admin.put(ctx.req, partnerId, document, changeNote, ifMatch ?? undefined);
+    const result = await this.admin.put(ctx.req, partnerId, document, changeNote, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
   @Roles('governance')
   @Mutation(() => PolicyType)
-  async rollbackPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number) {
+  async rollbackPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
+    @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
     if (version < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(ctx.req, partnerId, version, null);
+    const result = await this.admin.rollback(ctx.req, partnerId, version, null, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
   @Roles('governance')
   @Mutation(() => PolicyType)
-  async approvePolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number) {
-    const result = await this.admin.approve(ctx.req, partnerId, version);
+  async approvePolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
+    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version in force you reviewed the proposal against; required' }) ifMatch: number | null) {
+    const result = await this.admin.approve(ctx.req, partnerId, version, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
+
+  @Roles('governance')
+  @Mutation(() => PolicyVersionType)
+  async rejectPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
+    @Args('reason') reason: string) {
+    if (reason.trim() === '' || reason.length > 1000) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
+    await this.admin.reject(ctx.req, partnerId, version, reason);
+    return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
+  }
+
+  @Roles('governance')
+  @Mutation(() => PolicyVersionType)
+  async withdrawPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
+    @Args('reason', { type: () => String, nullable: true }) reason?: string | null) {
+    if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000)) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
+    await this.admin.withdraw(ctx.req, partnerId, version, reason ?? null);
+    return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
+  }
+}
+
+function precondition(ifMatch: number | null | undefined): IfMatch | undefined {
+  if (ifMatch === null || ifMatch === undefined) return undefined;
+  if (ifMatch < 0) throw GatewayError.validation(['ifMatch must be a policy version number']);
+  return [ifMatch];
 }
 
 function note(ctx: GqlContext, action: string, ids: string[]): void {

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
@@ -7,8 +7,17 @@ import { GatewayRequest } from '../gateway-request';
 import { DatabaseService } from '../../database/database.service';
 import { GovernanceService, SimulateRequest } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
-import { PolicyVersionEntity } from '../../policy/policy-version.entity';
+import { etagOf, parseIfMatch } from '../../policy/policy-etag';
 import { PolicyInForce, PolicyService } from '../../policy/policy.service';
+
+const REASON_MAX = 1000;
+
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. '
+    + '412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required`',
+};
 
 /** Governance: policies as versioned data (contract section 7). Only governance officers change them. */
 @ApiTags('governance')
@@ -32,10 +41,12 @@ export class PolicyController {
 
   @Get('policies/:partnerId')
   @Roles('governance', 'admin')
-  @ApiOperation({ summary: "A partner's policy in force, with its version" })
-  async get(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
+  @ApiOperation({ summary: "A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve" })
+  @ApiResponse({ status: 200, description: 'The version in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  async get(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
     const p = await this.mustExist(partnerId);
+    res.setHeader('ETag', etagOf(p.version));
     return { data: view(p), meta: { version: p.version } };
   }
 
@@ -44,17 +55,10 @@ export class PolicyController {
   @ApiOperation({ summary: "Every version of a partner's policy, newest first, with author, time and state" })
   async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
-    const rows = await this.db.read((m) => m.find(PolicyVersionEntity, { where: { partnerId }, order: { version: 'DESC' } }));
+    const rows = await this.policies.listVersions(partnerId);
     if (rows.length === 0) throw GatewayError.notFound('Policy', partnerId);
-    const current = await this.policies.inForceOrNull(partnerId);
     req.gateway!.audit.rowCount = rows.length;
-    return {
-      data: rows.map((v) => ({
-        version: v.version, author: v.author, createdAt: v.createdAt, note: v.note, state: v.state, approvedBy: v.approvedBy,
-        inForce: v.version === current?.version, documentHash: v.documentHash,
-      })),
-      meta: { inForce: current?.version ?? null },
-    };
+    return { data: rows, meta: { inForce: rows.find((v) => v.inForce)?.version ?? null } };
   }
 
   @Get('policies/:partnerId/versions/:version')
@@ -71,35 +75,75 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put a new version (validated, its own tests run; in force at once, or proposed when approval is required)' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The version you edited; 409 if another was put in force meanwhile' })
+  @ApiHeader(IF_MATCH)
+  @ApiPreconditionResponses()
   @ApiBody({ description: 'The policy document as JSON (same shape as policies/*.yaml); optional top-level `note`', schema: { type: 'object' } })
-  async put(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string) {
+  async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string) {
+    const precondition = parseIfMatch(ifMatch);
     const { note: changeNote, document } = splitNote(body);
-    const result = await this.admin.put(req, partnerId, document, changeNote, parseIfMatch(ifMatch));
+    const result = await this.admin.put(req, partnerId, document, changeNote, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
-    return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state } };
+    if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
+    return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state, baseVersion: result.previous ?? 0 } };
   }
 
   @Post('policies/:partnerId/rollback')
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put an earlier version back in force, as a new version equal to it' })
+  @ApiHeader(IF_MATCH)
+  @ApiPreconditionResponses()
   @ApiBody({ schema: { type: 'object', properties: { version: { type: 'integer' }, note: { type: 'string' } }, required: ['version'] } })
-  async rollback(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { version?: unknown; note?: unknown }) {
+  async rollback(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string,
+    @Body() body: { version?: unknown; note?: unknown }, @Headers('if-match') ifMatch?: string) {
+    const precondition = parseIfMatch(ifMatch);
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(req, partnerId, body.version as number, typeof body.note === 'string' ? body.note : null);
+    const result = await this.admin.rollback(req, partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
-    return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, rolledBackTo: body.version } };
+    if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
+    return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, rolledBackTo: body.version, state: result.state } };
   }
 
   @Post('policies/:partnerId/versions/:version/approve')
   @HttpCode(200)
   @Roles('governance')
-  @ApiOperation({ summary: 'Approve a proposed version (four eyes): another officer than its author puts it in force' })
-  async approve(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string) {
-    const result = await this.admin.approve(req, partnerId, versionNumber(version));
+  @ApiOperation({ summary: 'Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force' })
+  @ApiHeader({ ...IF_MATCH, required: true, description: 'The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force' })
+  @ApiPreconditionResponses()
+  @ApiResponse({ status: 409, description: '`PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)' })
+  async approve(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Param('version') version: string,
+    @Headers('if-match') ifMatch?: string) {
+    const n = versionNumber(version);
+    const result = await this.admin.approve(req, partnerId, n, parseIfMatch(ifMatch));
     const p = await this.policies.loadVersion(partnerId, result.version);
+    res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, approvedBy: req.gateway!.principal!.sub } };
+  }
+
+  @Post('policies/:partnerId/versions/:version/reject')
+  @HttpCode(200)
+  @Roles('governance')
+  @ApiOperation({ summary: 'Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved' })
+  @ApiBody({ schema: { type: 'object', properties: { reason: { type: 'string', maxLength: REASON_MAX } }, required: ['reason'] } })
+  @ApiResponse({ status: 409, description: '`CONFLICT`: the version is no open proposal' })
+  async reject(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
+    const n = versionNumber(version);
+    const reason = reasonOf(body, true)!;
+    const result = await this.admin.reject(req, partnerId, n, reason);
+    return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
+  }
+
+  @Post('policies/:partnerId/versions/:version/withdraw')
+  @HttpCode(200)
+  @Roles('governance')
+  @ApiOperation({ summary: 'Withdraw your own open proposal (its author only); it can no longer be approved' })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { reason: { type: 'string', maxLength: REASON_MAX } } } })
+  @ApiResponse({ status: 409, description: '`CONFLICT`: the version is no open proposal' })
+  async withdraw(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
+    const n = versionNumber(version);
+    const reason = reasonOf(body, false);
+    const result = await this.admin.withdraw(req, partnerId, n, reason);
+    return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
   @Post('policies/:partnerId/simulate')
@@ -133,7 +177,7 @@ export class PolicyController {
 
   @Get('access-matrix')
   @Roles('governance', 'admin')
-  @ApiOperation({ summary: 'Who can see what: partner × subject × action × purpose → fields, for every policy in force' })
+  @ApiOperation({ summary: 'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query('format') format?: string) {
     if (format !== undefined && format !== 'json' && format !== 'csv') throw GatewayError.validation(['format must be json or csv']);
@@ -141,9 +185,15 @@ export class PolicyController {
     note(req, 'read', [...new Set(rows.map((r) => r.partnerId))]);
     if (format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      return ['partnerId,subject,action,purpose,rows,fields', ...rows.map((r) => [r.partnerId, r.subject, r.action, r.purpose, r.rows, r.fields.join(' ')].join(','))].join('\n') + '\n';
+      // New columns go last, so readers of the earlier columns by position keep working.
+      return ['partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows',
+        ...rows.map((r) => [r.partnerId, r.subject, r.action, r.purpose, r.rows, r.fields.join(' '), r.fieldsOnSomeRows.join(' ')].join(','))].join('\n') + '\n';
     }
     return { data: rows, meta: { count: rows.length } };
+  }
+
+  private async decided(partnerId: string, version: number) {
+    return (await this.policies.listVersions(partnerId)).find((v) => v.version === version)!;
   }
 
   private async mustExist(partnerId: string): Promise<PolicyInForce> {
@@ -169,11 +219,22 @@ function versionNumber(value: string): number {
   return Number(value);
 }
 
-function parseIfMatch(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value.replace(/^W\//, '').replace(/"/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw GatewayError.validation(['If-Match must be a policy version number']);
-  return n;
+/** A decision's reason: required for a rejection, optional for a withdrawal; at most REASON_MAX characters. */
+function reasonOf(body: { reason?: unknown } | undefined, required: boolean): string | null {
+  const r = body?.reason;
+  if (r === undefined || r === null) {
+    if (required) throw GatewayError.validation(['reason is required: say why the proposal is rejected']);
+    return null;
+  }
+  if (typeof r !== 'string' || r.trim() === '' || r.length > REASON_MAX) throw GatewayError.validation([`reason must be a non-empty string of at most ${REASON_MAX} characters`]);
+  return r;
+}
+
+function ApiPreconditionResponses() {
+  return applyDecorators(
+    ApiResponse({ status: 412, description: '`PRECONDITION_FAILED`: If-Match does not name the version in force; nothing changed (`currentVersion`)' }),
+    ApiResponse({ status: 428, description: '`PRECONDITION_REQUIRED`: If-Match is required here; nothing changed' }),
+  );
 }
 
 /** A PUT body may carry a change `note` beside the document. */
