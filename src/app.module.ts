@@ -50,6 +50,8 @@ import { ShipmentEventsController } from './transport/rest/shipment-events.contr
 import { EpcisController } from './transport/rest/epcis.controller';
 import { DataQualityController } from './transport/rest/data-quality.controller';
 import { DataQualityService } from './logistics/data-quality.service';
+import { MeService } from './me/me.service';
+import { MeController } from './transport/rest/me.controller';
 import { validationPipe } from './transport/rest/validation-pipe';
 
 @Module({})
@@ -98,7 +100,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController],
       providers: [
         configProvider,
         ShutdownState,
@@ -116,6 +118,7 @@ export class AppModule {
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
+        MeService,
         RestAdapter,
         GraphqlAdapter,
         DataResolver,
