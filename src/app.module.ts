@@ -37,6 +37,7 @@ import { DataResolver } from './transport/graphql/data.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
+import { partnerIntrospectionPlugin } from './transport/graphql/partner-introspection.plugin';
 import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.resolver';
 import { ShipmentChanges } from './logistics/shipment-changes.service';
 import { formatGraphqlError } from './transport/graphql/graphql-errors';
@@ -78,8 +79,8 @@ export class AppModule {
         TerminusModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [AuditService, TokenVerifier],
-          useFactory: (audit: AuditService, verifier: TokenVerifier) => ({
+          inject: [AuditService, TokenVerifier, MeService],
+          useFactory: (audit: AuditService, verifier: TokenVerifier, me: MeService) => ({
             autoSchemaFile: true,
             sortSchema: true,
             path: '/graphql',
@@ -94,7 +95,7 @@ export class AppModule {
             parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
             formatError: formatGraphqlError,
             transformSchema: raiseWithheldFields,
-            plugins: [graphqlAuditPlugin(audit)],
+            plugins: [graphqlAuditPlugin(audit), partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served))],
             subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
           }),
         }),
@@ -133,7 +134,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
       ],
-      exports: [AppConfig, AuditService, DatabaseService, MetricsService, TokenVerifier],
+      exports: [AppConfig, AuditService, DatabaseService, MetricsService, TokenVerifier, MeService],
     };
   }
 }

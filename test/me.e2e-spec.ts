@@ -245,6 +245,36 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     }
   });
 
+  it('introspection of /graphql answers the caller\u2019s view: a partner sees the SDL of /me/schema.graphql, other roles the served schema', async () => {
+    const introspect = '{ __schema { queryType { fields { name } } mutationType { fields { name } } types { name fields { name } } } }';
+    for (const id of demoPartnerIds()) {
+      for (const purpose of purposesOf(id)) {
+        const who = partner(id, purpose);
+        const sdl = buildSchema(expectStatus(await gw.http.get('/api/v1/me/schema.graphql').set('Authorization', await auth(who))).text);
+        const out = await gql(gw, who, introspect);
+        expect(out.errors).toEqual([]);
+        const where = `${id}/${purpose}`;
+        const types = new Map<string, string[]>((out.data!.__schema.types as Array<{ name: string; fields: Array<{ name: string }> | null }>)
+          .filter((t) => !t.name.startsWith('__')).map((t) => [t.name, (t.fields ?? []).map((f) => f.name).sort()]));
+        const expected = new Map(Object.values(sdl.getTypeMap()).filter((t) => !t.name.startsWith('__'))
+          .map((t) => [t.name, isObjectType(t) ? Object.keys(t.getFields()).sort() : []]));
+        expect({ where, types: [...types.keys()].sort() }).toEqual({ where, types: [...expected.keys()].sort() });
+        for (const [name, fields] of expected) expect({ where, name, fields: types.get(name) }).toEqual({ where, name, fields });
+        const one = await gql(gw, who, '{ __type(name: "AuditEvent") { name } }');
+        expect(one.data?.__type).toBeNull();
+      }
+    }
+    const admin = await gql(gw, ADMIN, introspect);
+    expect(admin.data!.__schema.queryType.fields.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['auditEvents', 'policies', 'shipments']));
+    const mixed = await gql(gw, GLOBEX, '{ __schema { queryType { name } } shipments { nodes { id } } }');
+    expect(mixed.errors.map((e) => e.extensions?.code)).toEqual(['VALIDATION_FAILED']);
+    expect(mixed.data ?? null).toBeNull();
+    const hidden = await gql(gw, GLOBEX, 'query { ...Q } fragment Q on Query { s: __schema { types { name } } }');
+    expect(hidden.data!.s.types.map((t: { name: string }) => t.name)).not.toContain('AuditEvent');
+    const noPurpose = await gql(gw, partner('customer-globex'), '{ __schema { queryType { name } } }');
+    expect(noPurpose.errors.map((e) => e.extensions?.code)).toEqual(['PURPOSE_REQUIRED']);
+  });
+
   it('GET /me/access-log holds the partner\u2019s own events only, as the auditor sees them, paged and filtered', async () => {
     await gw.http.get('/api/v1/shipments').set('Authorization', await auth(GLOBEX));
     await gw.http.get('/api/v1/demand-signals').set('Authorization', await auth(NORTHWIND));

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { GraphQLSchema, printSchema } from 'graphql';
 import { Caller } from '../access/caller';
 import { AuditEventView } from '../audit/audit-event.view';
 import { AuditFilter, AuditQueryService } from '../audit/audit-query.service';
@@ -10,7 +11,7 @@ import { compilePolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { DEFAULT_LIMITS, purposesOf, transparencyOf } from '../policy/policy-document';
 import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { partnerOpenApi } from './partner-openapi';
-import { partnerSdl } from './partner-sdl';
+import { partnerSchema } from './partner-sdl';
 import { subjectsView, SubjectsView } from './partner-view';
 
 export interface Quota {
@@ -37,6 +38,9 @@ export const DATA_ACCESS_MAX_DAYS = 92;
  */
 @Injectable()
 export class MeService {
+  /** Cut-down schemas, kept with the compiled policy they were cut for (so per partner, version and purpose). */
+  private readonly schemas = new WeakMap<CompiledPolicy, WeakMap<GraphQLSchema, GraphQLSchema>>();
+
   constructor(
     private readonly policies: PolicyService,
     private readonly db: DatabaseService,
@@ -89,10 +93,19 @@ export class MeService {
   }
 
   async sdl(caller: Caller): Promise<string> {
-    const { partnerId, subjects } = await this.purposeView(caller);
+    return printSchema(await this.graphqlView(caller, this.schemaHost.schema));
+  }
+
+  /** The served GraphQL schema cut down to the caller's view under the purpose in use (SDL and introspection). */
+  async graphqlView(caller: Caller, served: GraphQLSchema): Promise<GraphQLSchema> {
+    const { partnerId, policy, subjects } = await this.purposeView(caller);
     caller.audit.touch('read', 'PartnerView');
     caller.audit.resourceIds.add(partnerId);
-    return partnerSdl(this.schemaHost.schema, subjects);
+    let perPolicy = this.schemas.get(policy);
+    if (!perPolicy) this.schemas.set(policy, (perPolicy = new WeakMap()));
+    let cut = perPolicy.get(served);
+    if (!cut) perPolicy.set(served, (cut = partnerSchema(served, subjects)));
+    return cut;
   }
 
   /** The partner's own audit events, through the auditor's query service with the partner filter pinned. */

@@ -1,5 +1,5 @@
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
-import { GraphQLSchema, isNonNullType, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLSchema, isNonNullType, lexicographicSortSchema } from 'graphql';
 import { isSubjectName, SUBJECTS, SubjectName } from '../data/subjects';
 import { Action } from '../policy/policy-document';
 import { SubjectsView } from './partner-view';
@@ -67,10 +67,6 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
     [MapperKind.INPUT_OBJECT_FIELD]: (config, fieldName, typeName) => (inputs[typeName] && !inputs[typeName].has(fieldName) ? null : config),
   });
   return lexicographicSortSchema(pruneSchema(dropEmptyRoots(cut)));
-}
-
-export function partnerSdl(schema: GraphQLSchema, subjects: SubjectsView): string {
-  return printSchema(partnerSchema(schema, subjects));
 }
 
 /** A root type left without fields is no root type at all (GraphQL allows none empty). */
