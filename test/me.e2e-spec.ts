@@ -333,6 +333,22 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     expect(count(after.data, 'customer-globex', 'freightCost')).toBe(0);
     expect(after.data.map((r: { partnerId: string }) => r.partnerId)).not.toContain('carrier-swiftlog');
     expect(JSON.stringify(after.data)).not.toContain('PO-ME-1');
+
+    // The shipper reads the tracking events the carrier recorded on it: they count as ShipmentEvent
+    // fields, not as fields of the shipment (whose id the events read names as its scope check).
+    expectStatus(await gw.http.post(`/api/v1/shipments/${shipment.id}/events`).set('Authorization', await auth(SWIFTLOG))
+      .send({ status: 'picked_up', occurredAt: new Date().toISOString(), location: 'PLANT-DE-1' }), 201);
+    const beforeEvents = (await report()).data;
+    const events = expectStatus(await gw.http.get(`/api/v1/shipments/${shipment.id}/events?fields=id,status`).set('Authorization', await auth(NORTHWIND))).body.data;
+    expect(events).toHaveLength(1);
+    const afterEvents = (await report()).data;
+    const eventCount = (rows: Array<Record<string, unknown>>, field: string) =>
+      Number(rows.find((r) => r.partnerId === 'supplier-northwind' && r.subject === 'ShipmentEvent' && r.field === field && r.day === day)?.count ?? 0);
+    expect(eventCount(afterEvents, 'status') - eventCount(beforeEvents, 'status')).toBe(1);
+    expect(eventCount(afterEvents, 'location') - eventCount(beforeEvents, 'location')).toBe(0);
+    const shipmentStatus = (rows: Array<Record<string, unknown>>) =>
+      Number(rows.find((r) => r.partnerId === 'supplier-northwind' && r.subject === 'Shipment' && r.field === 'status' && r.day === day)?.count ?? 0);
+    expect(shipmentStatus(afterEvents)).toBe(shipmentStatus(beforeEvents));
     // Another carrier's report does not count reads of this carrier's shipment.
     const northstarAfter = (await northstar()).data;
     expect(count(northstarAfter, 'customer-globex', 'status')).toBe(count(northstarBefore, 'customer-globex', 'status'));

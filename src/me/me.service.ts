@@ -127,7 +127,8 @@ export class MeService {
   /**
    * Per day, partner, subject and field: how many audited reads by OTHER partners returned that
    * field of a record this partner contributed (capacity signals it supplies, shipments it
-   * carries). Counted in SQL from the events' resourceIds and fieldsReturned; no values.
+   * carries and their tracking events). Counted in SQL from the events' resourceIds and
+   * fieldsReturned; no values.
    */
   async dataAccess(caller: Caller, range: { from?: unknown; to?: unknown }): Promise<{ rows: DataAccessRow[]; from: string; to: string }> {
     const partnerId = this.partnerOf(caller);
@@ -138,25 +139,32 @@ export class MeService {
     const { from, to } = parseRange(range.from, range.to);
     const postgres = this.db.dialect === 'postgres';
     const elements = (column: string, alias: string) => (postgres
-      ? `CROSS JOIN LATERAL json_array_elements_text(e.${column}::json) AS ${alias}(value)`
-      : `CROSS JOIN json_each(e.${column}) AS ${alias}`);
-    const fieldList = (s: 'Shipment' | 'CapacitySignal') => fieldsOf(s).map((f) => `'${f}'`).join(', ');
+      ? `CROSS JOIN LATERAL json_array_elements_text(${column}::json) AS ${alias}(value)`
+      : `CROSS JOIN json_each(${column}) AS ${alias}`);
+    const fieldList = (s: 'Shipment' | 'ShipmentEvent' | 'CapacitySignal') => fieldsOf(s).map((f) => `'${f}'`).join(', ');
+    // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
+    // check) and returns event fields: those count as reads of the events the carrier recorded.
     const sql = `
-      SELECT e.actor_partner_id AS partner_id, c.subject AS subject, f.value AS field, substr(e.at, 1, 10) AS day, COUNT(DISTINCT e.seq) AS n
-      FROM audit_events e
-      ${elements('resource_ids', 'r')}
-      JOIN (SELECT id, 'Shipment' AS subject FROM shipments WHERE carrier_id = ?
-            UNION ALL SELECT id, 'CapacitySignal' AS subject FROM capacity_signals WHERE supplier_id = ?) c ON c.id = r.value
-      ${elements('fields_returned', 'f')}
-      WHERE e.at >= ? AND e.at < ?
-        AND e.actor_partner_id IS NOT NULL AND e.actor_partner_id <> ?
-        AND e.decision IN ('allow', 'partial') AND e.row_count > 0
-        AND (',' || e.action || ',') LIKE '%,read,%'
-        AND (',' || e.subject || ',') LIKE ('%,' || c.subject || ',%')
-        AND ((c.subject = 'Shipment' AND f.value IN (${fieldList('Shipment')}))
-          OR (c.subject = 'CapacitySignal' AND f.value IN (${fieldList('CapacitySignal')})))
-      GROUP BY e.actor_partner_id, c.subject, f.value, substr(e.at, 1, 10)
-      ORDER BY day, partner_id, subject, field`;
+      SELECT x.partner_id, x.subject, f.value AS field, x.day, COUNT(DISTINCT x.seq) AS n
+      FROM (
+        SELECT DISTINCT e.seq, e.actor_partner_id AS partner_id, substr(e.at, 1, 10) AS day, e.fields_returned,
+          CASE WHEN c.subject = 'Shipment' AND (',' || e.subject || ',') LIKE '%,ShipmentEvent,%' THEN 'ShipmentEvent' ELSE c.subject END AS subject
+        FROM audit_events e
+        ${elements('e.resource_ids', 'r')}
+        JOIN (SELECT id, 'Shipment' AS subject FROM shipments WHERE carrier_id = ?
+              UNION ALL SELECT id, 'CapacitySignal' AS subject FROM capacity_signals WHERE supplier_id = ?) c ON c.id = r.value
+        WHERE e.at >= ? AND e.at < ?
+          AND e.actor_partner_id IS NOT NULL AND e.actor_partner_id <> ?
+          AND e.decision IN ('allow', 'partial') AND e.row_count > 0
+          AND (',' || e.action || ',') LIKE '%,read,%'
+          AND (',' || e.subject || ',') LIKE ('%,' || c.subject || ',%')
+      ) x
+      ${elements('x.fields_returned', 'f')}
+      WHERE (x.subject = 'Shipment' AND f.value IN (${fieldList('Shipment')}))
+         OR (x.subject = 'ShipmentEvent' AND f.value IN (${fieldList('ShipmentEvent')}))
+         OR (x.subject = 'CapacitySignal' AND f.value IN (${fieldList('CapacitySignal')}))
+      GROUP BY x.partner_id, x.subject, f.value, x.day
+      ORDER BY x.day, x.partner_id, x.subject, f.value`;
     const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [partnerId, partnerId, from, to, partnerId]));
     const rows = raw.map((r) => ({ partnerId: String(r.partner_id), subject: String(r.subject), field: String(r.field), day: String(r.day), count: Number(r.n) }));
     caller.audit.rowCount = rows.length;
