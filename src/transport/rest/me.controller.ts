@@ -101,7 +101,7 @@ export class MeController {
   }
 
   @Get('data-access')
-  @ApiOperation({ summary: "Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry); counts, no values. 403 TRANSPARENCY_DISABLED when switched off" })
+  @ApiOperation({ summary: "Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off" })
   @ApiQuery({ name: 'from', required: false, description: `ISO 8601, inclusive (default: ${DATA_ACCESS_DEFAULT_DAYS} days before to)` })
   @ApiQuery({ name: 'to', required: false, description: `ISO 8601, exclusive (default: now); at most ${DATA_ACCESS_MAX_DAYS} days after from` })
   @ApiOkResponse({
@@ -113,7 +113,7 @@ export class MeController {
           items: {
             type: 'object',
             properties: {
-              partnerId: { type: 'string' }, subject: { type: 'string', enum: ['Shipment', 'CapacitySignal'] }, field: { type: 'string' },
+              partnerId: { type: 'string' }, subject: { type: 'string', enum: ['CapacitySignal', 'Shipment', 'ShipmentEvent'] }, field: { type: 'string' },
               day: { type: 'string', format: 'date' }, count: { type: 'integer', description: 'Audited reads that returned this field of at least one of your records' },
             },
           },
