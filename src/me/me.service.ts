@@ -65,7 +65,7 @@ export class MeService {
       for (const purpose of purposes) byPurpose.push({ purpose, subjects: subjectsView(await this.compiled(partnerId, purpose, inForce), this.db.dialect) });
     }
     const audit = caller.audit;
-    audit.touch('read', 'PartnerView');
+    audit.touch('read', 'Policy');
     audit.policyVersion = inForce.version;
     audit.purpose = caller.purpose;
     audit.resourceIds.add(partnerId);
@@ -85,7 +85,7 @@ export class MeService {
 
   async openApi(caller: Caller) {
     const { partnerId, inForce, policy, subjects } = await this.purposeView(caller);
-    caller.audit.touch('read', 'PartnerView');
+    caller.audit.touch('read', 'Policy');
     caller.audit.resourceIds.add(partnerId);
     return partnerOpenApi({
       policy, subjects, purpose: caller.purpose!, partner: { id: partnerId, name: inForce.document.partner.name }, transparency: transparencyOf(inForce.document),
@@ -99,7 +99,7 @@ export class MeService {
   /** The served GraphQL schema cut down to the caller's view under the purpose in use (SDL and introspection). */
   async graphqlView(caller: Caller, served: GraphQLSchema): Promise<GraphQLSchema> {
     const { partnerId, policy, subjects } = await this.purposeView(caller);
-    caller.audit.touch('read', 'PartnerView');
+    caller.audit.touch('read', 'Policy');
     caller.audit.resourceIds.add(partnerId);
     let perPolicy = this.schemas.get(policy);
     if (!perPolicy) this.schemas.set(policy, (perPolicy = new WeakMap()));
