@@ -159,6 +159,9 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     const [event] = await gw.auditSince(before);
     expect(event).toEqual(expect.objectContaining({ operation: 'GET /api/v1/me', actor_partner_id: 'customer-globex', decision: 'allow', purpose: 'delivery-tracking' }));
     expectProblem(await gw.http.get('/api/v1/me').set('Authorization', await auth(GLOBEX)).set('X-Purpose', 'other-purpose'), 400, 'PURPOSE_CONFLICT');
+    for (const path of ['/api/v1/me?x=1', '/api/v1/me/openapi.json?x=1', '/api/v1/me/schema.graphql?x=1', '/api/v1/me/data-access?x=1']) {
+      expectProblem(await gw.http.get(path).set('Authorization', await auth(GLOBEX)), 400, 'VALIDATION_FAILED');
+    }
   });
 
   it('GET /me/openapi.json is a valid OpenAPI 3.1 document of only the operations and fields of the purpose in use', async () => {

@@ -64,7 +64,8 @@ export class MeController {
   @ApiOperation({ summary: 'Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words' })
   @PurposeHeader()
   @ApiOkResponse({ schema: ME_SCHEMA })
-  async view(@Req() req: GatewayRequest) {
+  async view(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     const data = await this.me.view(callerOf(req), req.gateway!.quota);
     return { data, meta: { policyVersion: data.policyVersion, purpose: data.purpose } };
   }
@@ -73,7 +74,8 @@ export class MeController {
   @ApiOperation({ summary: 'An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use' })
   @PurposeHeader()
   @ApiOkResponse({ description: 'An OpenAPI 3.1 document', schema: { type: 'object' } })
-  openApi(@Req() req: GatewayRequest) {
+  openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     return this.me.openApi(callerOf(req));
   }
 
@@ -83,7 +85,8 @@ export class MeController {
   @PurposeHeader()
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'GraphQL SDL', schema: { type: 'string' } })
-  sdl(@Req() req: GatewayRequest) {
+  sdl(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     return this.me.sdl(callerOf(req));
   }
 
@@ -123,11 +126,15 @@ export class MeController {
     },
   })
   async dataAccess(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
-    const unknown = Object.keys(query).filter((k) => k !== 'from' && k !== 'to');
-    if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
+    onlyParams(query, ['from', 'to']);
     const { rows, from, to } = await this.me.dataAccess(callerOf(req), { from: query.from, to: query.to });
     return { data: rows, meta: { from, to, count: rows.length } };
   }
+}
+
+function onlyParams(query: Record<string, unknown>, allowed: string[]): void {
+  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
 }
 
 function callerOf(req: GatewayRequest): Caller {
