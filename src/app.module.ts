@@ -37,6 +37,7 @@ import { DataResolver } from './transport/graphql/data.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
+import { partnerIntrospectionPlugin } from './transport/graphql/partner-introspection.plugin';
 import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.resolver';
 import { ShipmentChanges } from './logistics/shipment-changes.service';
 import { formatGraphqlError } from './transport/graphql/graphql-errors';
@@ -50,6 +51,8 @@ import { ShipmentEventsController } from './transport/rest/shipment-events.contr
 import { EpcisController } from './transport/rest/epcis.controller';
 import { DataQualityController } from './transport/rest/data-quality.controller';
 import { DataQualityService } from './logistics/data-quality.service';
+import { MeService } from './me/me.service';
+import { MeController } from './transport/rest/me.controller';
 import { validationPipe } from './transport/rest/validation-pipe';
 
 @Module({})
@@ -76,8 +79,8 @@ export class AppModule {
         TerminusModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [AuditService, TokenVerifier],
-          useFactory: (audit: AuditService, verifier: TokenVerifier) => ({
+          inject: [AuditService, TokenVerifier, MeService],
+          useFactory: (audit: AuditService, verifier: TokenVerifier, me: MeService) => ({
             autoSchemaFile: true,
             sortSchema: true,
             path: '/graphql',
@@ -92,13 +95,13 @@ export class AppModule {
             parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
             formatError: formatGraphqlError,
             transformSchema: raiseWithheldFields,
-            plugins: [graphqlAuditPlugin(audit)],
+            plugins: [graphqlAuditPlugin(audit), partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served))],
             subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
           }),
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController],
       providers: [
         configProvider,
         ShutdownState,
@@ -116,6 +119,7 @@ export class AppModule {
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
+        MeService,
         RestAdapter,
         GraphqlAdapter,
         DataResolver,
@@ -130,7 +134,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
       ],
-      exports: [AppConfig, AuditService, DatabaseService, MetricsService, TokenVerifier],
+      exports: [AppConfig, AuditService, DatabaseService, MetricsService, TokenVerifier, MeService],
     };
   }
 }

@@ -19,6 +19,8 @@ export interface PolicyDocument {
   limits?: { requestsPerMinute?: number; maxPageSize?: number };
   /** `required`: a new version is in force only after a second governance officer approves it. */
   approval?: 'required' | 'none';
+  /** What the partner may see of how its own data and requests are used (both default true). */
+  transparency?: { accessLog?: boolean; dataAccess?: boolean };
   rules: PolicyRule[];
   tests?: PolicyTestCase[];
 }
@@ -56,6 +58,11 @@ export interface PolicyProblem {
 }
 
 export const DEFAULT_LIMITS = { requestsPerMinute: 600, maxPageSize: 500 };
+
+/** The partner's transparency switches, defaults filled in. */
+export function transparencyOf(doc: PolicyDocument): { accessLog: boolean; dataAccess: boolean } {
+  return { accessLog: doc.transparency?.accessLog ?? true, dataAccess: doc.transparency?.dataAccess ?? true };
+}
 
 export function actionsOf(rule: PolicyRule): Action[] {
   return Array.isArray(rule.action) ? rule.action : [rule.action];

@@ -4,7 +4,7 @@ import {
   ACTIONS, FIELD_OPERATORS, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
 } from './policy-document';
 
-const TOP_KEYS = ['partner', 'limits', 'approval', 'rules', 'tests'];
+const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
 const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil'];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
@@ -54,6 +54,16 @@ export function validatePolicyDocument(raw: unknown, expectedPartnerId?: string)
     }
   }
   if (raw.approval !== undefined && raw.approval !== 'required' && raw.approval !== 'none') add('approval', "must be 'required' or 'none'");
+  if (raw.transparency !== undefined) {
+    if (!isObject(raw.transparency)) add('transparency', 'must be an object with accessLog and/or dataAccess (true or false)');
+    else {
+      unknownKeys(raw.transparency, ['accessLog', 'dataAccess'], 'transparency', add);
+      for (const key of ['accessLog', 'dataAccess']) {
+        const v = raw.transparency[key];
+        if (v !== undefined && typeof v !== 'boolean') add(`transparency.${key}`, 'must be true or false');
+      }
+    }
+  }
 
   if (!Array.isArray(raw.rules)) add('rules', 'is required and must be a list');
   else {

@@ -16,6 +16,8 @@ export interface GatewayContext {
   /** The version this replica last saw in force, not checked for this request (reads check it in their own query). */
   policyLastSeen?: PolicyInForce;
   rateChecked?: boolean;
+  /** The partner's request quota after counting this request (set by the rate limit). */
+  quota?: { limit: number; remaining: number; resetSeconds: number };
 }
 
 export type GatewayRequest = Request & { id?: string; gateway?: GatewayContext };

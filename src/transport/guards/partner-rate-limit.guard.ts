@@ -56,6 +56,7 @@ export class PartnerRateLimitGuard implements CanActivate {
     const blocked = record.isBlocked || record.totalHits > limit;
     const resetS = Math.max(1, Math.ceil(blocked && record.timeToBlockExpire > 0 ? record.timeToBlockExpire : record.timeToExpire));
     const remaining = blocked ? 0 : Math.max(0, limit - record.totalHits);
+    gateway.quota = { limit, remaining, resetSeconds: resetS };
     res?.setHeader('RateLimit-Limit', String(limit));
     res?.setHeader('RateLimit-Remaining', String(remaining));
     res?.setHeader('RateLimit-Reset', String(resetS));

@@ -94,7 +94,7 @@ function write(res: Response, chunk: string): Promise<boolean> {
   });
 }
 
-function parseFilter(query: Record<string, unknown>, extra: string[]): AuditFilter {
+export function parseFilter(query: Record<string, unknown>, extra: string[]): AuditFilter {
   const unknown = Object.keys(query).filter((k) => !FILTER_KEYS.includes(k) && !extra.includes(k));
   if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
   const filter: AuditFilter = {};
@@ -107,7 +107,7 @@ function parseFilter(query: Record<string, unknown>, extra: string[]): AuditFilt
   return filter;
 }
 
-function parseLimit(value: unknown): number {
+export function parseLimit(value: unknown): number {
   if (value === undefined) return 100;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1) throw GatewayError.validation(['limit must be a whole number of at least 1']);

@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { GraphQLSchema, printSchema } from 'graphql';
+import { Caller } from '../access/caller';
+import { AuditEventView } from '../audit/audit-event.view';
+import { AuditFilter, AuditQueryService } from '../audit/audit-query.service';
+import { GatewayError } from '../common/gateway-error';
+import { fieldsOf } from '../data/subjects';
+import { DatabaseService } from '../database/database.service';
+import { compilePolicy, CompiledPolicy } from '../policy/policy-compiler';
+import { DEFAULT_LIMITS, purposesOf, transparencyOf } from '../policy/policy-document';
+import { PolicyInForce, PolicyService } from '../policy/policy.service';
+import { partnerOpenApi } from './partner-openapi';
+import { partnerSchema } from './partner-sdl';
+import { subjectsView, SubjectsView } from './partner-view';
+
+export interface Quota {
+  remaining: number;
+  resetSeconds: number;
+}
+
+export interface DataAccessRow {
+  partnerId: string;
+  subject: string;
+  field: string;
+  day: string;
+  count: number;
+}
+
+const DAY_MS = 86_400_000;
+export const DATA_ACCESS_DEFAULT_DAYS = 30;
+export const DATA_ACCESS_MAX_DAYS = 92;
+
+/**
+ * A partner's own view (contract section 10), computed from the compiled policies enforcement
+ * judges by (PolicyService's cache, planFor's SQL plans): what it may do per purpose, its REST and
+ * GraphQL surface, its own audit events, and who read the records it contributed.
+ */
+@Injectable()
+export class MeService {
+  /** Cut-down schemas, kept with the compiled policy they were cut for (so per partner, version and purpose). */
+  private readonly schemas = new WeakMap<CompiledPolicy, WeakMap<GraphQLSchema, GraphQLSchema>>();
+
+  constructor(
+    private readonly policies: PolicyService,
+    private readonly db: DatabaseService,
+    private readonly audit: AuditQueryService,
+    private readonly schemaHost: GraphQLSchemaHost,
+  ) {}
+
+  async view(caller: Caller, quota: Quota | undefined) {
+    const partnerId = this.partnerOf(caller);
+    const inForce = await this.inForce(caller, partnerId);
+    const doc = inForce.document;
+    const purposes = purposesOf(doc);
+    const byPurpose: Array<{ purpose: string | null; subjects: SubjectsView }> = [];
+    let subjects: SubjectsView | null = null;
+    if (caller.purpose !== null) {
+      subjects = subjectsView(await this.compiled(partnerId, caller.purpose, inForce), this.db.dialect);
+      byPurpose.push({ purpose: caller.purpose, subjects });
+    } else if (purposes.length === 0) {
+      // A document whose rules name no purpose grants the same under any purpose.
+      byPurpose.push({ purpose: null, subjects: subjectsView(compilePolicy(doc, inForce.version, null), this.db.dialect) });
+    } else {
+      for (const purpose of purposes) byPurpose.push({ purpose, subjects: subjectsView(await this.compiled(partnerId, purpose, inForce), this.db.dialect) });
+    }
+    const audit = caller.audit;
+    audit.touch('read', 'Policy');
+    audit.policyVersion = inForce.version;
+    audit.purpose = caller.purpose;
+    audit.resourceIds.add(partnerId);
+    audit.rowCount = 1;
+    return {
+      partner: { id: doc.partner.id, name: doc.partner.name, kind: doc.partner.kind },
+      purposes,
+      purpose: caller.purpose,
+      policyVersion: inForce.version,
+      limits: { ...DEFAULT_LIMITS, ...(doc.limits ?? {}) },
+      quota: quota ? { remaining: quota.remaining, resetSeconds: quota.resetSeconds } : null,
+      transparency: transparencyOf(doc),
+      subjects,
+      byPurpose,
+    };
+  }
+
+  async openApi(caller: Caller) {
+    const { partnerId, inForce, policy, subjects } = await this.purposeView(caller);
+    caller.audit.touch('read', 'Policy');
+    caller.audit.resourceIds.add(partnerId);
+    return partnerOpenApi({
+      policy, subjects, purpose: caller.purpose!, partner: { id: partnerId, name: inForce.document.partner.name }, transparency: transparencyOf(inForce.document),
+    });
+  }
+
+  async sdl(caller: Caller): Promise<string> {
+    return printSchema(await this.graphqlView(caller, this.schemaHost.schema));
+  }
+
+  /** The served GraphQL schema cut down to the caller's view under the purpose in use (SDL and introspection). */
+  async graphqlView(caller: Caller, served: GraphQLSchema): Promise<GraphQLSchema> {
+    const { partnerId, policy, subjects } = await this.purposeView(caller);
+    caller.audit.touch('read', 'Policy');
+    caller.audit.resourceIds.add(partnerId);
+    let perPolicy = this.schemas.get(policy);
+    if (!perPolicy) this.schemas.set(policy, (perPolicy = new WeakMap()));
+    let cut = perPolicy.get(served);
+    if (!cut) perPolicy.set(served, (cut = partnerSchema(served, subjects)));
+    return cut;
+  }
+
+  /** The partner's own audit events, through the auditor's query service with the partner filter pinned. */
+  async accessLog(caller: Caller, filter: AuditFilter, limit: number, cursor: string | undefined): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
+    const partnerId = this.partnerOf(caller);
+    const inForce = await this.inForce(caller, partnerId);
+    caller.audit.touch('read', 'AuditEvent');
+    caller.audit.policyVersion = inForce.version;
+    if (!transparencyOf(inForce.document).accessLog) throw disabled('accessLog', partnerId);
+    if (filter.partnerId !== undefined && filter.partnerId !== partnerId) {
+      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your access log holds the events of partner '${partnerId}' only.` });
+    }
+    const page = await this.audit.list({ ...filter, partnerId }, limit, cursor);
+    caller.audit.rowCount = page.data.length;
+    for (const e of page.data.slice(0, 1000)) caller.audit.resourceIds.add(e.id);
+    return page;
+  }
+
+  /**
+   * Per day, partner, subject and field: how many audited reads by OTHER partners returned that
+   * field of a record this partner contributed (capacity signals it supplies, shipments it
+   * carries and their tracking events). Counted in SQL from the events' resourceIds and
+   * fieldsReturned; no values.
+   */
+  async dataAccess(caller: Caller, range: { from?: unknown; to?: unknown }): Promise<{ rows: DataAccessRow[]; from: string; to: string }> {
+    const partnerId = this.partnerOf(caller);
+    const inForce = await this.inForce(caller, partnerId);
+    caller.audit.touch('read', 'AuditEvent');
+    caller.audit.policyVersion = inForce.version;
+    if (!transparencyOf(inForce.document).dataAccess) throw disabled('dataAccess', partnerId);
+    const { from, to } = parseRange(range.from, range.to);
+    const postgres = this.db.dialect === 'postgres';
+    const elements = (column: string, alias: string) => (postgres
+      ? `CROSS JOIN LATERAL json_array_elements_text(${column}::json) AS ${alias}(value)`
+      : `CROSS JOIN json_each(${column}) AS ${alias}`);
+    const fieldList = (s: 'Shipment' | 'ShipmentEvent' | 'CapacitySignal') => fieldsOf(s).map((f) => `'${f}'`).join(', ');
+    // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
+    // check) and returns event fields: those count as reads of the events the carrier recorded.
+    const sql = `
+      SELECT x.partner_id, x.subject, f.value AS field, x.day, COUNT(DISTINCT x.seq) AS n
+      FROM (
+        SELECT DISTINCT e.seq, e.actor_partner_id AS partner_id, substr(e.at, 1, 10) AS day, e.fields_returned,
+          CASE WHEN c.subject = 'Shipment' AND (',' || e.subject || ',') LIKE '%,ShipmentEvent,%' THEN 'ShipmentEvent' ELSE c.subject END AS subject
+        FROM audit_events e
+        ${elements('e.resource_ids', 'r')}
+        JOIN (SELECT id, 'Shipment' AS subject FROM shipments WHERE carrier_id = ?
+              UNION ALL SELECT id, 'CapacitySignal' AS subject FROM capacity_signals WHERE supplier_id = ?) c ON c.id = r.value
+        WHERE e.at >= ? AND e.at < ?
+          AND e.actor_partner_id IS NOT NULL AND e.actor_partner_id <> ?
+          AND e.decision IN ('allow', 'partial') AND e.row_count > 0
+          AND (',' || e.action || ',') LIKE '%,read,%'
+          AND (',' || e.subject || ',') LIKE ('%,' || c.subject || ',%')
+      ) x
+      ${elements('x.fields_returned', 'f')}
+      WHERE (x.subject = 'Shipment' AND f.value IN (${fieldList('Shipment')}))
+         OR (x.subject = 'ShipmentEvent' AND f.value IN (${fieldList('ShipmentEvent')}))
+         OR (x.subject = 'CapacitySignal' AND f.value IN (${fieldList('CapacitySignal')}))
+      GROUP BY x.partner_id, x.subject, f.value, x.day
+      ORDER BY x.day, x.partner_id, x.subject, f.value`;
+    const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [partnerId, partnerId, from, to, partnerId]));
+    const rows = raw.map((r) => ({ partnerId: String(r.partner_id), subject: String(r.subject), field: String(r.field), day: String(r.day), count: Number(r.n) }));
+    caller.audit.rowCount = rows.length;
+    return { rows, from, to };
+  }
+
+  /** The compiled policy and view of the purpose in use; a partner with no purpose gets PURPOSE_REQUIRED, as for data. */
+  private async purposeView(caller: Caller): Promise<{ partnerId: string; inForce: PolicyInForce; policy: CompiledPolicy; subjects: SubjectsView }> {
+    const partnerId = this.partnerOf(caller);
+    const inForce = await this.inForce(caller, partnerId);
+    const { policy } = await this.policies.accessFor(partnerId, caller.purpose, inForce);
+    caller.audit.purpose = caller.purpose;
+    caller.audit.policyVersion = policy.version;
+    return { partnerId, inForce, policy, subjects: subjectsView(policy, this.db.dialect) };
+  }
+
+  /** The very compiled policy enforcement uses (PolicyService caches it per partner, version and purpose). */
+  private async compiled(partnerId: string, purpose: string | null, inForce: PolicyInForce): Promise<CompiledPolicy> {
+    if (purpose === null) return compilePolicy(inForce.document, inForce.version, null);
+    return (await this.policies.accessFor(partnerId, purpose, inForce)).policy;
+  }
+
+  private partnerOf(caller: Caller): string {
+    const partnerId = caller.principal.partnerId;
+    if (!partnerId || !caller.principal.roles.includes('partner')) {
+      throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Your own view is for partner tokens.' });
+    }
+    return partnerId;
+  }
+
+  private async inForce(caller: Caller, partnerId: string): Promise<PolicyInForce> {
+    if (caller.policyInForce?.partnerId === partnerId) return caller.policyInForce;
+    return (caller.policyInForce = await this.policies.inForce(partnerId));
+  }
+}
+
+function disabled(which: 'accessLog' | 'dataAccess', partnerId: string): GatewayError {
+  return new GatewayError(403, 'TRANSPARENCY_DISABLED', 'Forbidden', {
+    detail: `Governance has switched off ${which === 'accessLog' ? 'the access log' : 'the data-access report'} for partner '${partnerId}' (transparency.${which} in its policy).`,
+    extra: { transparency: which },
+  });
+}
+
+/** from/to as ISO instants: default the last 30 days, at most 92 days apart. */
+export function parseRange(fromRaw: unknown, toRaw: unknown, now = Date.now()): { from: string; to: string } {
+  const errors: string[] = [];
+  const parse = (value: unknown, name: string): number | null => {
+    if (value === undefined) return null;
+    const t = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+    if (Number.isNaN(t)) errors.push(`${name} must be an ISO 8601 date or date-time, given once`);
+    return t;
+  };
+  const fromT = parse(fromRaw, 'from');
+  const toT = parse(toRaw, 'to');
+  if (errors.length > 0) throw GatewayError.validation(errors);
+  const to = toT ?? (fromT !== null ? Math.min(now, fromT + DATA_ACCESS_DEFAULT_DAYS * DAY_MS) : now);
+  const from = fromT ?? to - DATA_ACCESS_DEFAULT_DAYS * DAY_MS;
+  if (from >= to) throw GatewayError.validation(['from must be before to']);
+  if (to - from > DATA_ACCESS_MAX_DAYS * DAY_MS) throw GatewayError.validation([`from and to may be at most ${DATA_ACCESS_MAX_DAYS} days apart`]);
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
