@@ -14,6 +14,7 @@ import { idempotencyScope, judgeReplay, ReplayRights } from '../idempotency/repl
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
 import { Caller } from './caller';
+import { assertChosenId } from './client-ids';
 import { decodeCursor, encodeCursor } from './cursor';
 import { valueColumn } from './conditions-to-sql';
 import { decidingRuleId, permittedFields, planFor } from './policy-queries';
@@ -87,8 +88,7 @@ export class GovernedDataService {
 
   /**
    * Whether a row with this id exists (GraphQL upsert: an existing id takes the update path, where a
-   * row outside the caller's scope is 404). Client-chosen ids reveal that an id is taken, as a
-   * create's 409 does; docs/security.md says so.
+   * row outside the caller's scope is 404). Asked only for ids the caller may choose (client-ids.ts).
    */
   async exists(subject: SubjectName, id: string): Promise<boolean> {
     const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
@@ -234,6 +234,7 @@ export class GovernedDataService {
   async create(caller: Caller, subject: SubjectName, input: Record<string, unknown>, route: string): Promise<WriteResult> {
     caller.audit.touch('create', subject);
     const body = normalizeTimestamps(subject, input);
+    assertChosenId(caller.principal, body.id);
     const policy = await this.policyOf(caller);
     return this.idempotent(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
       const now = new Date().toISOString();
