@@ -39,10 +39,6 @@ export class ShipmentFanout {
   private readonly groups = new Map<string, Set<Subscriber>>();
   private size = 0;
   private stop: AbortController | null = null;
-  /** Governed reads made to judge changes (one per change and group), for metrics and tests. */
-  scopeReads = 0;
-  /** Changes judged for every group. */
-  changesJudged = 0;
 
   constructor(
     private readonly data: GovernedDataService,
@@ -121,8 +117,9 @@ export class ShipmentFanout {
     this.stop = stop;
     void (async () => {
       for await (const change of this.changes.changes(stop.signal)) {
-        await Promise.all([...this.groups.values()].map((group) => this.judge(change, [...group])));
-        this.changesJudged++;
+        await Promise.all([...this.groups.values()].map((group) => this.judge(change, [...group])
+          // Whatever fails unexpectedly ends that group's subscriptions, never the fan-out of the others.
+          .catch(() => { for (const s of group) s.end(GatewayError.unavailable()); })));
       }
     })();
   }
@@ -150,7 +147,6 @@ export class ShipmentFanout {
       policyLastSeen: partnerId ? this.policies.lastSeen(partnerId) : undefined,
     };
     let judged: { row: GovernedRow; meta: { policyVersion: number | null } };
-    this.scopeReads++;
     try {
       judged = await this.data.get(caller, 'Shipment', change.shipmentId, { fields: [...fields], ungranted: 'redact' });
     } catch (e) {
