@@ -10,9 +10,11 @@ import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { idempotencyScope, judgeReplay, ReplayRights } from '../idempotency/replay-judge';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
 import { Caller } from './caller';
+import { assertChosenId } from './client-ids';
 import { decodeCursor, encodeCursor } from './cursor';
 import { valueColumn } from './conditions-to-sql';
 import { decidingRuleId, permittedFields, planFor } from './policy-queries';
@@ -86,8 +88,7 @@ export class GovernedDataService {
 
   /**
    * Whether a row with this id exists (GraphQL upsert: an existing id takes the update path, where a
-   * row outside the caller's scope is 404). Client-chosen ids reveal that an id is taken, as a
-   * create's 409 does; docs/security.md says so.
+   * row outside the caller's scope is 404). Asked only for ids the caller may choose (client-ids.ts).
    */
   async exists(subject: SubjectName, id: string): Promise<boolean> {
     const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
@@ -234,8 +235,9 @@ export class GovernedDataService {
   async create(caller: Caller, subject: SubjectName, input: Record<string, unknown>, route: string): Promise<WriteResult> {
     caller.audit.touch('create', subject);
     const body = normalizeTimestamps(subject, input);
+    assertChosenId(caller.principal, body.id);
     const policy = await this.policyOf(caller);
-    return this.idempotent(caller, route, body, async (m) => {
+    return this.idempotent(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
       const now = new Date().toISOString();
       const defaults = this.pinnedValues(policy, 'create', subject, body);
       const row: Record<string, unknown> = { ...nullRow(subject), ...SUBJECTS[subject].defaults, ...defaults, ...body, updatedAt: now };
@@ -254,7 +256,7 @@ export class GovernedDataService {
     caller.audit.touch('update', subject);
     const body = normalizeTimestamps(subject, input);
     const policy = await this.policyOf(caller);
-    const result = await this.idempotent(caller, route, body, async (m) => {
+    const result = await this.idempotent(caller, route, body, { policy, action: 'update', subject, answerIsRow: true }, async (m) => {
       const existing = await this.loadForWrite(m, caller, policy, subject, id);
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
@@ -276,7 +278,7 @@ export class GovernedDataService {
     const tally = new PushTally();
     let refusal: GatewayError | null = null;
     try {
-      const result = await this.idempotent(caller, route, body, async (m) => {
+      const result = await this.idempotent(caller, route, body, { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: true }, async (m) => {
         const judged = await this.judgeShipmentEvent(m, caller, policy, shipmentId, body).catch((e) => {
           if (e instanceof GatewayError) refusal = e;
           throw e;
@@ -327,7 +329,7 @@ export class GovernedDataService {
     };
     let tally: PushTally | null = null;
     const changed = new Set<string>();
-    const result = await this.idempotent(caller, route, body as Record<string, unknown>, async (m) => {
+    const result = await this.idempotent(caller, route, body as Record<string, unknown>, { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: false }, async (m) => {
       const run = await runEventBatch(m, judge, items);
       tally = run.tally;
       for (const { event } of run.accepted) changed.add(String(event.shipmentId));
@@ -547,17 +549,18 @@ export class GovernedDataService {
 
   /**
    * Runs a write with its audit event in one transaction. With an Idempotency-Key, a replay
-   * returns the first answer and writes nothing but its own audit event.
+   * returns the first answer, judged again under the policy in force (replay-judge.ts), and
+   * writes nothing but its own audit event.
    */
   private async idempotent(
-    caller: Caller, route: string, body: Record<string, unknown>,
+    caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights,
     work: (m: EntityManager) => Promise<{ status: number; body: WriteResult['body'] }>,
   ): Promise<WriteResult> {
     const key = caller.idempotencyKey;
-    const scope = `${caller.principal.partnerId ?? `sub:${caller.principal.sub}`}|${route}`;
+    const scope = idempotencyScope(caller, route);
     const hash = this.idempotency.hashRequest(body);
     if (key) {
-      const replay = await this.replay(caller, scope, key, hash);
+      const replay = await this.replay(caller, scope, key, hash, rights);
       if (replay) return replay;
     }
     try {
@@ -573,14 +576,14 @@ export class GovernedDataService {
       // A concurrent duplicate with the same key may have committed meanwhile: its effect can make
       // this one fail (a unique violation, or a refusal such as 409 "already exists"). Answer it.
       if (key) {
-        const replay = await this.replay(caller, scope, key, hash);
+        const replay = await this.replay(caller, scope, key, hash, rights);
         if (replay) return replay;
       }
       throw error;
     }
   }
 
-  private async replay(caller: Caller, scope: string, key: string, hash: string): Promise<WriteResult | null> {
+  private async replay(caller: Caller, scope: string, key: string, hash: string, rights: ReplayRights): Promise<WriteResult | null> {
     const prior = await this.db.read((m) => this.idempotency.find(m, scope, key));
     if (!prior) return null;
     if (prior.requestHash !== hash) {
@@ -589,8 +592,13 @@ export class GovernedDataService {
       });
     }
     caller.audit.reason = 'idempotent replay: nothing written';
-    const body = JSON.parse(prior.body) as WriteResult['body'];
-    if (body.data && typeof body.data.id === 'string') caller.audit.resourceIds.add(body.data.id);
+    const first = JSON.parse(prior.body) as WriteResult['body'];
+    const id = first.data && typeof first.data.id === 'string' ? first.data.id : null;
+    if (id) caller.audit.resourceIds.add(id);
+    const current = rights.answerIsRow && id
+      ? (await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null
+      : null;
+    const body = judgeReplay(caller, rights, this.db.dialect, first, current && normalize(rights.subject, current));
     return { status: prior.status, body, replayed: true };
   }
 }

@@ -152,6 +152,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10) @Max(100000)
   GRAPHQL_MAX_TOKENS = 2000;
 
+  /** Live subscriptions one graphql-ws connection may hold at once; one more is refused (SUBSCRIPTION_LIMIT). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  SUBSCRIPTIONS_MAX_PER_CONNECTION = 10;
+
+  /** Live subscriptions one partner may hold at once on a replica, over all its connections. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  SUBSCRIPTIONS_MAX_PER_PARTNER = 50;
+
+  /**
+   * Subscription deliveries a partner may receive per minute (over all its subscriptions; shared by
+   * the replicas with REDIS_URL). Over it, each subscription that has a delivery due is ended
+   * with SUBSCRIPTION_BUDGET_EXCEEDED.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000000)
+  SUBSCRIPTIONS_DELIVERIES_PER_MINUTE = 600;
+
   /**
    * Group commit: events arriving while a flush runs share the next transaction anyway; this adds
    * a wait (ms) to gather more per transaction, at the cost of latency. 0 = flush at once.

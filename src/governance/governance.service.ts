@@ -6,6 +6,7 @@ import { planFor } from '../access/policy-queries';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
+import { uncountableConditionFields } from '../policy/countable-fields';
 import { compilePolicy, CompiledPolicy, ruleIdOf } from '../policy/policy-compiler';
 import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
@@ -138,10 +139,21 @@ export class GovernanceService {
     return rows;
   }
 
-  /** Rows of each subject readable now and under the draft, from the data in the store. */
+  /**
+   * Rows of each subject readable now and under the draft, from the data in the store; only where
+   * both read conditions name countable fields alone (countable-fields.ts).
+   */
   private async impact(now: CompiledPolicy, draft: CompiledPolicy, subjects: SubjectName[]) {
     const out: Record<string, unknown> = {};
     for (const subject of subjects) {
+      const nowFields = planFor(now, 'read', subject, this.db.dialect).grantable;
+      const draftFields = planFor(draft, 'read', subject, this.db.dialect).grantable;
+      const fieldsChange = { fieldsGained: draftFields.filter((f) => !nowFields.includes(f)), fieldsLost: nowFields.filter((f) => !draftFields.includes(f)) };
+      const uncountable = uncountableConditionFields(subject, now, draft);
+      if (uncountable.length > 0) {
+        out[subject] = { rowsWithheld: { code: 'UNCOUNTABLE_CONDITIONS', fields: uncountable }, ...fieldsChange };
+        continue;
+      }
       const a = new ParamBag('n');
       const b = new ParamBag('d');
       const nowSql = rulesToSql(now.ability.rulesFor('read', subject), subject, this.db.dialect, 't', a) ?? '(1=0)';
@@ -154,11 +166,8 @@ export class GovernanceService {
         .from(SUBJECTS[subject].table, 't')
         .setParameters({ ...a.params, ...b.params })
         .getRawMany());
-      const nowFields = planFor(now, 'read', subject, this.db.dialect).grantable;
-      const draftFields = planFor(draft, 'read', subject, this.db.dialect).grantable;
       out[subject] = {
-        rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0),
-        fieldsGained: draftFields.filter((f) => !nowFields.includes(f)), fieldsLost: nowFields.filter((f) => !draftFields.includes(f)),
+        rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0), ...fieldsChange,
       };
     }
     return out;

@@ -46,7 +46,7 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
 
   it('20 concurrent duplicates with a client-chosen id: one row, every answer the first one (no 409s)', async () => {
     const key = randomUUID();
-    const id = `cap-idem-${key.slice(0, 8)}`;
+    const id = `supplier-northwind.idem-${key.slice(0, 8)}`;
     const answers = await Promise.all(Array.from({ length: 20 }, () => post(key, capacity({ id }))));
     expect(await dbIds(gw, 'capacity_signals', 'id = ?', [id])).toEqual([id]);
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));

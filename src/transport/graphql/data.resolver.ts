@@ -1,5 +1,6 @@
 import { Args, Context, ID, Info, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { mayChooseId } from '../../access/client-ids';
 import { Roles } from '../../auth/auth.decorators';
 import { CreateCapacitySignalDto, UpdateCapacitySignalDto } from '../rest/dto/capacity-signal.dto';
 import { CreateDemandSignalDto } from '../rest/dto/demand-signal.dto';
@@ -63,7 +64,9 @@ export class DataResolver {
   async upsertCapacitySignal(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo, @Args('input', { type: () => CapacitySignalInput }) input: { id?: string | null }) {
     const caller = this.gql.caller(ctx);
     const { id, ...rest } = input;
-    if (id && (await this.gql.data.exists('CapacitySignal', id))) {
+    // An id the caller may not choose takes the update path whether it is taken or free (404 unless
+    // the caller may read the row): the answer never tells whether another partner uses it.
+    if (id && (!mayChooseId(caller.principal, id) || (await this.gql.data.exists('CapacitySignal', id)))) {
       const body = await this.gql.validated(UpdateCapacitySignalDto, rest);
       const result = await this.gql.data.update(caller, 'CapacitySignal', id, body, `PATCH /capacity-signals/${id}`);
       return this.gql.writeResult(info, result.body.data);

@@ -9,6 +9,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
 import { limitRules } from './graphql-limits';
+import { SubscriptionSlots } from './subscription-slots';
 
 interface WsExtra {
   principal?: Principal;
@@ -17,6 +18,8 @@ interface WsExtra {
   socket?: { close(code: number, reason: string): void };
   expiry?: NodeJS.Timeout;
   records?: Map<string, AuditRecord>;
+  /** Ids of the live subscriptions this connection holds (SubscriptionSlots). */
+  held?: Set<string>;
 }
 
 /**
@@ -33,6 +36,10 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     await audit.commit(record, status).catch(() => undefined);
   };
 
+  const slots = new SubscriptionSlots(config.SUBSCRIPTIONS_MAX_PER_CONNECTION, config.SUBSCRIPTIONS_MAX_PER_PARTNER);
+  const release = (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
+    if (ctx.extra.held) slots.release(ctx.extra.held, id, ctx.extra.principal ?? null);
+  };
   const rules = limitRules({ maxDepth: config.GRAPHQL_MAX_DEPTH, maxAliases: config.GRAPHQL_MAX_ALIASES, maxCost: config.GRAPHQL_MAX_COST });
   return {
     onConnect: async (ctx: Context<Record<string, unknown>, WsExtra>) => {
@@ -44,6 +51,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
         const purpose = params['x-purpose'] ?? params.purpose;
         ctx.extra.purpose = typeof purpose === 'string' ? purpose : undefined;
         ctx.extra.records = new Map();
+        ctx.extra.held = new Set();
         // The connection lives no longer than its token.
         if (principal.expiresAt !== undefined) {
           const ms = Math.max(0, principal.expiresAt * 1000 - Date.now());
@@ -75,12 +83,18 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
       } catch (e) {
         error = e instanceof GraphQLError ? e : new GraphQLError('The document cannot be parsed.');
       }
-      if (!error) return undefined;
+      if (!error) {
+        const refusal = slots.take(ctx.extra.held ??= new Set(), _id, ctx.extra.principal ?? null);
+        if (!refusal) return undefined;
+        await refuse(ctx.extra.principal ?? null, 'graphql-ws subscribe', refusal, refusal.status);
+        return [new GraphQLError(refusal.detail, { originalError: refusal, extensions: { code: refusal.code, ...refusal.extra } })];
+      }
       await refuse(ctx.extra.principal ?? null, 'graphql-ws subscribe', error, error.extensions?.code === 'UNAUTHENTICATED' ? 401 : 400);
       return [error];
     },
     /** A subscription refused while it starts (role, purpose, policy) is audited like any refusal. */
     onError: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, _payload: unknown, errors: readonly GraphQLError[]) => {
+      release(ctx, id);
       const record = ctx.extra.records?.get(id);
       ctx.extra.records?.delete(id);
       if (record && !record.committed) {
@@ -96,9 +110,11 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     },
     onComplete: (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
       ctx.extra.records?.delete(id);
+      release(ctx, id);
     },
     onClose: (ctx: Context<Record<string, unknown>, WsExtra>) => {
       if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+      for (const id of [...(ctx.extra.held ?? [])]) release(ctx, id);
     },
     validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, [...specifiedRules, ...rules]),
     /** Each subscription gets a request-like context, so guards and resolvers work as over HTTP. */
