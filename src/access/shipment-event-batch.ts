@@ -1,9 +1,11 @@
 import { plainToInstance } from 'class-transformer';
-import { IsString, Length, validateSync, ValidationError } from 'class-validator';
+import { IsString, MinLength, validateSync, ValidationError } from 'class-validator';
 import { EntityManager } from 'typeorm';
 import { Decision } from '../audit/audit-record';
+import { parseDateTime } from '../data/field-values';
 import { GatewayError } from '../common/gateway-error';
 import { PushTally } from '../logistics/data-quality.service';
+import { CatalogValues } from '../transport/rest/dto/catalog-values';
 import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 
 /**
@@ -74,8 +76,9 @@ export interface EventJudge {
 }
 
 /** A batch item: the fields of RecordShipmentEventDto, by the same rules, plus the shipment it belongs to. */
+@CatalogValues('ShipmentEvent')
 export class BatchEventItem extends RecordShipmentEventDto {
-  @IsString() @Length(1, 64) shipmentId: string;
+  @IsString() @MinLength(1) shipmentId: string;
 }
 
 export interface BatchRun {
@@ -176,7 +179,7 @@ function validateItem(raw: unknown, dto: new () => object): { value: Record<stri
   const value: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(instance)) {
     if (v === undefined || v === null) continue;
-    value[k] = k === 'occurredAt' ? new Date(v as string).toISOString() : v;
+    value[k] = k === 'occurredAt' ? parseDateTime(v) : v;
   }
   return { value };
 }
