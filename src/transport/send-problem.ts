@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
+import { noteRefusedRequest } from '../audit/refusal-context';
 import { GatewayError } from '../common/gateway-error';
 import { GatewayRequest } from '../common/gateway-request';
 import { problemBody } from './problem';
@@ -11,6 +12,7 @@ export async function sendProblem(audit: AuditService, req: GatewayRequest, res:
   if (record && !record.committed) {
     // A literal colon is escaped in a route path (`shipment-events\:batch`); the audit names it as called.
     if (req.route?.path) record.operation = `${req.method} ${String(req.route.path).replace(/\\:/g, ':')}`;
+    noteRefusedRequest(record, req.params, req.headers);
     record.fail(error.status, error.code, error.detail, error.extra.fields);
     try {
       await audit.commit(record, error.status);
