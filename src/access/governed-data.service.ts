@@ -341,6 +341,7 @@ export class GovernedDataService {
         const ruleId = decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event);
         if (ruleId) a.ruleIds.add(ruleId);
       }
+      for (const id of run.addressed) a.resourceIds.add(id);
       a.rowCount += run.tally.accepted;
       const { decision, reason } = batchDecision(run.tally);
       a.decisionOverride = decision;

@@ -85,6 +85,8 @@ export interface BatchRun {
   results: PushResult[];
   tally: PushTally;
   accepted: JudgedShipmentEvent[];
+  /** Shipments the events named (by id, or located by EPCIS identifiers), refused ones included: the audit names them. */
+  addressed: string[];
 }
 
 /** Judges and stores the items one by one, inside the caller's transaction; refused items change nothing. */
@@ -92,6 +94,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
   const results: PushResult[] = [];
   const tally = new PushTally();
   const accepted: JudgedShipmentEvent[] = [];
+  const addressed = new Set<string>();
   const refuse = (item: PushItem, code: string, message: string) => {
     tally.refuse(code);
     results.push({ index: item.index, eventId: item.eventId, outcome: 'refused', code, message });
@@ -108,6 +111,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     }
     const { shipmentId: named, ...input } = checked.value;
     let shipmentId = named as string | undefined;
+    if (shipmentId !== undefined) addressed.add(shipmentId);
     if (item.locate) {
       const ids = await judge.locate(m, item.locate);
       if (ids.length === 0) {
@@ -119,6 +123,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
         continue;
       }
       shipmentId = ids[0];
+      addressed.add(shipmentId);
     }
     let judged: JudgedShipmentEvent;
     try {
@@ -139,7 +144,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     const note = stored.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
     results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${judged.event.id} on shipment ${judged.event.shipmentId}.${note}` });
   }
-  return { results, tally, accepted };
+  return { results, tally, accepted, addressed: [...addressed] };
 }
 
 /** The request-level reading of a batch's outcomes, for its one audit event. */

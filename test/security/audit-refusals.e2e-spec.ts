@@ -86,6 +86,17 @@ describe('audit of refusals', () => {
       expect(read).toMatchObject({ code: 'NOT_FOUND', resourceIds: [FOREIGN], purpose: 'shipment-execution' });
     });
 
+    it('a push names the shipments its events addressed, refused ones included', async () => {
+      const event = await audited(async () => expectStatus(await gw.http.post('/api/v1/shipment-events:batch').set('Authorization', await bearer(gw, SWIFTLOG)).send({
+        events: [
+          { eventId: 'ar-1', shipmentId: OWN, status: 'in_transit', occurredAt: '2026-04-01T10:00:00Z' },
+          { eventId: 'ar-2', shipmentId: FOREIGN, status: 'delivered', occurredAt: '2026-04-01T10:00:00Z' },
+        ],
+      })));
+      expect(event).toMatchObject({ decision: 'partial', purpose: 'shipment-execution' });
+      expect(event.resourceIds).toEqual(expect.arrayContaining([OWN, FOREIGN]));
+    });
+
     it('429: a rate-limited request names the id and the purpose too', async () => {
       const governance = await bearer(gw, GOVERNANCE);
       const document = {

@@ -128,6 +128,13 @@ describe('value validation as stored (both databases)', () => {
         expect(body.detail).toMatch(new RegExp(`^${field} must be`));
       });
 
+    it.each(['since=2026-02-30', 'since=2026-W05-3T00:00:00Z', 'until=2026-03-01T10:00:00', 'until=2026-13-01'])(
+      'GET /partners/:id/data-quality?%s → 400 naming it', async (query) => {
+        const governance = await bearer(gw, GOVERNANCE);
+        const body = expectProblem(await gw.http.get(`/api/v1/partners/carrier-swiftlog/data-quality?${query}`).set('Authorization', governance), 400, 'VALIDATION_FAILED');
+        expect(body.detail).toMatch(new RegExp(`^${query.split('=')[0]} must be`));
+      });
+
     it('audit from/to take a calendar date or an offset date-time', async () => {
       expectStatus(await gw.http.get('/api/v1/audit-events?from=2020-01-01&to=2099-12-31T23:00:00-01:00&limit=1').set('Authorization', auditor));
     });
