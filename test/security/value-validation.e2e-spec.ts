@@ -232,6 +232,20 @@ describe('value validation as stored (both databases)', () => {
     });
   });
 
+  it('the OpenAPI document states the same limits, from the catalog', async () => {
+    const schemas = expectStatus(await gw.http.get('/docs-json')).body.components.schemas;
+    const create = schemas.CreateShipmentDto;
+    expect(create.properties.reference).toMatchObject({ type: 'string', maxLength: 64 });
+    expect(create.properties.lastLocation).toMatchObject({ type: 'string', maxLength: 200 });
+    expect(create.properties.eta).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(create.properties.quantity).toMatchObject({ type: 'number', format: 'int32', maximum: 2 ** 31 - 1 });
+    expect(create.required).toEqual(expect.arrayContaining(['reference', 'quantity']));
+    expect(create.required).not.toContain('eta');
+    expect(schemas.UpdateShipmentDto.properties.lastEventAt).toMatchObject({ format: 'date-time' });
+    expect(schemas.UpdateShipmentDto.required ?? []).toEqual([]);
+    expect(schemas.CreateDemandSignalDto.properties.periodStart).toMatchObject({ type: 'string', format: 'date' });
+  });
+
   it('policy condition values holding a lone surrogate are refused, as NUL is', async () => {
     const governance = await bearer(gw, GOVERNANCE);
     const current = expectStatus(await gw.http.get('/api/v1/policies/carrier-swiftlog').set('Authorization', governance));

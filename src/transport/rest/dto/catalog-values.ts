@@ -1,5 +1,6 @@
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { getMetadataStorage, registerDecorator, ValidationArguments } from 'class-validator';
-import { textProblem, valueProblem } from '../../../data/field-values';
+import { INT32_MAX, textProblem, valueProblem } from '../../../data/field-values';
 import { FieldSpec, SUBJECTS, SubjectName } from '../../../data/subjects';
 
 /**
@@ -15,8 +16,11 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
       .filter((m) => m.target === target).map((m) => m.propertyName));
     for (const field of own) {
       const spec = SUBJECTS[subject].fields[field];
+      if (!spec) continue;
       // A value of the wrong JSON type is the DTO's own type decorator's to name (IsString, IsInt...).
-      if (spec) registerCheck(target, field, (value) => (typeof value !== jsonTypeOf(spec) ? null : valueProblem(spec, value)));
+      registerCheck(target, field, (value) => (typeof value !== jsonTypeOf(spec) ? null : valueProblem(spec, value)));
+      const documented = openApiOf(spec);
+      if (documented) ApiProperty(documented)(target.prototype, field);
     }
   };
 }
@@ -36,6 +40,17 @@ function registerCheck(target: Function, propertyName: string, problem: (value: 
       defaultMessage: (args?: ValidationArguments) => `${args?.property ?? propertyName} ${problem(args?.value) ?? 'is invalid'}`,
     },
   });
+}
+
+/** The same limits in the OpenAPI document (merged into the property's own ApiProperty). */
+function openApiOf(spec: FieldSpec): ApiPropertyOptions | null {
+  switch (spec.type) {
+    case 'string': return spec.maxLength !== undefined ? { maxLength: spec.maxLength } : null;
+    case 'date': return { format: 'date' };
+    case 'timestamp': return { format: 'date-time' };
+    case 'integer': return { format: 'int32', maximum: INT32_MAX };
+    default: return null;
+  }
 }
 
 function jsonTypeOf(spec: FieldSpec): 'number' | 'string' {
