@@ -179,6 +179,9 @@ describe('value validation as stored (both databases)', () => {
       expect(bad.errors[0].message).toMatch(/filter 'eta'/);
       const date = await gql(gw, ADMIN, '{ demandSignals(filter: { periodStart: "2026-02-30" }) { nodes { id } } }');
       expect(date.errors[0].message).toMatch(/filter 'periodStart'/);
+      const surrogate = await gql(gw, ADMIN, 'query ($r: String) { shipments(filter: { reference: $r }) { nodes { id } } }', { r: 'PO-\uDFFF' });
+      expect(surrogate.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+      expect(surrogate.errors[0].message).toMatch(/filter 'reference'.*surrogate/);
     });
   });
 
