@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { columnOf } from '../data/column-name';
 import { ENTITY_OF } from '../data/entities';
+import { fieldProblems, filterValue, parseDateTime, rowProblems } from '../data/field-values';
 import { ShipmentEntity } from '../data/shipment.entity';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
@@ -243,6 +244,7 @@ export class GovernedDataService {
       const row: Record<string, unknown> = { ...nullRow(subject), ...SUBJECTS[subject].defaults, ...defaults, ...body, updatedAt: now };
       if (row.id === null || row.id === undefined) row.id = newId(subject);
       this.assertWritable(policy, 'create', subject, row, Object.keys(body));
+      assertConsistent(subject, row, Object.keys(body));
       const exists = await m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
       if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${row.id}' already exists.` });
       await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row) as never).execute();
@@ -260,6 +262,7 @@ export class GovernedDataService {
       const existing = await this.loadForWrite(m, caller, policy, subject, id);
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
+      assertConsistent(subject, row, Object.keys(body));
       await m.createQueryBuilder().update(ENTITY_OF[subject]).set(pickFields(subject, { ...body, updatedAt: row.updatedAt }) as never)
         .where('id = :id', { id }).execute();
       return { status: 200, body: this.writeAnswer(caller, policy, subject, row, 'update') };
@@ -341,6 +344,7 @@ export class GovernedDataService {
         const ruleId = decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event);
         if (ruleId) a.ruleIds.add(ruleId);
       }
+      for (const id of run.addressed) a.resourceIds.add(id);
       a.rowCount += run.tally.accepted;
       const { decision, reason } = batchDecision(run.tally);
       a.decisionOverride = decision;
@@ -612,6 +616,12 @@ function hasNul(value: unknown): boolean {
   return typeof value === 'string' && value.includes('\u0000');
 }
 
+/** Checks across the fields of the row as it would be stored (src/data/field-values.ts). */
+function assertConsistent(subject: SubjectName, row: Record<string, unknown>, written: string[]): void {
+  const problems = rowProblems(subject, row, written);
+  if (problems.length > 0) throw GatewayError.validation(problems);
+}
+
 function nullRow(subject: SubjectName): Record<string, unknown> {
   return Object.fromEntries(fieldsOf(subject).map((f) => [f, null]));
 }
@@ -634,10 +644,9 @@ function allColumnsOf(subject: SubjectName): string[] {
 
 /** A filter value as stored: timestamps as ISO 8601 UTC with milliseconds (the same on both transports). */
 function typedFilter(subject: SubjectName, field: string, value: unknown): unknown {
-  if (SUBJECTS[subject].fields[field]?.type !== 'timestamp' || typeof value !== 'string') return value;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw GatewayError.validation([`filter '${field}' must be an ISO 8601 date-time`]);
-  return new Date(t).toISOString();
+  const typed = filterValue(subject, field, value);
+  if ('problem' in typed) throw GatewayError.validation([typed.problem]);
+  return typed.value;
 }
 
 /**
@@ -648,9 +657,11 @@ export function normalizeTimestamps(subject: SubjectName, body: Record<string, u
   const out: Record<string, unknown> = {};
   const nulls = Object.entries(body).filter(([k, v]) => v === null && SUBJECTS[subject].fields[k] && !SUBJECTS[subject].fields[k].nullable).map(([k]) => k);
   if (nulls.length > 0) throw GatewayError.validation(nulls.map((k) => `${k} must not be null`));
+  const problems = fieldProblems(subject, body);
+  if (problems.length > 0) throw GatewayError.validation(problems);
   for (const [k, v] of Object.entries(body)) {
     if (v === undefined) continue;
-    out[k] = SUBJECTS[subject].fields[k]?.type === 'timestamp' && typeof v === 'string' ? new Date(v).toISOString() : v;
+    out[k] = SUBJECTS[subject].fields[k]?.type === 'timestamp' && typeof v === 'string' ? parseDateTime(v) : v;
   }
   return out;
 }

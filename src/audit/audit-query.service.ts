@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { loadOrCreateSigningKey, localKeyResolver } from '../auth/key-store';
 import { AppConfig } from '../config/app-config';
 import { GatewayError } from '../common/gateway-error';
+import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime, textProblem } from '../data/field-values';
 import { DatabaseService } from '../database/database.service';
 import { readCheckpoint } from './audit-checkpoint';
 import { AuditEventView, toView } from './audit-event.view';
@@ -14,6 +15,10 @@ export interface AuditFilter {
   decision?: string;
   from?: string;
   to?: string;
+  /** Events that addressed or returned this record (refusals included). */
+  resourceId?: string;
+  /** Events that returned or were denied this field. */
+  field?: string;
 }
 
 const DECISIONS = ['allow', 'partial', 'deny', 'error'];
@@ -90,14 +95,35 @@ export class AuditQueryService {
     }
     if (filter.from) add('at >= ?', isoOrThrow(filter.from, 'from'));
     if (filter.to) add('at < ?', isoOrThrow(filter.to, 'to'));
+    if (filter.resourceId !== undefined) add(this.jsonArrayHolds('resource_ids'), textOrThrow(filter.resourceId, 'resourceId', 200));
+    if (filter.field !== undefined) {
+      const field = textOrThrow(filter.field, 'field', 128);
+      parts.push(`(${this.jsonArrayHolds('fields_returned')} OR ${this.jsonArrayHolds('fields_denied')})`);
+      params.push(field, field);
+    }
     return { where: parts.join(' AND '), params };
+  }
+
+  /** `column` (a JSON array of strings, as audit events store lists) holds the next parameter. */
+  private jsonArrayHolds(column: string): string {
+    return this.db.dialect === 'postgres'
+      ? `${column}::jsonb @> jsonb_build_array(?::text)`
+      : `EXISTS (SELECT 1 FROM json_each(audit_events.${column}) WHERE json_each.value = ?)`;
   }
 }
 
+/** `from`/`to`: an RFC 3339 date-time, or a calendar date meaning its start (00:00 UTC). */
 function isoOrThrow(value: string, name: string): string {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw GatewayError.validation([`${name} must be an ISO 8601 date or date-time`]);
-  return new Date(t).toISOString();
+  const stored = isCalendarDate(value) ? `${value}T00:00:00.000Z` : parseDateTime(value);
+  if (stored === null) throw GatewayError.validation([`${name} must be ${DATE_TIME_RULE}, or ${DATE_RULE}`]);
+  return stored;
+}
+
+/** A filter value as the stored ids and names are (an id is recorded at up to 200 characters). */
+function textOrThrow(value: string, name: string, max: number): string {
+  const problem = textProblem(value, max, 1);
+  if (problem) throw GatewayError.validation([`${name} ${problem}`]);
+  return value;
 }
 
 export function encodeSeqCursor(seq: number): string {

@@ -8,6 +8,8 @@ export interface FieldSpec {
   type: FieldType;
   values?: readonly string[];
   nullable?: boolean;
+  /** Strings: at most this many characters (code points, as the databases count), the column's length. */
+  maxLength?: number;
 }
 
 export interface SubjectSpec {
@@ -26,8 +28,10 @@ export type SubjectName = (typeof SUBJECT_NAMES)[number];
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export const SHIPMENT_STATUSES = ['planned', 'picked_up', 'in_transit', 'delayed', 'delivered', 'exception'] as const;
 
-const str: FieldSpec = { type: 'string' };
-const optStr: FieldSpec = { type: 'string', nullable: true };
+/** Text of a varchar(n) column, or of a text column the gateway bounds. */
+const str = (maxLength: number): FieldSpec => ({ type: 'string', maxLength });
+const optStr = (maxLength: number): FieldSpec => ({ type: 'string', nullable: true, maxLength });
+const ID = str(64);
 const int: FieldSpec = { type: 'integer' };
 const optNum: FieldSpec = { type: 'number', nullable: true };
 const ts: FieldSpec = { type: 'timestamp' };
@@ -39,9 +43,9 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'DemandSignal',
     table: 'demand_signals',
     fields: {
-      id: str, sku: str, productFamily: optStr, site: str, region: str, periodStart: date,
+      id: ID, sku: str(64), productFamily: optStr(128), site: str(64), region: str(64), periodStart: date,
       forecastQty: int, orderedQty: { type: 'integer', nullable: true }, unitPrice: optNum,
-      customerName: optStr, marginPct: optNum, updatedAt: ts,
+      customerName: optStr(200), marginPct: optNum, updatedAt: ts,
     },
     systemFields: ['updatedAt'],
   },
@@ -49,9 +53,9 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'CapacitySignal',
     table: 'capacity_signals',
     fields: {
-      id: str, supplierId: str, site: str, sku: str, periodStart: date, availableQty: int,
+      id: ID, supplierId: str(64), site: str(64), sku: str(64), periodStart: date, availableQty: int,
       committedQty: { type: 'integer', nullable: true }, leadTimeDays: { type: 'integer', nullable: true },
-      riskLevel: { type: 'enum', values: RISK_LEVELS }, riskNotes: optStr, unitCost: optNum, updatedAt: ts,
+      riskLevel: { type: 'enum', values: RISK_LEVELS }, riskNotes: optStr(2000), unitCost: optNum, updatedAt: ts,
     },
     systemFields: ['updatedAt'],
   },
@@ -59,10 +63,10 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'Shipment',
     table: 'shipments',
     fields: {
-      id: str, reference: str, carrierId: str, shipperId: str, origin: str, destination: str,
-      sku: str, quantity: int, status: { type: 'enum', values: SHIPMENT_STATUSES }, eta: optTs,
-      lastLocation: optStr, lastEventAt: optTs, temperatureC: optNum, sscc: optStr,
-      freightCost: optNum, routingPlan: optStr, updatedAt: ts,
+      id: ID, reference: str(64), carrierId: str(64), shipperId: str(64), origin: str(128), destination: str(128),
+      sku: str(64), quantity: int, status: { type: 'enum', values: SHIPMENT_STATUSES }, eta: optTs,
+      lastLocation: optStr(200), lastEventAt: optTs, temperatureC: optNum, sscc: optStr(18),
+      freightCost: optNum, routingPlan: optStr(4000), updatedAt: ts,
     },
     systemFields: ['updatedAt'],
     defaults: { status: 'planned' },
@@ -71,8 +75,8 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'ShipmentEvent',
     table: 'shipment_events',
     fields: {
-      id: str, shipmentId: str, status: { type: 'enum', values: SHIPMENT_STATUSES }, occurredAt: ts,
-      location: optStr, note: optStr, recordedBy: str,
+      id: ID, shipmentId: str(64), status: { type: 'enum', values: SHIPMENT_STATUSES }, occurredAt: ts,
+      location: optStr(200), note: optStr(2000), recordedBy: str(64),
     },
     systemFields: ['id', 'shipmentId', 'recordedBy'],
   },

@@ -1,9 +1,11 @@
 import { plainToInstance } from 'class-transformer';
-import { IsString, Length, validateSync, ValidationError } from 'class-validator';
+import { IsString, MinLength, validateSync, ValidationError } from 'class-validator';
 import { EntityManager } from 'typeorm';
 import { Decision } from '../audit/audit-record';
+import { parseDateTime } from '../data/field-values';
 import { GatewayError } from '../common/gateway-error';
 import { PushTally } from './data-quality.service';
+import { CatalogValues } from '../transport/rest/dto/catalog-values';
 import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 
 /**
@@ -74,14 +76,17 @@ export interface EventJudge {
 }
 
 /** A batch item: the fields of RecordShipmentEventDto, by the same rules, plus the shipment it belongs to. */
+@CatalogValues('ShipmentEvent')
 export class BatchEventItem extends RecordShipmentEventDto {
-  @IsString() @Length(1, 64) shipmentId: string;
+  @IsString() @MinLength(1) shipmentId: string;
 }
 
 export interface BatchRun {
   results: PushResult[];
   tally: PushTally;
   accepted: JudgedShipmentEvent[];
+  /** Shipments the events named (by id, or located by EPCIS identifiers), refused ones included: the audit names them. */
+  addressed: string[];
 }
 
 /** Judges and stores the items one by one, inside the caller's transaction; refused items change nothing. */
@@ -89,6 +94,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
   const results: PushResult[] = [];
   const tally = new PushTally();
   const accepted: JudgedShipmentEvent[] = [];
+  const addressed = new Set<string>();
   const refuse = (item: PushItem, code: string, message: string) => {
     tally.refuse(code);
     results.push({ index: item.index, eventId: item.eventId, outcome: 'refused', code, message });
@@ -105,6 +111,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     }
     const { shipmentId: named, ...input } = checked.value;
     let shipmentId = named as string | undefined;
+    if (shipmentId !== undefined) addressed.add(shipmentId);
     if (item.locate) {
       const ids = await judge.locate(m, item.locate);
       if (ids.length === 0) {
@@ -116,6 +123,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
         continue;
       }
       shipmentId = ids[0];
+      addressed.add(shipmentId);
     }
     let judged: JudgedShipmentEvent;
     try {
@@ -136,7 +144,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     const note = stored.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
     results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${judged.event.id} on shipment ${judged.event.shipmentId}.${note}` });
   }
-  return { results, tally, accepted };
+  return { results, tally, accepted, addressed: [...addressed] };
 }
 
 /** The request-level reading of a batch's outcomes, for its one audit event. */
@@ -176,7 +184,7 @@ function validateItem(raw: unknown, dto: new () => object): { value: Record<stri
   const value: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(instance)) {
     if (v === undefined || v === null) continue;
-    value[k] = k === 'occurredAt' ? new Date(v as string).toISOString() : v;
+    value[k] = k === 'occurredAt' ? parseDateTime(v) : v;
   }
   return { value };
 }

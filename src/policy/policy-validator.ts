@@ -1,3 +1,4 @@
+import { hasLoneSurrogate, isCalendarDate } from '../data/field-values';
 import { FieldSpec, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
 import {
@@ -233,11 +234,15 @@ function findForbiddenKeys(value: unknown, path: string, add: (p: string, m: str
 
 /**
  * U+0000 can be neither stored nor compared by PostgreSQL (text refuses it), so a condition value
- * holding it would fail every query of the partner instead of matching what CASL matches.
+ * holding it would fail every query of the partner instead of matching what CASL matches; a lone
+ * surrogate reaches both databases as U+FFFD, so SQL would match other rows than CASL.
  */
 function findNulCharacters(value: unknown, path: string, add: (p: string, m: string) => void): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) add(path, 'must not contain the NUL character (U+0000), which the database cannot store or compare');
+    // Half a surrogate pair is no character: the drivers send U+FFFD for it, so SQL compares another
+    // value than CASL does (a bound `$gte: "\uDFFF"` selects rows CASL then rejects).
+    if (hasLoneSurrogate(value)) add(path, 'must not contain a lone UTF-16 surrogate (half of a character), which the database cannot compare as written');
   } else if (Array.isArray(value)) value.forEach((v, i) => findNulCharacters(v, `${path}[${i}]`, add));
   else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) if (!FORBIDDEN_KEYS.has(key)) findNulCharacters(v, path ? `${path}.${key}` : key, add);
@@ -257,7 +262,7 @@ function intIn(value: unknown, min: number, max: number, path: string, add: (p: 
 
 function dateOf(value: unknown, path: string, add: (p: string, m: string) => void): number | null {
   if (value === undefined) return null;
-  if (typeof value !== 'string' || !ISO.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !ISO.test(value) || !isCalendarDate(value.slice(0, 10)) || Number.isNaN(Date.parse(value))) {
     add(path, 'must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59Z');
     return null;
   }

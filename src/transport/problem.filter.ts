@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
+import { noteRefusedRequest } from '../audit/refusal-context';
 import { GatewayError } from '../common/gateway-error';
 import { GatewayRequest } from './gateway-request';
 import { sendProblem } from './send-problem';
@@ -18,6 +19,7 @@ export class ProblemFilter implements ExceptionFilter {
     const error = toGatewayError(exception);
     if (host.getType<string>() === 'graphql') {
       const req = host.getArgByIndex<{ req?: GatewayRequest } | undefined>(2)?.req;
+      if (req?.gateway) noteRefusedRequest(req.gateway.audit, host.getArgByIndex<Record<string, unknown> | undefined>(1), req.headers);
       req?.gateway?.audit.fail(error.status, error.code, error.detail, error.extra.fields);
       return error;
     }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service';
+import { noteRefusedRequest } from '../audit/refusal-context';
 import { GatewayError } from '../common/gateway-error';
 import { GatewayRequest, matchedRoute } from './gateway-request';
 import { problemBody } from './problem';
@@ -11,6 +12,7 @@ export async function sendProblem(audit: AuditService, req: GatewayRequest, res:
   if (record && !record.committed) {
     const route = matchedRoute(req);
     if (route) record.operation = `${req.method} ${route}`;
+    noteRefusedRequest(record, req.params, req.headers);
     record.fail(error.status, error.code, error.detail, error.extra.fields);
     try {
       await audit.commit(record, error.status);

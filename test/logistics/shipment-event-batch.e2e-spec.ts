@@ -58,7 +58,8 @@ describe('logistics: POST /shipment-events:batch', () => {
     expect(Number(audit[0].status)).toBe(200);
     expect(Number(audit[0].row_count)).toBe(2);
     expect(audit[0].operation).toBe('POST /api/v1/shipment-events:batch');
-    expect(parseJsonList(audit[0].resource_ids).sort()).toEqual([...stored.map((e) => String(e.id)), 'shp-0001'].sort());
+    // The shipments the refused events addressed are named too (an auditor finds the attempts by resourceId).
+    expect(parseJsonList(audit[0].resource_ids).sort()).toEqual([...stored.map((e) => String(e.id)), 'shp-0001', foreign.id, 'shp-does-not-exist'].sort());
     expect(audit[0].reason).toMatch(/^2 accepted, 5 refused \((?=.*NOT_FOUND: 2)(?=.*VALIDATION_FAILED: 3).*\), 1 duplicate$/);
   });
 

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../common/gateway-error';
+import { DATE_TIME_RULE, parseDateTime } from '../../data/field-values';
 import { assertPushSize, PushItem, ShipmentLocator } from '../shipment-event-batch';
 import { statusOf } from './cbv';
 import { epcisEventHash } from './event-hash';
@@ -50,8 +51,12 @@ function mapEvent(e: Record<string, unknown>, index: number): PushItem {
   const temperature = temperatureOf(e);
   if ('problem' in temperature) return refused('VALIDATION_FAILED', temperature.problem);
 
+  // Checked here, not by the document schema, so that one bad eventTime refuses its event alone.
+  const occurredAt = parseDateTime(e.eventTime);
+  if (occurredAt === null) return refused('VALIDATION_FAILED', `eventTime must be ${DATE_TIME_RULE}`);
+
   const place = (e.readPoint as { id?: string } | undefined)?.id ?? (e.bizLocation as { id?: string } | undefined)?.id;
-  const raw: Record<string, unknown> = { eventId, status, occurredAt: new Date(e.eventTime as string).toISOString() };
+  const raw: Record<string, unknown> = { eventId, status, occurredAt };
   if (place !== undefined) raw.location = place;
   if (temperature.value !== undefined) raw.temperatureC = temperature.value;
   return { index, eventId, raw, locate: locator(ssccs, transactions) };

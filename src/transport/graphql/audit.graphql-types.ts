@@ -47,8 +47,10 @@ export class AuditEventFilterInput {
   @Field(() => String, { nullable: true }) sub?: string;
   @Field(() => String, { nullable: true }) subject?: string;
   @Field(() => String, { nullable: true }) decision?: string;
-  @Field(() => String, { nullable: true, description: 'ISO 8601, inclusive' }) from?: string;
-  @Field(() => String, { nullable: true, description: 'ISO 8601, exclusive' }) to?: string;
+  @Field(() => String, { nullable: true, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' }) from?: string;
+  @Field(() => String, { nullable: true, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' }) to?: string;
+  @Field(() => String, { nullable: true, description: 'Events that addressed or returned this record, refused ones included' }) resourceId?: string;
+  @Field(() => String, { nullable: true, description: 'Events that returned or were denied this field' }) field?: string;
 }
 
 @ObjectType('AuditVerification')

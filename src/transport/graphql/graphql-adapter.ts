@@ -4,6 +4,7 @@ import { validate } from 'class-validator';
 import { defaultFieldResolver, GraphQLError, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
+import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { SubjectName } from '../../data/subjects';
@@ -50,6 +51,7 @@ export class GraphqlAdapter {
       return toGraphqlRow(row);
     } catch (e) {
       if (e instanceof GatewayError && e.code === 'NOT_FOUND') {
+        noteRefusedRequest(ctx.req.gateway!.audit, { id }, ctx.req.headers);
         ctx.req.gateway!.audit.fail(404, 'NOT_FOUND', e.detail);
         return null;
       }

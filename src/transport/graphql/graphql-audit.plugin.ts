@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { AuditService } from '../../audit/audit.service';
+import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayRequest } from '../gateway-request';
 import { GqlContext } from './graphql-adapter';
 
@@ -27,6 +28,7 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
             const code = String(first.extensions?.code ?? 'INTERNAL');
             record.fail(DENY_CODES.has(code) ? 400 : 500, code, first.message);
           }
+          if (record.failureStatus !== null && req) noteRefusedRequest(record, undefined, req.headers);
           if (record.code === 'RATE_LIMITED') {
             rc.response.http.status = 429;
             const retry = req?.res?.getHeader('Retry-After');

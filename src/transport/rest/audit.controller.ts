@@ -8,7 +8,7 @@ import { AuditService } from '../../audit/audit.service';
 import { AuditFilter, AuditQueryService } from '../../audit/audit-query.service';
 import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
 
-const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to'];
+const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
 
 /** The auditor's API (contract section 8). The auditor's own reads are audited like any other. */
 @ApiTags('audit')
@@ -21,7 +21,9 @@ export class AuditController {
   @ApiOperation({ summary: 'Audit events, oldest first, filtered; page with meta.nextCursor' })
   @ApiQuery({ name: 'partnerId', required: false }) @ApiQuery({ name: 'sub', required: false })
   @ApiQuery({ name: 'subject', required: false }) @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' })
+  @ApiQuery({ name: 'resourceId', required: false, description: 'Events that addressed or returned this record, refused ones included' })
+  @ApiQuery({ name: 'field', required: false, description: 'Events that returned or were denied this field' })
   @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false })
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
+import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime } from '../../data/field-values';
 import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
 import { DatabaseService } from '../../database/database.service';
@@ -64,8 +65,9 @@ export function parseWindow(query: Record<string, unknown>): { since: Date; unti
   return { since: new Date(until.getTime() - seconds * 1000), until, duration };
 }
 
+/** An RFC 3339 date-time with offset, or a calendar date (its 00:00 UTC). */
 function timestamp(value: string, name: string): Date {
-  const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(t)) throw GatewayError.validation([`${name} must be an ISO 8601 timestamp, e.g. 2026-03-01T00:00:00Z`]);
-  return new Date(t);
+  const stored = isCalendarDate(value) ? `${value}T00:00:00.000Z` : parseDateTime(value);
+  if (stored === null) throw GatewayError.validation([`${name} must be ${DATE_TIME_RULE}, or ${DATE_RULE}`]);
+  return new Date(stored);
 }

@@ -4,6 +4,7 @@ import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, ReadMeta, WriteResult } from '../../access/governed-data.service';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
+import { filterValue } from '../../data/field-values';
 import { SUBJECTS, SubjectName } from '../../data/subjects';
 
 const RESERVED = new Set(['fields', 'limit', 'cursor']);
@@ -86,12 +87,17 @@ export function parseListQuery(subject: SubjectName, query: Record<string, unkno
     if (spec.type === 'integer' || spec.type === 'number') {
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) errors.push(`filter '${key}' must be a number`);
-      else filters[key] = n;
-    } else if (spec.type === 'timestamp') {
-      const t = Date.parse(raw);
-      if (Number.isNaN(t)) errors.push(`filter '${key}' must be an ISO 8601 date-time`);
-      else filters[key] = new Date(t).toISOString();
-    } else filters[key] = raw;
+      else {
+        const typed = filterValue(subject, key, n);
+        if ('problem' in typed) errors.push(typed.problem);
+        else filters[key] = n;
+      }
+    } else {
+      // Dates, date-times and text are checked as stored (src/data/field-values.ts).
+      const typed = filterValue(subject, key, raw);
+      if ('problem' in typed) errors.push(typed.problem);
+      else filters[key] = typed.value;
+    }
   }
   if (errors.length > 0) throw GatewayError.validation(errors);
   return { fields: parseFields(query.fields), filters, limit, cursor: query.cursor as string | undefined };

@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { getMetadataArgsStorage } from 'typeorm';
+import { CreateCapacitySignalDto } from '../transport/rest/dto/capacity-signal.dto';
+import { CreateShipmentDto, RecordShipmentEventDto, UpdateShipmentDto } from '../transport/rest/dto/shipment.dto';
+import { columnOf } from './column-name';
+import { ENTITY_OF } from './entities';
+import {
+  characterCount, fieldProblems, filterValue, INT32_MAX, INT32_MIN, isCalendarDate, parseDateTime, rowProblems, textProblem,
+} from './field-values';
+import { SUBJECT_NAMES, SUBJECTS } from './subjects';
+
+describe('field values as stored', () => {
+  it.each([
+    ['2026-05-01T10:00:00Z', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01T12:00:00+02:00', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01t10:00:00.123456z', '2026-05-01T10:00:00.123Z'],
+    ['2024-02-29T23:30:00-01:00', '2024-03-01T00:30:00.000Z'],
+    ['0050-01-01T00:00:00Z', '0050-01-01T00:00:00.000Z'],
+  ])('RFC 3339 date-time %s is stored as %s', (input, stored) => {
+    expect(parseDateTime(input)).toBe(stored);
+  });
+
+  it.each([
+    '2026-02-30T10:00:00Z', '2026-13-45T10:00:00Z', '2025-02-29T00:00:00Z', '2026-05-01T24:00:00Z', '2026-05-01T23:59:60Z',
+    '2026-05-01T10:00:00', '2026-05-01T10:00Z', '2026-05-01T10:00:00+0200', '2026-05-01T10:00:00+24:00', '2026-05-01',
+    '2026-W05-3', '2026-W05-3T10:00:00Z', '2026-032', '2026-032T10:00:00Z', '20260501T100000Z', '2026', 'May 1, 2026',
+    '0000-01-01T00:00:00+00:01', '9999-12-31T23:59:59-00:01', ' 2026-05-01T10:00:00Z', 42, null,
+  ])('%p is not an RFC 3339 date-time with offset', (input) => {
+    expect(parseDateTime(input)).toBeNull();
+  });
+
+  it.each([['2026-05-01', true], ['2024-02-29', true], ['2026-02-30', false], ['2026-13-45', false], ['2100-02-29', false],
+    ['2000-02-29', true], ['2026-00-10', false], ['2026-W05-3', false], ['2026-032', false], ['2026-5-1', false], ['2026-05-01T00:00:00Z', false]])(
+    'calendar date %s: %p', (input, ok) => {
+      expect(isCalendarDate(input)).toBe(ok);
+    });
+
+  it('counts characters as the databases do (code points), not UTF-16 units', () => {
+    const astral = '\u{1F600}'.repeat(64);
+    expect(astral.length).toBe(128);
+    expect(characterCount(astral)).toBe(64);
+    expect(textProblem(astral, 64)).toBeNull();
+    expect(textProblem(`${astral}x`, 64)).toMatch(/at most 64 characters/);
+  });
+
+  it('refuses lone surrogates and NUL, wherever they stand', () => {
+    for (const bad of ['\uDFFF', 'a\uD800', '\uD800b', '\uDC00\uD800']) expect(textProblem(bad, 64)).toMatch(/lone UTF-16 surrogate/);
+    expect(textProblem('a\u0000', 64)).toMatch(/NUL/);
+    expect(textProblem('\uD83D\uDE00', 64)).toBeNull();
+  });
+
+  it('whole numbers must fit PostgreSQL integer', () => {
+    expect(fieldProblems('Shipment', { quantity: INT32_MAX })).toEqual([]);
+    expect(fieldProblems('Shipment', { quantity: INT32_MAX + 1 })).toEqual([expect.stringMatching(/^quantity must be a whole number from -2147483648 to 2147483647/)]);
+    expect(fieldProblems('CapacitySignal', { leadTimeDays: INT32_MIN - 1 })).toHaveLength(1);
+    expect(fieldProblems('Shipment', { quantity: 1.5 })).toEqual(['quantity must be a whole number']);
+  });
+
+  it('filters: typed as stored, or a problem naming the filter', () => {
+    expect(filterValue('Shipment', 'eta', '2026-05-01T12:00:00+02:00')).toEqual({ value: '2026-05-01T10:00:00.000Z' });
+    expect(filterValue('Shipment', 'eta', '2026-W05-3')).toEqual({ problem: expect.stringMatching(/^filter 'eta' must be an RFC 3339/) });
+    expect(filterValue('DemandSignal', 'periodStart', '2026-02-30')).toEqual({ problem: expect.stringMatching(/^filter 'periodStart' must be a calendar date/) });
+    expect(filterValue('Shipment', 'quantity', 2 ** 31)).toEqual({ problem: expect.stringMatching(/^filter 'quantity'/) });
+    expect(filterValue('Shipment', 'reference', '\uDFFF')).toEqual({ problem: expect.stringMatching(/^filter 'reference'.*surrogate/) });
+    expect(filterValue('Shipment', 'reference', 'x'.repeat(500))).toEqual({ value: 'x'.repeat(500) });
+  });
+
+  it('committedQty may not exceed availableQty, checked when a write names either', () => {
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['committedQty'])).toEqual([expect.stringMatching(/^committedQty \(11\) must not be above availableQty \(10\)/)]);
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['availableQty'])).toHaveLength(1);
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['riskNotes'])).toEqual([]);
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 10 }, ['committedQty'])).toEqual([]);
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: null }, ['committedQty'])).toEqual([]);
+  });
+
+  it('every text field of the catalog has the length of its column (entities), text columns a bound', () => {
+    const columns = getMetadataArgsStorage().columns;
+    for (const subject of SUBJECT_NAMES) {
+      for (const [field, spec] of Object.entries(SUBJECTS[subject].fields)) {
+        if (spec.type !== 'string') continue;
+        const column = columns.find((c) => c.target === ENTITY_OF[subject] && c.propertyName === field);
+        expect({ subject, field, found: column !== undefined }).toEqual({ subject, field, found: true });
+        const type = column!.options.type;
+        if (type === 'text') expect({ field, maxLength: spec.maxLength }).toEqual({ field, maxLength: expect.any(Number) });
+        else expect({ field: `${subject}.${columnOf(field)}`, maxLength: spec.maxLength }).toEqual({ field: `${subject}.${columnOf(field)}`, maxLength: column!.options.length });
+      }
+    }
+  });
+});
+
+describe('DTOs take their limits from the catalog', () => {
+  const errorsOf = (dto: new () => object, body: Record<string, unknown>) =>
+    validateSync(plainToInstance(dto, body), { whitelist: true, forbidNonWhitelisted: true }).flatMap((e) => Object.values(e.constraints ?? {}));
+  const shipment = { reference: 'PO-1', carrierId: 'c', shipperId: 's', origin: 'o', destination: 'd', sku: 'k', quantity: 1 };
+
+  it('accepts a valid body, with astral characters counted as one', () => {
+    expect(errorsOf(CreateShipmentDto, { ...shipment, reference: '\u{1F4E6}'.repeat(64), eta: '2026-05-01T12:00:00+02:00' })).toEqual([]);
+  });
+
+  it.each([
+    [{ quantity: 2 ** 31 }, /^quantity must be a whole number from/],
+    [{ reference: '\u{1F4E6}'.repeat(65) }, /^reference must be at most 64 characters long \(it has 65\)/],
+    [{ origin: 'a\uDFFF' }, /^origin must not contain a lone UTF-16 surrogate/],
+    [{ eta: '2026-02-30T10:00:00Z' }, /^eta must be an RFC 3339 date-time/],
+    [{ eta: '2026-W05-3' }, /^eta must be an RFC 3339 date-time/],
+    [{ routingPlan: 'x'.repeat(4001) }, /^routingPlan must be at most 4000/],
+  ])('refuses bad value #%# naming the field', (change, message) => {
+    expect(errorsOf(CreateShipmentDto, { ...shipment, ...change })).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('inherited (PATCH) and own properties alike, each checked once', () => {
+    const errors = errorsOf(UpdateShipmentDto, { eta: '2026-032', lastEventAt: '2026-13-45T00:00:00Z' });
+    expect(errors.sort()).toEqual([expect.stringMatching(/^eta must be an RFC 3339/), expect.stringMatching(/^lastEventAt must be an RFC 3339/)]);
+    // A value of the wrong type is named once, by the DTO's own type check.
+    const typeErrors = errorsOf(UpdateShipmentDto, { quantity: 'many' });
+    expect(typeErrors).toContain('quantity must be an integer number');
+    expect(typeErrors.filter((e) => /whole number/.test(e))).toEqual([]);
+    // Only declared properties are checked (and so whitelisted): a system field stays unknown.
+    expect(errorsOf(UpdateShipmentDto, { updatedAt: '2026-05-01T10:00:00Z' })).toEqual(['property updatedAt should not exist']);
+  });
+
+  it('dates, events and client ids', () => {
+    const capacity = { site: 's', sku: 'k', periodStart: '2026-02-30', availableQty: 1, riskLevel: 'low' };
+    expect(errorsOf(CreateCapacitySignalDto, capacity)).toEqual([expect.stringMatching(/^periodStart must be a calendar date YYYY-MM-DD/)]);
+    expect(errorsOf(RecordShipmentEventDto, { status: 'in_transit', occurredAt: '2026-05-01T10:00:00Z', eventId: '\uD800' }))
+      .toEqual([expect.stringMatching(/^eventId must not contain a lone UTF-16 surrogate/)]);
+  });
+});

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { getMetadataStorage, registerDecorator, ValidationArguments } from 'class-validator';
+import { INT32_MAX, textProblem, valueProblem } from '../../../data/field-values';
+import { FieldSpec, SUBJECTS, SubjectName } from '../../../data/subjects';
+
+/**
+ * Class decorator: every property of the DTO that the subject catalog names is also checked as its
+ * column will hold it (src/data/field-values.ts): lengths in characters as the databases count,
+ * whole numbers within 32 bits, real calendar dates and RFC 3339 date-times, no lone surrogates.
+ * The limits live in the catalog, so a DTO states only what its route adds (required, minimums).
+ * Only properties the DTO itself declares are covered: registering one makes it whitelisted.
+ */
+export function CatalogValues(subject: SubjectName): ClassDecorator {
+  return (target) => {
+    const own = new Set(getMetadataStorage().getTargetValidationMetadatas(target, '', false, false)
+      .filter((m) => m.target === target).map((m) => m.propertyName));
+    for (const field of own) {
+      const spec = SUBJECTS[subject].fields[field];
+      if (!spec) continue;
+      // A value of the wrong JSON type is the DTO's own type decorator's to name (IsString, IsInt...).
+      registerCheck(target, field, (value) => (typeof value !== jsonTypeOf(spec) ? null : valueProblem(spec, value)));
+      const documented = openApiOf(spec);
+      if (documented) ApiProperty(documented)(target.prototype, field);
+    }
+  };
+}
+
+/** A text property that is not a catalog field (e.g. a client's event id), held to its column the same way (with IsString). */
+export function StoredText(maxLength: number, minLength = 1): PropertyDecorator {
+  return (target, property) => registerCheck(target.constructor, String(property), (value) => (typeof value !== 'string' ? null : textProblem(value, maxLength, minLength)));
+}
+
+function registerCheck(target: Function, propertyName: string, problem: (value: unknown) => string | null): void {
+  registerDecorator({
+    name: 'storedValue',
+    target,
+    propertyName,
+    validator: {
+      validate: (value: unknown) => problem(value) === null,
+      defaultMessage: (args?: ValidationArguments) => `${args?.property ?? propertyName} ${problem(args?.value) ?? 'is invalid'}`,
+    },
+  });
+}
+
+/** The same limits in the OpenAPI document (merged into the property's own ApiProperty). */
+function openApiOf(spec: FieldSpec): ApiPropertyOptions | null {
+  switch (spec.type) {
+    case 'string': return spec.maxLength !== undefined ? { maxLength: spec.maxLength } : null;
+    case 'date': return { format: 'date' };
+    case 'timestamp': return { format: 'date-time' };
+    case 'integer': return { format: 'int32', maximum: INT32_MAX };
+    default: return null;
+  }
+}
+
+function jsonTypeOf(spec: FieldSpec): 'number' | 'string' {
+  return spec.type === 'integer' || spec.type === 'number' ? 'number' : 'string';
+}
