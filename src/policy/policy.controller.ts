@@ -10,7 +10,7 @@ import { PolicyAdministration } from './policy-administration.service';
 import { PolicyVersionEntity } from './policy-version.entity';
 import { PolicyInForce, PolicyService } from './policy.service';
 
-/** Governance: policies as versioned data (contract section 7). Only governance officers change them. */
+/** Governance: policies as versioned data (docs/governance-guide.md). Only governance officers change them. */
 @ApiTags('governance')
 @Controller('api/v1')
 export class PolicyController {
