@@ -32,6 +32,24 @@ let work: string;
 let build: string;
 let bin: string;
 
+interface DocGateway { gw: GatewayProcess; dataDir: string }
+/** One gateway per document; the next document's starts while this one's blocks run. */
+const starting = new Map<number, Promise<DocGateway>>();
+
+function gatewayFor(index: number): Promise<DocGateway> {
+  let started = starting.get(index);
+  if (!started) {
+    const dataDir = mkdtempSync(join(work, 'data-'));
+    started = GatewayProcess.start(
+      { DATABASE_URL: '', REDIS_URL: '', JWT_JWKS_URL: '', METRICS_TOKEN: '', NODE_PATH: join(ROOT, 'node_modules'), NODE_ENV: 'development', DATA_DIR: dataDir, SEED_DEMO: 'true' },
+      join(build, 'main.js'),
+    ).then((gw) => ({ gw, dataDir }));
+    started.catch(() => undefined);
+    starting.set(index, started);
+  }
+  return started;
+}
+
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of CLEARED) delete env[k];
@@ -110,7 +128,8 @@ describe('docs: every shell block of README.md and docs/*.md runs against a star
     writeNpmShim();
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    for (const started of starting.values()) await started.then(({ gw }) => gw.stop(), () => undefined);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -123,19 +142,16 @@ describe('docs: every shell block of README.md and docs/*.md runs against a star
     expect(SKIPPED.length * 4).toBeLessThan(ALL.length);
   });
 
-  for (const { file, blocks } of BLOCKS.filter((d) => d.blocks.some((b) => b.norun === undefined))) {
+  BLOCKS.filter((d) => d.blocks.some((b) => b.norun === undefined)).forEach(({ file, blocks }, index, docs) => {
     describe(file, () => {
       let gw: GatewayProcess;
       let dataDir: string;
       let rootBefore: Set<string>;
 
       beforeAll(async () => {
-        dataDir = mkdtempSync(join(work, 'data-'));
         rootBefore = new Set(readdirSync(ROOT));
-        gw = await GatewayProcess.start(
-          { DATABASE_URL: '', REDIS_URL: '', JWT_JWKS_URL: '', METRICS_TOKEN: '', NODE_PATH: join(ROOT, 'node_modules'), NODE_ENV: 'development', DATA_DIR: dataDir, SEED_DEMO: 'true' },
-          join(build, 'main.js'),
-        );
+        ({ gw, dataDir } = await gatewayFor(index));
+        if (index + 1 < docs.length) void gatewayFor(index + 1);
       }, 120_000);
 
       afterAll(async () => {
@@ -156,7 +172,7 @@ describe('docs: every shell block of README.md and docs/*.md runs against a star
         }, 120_000);
       }
     });
-  }
+  });
 });
 
 describe('docs: the output check itself', () => {
