@@ -87,6 +87,7 @@ function runBlock(block: DocBlock, gw: GatewayProcess, dataDir: string): Promise
     cwd: ROOT,
     env: { ...cleanEnv(), PATH: `${bin}:${process.env.PATH}`, NODE_PATH: join(ROOT, 'node_modules'), DATA_DIR: dataDir, GATEWAY_URL: gw.url },
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 110_000,
   });
   let stdout = '';
   let stderr = '';
@@ -120,6 +121,9 @@ function checkOutput(block: DocBlock, stdout: string): void {
 
 describe('docs: every shell block of README.md and docs/*.md runs against a started gateway (SQLite in a temp dir, demo data)', () => {
   beforeAll(() => {
+    // The programs the docs call besides npm and node.
+    const missing = ['bash', 'curl', 'jq', 'python3', 'sqlite3'].filter((tool) => spawnSync('bash', ['-c', `command -v ${tool}`]).status !== 0);
+    if (missing.length) throw new Error(`the docs' examples need ${missing.join(', ')} on PATH`);
     work = mkdtempSync(join(tmpdir(), 'gw-docs-'));
     build = join(work, 'build');
     bin = join(work, 'bin');
