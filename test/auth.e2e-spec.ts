@@ -12,16 +12,16 @@ import { AUDIENCE, ISSUER, TestGateway } from './support/test-app';
 jest.setTimeout(120_000);
 
 /**
- * CONTRACT.md section 2 (identity): bearer JWTs verified with jose (asymmetric only, exp/nbf,
- * iss, aud, keys from the gateway's JWKS), the roles, `npm run -s token`, the published JWKS; and
- * the operator endpoints of section 1 (health, metrics, Swagger UI and OpenAPI).
+ * Identity (docs/api-guide.md, Tokens; docs/security.md): bearer JWTs verified with jose (asymmetric
+ * only, exp/nbf, iss, aud, keys from the gateway's JWKS), the roles, `npm run -s token`, the published
+ * JWKS; and the operator endpoints (docs/operations.md: health, metrics, Swagger UI and OpenAPI).
  */
 
 const b64url = (v: object | string) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 const DATA_URL = '/api/v1/shipments';
 
-describe('identity (section 2)', () => {
+describe('identity', () => {
   let gw: TestGateway;
   let kid: string;
   /** The body every refused token gets on DATA_URL. */
@@ -232,7 +232,7 @@ describe('identity (section 2)', () => {
   });
 });
 
-describe('operator endpoints (section 1)', () => {
+describe('operator endpoints', () => {
   let gw: TestGateway;
   beforeAll(async () => { gw = await TestGateway.start(); });
   afterAll(async () => { await gw.stop(); });

@@ -7,7 +7,7 @@ import { TestGateway, TokenOptions } from './support/test-app';
 jest.setTimeout(60_000);
 
 /**
- * CONTRACT.md section 6: the GraphQL API over the same policies as REST. Lists with
+ * docs/api-guide.md (GraphQL): the GraphQL API over the same policies as REST. Lists with
  * filter/first/after, single rows, the four mutations, FORBIDDEN_FIELD errors at the exact path
  * (through aliases and fragments, row by row), depth and cost limits, 401 without a token.
  */

@@ -6,7 +6,7 @@ import { TestGateway, TokenOptions } from './support/test-app';
 jest.setTimeout(120_000);
 
 /**
- * CONTRACT.md section 6, "same policies, same rows, same fields as REST": for each demo partner,
+ * docs/api-guide.md (GraphQL), "the same policies, rows and fields as REST": for each demo partner,
  * each purpose its loaded policy knows, and each subject, the REST list and the GraphQL list (all
  * fields requested) give the same rows, page by page, and per row the same fields: REST leaves
  * withheld fields out, GraphQL returns them null with a FORBIDDEN_FIELD error at their path.

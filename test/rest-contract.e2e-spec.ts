@@ -8,7 +8,7 @@ import { TestGateway, TokenOptions } from './support/test-app';
 jest.setTimeout(60_000);
 
 /**
- * CONTRACT.md sections 4 and 5 over REST, for the demo partners and the demo data set: which rows
+ * The REST API of docs/api-guide.md, for the demo partners and the demo data set: which rows
  * and fields each caller gets, fields/filters/limit/cursor, the envelope, 404 for rows out of
  * scope, writes and their refusals (nothing written, one deny audit event), problem+json.
  */
@@ -279,7 +279,7 @@ describe('REST contract (demo partners)', () => {
     });
   });
 
-  describe('purposes (section 4)', () => {
+  describe('purposes', () => {
     it.each([
       ['supplier-northwind'], ['supplier-acme'], ['carrier-swiftlog'], ['carrier-northstar'], ['customer-globex'],
     ])('%s without a purpose: 400 PURPOSE_REQUIRED naming the purposes its policy knows', async (partner) => {
@@ -303,7 +303,7 @@ describe('REST contract (demo partners)', () => {
     });
   });
 
-  describe('shipment events follow their shipment (section 4)', () => {
+  describe('shipment events follow their shipment', () => {
     it("the customer reads milestones of its deliveries, without locations or notes, and nobody else's", async () => {
       const res = await get(GLOBEX, '/api/v1/shipments/shp-0001/events').then((r) => expectStatus(r, 200));
       expect(res.body.data.length).toBe(2);
@@ -429,7 +429,7 @@ describe('REST contract (demo partners)', () => {
     });
   });
 
-  describe('policy documents (section 4)', () => {
+  describe('policy documents', () => {
     it('a document naming an unknown subject, action, field, operator or placeholder is refused whole, listing every problem', async () => {
       const gov = await bearer(gw, GOVERNANCE);
       const inForce = await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', gov).expect(200);

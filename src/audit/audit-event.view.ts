@@ -1,6 +1,6 @@
 import { AuditEventInput } from './audit-record';
 
-/** An audit event as the auditor API shows it (contract section 8): what was recorded, plus its place in the chain. */
+/** An audit event as the auditor API shows it (docs/audit.md): what was recorded, plus its place in the chain. */
 export type AuditEventView = AuditEventInput & { seq: number; prevHash: string; hash: string };
 
 /** Raw database row (snake_case, as `SELECT *` gives it on both dialects) → API view. */

@@ -2,7 +2,7 @@
  * Demo data set seeded on an empty database (unless SEED_DEMO=false), matching the demo policies in
  * policies/*.yaml so that the demo partners' tokens return data at once.
  *
- * Field names follow the contract (section 3). Ids are strings, timestamps ISO 8601 UTC
+ * Field names are those of the API (docs/api-guide.md). Ids are strings, timestamps ISO 8601 UTC
  * (`YYYY-MM-DDTHH:mm:ss.sssZ`), periodStart a date (`YYYY-MM-DD`), absent optional values null.
  * Everything is derived from fixed tables: no randomness, no clock.
  *

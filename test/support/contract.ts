@@ -28,7 +28,7 @@ export const RESOURCES: Array<{ resource: Resource; subject: Subject; table: str
   { resource: 'shipments', subject: 'Shipment', table: 'shipments', list: 'shipments', single: 'shipment' },
 ];
 
-/** Every field of each subject, in the contract's order (section 3). */
+/** Every field of each subject. */
 export const FIELDS: Record<Subject | 'ShipmentEvent', string[]> = {
   DemandSignal: ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', 'forecastQty', 'orderedQty', 'unitPrice', 'customerName', 'marginPct', 'updatedAt'],
   CapacitySignal: ['id', 'supplierId', 'site', 'sku', 'periodStart', 'availableQty', 'committedQty', 'leadTimeDays', 'riskLevel', 'riskNotes', 'unitCost', 'updatedAt'],

@@ -10,7 +10,7 @@ import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
 
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
 
-/** The auditor's API (contract section 8). The auditor's own reads are audited like any other. */
+/** The auditor's API (docs/audit.md). The auditor's own reads are audited like any other. */
 @ApiTags('audit')
 @Roles('auditor')
 @Controller('api/v1/audit-events')

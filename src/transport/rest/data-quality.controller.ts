@@ -11,7 +11,7 @@ import { PartnerEntity } from '../../policy/partner.entity';
 
 const MAX_WINDOW_S = 366 * 86400;
 
-/** Governance: how well each partner's pushes arrive (contract section 9, issue 5). */
+/** Governance: how well each partner's pushes arrive (docs/api-guide-carriers.md, Data quality). */
 @ApiTags('governance')
 @Controller('api/v1/partners')
 export class DataQualityController {

@@ -11,7 +11,7 @@ import { epcisQueryDocument } from '../../logistics/epcis/epcis-query';
 import { IdempotencyHeader, PurposeHeader } from './api-docs';
 import { parseListQuery, RestAdapter } from './rest-adapter';
 
-/** Contract section 9: EPCIS 2.0 capture and query over the same enforcement path as every other write and read. */
+/** EPCIS 2.0 capture and query (docs/api-guide-carriers.md) over the same enforcement path as every other write and read. */
 @ApiTags('logistics pushes')
 @Roles('partner', 'admin')
 @Controller('api/v1/epcis')

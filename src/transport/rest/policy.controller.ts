@@ -19,7 +19,7 @@ const IF_MATCH = {
     + '412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required`',
 };
 
-/** Governance: policies as versioned data (contract section 7). Only governance officers change them. */
+/** Governance: policies as versioned data (docs/governance-guide.md). Only governance officers change them. */
 @ApiTags('governance')
 @Controller('api/v1')
 export class PolicyController {

@@ -9,7 +9,7 @@ import { SHIPMENT_STATUSES } from '../../data/subjects';
 import { IdempotencyHeader, PurposeHeader } from './api-docs';
 import { RestAdapter } from './rest-adapter';
 
-/** Contract section 9: many tracking events in one request, each judged alone. */
+/** Many tracking events in one request, each judged alone (docs/api-guide-carriers.md). */
 @ApiTags('logistics pushes')
 @Roles('partner', 'admin')
 @Controller('api/v1')
