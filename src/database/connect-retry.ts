@@ -4,8 +4,8 @@ import { isDatabaseUnavailable } from '../transport/problem';
 const ATTEMPTS = 10;
 const DELAY_MS = 3000;
 
-/** How the first connection is retried at start, and how many attempts failed so far. */
-export const startupConnection = { failedAttempts: 0, attempts: ATTEMPTS };
+/** How many attempts to reach the database failed at start. */
+export const startupConnection = { failedAttempts: 0 };
 
 /**
  * A database that is not reachable yet (starting alongside the gateway, failing over) is tried

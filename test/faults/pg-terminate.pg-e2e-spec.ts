@@ -33,6 +33,7 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
     const reader = await gw.token({ roles: ['partner'], partner_id: 'supplier-acme', purpose: 'replenishment-planning' });
     const carrier = await gw.token({ roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' });
     const supplier = await gw.token({ roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'capacity-planning' });
+    const graphqlReader = await gw.token({ roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
     const auditor = await gw.token({ roles: ['auditor'] }, 'auditor');
     const { rows: carried } = await admin.query("SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' ORDER BY id LIMIT $1", [WRITERS]);
     expect(carried).toHaveLength(WRITERS);
@@ -90,6 +91,16 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
       }
     };
 
+    const graphqlCodes: string[] = [];
+    const graphqlLoop = async () => {
+      while (!stop) {
+        const r = await gw.call('/graphql', graphqlReader, { method: 'POST', body: JSON.stringify({ query: '{ demandSignals(first: 5) { nodes { id } } }' }) });
+        note(r);
+        for (const e of (r.body?.errors ?? []) as Array<{ extensions?: { code?: string } }>) graphqlCodes.push(String(e.extensions?.code));
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+
     const killer = async () => {
       let terminated = 0;
       for (let k = 0; k < KILLS; k++) {
@@ -106,17 +117,18 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
       return terminated;
     };
 
-    const [terminated] = await Promise.all([killer(), ...Array.from({ length: WRITERS }, (_, w) => writer(w)), readerLoop(), readerLoop()]);
+    const [terminated] = await Promise.all([killer(), ...Array.from({ length: WRITERS }, (_, w) => writer(w)), readerLoop(), graphqlLoop()]);
 
     const count = (s: number) => statuses.filter((x) => x === s).length;
     process.stdout.write(`pg-terminate: ${KILLS} rounds ended ${terminated} sessions; ${statuses.length} answers: `
-      + `${count(200) + count(201)} 2xx, ${count(503)} 503, ${count(500)} 500, ${count(0)} no answer; `
+      + `${count(200) + count(201)} 2xx, ${count(503)} 503, ${count(500)} 500, ${count(0)} no answer, ${graphqlCodes.length} GraphQL errors; `
       + `first 2xx ${firstServedAfterLastKill ? firstServedAfterLastKill - lastKillAt : 'n/a'} ms after the last kill\n`);
 
     if (!gw.alive || statuses.some((s) => ![200, 201, 503].includes(s))) process.stdout.write(`gateway log (end):\n${gw.process.log.slice(-4000)}\n`);
     expect(terminated).toBeGreaterThan(KILLS);
     expect(gw.alive).toBe(true);
     expect(statuses.filter((s) => ![200, 201, 503].includes(s))).toEqual([]);
+    expect(graphqlCodes.filter((c) => c !== 'SERVICE_UNAVAILABLE')).toEqual([]);
     expect(gw.process.log).not.toMatch(/AlreadyReleasedError|Unhandled 'error' event|uncaughtException/);
 
     // Every acknowledged request committed its audit event, and every acknowledged write is there.
