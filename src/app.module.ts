@@ -18,6 +18,7 @@ import { JwksController } from './auth/jwks.controller';
 import { TokenVerifier } from './auth/token-verifier.service';
 import { AppConfig, validateConfig } from './config/app-config';
 import { BootstrapService } from './bootstrap/bootstrap.service';
+import { connectRetryOptions } from './database/connect-retry';
 import { dataSourceOptions } from './bootstrap/data-source-options';
 import { DatabaseService } from './database/database.service';
 import { AuditWritableProbe } from './health/audit-writable.probe';
@@ -75,7 +76,7 @@ export class AppModule {
             quietReqLogger: true,
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(config)),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), ...connectRetryOptions() }),
         TerminusModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,

@@ -3,12 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { startupConnection } from './database/connect-retry';
 import { ShutdownState } from './health/shutdown-state';
 import { configureApp } from './transport/configure-app';
+import { isDatabaseUnavailable } from './transport/problem';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule.register(), { bodyParser: false, bufferLogs: true });
+  // A start that fails ends with one line (below), not with the buffered logs and a stack trace.
+  const app = await NestFactory.create(AppModule.register(), { bodyParser: false, bufferLogs: true, autoFlushLogs: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   configureApp(app);
   const config = app.get(AppConfig);
   const server = await app.listen(config.PORT, config.HOST);
@@ -39,6 +43,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: Error) => {
-  process.stderr.write(`gateway failed to start: ${error.message}\n`);
+  const { failedAttempts } = startupConnection;
+  const why = failedAttempts > 0 && isDatabaseUnavailable(error)
+    ? `the database cannot be reached after ${failedAttempts} attempt(s) (${error.message})`
+    : error.message;
+  process.stderr.write(`gateway failed to start: ${why}\n`);
   process.exit(1);
 });

@@ -86,14 +86,15 @@ describe('per-partner rate limits', () => {
   });
 
   describe('Redis unreachable', () => {
-    it('partner requests get 503 without data (quotas cannot be counted); the rest of the gateway serves', async () => {
+    it('partner requests are served on per-replica quotas, without waiting for Redis; the metric says so', async () => {
       const gw = await TestGateway.start({ REDIS_URL: 'redis://127.0.0.1:1' });
       try {
         const token = await gw.token({ roles: ['partner'], partner: 'supplier-northwind', purpose: 'replenishment-planning' });
         const res = await gw.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${token}`);
-        expect(res.status).toBe(503);
-        expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
-        expect(res.body.data).toBeUndefined();
+        expect(res.status).toBe(200);
+        expect(res.headers['ratelimit-limit']).toBe('600');
+        expect(res.headers['ratelimit-remaining']).toBe('599');
+        expect((await gw.http.get('/metrics')).text).toMatch(/^gateway_rate_limit_fallback 1$/m);
         // Redis is shared by every replica: its outage does not take them all out of rotation.
         await gw.http.get('/health/ready').expect(200);
         const governance = await gw.token({ roles: ['governance'] });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Logger } from '@nestjs/common';
+import { Client, ClientConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuditEventEntity } from '../audit/audit-event.entity';
@@ -38,6 +39,16 @@ export const MIGRATIONS = [
  * locks) open on the server. Closing it removes it from the pool, and the server rolls back.
  */
 export class DiscardOnTimeoutClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    // A session ended by the server (failover, pg_terminate_backend, a pooler or an idle reaper) is
+    // reported as an 'error' event; pg-pool and TypeORM listen only at some moments of a client's
+    // life (idle, checked out by a query runner), and an event nobody listens to ends the process.
+    // This listener is there from creation to the end: the failed statement still fails (503), and
+    // the pool drops the client when it comes back.
+    this.on('error', (error: Error) => connectionErrors.lost(error));
+  }
+
   // pg's query() has many overloads (promise, callback, submittable); all go through here unchanged.
   override query(...args: unknown[]): any {
     const last = args[args.length - 1];
@@ -57,6 +68,24 @@ export class DiscardOnTimeoutClient extends Client {
   }
 }
 
+/** Connection losses are logged once a second at most: a failover ends every pooled session at once. */
+const connectionErrors = {
+  logger: new Logger('Database'),
+  loggedAt: 0,
+  suppressed: 0,
+  lost(error: Error): void {
+    const now = Date.now();
+    if (now - this.loggedAt < 1000) {
+      this.suppressed++;
+      return;
+    }
+    const more = this.suppressed ? ` (and ${this.suppressed} more since the last report)` : '';
+    this.loggedAt = now;
+    this.suppressed = 0;
+    this.logger.warn(`database connection lost: ${error.message}${more}`);
+  },
+};
+
 /** One place that turns settings into a TypeORM data source: SQLite by default, PostgreSQL with DATABASE_URL. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
@@ -65,6 +94,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       ...common,
       type: 'postgres',
       url: config.DATABASE_URL,
+      poolErrorHandler: (error: Error) => connectionErrors.lost(error),
       extra: {
         Client: DiscardOnTimeoutClient,
         max: config.DB_POOL_MAX,

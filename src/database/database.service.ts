@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { basename } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -68,12 +70,35 @@ export class DatabaseService {
    * unit fails with SQLite's error, a 503) and by resetting TypeORM's count.
    */
   private settle(): void {
+    this.assertFilesWritable();
     const connection = this.sqliteConnection();
     // The SQLite driver has one query runner, shared by all work; these are its transaction counters.
     const runner = this.dataSource.createQueryRunner() as unknown as { isTransactionActive: boolean; transactionDepth: number };
     if (connection?.inTransaction) connection.exec('ROLLBACK');
     runner.isTransactionActive = false;
     runner.transactionDepth = 0;
+  }
+
+  /**
+   * SQLite keeps its WAL index in the `-shm` file, mapped into memory: a write to it after the file
+   * has become unwritable (immutable, a filesystem remounted read-only) is not an error SQLite can
+   * return but a SIGBUS that ends the process. So each unit first asks the kernel whether the store's
+   * files can still be written (a few microseconds) and fails with SQLITE_READONLY (a 503) if not;
+   * an unwritable database file alone would let writes land in the WAL that can never be
+   * checkpointed, so it is refused too.
+   */
+  private assertFilesWritable(): void {
+    const file = this.dataSource.options.database;
+    if (typeof file !== 'string') return;
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        accessSync(f, constants.W_OK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        throw Object.assign(new Error(`attempt to write a readonly database (${basename(f)}: ${code})`), { code: 'SQLITE_READONLY' });
+      }
+    }
   }
 
   /** SQLite: the native connection. Only for work already running in a queued unit (native, read, transaction). */

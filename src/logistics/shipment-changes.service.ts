@@ -2,6 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { redisClient } from '../common/redis-client';
 import { AppConfig } from '../config/app-config';
 
 export interface ShipmentChange {
@@ -29,10 +30,9 @@ export class ShipmentChanges implements OnModuleInit, OnModuleDestroy {
     this.emitter.setMaxListeners(0);
     this.channel = `${config.REDIS_KEY_PREFIX}shipment-changes`;
     if (config.REDIS_URL) {
-      this.publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
-      this.subscriber = new Redis(config.REDIS_URL, { lazyConnect: false });
-      this.publisher.on('error', (e) => this.logger.warn(`redis publisher: ${e.message}`));
-      this.subscriber.on('error', (e) => this.logger.warn(`redis subscriber: ${e.message}`));
+      this.publisher = redisClient(config.REDIS_URL, 'publisher');
+      // The subscription waits for Redis however long it is away (then ioredis renews it on every reconnect).
+      this.subscriber = redisClient(config.REDIS_URL, 'subscriber', { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
       this.subscribed = this.subscriber.subscribe(this.channel).then(() => undefined, (e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`));
       this.subscriber.on('message', (_channel, message) => {
         const notice = parseNotice(message);
@@ -45,7 +45,9 @@ export class ShipmentChanges implements OnModuleInit, OnModuleDestroy {
   publish(shipmentId: string): void {
     const change = { shipmentId, at: new Date().toISOString() };
     this.emitter.emit('change', change);
-    this.publisher?.publish(this.channel, JSON.stringify({ origin: this.origin, change })).catch((e: Error) => this.logger.warn(`publish failed: ${e.message}`));
+    // While Redis is away other replicas' subscribers miss the change (the outage is logged once).
+    if (this.publisher?.status !== 'ready') return;
+    this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, change })).catch((e: Error) => this.logger.warn(`publish failed: ${e.message}`));
   }
 
   /** Changes from now on, until the consumer stops iterating. */

@@ -35,6 +35,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly rateLimitFallback = new Gauge({
+    name: 'gateway_rate_limit_fallback',
+    help: '1 while Redis cannot be reached and request quotas are counted per replica, else 0',
+    registers: [this.registry],
+  });
+
+  readonly rateLimitFallbackRequests = new Counter({
+    name: 'gateway_rate_limit_fallback_requests_total',
+    help: 'Requests whose quota was counted by this replica alone because Redis could not be reached',
+    registers: [this.registry],
+  });
+
   // Logistics pushes (single events, batches, EPCIS captures): data quality per partner.
 
   readonly pushEvents = new Counter({

@@ -17,12 +17,16 @@ interface Link {
  * - `blackhole()`: every byte is dropped and nothing is ever answered; not even a close gets through,
  *   either way. Open and new connections just hang. `resume()` resets the connections that lost
  *   bytes (their streams are broken), on both sides, and forwards new ones again;
- * - `up()`: after `down()`, listens again on the same port; after `pause()`/`blackhole()`, = `resume()`.
+ * - `up()`: after `down()`, listens again on the same port; after `pause()`/`blackhole()`, = `resume()`;
+ * - `cutAfterClientSends(marker)`: the next client bytes that contain `marker` reach the target,
+ *   then that connection is closed towards the target and reset towards the client, which never
+ *   learns the answer (e.g. a COMMIT that the server carries out).
  */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly links = new Set<Link>();
   private mode: 'forwarding' | 'paused' | 'blackhole' = 'forwarding';
+  private cut: { marker: Buffer; done: () => void } | null = null;
   port = 0;
 
   constructor(private readonly targetHost: string, private readonly targetPort: number) {}
@@ -44,6 +48,11 @@ export class TcpProxy {
     if (this.server) return this.resume();
     this.mode = 'forwarding';
     await this.start(this.port);
+  }
+
+  /** Resolves once a connection was cut right after sending `marker`. */
+  cutAfterClientSends(marker: string): Promise<void> {
+    return new Promise((resolve) => { this.cut = { marker: Buffer.from(marker), done: resolve }; });
   }
 
   pause(): void {
@@ -82,8 +91,17 @@ export class TcpProxy {
     // In a blackhole not even a close gets through: the target does not learn that the client left.
     const clientGone = () => (link.blackholed ? client.destroy() : this.close(link));
     client.on('error', clientGone).on('close', clientGone);
-    client.on('data', (chunk) => {
-      if (!link.blackholed) link.upstream?.write(chunk);
+    client.on('data', (chunk: Buffer) => {
+      if (link.blackholed) return;
+      link.upstream?.write(chunk);
+      if (this.cut && link.upstream && chunk.includes(this.cut.marker)) {
+        const { done } = this.cut;
+        this.cut = null;
+        this.links.delete(link);
+        link.upstream.end();
+        client.resetAndDestroy();
+        done();
+      }
     });
     // A connection that arrives in a blackhole never reaches the target.
     if (link.blackholed) return;
@@ -93,7 +111,7 @@ export class TcpProxy {
     const upstreamGone = () => (link.blackholed ? upstream.destroy() : this.close(link));
     upstream.on('error', upstreamGone).on('close', upstreamGone);
     upstream.on('data', (chunk) => {
-      if (!link.blackholed) client.write(chunk);
+      if (!link.blackholed && !client.destroyed) client.write(chunk);
     });
     if (this.mode === 'paused') {
       client.pause();
