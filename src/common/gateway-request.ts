@@ -16,6 +16,8 @@ export interface GatewayContext {
   /** The version this replica last saw in force, not checked for this request (reads check it in their own query). */
   policyLastSeen?: PolicyInForce;
   rateChecked?: boolean;
+  /** GraphQL: the operation's type (query, mutation, subscription) once Apollo has resolved it. */
+  graphqlOperationType?: string;
 }
 
 export type GatewayRequest = Request & { id?: string; gateway?: GatewayContext };

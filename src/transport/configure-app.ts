@@ -37,9 +37,12 @@ export function configureApp(app: INestApplication): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined)?.replace(/\\:/g, ':') ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
+      // Judged by the URL as received: inside a mounted handler (Apollo's) req.path is relative to its mount.
+      const graphql = /^\/graphql(\/|\?|$)/i.test(req.originalUrl);
+      const route = graphql ? '/graphql' : (req.route?.path as string | undefined)?.replace(/\\:/g, ':') ?? 'unmatched';
+      const labels = { transport: graphql ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) };
       metrics.httpDuration.observe(
-        { transport: req.path.startsWith('/graphql') ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) },
+        graphql ? { ...labels, operation_type: (req as GatewayRequest).gateway?.graphqlOperationType ?? 'unknown' } : labels,
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
