@@ -7,6 +7,7 @@ import { TokenVerifier } from '../auth/token-verifier.service';
 import { GatewayRequest } from '../common/gateway-request';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
+import { refuseUnreadBody } from './client-aborted';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { guardJsonBody } from './json-body-guard';
 import { toGatewayError } from './problem';
@@ -46,6 +47,11 @@ export function configureApp(app: INestApplication): void {
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
+    // The connection closed before the answer was sent: the client is gone (see AuditService.commit).
+    res.on('close', () => {
+      const record = (req as GatewayRequest).gateway?.audit;
+      if (record && !res.writableFinished) record.clientAborted = true;
+    });
     next();
   });
   app.use('/api/v1', requestContextMiddleware(verifier, 'rest'));
@@ -56,6 +62,7 @@ export function configureApp(app: INestApplication): void {
   app.use('/api/v1', (req: Request, res: Response, next: NextFunction) =>
     (req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next()));
   app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(refuseUnreadBody);
   app.use(guardJsonBody);
   app.use((err: unknown, req: GatewayRequest, res: Response, next: NextFunction) => {
     if (!err) return next();
