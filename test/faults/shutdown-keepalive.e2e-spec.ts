@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
+import { AuditService } from '../../src/audit/audit.service';
 import { loadOrCreateSigningKey } from '../../src/auth/key-store';
 import { ADMIN, AUDITOR, SWIFTLOG } from '../support/contract';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -227,5 +228,15 @@ describe('a client that closes its connection before its body is read', () => {
     }
     expect(events).toEqual([expect.objectContaining({ status: 499, decision: 'error', code: 'CLIENT_ABORTED' })]);
     expect(String(events[0].reason)).toMatch(/closed the connection before the request body was read/);
+  });
+
+  it('once the audit log is closed for shutdown, a request is answered 503 with no data, never served without its event', async () => {
+    const before = await gw.auditCount();
+    await gw.app.get(AuditService).close();
+    const res = await gw.http.get('/api/v1/shipments').set('Authorization', `Bearer ${await gw.token(SWIFTLOG)}`);
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(res.body.data).toBeUndefined();
+    expect(await gw.auditCount()).toBe(before);
   });
 });
