@@ -3,9 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { AuditService } from './audit/audit.service';
 import { startupConnection } from './database/connect-retry';
 import { ShutdownState } from './health/shutdown-state';
 import { configureApp } from './transport/configure-app';
+import { HttpDrain } from './transport/http-drain';
 import { isDatabaseUnavailable } from './transport/problem';
 
 async function bootstrap(): Promise<void> {
@@ -19,23 +21,33 @@ async function bootstrap(): Promise<void> {
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60_000);
   server.keepAliveTimeout = 5_000;
+  const connections = new HttpDrain(server);
   const logger = app.get(Logger);
   logger.log(`gateway listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT} (${config.databaseKind}); API docs at /docs`);
 
-  // Drain: readiness turns false first, in-flight requests finish, pending audit events flush,
-  // connections close. A stuck close is cut short so an orchestrator's restart is never blocked.
+  // Drain, in this order: readiness turns false and every answer from now on closes its connection
+  // (idle kept-alive connections close at once); after the drain delay the listener closes and the
+  // answers in flight finish; then the pending audit events are committed; only then do the
+  // database connections close. A stuck shutdown is cut short so an orchestrator's restart is never
+  // blocked.
   let stopping = false;
   const drain = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.get(ShutdownState).draining = true;
+    connections.start();
     logger.log(`${signal}: draining`);
     setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref();
     await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
     try {
+      // Not waiting for close's callback: it also waits for WebSocket connections, which app.close() ends.
+      server.close();
+      await connections.closed();
+      await app.get(AuditService).close();
       await app.close();
       process.exit(0);
-    } catch {
+    } catch (error) {
+      logger.error(`shutdown failed: ${(error as Error).message}`);
       process.exit(1);
     }
   };

@@ -4,6 +4,9 @@ import { Principal } from '../auth/principal';
 export type Transport = 'rest' | 'graphql';
 export type Decision = 'allow' | 'partial' | 'deny' | 'error';
 
+/** The status an event records for a request whose client closed the connection before its answer (no HTTP answer is sent). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** What one audit event holds before it is chained (seq, prevHash and hash are added on append). */
 export interface AuditEventInput {
   id: string;
@@ -53,6 +56,8 @@ export class AuditRecord {
   decisionOverride: Decision | null = null;
   /** Set once the event is in the database (a write commits its event in its own transaction). */
   committed = false;
+  /** Set when the client's connection closed before the answer was sent. */
+  clientAborted = false;
 
   constructor(readonly requestId: string, readonly transport: Transport, operation: string) {
     this.operation = operation;
@@ -74,7 +79,7 @@ export class AuditRecord {
   }
 
   decide(status: number): Decision {
-    if (status >= 500) return 'error';
+    if (status >= 500 || status === CLIENT_CLOSED_REQUEST) return 'error';
     if (status >= 400) return 'deny';
     if (this.decisionOverride) return this.decisionOverride;
     if (this.failureStatus !== null) return this.failureStatus >= 500 ? 'error' : this.fieldsReturned.size > 0 ? 'partial' : 'deny';

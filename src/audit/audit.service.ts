@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
@@ -6,7 +6,7 @@ import { GatewayError } from '../common/gateway-error';
 import { MetricsService } from '../observability/metrics.service';
 import { ChainedAuditEvent } from './audit-chain';
 import { AuditStore } from './audit-store';
-import { AuditEventInput, AuditRecord } from './audit-record';
+import { AuditEventInput, AuditRecord, CLIENT_CLOSED_REQUEST } from './audit-record';
 
 interface Pending {
   event: AuditEventInput;
@@ -20,7 +20,7 @@ interface Pending {
  * Either way no caller is answered before its event is committed.
  */
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -28,6 +28,7 @@ export class AuditService implements OnApplicationShutdown {
   private flushing: Promise<void> = Promise.resolve();
   private flushQueued = false;
   private lastFailureAt = 0;
+  private closed = false;
   private readonly store: AuditStore;
 
   constructor(
@@ -41,12 +42,18 @@ export class AuditService implements OnApplicationShutdown {
   /** Closes a request's record and makes it durable before returning. */
   async commit(record: AuditRecord, status: number): Promise<void> {
     if (record.committed) return;
+    // The client left before its answer: nothing reaches it, and the event says so.
+    if (record.clientAborted && status < 500) {
+      record.fail(CLIENT_CLOSED_REQUEST, 'CLIENT_ABORTED', 'The client closed the connection before the answer was sent.');
+      status = CLIENT_CLOSED_REQUEST;
+    }
     await this.record(record.toEvent(status));
     record.committed = true;
   }
 
   /** Queues an event for the next group commit; resolves once it is committed. */
   record(event: AuditEventInput): Promise<void> {
+    if (this.closed) return Promise.reject(GatewayError.unavailable());
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ event, resolve, reject });
       if (this.pending.length >= this.config.AUDIT_MAX_BATCH) this.flushSoon(0);
@@ -66,13 +73,22 @@ export class AuditService implements OnApplicationShutdown {
     return Date.now() - this.lastFailureAt > 2000;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Commits the pending events, then refuses new ones (their requests are answered 503). The
+   * shutdown calls it once no HTTP request is in flight, before the database connections close.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
     this.flushQueued = false;
     await this.flush();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   /**

@@ -2,25 +2,55 @@ import { readFileSync } from 'node:fs';
 import { readCheckpoint } from '../audit/audit-checkpoint';
 import { verifyChain } from '../audit/audit-verifier';
 import { loadOrCreateSigningKey, localKeyResolver } from '../auth/key-store';
-import { parseArgs } from './args';
+import { intValue, readArgs, run, UsageError } from './cli';
 import { openDataSource } from './cli-data-source';
 
+const USAGE = `usage: npm run -s audit:verify [-- --from <seq>] [--to <seq>] [--checkpoint <jws or @file>]
+
+Verifies the audit chain straight from the database (DATABASE_URL, else the SQLite file under
+DATA_DIR) and prints the result as JSON. Exit 0: intact; 1: broken; 2: bad arguments or cannot run.
+  --from <seq>          first event to check (default 1)
+  --to <seq>            last event to check (default: the chain head); must not be past the head
+  --checkpoint <jws>    a signed checkpoint (npm run -s audit:checkpoint), or @file holding one:
+                        checks events 1..its seq and that the chain there ends at its hash`;
+
 /**
- * `npm run -s audit:verify [-- --from N --to N --checkpoint <jws or @file>]`: verifies the audit
- * chain straight from the database, prints the result as JSON, exits 1 on a break (for cron).
+ * Verifies the audit chain straight from the database, prints the result as JSON, exits 1 on a
+ * break (for cron). A range that does not lie within the chain is an argument error (exit 2):
+ * neither an "ok" for events never checked nor a break that is not there.
  */
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const { values: args } = readArgs({
+    name: 'audit:verify',
+    usage: USAGE,
+    options: { from: { type: 'string' }, to: { type: 'string' }, checkpoint: { type: 'string' } },
+  });
+  const from = intValue('from', args.from, { min: 1 });
+  const to = intValue('to', args.to, { min: 1 });
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from (${from}) is after --to (${to})`);
+  if (args.checkpoint !== undefined && (from !== undefined || to !== undefined)) throw new UsageError('--checkpoint checks events 1..its seq; give no --from/--to with it');
+  let jws: string | null = null;
+  if (args.checkpoint !== undefined) {
+    try {
+      jws = args.checkpoint.startsWith('@') ? readFileSync(args.checkpoint.slice(1), 'utf8').trim() : args.checkpoint;
+    } catch (e) {
+      throw new UsageError(`cannot read the checkpoint file ${args.checkpoint.slice(1)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   const { ds, config, sql } = await openDataSource();
   try {
     const query = (text: string, params: unknown[]) => ds.query(text, params);
-    let range = { from: args.from ? Number(args.from) : undefined, to: args.to ? Number(args.to) : undefined };
+    const [head] = await ds.query(sql('SELECT seq FROM audit_head WHERE id = ?'), [1]);
+    const headSeq = Number(head?.seq ?? 0);
+    for (const [name, value] of [['from', from], ['to', to]] as const) {
+      if (value !== undefined && value > headSeq) throw new UsageError(`--${name} ${value} is past the chain head (seq ${headSeq})`);
+    }
+    let range = { from, to };
     let checkpoint: { seq: number; hash: string } | null = null;
-    if (args.checkpoint) {
-      const jws = args.checkpoint.startsWith('@') ? readFileSync(args.checkpoint.slice(1), 'utf8').trim() : args.checkpoint;
+    if (jws !== null) {
       // Checkpoints are signed with the gateway's own key (DATA_DIR/keys), whatever verifies tokens.
       const keys = localKeyResolver([(await loadOrCreateSigningKey(config.DATA_DIR)).publicJwk]);
-      checkpoint = await readCheckpoint(jws, keys);
+      checkpoint = await readCheckpoint(jws, keys).catch((e: Error) => { throw new UsageError(`the checkpoint does not verify: ${e.message}`); });
       range = { from: 1, to: checkpoint.seq };
     }
     const result = await verifyChain(query, sql, range);
@@ -39,7 +69,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e: Error) => {
-  process.stderr.write(`audit verification failed to run: ${e.message}\n`);
-  process.exit(2);
-});
+run('audit:verify', main, 2, 'could not run');

@@ -5,7 +5,7 @@ import { dataSourceOptions } from '../bootstrap/data-source-options';
 
 /** The gateway's database, opened straight from the settings (no server). */
 export async function openDataSource(): Promise<{ ds: DataSource; config: AppConfig; sql: (t: string) => string }> {
-  const config = validateConfig(process.env);
+  const config = validateConfig(process.env, { serving: false });
   const ds = new DataSource(dataSourceOptions(config));
   await ds.initialize();
   const postgres = config.databaseKind === 'postgres';

@@ -4,11 +4,13 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { loadOrCreateSigningKey } from '../auth/key-store';
 import { validateConfig } from '../config/app-config';
+import { readArgs, run } from './cli';
 
 /**
  * `npm run -s demo:carrier`: plays SwiftLog Freight (carrier-swiftlog) pushing the last 24 hours of
  * EPCIS 2.0 events for the shipments it carries, through the public HTTP API of a running gateway
- * (GATEWAY_URL, default http://localhost:3000), and prints what the gateway accepted.
+ * (GATEWAY_URL, else http://localhost:$PORT, else http://localhost:3000), and prints what the
+ * gateway accepted.
  *
  * The token is minted like `npm run -s token` does (the embedded key under DATA_DIR), so run it
  * from the directory the gateway runs in. Event ids are stable per UTC day: a second run on the
@@ -69,9 +71,24 @@ function routeOf(s: Shipment): Step[] {
   return DAY_ROUTES[Number(s.id.replace(/\D/g, '') || 0) % DAY_ROUTES.length];
 }
 
-async function main(): Promise<void> {
-  const base = (process.env.GATEWAY_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-  const config = validateConfig(process.env);
+const USAGE = `usage: npm run -s demo:carrier
+
+Plays the carrier SwiftLog Freight pushing the last 24 hours of EPCIS 2.0 events for its shipments
+through a running gateway, while the customer Globex watches them live over GraphQL, and prints what
+the gateway accepted and what each side saw. Run it where the gateway runs (it mints its tokens with
+the embedded key under DATA_DIR).
+  GATEWAY_URL   the gateway's base URL; unset: http://localhost:$PORT, else http://localhost:3000`;
+
+/** The gateway the demos talk to: GATEWAY_URL, else http://localhost:$PORT, else port 3000. */
+function gatewayUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GATEWAY_URL) return env.GATEWAY_URL.replace(/\/+$/, '');
+  return `http://localhost:${env.PORT || '3000'}`;
+}
+
+async function main(): Promise<number> {
+  readArgs({ name: 'demo:carrier', usage: USAGE, options: {} });
+  const base = gatewayUrl();
+  const config = validateConfig(process.env, { serving: false });
   const key = await loadOrCreateSigningKey(config.DATA_DIR);
   const mint = (sub: string, partnerId: string, purpose: string) => {
     const now = Math.floor(Date.now() / 1000);
@@ -101,7 +118,7 @@ async function main(): Promise<void> {
   if (eventList.length === 0) {
     console.log('nothing to push');
     await watcher.close();
-    return;
+    return 0;
   }
   const answer = await call(`${base}/api/v1/epcis/capture`, {
     method: 'POST',
@@ -140,6 +157,7 @@ async function main(): Promise<void> {
     console.log(`  ${u.id} ${String(u.status).padEnd(10)} eta ${u.eta ?? '-'}${u.withheld.length ? `  withheld: ${u.withheld.join(', ')}` : ''}`);
   }
   if (seen.length === 0) console.log('  (none: Globex is the customer of none of the shipments that moved)');
+  return 0;
 }
 
 const WATCHER = { partnerId: 'customer-globex', purpose: 'delivery-tracking' };
@@ -212,14 +230,11 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
   try {
     res = await fetch(url, init);
   } catch (e) {
-    throw new Error(`cannot reach the gateway at ${url} (${(e as Error).message}); start it with npm start or set GATEWAY_URL`);
+    throw new Error(`cannot reach the gateway at ${url} (${(e as Error).message}); start it with npm start or set GATEWAY_URL or PORT`);
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${body.code ?? ''} ${body.detail ?? ''}`.trim());
   return body;
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`${e.message}\n`);
-  process.exit(1);
-});
+run('demo:carrier', main, 1);

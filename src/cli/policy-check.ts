@@ -1,18 +1,25 @@
-import { readPolicyDocuments } from '../bootstrap/bootstrap.service';
 import { validatePolicyDocument } from '../policy/policy-validator';
-import { parseArgs } from './args';
+import { readArgs, run } from './cli';
+import { policyPaths, readPolicyFiles } from './policy-files';
 
-/** `npm run -s policy:check [-- --dir policies]`: validates every policy document without a server. */
+const USAGE = `usage: npm run -s policy:check [-- <file or folder>...] [--dir <folder>]
+
+Validates policy documents without a server. Each path is a YAML file or a folder of *.yaml/*.yml
+files; none given: POLICIES_DIR, else ./policies. Exit 0: all valid; 1: an invalid document or none
+found; 2: bad arguments (e.g. a path that does not exist).`;
+
+/** `npm run -s policy:check [-- paths...]`: validates every policy document without a server. */
 function main(): number {
-  const dir = parseArgs(process.argv.slice(2)).dir ?? process.env.POLICIES_DIR ?? './policies';
-  const docs = readPolicyDocuments(dir);
+  const { values, positionals } = readArgs({ name: 'policy:check', usage: USAGE, options: { dir: { type: 'string' } }, positionals: true });
+  const paths = policyPaths(positionals, values.dir);
+  const docs = readPolicyFiles(paths);
   if (docs.length === 0) {
-    process.stderr.write(`no policy documents in ${dir}\n`);
+    process.stderr.write(`no policy documents in ${paths.join(', ')}\n`);
     return 1;
   }
   let bad = 0;
-  for (const { file, raw } of docs) {
-    const v = validatePolicyDocument(raw);
+  for (const { file, raw, error } of docs) {
+    const v = error === undefined ? validatePolicyDocument(raw) : { ok: false as const, problems: [{ path: '(file)', message: `not YAML: ${error}` }] };
     if (v.ok) process.stdout.write(`ok    ${file}\n`);
     else {
       bad++;
@@ -23,4 +30,4 @@ function main(): number {
   return bad === 0 ? 0 : 1;
 }
 
-process.exit(main());
+run('policy:check', main, 1);

@@ -206,8 +206,11 @@ export class AppConfig {
 
 export class ConfigValidationError extends Error {}
 
-/** Validates raw settings; throws one error listing every bad setting by name. */
-export function validateConfig(raw: Record<string, unknown>): AppConfig {
+/**
+ * Validates raw settings; throws one error listing every bad setting by name. `serving: false` is
+ * for the operator CLIs, which open the database or sign tokens but serve nothing.
+ */
+export function validateConfig(raw: Record<string, unknown>, { serving = true }: { serving?: boolean } = {}): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
   for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN']) {
@@ -226,6 +229,9 @@ export function validateConfig(raw: Record<string, unknown>): AppConfig {
   }
   if (config.BENCH_UNGOVERNED && !['127.0.0.1', '::1', 'localhost'].includes(config.HOST)) {
     problems.push(`BENCH_UNGOVERNED: the benchmark-only mode listens on loopback only; set HOST=127.0.0.1 (got ${JSON.stringify(config.HOST)})`);
+  }
+  if (serving && config.isProduction && !config.METRICS_TOKEN) {
+    problems.push('METRICS_TOKEN: must be set when NODE_ENV=production (GET /metrics names partners; scrape it with Authorization: Bearer <METRICS_TOKEN>)');
   }
   if (problems.length > 0) {
     throw new ConfigValidationError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

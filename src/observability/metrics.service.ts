@@ -8,8 +8,8 @@ export class MetricsService {
 
   readonly httpDuration = new Histogram({
     name: 'gateway_http_request_duration_seconds',
-    help: 'Duration of HTTP requests by transport, route and status',
-    labelNames: ['transport', 'route', 'status'] as const,
+    help: 'Duration of HTTP requests by transport, route and status; GraphQL requests also by operation_type (query, mutation, subscription, unknown)',
+    labelNames: ['transport', 'route', 'status', 'operation_type'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });

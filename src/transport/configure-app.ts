@@ -7,6 +7,7 @@ import { TokenVerifier } from '../auth/token-verifier.service';
 import { GatewayRequest, matchedRoute } from './gateway-request';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
+import { refuseUnreadBody } from './client-aborted';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { guardJsonBody } from './json-body-guard';
 import { toGatewayError } from './problem';
@@ -37,11 +38,19 @@ export function configureApp(app: INestApplication): void {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = matchedRoute(req) ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
+      // Judged by the URL as received: inside a mounted handler (Apollo's) req.path is relative to its mount.
+      const graphql = /^\/graphql(\/|\?|$)/i.test(req.originalUrl);
+      const route = graphql ? '/graphql' : (matchedRoute(req) ?? 'unmatched');
+      const labels = { transport: graphql ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) };
       metrics.httpDuration.observe(
-        { transport: req.path.startsWith('/graphql') ? 'graphql' : 'rest', route: `${req.method} ${route}`, status: String(res.statusCode) },
+        graphql ? { ...labels, operation_type: (req as GatewayRequest).gateway?.graphqlOperationType ?? 'unknown' } : labels,
         Number(process.hrtime.bigint() - started) / 1e9,
       );
+    });
+    // The connection closed before the answer was sent: the client is gone (see AuditService.commit).
+    res.on('close', () => {
+      const record = (req as GatewayRequest).gateway?.audit;
+      if (record && !res.writableFinished) record.clientAborted = true;
     });
     next();
   });
@@ -53,6 +62,7 @@ export function configureApp(app: INestApplication): void {
   app.use('/api/v1', (req: Request, res: Response, next: NextFunction) =>
     (req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next()));
   app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(refuseUnreadBody);
   app.use(guardJsonBody);
   app.use((err: unknown, req: GatewayRequest, res: Response, next: NextFunction) => {
     if (!err) return next();

@@ -18,6 +18,8 @@ export interface GatewayContext {
   rateChecked?: boolean;
   /** The partner's request quota after counting this request (set by the rate limit). */
   quota?: { limit: number; remaining: number; resetSeconds: number };
+  /** GraphQL: the operation's type (query, mutation, subscription) once Apollo has resolved it. */
+  graphqlOperationType?: string;
 }
 
 export type GatewayRequest = Request & { id?: string; gateway?: GatewayContext };

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ErrorCode, GatewayError } from '../common/gateway-error';
+import { bodyNotRead } from './client-aborted';
 
 const logger = new Logger('Errors');
 
@@ -35,6 +36,10 @@ export function toGatewayError(error: unknown): GatewayError {
   const e = error as { code?: string; message?: string; status?: number; type?: string; driverError?: { code?: string } };
   if (e?.type === 'entity.too.large' || e?.status === 413) {
     return new GatewayError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', { detail: 'The request body is larger than the gateway accepts.' });
+  }
+  // The client closed the connection before its body was read: not a bad request, and no one to answer.
+  if (e?.type === 'request.aborted') {
+    return bodyNotRead();
   }
   if (e?.type === 'entity.parse.failed') {
     return GatewayError.validation(['the request body is not valid JSON']);

@@ -20,7 +20,7 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
   let swift: string;
 
   beforeAll(async () => {
-    gw = await TestGateway.start({ NODE_ENV: 'production' });
+    gw = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-secret-0123456789abcdef' });
     swift = await bearer(gw, SWIFTLOG);
   });
   afterAll(async () => { await gw.stop(); });
@@ -195,7 +195,7 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
 
   describe('with CORS_ORIGINS set', () => {
     let cors: TestGateway;
-    beforeAll(async () => { cors = await TestGateway.start({ NODE_ENV: 'production', CORS_ORIGINS: 'https://portal.partner.example, https://ops.example' }); });
+    beforeAll(async () => { cors = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-secret-0123456789abcdef', CORS_ORIGINS: 'https://portal.partner.example, https://ops.example' }); });
     afterAll(async () => { await cors.stop(); });
 
     it('echoes a listed origin, never "*", never with credentials', async () => {

@@ -17,6 +17,7 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
       return {
         async willSendResponse(rc: GraphQLRequestContextWillSendResponse<GqlContext>) {
           const req = rc.contextValue?.req as GatewayRequest | undefined;
+          if (req?.gateway && rc.operation) req.gateway.graphqlOperationType = rc.operation.operation;
           const record = req?.gateway?.audit;
           if (!record || record.committed) return;
           if (rc.operationName) record.operation = `graphql ${rc.operation?.operation ?? 'operation'} ${rc.operationName}`;
