@@ -35,7 +35,7 @@ describe('identity', () => {
       iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...options.claims,
     };
     for (const c of options.omit ?? []) delete claims[c];
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...options.header } as never).sign(options.key ?? key.privateKey);
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...options.header }).sign(options.key ?? key.privateKey);
   }
 
   const call = (authorization: string | null, url = DATA_URL) => {

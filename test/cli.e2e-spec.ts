@@ -148,10 +148,10 @@ describe('operator CLIs', () => {
     expect(checkMixed.stdout).toMatch(/^6 valid, 0 invalid$/m);
     expectArgumentError(checkMissing, /no such file or folder: policies\/no-such-partner\.yaml/);
     expect(checkBroken.code).toBe(1);
-    expect(checkBroken.stdout).toMatch(/^FAIL  .*broken\.yaml\n.*not YAML/m);
+    expect(checkBroken.stdout).toMatch(/^FAIL {2}.*broken\.yaml\n.*not YAML/m);
     expect(checkBroken.stderr).not.toMatch(/^\s+at /m);
     expect(testFile.code).toBe(0);
-    expect(testFile.stdout).toMatch(/^PASS  policies\/carrier-swiftlog\.yaml: /m);
+    expect(testFile.stdout).toMatch(/^PASS {2}policies\/carrier-swiftlog\.yaml: /m);
     expect(testFile.stdout).not.toMatch(/customer-globex/);
     expect(testFolder.code).toBe(0);
     expect(testFolder.stdout).toMatch(/customer-globex\.yaml/);

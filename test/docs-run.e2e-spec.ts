@@ -140,7 +140,7 @@ describe('docs: every shell block of README.md and docs/*.md runs against a star
   it('finds the shell blocks, runs all but a few, and names why each skipped one is not run', () => {
     expect(BLOCKS.find((d) => d.file === 'README.md')?.blocks.length).toBeGreaterThan(0);
     const lines = SKIPPED.map((b) => `  ${b.file}:${b.line}: ${b.norun}`);
-    // eslint-disable-next-line no-console
+     
     console.log(`${ALL.length} shell blocks in ${DOCS.length} documents; ${ALL.length - SKIPPED.length} run, ${SKIPPED.length} not run:\n${lines.join('\n')}`);
     for (const b of SKIPPED) expect(b.norun).toMatch(/\w{3}/);
     expect(SKIPPED.length * 4).toBeLessThan(ALL.length);

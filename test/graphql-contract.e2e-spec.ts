@@ -362,7 +362,7 @@ describe('GraphQL depth limit', () => {
 
   it('refuses a query deeper than GRAPHQL_MAX_DEPTH before execution, and audits it', async () => {
     const seq = await gw.headSeq();
-    const deep = await gql(gw, SWIFTLOG as TokenOptions, '{ shipments(first: 1) { nodes { id } } }');
+    const deep = await gql(gw, SWIFTLOG, '{ shipments(first: 1) { nodes { id } } }');
     expect(deep.data ?? null).toBeNull();
     expect(deep.errors.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(deep.errors[0].extensions?.limit).toBe('DEPTH_LIMIT');

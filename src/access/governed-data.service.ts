@@ -127,7 +127,7 @@ export class GovernedDataService {
     if (!lastSeen) return (await this.readJudged(caller, subject, options, id, null))!;
     let result: { rows: GovernedRow[]; meta: ReadMeta } | null;
     try {
-      result = await this.readJudged(caller, subject, options, id, partnerId!);
+      result = await this.readJudged(caller, subject, options, id, partnerId);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       const inForce = await this.policies.inForce(partnerId!);
@@ -247,7 +247,7 @@ export class GovernedDataService {
       assertConsistent(subject, row, Object.keys(body));
       const exists = await m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
       if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${row.id}' already exists.` });
-      await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row) as never).execute();
+      await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
       caller.audit.resourceIds.add(String(row.id));
       return { status: 201, body: this.writeAnswer(caller, policy, subject, row) };
     });
@@ -263,7 +263,7 @@ export class GovernedDataService {
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
       assertConsistent(subject, row, Object.keys(body));
-      await m.createQueryBuilder().update(ENTITY_OF[subject]).set(pickFields(subject, { ...body, updatedAt: row.updatedAt }) as never)
+      await m.createQueryBuilder().update(ENTITY_OF[subject]).set(pickFields(subject, { ...body, updatedAt: row.updatedAt }))
         .where('id = :id', { id }).execute();
       return { status: 200, body: this.writeAnswer(caller, policy, subject, row, 'update') };
     });
@@ -484,7 +484,7 @@ export class GovernedDataService {
       if (event.location !== null && event.location !== undefined) apply('lastLocation', event.location);
       if (temperatureC !== undefined) apply('temperatureC', temperatureC);
     }
-    await m.createQueryBuilder().update(ShipmentEntity).set(set as never).where('id = :id', { id: shipment.id }).execute();
+    await m.createQueryBuilder().update(ShipmentEntity).set(set).where('id = :id', { id: shipment.id }).execute();
   }
 
   private async loadForWrite(m: EntityManager, caller: Caller, policy: CompiledPolicy, subject: SubjectName, id: string): Promise<Record<string, unknown>> {
@@ -534,7 +534,7 @@ export class GovernedDataService {
     for (const [field, cond] of Object.entries(rules[0].conditions as Record<string, unknown>)) {
       if (body[field] !== undefined) continue;
       if (cond === null || typeof cond !== 'object') out[field] = cond;
-      else if ('$eq' in (cond as object)) out[field] = (cond as { $eq: unknown }).$eq;
+      else if ('$eq' in (cond)) out[field] = (cond).$eq;
     }
     return out;
   }

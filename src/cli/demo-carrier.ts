@@ -178,7 +178,7 @@ async function watchAs(base: string, token: string): Promise<{ updates: LiveUpda
       next: (result) => {
         const row = result.data?.shipmentUpdated;
         if (!row) return;
-        const withheld = (result.errors ?? []).map((e) => String((e.extensions as Record<string, unknown> | undefined)?.field ?? e.message));
+        const withheld = (result.errors ?? []).map((e) => String((e.extensions)?.field ?? e.message));
         updates.push({ id: String(row.id), status: row.status, eta: row.eta, withheld });
       },
       error: (e) => console.error(`live updates stopped: ${JSON.stringify(e)}`),

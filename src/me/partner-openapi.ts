@@ -208,7 +208,7 @@ function pinnedFields(policy: CompiledPolicy, subject: SubjectName): Set<string>
   const rules = policy.ability.rulesFor('create', subject).filter((r) => !r.inverted && r.conditions);
   if (rules.length !== 1) return new Set();
   return new Set(Object.entries(rules[0].conditions as Record<string, unknown>)
-    .filter(([, c]) => c === null || typeof c !== 'object' || '$eq' in (c as object)).map(([f]) => f));
+    .filter(([, c]) => c === null || typeof c !== 'object' || '$eq' in (c)).map(([f]) => f));
 }
 
 function eventBodySchema(rights: (s: SubjectName, a: Action) => ActionView | undefined): Json {

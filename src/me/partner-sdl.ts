@@ -82,6 +82,6 @@ function dropEmptyRoots(schema: GraphQLSchema): GraphQLSchema {
 
 function namedTypeName(type: unknown): string {
   let t = type as { ofType?: unknown; name?: string };
-  while (t.ofType) t = t.ofType as { ofType?: unknown; name?: string };
+  while (t.ofType) t = t.ofType;
   return t.name ?? '';
 }

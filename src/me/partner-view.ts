@@ -66,12 +66,12 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
     }
     fields.push({ field, rows: plan.fieldScopes.has(field) ? 'some' : 'all', ruleIds, reasons });
   }
-  let scope = scopeInWords(ability.rulesFor(action, subject) as readonly RuleLike[]);
+  let scope = scopeInWords(ability.rulesFor(action, subject));
   if (subject === 'ShipmentEvent') {
     // Event rights follow the shipment (contract section 4).
     const shipmentAction = action === 'read' ? 'read' : 'update';
     const shipments = planFor(policy, shipmentAction, 'Shipment', dialect).rowScope
-      ? scopeInWords(ability.rulesFor(shipmentAction, 'Shipment') as readonly RuleLike[])
+      ? scopeInWords(ability.rulesFor(shipmentAction, 'Shipment'))
       : 'none';
     const of = `events of shipments you may ${shipmentAction} (shipments where ${shipments})`;
     scope = scope === 'all rows' ? of : `${of}, where ${scope}`;

@@ -99,7 +99,7 @@ export function compilePolicy(doc: PolicyDocument, version: number | null, purpo
 function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
   const out: CompiledRawRule = { id: rule.id, action: actionsOf(rule), subject: rule.subject } as CompiledRawRule;
   if (rule.fields) out.fields = [...rule.fields];
-  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
+  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions);
   if (rule.inverted) out.inverted = true;
   if (rule.reason) out.reason = rule.reason;
   return out;

@@ -105,7 +105,7 @@ function validateRule(
 
   if (rule.fields !== undefined) {
     if (!Array.isArray(rule.fields) || rule.fields.length === 0) add(`${path}.fields`, 'must be a non-empty list of field names (leave it out for every field)');
-    else if (subject) rule.fields.forEach((f, j) => checkField(subject!, f, `${path}.fields[${j}]`, add));
+    else if (subject) rule.fields.forEach((f, j) => checkField(subject, f, `${path}.fields[${j}]`, add));
   }
 
   if (rule.conditions !== undefined) {
@@ -210,7 +210,7 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
       else list.forEach((f, j) => checkField(test.subject as SubjectName, f, `${path}.${key}[${j}]`, add));
     }
     if (test.record !== undefined && !isObject(test.record)) add(`${path}.record`, 'must be an object');
-    else if (isObject(test.record)) for (const f of Object.keys(test.record)) checkField(test.subject as SubjectName, f, `${path}.record.${f}`, add);
+    else if (isObject(test.record)) for (const f of Object.keys(test.record)) checkField(test.subject, f, `${path}.record.${f}`, add);
   }
   if (test.expect !== undefined && test.expect !== 'allow' && test.expect !== 'deny') add(`${path}.expect`, "must be 'allow' or 'deny'");
   dateOf(test.now, `${path}.now`, add);

@@ -92,7 +92,7 @@ describe('API3 BOPLA', () => {
       ['an array body', [{ status: 'delayed' }], 400, 'VALIDATION_FAILED'],
     ])('PATCH /shipments/:id with %s', async (_, body, status, code) => {
       const { res } = await refused(gw, () => patch(body), status);
-      expectProblem(res, status as number, code as string);
+      expectProblem(res, status, code);
     });
 
     it('POST /shipments/:id/events with id, shipmentId or recordedBy', async () => {

@@ -54,7 +54,7 @@ describe('API9 inventory', () => {
         const openapiPath = r.path.replace(/\/:([A-Za-z_]+)/g, '/{$1}');
         const op = doc.paths[openapiPath]?.[r.method.toLowerCase()];
         expect({ route: `${r.method} ${r.path}`, documented: Boolean(op) }).toEqual({ route: `${r.method} ${r.path}`, documented: true });
-        expect({ route: `${r.method} ${r.path}`, security: op!.security }).toEqual({ route: `${r.method} ${r.path}`, security: expect.arrayContaining([expect.objectContaining({ bearer: [] })]) });
+        expect({ route: `${r.method} ${r.path}`, security: op.security }).toEqual({ route: `${r.method} ${r.path}`, security: expect.arrayContaining([expect.objectContaining({ bearer: [] })]) });
       }
     });
 

@@ -55,7 +55,7 @@ function input(name: string, subject: SubjectName, names: string[], required: st
   class InputShape {}
   for (const field of names) {
     const spec = SUBJECTS[subject].fields[field] ?? { type: field === 'temperatureC' ? 'number' : 'string' };
-    Field(() => (field === 'id' || field === 'eventId' ? ID : scalarOf(field, spec as FieldSpec)), { nullable: !required.includes(field) })(InputShape.prototype, field);
+    Field(() => (field === 'id' || field === 'eventId' ? ID : scalarOf(field, spec)), { nullable: !required.includes(field) })(InputShape.prototype, field);
   }
   Object.defineProperty(InputShape, 'name', { value: `${name}Shape` });
   InputType(name)(InputShape);

@@ -42,7 +42,7 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
           const result = await execute({ schema, document: rc.document, operationName: rc.operationName, variableValues: rc.request.variables, contextValue: rc.contextValue });
           return {
             http: { status: undefined, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { data: result.data as Record<string, unknown> | null | undefined, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) } },
+            body: { kind: 'single', singleResult: { data: result.data, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) } },
           };
         },
       };

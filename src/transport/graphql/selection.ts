@@ -29,7 +29,7 @@ function collect(set: SelectionSetNode, fragments: Record<string, FragmentDefini
 function childSets(set: SelectionSetNode, name: string, fragments: Record<string, FragmentDefinitionNode>): SelectionSetNode[] {
   const out: SelectionSetNode[] = [];
   for (const sel of set.selections) {
-    if (sel.kind === 'Field' && sel.name.value === name && (sel as FieldNode).selectionSet) out.push((sel as FieldNode).selectionSet!);
+    if (sel.kind === 'Field' && sel.name.value === name && (sel).selectionSet) out.push((sel).selectionSet);
     else if (sel.kind === 'InlineFragment') out.push(...childSets(sel.selectionSet, name, fragments));
     else if (sel.kind === 'FragmentSpread' && fragments[sel.name.value]) out.push(...childSets(fragments[sel.name.value].selectionSet, name, fragments));
   }
