@@ -41,6 +41,7 @@ import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.re
 import { ShipmentChanges } from './logistics/shipment-changes.service';
 import { formatGraphqlError } from './transport/graphql/graphql-errors';
 import { limitRules } from './transport/graphql/graphql-limits';
+import { schemaHintsPlugin } from './transport/graphql/schema-hints';
 import { ProblemFilter } from './transport/problem.filter';
 import { CapacitySignalsController } from './transport/rest/capacity-signals.controller';
 import { DemandSignalsController } from './transport/rest/demand-signals.controller';
@@ -92,7 +93,7 @@ export class AppModule {
             parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
             formatError: formatGraphqlError,
             transformSchema: raiseWithheldFields,
-            plugins: [graphqlAuditPlugin(audit)],
+            plugins: [graphqlAuditPlugin(audit), ...(config.isProduction ? [schemaHintsPlugin()] : [])],
             subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
           }),
         }),

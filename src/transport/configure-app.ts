@@ -8,6 +8,7 @@ import { GatewayRequest } from '../common/gateway-request';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
+import { maxDocumentBytes } from './graphql/graphql-limits';
 import { guardJsonBody } from './json-body-guard';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
@@ -58,7 +59,7 @@ export function configureApp(app: INestApplication): void {
     if (!err) return next();
     void sendProblem(audit, req, res, toGatewayError(err));
   });
-  app.use('/graphql', graphqlGate(audit));
+  app.use('/graphql', graphqlGate(audit, maxDocumentBytes(config.GRAPHQL_MAX_TOKENS)));
 
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Partner data gateway')
