@@ -46,7 +46,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
       nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError,
       extensions: { ...e.extensions, code: isBadUserInput(e) ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR' },
     })));
-    if (config.isProduction && served) hideSchemaDetailsIn(coded, served, { query: payload.query, variables: payload.variables });
+    if (config.isProduction) hideSchemaDetailsIn(coded, served, { query: payload.query, variables: payload.variables });
     return coded.map((e) => formatGraphqlError(e.toJSON(), e));
   };
   /** A subscription refused before it started (document, limits, variables, role, purpose, policy): audited like any refusal. */

@@ -52,12 +52,12 @@ function sentNames(sent: SentByCaller): Set<string> {
  * schema quoted in it that the caller did not send itself (a type, a field, an argument, an enum
  * value) replaced by [hidden]. graphql-js quotes every name it puts into a message.
  */
-export function hideSchemaDetails(message: string, schema: GraphQLSchema, sent: SentByCaller | Set<string>): string {
+export function hideSchemaDetails(message: string, schema: GraphQLSchema | null, sent: SentByCaller | Set<string>): string {
+  const stripped = message.replace(/\s*Did you mean[^?]*\?/g, '');
+  if (!schema) return stripped;
   const names = namesOf(schema);
   const own = sent instanceof Set ? sent : sentNames(sent);
-  return message
-    .replace(/\s*Did you mean[^?]*\?/g, '')
-    .replace(/"([^"]*)"/g, (quoted, inner: string) => `"${inner.replace(NAME, (name) => (names.has(name) && !own.has(name) ? HIDDEN : name))}"`);
+  return stripped.replace(/"([^"]*)"/g, (_quoted, inner: string) => `"${inner.replace(NAME, (name) => (names.has(name) && !own.has(name) ? HIDDEN : name))}"`);
 }
 
 /** Errors of the gateway's own (problem codes, withheld fields) name nothing of the schema the caller did not ask for. */
@@ -66,7 +66,7 @@ export function isGatewayError(error: GraphQLError): boolean {
 }
 
 /** Applies hideSchemaDetails to the GraphQL errors of a set of errors, in place. */
-export function hideSchemaDetailsIn(errors: readonly GraphQLError[], schema: GraphQLSchema, sent: SentByCaller): void {
+export function hideSchemaDetailsIn(errors: readonly GraphQLError[], schema: GraphQLSchema | null, sent: SentByCaller): void {
   let own: Set<string> | null = null;
   for (const error of errors) {
     if (isGatewayError(error)) continue;
