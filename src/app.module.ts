@@ -86,6 +86,7 @@ export class AppModule {
             introspection: !config.isProduction,
             includeStacktraceInErrorResponses: false,
             hideSchemaDetailsFromClientErrors: config.isProduction,
+            validationOptions: { hideSuggestions: config.isProduction },
             allowBatchedHttpRequests: false,
             csrfPrevention: true,
             context: ({ req }: { req: unknown }) => ({ req }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, subscribe, validate } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
@@ -132,9 +132,10 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
       if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
     },
     parse: (source: string) => parse(source, { maxTokens: config.GRAPHQL_MAX_TOKENS }),
+    subscribe: (args: ExecutionArgs) => subscribe({ ...args, hideSuggestions: config.isProduction }),
     validate: (schema: GraphQLSchema, document: DocumentNode) => {
       served = schema;
-      return validate(schema, document, [...specifiedRules, ...rules]).map((e) => (e.extensions?.code ? e : new GraphQLError(e.message, {
+      return validate(schema, document, [...specifiedRules, ...rules], { hideSuggestions: config.isProduction }).map((e) => (e.extensions?.code ? e : new GraphQLError(e.message, {
         nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
       })));
     },
