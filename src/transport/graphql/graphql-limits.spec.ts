@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DocumentNode, Kind, Lexer, OperationDefinitionNode, parse, Source, TokenKind, visit } from 'graphql';
+import { DocumentNode, FragmentDefinitionNode, Kind, Lexer, OperationDefinitionNode, parse, SelectionNode, Source, TokenKind, visit } from 'graphql';
 import { DocumentLimits } from './graphql-limits';
 
 const MAX_TOKENS = 2000;
@@ -17,6 +17,21 @@ function selections(document: DocumentNode): number {
   let n = 0;
   visit(document, { Field: () => { n++; }, InlineFragment: () => { n++; }, FragmentSpread: () => { n++; } });
   return n;
+}
+
+/** The selections a walk that re-enters a fragment at every spread would visit (computed, not walked). */
+function expanded(document: DocumentNode): number {
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const memo = new Map<string, number>();
+  const count = (selections: readonly SelectionNode[], path: Set<string>): number => selections.reduce((n, s) => {
+    if (s.kind === Kind.FIELD) return n + 1 + (s.selectionSet ? count(s.selectionSet.selections, path) : 0);
+    if (s.kind === Kind.INLINE_FRAGMENT) return n + 1 + count(s.selectionSet.selections, path);
+    const name = s.name.value;
+    if (path.has(name) || !fragments.has(name)) return n + 1;
+    if (!memo.has(name)) memo.set(name, count(fragments.get(name)!.selectionSet.selections, new Set([...path, name])));
+    return n + 1 + memo.get(name)!;
+  }, 0);
+  return operations(document).reduce((n, o) => n + count(o.selectionSet.selections, new Set()), 0);
 }
 
 function operations(document: DocumentNode): OperationDefinitionNode[] {
@@ -61,6 +76,8 @@ function exponential(levels: number, times: number, leaf = '__typename'): string
 
 describe('GraphQL validation cost is linear in the document', () => {
   it('visits each selection of a random document at most once, however its fragments nest, repeat and cycle', () => {
+    let largest = 0;
+    let blowUp = 0;
     fc.assert(fc.property(documentArb, (source) => {
       let document: DocumentNode;
       try {
@@ -71,11 +88,16 @@ describe('GraphQL validation cost is linear in the document', () => {
       }
       const size = tokens(source);
       const visits = walk(document);
+      largest = Math.max(largest, size);
+      blowUp = Math.max(blowUp, expanded(document) / selections(document));
       expect(visits).toBeLessThanOrEqual(selections(document));
       expect(visits).toBeLessThanOrEqual(size);
       // with the real limits the walk stops sooner, never later
       expect(walk(document, TIGHT)).toBeLessThanOrEqual(visits);
     }), { numRuns: 300 });
+    // the documents were large, and some would have cost an unmemoised walk thousands of times their size
+    expect(largest).toBeGreaterThan(500);
+    expect(blowUp).toBeGreaterThan(1000);
   });
 
   it('an exponential fragment document (10 levels, each spreading the one below 3 times) is refused on cost, after a handful of visits', () => {
