@@ -43,6 +43,7 @@ import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.re
 import { ShipmentChanges } from './logistics/shipment-changes.service';
 import { formatGraphqlError } from './transport/graphql/graphql-errors';
 import { limitRules } from './transport/graphql/graphql-limits';
+import { schemaHintsPlugin } from './transport/graphql/schema-hints';
 import { ProblemFilter } from './transport/problem.filter';
 import { CapacitySignalsController } from './transport/rest/capacity-signals.controller';
 import { DemandSignalsController } from './transport/rest/demand-signals.controller';
@@ -89,6 +90,7 @@ export class AppModule {
             introspection: !config.isProduction,
             includeStacktraceInErrorResponses: false,
             hideSchemaDetailsFromClientErrors: config.isProduction,
+            validationOptions: { hideSuggestions: config.isProduction },
             allowBatchedHttpRequests: false,
             csrfPrevention: true,
             context: ({ req }: { req: unknown }) => ({ req }),
@@ -96,7 +98,11 @@ export class AppModule {
             parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
             formatError: formatGraphqlError,
             transformSchema: raiseWithheldFields,
-            plugins: [graphqlAuditPlugin(audit), partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served))],
+            plugins: [
+              graphqlAuditPlugin(audit),
+              partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served)),
+              ...(config.isProduction ? [schemaHintsPlugin()] : []),
+            ],
             subscriptions: { 'graphql-ws': graphqlWsOptions(verifier, audit, config) as never },
           }),
         }),

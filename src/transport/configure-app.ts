@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
 import { refuseUnreadBody } from './client-aborted';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
+import { maxDocumentBytes } from './graphql/graphql-limits';
 import { guardJsonBody } from './json-body-guard';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
@@ -68,7 +69,7 @@ export function configureApp(app: INestApplication): void {
     if (!err) return next();
     void sendProblem(audit, req, res, toGatewayError(err));
   });
-  app.use('/graphql', graphqlGate(audit));
+  app.use('/graphql', graphqlGate(audit, maxDocumentBytes(config.GRAPHQL_MAX_TOKENS)));
 
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Partner data gateway')

@@ -3,16 +3,24 @@ import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
+import { documentTooLarge } from './graphql-limits';
 
 /**
  * GraphQL callers without a valid token are answered 401 here, before Apollo, after the
- * refusal's audit event is committed.
+ * refusal's audit event is committed. A document over `maxBytes` is refused here too, before
+ * anything parses it (the token limit applies while parsing).
  */
-export function graphqlGate(audit: AuditService) {
+export function graphqlGate(audit: AuditService, maxBytes = Number.POSITIVE_INFINITY) {
   return async (req: GatewayRequest, res: Response, next: NextFunction): Promise<void> => {
     const gateway = req.gateway;
     if (gateway?.principal) {
       sealUnaudited(audit, gateway.audit, res);
+      const source = (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown } | undefined)?.query;
+      const bytes = typeof source === 'string' ? Buffer.byteLength(source, 'utf8') : 0;
+      if (bytes > maxBytes) {
+        res.status(400).json({ errors: [documentTooLarge(bytes, maxBytes).toJSON()] });
+        return;
+      }
       return next();
     }
     const error = gateway?.authError ?? new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'A valid bearer token is required.' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DocumentNode, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, subscribe, validate } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
@@ -8,7 +8,9 @@ import { TokenVerifier } from '../../auth/token-verifier.service';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
-import { limitRules } from './graphql-limits';
+import { formatGraphqlError } from './graphql-errors';
+import { documentTooLarge, limitRules, maxDocumentBytes } from './graphql-limits';
+import { hideSchemaDetailsIn } from './schema-hints';
 import { SubscriptionSlots } from './subscription-slots';
 
 interface WsExtra {
@@ -35,12 +37,38 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     record.fail(status, code, error.message);
     await audit.commit(record, status).catch(() => undefined);
   };
+  /** The schema served, as graphql-ws hands it to `validate` (the hooks below are not given it). */
+  let served: GraphQLSchema | null = null;
+  /**
+   * Errors as over HTTP: the same `extensions.code` (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+   * QUERY_TOO_COMPLEX, BAD_USER_INPUT, the gateway's own codes), formatted by the same function, and
+   * in production without schema hints.
+   */
+  const format = (errors: readonly GraphQLError[], payload: SubscribePayload) => {
+    const coded = errors.map((e) => (e.extensions?.code || e.originalError instanceof GatewayError ? e : new GraphQLError(e.message, {
+      nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError,
+      extensions: { ...e.extensions, code: isBadUserInput(e) ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR' },
+    })));
+    if (config.isProduction) hideSchemaDetailsIn(coded, served, { query: payload.query, variables: payload.variables });
+    return coded.map((e) => formatGraphqlError(e.toJSON(), e));
+  };
+  /** A subscription refused before it started (document, limits, variables, role, purpose, policy): audited like any refusal. */
+  const auditRefusal = async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, error: GraphQLError, code: string) => {
+    const record = ctx.extra.records?.get(id) ?? Object.assign(new AuditRecord(randomUUID(), 'graphql', 'graphql-ws subscribe'), { principal: ctx.extra.principal ?? null });
+    ctx.extra.records?.delete(id);
+    if (record.committed) return;
+    const original = error.originalError instanceof GatewayError ? error.originalError : null;
+    const status = original?.status ?? (code === 'UNAUTHENTICATED' ? 401 : code === 'INTERNAL' ? 500 : 400);
+    record.fail(status, original?.code ?? code, error.message);
+    await audit.commit(record, status).catch(() => undefined);
+  };
 
   const slots = new SubscriptionSlots(config.SUBSCRIPTIONS_MAX_PER_CONNECTION, config.SUBSCRIPTIONS_MAX_PER_PARTNER);
   const release = (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
     if (ctx.extra.held) slots.release(ctx.extra.held, id, ctx.extra.principal ?? null);
   };
   const rules = limitRules({ maxDepth: config.GRAPHQL_MAX_DEPTH, maxAliases: config.GRAPHQL_MAX_ALIASES, maxCost: config.GRAPHQL_MAX_COST });
+  const maxBytes = maxDocumentBytes(config.GRAPHQL_MAX_TOKENS);
   return {
     onConnect: async (ctx: Context<Record<string, unknown>, WsExtra>) => {
       const params = ctx.connectionParams ?? {};
@@ -66,11 +94,13 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     },
     /**
      * Only subscriptions travel over the socket (queries and mutations go over HTTP, where every
-     * answer is audited before it leaves); the token limit applies before parsing, depth, alias and
-     * cost limits in `validate` below.
+     * answer is audited before it leaves); the size and token limits apply before parsing, depth,
+     * alias and cost limits in `validate` below.
      */
     onSubscribe: async (ctx: Context<Record<string, unknown>, WsExtra>, _id: string, payload: SubscribePayload) => {
       let error: GraphQLError | null = null;
+      const bytes = Buffer.byteLength(String(payload.query ?? ''), 'utf8');
+      if (bytes > maxBytes) return [documentTooLarge(bytes, maxBytes)];
       try {
         const document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
         const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
@@ -81,32 +111,33 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
           error = new GraphQLError('The token has expired.', { extensions: { code: 'UNAUTHENTICATED' } });
         }
       } catch (e) {
-        error = e instanceof GraphQLError ? e : new GraphQLError('The document cannot be parsed.');
+        error = e instanceof GraphQLError
+          ? new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+          : new GraphQLError('The document cannot be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
       }
       if (!error) {
+        // Over the connection's or the partner's cap: refused before it starts (audited in onError).
         const refusal = slots.take(ctx.extra.held ??= new Set(), _id, ctx.extra.principal ?? null);
-        if (!refusal) return undefined;
-        await refuse(ctx.extra.principal ?? null, 'graphql-ws subscribe', refusal, refusal.status);
-        return [new GraphQLError(refusal.detail, { originalError: refusal, extensions: { code: refusal.code, ...refusal.extra } })];
+        if (refusal) error = new GraphQLError(refusal.detail, { originalError: refusal, extensions: { code: refusal.code, ...refusal.extra } });
       }
-      await refuse(ctx.extra.principal ?? null, 'graphql-ws subscribe', error, error.extensions?.code === 'UNAUTHENTICATED' ? 401 : 400);
-      return [error];
+      return error ? [error] : undefined;
     },
-    /** A subscription refused while it starts (role, purpose, policy) is audited like any refusal. */
-    onError: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, _payload: unknown, errors: readonly GraphQLError[]) => {
+    /** Every refusal before execution (onSubscribe, validate) and every failure of a running subscription. */
+    onError: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, payload: SubscribePayload, errors: readonly GraphQLError[]) => {
       release(ctx, id);
-      const record = ctx.extra.records?.get(id);
-      ctx.extra.records?.delete(id);
-      if (record && !record.committed) {
-        const original = errors[0]?.originalError;
-        const g = original instanceof GatewayError ? original : null;
-        record.fail(g?.status ?? 400, g?.code ?? String(errors[0]?.extensions?.code ?? 'BAD_REQUEST'), errors[0]?.message);
-        await audit.commit(record, g?.status ?? 400).catch(() => undefined);
-      }
-      return errors.map((e) => new GraphQLError(e.message, {
-        nodes: e.nodes, path: e.path,
-        extensions: e.originalError instanceof GatewayError ? { code: e.originalError.code, ...e.originalError.extra } : { code: e.extensions?.code ?? 'INTERNAL' },
-      }).toJSON());
+      const formatted = format(errors, payload);
+      await auditRefusal(ctx, id, errors[0], String(formatted[0]?.extensions?.code ?? 'INTERNAL'));
+      return formatted;
+    },
+    /**
+     * A result: a delivery, or the refusal of a subscription that did not start (variables that do
+     * not coerce, role, purpose, policy), which graphql-js answers as a result with errors only.
+     */
+    onNext: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, payload: SubscribePayload, _args: unknown, result: ExecutionResult) => {
+      if (!result.errors?.length) return undefined;
+      const errors = format(result.errors, payload);
+      if (result.data === undefined || result.data === null) await auditRefusal(ctx, id, result.errors[0], String(errors[0]?.extensions?.code ?? 'INTERNAL'));
+      return { ...result, errors };
     },
     onComplete: (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
       ctx.extra.records?.delete(id);
@@ -116,7 +147,14 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
       if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
       for (const id of [...(ctx.extra.held ?? [])]) release(ctx, id);
     },
-    validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, [...specifiedRules, ...rules]),
+    parse: (source: string) => parse(source, { maxTokens: config.GRAPHQL_MAX_TOKENS }),
+    subscribe: (args: ExecutionArgs) => subscribe({ ...args, hideSuggestions: config.isProduction }),
+    validate: (schema: GraphQLSchema, document: DocumentNode) => {
+      served = schema;
+      return validate(schema, document, [...specifiedRules, ...rules], { hideSuggestions: config.isProduction }).map((e) => (e.extensions?.code ? e : new GraphQLError(e.message, {
+        nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+      })));
+    },
     /** Each subscription gets a request-like context, so guards and resolvers work as over HTTP. */
     context: (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
       const audit = new AuditRecord(randomUUID(), 'graphql', 'graphql subscription');
@@ -129,4 +167,12 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
       return { req };
     },
   };
+}
+
+/** A variable that does not coerce (graphql-js words it so; Apollo reads it the same way over HTTP). */
+function isBadUserInput(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : null;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const name = node.variable.name.value;
+  return [' has invalid value', ' got invalid value ', ' of required type ', ' of non-null type '].some((p) => error.message.startsWith(`Variable "$${name}"${p}`));
 }
