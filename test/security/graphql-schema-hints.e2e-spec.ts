@@ -19,7 +19,7 @@ describe('GraphQL schema hints (NODE_ENV=production)', () => {
   let typeNames: string[];
 
   beforeAll(async () => {
-    gw = await TestGateway.start({ NODE_ENV: 'production' });
+    gw = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-scrape-token-for-tests-0001' });
     ws = await WsClients.listen(gw);
     typeNames = Object.values(gw.app.get(GraphQLSchemaHost).schema.getTypeMap())
       .filter((t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t) && !['Query', 'Mutation', 'Subscription'].includes(t.name))

@@ -34,7 +34,7 @@ describe('GraphQL validation cost (NODE_ENV=production)', () => {
   let walks: jest.SpyInstance;
 
   beforeAll(async () => {
-    gw = await TestGateway.start({ NODE_ENV: 'production' });
+    gw = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-scrape-token-for-tests-0001' });
     ws = await WsClients.listen(gw);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { GatewayError } from '../../common/gateway-error';
 import { toGatewayError } from '../problem';
 
@@ -14,7 +14,9 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     code = 'QUERY_TOO_COMPLEX';
     formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
   }
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // A refusal raised before execution (graphql-ws onSubscribe) carries its GatewayError without a path.
+  const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof GatewayError ? unwrapped.originalError : unwrapped;
   if (original instanceof GatewayError || (original && code === 'INTERNAL_SERVER_ERROR')) {
     const g = original instanceof GatewayError ? original : toGatewayError(original);
     return {
