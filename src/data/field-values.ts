@@ -143,6 +143,8 @@ export function filterValue(subject: SubjectName, field: string, value: unknown)
     const problem = textProblem(value, undefined);
     return problem ? { problem: `filter '${field}' ${problem}` } : { value };
   }
+  // A number no row can hold (1.5 or 2^40 on an integer column) matches no row: a query, not a stored value.
+  if ((spec.type === 'integer' || spec.type === 'number') && typeof value === 'number' && Number.isFinite(value)) return { value };
   const problem = valueProblem(spec, value);
   return problem ? { problem: `filter '${field}' ${problem}` } : { value };
 }

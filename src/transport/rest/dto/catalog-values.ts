@@ -17,8 +17,12 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
     for (const field of own) {
       const spec = SUBJECTS[subject].fields[field];
       if (!spec) continue;
-      // A value of the wrong JSON type is the DTO's own type decorator's to name (IsString, IsInt...).
-      registerCheck(target, field, (value) => (typeof value !== jsonTypeOf(spec) ? null : valueProblem(spec, value)));
+      // A value of the wrong JSON type is the DTO's own type decorator's to name (IsString, IsInt...),
+      // and so is an enum value outside its list (IsIn): each problem is named once.
+      registerCheck(target, field, (value) => {
+        if (typeof value !== jsonTypeOf(spec)) return null;
+        return spec.type === 'enum' ? textProblem(value as string, undefined) : valueProblem(spec, value);
+      });
       const documented = openApiOf(spec);
       if (documented) ApiProperty(documented)(target.prototype, field);
     }
