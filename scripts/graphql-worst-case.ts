@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   }), { bodyParser: false, logger: false });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/graphql`;
+  const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}/graphql`;
   const key = await loadOrCreateSigningKey(dataDir);
   const token = await new SignJWT({ roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' })
     .setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject('bench').setIssuer('https://gateway.bench').setAudience('bench')

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -17,7 +18,7 @@ async function bootstrap(): Promise<void> {
   app.flushLogs();
   configureApp(app);
   const config = app.get(AppConfig);
-  const server = await app.listen(config.PORT, config.HOST);
+  const server = (await app.listen(config.PORT, config.HOST)) as Server;
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60_000);
   server.keepAliveTimeout = 5_000;

@@ -2,7 +2,7 @@ import {
   ACME, ADMIN, bearer, dbIds, dbRows, demoPolicyFile, expectOneDenial, FIELDS, GLOBEX, gql, GqlResult, listQuery, NORTHSTAR,
   NORTHWIND, NORTHWIND_CAPACITY, snapshot, SWIFTLOG,
 } from './support/contract';
-import { TestGateway, TokenOptions } from './support/test-app';
+import { TestGateway } from './support/test-app';
 
 jest.setTimeout(60_000);
 

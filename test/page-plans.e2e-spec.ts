@@ -89,7 +89,7 @@ describe('page plans: cost flat as the scope grows', () => {
   onSqlite('SQLite: each index range is searched, never a scan of the table or a sort of the scope', async () => {
     for (const c of cases) {
       const [text, values] = gw.dataSource.driver.escapeQueryWithParameters(c.sql, c.params);
-      const plan = (await gw.dataSource.query(`EXPLAIN QUERY PLAN ${text}`, values)) as Array<{ id: number; parent: number; detail: string }>;
+      const plan = await gw.dataSource.query<Array<{ id: number; parent: number; detail: string }>>(`EXPLAIN QUERY PLAN ${text}`, values);
       const details = plan.map((p) => p.detail);
       const onTable = details.filter((d) => /\b(SCAN|SEARCH) t\b/.test(d));
       expect({ case: c.name, onTable }).toEqual({ case: c.name, onTable: onTable.map(() => expect.stringMatching(new RegExp(`^SEARCH t USING INDEX idx_${c.table}_\\w+_id \\(\\w+=\\? AND id>\\?\\)$`))) });
@@ -106,7 +106,7 @@ describe('page plans: cost flat as the scope grows', () => {
   onPostgres('PostgreSQL: the rows read from the table are bounded by the page, not by the scope', async () => {
     for (const c of cases) {
       const [text, values] = gw.dataSource.driver.escapeQueryWithParameters(c.sql, c.params);
-      const [{ 'QUERY PLAN': [root] }] = (await gw.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values)) as Array<{ 'QUERY PLAN': Array<{ Plan: PgPlan }> }>;
+      const [{ 'QUERY PLAN': [root] }] = await gw.dataSource.query<Array<{ 'QUERY PLAN': Array<{ Plan: PgPlan }> }>>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
       const scans = nodes(root.Plan).filter((n) => n['Relation Name'] === c.table);
       expect({ case: c.name, seq: scans.filter((n) => n['Node Type'] === 'Seq Scan').length }).toEqual({ case: c.name, seq: 0 });
       const read = scans.reduce((sum, n) => sum + n['Actual Rows'] * (n['Actual Loops'] ?? 1), 0);

@@ -46,7 +46,7 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     await pair?.stop();
   });
 

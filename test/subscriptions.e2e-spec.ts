@@ -18,7 +18,7 @@ describe('shipmentUpdated subscription', () => {
     url = `ws://127.0.0.1:${(gw.app.getHttpServer().address() as AddressInfo).port}/graphql`;
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     await gw.stop();
   });
 

@@ -92,7 +92,7 @@ export class GovernedDataService {
    * row outside the caller's scope is 404). Asked only for ids the caller may choose (client-ids.ts).
    */
   async exists(subject: SubjectName, id: string): Promise<boolean> {
-    const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
+    const rows = await this.db.read((m) => m.query<unknown[]>(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
     return rows.length > 0;
   }
 
@@ -245,8 +245,8 @@ export class GovernedDataService {
       if (row.id === null || row.id === undefined) row.id = newId(subject);
       this.assertWritable(policy, 'create', subject, row, Object.keys(body));
       assertConsistent(subject, row, Object.keys(body));
-      const exists = await m.query(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
-      if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${row.id}' already exists.` });
+      const exists = await m.query<unknown[]>(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
+      if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${String(row.id)}' already exists.` });
       await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
       caller.audit.resourceIds.add(String(row.id));
       return { status: 201, body: this.writeAnswer(caller, policy, subject, row) };
@@ -394,7 +394,7 @@ export class GovernedDataService {
     const { event, temperatureC, clientEventId } = judged;
     const existing = async () => {
       if (clientEventId === null) return [];
-      return m.query(this.db.sql('SELECT id FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [event.recordedBy, clientEventId]) as Promise<Array<{ id: string }>>;
+      return m.query<Array<{ id: string }>>(this.db.sql('SELECT id FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [event.recordedBy, clientEventId]);
     };
     const before = await existing();
     if (before.length > 0) return { stored: false, existingId: before[0].id };

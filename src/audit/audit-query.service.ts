@@ -31,7 +31,7 @@ export class AuditQueryService {
   async list(filter: AuditFilter, limit: number, cursor?: string): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
     const after = cursor ? decodeSeqCursor(cursor) : 0;
     const { where, params } = this.where(filter, after);
-    const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params));
+    const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params));
     const page = rows.slice(0, limit).map(toView);
     return { data: page, nextCursor: rows.length > limit ? encodeSeqCursor(page[page.length - 1].seq) : null };
   }
@@ -41,7 +41,7 @@ export class AuditQueryService {
     let after = 0;
     for (;;) {
       const { where, params } = this.where(filter, after);
-      const rows = await this.db.read((m) => m.query(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params));
+      const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params));
       if (rows.length === 0) return;
       const views = rows.map(toView);
       yield views;
@@ -56,14 +56,14 @@ export class AuditQueryService {
   }
 
   async get(id: string): Promise<AuditEventView> {
-    const rows = await this.db.read((m) => m.query(this.db.sql('SELECT * FROM audit_events WHERE event_id = ?'), [id]));
+    const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql('SELECT * FROM audit_events WHERE event_id = ?'), [id]));
     if (rows.length === 0) throw GatewayError.notFound('AuditEvent', id);
     return toView(rows[0]);
   }
 
   async verify(range: { from?: number; to?: number }, checkpoint?: string): Promise<VerifyResult & { checkpoint?: { seq: number; ok: boolean } }> {
     if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw GatewayError.validation(['from must not be after to']);
-    const query = (text: string, params: unknown[]) => this.db.read((m) => m.query(text, params));
+    const query = (text: string, params: unknown[]) => this.db.read((m) => m.query<Record<string, unknown>[]>(text, params));
     if (!checkpoint) return verifyChain(query, (t) => this.db.sql(t), range);
     let cp;
     try {
@@ -132,8 +132,8 @@ export function encodeSeqCursor(seq: number): string {
 
 export function decodeSeqCursor(cursor: string): number {
   try {
-    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (p.s === 'AuditEvent' && Number.isInteger(p.k) && p.k >= 0) return p.k;
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; k?: unknown };
+    if (p.s === 'AuditEvent' && typeof p.k === 'number' && Number.isInteger(p.k) && p.k >= 0) return p.k;
   } catch {
     // fall through
   }

@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   readArgs({ name: 'audit:checkpoint', usage: USAGE, options: {} });
   const { ds, config, sql } = await openDataSource();
   try {
-    const [head] = await ds.query(sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]);
+    const [head] = await ds.query<Array<{ seq: string | number; hash: string }>>(sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]);
     const key = await loadOrCreateSigningKey(config.DATA_DIR);
     const jws = await signCheckpoint({ seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() }, key);
     process.stdout.write(`${jws}\n`);

@@ -39,8 +39,8 @@ async function main(): Promise<number> {
   }
   const { ds, config, sql } = await openDataSource();
   try {
-    const query = (text: string, params: unknown[]) => ds.query(text, params);
-    const [head] = await ds.query(sql('SELECT seq FROM audit_head WHERE id = ?'), [1]);
+    const query = (text: string, params: unknown[]) => ds.query<Record<string, unknown>[]>(text, params);
+    const [head] = await ds.query<Array<{ seq: string | number }>>(sql('SELECT seq FROM audit_head WHERE id = ?'), [1]);
     const headSeq = Number(head?.seq ?? 0);
     for (const [name, value] of [['from', from], ['to', to]] as const) {
       if (value !== undefined && value > headSeq) throw new UsageError(`--${name} ${value} is past the chain head (seq ${headSeq})`);

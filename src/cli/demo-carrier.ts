@@ -144,8 +144,8 @@ async function main(): Promise<number> {
   console.log('shipments now:');
   for (const s of after.data as Array<Record<string, unknown>>) {
     if (!shipments.some((x) => x.id === s.id)) continue;
-    const temp = s.temperatureC === null ? '' : `  ${s.temperatureC} °C`;
-    console.log(`  ${s.id} ${String(s.status).padEnd(10)} ${s.lastEventAt}  ${s.lastLocation}${temp}`);
+    const temp = s.temperatureC === null ? '' : `  ${text(s.temperatureC)} °C`;
+    console.log(`  ${text(s.id)} ${text(s.status).padEnd(10)} ${text(s.lastEventAt)}  ${text(s.lastLocation)}${temp}`);
   }
 
   // Live updates reach the subscriber a moment after the push commits.
@@ -154,7 +154,7 @@ async function main(): Promise<number> {
   const seen = watcher.updates;
   console.log(`${WATCHER.partnerId} watched live: ${seen.length} update(s) of its shipments (shipmentUpdated)`);
   for (const u of seen.slice(-8)) {
-    console.log(`  ${u.id} ${String(u.status).padEnd(10)} eta ${u.eta ?? '-'}${u.withheld.length ? `  withheld: ${u.withheld.join(', ')}` : ''}`);
+    console.log(`  ${u.id} ${text(u.status).padEnd(10)} eta ${text(u.eta ?? '-')}${u.withheld.length ? `  withheld: ${u.withheld.join(', ')}` : ''}`);
   }
   if (seen.length === 0) console.log('  (none: Globex is the customer of none of the shipments that moved)');
   return 0;
@@ -178,7 +178,7 @@ async function watchAs(base: string, token: string): Promise<{ updates: LiveUpda
       next: (result) => {
         const row = result.data?.shipmentUpdated;
         if (!row) return;
-        const withheld = (result.errors ?? []).map((e) => String((e.extensions)?.field ?? e.message));
+        const withheld = (result.errors ?? []).map((e) => text(e.extensions?.field ?? e.message));
         updates.push({ id: String(row.id), status: row.status, eta: row.eta, withheld });
       },
       error: (e) => console.error(`live updates stopped: ${JSON.stringify(e)}`),
@@ -233,8 +233,13 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
     throw new Error(`cannot reach the gateway at ${url} (${(e as Error).message}); start it with npm start or set GATEWAY_URL or PORT`);
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${body.code ?? ''} ${body.detail ?? ''}`.trim());
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${text(body.code ?? '')} ${text(body.detail ?? '')}`.trim());
   return body;
 }
 
 run('demo:carrier', main, 1);
+
+/** A JSON value as one line of text. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+}

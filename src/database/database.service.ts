@@ -41,7 +41,7 @@ export class DatabaseService {
    */
   native<T>(work: (connection: BetterSqlite3.Database) => T): Promise<T> {
     if (this.dialect !== 'sqlite') throw new Error('native() is for the embedded SQLite store');
-    return this.serialize(async () => work(this.sqliteConnection()));
+    return this.serialize(() => Promise.resolve().then(() => work(this.sqliteConnection())));
   }
 
   /** Positional parameters: `?` as written, `$n` for PostgreSQL. */

@@ -165,7 +165,7 @@ export class GovernanceService {
         .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
         .from(SUBJECTS[subject].table, 't')
         .setParameters({ ...a.params, ...b.params })
-        .getRawMany());
+        .getRawMany<{ now: unknown; draft: unknown; gained: unknown; lost: unknown }>());
       out[subject] = {
         rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0), ...fieldsChange,
       };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { GatewayRequest } from '../transport/gateway-request';
+import { AuditRecord } from '../audit/audit-record';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
 import { IfMatch } from '../policy/policy-etag';
@@ -12,6 +12,12 @@ import { PolicyService } from '../policy/policy.service';
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Policy changes (put, rollback, approve, reject, withdraw): each commits together with its audit event. */
+/** The governance officer behind a change, and the audit record their request fills. */
+export interface Officer {
+  sub: string;
+  audit: AuditRecord;
+}
+
 @Injectable()
 export class PolicyAdministration {
   constructor(
@@ -21,41 +27,41 @@ export class PolicyAdministration {
     private readonly audit: AuditService,
   ) {}
 
-  async put(req: GatewayRequest, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
+  async put(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     const current = await this.policies.inForceOrNull(partnerId);
-    return this.audited(req, current ? 'update' : 'create', partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, req.gateway!.principal!.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
+    return this.audited(officer, current ? 'update' : 'create', partnerId, (m) =>
+      this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
   }
 
-  async rollback(req: GatewayRequest, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
+  async rollback(officer: Officer, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);
     if (!target) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${toVersion}`);
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
-    return this.audited(req, 'rollback', partnerId, (m) =>
-      this.policies.storeVersion(m, target.document, partnerId, req.gateway!.principal!.sub, changeNote ?? `rollback to version ${toVersion}`, {
+    return this.audited(officer, 'rollback', partnerId, (m) =>
+      this.policies.storeVersion(m, target.document, partnerId, officer.sub, changeNote ?? `rollback to version ${toVersion}`, {
         ifMatch, governedBy: this.governedBy(target.document),
       }));
   }
 
-  async approve(req: GatewayRequest, partnerId: string, version: number, ifMatch?: IfMatch) {
+  async approve(officer: Officer, partnerId: string, version: number, ifMatch?: IfMatch) {
     checkId(partnerId);
-    return this.audited(req, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, req.gateway!.principal!.sub, ifMatch));
+    return this.audited(officer, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, officer.sub, ifMatch));
   }
 
   /** Another officer than its author refuses a proposal, saying why. */
-  async reject(req: GatewayRequest, partnerId: string, version: number, reason: string) {
+  async reject(officer: Officer, partnerId: string, version: number, reason: string) {
     checkId(partnerId);
-    return this.audited(req, 'reject', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'rejected', reason),
+    return this.audited(officer, 'reject', partnerId, (m) => this.policies.close(m, partnerId, version, officer.sub, 'rejected', reason),
       (r) => `policy ${partnerId}: version ${r.version} rejected (version ${r.previous ?? 'none'} stays in force): ${reason}`);
   }
 
   /** Its author takes a proposal back. */
-  async withdraw(req: GatewayRequest, partnerId: string, version: number, reason: string | null) {
+  async withdraw(officer: Officer, partnerId: string, version: number, reason: string | null) {
     checkId(partnerId);
-    return this.audited(req, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, req.gateway!.principal!.sub, 'withdrawn', reason),
+    return this.audited(officer, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, officer.sub, 'withdrawn', reason),
       (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
   }
 
@@ -71,9 +77,9 @@ export class PolicyAdministration {
   }
 
   private async audited<T extends { version: number; previous: number | null }>(
-    req: GatewayRequest, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
+    officer: Officer, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
   ): Promise<T> {
-    const record = req.gateway!.audit;
+    const record = officer.audit;
     record.touch(action, 'Policy');
     record.resourceIds.add(partnerId);
     const result = await this.db.transaction(async (m) => {

@@ -142,7 +142,7 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     tally.accept(stored);
     accepted.push(judged);
     const note = stored.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
-    results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${judged.event.id} on shipment ${judged.event.shipmentId}.${note}` });
+    results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${String(judged.event.id)} on shipment ${String(judged.event.shipmentId)}.${note}` });
   }
   return { results, tally, accepted, addressed: [...addressed] };
 }
@@ -164,7 +164,7 @@ export function batchItems(body: unknown): PushItem[] {
   if (!Array.isArray(events)) throw GatewayError.validation(['events must be an array of events']);
   assertPushSize(events.length);
   if (events.length === 0) throw GatewayError.validation(['events must hold at least one event']);
-  return events.map((raw, index) => ({ index, eventId: isPlainObject(raw) && typeof raw.eventId === 'string' ? raw.eventId : null, raw }));
+  return events.map((raw: unknown, index) => ({ index, eventId: isPlainObject(raw) && typeof raw.eventId === 'string' ? raw.eventId : null, raw }));
 }
 
 export function assertPushSize(count: number): void {

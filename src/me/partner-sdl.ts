@@ -50,7 +50,7 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
   for (const [name, keep] of Object.entries(inputs)) {
     const type = schema.getType(name);
     if (!type || !('getFields' in type)) continue;
-    for (const [field, def] of Object.entries(type.getFields())) if (isNonNullType(def.type) && !keep.has(field)) unusable.add(name);
+    for (const [field, def] of Object.entries((type as { getFields(): Record<string, { type: unknown }> }).getFields())) if (isNonNullType(def.type) && !keep.has(field)) unusable.add(name);
   }
   const rootField = (fieldName: string, config: { args?: Record<string, { type: unknown }> }) => {
     const rights = ROOT_FIELD_RIGHTS[fieldName];

@@ -1,5 +1,4 @@
 import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
-import { SubjectName } from '../data/subjects';
 import { resolvePlaceholders } from './placeholders';
 import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
 

@@ -77,8 +77,8 @@ export class PolicyService {
 
   /** The document in force for a partner (403 when there is none or the partner is suspended). */
   async inForce(partnerId: string): Promise<PolicyInForce> {
-    const rows: Array<{ status: string; policy_version: number }> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT status, policy_version FROM partners WHERE id = ?'), [partnerId]));
+    const rows = await this.db.read((m) =>
+      m.query<Array<{ status: string; policy_version: number }>>(this.db.sql('SELECT status, policy_version FROM partners WHERE id = ?'), [partnerId]));
     const row = rows[0];
     if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
@@ -98,8 +98,8 @@ export class PolicyService {
 
   /** The document in force, or null when the partner has none (governance reads; never for data access). */
   async inForceOrNull(partnerId: string): Promise<PolicyInForce | null> {
-    const rows: Array<{ policy_version: number }> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]));
+    const rows = await this.db.read((m) =>
+      m.query<Array<{ policy_version: number }>>(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]));
     if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
     return this.loadVersion(partnerId, Number(rows[0].policy_version));
   }
@@ -107,7 +107,13 @@ export class PolicyService {
   async loadVersion(partnerId: string, version: number): Promise<PolicyInForce | null> {
     const v = await this.db.read((m) => m.findOne(PolicyVersionEntity, { where: { partnerId, version } }));
     if (!v) return null;
-    return { partnerId, version, document: JSON.parse(v.document), author: v.author, createdAt: v.createdAt, note: v.note };
+    return { partnerId, version, document: JSON.parse(v.document) as PolicyDocument, author: v.author, createdAt: v.createdAt, note: v.note };
+  }
+
+  /** A partner's name and kind, or null when it is not known. */
+  async partner(partnerId: string): Promise<{ id: string; name: string; kind: string } | null> {
+    const row = await this.db.read((m) => m.findOne(PartnerEntity, { where: { id: partnerId } }));
+    return row ? { id: row.id, name: row.name, kind: row.kind } : null;
   }
 
   async listInForce(): Promise<PolicyInForce[]> {
@@ -263,7 +269,7 @@ export class PolicyService {
     for (const { raw } of documents) {
       const id = (raw as PolicyDocument).partner.id;
       await this.db.transaction(async (m) => {
-        const exists = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [id]);
+        const exists = await m.query<unknown[]>(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [id]);
         if (exists.length > 0) return;
         await this.putVersion(m, raw, id, 'seed:policies', 'loaded from policies/ at first start');
         loaded++;

@@ -41,6 +41,11 @@ export function matchedRoute(req: Pick<Request, 'route'>): string | undefined {
   return typeof path === 'string' ? path.replace(/\\:/g, ':') : undefined;
 }
 
+/** The officer behind a governance request (authenticated: the guard ran before any handler). */
+export function officerOf(req: GatewayRequest): { sub: string; audit: AuditRecord } {
+  return { sub: req.gateway!.principal!.sub, audit: req.gateway!.audit };
+}
+
 export function isAuditedPath(path: string): boolean {
   return path === '/graphql' || path.startsWith('/graphql?') || path === '/api/v1' || path.startsWith('/api/v1/') || path.startsWith('/api/v1?');
 }

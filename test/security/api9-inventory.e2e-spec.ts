@@ -80,7 +80,7 @@ describe('API9 inventory', () => {
       }
     });
 
-    it('the ungoverned benchmark mode exists only when asked for, and never in production', async () => {
+    it('the ungoverned benchmark mode exists only when asked for, and never in production', () => {
       expect(gw.app.get(GovernedDataService).constructor).toBe(GovernedDataService);
       expect(gw.app.get(AuditService).constructor).toBe(AuditService);
       expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);

@@ -31,7 +31,7 @@ describe('load smoke: one partner flooding does not starve another', () => {
   afterAll(async () => { await gw.stop(); });
 
   const run = (opts: autocannon.Options) => new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon(opts, (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
   });
   const count = (r: autocannon.Result, status: number) => Number((r.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0);
 

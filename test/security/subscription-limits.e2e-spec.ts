@@ -43,7 +43,7 @@ async function liveGateway(overrides: Record<string, string>) {
     return Number(row.n);
   };
   const close = async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     await gw.stop();
   };
   return { gw, connect, subscribe, accepted, close };

@@ -12,7 +12,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
-  if (!base) return { url: undefined, drop: async () => undefined };
+  if (!base) return { url: undefined, drop: () => Promise.resolve() };
   return createDatabaseBeside(base, 'gw_test');
 }
 

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import { AuditService } from '../../audit/audit.service';
 import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayRequest } from '../gateway-request';
@@ -13,8 +13,8 @@ const DENY_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED',
  */
 export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlContext> {
   return {
-    async requestDidStart() {
-      return {
+    requestDidStart() {
+      return Promise.resolve({
         async willSendResponse(rc: GraphQLRequestContextWillSendResponse<GqlContext>) {
           const req = rc.contextValue?.req as GatewayRequest | undefined;
           if (req?.gateway && rc.operation) req.gateway.graphqlOperationType = rc.operation.operation;
@@ -26,7 +26,7 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
           const errors = body.kind === 'single' ? body.singleResult.errors ?? [] : [];
           const first = errors.find((e) => e.extensions?.code !== 'FORBIDDEN_FIELD');
           if (first && record.failureStatus === null) {
-            const code = String(first.extensions?.code ?? 'INTERNAL');
+            const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL';
             record.fail(DENY_CODES.has(code) ? 400 : 500, code, first.message);
           }
           if (record.failureStatus !== null && req) noteRefusedRequest(record, undefined, req.headers);
@@ -46,7 +46,7 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
             };
           }
         },
-      };
+      });
     },
   };
 }
@@ -57,5 +57,5 @@ function hasData(rc: GraphQLRequestContextWillSendResponse<GqlContext>): boolean
 }
 
 function rootFields(rc: GraphQLRequestContextWillSendResponse<GqlContext>): string[] {
-  return (rc.operation?.selectionSet.selections ?? []).flatMap((s) => (s.kind === 'Field' ? [s.name.value] : []));
+  return (rc.operation?.selectionSet.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
 }

@@ -1,4 +1,4 @@
-import { ASTVisitor, DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, SelectionNode, ValidationContext } from 'graphql';
+import { ASTVisitor, DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, SelectionNode, ValidationContext, OperationTypeNode } from 'graphql';
 
 export interface GraphqlLimits {
   maxDepth: number;
@@ -144,7 +144,7 @@ export function limitRules(limits: GraphqlLimits, options: LimitRuleOptions = {}
         // One write per request: each mutation commits with its own audit event, and the request's
         // answer must never carry writes whose refusal or success went unrecorded.
         const roots = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
-        if (operation.operation === 'mutation' && (roots.length > 1 || operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD))) {
+        if (operation.operation === OperationTypeNode.MUTATION && (roots.length > 1 || operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD))) {
           context.reportError(limitError('A request may carry one mutation (no aliases of several, no fragments at the root); send each write on its own.', 'ONE_MUTATION'));
         }
         const exceeded = walker.check(operation);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, subscribe, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, subscribe, validate, OperationTypeNode } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
@@ -33,7 +33,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
   const refuse = async (principal: Principal | null, operation: string, error: GatewayError | GraphQLError, status: number) => {
     const record = new AuditRecord(randomUUID(), 'graphql', operation);
     record.principal = principal;
-    const code = error instanceof GatewayError ? error.code : String(error.extensions?.code ?? 'BAD_REQUEST');
+    const code = error instanceof GatewayError ? error.code : codeOf(error.extensions, 'BAD_REQUEST');
     record.fail(status, code, error.message);
     await audit.commit(record, status).catch(() => undefined);
   };
@@ -97,7 +97,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
      * answer is audited before it leaves); the size and token limits apply before parsing, depth,
      * alias and cost limits in `validate` below.
      */
-    onSubscribe: async (ctx: Context<Record<string, unknown>, WsExtra>, _id: string, payload: SubscribePayload) => {
+    onSubscribe: (ctx: Context<Record<string, unknown>, WsExtra>, _id: string, payload: SubscribePayload) => {
       let error: GraphQLError | null = null;
       const bytes = Buffer.byteLength(String(payload.query ?? ''), 'utf8');
       if (bytes > maxBytes) return [documentTooLarge(bytes, maxBytes)];
@@ -105,7 +105,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
         const document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
         const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
         const chosen = payload.operationName ? operations.find((o) => o.name?.value === payload.operationName) : operations[0];
-        if (!chosen || chosen.operation !== 'subscription') {
+        if (!chosen || chosen.operation !== OperationTypeNode.SUBSCRIPTION) {
           error = new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.', { extensions: { code: 'BAD_REQUEST' } });
         } else if (ctx.extra.principal?.expiresAt !== undefined && ctx.extra.principal.expiresAt * 1000 <= Date.now()) {
           error = new GraphQLError('The token has expired.', { extensions: { code: 'UNAUTHENTICATED' } });
@@ -126,7 +126,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     onError: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, payload: SubscribePayload, errors: readonly GraphQLError[]) => {
       release(ctx, id);
       const formatted = format(errors, payload);
-      await auditRefusal(ctx, id, errors[0], String(formatted[0]?.extensions?.code ?? 'INTERNAL'));
+      await auditRefusal(ctx, id, errors[0], codeOf(formatted[0]?.extensions, 'INTERNAL'));
       return formatted;
     },
     /**
@@ -136,7 +136,7 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     onNext: async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, payload: SubscribePayload, _args: unknown, result: ExecutionResult) => {
       if (!result.errors?.length) return undefined;
       const errors = format(result.errors, payload);
-      if (result.data === undefined || result.data === null) await auditRefusal(ctx, id, result.errors[0], String(errors[0]?.extensions?.code ?? 'INTERNAL'));
+      if (result.data === undefined || result.data === null) await auditRefusal(ctx, id, result.errors[0], codeOf(errors[0]?.extensions, 'INTERNAL'));
       return { ...result, errors };
     },
     onComplete: (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
@@ -175,4 +175,9 @@ function isBadUserInput(error: GraphQLError): boolean {
   if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
   const name = node.variable.name.value;
   return [' has invalid value', ' got invalid value ', ' of required type ', ' of non-null type '].some((p) => error.message.startsWith(`Variable "$${name}"${p}`));
+}
+
+/** The `extensions.code` of a GraphQL error, or the fallback when it has none. */
+function codeOf(extensions: Readonly<Record<string, unknown>> | undefined, fallback: string): string {
+  return typeof extensions?.code === 'string' ? extensions.code : fallback;
 }

@@ -1,5 +1,5 @@
 import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
-import { DocumentNode, execute, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import { DocumentNode, execute, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, Kind } from 'graphql';
 import { Caller, purposeOf } from '../../access/caller';
 import { GatewayError } from '../../common/gateway-error';
 import { GqlContext } from './graphql-adapter';
@@ -18,8 +18,8 @@ export type IntrospectionView = (caller: Caller, served: GraphQLSchema) => Promi
  */
 export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloServerPlugin<GqlContext> {
   return {
-    async requestDidStart() {
-      return {
+    requestDidStart() {
+      return Promise.resolve({
         async responseForOperation(rc): Promise<GraphQLResponse | null> {
           const roots = rootFields(rc.operation, rc.document);
           if (![...roots].some((f) => INTROSPECTION_ROOTS.has(f))) return null;
@@ -45,7 +45,7 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
             body: { kind: 'single', singleResult: { data: result.data, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) } },
           };
         },
-      };
+      });
     },
   };
 }
@@ -53,13 +53,13 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
 /** The root field names an operation selects, through fragment spreads and inline fragments. */
 function rootFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === 'FragmentDefinition') fragments.set(d.name.value, d);
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const out = new Set<string>();
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode) => {
     for (const s of set.selections) {
-      if (s.kind === 'Field') out.add(s.name.value);
-      else if (s.kind === 'InlineFragment') walk(s.selectionSet);
+      if (s.kind === Kind.FIELD) out.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
       else if (!seen.has(s.name.value)) {
         seen.add(s.name.value);
         const f = fragments.get(s.name.value);

@@ -1,9 +1,9 @@
 import { Args, Context, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
+import { officerOf } from '../gateway-request';
 import { GqlContext } from './graphql-adapter';
 import { JSONScalar } from './json.scalar';
-import { DatabaseService } from '../../database/database.service';
 import { GovernanceService } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
 import { view } from '../rest/policy.controller';
@@ -62,7 +62,6 @@ export class PolicyResolver {
     private readonly store: PolicyService,
     private readonly admin: PolicyAdministration,
     private readonly governance: GovernanceService,
-    private readonly db: DatabaseService,
   ) {}
 
   @Roles('governance', 'admin')
@@ -111,7 +110,7 @@ export class PolicyResolver {
   @Mutation(() => PolicyType)
   async putPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('document', { type: () => JSONScalar }) document: unknown,
     @Args('note', { type: () => String, nullable: true }) changeNote: string | null, @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
-    const result = await this.admin.put(ctx.req, partnerId, document, changeNote, precondition(ifMatch));
+    const result = await this.admin.put(officerOf(ctx.req), partnerId, document, changeNote, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -120,7 +119,7 @@ export class PolicyResolver {
   async rollbackPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
     @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
     if (version < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(ctx.req, partnerId, version, null, precondition(ifMatch));
+    const result = await this.admin.rollback(officerOf(ctx.req), partnerId, version, null, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -128,7 +127,7 @@ export class PolicyResolver {
   @Mutation(() => PolicyType)
   async approvePolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
     @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version in force you reviewed the proposal against; required' }) ifMatch: number | null) {
-    const result = await this.admin.approve(ctx.req, partnerId, version, precondition(ifMatch));
+    const result = await this.admin.approve(officerOf(ctx.req), partnerId, version, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -137,7 +136,7 @@ export class PolicyResolver {
   async rejectPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
     @Args('reason') reason: string) {
     if (reason.trim() === '' || reason.length > 1000) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
-    await this.admin.reject(ctx.req, partnerId, version, reason);
+    await this.admin.reject(officerOf(ctx.req), partnerId, version, reason);
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }
 
@@ -146,7 +145,7 @@ export class PolicyResolver {
   async withdrawPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
     @Args('reason', { type: () => String, nullable: true }) reason?: string | null) {
     if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000)) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
-    await this.admin.withdraw(ctx.req, partnerId, version, reason ?? null);
+    await this.admin.withdraw(officerOf(ctx.req), partnerId, version, reason ?? null);
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }
 }

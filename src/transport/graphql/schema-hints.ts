@@ -82,12 +82,13 @@ export function hideSchemaDetailsIn(errors: readonly GraphQLError[], schema: Gra
  */
 export function schemaHintsPlugin(): ApolloServerPlugin {
   return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors(rc) {
+    requestDidStart() {
+      return Promise.resolve({
+        didEncounterErrors(rc) {
           hideSchemaDetailsIn(rc.errors, rc.schema, { query: rc.request.query ?? rc.source, variables: rc.request.variables });
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode, Kind } from 'graphql';
 
 /**
  * The data fields a query asks for under the resolved field (or under its `nodes`), through
@@ -19,10 +19,10 @@ export function requestedFields(info: GraphQLResolveInfo, under?: string): strin
 
 function collect(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: Set<string>, seen: Set<string>): void {
   for (const sel of set.selections) {
-    if (sel.kind === 'Field') {
+    if (sel.kind === Kind.FIELD) {
       if (!sel.name.value.startsWith('__')) out.add(sel.name.value);
-    } else if (sel.kind === 'InlineFragment') collect(sel.selectionSet, fragments, out, seen);
-    else if (sel.kind === 'FragmentSpread' && !seen.has(sel.name.value) && fragments[sel.name.value]) {
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) collect(sel.selectionSet, fragments, out, seen);
+    else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value) && fragments[sel.name.value]) {
       seen.add(sel.name.value);
       collect(fragments[sel.name.value].selectionSet, fragments, out, seen);
     }
@@ -32,9 +32,9 @@ function collect(set: SelectionSetNode, fragments: Record<string, FragmentDefini
 function childSets(set: SelectionSetNode, name: string, fragments: Record<string, FragmentDefinitionNode>, entered: Set<string>): SelectionSetNode[] {
   const out: SelectionSetNode[] = [];
   for (const sel of set.selections) {
-    if (sel.kind === 'Field' && sel.name.value === name && (sel as FieldNode).selectionSet) out.push((sel as FieldNode).selectionSet!);
-    else if (sel.kind === 'InlineFragment') out.push(...childSets(sel.selectionSet, name, fragments, entered));
-    else if (sel.kind === 'FragmentSpread' && !entered.has(sel.name.value) && fragments[sel.name.value]) {
+    if (sel.kind === Kind.FIELD && sel.name.value === name && sel.selectionSet) out.push(sel.selectionSet);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...childSets(sel.selectionSet, name, fragments, entered));
+    else if (sel.kind === Kind.FRAGMENT_SPREAD && !entered.has(sel.name.value) && fragments[sel.name.value]) {
       entered.add(sel.name.value);
       out.push(...childSets(fragments[sel.name.value].selectionSet, name, fragments, entered));
     }

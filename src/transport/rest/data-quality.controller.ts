@@ -5,9 +5,8 @@ import { GatewayError } from '../../common/gateway-error';
 import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime } from '../../data/field-values';
 import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
-import { DatabaseService } from '../../database/database.service';
 import { DataQualityService } from '../../logistics/data-quality.service';
-import { PartnerEntity } from '../../policy/partner.entity';
+import { PolicyService } from '../../policy/policy.service';
 
 const MAX_WINDOW_S = 366 * 86400;
 
@@ -17,7 +16,7 @@ const MAX_WINDOW_S = 366 * 86400;
 export class DataQualityController {
   constructor(
     private readonly quality: DataQualityService,
-    private readonly db: DatabaseService,
+    private readonly policies: PolicyService,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -34,7 +33,7 @@ export class DataQualityController {
     record.touch('read', 'DataQuality');
     record.resourceIds.add(id);
     const { since, until, duration } = parseWindow(query);
-    const partner = await this.db.read((m) => m.findOne(PartnerEntity, { where: { id } }));
+    const partner = await this.policies.partner(id);
     if (!partner) throw GatewayError.notFound('Partner', id);
     const report = await this.quality.report(id, since, until, duration);
     record.rowCount = 1;

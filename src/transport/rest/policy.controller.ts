@@ -3,8 +3,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from
 import type { Response } from 'express';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
-import { GatewayRequest } from '../gateway-request';
-import { DatabaseService } from '../../database/database.service';
+import { GatewayRequest, officerOf } from '../gateway-request';
 import { GovernanceService, SimulateRequest } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
 import { etagOf, parseIfMatch } from '../../policy/policy-etag';
@@ -27,7 +26,6 @@ export class PolicyController {
     private readonly policies: PolicyService,
     private readonly admin: PolicyAdministration,
     private readonly governance: GovernanceService,
-    private readonly db: DatabaseService,
   ) {}
 
   @Get('policies')
@@ -81,7 +79,7 @@ export class PolicyController {
   async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string) {
     const precondition = parseIfMatch(ifMatch);
     const { note: changeNote, document } = splitNote(body);
-    const result = await this.admin.put(req, partnerId, document, changeNote, precondition);
+    const result = await this.admin.put(officerOf(req), partnerId, document, changeNote, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state, baseVersion: result.previous ?? 0 } };
@@ -98,7 +96,7 @@ export class PolicyController {
     @Body() body: { version?: unknown; note?: unknown }, @Headers('if-match') ifMatch?: string) {
     const precondition = parseIfMatch(ifMatch);
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(req, partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
+    const result = await this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, rolledBackTo: body.version, state: result.state } };
@@ -114,7 +112,7 @@ export class PolicyController {
   async approve(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Param('version') version: string,
     @Headers('if-match') ifMatch?: string) {
     const n = versionNumber(version);
-    const result = await this.admin.approve(req, partnerId, n, parseIfMatch(ifMatch));
+    const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatch));
     const p = await this.policies.loadVersion(partnerId, result.version);
     res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, approvedBy: req.gateway!.principal!.sub } };
@@ -129,7 +127,7 @@ export class PolicyController {
   async reject(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, true)!;
-    const result = await this.admin.reject(req, partnerId, n, reason);
+    const result = await this.admin.reject(officerOf(req), partnerId, n, reason);
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
@@ -142,7 +140,7 @@ export class PolicyController {
   async withdraw(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, false);
-    const result = await this.admin.withdraw(req, partnerId, n, reason);
+    const result = await this.admin.withdraw(officerOf(req), partnerId, n, reason);
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
@@ -167,7 +165,7 @@ export class PolicyController {
     const load = async (v: unknown, name: string) => {
       if (!Number.isInteger(v)) throw GatewayError.validation([`${name} must be a version number`]);
       const p = await this.policies.loadVersion(partnerId, v as number);
-      if (!p) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${v}`);
+      if (!p) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${String(v)}`);
       return p.document;
     };
     const from = body?.from !== undefined ? await load(body.from, 'from') : current.document;

@@ -70,6 +70,6 @@ export class WsClients {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.dispose()));
+    await Promise.all(this.clients.map((c) => Promise.resolve(c.dispose())));
   }
 }

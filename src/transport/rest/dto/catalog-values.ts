@@ -21,10 +21,10 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
       // and so is an enum value outside its list (IsIn): each problem is named once.
       registerCheck(target, field, (value) => {
         if (typeof value !== jsonTypeOf(spec)) return null;
-        return spec.type === 'enum' ? textProblem(value as string, undefined) : valueProblem(spec, value);
+        return spec.type === 'enum' ? textProblem(value, undefined) : valueProblem(spec, value);
       });
       const documented = openApiOf(spec);
-      if (documented) ApiProperty(documented)(target.prototype, field);
+      if (documented) ApiProperty(documented)((target as { prototype: object }).prototype, field);
     }
   };
 }
@@ -34,7 +34,7 @@ export function StoredText(maxLength: number, minLength = 1): PropertyDecorator 
   return (target, property) => registerCheck(target.constructor, String(property), (value) => (typeof value !== 'string' ? null : textProblem(value, maxLength, minLength)));
 }
 
-function registerCheck(target: Function, propertyName: string, problem: (value: unknown) => string | null): void {
+function registerCheck(target: Parameters<typeof registerDecorator>[0]['target'], propertyName: string, problem: (value: unknown) => string | null): void {
   registerDecorator({
     name: 'storedValue',
     target,
