@@ -55,9 +55,7 @@ function complete(document: OpenAPIObject): OpenAPIObject {
   document.components ??= {};
   document.components.schemas = { ...API_SCHEMAS, ...document.components.schemas };
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
-      const operation = item[method] as OperationObject | undefined;
-      if (!operation) continue;
+    for (const operation of operationsOf(item)) {
       if (!path.startsWith('/api/v1')) {
         operation.security = [];
         continue;

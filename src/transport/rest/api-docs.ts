@@ -44,6 +44,8 @@ export interface EnvelopeOptions {
   description?: string;
   headers?: Record<string, HeaderObject>;
   example?: unknown;
+  /** The same answer in other content types (e.g. text/csv when asked with ?format=csv). */
+  alsoAs?: Record<string, ApiModel>;
 }
 
 /** A `{ data, meta }` answer: `data` is the model (or a list of it), `meta` is described. */
@@ -60,7 +62,10 @@ export function ApiEnvelope(model: ApiModel, options: EnvelopeOptions = {}) {
       status,
       description: options.description ?? (options.list ? 'A page of rows' : status === 201 ? 'Created' : 'The answer'),
       headers: options.headers,
-      content: { 'application/json': { schema, ...(options.example !== undefined ? { example: options.example } : {}) } },
+      content: {
+        'application/json': { schema, ...(options.example !== undefined ? { example: options.example } : {}) },
+        ...Object.fromEntries(Object.entries(options.alsoAs ?? {}).map(([type, model]) => [type, { schema: schemaOf(model) }])),
+      },
     }),
   ];
   if (typeof model === 'function') decorators.unshift(ApiExtraModels(model));
@@ -68,8 +73,10 @@ export function ApiEnvelope(model: ApiModel, options: EnvelopeOptions = {}) {
 }
 
 /** A success answer that is not an envelope (a document, a report, text). */
-export function ApiAnswer(contentType: string, schema: ApiModel, options: { status?: number; description: string; headers?: Record<string, HeaderObject> }) {
-  return ApiResponse({ status: options.status ?? 200, description: options.description, headers: options.headers, content: { [contentType]: { schema: schemaOf(schema) } } });
+export function ApiAnswer(contentType: string | Record<string, ApiModel>, schema: ApiModel | null, options: { status?: number; description: string; headers?: Record<string, HeaderObject> }) {
+  const types = typeof contentType === 'string' ? { [contentType]: schema! } : contentType;
+  const content = Object.fromEntries(Object.entries(types).map(([type, model]) => [type, { schema: schemaOf(model) }]));
+  return ApiResponse({ status: options.status ?? 200, description: options.description, headers: options.headers, content });
 }
 
 /** What each refusal status means here; the codes are those of ErrorCode (src/common/gateway-error.ts). */

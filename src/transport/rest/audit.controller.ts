@@ -44,8 +44,8 @@ export class AuditController {
   @Get('export')
   @ApiOperation({ summary: 'Stream every matching event as CSV or NDJSON' })
   @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'], description: 'csv or ndjson' })
-  @ApiAnswer('text/csv', { type: 'string' }, { description: 'Every matching event as CSV (format=csv)' })
-  @ApiAnswer('application/x-ndjson', { type: 'string' }, { description: 'Every matching event, one JSON object per line (format=ndjson)' })
+  @ApiAnswer({ 'text/csv': { type: 'string' }, 'application/x-ndjson': { type: 'string' } }, null,
+    { description: 'Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson)' })
   async export(@Req() req: GatewayRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const format = query.format;
     if (format !== 'csv' && format !== 'ndjson') throw GatewayError.validation(['format must be csv or ndjson']);

@@ -8,7 +8,7 @@ import { DatabaseService } from '../../database/database.service';
 import { GovernanceService, SimulateRequest } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
 import { etagOf, parseIfMatch } from '../../policy/policy-etag';
-import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
+import { ApiEnvelope, ApiProblems } from './api-docs';
 import { PolicyInForce, PolicyService } from '../../policy/policy.service';
 
 const REASON_MAX = 1000;
@@ -215,8 +215,7 @@ export class PolicyController {
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'json (default) or csv' })
-  @ApiEnvelope(ACCESS_ROW, { list: true, meta: 'CountMeta', description: 'One row per partner, subject, action and purpose (format=json)' })
-  @ApiAnswer('text/csv', { type: 'string' }, { description: 'The same rows as CSV (format=csv)' })
+  @ApiEnvelope(ACCESS_ROW, { list: true, meta: 'CountMeta', description: 'One row per partner, subject, action and purpose (format=json; as CSV with format=csv)', alsoAs: { 'text/csv': { type: 'string' } } })
   async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query('format') format?: string) {
     if (format !== undefined && format !== 'json' && format !== 'csv') throw GatewayError.validation(['format must be json or csv']);
     const rows = await this.governance.accessMatrix();
