@@ -61,6 +61,8 @@ function complete(document: OpenAPIObject): OpenAPIObject {
         continue;
       }
       operation.security = [{ bearer: [] }];
+      // A parameter declared without a type is text (typed clients would otherwise see `unknown`).
+      for (const parameter of (operation.parameters ?? []) as Array<{ schema?: unknown; $ref?: string }>) if (!parameter.$ref && !parameter.schema) parameter.schema = { type: 'string' };
       const shared = [400, 401, 403, 429, 503, ...(operation.requestBody ? [413, 415] : [])];
       for (const status of shared) {
         const existing = operation.responses[status] as ResponseObject | undefined;
