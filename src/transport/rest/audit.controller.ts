@@ -11,8 +11,12 @@ import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
 
 const VERIFY_RESULT = {
   type: 'object',
-  required: ['ok', 'checked'],
-  properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, checkpoint: { type: 'object', properties: { seq: { type: 'integer' }, ok: { type: 'boolean' } } } },
+  required: ['ok', 'checked', 'head', 'headSeq', 'from', 'to'],
+  properties: {
+    ok: { type: 'boolean' }, checked: { type: 'integer' }, head: { type: 'string', nullable: true }, headSeq: { type: 'integer' }, from: { type: 'integer' }, to: { type: 'integer' },
+    brokenSeq: { type: 'integer' }, reason: { type: 'string', enum: ['hash-mismatch', 'broken-link', 'gap', 'head-mismatch', 'checkpoint-mismatch'] }, detail: { type: 'string' },
+    checkpoint: { type: 'object', properties: { seq: { type: 'integer' }, ok: { type: 'boolean' } } },
+  },
 };
 
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
