@@ -3115,6 +3115,14 @@ export interface operations {
                     "application/json": {
                         ok: boolean;
                         checked: number;
+                        head: string | null;
+                        headSeq: number;
+                        from: number;
+                        to: number;
+                        brokenSeq?: number;
+                        /** @enum {string} */
+                        reason?: "hash-mismatch" | "broken-link" | "gap" | "head-mismatch" | "checkpoint-mismatch";
+                        detail?: string;
                         checkpoint?: {
                             seq?: number;
                             ok?: boolean;
