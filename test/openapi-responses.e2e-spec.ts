@@ -1,7 +1,7 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
-import { ADMIN, AUDITOR, GOVERNANCE, NORTHWIND, NORTHWIND_CAPACITY, SWIFTLOG } from './support/contract';
+import { ACME, ADMIN, AUDITOR, GOVERNANCE, NORTHWIND, NORTHWIND_CAPACITY, SWIFTLOG } from './support/contract';
 import { TestGateway, TokenOptions } from './support/test-app';
 
 /**
@@ -120,6 +120,16 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/access-matrix', 200, get('/api/v1/access-matrix?format=csv', GOVERNANCE)],
   ['GET /api/v1/partners/{id}/data-quality', 200, get('/api/v1/partners/carrier-swiftlog/data-quality', GOVERNANCE)],
   ['GET /api/v1/partners/{id}/data-quality', 404, get('/api/v1/partners/no-such-partner/data-quality', GOVERNANCE)],
+  // Last: Acme's quota is cut to 2 requests a minute, so its third request is refused (429 with Retry-After).
+  ['GET /api/v1/demand-signals', 429, async (c) => {
+    const policy = c.ids.acmePolicy as unknown as { limits?: object };
+    const put = await send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, { ...policy, limits: { ...policy.limits, requestsPerMinute: 2 } })(c);
+    expect(put.status).toBe(200);
+    let res = await get('/api/v1/demand-signals', ACME)(c);
+    for (let i = 0; i < 3 && res.status !== 429; i++) res = await get('/api/v1/demand-signals', ACME)(c);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    return res;
+  }],
 ];
 
 describe('OpenAPI document: every operation answers as documented', () => {
@@ -191,6 +201,6 @@ describe('OpenAPI document: every operation answers as documented', () => {
     expect(problems).toEqual([]);
     // The refusals every operation shares were met where cheap; the table covers each operation.
     const seen = new Set([...statuses.values()].flatMap((s) => [...s]));
-    expect([...seen].sort()).toEqual(expect.arrayContaining([200, 201, 400, 401, 403, 404, 409, 412, 413, 415, 422]));
+    expect([...seen].sort()).toEqual(expect.arrayContaining([200, 201, 400, 401, 403, 404, 409, 412, 413, 415, 422, 429]));
   });
 });
