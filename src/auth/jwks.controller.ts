@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from './auth.decorators';
 import { TokenVerifier } from './token-verifier.service';
 
@@ -12,6 +12,7 @@ export class JwksController {
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL)' })
+  @ApiOkResponse({ description: 'A JSON Web Key Set (RFC 7517)', schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } } })
   jwks() {
     return this.verifier.jwks;
   }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Request, Response } from 'express';
 import { AuditService } from '../audit/audit.service';
@@ -11,6 +11,12 @@ import { DatabaseService } from '../database/database.service';
 import { AuditWritableProbe } from './audit-writable.probe';
 import { MetricsService } from '../observability/metrics.service';
 import { ShutdownState } from './shutdown-state';
+
+const HEALTH = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['ok', 'error'] }, info: { type: 'object' }, error: { type: 'object' }, details: { type: 'object' } },
+};
 
 @ApiTags('operations')
 @Controller()
@@ -29,6 +35,8 @@ export class HealthController {
 
   @Public()
   @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ description: 'Alive', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -37,6 +45,9 @@ export class HealthController {
   @Public()
   @Get('health/ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database reachable, audit log writable, not draining' })
+  @ApiOkResponse({ description: 'Ready', schema: HEALTH })
+  @ApiServiceUnavailableResponse({ description: 'Not ready (same shape, status error)', schema: HEALTH })
   ready() {
     return this.health.check([
       () => this.typeorm.pingCheck('database', { connection: this.db.dataSource, timeout: 1500 }),

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AuditService } from '../audit/audit.service';
@@ -11,6 +11,7 @@ import { refuseUnreadBody } from './client-aborted';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { maxDocumentBytes } from './graphql/graphql-limits';
 import { guardJsonBody } from './json-body-guard';
+import { buildOpenApiDocument } from './openapi-document';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
 import { sendProblem } from './send-problem';
@@ -71,11 +72,6 @@ export function configureApp(app: INestApplication): void {
   });
   app.use('/graphql', graphqlGate(audit, maxDocumentBytes(config.GRAPHQL_MAX_TOKENS)));
 
-  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
-    .setTitle('Partner data gateway')
-    .setDescription('Governed partner data sharing: every answer is scoped by your policy and audited. Errors are application/problem+json with a stable `code`.')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build());
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

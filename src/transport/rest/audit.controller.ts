@@ -7,6 +7,17 @@ import { GatewayRequest } from '../gateway-request';
 import { AuditService } from '../../audit/audit.service';
 import { AuditFilter, AuditQueryService } from '../../audit/audit-query.service';
 import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
+import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
+
+const VERIFY_RESULT = {
+  type: 'object',
+  required: ['ok', 'checked', 'head', 'headSeq', 'from', 'to'],
+  properties: {
+    ok: { type: 'boolean' }, checked: { type: 'integer' }, head: { type: 'string', nullable: true }, headSeq: { type: 'integer' }, from: { type: 'integer' }, to: { type: 'integer' },
+    brokenSeq: { type: 'integer' }, reason: { type: 'string', enum: ['hash-mismatch', 'broken-link', 'gap', 'head-mismatch', 'checkpoint-mismatch'] }, detail: { type: 'string' },
+    checkpoint: { type: 'object', properties: { seq: { type: 'integer' }, ok: { type: 'boolean' } } },
+  },
+};
 
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
 
@@ -24,7 +35,8 @@ export class AuditController {
   @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' })
   @ApiQuery({ name: 'resourceId', required: false, description: 'Events that addressed or returned this record, refused ones included' })
   @ApiQuery({ name: 'field', required: false, description: 'Events that returned or were denied this field' })
-  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
+  @ApiEnvelope('AuditEvent', { list: true, meta: 'CountMeta', description: 'A page of events, oldest first' })
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);
     const limit = parseLimit(query.limit);
@@ -35,7 +47,9 @@ export class AuditController {
 
   @Get('export')
   @ApiOperation({ summary: 'Stream every matching event as CSV or NDJSON' })
-  @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'] })
+  @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'], description: 'csv or ndjson' })
+  @ApiAnswer({ 'text/csv': { type: 'string' }, 'application/x-ndjson': { type: 'string' } }, null,
+    { description: 'Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson)' })
   async export(@Req() req: GatewayRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const format = query.format;
     if (format !== 'csv' && format !== 'ndjson') throw GatewayError.validation(['format must be csv or ndjson']);
@@ -60,7 +74,9 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint)' })
-  @ApiQuery({ name: 'from', required: false }) @ApiQuery({ name: 'to', required: false }) @ApiQuery({ name: 'checkpoint', required: false })
+  @ApiQuery({ name: 'from', required: false, description: 'First seq' }) @ApiQuery({ name: 'to', required: false, description: 'Last seq' })
+  @ApiQuery({ name: 'checkpoint', required: false, description: 'A signed checkpoint (audit:checkpoint)' })
+  @ApiAnswer('application/json', VERIFY_RESULT, { description: 'Whether the chain holds, how many events were checked, and the first break' })
   async verify(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const range = { from: optionalSeq(query.from, 'from'), to: optionalSeq(query.to, 'to') };
     const result = await this.queries.verify(range, typeof query.checkpoint === 'string' ? query.checkpoint : undefined);
@@ -70,6 +86,8 @@ export class AuditController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One audit event' })
+  @ApiEnvelope('AuditEvent', { meta: 'EmptyMeta', description: 'The event' })
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string) {
     const event = await this.queries.get(id);
     this.note(req, 1, [id]);

@@ -7,6 +7,7 @@ import { GatewayRequest } from '../gateway-request';
 import { AppConfig } from '../../config/app-config';
 import { DataQualityService } from '../../logistics/data-quality.service';
 import { PolicyService } from '../../policy/policy.service';
+import { ApiEnvelope, ApiProblems } from './api-docs';
 
 const MAX_WINDOW_S = 366 * 86400;
 
@@ -28,6 +29,9 @@ export class DataQualityController {
   @ApiQuery({ name: 'window', required: false, description: 'ISO 8601 duration back from now (or from `until`), e.g. P7D, PT12H; default P7D' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601 timestamp; instead of window' })
   @ApiQuery({ name: 'until', required: false, description: 'ISO 8601 timestamp; default now' })
+  @ApiEnvelope({ type: 'object', description: 'Counts and rates per data set over the window (docs/api-guide-carriers.md, Data quality)', properties: { partnerKind: { type: 'string' } } },
+    { meta: { type: 'object', properties: { generatedAt: { type: 'string', format: 'date-time' }, lateAfterHours: { type: 'number' } } }, description: 'The report' })
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     const record = req.gateway!.audit;
     record.touch('read', 'DataQuality');

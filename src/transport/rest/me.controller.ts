@@ -1,12 +1,12 @@
 import { Controller, Get, Header, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Caller, purposeOf } from '../../access/caller';
 import { parseFilter, parseLimit } from './audit.controller';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { DATA_ACCESS_DEFAULT_DAYS, DATA_ACCESS_MAX_DAYS, MeService } from '../../me/me.service';
-import { PurposeHeader } from './api-docs';
+import { ApiAnswer, ApiEnvelope, PurposeHeader } from './api-docs';
 
 const FIELD_RIGHT = {
   type: 'object',
@@ -63,7 +63,7 @@ export class MeController {
   @Get()
   @ApiOperation({ summary: 'Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words' })
   @PurposeHeader()
-  @ApiOkResponse({ schema: ME_SCHEMA })
+  @ApiAnswer('application/json', ME_SCHEMA, { description: 'Your view' })
   async view(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     const data = await this.me.view(callerOf(req), req.gateway!.quota);
@@ -73,7 +73,7 @@ export class MeController {
   @Get('openapi.json')
   @ApiOperation({ summary: 'An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use' })
   @PurposeHeader()
-  @ApiOkResponse({ description: 'An OpenAPI 3.1 document', schema: { type: 'object' } })
+  @ApiAnswer('application/json', { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } }, { description: 'An OpenAPI 3.1 document' })
   openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     return this.me.openApi(callerOf(req));
@@ -83,8 +83,7 @@ export class MeController {
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use' })
   @PurposeHeader()
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'GraphQL SDL', schema: { type: 'string' } })
+  @ApiAnswer('text/plain', { type: 'string' }, { description: 'GraphQL SDL' })
   sdl(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     return this.me.sdl(callerOf(req));
@@ -95,7 +94,8 @@ export class MeController {
   @ApiQuery({ name: 'sub', required: false }) @ApiQuery({ name: 'subject', required: false })
   @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
   @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
+  @ApiEnvelope('AuditEvent', { list: true, meta: 'CountMeta', description: 'A page of your own events, oldest first' })
   async accessLog(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);
     const limit = parseLimit(query.limit);
@@ -107,8 +107,7 @@ export class MeController {
   @ApiOperation({ summary: "Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off" })
   @ApiQuery({ name: 'from', required: false, description: `ISO 8601, inclusive (default: ${DATA_ACCESS_DEFAULT_DAYS} days before to)` })
   @ApiQuery({ name: 'to', required: false, description: `ISO 8601, exclusive (default: now); at most ${DATA_ACCESS_MAX_DAYS} days after from` })
-  @ApiOkResponse({
-    schema: {
+  @ApiAnswer('application/json', {
       type: 'object',
       properties: {
         data: {
@@ -123,8 +122,7 @@ export class MeController {
         },
         meta: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, count: { type: 'integer' } } },
       },
-    },
-  })
+  }, { description: 'Counts per partner, subject, field and day' })
   async dataAccess(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, ['from', 'to']);
     const { rows, from, to } = await this.me.dataAccess(callerOf(req), { from: query.from, to: query.to });

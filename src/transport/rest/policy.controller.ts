@@ -7,9 +7,26 @@ import { GatewayRequest, officerOf } from '../gateway-request';
 import { GovernanceService, SimulateRequest } from '../../governance/governance.service';
 import { PolicyAdministration } from '../../governance/policy-administration.service';
 import { etagOf, parseIfMatch } from '../../policy/policy-etag';
+import { ApiEnvelope, ApiProblems } from './api-docs';
 import { PolicyInForce, PolicyService } from '../../policy/policy.service';
 
 const REASON_MAX = 1000;
+
+const VERSION_META = { type: 'object', properties: { version: { type: 'integer' } } };
+const CHANGE_META = {
+  type: 'object',
+  properties: {
+    version: { type: 'integer' }, previousVersion: { type: 'integer', nullable: true }, state: { type: 'string', example: 'in-force' },
+    baseVersion: { type: 'integer' }, rolledBackTo: { type: 'integer' }, approvedBy: { type: 'string' },
+  },
+};
+const ACCESS_ROW = {
+  type: 'object',
+  properties: {
+    partnerId: { type: 'string' }, subject: { type: 'string' }, action: { type: 'string' }, purpose: { type: 'string' }, rows: { type: 'string' },
+    fields: { type: 'array', items: { type: 'string' } }, fieldsOnSomeRows: { type: 'array', items: { type: 'string' } },
+  },
+};
 
 const IF_MATCH = {
   name: 'If-Match',
@@ -31,6 +48,7 @@ export class PolicyController {
   @Get('policies')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Every partner policy in force' })
+  @ApiEnvelope('PolicyVersion', { list: true, meta: 'CountMeta', description: 'Every policy in force' })
   async list(@Req() req: GatewayRequest) {
     const all = await this.policies.listInForce();
     note(req, 'read', all.map((p) => p.partnerId));
@@ -40,7 +58,8 @@ export class PolicyController {
   @Get('policies/:partnerId')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: "A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve" })
-  @ApiResponse({ status: 200, description: 'The version in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiEnvelope('PolicyVersion', { meta: VERSION_META, description: 'The version in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
     const p = await this.mustExist(partnerId);
@@ -51,6 +70,8 @@ export class PolicyController {
   @Get('policies/:partnerId/versions')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: "Every version of a partner's policy, newest first, with author, time and state" })
+  @ApiEnvelope('PolicyVersionSummary', { list: true, meta: { type: 'object', properties: { inForce: { type: 'integer', nullable: true } } }, description: 'Every version, newest first' })
+  @ApiProblems(404)
   async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
     const rows = await this.policies.listVersions(partnerId);
@@ -62,6 +83,8 @@ export class PolicyController {
   @Get('policies/:partnerId/versions/:version')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'One version of a policy, with its document' })
+  @ApiEnvelope('PolicyVersion', { meta: VERSION_META, description: 'The version' })
+  @ApiProblems(404)
   async version(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string) {
     note(req, 'read', [partnerId]);
     const p = await this.policies.loadVersion(partnerId, versionNumber(version));
@@ -73,6 +96,7 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put a new version (validated, its own tests run; in force at once, or proposed when approval is required)' })
+  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The version written (in force, or proposed)', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
   @ApiHeader(IF_MATCH)
   @ApiPreconditionResponses()
   @ApiBody({ description: 'The policy document as JSON (same shape as policies/*.yaml); optional top-level `note`', schema: { type: 'object' } })
@@ -89,6 +113,8 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put an earlier version back in force, as a new version equal to it' })
+  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The new version', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiProblems(404)
   @ApiHeader(IF_MATCH)
   @ApiPreconditionResponses()
   @ApiBody({ schema: { type: 'object', properties: { version: { type: 'integer' }, note: { type: 'string' } }, required: ['version'] } })
@@ -108,6 +134,8 @@ export class PolicyController {
   @ApiOperation({ summary: 'Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force' })
   @ApiHeader({ ...IF_MATCH, required: true, description: 'The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force' })
   @ApiPreconditionResponses()
+  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The version now in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiProblems(404)
   @ApiResponse({ status: 409, description: '`PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)' })
   async approve(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Param('version') version: string,
     @Headers('if-match') ifMatch?: string) {
@@ -122,6 +150,8 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved' })
+  @ApiEnvelope('PolicyVersionSummary', { meta: 'DecisionMeta', description: 'The version, now rejected' })
+  @ApiProblems(404, 409)
   @ApiBody({ schema: { type: 'object', properties: { reason: { type: 'string', maxLength: REASON_MAX } }, required: ['reason'] } })
   @ApiResponse({ status: 409, description: '`CONFLICT`: the version is no open proposal' })
   async reject(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
@@ -135,6 +165,8 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Withdraw your own open proposal (its author only); it can no longer be approved' })
+  @ApiEnvelope('PolicyVersionSummary', { meta: 'DecisionMeta', description: 'The version, now withdrawn' })
+  @ApiProblems(404)
   @ApiBody({ required: false, schema: { type: 'object', properties: { reason: { type: 'string', maxLength: REASON_MAX } } } })
   @ApiResponse({ status: 409, description: '`CONFLICT`: the version is no open proposal' })
   async withdraw(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
@@ -148,6 +180,8 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows' })
+  @ApiEnvelope({ type: 'object', description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)' }, { meta: 'EmptyMeta', description: 'The simulation' })
+  @ApiProblems(404)
   @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' } }, required: ['action', 'subject', 'purpose'] } })
   async simulate(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: SimulateRequest) {
     note(req, 'simulate', [partnerId]);
@@ -158,6 +192,8 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Field by field what changes between two versions, or between a draft and the version in force' })
+  @ApiEnvelope({ type: 'object', description: 'Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md)' }, { meta: 'EmptyMeta', description: 'The difference' })
+  @ApiProblems(404)
   @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, from: { type: 'integer' }, to: { type: 'integer' } } } })
   async diff(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { document?: unknown; from?: unknown; to?: unknown }) {
     note(req, 'simulate', [partnerId]);
@@ -176,7 +212,8 @@ export class PolicyController {
   @Get('access-matrix')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold' })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'json (default) or csv' })
+  @ApiEnvelope(ACCESS_ROW, { list: true, meta: 'CountMeta', description: 'One row per partner, subject, action and purpose (format=json; as CSV with format=csv)', alsoAs: { 'text/csv': { type: 'string' } } })
   async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query('format') format?: string) {
     if (format !== undefined && format !== 'json' && format !== 'csv') throw GatewayError.validation(['format must be json or csv']);
     const rows = await this.governance.accessMatrix();
@@ -229,10 +266,7 @@ function reasonOf(body: { reason?: unknown } | undefined, required: boolean): st
 }
 
 function ApiPreconditionResponses() {
-  return applyDecorators(
-    ApiResponse({ status: 412, description: '`PRECONDITION_FAILED`: If-Match does not name the version in force; nothing changed (`currentVersion`)' }),
-    ApiResponse({ status: 428, description: '`PRECONDITION_REQUIRED`: If-Match is required here; nothing changed' }),
-  );
+  return applyDecorators(ApiProblems(404, 409, 412, 428));
 }
 
 /** A PUT body may carry a change `note` beside the document. */

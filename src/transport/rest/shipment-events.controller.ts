@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { GovernedDataService } from '../../access/governed-data.service';
 import { batchItems, MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
 import { SHIPMENT_STATUSES } from '../../data/subjects';
-import { IdempotencyHeader, PurposeHeader } from './api-docs';
+import { ApiEnvelope, ApiProblems, IdempotencyHeader, PurposeHeader } from './api-docs';
 import { RestAdapter } from './rest-adapter';
 
 /** Many tracking events in one request, each judged alone (docs/api-guide-carriers.md). */
@@ -24,7 +24,8 @@ export class ShipmentEventsController {
     description: 'Answers 200 with one result per event, in order: accepted, refused (with the code the single-event route would give) or duplicate (its eventId was already recorded by your partner). Accepted events commit together with one audit event. More than 1,000 events: 413 PAYLOAD_TOO_LARGE.',
   })
   @PurposeHeader() @IdempotencyHeader()
-  @ApiPayloadTooLargeResponse({ description: `More than ${MAX_PUSH_EVENTS} events (problem+json, code PAYLOAD_TOO_LARGE)` })
+  @ApiEnvelope('BatchResult', { meta: 'BatchMeta', description: 'One result per event, in order' })
+  @ApiProblems(422)
   @ApiBody({
     schema: {
       type: 'object',

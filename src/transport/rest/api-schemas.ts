@@ -1,0 +1,149 @@
+import type { SchemaObject } from '@nestjs/swagger';
+import { ERROR_CODES } from '../../common/gateway-error';
+import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../../data/subjects';
+import { demoCapacitySignals, demoDemandSignals, demoShipmentEvents, demoShipments } from '../../demo/demo-data';
+import { MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
+
+/**
+ * Named schemas of the OpenAPI document (components.schemas), referenced by ApiEnvelope('Name') and
+ * ApiProblems. Row schemas come from the subject catalog, the one list of fields a policy may name;
+ * their examples are demo rows (src/demo/demo-data.ts).
+ */
+const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
+const str: SchemaObject = { type: 'string' };
+const strings: SchemaObject = { type: 'array', items: { type: 'string' } };
+
+function fieldSchema(spec: FieldSpec): SchemaObject {
+  const base: SchemaObject = spec.type === 'integer' ? { type: 'integer', format: 'int32' }
+    : spec.type === 'number' ? { type: 'number' }
+      : spec.type === 'date' ? { type: 'string', format: 'date' }
+        : spec.type === 'timestamp' ? { type: 'string', format: 'date-time' }
+          : spec.type === 'enum' ? { type: 'string', enum: [...spec.values!] }
+            : { type: 'string', ...(spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {}) };
+  return spec.nullable ? nullable(base) : base;
+}
+
+/** A query filter value: the field's type without null. */
+export function filterSchema(spec: FieldSpec): SchemaObject {
+  const { nullable: _, maxLength: __, ...schema } = fieldSchema(spec);
+  return schema;
+}
+
+const DEMO_ROWS: Record<SubjectName, object> = {
+  DemandSignal: demoDemandSignals[0], CapacitySignal: demoCapacitySignals[0], Shipment: demoShipments[0], ShipmentEvent: demoShipmentEvents[0],
+};
+
+function rowSchema(subject: SubjectName): SchemaObject {
+  return {
+    type: 'object',
+    description: `A ${subject} row: only the fields your policy lets you read (and asked for with ?fields=) are present.`,
+    properties: Object.fromEntries(Object.entries(SUBJECTS[subject].fields).map(([name, spec]) => [name, fieldSchema(spec)])),
+    example: DEMO_ROWS[subject],
+  };
+}
+
+export const PROBLEM_SCHEMA: SchemaObject = {
+  type: 'object',
+  description: 'RFC 9457 problem details; `code` is stable and machine-readable. Some codes add members (`errors`, `fields`, `purposes`, `currentVersion`, `limit`, `retryAfterSeconds`).',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', format: 'uri', example: 'https://gateway.local/problems/validation-failed' },
+    title: { type: 'string', example: 'Validation failed' },
+    status: { type: 'integer', example: 400 },
+    detail: { type: 'string', example: "unknown query parameter or field 'colour'" },
+    code: { type: 'string', enum: [...ERROR_CODES], example: 'VALIDATION_FAILED' },
+    instance: { type: 'string', example: '/api/v1/demand-signals' },
+    errors: { ...strings, description: 'VALIDATION_FAILED: each problem found' },
+    fields: { ...strings, description: 'FORBIDDEN_FIELDS: the fields refused' },
+  },
+};
+
+const AUDIT_EVENT: SchemaObject = {
+  type: 'object',
+  description: 'One audited access (docs/audit.md), with its place in the hash chain.',
+  required: ['id', 'seq', 'at', 'operation', 'decision', 'status', 'hash'],
+  properties: {
+    id: str, seq: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, requestId: str,
+    actor: { type: 'object', properties: { sub: nullable(str), partnerId: nullable(str), roles: strings } },
+    transport: str, operation: { type: 'string', example: 'GET /api/v1/demand-signals' }, action: nullable(str), subject: nullable(str),
+    resourceIds: strings, purpose: nullable(str), decision: { type: 'string', enum: ['allow', 'partial', 'deny', 'error'] },
+    status: { type: 'integer' }, code: nullable(str), reason: nullable(str), fieldsReturned: strings, fieldsDenied: strings,
+    rowCount: { type: 'integer' }, policyVersion: nullable({ type: 'integer' }), ruleIds: strings, latencyMs: nullable({ type: 'number' }),
+    prevHash: str, hash: str,
+  },
+};
+
+const POLICY_VERSION: SchemaObject = {
+  type: 'object',
+  required: ['partnerId', 'version', 'document'],
+  properties: {
+    partnerId: { type: 'string', example: 'supplier-northwind' }, version: { type: 'integer', example: 1 }, author: nullable(str),
+    createdAt: { type: 'string', format: 'date-time' }, note: nullable(str),
+    document: { type: 'object', description: 'The policy document (same shape as policies/*.yaml; docs/policy-language.md)' },
+  },
+};
+
+const VERSION_SUMMARY: SchemaObject = {
+  type: 'object',
+  required: ['version', 'state'],
+  properties: {
+    version: { type: 'integer' }, author: nullable(str), createdAt: { type: 'string', format: 'date-time' }, note: nullable(str),
+    state: { type: 'string', example: 'in-force' }, inForce: { type: 'boolean' }, documentHash: str,
+  },
+};
+
+export const API_SCHEMAS: Record<string, SchemaObject> = {
+  Problem: PROBLEM_SCHEMA,
+  ...Object.fromEntries(SUBJECT_NAMES.map((s) => [s, rowSchema(s)])),
+  ReadMeta: {
+    type: 'object',
+    description: 'How the answer was judged: the fields returned, those withheld on some rows, the policy version and purpose, and the next page.',
+    required: ['nextCursor', 'fields', 'redactedFields', 'policyVersion', 'purpose'],
+    properties: {
+      nextCursor: nullable({ type: 'string', description: 'Pass as ?cursor= for the next page; null on the last page' }),
+      fields: { ...strings, example: ['id', 'sku', 'periodStart', 'forecastQty'] },
+      redactedFields: { ...strings, description: 'Fields left out of some rows (granted on some rows only)' },
+      policyVersion: nullable({ type: 'integer', example: 1 }),
+      purpose: nullable({ type: 'string', example: 'replenishment-planning' }),
+    },
+  },
+  WriteMeta: {
+    type: 'object',
+    description: 'The policy version and purpose that judged the write.',
+    properties: { policyVersion: nullable({ type: 'integer' }), purpose: nullable(str) },
+  },
+  CountMeta: {
+    type: 'object',
+    properties: { count: { type: 'integer' }, nextCursor: nullable({ type: 'string', description: 'Present on paged lists' }) },
+  },
+  EmptyMeta: { type: 'object', description: 'Nothing to add' },
+  BatchResult: {
+    type: 'object',
+    required: ['results'],
+    properties: {
+      results: {
+        type: 'array',
+        maxItems: MAX_PUSH_EVENTS,
+        items: {
+          type: 'object',
+          required: ['index', 'outcome'],
+          properties: {
+            index: { type: 'integer' }, eventId: nullable(str), outcome: { type: 'string', enum: ['accepted', 'refused', 'duplicate'] },
+            code: nullable({ type: 'string', description: 'refused: the code the single-event route would give; duplicate: DUPLICATE' }), message: nullable(str),
+          },
+        },
+      },
+    },
+  },
+  BatchMeta: {
+    type: 'object',
+    properties: {
+      total: { type: 'integer' }, accepted: { type: 'integer' }, refused: { type: 'integer' }, duplicate: { type: 'integer' },
+      policyVersion: nullable({ type: 'integer' }), purpose: nullable(str),
+    },
+  },
+  AuditEvent: AUDIT_EVENT,
+  PolicyVersion: POLICY_VERSION,
+  PolicyVersionSummary: VERSION_SUMMARY,
+  DecisionMeta: { type: 'object', properties: { version: { type: 'integer' }, inForce: nullable({ type: 'integer', description: 'The version in force, if any' }) } },
+};
