@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { loadOrCreateSigningKey } from '../src/auth/key-store';
+import { createTestDatabase } from './support/database';
 import { GatewayProcess } from './support/gateway-process';
 import { TestGateway } from './support/test-app';
 import { ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver';
@@ -230,8 +231,9 @@ describe('webhook URLs (SSRF): without WEBHOOK_ALLOW_PRIVATE', () => {
 describe('webhook deliveries across a restart (gateway process)', () => {
   it('a delivery pending when the gateway stops is delivered after it starts again', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-webhooks-'));
+    const db = await createTestDatabase();
     const env = {
-      DATA_DIR: dataDir, DATABASE_URL: '', JWT_ISSUER: 'https://webhooks.test', JWT_AUDIENCE: 'webhooks', WEBHOOK_ALLOW_PRIVATE: 'true',
+      DATA_DIR: dataDir, DATABASE_URL: db.url ?? '', JWT_ISSUER: 'https://webhooks.test', JWT_AUDIENCE: 'webhooks', WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_POLL_MS: '50', WEBHOOK_BACKOFF_BASE_MS: '500', WEBHOOK_BACKOFF_MAX_MS: '500',
     };
     const key = async () => loadOrCreateSigningKey(dataDir);
@@ -268,9 +270,10 @@ describe('webhook deliveries across a restart (gateway process)', () => {
     } finally {
       await gw.stop();
       await receiver?.stop();
+      await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });
 
 function freePort(): Promise<number> {
