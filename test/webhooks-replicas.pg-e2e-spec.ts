@@ -4,6 +4,8 @@ import { WebhookReceiver } from './support/webhook-receiver';
 const NORTHWIND = { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' };
 const ADMIN = { roles: ['admin'] };
 const EVENTS = 24;
+/** A gateway process transpiles its sources when it starts: slow on a busy machine. */
+const STARTUP_MS = 180_000;
 
 async function eventually<T>(read: () => Promise<T>, holds: (value: T) => boolean): Promise<T> {
   for (;;) {
@@ -24,8 +26,8 @@ describe('webhook deliveries across replicas (two processes, one PostgreSQL)', (
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
-    pair = await ReplicaPair.start({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '20', WEBHOOK_BACKOFF_BASE_MS: '20', WEBHOOK_BACKOFF_MAX_MS: '100', REDIS_KEY_PREFIX: 'gw-n2-webhooks:' });
-  }, 180_000);
+    pair = await ReplicaPair.start({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '20', WEBHOOK_BACKOFF_BASE_MS: '20', WEBHOOK_BACKOFF_MAX_MS: '100', REDIS_KEY_PREFIX: 'gw-n2-webhooks:' }, STARTUP_MS);
+  }, 2 * STARTUP_MS);
   afterAll(async () => {
     await pair?.stop();
     await receiver?.stop();
@@ -67,5 +69,5 @@ describe('webhook deliveries across replicas (two processes, one PostgreSQL)', (
     const attempts = await pair.pg.query<{ n: string }>("SELECT COUNT(*) AS n FROM audit_events WHERE operation LIKE 'webhook POST demand.updated%'");
     expect(Number(attempts.rows[0].n)).toBe(EVENTS + 1);
     expect((await pair.pg.query('SELECT 1 FROM webhook_endpoints WHERE id = $1 AND enabled = 1', [id])).rowCount).toBe(1);
-  });
+  }, STARTUP_MS);
 });

@@ -14,6 +14,8 @@ const NORTHSTAR = { roles: ['partner'], partner: 'carrier-northstar', purpose: '
 const ACME = { roles: ['partner'], partner: 'supplier-acme', purpose: 'replenishment-planning' };
 const ADMIN = { roles: ['admin'], sub: 'orchestrator' };
 const GOVERNANCE = { roles: ['governance'], sub: 'officer' };
+/** A gateway process transpiles its sources when it starts: slow on a busy machine. */
+const STARTUP_MS = 180_000;
 const ECONOMICS = ['unitPrice', 'customerName', 'marginPct'];
 const demand = (id: string, sku: string) => ({ id, sku, productFamily: 'Drive Units', site: 'DC-EU-NORTH', region: 'NORDICS', periodStart: '2026-03-01', forecastQty: 10, orderedQty: 8, unitPrice: 12.5, customerName: 'Hooli AB', marginPct: 21 });
 
@@ -244,7 +246,7 @@ describe('webhook deliveries across a restart (gateway process)', () => {
     };
     // The receiver's port is chosen now and nothing listens on it until the gateway has stopped.
     const port = await freePort();
-    let gw = await GatewayProcess.start(env);
+    let gw = await GatewayProcess.start(env, undefined, STARTUP_MS);
     let receiver: WebhookReceiver | null = null;
     try {
       const partner = await token({ roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' }, 'planner');
@@ -261,7 +263,7 @@ describe('webhook deliveries across a restart (gateway process)', () => {
       await gw.stop();
 
       receiver = await WebhookReceiver.start(port);
-      gw = await GatewayProcess.start(env);
+      gw = await GatewayProcess.start(env, undefined, STARTUP_MS);
       await receiver.waitFor(1);
       const [d] = await eventually(list, (r) => r[0]?.status === 'delivered');
       expect(receiver.received).toHaveLength(1);
@@ -273,7 +275,7 @@ describe('webhook deliveries across a restart (gateway process)', () => {
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 3 * STARTUP_MS);
 });
 
 function freePort(): Promise<number> {
