@@ -16,7 +16,7 @@ export class WebhookDeliveryEntity {
   @Column('varchar', { name: 'record_id', length: 200 }) recordId: string;
   /** pending | delivered | failed | skipped | cancelled */
   @Column('varchar', { length: 16 }) status: string;
-  @Column('integer') attempts: number;
+  @Column('integer', { default: 0 }) attempts: number;
   @Column('varchar', { name: 'next_attempt_at', length: 30 }) nextAttemptAt: string;
   @Column('varchar', { name: 'claimed_until', length: 30, nullable: true }) claimedUntil: string | null;
   @Column('varchar', { name: 'last_attempt_at', length: 30, nullable: true }) lastAttemptAt: string | null;
