@@ -56,6 +56,11 @@ import { DataQualityService } from './logistics/data-quality.service';
 import { MeService } from './me/me.service';
 import { MeController } from './transport/rest/me.controller';
 import { validationPipe } from './transport/rest/validation-pipe';
+import { WebhooksController } from './transport/rest/webhooks.controller';
+import { WebhookQueue } from './webhooks/webhook-queue';
+import { RecordChanges } from './access/record-changes';
+import { WebhookWorker } from './webhooks/webhook-worker';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 @Module({})
 export class AppModule {
@@ -108,7 +113,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController, MeController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController],
       providers: [
         configProvider,
         ShutdownState,
@@ -134,6 +139,10 @@ export class AppModule {
         PolicyResolver,
         ShipmentUpdatesResolver,
         ShipmentChanges,
+        WebhookQueue,
+        { provide: RecordChanges, useExisting: WebhookQueue },
+        WebhooksService,
+        WebhookWorker,
         { provide: APP_GUARD, useClass: AuthGuard },
         ...(config.BENCH_UNGOVERNED ? [] : [{ provide: APP_GUARD, useClass: PartnerRateLimitGuard }]),
         rateLimitStorageProvider,

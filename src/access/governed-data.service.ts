@@ -26,6 +26,7 @@ import { GovernedRow, normalize, RowJudge } from './row-judge';
 export { GovernedRow, normalize, Redaction } from './row-judge';
 import { DataQualityService, PushTally } from '../logistics/data-quality.service';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
+import { RecordChanges } from './record-changes';
 import {
   batchDecision, EventJudge, JudgedShipmentEvent, PushItem, runEventBatch, ShipmentLocator, StoredShipmentEvent,
 } from '../logistics/shipment-event-batch';
@@ -75,6 +76,7 @@ export class GovernedDataService {
     private readonly metrics: MetricsService,
     private readonly quality: DataQualityService,
     protected readonly changes: ShipmentChanges,
+    protected readonly recordChanges: RecordChanges,
   ) {}
 
   async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
@@ -238,7 +240,8 @@ export class GovernedDataService {
     const body = normalizeTimestamps(subject, input);
     assertChosenId(caller.principal, body.id);
     const policy = await this.policyOf(caller);
-    return this.idempotent(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
+    let createdId = '';
+    const result = await this.idempotent(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
       const now = new Date().toISOString();
       const defaults = this.pinnedValues(policy, 'create', subject, body);
       const row: Record<string, unknown> = { ...nullRow(subject), ...SUBJECTS[subject].defaults, ...defaults, ...body, updatedAt: now };
@@ -249,8 +252,11 @@ export class GovernedDataService {
       if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${String(row.id)}' already exists.` });
       await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
       caller.audit.resourceIds.add(String(row.id));
+      createdId = String(row.id);
       return { status: 201, body: this.writeAnswer(caller, policy, subject, row) };
     });
+    if (!result.replayed) await this.recordChanges.changed(subject, createdId);
+    return result;
   }
 
   /** Updates a row in the caller's update scope (404 outside their read scope, 403 inside it). */
@@ -268,6 +274,7 @@ export class GovernedDataService {
       return { status: 200, body: this.writeAnswer(caller, policy, subject, row, 'update') };
     });
     if (subject === 'Shipment' && !result.replayed) this.changes.publish(id);
+    if (!result.replayed) await this.recordChanges.changed(subject, id);
     return result;
   }
 
@@ -300,6 +307,7 @@ export class GovernedDataService {
       if (!result.replayed) {
         this.quality.observe(recorder, 'event', tally);
         this.changes.publish(shipmentId);
+        await this.recordChanges.changed('Shipment', shipmentId);
       }
       return result;
     } catch (error) {
@@ -360,6 +368,7 @@ export class GovernedDataService {
     });
     if (!result.replayed && tally) this.quality.observe(recorder, source, tally);
     if (!result.replayed) for (const id of changed) this.changes.publish(id);
+    if (!result.replayed) await this.recordChanges.changed('Shipment', ...changed);
     return result;
   }
 

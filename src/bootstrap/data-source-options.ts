@@ -20,15 +20,18 @@ import { PushDataQuality1733000000000 } from '../database/migrations/17330000000
 import { IdempotencyRetention1734000000000 } from '../database/migrations/1734000000000-idempotency-retention';
 import { KeysetIndexes1735000000000 } from '../database/migrations/1735000000000-keyset-indexes';
 import { PolicyVersionsAppendOnly1735100000000 } from '../database/migrations/1735100000000-policy-versions-append-only';
+import { Webhooks1736200000000 } from '../database/migrations/1736200000000-webhooks';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 
 export const ENTITIES = [
   PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,
   AuditEventEntity, AuditHeadEntity, IdempotencyKeyEntity, PushTallyEntity,
-  PolicyDecisionEntity,
+  PolicyDecisionEntity, WebhookEndpointEntity, WebhookDeliveryEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000,
-  PolicyVersionsAppendOnly1735100000000,
+  PolicyVersionsAppendOnly1735100000000, Webhooks1736200000000,
 ];
 
 /**

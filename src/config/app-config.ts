@@ -168,6 +168,32 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(10000000)
   SUBSCRIPTIONS_DELIVERIES_PER_MINUTE = 600;
 
+  /** Webhooks: delivery attempts per event before the endpoint is disabled with a reason. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  WEBHOOK_MAX_ATTEMPTS = 8;
+
+  /** Webhooks: how long one delivery attempt may take (connect, send, answer) before it counts as failed. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  WEBHOOK_TIMEOUT_MS = 5000;
+
+  /** Webhooks: the first retry waits about this long; each further one twice as long (with jitter), up to WEBHOOK_BACKOFF_MAX_MS. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400000)
+  WEBHOOK_BACKOFF_BASE_MS = 30000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(604800000)
+  WEBHOOK_BACKOFF_MAX_MS = 21600000;
+
+  /** Webhooks: how often each replica looks for deliveries that are due. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(600000)
+  WEBHOOK_POLL_MS = 1000;
+
+  /**
+   * Webhooks: allow endpoints on loopback, link-local, private and unique-local addresses (and
+   * then plain http: too), for tests and private networks. Off: such URLs are refused (SSRF).
+   */
+  @Transform(toBool) @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
   /**
    * Group commit: events arriving while a flush runs share the next transaction anyway; this adds
    * a wait (ms) to gather more per transaction, at the cost of latency. 0 = flush at once.

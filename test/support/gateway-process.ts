@@ -11,7 +11,7 @@ export class GatewayProcess {
   }
 
   /** `main` is the entry file; a compiled `main.js` (as `npm start` runs) starts faster than ts-node. */
-  static async start(env: Record<string, string>, main = 'src/main.ts'): Promise<GatewayProcess> {
+  static async start(env: Record<string, string>, main = 'src/main.ts', readyTimeoutMs = 60_000): Promise<GatewayProcess> {
     const port = await freePort();
     const args = main.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', main] : [main];
     const child = spawn(process.execPath, args, {
@@ -19,7 +19,7 @@ export class GatewayProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const gw = new GatewayProcess(child, port);
-    await gw.waitReady();
+    await gw.waitReady(readyTimeoutMs);
     return gw;
   }
 

@@ -23,11 +23,12 @@ export class ReplicaPair {
     private readonly dataDir: string,
   ) {}
 
-  static async start(): Promise<ReplicaPair> {
+  /** `extraEnv` adds settings to both replicas; `readyTimeoutMs` bounds each one's start. */
+  static async start(extraEnv: Record<string, string> = {}, readyTimeoutMs?: number): Promise<ReplicaPair> {
     const db = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-replicas-'));
-    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
-    const [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
+    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...extraEnv };
+    const [a, b] = await Promise.all([GatewayProcess.start(env, undefined, readyTimeoutMs), GatewayProcess.start(env, undefined, readyTimeoutMs)]);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     return new ReplicaPair(a, b, pg, db, dataDir);

@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Caller } from '../access/caller';
+import { GovernedDataService } from '../access/governed-data.service';
+import { AuditRecord } from '../audit/audit-record';
+import { AuditService } from '../audit/audit.service';
+import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
+import { SubjectName } from '../data/subjects';
+import { DatabaseService } from '../database/database.service';
+import { ClaimedDelivery, WebhookQueue } from './webhook-queue';
+import { sendWebhook, SendResult } from './webhook-sender';
+import { signWebhook } from './webhook-signer';
+import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
+
+/** Deliveries one replica works on at once. */
+const BATCH = 8;
+
+interface Endpoint {
+  id: string;
+  partnerId: string;
+  url: string;
+  purpose: string;
+  secret: string;
+  enabled: boolean;
+}
+
+/**
+ * Each replica's webhook worker: polls the shared queue (and looks at once when this replica queued
+ * something), and for each claimed delivery judges the record by the endpoint's partner policy in
+ * force now, through the same governed read as a GraphQL subscription delivery (rows out of scope
+ * are not delivered; only the fields the policy grants on that row are sent), writes the attempt's
+ * audit event, signs and POSTs it, then settles it or schedules the next attempt (exponential
+ * backoff with jitter). After WEBHOOK_MAX_ATTEMPTS failed attempts the endpoint is disabled with a reason.
+ */
+@Injectable()
+export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookWorker.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly queue: WebhookQueue,
+    private readonly data: GovernedDataService,
+    private readonly audit: AuditService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.unsubscribe = this.queue.onQueued(() => this.poke());
+    this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Look for due deliveries now (after the current round if one runs). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.round().finally(() => {
+      this.running = null;
+      if (this.again) { this.again = false; this.poke(); } else this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => { this.timer = null; this.poke(); }, this.config.WEBHOOK_POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Claims and works through due deliveries until none is due. */
+  private async round(): Promise<void> {
+    const lease = this.config.WEBHOOK_TIMEOUT_MS * 2 + 30_000;
+    try {
+      while (!this.stopped) {
+        const claimed = await this.queue.claim(BATCH, lease);
+        if (claimed.length === 0) return;
+        await Promise.all(claimed.map((d) => this.deliver(d).catch((e: Error) => this.logger.error(`webhook delivery ${d.id} failed: ${e.message}`))));
+      }
+    } catch (e) {
+      this.logger.warn(`webhook queue not reachable: ${(e as Error).message}`);
+    }
+  }
+
+  private async deliver(d: ClaimedDelivery): Promise<void> {
+    const endpoint = await this.endpoint(d.endpointId);
+    if (!endpoint) return;
+    if (!endpoint.enabled) {
+      await this.queue.settle(d.id, { status: 'cancelled', attempted: false, lastError: 'endpoint disabled' });
+      return;
+    }
+    const attempt = d.attempts + 1;
+    const record = new AuditRecord(d.id, 'rest', `webhook POST ${d.eventType}`);
+    record.principal = { sub: `webhook:${endpoint.id}`, partnerId: endpoint.partnerId, roles: ['partner'], purpose: endpoint.purpose };
+    const caller: Caller = { principal: record.principal, purpose: endpoint.purpose, audit: record };
+
+    let values: Record<string, unknown>;
+    try {
+      const { row } = await this.data.get(caller, d.subject as SubjectName, d.recordId, { ungranted: 'redact' });
+      values = row.values;
+    } catch (e) {
+      if (e instanceof GatewayError && e.status < 500) {
+        // Out of the partner's scope now (404), or its policy no longer lets it read the subject: not delivered.
+        record.fail(e.status, e.code, e.detail);
+        if (await this.commit(record, e.status, d)) {
+          await this.queue.settle(d.id, { status: 'skipped', attempted: false, lastError: `${e.code}: ${e.detail}` });
+        }
+        return;
+      }
+      await this.later(d, `the record could not be read: ${(e as Error).message}`);
+      return;
+    }
+
+    let target;
+    try {
+      target = await resolveWebhookUrl(endpoint.url, { allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE, production: this.config.isProduction });
+    } catch (e) {
+      if (!(e instanceof RefusedWebhookUrl)) throw e;
+      record.fieldsReturned.clear();
+      record.rowCount = 0;
+      record.fail(400, 'WEBHOOK_URL_REFUSED', e.message);
+      if (await this.commit(record, 400, d)) await this.failed(d, endpoint, attempt, { status: null, ok: false, timedOut: false, error: e.message });
+      return;
+    }
+
+    const now = new Date();
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const body = JSON.stringify({ type: d.eventType, timestamp: d.occurredAt, data: values });
+    record.operation = `webhook POST ${d.eventType} attempt ${attempt}`;
+    // The attempt's audit event is written before the data leaves, as for every other answer.
+    if (!(await this.commit(record, 200, d))) return;
+    const headers = { 'webhook-id': d.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(endpoint.secret, d.id, timestamp, body) };
+    const result = await sendWebhook(target, headers, body, this.config.WEBHOOK_TIMEOUT_MS);
+    if (result.ok) await this.queue.settle(d.id, { status: 'delivered', attempted: true, lastStatus: result.status, lastError: null });
+    else await this.failed(d, endpoint, attempt, result);
+  }
+
+  private async failed(d: ClaimedDelivery, endpoint: Endpoint, attempt: number, result: SendResult): Promise<void> {
+    const max = this.config.WEBHOOK_MAX_ATTEMPTS;
+    if (attempt < max) {
+      await this.queue.settle(d.id, { status: 'pending', attempted: true, lastStatus: result.status, lastError: result.error, nextAttemptAt: new Date(Date.now() + this.backoff(attempt)).toISOString() });
+      return;
+    }
+    await this.queue.settle(d.id, { status: 'failed', attempted: true, lastStatus: result.status, lastError: result.error });
+    const reason = `delivery ${d.id} failed ${max} attempt(s); last: ${result.error ?? 'unknown error'}`.slice(0, 2000);
+    const now = new Date().toISOString();
+    await this.db.transaction((m) => m.query(this.db.sql(
+      'UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1'), [reason, now, now, endpoint.id]));
+    await this.queue.cancelPending(endpoint.id, 'endpoint disabled after failed deliveries');
+    this.logger.warn(`webhook endpoint ${endpoint.id} of partner '${endpoint.partnerId}' disabled: ${reason}`);
+  }
+
+  /** Wait before attempt n+1: base·2^(n-1), capped, of which a random half (so failed receivers are not hit in lockstep). */
+  backoff(attempt: number): number {
+    const full = Math.min(this.config.WEBHOOK_BACKOFF_MAX_MS, this.config.WEBHOOK_BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 40));
+    return Math.round(full / 2 + Math.random() * (full / 2));
+  }
+
+  /** Writes the attempt's audit event; when it cannot be written nothing is sent and the delivery waits (no attempt counted). */
+  private async commit(record: AuditRecord, status: number, d: ClaimedDelivery): Promise<boolean> {
+    try {
+      await this.audit.commit(record, status);
+      return true;
+    } catch (e) {
+      await this.later(d, `the audit event could not be written: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** A failure on the gateway's side: tried again later, without counting an attempt against the endpoint. */
+  private async later(d: ClaimedDelivery, why: string): Promise<void> {
+    this.logger.warn(`webhook delivery ${d.id} postponed: ${why}`);
+    await this.queue.settle(d.id, { status: 'pending', attempted: false, lastError: null, nextAttemptAt: new Date(Date.now() + this.backoff(1)).toISOString() })
+      .catch(() => undefined);
+  }
+
+  private async endpoint(id: string): Promise<Endpoint | null> {
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
+      'SELECT id, partner_id, url, purpose, secret, enabled FROM webhook_endpoints WHERE id = ?'), [id]));
+    const r = rows[0];
+    if (!r) return null;
+    return { id: String(r.id), partnerId: String(r.partner_id), url: String(r.url), purpose: String(r.purpose), secret: String(r.secret), enabled: Number(r.enabled) === 1 };
+  }
+}

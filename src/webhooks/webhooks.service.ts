@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Caller } from '../access/caller';
+import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
+import { purposesOf } from '../policy/policy-document';
+import { PolicyService } from '../policy/policy.service';
+import { WebhookQueue, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-queue';
+import { newWebhookSecret } from './webhook-signer';
+import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
+
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  purpose: string;
+  enabled: boolean;
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  disabledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  eventType: string;
+  subject: string;
+  recordId: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  occurredAt: string;
+  createdAt: string;
+  settledAt: string | null;
+}
+
+/** Endpoints per partner: enough for separate systems per event type, few enough to bound the fan-out of one change. */
+export const MAX_ENDPOINTS_PER_PARTNER = 20;
+const CREATE_KEYS = ['url', 'events', 'description', 'purpose'];
+const PATCH_KEYS = ['url', 'events', 'description', 'purpose', 'enabled'];
+const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * A partner's webhook endpoints (contract section 11): registered, listed, changed, deleted and
+ * re-keyed by the partner itself, never another partner's (someone else's endpoint is 404). Each
+ * call fills the request's audit record (subject `WebhookEndpoint`).
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly policies: PolicyService,
+    private readonly queue: WebhookQueue,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async create(caller: Caller, body: unknown): Promise<WebhookEndpointView & { secret: string }> {
+    const partnerId = this.partnerOf(caller, 'create');
+    const input = objectBody(body, CREATE_KEYS);
+    const problems: string[] = [];
+    if (input.url === undefined) problems.push("'url' is required");
+    if (input.events === undefined) problems.push("'events' is required");
+    const events = input.events === undefined ? [] : checkEvents(input.events, problems);
+    const description = checkDescription(input.description, problems);
+    const askedPurpose = checkPurpose(input.purpose, problems);
+    if (typeof input.url !== 'string' && input.url !== undefined) problems.push("'url' must be a string");
+    if (problems.length > 0) throw GatewayError.validation(problems);
+    const url = await this.checkUrl(input.url as string);
+    const purpose = await this.purposeFor(caller, partnerId, askedPurpose);
+    const count: Array<{ n: number | string }> = await this.db.read((m) => m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]));
+    if (Number(count[0].n) >= MAX_ENDPOINTS_PER_PARTNER) {
+      throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `A partner may register at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints.` });
+    }
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const secret = newWebhookSecret();
+    await this.db.transaction((m) => m.query(this.db.sql(
+      `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?)`),
+    [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now]));
+    caller.audit.resourceIds.add(id);
+    caller.audit.rowCount = 1;
+    return { ...(await this.load(partnerId, id)), secret };
+  }
+
+  async list(caller: Caller): Promise<WebhookEndpointView[]> {
+    const partnerId = this.partnerOf(caller, 'read');
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
+      'SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]));
+    caller.audit.rowCount = rows.length;
+    for (const r of rows) caller.audit.resourceIds.add(String(r.id));
+    return rows.map(viewOf);
+  }
+
+  async get(caller: Caller, id: string): Promise<WebhookEndpointView> {
+    const partnerId = this.partnerOf(caller, 'read');
+    caller.audit.resourceIds.add(id);
+    const view = await this.load(partnerId, id);
+    caller.audit.rowCount = 1;
+    return view;
+  }
+
+  /** Changes url, events, description, purpose or enabled; enabling again clears the reason it was disabled. */
+  async update(caller: Caller, id: string, body: unknown): Promise<WebhookEndpointView> {
+    const partnerId = this.partnerOf(caller, 'update');
+    caller.audit.resourceIds.add(id);
+    const input = objectBody(body, PATCH_KEYS);
+    const problems: string[] = [];
+    if (Object.keys(input).length === 0) problems.push(`give at least one of ${PATCH_KEYS.join(', ')}`);
+    const events = input.events === undefined ? undefined : checkEvents(input.events, problems);
+    const description = checkDescription(input.description, problems);
+    const askedPurpose = checkPurpose(input.purpose, problems);
+    if (input.url !== undefined && typeof input.url !== 'string') problems.push("'url' must be a string");
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') problems.push("'enabled' must be true or false");
+    if (problems.length > 0) throw GatewayError.validation(problems);
+    await this.load(partnerId, id);
+    const url = input.url === undefined ? undefined : await this.checkUrl(input.url as string);
+    const purpose = askedPurpose === undefined ? undefined : await this.purposeFor(caller, partnerId, askedPurpose);
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown) => { sets.push(`${column} = ?`); params.push(value); };
+    if (url !== undefined) set('url', url);
+    if (events !== undefined) set('events', JSON.stringify(events));
+    if (input.description !== undefined) set('description', description ?? null);
+    if (purpose !== undefined) set('purpose', purpose);
+    if (input.enabled === true) { set('enabled', 1); set('disabled_reason', null); set('disabled_at', null); }
+    const now = new Date().toISOString();
+    if (input.enabled === false) { set('enabled', 0); set('disabled_reason', 'disabled by the partner'); set('disabled_at', now); }
+    set('updated_at', now);
+    await this.db.transaction((m) => m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]));
+    if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
+    caller.audit.rowCount = 1;
+    return this.load(partnerId, id);
+  }
+
+  /** Deletes the endpoint with its delivery history; pending deliveries are dropped. */
+  async remove(caller: Caller, id: string): Promise<void> {
+    const partnerId = this.partnerOf(caller, 'delete');
+    caller.audit.resourceIds.add(id);
+    await this.load(partnerId, id);
+    await this.db.transaction(async (m) => {
+      await m.query(this.db.sql('DELETE FROM webhook_deliveries WHERE endpoint_id = ?'), [id]);
+      await m.query(this.db.sql('DELETE FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]);
+    });
+    caller.audit.rowCount = 1;
+  }
+
+  /** A new secret, shown once; the old one no longer signs from the next attempt on. */
+  async rotateSecret(caller: Caller, id: string): Promise<WebhookEndpointView & { secret: string }> {
+    const partnerId = this.partnerOf(caller, 'update');
+    caller.audit.resourceIds.add(id);
+    await this.load(partnerId, id);
+    const secret = newWebhookSecret();
+    await this.db.transaction((m) => m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'),
+      [secret, new Date().toISOString(), id, partnerId]));
+    caller.audit.rowCount = 1;
+    return { ...(await this.load(partnerId, id)), secret };
+  }
+
+  /** The endpoint's deliveries, newest first. */
+  async deliveries(caller: Caller, id: string, limit: number): Promise<WebhookDeliveryView[]> {
+    const partnerId = this.partnerOf(caller, 'read', 'WebhookDelivery');
+    caller.audit.resourceIds.add(id);
+    await this.load(partnerId, id);
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
+      'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]));
+    caller.audit.rowCount = rows.length;
+    return rows.map((r) => ({
+      id: String(r.id), eventType: String(r.event_type), subject: String(r.subject), recordId: String(r.record_id), status: String(r.status),
+      attempts: Number(r.attempts), nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
+      lastAttemptAt: (r.last_attempt_at as string | null) ?? null, lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
+      lastError: (r.last_error as string | null) ?? null, occurredAt: String(r.occurred_at), createdAt: String(r.created_at),
+      settledAt: (r.settled_at as string | null) ?? null,
+    }));
+  }
+
+  private partnerOf(caller: Caller, action: string, subject = 'WebhookEndpoint'): string {
+    caller.audit.touch(action, subject);
+    caller.audit.purpose = caller.purpose;
+    const partnerId = caller.principal.partnerId;
+    if (!partnerId || !caller.principal.roles.includes('partner')) {
+      throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Webhooks are registered by partner tokens only.' });
+    }
+    return partnerId;
+  }
+
+  private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
+      'SELECT * FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]));
+    if (rows.length === 0) throw GatewayError.notFound('Webhook endpoint', id);
+    return viewOf(rows[0]);
+  }
+
+  private async checkUrl(raw: string): Promise<string> {
+    if (raw.length > 2048) throw GatewayError.validation(["'url' must be at most 2048 characters"]);
+    try {
+      const target = await resolveWebhookUrl(raw, { allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE, production: this.config.isProduction });
+      return target.url.toString();
+    } catch (e) {
+      if (e instanceof RefusedWebhookUrl) throw GatewayError.validation([e.message]);
+      throw e;
+    }
+  }
+
+  /**
+   * Deliveries are judged under one purpose: the one given in the body, else the request's (X-Purpose
+   * or the token's claim), else the policy's only purpose; a policy with several needs one named.
+   */
+  private async purposeFor(caller: Caller, partnerId: string, asked: string | undefined): Promise<string> {
+    const inForce = caller.policyInForce?.partnerId === partnerId ? caller.policyInForce : await this.policies.inForce(partnerId);
+    caller.audit.policyVersion = inForce.version;
+    const known = purposesOf(inForce.document);
+    const purpose = asked ?? caller.purpose ?? (known.length === 1 ? known[0] : null);
+    if (purpose === null) {
+      throw new GatewayError(400, 'PURPOSE_REQUIRED', 'Purpose required', {
+        detail: `Name the purpose deliveries are for ('purpose' in the body, the X-Purpose header or the token's purpose claim). Your policy knows: ${known.join(', ') || '(none)'}.`,
+        extra: { purposes: known },
+      });
+    }
+    if (known.length > 0 && !known.includes(purpose)) throw GatewayError.validation([`purpose '${purpose}' is not one your policy names (${known.join(', ')})`]);
+    return purpose;
+  }
+}
+
+function viewOf(r: Record<string, unknown>): WebhookEndpointView {
+  const enabled = Number(r.enabled) === 1;
+  return {
+    id: String(r.id), url: String(r.url), events: JSON.parse(String(r.events)) as WebhookEventType[], description: (r.description as string | null) ?? null,
+    purpose: String(r.purpose), enabled, status: enabled ? 'active' : 'disabled', disabledReason: (r.disabled_reason as string | null) ?? null,
+    disabledAt: (r.disabled_at as string | null) ?? null, createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+  };
+}
+
+function objectBody(body: unknown, allowed: string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw GatewayError.validation(['the body must be a JSON object']);
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown field '${k}'`));
+  return body as Record<string, unknown>;
+}
+
+function checkEvents(value: unknown, problems: string[]): WebhookEventType[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.push(`'events' must be a non-empty array of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    return [];
+  }
+  const bad = value.filter((v) => !WEBHOOK_EVENT_TYPES.includes(v as WebhookEventType));
+  if (bad.length > 0) problems.push(`'events' holds unknown event types (${bad.map((b) => JSON.stringify(b)).join(', ')}); known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  return [...new Set(value as WebhookEventType[])].filter((v) => WEBHOOK_EVENT_TYPES.includes(v));
+}
+
+function checkDescription(value: unknown, problems: string[]): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'string' || value.length > 500) {
+    problems.push("'description' must be a string of at most 500 characters");
+    return undefined;
+  }
+  return value;
+}
+
+function checkPurpose(value: unknown, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !PURPOSE.test(value)) {
+    problems.push("'purpose' must be lower-case letters, digits, '.', '_' or '-' (at most 64)");
+    return undefined;
+  }
+  return value;
+}
