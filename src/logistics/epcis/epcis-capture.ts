@@ -10,6 +10,8 @@ import { looksLikeSscc, ssccDigitalLink, ssccFromEpc } from './gs1';
 export interface CapturedEpcisEvent {
   /** The event exactly as sent. */
   event: Record<string, unknown>;
+  /** The @context entries of its document beyond EPCIS's own (the prefixes of its extensions). */
+  context: unknown[];
   eventId: string;
   type: string;
   /** eventTime in UTC, milliseconds, Z. */
@@ -18,7 +20,7 @@ export interface CapturedEpcisEvent {
   disposition: string | null;
   readPoint: string | null;
   bizLocation: string | null;
-  /** [kind, value]: epc, parentID, childEPC, inputEPC, outputEPC, quantity (epcClass), bizTransaction, btt. */
+  /** [kind, value]: epc, parentID, childEPC, inputEPC, outputEPC, quantity (epcClass), bizTransaction (`<type URI> <value>`). */
   terms: Array<[string, string]>;
   /** The declaration time when the event is an error declaration. */
   declaredAt: string | null;
@@ -51,13 +53,21 @@ export function epcisItems(document: unknown): PushItem[] {
       extra: { errors: problems },
     });
   }
-  return (list as Array<Record<string, unknown>>).map((event, index) => mapEvent(event, index));
+  const context = extraContext((document as { '@context'?: unknown })['@context']);
+  return (list as Array<Record<string, unknown>>).map((event, index) => mapEvent(event, index, context));
+}
+
+const EPCIS_CONTEXT_URL = /^https:\/\/ref\.gs1\.org\/standards\/epcis\/(?:2\.0\.0\/)?epcis-context\.jsonld$/;
+
+function extraContext(context: unknown): unknown[] {
+  const entries = Array.isArray(context) ? context : context === undefined ? [] : [context];
+  return entries.filter((c) => !(typeof c === 'string' && EPCIS_CONTEXT_URL.test(c)));
 }
 
 const IDENTIFIER_LISTS: ReadonlyArray<[string, string]> = [['epcList', 'epc'], ['childEPCs', 'childEPC'], ['inputEPCList', 'inputEPC'], ['outputEPCList', 'outputEPC']];
 const QUANTITY_LISTS = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'];
 
-function mapEvent(e: Record<string, unknown>, index: number): PushItem {
+function mapEvent(e: Record<string, unknown>, index: number, context: unknown[]): PushItem {
   const eventId = typeof e.eventID === 'string' ? e.eventID : epcisEventHash(e);
   const refused = (code: string, message: string): PushItem => ({ index, eventId, raw: null, refusal: { code, message } });
   if (typeof e.type !== 'string' || !EVENT_TYPES.includes(e.type)) {
@@ -84,10 +94,8 @@ function mapEvent(e: Record<string, unknown>, index: number): PushItem {
   const ssccs = [...new Set(epcs.map(ssccFromEpc).filter((s): s is string => s !== null))];
   const bizTransactions = (e.bizTransactionList as Array<{ bizTransaction: string; type?: string }> | undefined) ?? [];
   const transactions = bizTransactions.map((b) => b.bizTransaction.trim());
-  for (const b of bizTransactions) {
-    terms.push(['bizTransaction', b.bizTransaction.trim()]);
-    if (typeof b.type === 'string') terms.push(['btt', cbvUri(b.type, 'BTT')]);
-  }
+  // `<type as GS1 Web URI> <bizTransaction>`, for EQ_bizTransaction_<type>.
+  for (const b of bizTransactions) terms.push(['bizTransaction', `${typeof b.type === 'string' ? cbvUri(b.type, 'BTT') : ''} ${b.bizTransaction.trim()}`]);
   if (ssccs.length === 0 && transactions.length === 0) {
     return refused('NO_SHIPMENT_IDENTIFIER', 'The event names no shipment: no SSCC in its EPC lists or parentID and no bizTransactionList.');
   }
@@ -112,6 +120,7 @@ function mapEvent(e: Record<string, unknown>, index: number): PushItem {
   if (temperature.value !== undefined) raw.temperatureC = temperature.value;
   const captured: CapturedEpcisEvent = {
     event: e,
+    context,
     eventId,
     type: e.type,
     eventTime: occurredAt,

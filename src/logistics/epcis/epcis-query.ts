@@ -53,3 +53,26 @@ export function epcisQueryDocument(
     },
   };
 }
+
+/** The headers of every EPCIS query answer (EPCIS 2.0 REST bindings). */
+export const EPCIS_ANSWER_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'application/ld+json; charset=utf-8',
+  'GS1-EPCIS-Version': '2.0.0',
+  'GS1-CBV-Version': '2.0.0',
+};
+
+/** An EPCISQueryDocument of events kept as captured; `contexts` are the extension prefixes their documents declared. */
+export function epcisStoredQueryDocument(events: Array<Record<string, unknown>>, contexts: unknown[], now = new Date()) {
+  return {
+    '@context': [EPCIS_CONTEXT[0], ...contexts],
+    type: 'EPCISQueryDocument',
+    schemaVersion: '2.0',
+    creationDate: now.toISOString(),
+    epcisBody: {
+      queryResults: {
+        queryName: 'SimpleEventQuery',
+        resultsBody: { eventList: events },
+      },
+    },
+  };
+}

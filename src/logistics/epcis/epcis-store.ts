@@ -3,6 +3,12 @@ import { EntityManager } from 'typeorm';
 import { KeptEpcisEvent } from '../shipment-event-batch';
 import { CapturedEpcisEvent } from './epcis-capture';
 
+/** What epcis_events.document holds: the event as captured and the extra @context entries of its document. */
+export interface StoredEpcisDocument {
+  event: Record<string, unknown>;
+  context: unknown[];
+}
+
 type Sql = (text: string) => string;
 
 /**
@@ -10,7 +16,9 @@ type Sql = (text: string) => string;
  * (epcis_event_terms) and the shipments it concerns (epcis_event_shipments). The event's id is
  * unique per recorder: the same event captured again is a duplicate. An error declaration of an
  * event the recorder kept before marks that event (its errorDeclaration is added to it and it is
- * returned so from then on); one of an event not seen before is kept as a declared event.
+ * returned so from then on) and takes that event's entry off the shipment's tracking history; one
+ * of an event not seen before is kept as a declared event. The shipment's current status and
+ * location are not rolled back: corrective events apply to them like any event.
  */
 export async function keepEpcisEvent(m: EntityManager, sql: Sql, recorder: string, captured: CapturedEpcisEvent, shipmentIds: string[], recordTime: Date): Promise<KeptEpcisEvent> {
   const existing: Array<{ id: string; declared_at: string | null; document: string }> = await m.query(
@@ -18,8 +26,11 @@ export async function keepEpcisEvent(m: EntityManager, sql: Sql, recorder: strin
   if (existing.length > 0) {
     const [row] = existing;
     if (captured.declaredAt === null || row.declared_at !== null) return { kept: 'duplicate', rowId: row.id };
-    const document = { ...(JSON.parse(row.document) as Record<string, unknown>), errorDeclaration: captured.event.errorDeclaration };
+    const stored = JSON.parse(row.document) as StoredEpcisDocument;
+    const document: StoredEpcisDocument = { ...stored, event: { ...stored.event, errorDeclaration: captured.event.errorDeclaration } };
     await m.query(sql('UPDATE epcis_events SET declared_at = ?, document = ? WHERE id = ?'), [captured.declaredAt, JSON.stringify(document), row.id]);
+    // Its entry leaves the shipment's tracking history; the corrective events (captured as any event) take its place.
+    await m.query(sql('DELETE FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [recorder, captured.eventId]);
     await link(m, sql, row.id, shipmentIds);
     return { kept: 'declared', rowId: row.id };
   }
@@ -28,10 +39,10 @@ export async function keepEpcisEvent(m: EntityManager, sql: Sql, recorder: strin
       (id, event_id, recorded_by, event_type, event_time, record_time, biz_step, disposition, read_point, biz_location, declared_at, document)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
   [rowId, captured.eventId, recorder, captured.type, captured.eventTime, recordTime.toISOString(), captured.bizStep, captured.disposition,
-    captured.readPoint, captured.bizLocation, captured.declaredAt, JSON.stringify(captured.event)]);
+    captured.readPoint, captured.bizLocation, captured.declaredAt, JSON.stringify({ event: captured.event, context: captured.context } satisfies StoredEpcisDocument)]);
   if (inserted.length === 0) {
     // A concurrent capture of the same event kept it first.
-    const [row] = await m.query(sql('SELECT id FROM epcis_events WHERE recorded_by = ? AND event_id = ?'), [recorder, captured.eventId]) as Array<{ id: string }>;
+    const [row]: Array<{ id: string }> = await m.query(sql('SELECT id FROM epcis_events WHERE recorded_by = ? AND event_id = ?'), [recorder, captured.eventId]);
     return { kept: 'duplicate', rowId: row?.id ?? 'unknown' };
   }
   const terms = uniqueTerms(captured.terms);

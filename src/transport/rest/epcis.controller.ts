@@ -1,13 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiPayloadTooLargeResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiPayloadTooLargeResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { EpcisEventsService } from '../../access/epcis-events.service';
 import { GovernedDataService } from '../../access/governed-data.service';
 import { MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { epcisItems } from '../../logistics/epcis/epcis-capture';
-import { epcisQueryDocument } from '../../logistics/epcis/epcis-query';
+import { EPCIS_ANSWER_HEADERS, epcisQueryDocument, epcisStoredQueryDocument } from '../../logistics/epcis/epcis-query';
+import { isStandardQuery, parseEpcisQuery } from '../../logistics/epcis/epcis-query-params';
 import { IdempotencyHeader, PurposeHeader } from './api-docs';
 import { parseListQuery, RestAdapter } from './rest-adapter';
 
@@ -16,7 +18,7 @@ import { parseListQuery, RestAdapter } from './rest-adapter';
 @Roles('partner', 'admin')
 @Controller('api/v1/epcis')
 export class EpcisController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService, private readonly epcis: EpcisEventsService) {}
 
   @Post('capture')
   @HttpCode(200)
@@ -33,15 +35,30 @@ export class EpcisController {
 
   @Get('events')
   @ApiOperation({
-    summary: 'The events of a shipment you may read, as an EPCIS 2.0 EPCISQueryDocument',
-    description: 'The answer is the EPCISQueryDocument itself (not wrapped in data/meta). Paged by limit and cursor; a further page is announced in a Link header (rel="next").',
+    summary: 'EPCIS 2.0 simple event query over the events you captured, as an EPCISQueryDocument (application/ld+json)',
+    description: 'Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, '
+      + 'MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; '
+      + 'several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is '
+      + 'announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment\'s tracking history written '
+      + 'as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).',
   })
   @PurposeHeader()
-  @ApiQuery({ name: 'shipmentId', required: true })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'shipmentId', required: false })
+  @ApiQuery({ name: 'perPage', required: false })
+  @ApiQuery({ name: 'nextPageToken', required: false })
   async events(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
-    if (typeof query.shipmentId !== 'string' || query.shipmentId === '') throw GatewayError.validation(['shipmentId is required, once']);
+    if (isStandardQuery(query)) {
+      const q = parseEpcisQuery(query);
+      const answer = await this.epcis.query(this.rest.caller(req), q);
+      this.answerHeaders(res, answer.policyVersion);
+      if (answer.nextPageToken) {
+        const next = new URLSearchParams();
+        for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) if (k !== 'nextPageToken') next.append(k, String(one));
+        next.set('nextPageToken', answer.nextPageToken);
+        res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
+      }
+      return epcisStoredQueryDocument(answer.events, answer.contexts);
+    }
     const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
     const { shipmentId, ...others } = filters;
     const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string,
@@ -50,7 +67,28 @@ export class EpcisController {
       const next = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), cursor: meta.nextCursor });
       res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
     }
-    if (meta.policyVersion !== null) res.setHeader('X-Policy-Version', String(meta.policyVersion));
+    this.answerHeaders(res, meta.policyVersion);
     return epcisQueryDocument(shipment, rows, readings);
+  }
+
+  @Get('events/:eventID')
+  @ApiOperation({
+    summary: 'One event you captured, by its eventID (URL-encoded), as an EPCISQueryDocument (application/ld+json)',
+    description: 'The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.',
+  })
+  @PurposeHeader()
+  @ApiParam({ name: 'eventID' })
+  async event(@Req() req: GatewayRequest, @Param('eventID') eventID: string, @Res({ passthrough: true }) res: Response) {
+    const q = parseEpcisQuery({ EQ_eventID: eventID });
+    q.eventIds = [eventID];
+    const answer = await this.epcis.query(this.rest.caller(req), q);
+    if (answer.events.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `No event '${eventID}' among the events you may read.` });
+    this.answerHeaders(res, answer.policyVersion);
+    return epcisStoredQueryDocument(answer.events, answer.contexts);
+  }
+
+  private answerHeaders(res: Response, policyVersion: number | null): void {
+    for (const [name, value] of Object.entries(EPCIS_ANSWER_HEADERS)) res.setHeader(name, value);
+    if (policyVersion !== null) res.setHeader('X-Policy-Version', String(policyVersion));
   }
 }
