@@ -214,7 +214,7 @@ async function runEpcisItem(m: EntityManager, judge: EventJudge, item: PushItem,
   sink.tally.accept(first as StoredShipmentEvent & { stored: true });
   const ids = judgedAll.map((j) => `${String(j.event.id)} on shipment ${String(j.event.shipmentId)}`).join(', ');
   const note = first && first.stored && first.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
-  sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${ids} (kept as ${kept.rowId}).${note}` });
+  sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${ids}.${note}` });
 }
 
 /** The request-level reading of a batch's outcomes, for its one audit event. */

@@ -187,7 +187,7 @@ describe('logistics: EPCIS 2.0 capture and query', () => {
     expect(captured).toMatchObject({
       type: 'ObjectEvent', eventTimeZoneOffset: '+00:00', action: 'OBSERVE', epcList: [`https://id.gs1.org/00/${reefer}`],
       bizStep: 'transporting', disposition: 'in_transit', readPoint: { id: 'urn:epc:id:sgln:0614141.00777.0' },
-      bizTransactionList: [{ bizTransaction: 'TO-2025-0201' }],
+      bizTransactionList: [{ bizTransaction: 'urn:gateway:shipment-reference:TO-2025-0201' }],
       sensorElementList: [{ sensorReport: [{ type: 'gs1:Temperature', value: 4.6, uom: 'CEL' }] }],
       'gw:shipmentId': 'shp-0010', 'gw:status': 'in_transit', 'gw:recordedBy': 'carrier-swiftlog',
     });
@@ -203,7 +203,7 @@ describe('logistics: EPCIS 2.0 capture and query', () => {
     for (const e of seen) {
       expect(e.epcList).toEqual([]);
       for (const hidden of ['readPoint', 'gw:location', 'sensorElementList', 'gw:recordedBy', 'gw:note']) expect(e).not.toHaveProperty(hidden);
-      expect(e.bizTransactionList).toEqual([{ bizTransaction: 'TO-2025-0201' }]);
+      expect(e.bizTransactionList).toEqual([{ bizTransaction: 'urn:gateway:shipment-reference:TO-2025-0201' }]);
     }
 
     // Another carrier's shipment is not there, exactly like a missing one.

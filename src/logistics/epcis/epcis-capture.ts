@@ -149,6 +149,13 @@ function locator(ssccs: string[], transactions: string[]): ShipmentLocator {
     references.add(t);
     const tail = t.split(/[:/]/).filter(Boolean).pop();
     if (tail) references.add(tail);
+    if (tail && tail.includes('%')) {
+      try {
+        references.add(decodeURIComponent(tail));
+      } catch {
+        // not percent-encoded after all
+      }
+    }
   }
   const label = [...ssccs.map((s) => `SSCC ${s}`), ...transactions.map((t) => `bizTransaction '${t}'`)].join(' or ');
   return { ssccs, references: [...references], label };

@@ -100,7 +100,13 @@ export function parseEpcisQuery(query: Record<string, unknown>): EpcisQuery {
   return q;
 }
 
-/** Whether a query string asks an EPCIS standard query (anything beyond the legacy `shipmentId`, `limit`, `cursor`, `fields`). */
+const STANDARD_PARAMETER = /^(?:eventType|perPage|nextPageToken|orderBy|orderDirection|eventCountLimit|maxEventCount|(?:GE|GT|LE|LT|EQ|MATCH|EXISTS|HASATTR|EQATTR|WD)_.+)$/;
+
+/**
+ * Whether a query string asks an EPCIS standard query: it names no single shipmentId, or it holds a
+ * standard parameter. `?shipmentId=…` alone (with limit, cursor, fields and equality filters on
+ * event fields) is the shipment's tracking history written as EPCIS, as before.
+ */
 export function isStandardQuery(query: Record<string, unknown>): boolean {
-  return typeof query.shipmentId !== 'string' || Object.keys(query).some((k) => k !== 'shipmentId' && !TRANSPORT.has(k));
+  return typeof query.shipmentId !== 'string' || Object.keys(query).some((k) => STANDARD_PARAMETER.test(k));
 }

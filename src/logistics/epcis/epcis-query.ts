@@ -7,6 +7,11 @@ export const EPCIS_CONTEXT = ['https://ref.gs1.org/standards/epcis/epcis-context
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
+/** A shipment reference as the URI EPCIS wants for a bizTransaction (capture reads the reference back from its last segment). */
+export function referenceUri(reference: string): string {
+  return `urn:gateway:shipment-reference:${encodeURIComponent(reference)}`;
+}
+
 /**
  * An EPCISQueryDocument of a shipment's events, holding only what the caller may read: each event
  * from its readable fields, the shipment's SSCC (as Digital Link) and reference only when readable,
@@ -34,7 +39,7 @@ export function epcisQueryDocument(
       if (SCHEME.test(v.location)) event.readPoint = { id: v.location };
       else event['gw:location'] = v.location;
     }
-    if (reference) event.bizTransactionList = [{ bizTransaction: reference }];
+    if (reference) event.bizTransactionList = [{ bizTransaction: referenceUri(reference) }];
     const reading = typeof v.id === 'string' ? readings.get(v.id) : undefined;
     if (reading !== undefined) event.sensorElementList = [{ sensorReport: [{ type: 'gs1:Temperature', value: reading, uom: 'CEL' }] }];
     for (const field of ['shipmentId', 'status', 'note', 'recordedBy']) if (v[field] !== undefined && v[field] !== null) event[`gw:${field}`] = v[field];
