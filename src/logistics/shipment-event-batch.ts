@@ -5,7 +5,7 @@ import { Decision } from '../audit/audit-record';
 import { parseDateTime } from '../data/field-values';
 import { GatewayError } from '../common/gateway-error';
 import { PushTally } from './data-quality.service';
-import type { CapturedEpcisEvent } from './epcis/epcis-capture';
+import type { CapturedEpcisEvent } from './epcis/captured-event';
 import { CatalogValues } from '../transport/rest/dto/catalog-values';
 import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 

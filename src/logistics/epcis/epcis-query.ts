@@ -1,4 +1,3 @@
-import { GovernedRow } from '../../access/governed-data.service';
 import { ShipmentStatus, STATUS_EPCIS } from './cbv';
 import { ssccDigitalLink } from './gs1';
 
@@ -19,7 +18,7 @@ export function referenceUri(reference: string): string {
  */
 export function epcisQueryDocument(
   shipment: Record<string, unknown>,
-  rows: GovernedRow[],
+  rows: ReadonlyArray<{ values: Record<string, unknown> }>,
   readings: Map<string, number>,
   now = new Date(),
 ) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { KeptEpcisEvent } from '../shipment-event-batch';
-import { CapturedEpcisEvent } from './epcis-capture';
+import { CapturedEpcisEvent } from './captured-event';
 
 /** What epcis_events.document holds: the event as captured and the extra @context entries of its document. */
 export interface StoredEpcisDocument {
