@@ -155,6 +155,21 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     expect(audit).toMatchObject({ operation: expect.stringContaining('/epcis/events'), decision: 'allow', subject: 'ShipmentEvent', row_count: 3 });
   });
 
+  it("writes a shipment's tracking history (?shipmentId= alone) as events valid against the schema's event definition", async () => {
+    const res = await gw.http.get(`${EVENTS}?shipmentId=shp-0010`).set('Authorization', swift).expect(200);
+    expect(res.headers['gs1-epcis-version']).toBe('2.0.0');
+    const validEvent = ajv.getSchema(`${captureSchema.$id}#/$defs/event`)!;
+    const uriBizTransactions = ajv.getSchema(`${querySchema.$id}#/$defs/uriBizTransactions`)!;
+    const events = res.body.epcisBody.queryResults.resultsBody.eventList as Event[];
+    expect(events.length).toBeGreaterThan(2);
+    for (const e of events) {
+      for (const check of [validEvent, uriBizTransactions]) {
+        check(e);
+        expect(check.errors ?? []).toEqual([]);
+      }
+    }
+  });
+
   it('hashes events the same whatever the order of their unordered arrays', async () => {
     const { eventID: _id, ...object } = ev.object;
     const first = { ...object, eventTime: '2026-04-02T06:15:00.000+02:00' };

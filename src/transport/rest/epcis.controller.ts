@@ -23,8 +23,8 @@ export class EpcisController {
   @Post('capture')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD) of ObjectEvents',
-    description: 'Each ObjectEvent becomes a tracking event of the shipment whose SSCC is in its epcList (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document that does not match the EPCIS 2.0 schema subset is 400 VALIDATION_FAILED naming each problem; more than 1,000 events is 413.',
+    summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD): events of the five EPCIS types, error declarations included',
+    description: 'Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.',
   })
   @PurposeHeader() @IdempotencyHeader()
   @ApiPayloadTooLargeResponse({ description: `More than ${MAX_PUSH_EVENTS} events (problem+json, code PAYLOAD_TOO_LARGE)` })
