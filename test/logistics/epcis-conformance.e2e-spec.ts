@@ -164,8 +164,9 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     expect(events.length).toBeGreaterThan(2);
     for (const e of events) {
       for (const check of [validEvent, uriBizTransactions]) {
-        check(e);
+        const ok = check(e) as boolean;
         expect(check.errors ?? []).toEqual([]);
+        expect(ok).toBe(true);
       }
     }
   });
