@@ -6,6 +6,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { EpcisEventsService } from './access/epcis-events.service';
 import { GovernedDataService } from './access/governed-data.service';
 import { UngovernedAuditService } from './bench/ungoverned-audit.service';
 import { UngovernedDataService } from './bench/ungoverned-data.service';
@@ -131,6 +132,7 @@ export class AppModule {
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
+        EpcisEventsService,
         MeService,
         RestAdapter,
         GraphqlAdapter,

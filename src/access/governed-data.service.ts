@@ -25,6 +25,7 @@ import { GovernedRow, normalize, RowJudge } from './row-judge';
 
 export { GovernedRow, normalize, Redaction } from './row-judge';
 import { DataQualityService, PushTally } from '../logistics/data-quality.service';
+import { keepEpcisEvent } from '../logistics/epcis/epcis-store';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import { RecordChanges } from './record-changes';
 import {
@@ -337,6 +338,11 @@ export class GovernedDataService {
       locate: (m, locator) => this.locateShipments(m, policy, locator),
       judge: (m, shipmentId, input) => this.judgeShipmentEvent(m, caller, policy, shipmentId, input),
       store: (m, judged) => this.storeShipmentEvent(m, judged, receivedAt),
+      keep: (m, captured, shipmentIds) => keepEpcisEvent(m, (q) => this.db.sql(q), recorder, captured, shipmentIds, receivedAt),
+      keptOnly: (captured) => ({
+        stored: true, late: this.quality.isLate(captured.eventTime, receivedAt), outOfOrder: false,
+        lagSeconds: (receivedAt.getTime() - Date.parse(captured.eventTime)) / 1000,
+      }),
     };
     let tally: PushTally | null = null;
     const changed = new Set<string>();
@@ -381,8 +387,10 @@ export class GovernedDataService {
   private async judgeShipmentEvent(m: EntityManager, caller: Caller, policy: CompiledPolicy, shipmentId: string, body: Record<string, unknown>): Promise<JudgedShipmentEvent> {
     const shipment = await this.loadForWrite(m, caller, policy, 'Shipment', shipmentId);
     const { temperatureC, eventId, ...eventFields } = body as Record<string, unknown> & { temperatureC?: number; eventId?: string };
+    // An event without a status (an EPCIS sensor reading) goes on the history with the shipment's status as it stands.
+    const statusless = eventFields.status === undefined;
     const event: Record<string, unknown> = {
-      ...nullRow('ShipmentEvent'), ...eventFields, id: newId('ShipmentEvent'), shipmentId,
+      ...nullRow('ShipmentEvent'), status: shipment.status, ...eventFields, id: newId('ShipmentEvent'), shipmentId,
       recordedBy: recorderOf(caller),
     };
     this.assertWritable(policy, 'create', 'ShipmentEvent', event, Object.keys(eventFields));
@@ -390,7 +398,7 @@ export class GovernedDataService {
       throw GatewayError.forbiddenFields(['temperatureC'], 'update', 'Shipment');
     }
     // Applying the event to the shipment changes only the shipment fields the caller may update.
-    const applicable = permittedFields(policy.ability, 'update', 'Shipment', shipment);
+    const applicable = permittedFields(policy.ability, 'update', 'Shipment', shipment).filter((f) => !statusless || f !== 'status');
     return { event, shipment, temperatureC, clientEventId: eventId ?? null, applicable };
   }
 

@@ -5,6 +5,7 @@ import { Decision } from '../audit/audit-record';
 import { parseDateTime } from '../data/field-values';
 import { GatewayError } from '../common/gateway-error';
 import { PushTally } from './data-quality.service';
+import type { CapturedEpcisEvent } from './epcis/captured-event';
 import { CatalogValues } from '../transport/rest/dto/catalog-values';
 import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 
@@ -49,7 +50,14 @@ export interface PushItem {
   locate?: ShipmentLocator;
   /** Refused before judgement (e.g. an EPCIS event the gateway cannot map). */
   refusal?: { code: string; message: string };
+  /** EPCIS: the event as captured, kept linked to every shipment it names (epcis-store.ts). */
+  epcis?: CapturedEpcisEvent;
 }
+
+/** What keeping a captured EPCIS event did: stored anew, an earlier event declared erroneous, or already kept. */
+export type KeptEpcisEvent =
+  | { kept: 'stored' | 'declared'; rowId: string }
+  | { kept: 'duplicate'; rowId: string };
 
 /** A tracking event the caller's policy allows: the row to insert and the shipment as it stood. */
 export interface JudgedShipmentEvent {
@@ -73,6 +81,10 @@ export interface EventJudge {
   judge(m: EntityManager, shipmentId: string, input: Record<string, unknown>): Promise<JudgedShipmentEvent>;
   /** Inserts it unless its eventId was recorded already by this partner, and applies it to the shipment monotonically. */
   store(m: EntityManager, judged: JudgedShipmentEvent): Promise<StoredShipmentEvent>;
+  /** Keeps an EPCIS event as captured, linked to these shipments (the caller may update each). */
+  keep(m: EntityManager, captured: CapturedEpcisEvent, shipmentIds: string[]): Promise<KeptEpcisEvent>;
+  /** The tally entry of an event that was kept but changed no shipment. */
+  keptOnly(captured: CapturedEpcisEvent): StoredShipmentEvent & { stored: true };
 }
 
 /** A batch item: the fields of RecordShipmentEventDto, by the same rules, plus the shipment it belongs to. */
@@ -118,12 +130,16 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
         refuse(item, 'NOT_FOUND', `No shipment you may track has ${describe(item.locate)}.`);
         continue;
       }
-      if (ids.length > 1) {
+      if (ids.length > 1 && !item.epcis) {
         refuse(item, 'AMBIGUOUS_SHIPMENT', `${describe(item.locate)} names ${ids.length} shipments; an event must name one.`);
         continue;
       }
+      for (const id of ids) addressed.add(id);
+      if (item.epcis) {
+        await runEpcisItem(m, judge, item, item.epcis, ids, input, { results, tally, accepted, refuse });
+        continue;
+      }
       shipmentId = ids[0];
-      addressed.add(shipmentId);
     }
     let judged: JudgedShipmentEvent;
     try {
@@ -145,6 +161,60 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${String(judged.event.id)} on shipment ${String(judged.event.shipmentId)}.${note}` });
   }
   return { results, tally, accepted, addressed: [...addressed] };
+}
+
+interface BatchSink {
+  results: PushResult[];
+  tally: PushTally;
+  accepted: JudgedShipmentEvent[];
+  refuse: (item: PushItem, code: string, message: string) => void;
+}
+
+/**
+ * An EPCIS event: judged on every shipment it names (all must be the caller's to update, or it is
+ * refused whole), kept as captured, then applied to each shipment unless it changes none (an error
+ * declaration, or neither a status nor a temperature). A statusless event with a temperature is
+ * recorded on the shipment's history with the shipment's status as it stands.
+ */
+async function runEpcisItem(m: EntityManager, judge: EventJudge, item: PushItem, captured: CapturedEpcisEvent, shipmentIds: string[],
+  input: Record<string, unknown>, sink: BatchSink): Promise<void> {
+  const judgedAll: JudgedShipmentEvent[] = [];
+  const fields = { ...input };
+  if (captured.statusless) delete fields.status;
+  for (const id of shipmentIds) {
+    try {
+      judgedAll.push(await judge.judge(m, id, fields));
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.status >= 500) throw error;
+      sink.refuse(item, error.code, error.detail);
+      return;
+    }
+  }
+  const kept = await judge.keep(m, captured, shipmentIds);
+  const duplicate = (existing: string) => {
+    sink.tally.duplicate();
+    sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'duplicate', code: 'DUPLICATE', message: `Event '${item.eventId}' was already recorded (as ${existing}); nothing written.` });
+  };
+  if (kept.kept === 'duplicate') return duplicate(kept.rowId);
+  const on = shipmentIds.join(', ');
+  if (captured.keepOnly) {
+    sink.tally.accept(judge.keptOnly(captured));
+    const what = kept.kept === 'declared' ? `Declared erroneous (${kept.rowId})` : `Kept as ${kept.rowId}`;
+    sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `${what} on shipment ${on}; no shipment state changed.` });
+    return;
+  }
+  let first: StoredShipmentEvent | null = null;
+  for (const [i, judged] of judgedAll.entries()) {
+    // One event on several shipments: the first history entry carries the event's id, which finds a resent event.
+    const stored = await judge.store(m, i === 0 ? judged : { ...judged, clientEventId: null });
+    if (i === 0) first = stored;
+    if (!stored.stored) return duplicate(stored.existingId);
+    sink.accepted.push(judged);
+  }
+  sink.tally.accept(first as StoredShipmentEvent & { stored: true });
+  const ids = judgedAll.map((j) => `${String(j.event.id)} on shipment ${String(j.event.shipmentId)}`).join(', ');
+  const note = first && first.stored && first.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
+  sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${ids}.${note}` });
 }
 
 /** The request-level reading of a batch's outcomes, for its one audit event. */

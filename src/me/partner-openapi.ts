@@ -32,8 +32,8 @@ export const DATA_OPERATIONS: DataOperation[] = [
   { method: 'get', path: '/api/v1/shipments/{id}/events', summary: 'Tracking events of a shipment you may read', needs: [['Shipment', 'read'], ['ShipmentEvent', 'read']], kind: 'events', subject: 'ShipmentEvent' },
   { method: 'post', path: '/api/v1/shipments/{id}/events', summary: 'Record a tracking event on a shipment you may update', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'record-event', subject: 'ShipmentEvent' },
   { method: 'post', path: '/api/v1/shipment-events:batch', summary: 'Record up to 1,000 tracking events at once; each is judged alone', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'batch', subject: 'ShipmentEvent' },
-  { method: 'post', path: '/api/v1/epcis/capture', summary: 'Capture an EPCIS 2.0 EPCISDocument of ObjectEvents', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'epcis-capture', subject: 'ShipmentEvent' },
-  { method: 'get', path: '/api/v1/epcis/events', summary: 'Events of a shipment you may read, as an EPCIS 2.0 EPCISQueryDocument', needs: [['Shipment', 'read'], ['ShipmentEvent', 'read']], kind: 'epcis-events', subject: 'ShipmentEvent' },
+  { method: 'post', path: '/api/v1/epcis/capture', summary: 'Capture an EPCIS 2.0 EPCISDocument (all five event types, kept as captured)', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'epcis-capture', subject: 'ShipmentEvent' },
+  { method: 'get', path: '/api/v1/epcis/events', summary: 'EPCIS 2.0 simple event query (or a shipment history with shipmentId alone), as an EPCISQueryDocument', needs: [['Shipment', 'read'], ['ShipmentEvent', 'read']], kind: 'epcis-events', subject: 'ShipmentEvent' },
 ];
 
 /** The partner's own operations, callable whatever the policy grants (transparency switches aside). */
@@ -146,7 +146,7 @@ function dataOperation(op: DataOperation, rights: (s: SubjectName, a: Action) =>
       break;
     }
     case 'epcis-capture':
-      out.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: 'An EPCIS 2.0 EPCISDocument (JSON-LD) of ObjectEvents' } }, 'application/ld+json': { schema: { type: 'object' } } } };
+      out.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: 'An EPCIS 2.0 EPCISDocument (JSON-LD)' } }, 'application/ld+json': { schema: { type: 'object' } } } };
       out.responses = { 200: { description: 'One result per event, in order', content: { 'application/json': { schema: batchResultSchema() } } }, ...errorResponses() };
       break;
     case 'epcis-events':

@@ -32,7 +32,7 @@ describe('logistics: data quality per partner', () => {
     ] }).expect(200);
     expect(batch.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['accepted', 'accepted', 'refused', 'refused', 'duplicate']);
 
-    // EPCIS: one accepted, one whose status cannot be mapped.
+    // EPCIS: one accepted, one of a type that is not EPCIS's.
     const sscc = await ssccOf(gw, 'shp-0006');
     const event = (bizStep: string, minutes: number) => ({
       type: 'ObjectEvent', eventTime: ago(minutes), eventTimeZoneOffset: '+00:00', action: 'OBSERVE',
@@ -40,7 +40,7 @@ describe('logistics: data quality per partner', () => {
     });
     const epcis = await gw.http.post('/api/v1/epcis/capture').set('Authorization', auth).send({
       '@context': 'https://ref.gs1.org/standards/epcis/epcis-context.jsonld', type: 'EPCISDocument', schemaVersion: '2.0',
-      creationDate: new Date().toISOString(), epcisBody: { eventList: [event('arriving', 10), event('inspecting', 5)] },
+      creationDate: new Date().toISOString(), epcisBody: { eventList: [event('arriving', 10), { ...event('inspecting', 5), type: 'example:InspectionEvent' }] },
     }).expect(200);
     expect(epcis.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['accepted', 'refused']);
 
@@ -51,7 +51,7 @@ describe('logistics: data quality per partner', () => {
       partnerKind: 'logistics',
       pushes: 5,
       events: { received: 10, accepted: 4, refused: 4, duplicates: 2, late: 1, outOfOrder: 1 },
-      refusedByCode: { NOT_FOUND: 2, UNMAPPED_STATUS: 1, VALIDATION_FAILED: 1 },
+      refusedByCode: { NOT_FOUND: 2, UNSUPPORTED_EVENT_TYPE: 1, VALIDATION_FAILED: 1 },
       rates: { accepted: 0.4, refused: 0.4, duplicate: 0.2, late: 0.25, outOfOrder: 0.25 },
       bySource: {
         event: { pushes: 3, received: 3, accepted: 1, refused: 1, duplicates: 1, late: 0, outOfOrder: 0 },
@@ -74,7 +74,7 @@ describe('logistics: data quality per partner', () => {
     // Prometheus, labelled by partner.
     const metrics = await gw.http.get('/metrics').expect(200);
     expect(metrics.text).toContain('gateway_push_events_total{partner="carrier-northstar",source="batch",outcome="accepted"} 2');
-    expect(metrics.text).toContain('gateway_push_refusals_total{partner="carrier-northstar",source="epcis",code="UNMAPPED_STATUS"} 1');
+    expect(metrics.text).toContain('gateway_push_refusals_total{partner="carrier-northstar",source="epcis",code="UNSUPPORTED_EVENT_TYPE"} 1');
     expect(metrics.text).toContain('gateway_push_late_events_total{partner="carrier-northstar",source="batch"} 1');
     expect(metrics.text).toContain('gateway_push_out_of_order_events_total{partner="carrier-northstar",source="batch"} 1');
     expect(metrics.text).toMatch(/gateway_push_last_accepted_timestamp_seconds\{partner="carrier-northstar"\} \d+/);

@@ -231,7 +231,7 @@ describe('value validation as stored (both databases)', () => {
       expect(results.map((r: { outcome: string; code: string | null }) => [r.outcome, r.code])).toEqual([
         ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['accepted', null],
       ]);
-      expect(results.slice(0, 3).map((r: { message: string }) => r.message.split(' ')[0])).toEqual(['eventTime', 'eventTime', 'location']);
+      expect(results.slice(0, 3).map((r: { message: string }) => r.message.split(' ')[0])).toEqual(['epcisBody.eventList[0].eventTime', 'epcisBody.eventList[1].eventTime', 'location']);
     });
   });
 

@@ -67,7 +67,7 @@ export const DISPOSITION_STATUS: Readonly<Record<string, ShipmentStatus>> = {
 /**
  * The shipment status an event reports. An exception disposition (damaged, stolen, ...) or
  * `delayed` decides; otherwise the business step does (shipping + in_transit is a pick-up);
- * otherwise an `in_transit` disposition; otherwise none (the event is refused as UNMAPPED_STATUS).
+ * otherwise an `in_transit` disposition; otherwise none (the event is kept without a status change).
  */
 export function statusOf(bizStep: unknown, disposition: unknown): ShipmentStatus | null {
   const disp = cbvWord(disposition, 'Disp');

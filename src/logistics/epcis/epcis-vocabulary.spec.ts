@@ -1,6 +1,6 @@
 import { statusOf } from './cbv';
 import { epcisEventHash, preHashString } from './event-hash';
-import { epcisDocumentProblems } from './epcis-validator';
+import { epcisDocumentProblems, epcisEventProblems } from './epcis-validator';
 import { gs1CheckDigit, ssccFromEpc } from './gs1';
 
 describe('GS1 SSCC from EPCs', () => {
@@ -65,7 +65,9 @@ describe('EPCIS document schema subset', () => {
   it('accepts a minimal document and names the problems of a bad one', () => {
     const doc = { '@context': 'https://ref.gs1.org/standards/epcis/epcis-context.jsonld', type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2026-03-05T07:30:00Z', epcisBody: { eventList: [] } };
     expect(epcisDocumentProblems(doc)).toEqual([]);
-    expect(epcisDocumentProblems({ ...doc, creationDate: 'today', epcisBody: { eventList: [{ type: 'ObjectEvent', eventTime: '2026-03-05T07:30:00Z', eventTimeZoneOffset: '+1', action: 'ADD' }] } }))
-      .toEqual(['creationDate: must match format "date-time"', 'epcisBody.eventList[0].eventTimeZoneOffset: must match pattern "^[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)$"']);
+    const event = { type: 'ObjectEvent', eventTime: '2026-03-05T07:30:00Z', eventTimeZoneOffset: '+1', action: 'ADD' };
+    expect(epcisDocumentProblems({ ...doc, creationDate: 'today', epcisBody: { eventList: [event] } })).toEqual(['creationDate: must match format "date-time"']);
+    expect(epcisEventProblems(event, 'epcisBody.eventList[0]'))
+      .toEqual(['epcisBody.eventList[0].eventTimeZoneOffset: must match pattern "^[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)$"']);
   });
 });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stableJson } from '../../idempotency/idempotency.service';
 import { cbvUri } from './cbv';
 import { ssccDigitalLink, ssccFromEpc } from './gs1';
 
@@ -29,8 +28,8 @@ import { ssccDigitalLink, ssccFromEpc } from './gs1';
  *        microorganism chemicalSubstance value component stringValue booleanValue hexBinaryValue
  *        uriValue minValue maxValue meanValue sDev percRank percValue uom coordinateReferenceSystem
  *        exception; timestamps in UTC as above)
- *   ilmd=<JSON with sorted keys>
- *   <extension key>=<JSON with sorted keys>... (keys written prefix:name, sorted)
+ *   ilmd=<JSON with sorted keys and sorted array items>
+ *   <extension key>=<JSON likewise>... (keys written prefix:name, sorted)
  * Numbers are written as JavaScript writes them (no trailing zeros). Left out: eventID,
  * recordTime, errorDeclaration, @context and other @ keywords.
  *
@@ -97,11 +96,21 @@ export function preHashString(e: Record<string, unknown>): string {
     const reports = sorted(asArray(r.sensorReport).map((rep) => `sensorReport${fields((rep ?? {}) as Record<string, unknown>, REPORT_FIELDS)}`));
     return `sensorElement${metaText}${reports.join('')}`;
   }));
-  if (e.ilmd !== undefined) out.push(`ilmd=${stableJson(e.ilmd)}`);
+  if (e.ilmd !== undefined) out.push(`ilmd=${unorderedJson(e.ilmd)}`);
   for (const key of Object.keys(e).filter((k) => !STANDARD.has(k) && !k.startsWith('@') && k.includes(':')).sort()) {
-    out.push(`${key}=${stableJson(e[key])}`);
+    out.push(`${key}=${unorderedJson(e[key])}`);
   }
   return out.join('');
+}
+
+/** JSON with sorted keys and every array's items sorted by their own text: EPCIS lists are unordered, extension arrays included. */
+function unorderedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${sorted(v.map(unorderedJson)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const record = v as Record<string, unknown>;
+    return `{${Object.keys(record).sort().filter((k) => record[k] !== undefined).map((k) => `${JSON.stringify(k)}:${unorderedJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 function fields(record: Record<string, unknown>, order: string[]): string {

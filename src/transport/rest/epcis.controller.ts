@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { EpcisEventsService } from '../../access/epcis-events.service';
 import { GovernedDataService } from '../../access/governed-data.service';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { epcisItems } from '../../logistics/epcis/epcis-capture';
-import { epcisQueryDocument } from '../../logistics/epcis/epcis-query';
+import { EPCIS_ANSWER_HEADERS, epcisQueryDocument, epcisStoredQueryDocument } from '../../logistics/epcis/epcis-query';
+import { isStandardQuery, parseEpcisQuery } from '../../logistics/epcis/epcis-query-params';
 import { ApiAnswer, ApiEnvelope, ApiProblems, IdempotencyHeader, PurposeHeader } from './api-docs';
 import { parseListQuery, RestAdapter } from './rest-adapter';
 
@@ -20,17 +22,23 @@ const EPCIS_QUERY_DOCUMENT = {
   },
 };
 
+const EPCIS_DOCUMENT_HEADERS = {
+  Link: { description: 'The next page: <…>; rel="next"', schema: { type: 'string' } },
+  'GS1-EPCIS-Version': { description: 'The EPCIS version of the answer', schema: { type: 'string' } },
+  'X-Policy-Version': { description: 'The policy version that judged the read', schema: { type: 'string' } },
+};
+
 @ApiTags('logistics pushes')
 @Roles('partner', 'admin')
 @Controller('api/v1/epcis')
 export class EpcisController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService, private readonly epcis: EpcisEventsService) {}
 
   @Post('capture')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD) of ObjectEvents',
-    description: 'Each ObjectEvent becomes a tracking event of the shipment whose SSCC is in its epcList (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document that does not match the EPCIS 2.0 schema subset is 400 VALIDATION_FAILED naming each problem; more than 1,000 events is 413.',
+    summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD): events of the five EPCIS types, error declarations included',
+    description: 'Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.',
   })
   @PurposeHeader() @IdempotencyHeader()
   @ApiEnvelope('BatchResult', { meta: 'BatchMeta', description: 'One result per ObjectEvent, in order' })
@@ -42,20 +50,34 @@ export class EpcisController {
 
   @Get('events')
   @ApiOperation({
-    summary: 'The events of a shipment you may read, as an EPCIS 2.0 EPCISQueryDocument',
-    description: 'The answer is the EPCISQueryDocument itself (not wrapped in data/meta). Paged by limit and cursor; a further page is announced in a Link header (rel="next").',
+    summary: 'EPCIS 2.0 simple event query over the events you captured, as an EPCISQueryDocument (application/ld+json)',
+    description: 'Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, '
+      + 'MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; '
+      + 'several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is '
+      + 'announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment\'s tracking history written '
+      + 'as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).',
   })
   @PurposeHeader()
-  @ApiQuery({ name: 'shipmentId', required: true, description: 'The shipment', example: 'shp-0001' })
-  @ApiQuery({ name: 'limit', required: false, description: 'Page size', schema: { type: 'integer', minimum: 1 } })
-  @ApiQuery({ name: 'cursor', required: false, description: 'From the Link header of the previous page' })
-  @ApiAnswer('application/json', EPCIS_QUERY_DOCUMENT, { description: 'An EPCISQueryDocument', headers: {
-    Link: { description: 'The next page: <…>; rel="next"', schema: { type: 'string' } },
-    'X-Policy-Version': { description: 'The policy version that judged the read', schema: { type: 'string' } },
-  } })
+  @ApiQuery({ name: 'shipmentId', required: false, description: 'A shipment: its tracking history written as EPCIS', example: 'shp-0001' })
+  @ApiQuery({ name: 'limit', required: false, description: 'Page size (with shipmentId)', schema: { type: 'integer', minimum: 1 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'From the Link header of the previous page (with shipmentId)' })
+  @ApiQuery({ name: 'perPage', required: false, description: 'Page size of a standard query', schema: { type: 'integer', minimum: 1 } })
+  @ApiQuery({ name: 'nextPageToken', required: false, description: 'From the Link header of the previous page of a standard query' })
+  @ApiAnswer('application/ld+json', EPCIS_QUERY_DOCUMENT, { description: 'An EPCISQueryDocument', headers: EPCIS_DOCUMENT_HEADERS })
   @ApiProblems(404)
   async events(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
-    if (typeof query.shipmentId !== 'string' || query.shipmentId === '') throw GatewayError.validation(['shipmentId is required, once']);
+    if (isStandardQuery(query)) {
+      const q = parseEpcisQuery(query);
+      const answer = await this.epcis.query(this.rest.caller(req), q);
+      this.answerHeaders(res, answer.policyVersion);
+      if (answer.nextPageToken) {
+        const next = new URLSearchParams();
+        for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) if (k !== 'nextPageToken') next.append(k, String(one));
+        next.set('nextPageToken', answer.nextPageToken);
+        res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
+      }
+      return epcisStoredQueryDocument(answer.events, answer.contexts);
+    }
     const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
     const { shipmentId, ...others } = filters;
     const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string,
@@ -64,7 +86,30 @@ export class EpcisController {
       const next = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), cursor: meta.nextCursor });
       res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
     }
-    if (meta.policyVersion !== null) res.setHeader('X-Policy-Version', String(meta.policyVersion));
+    this.answerHeaders(res, meta.policyVersion);
     return epcisQueryDocument(shipment, rows, readings);
+  }
+
+  @Get('events/:eventID')
+  @ApiOperation({
+    summary: 'One event you captured, by its eventID (URL-encoded), as an EPCISQueryDocument (application/ld+json)',
+    description: 'The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.',
+  })
+  @PurposeHeader()
+  @ApiParam({ name: 'eventID', description: 'The eventID, URL-encoded' })
+  @ApiAnswer('application/ld+json', EPCIS_QUERY_DOCUMENT, { description: 'An EPCISQueryDocument holding the event', headers: EPCIS_DOCUMENT_HEADERS })
+  @ApiProblems(404)
+  async event(@Req() req: GatewayRequest, @Param('eventID') eventID: string, @Res({ passthrough: true }) res: Response) {
+    const q = parseEpcisQuery({ EQ_eventID: eventID });
+    q.eventIds = [eventID];
+    const answer = await this.epcis.query(this.rest.caller(req), q);
+    if (answer.events.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `No event '${eventID}' among the events you may read.` });
+    this.answerHeaders(res, answer.policyVersion);
+    return epcisStoredQueryDocument(answer.events, answer.contexts);
+  }
+
+  private answerHeaders(res: Response, policyVersion: number | null): void {
+    for (const [name, value] of Object.entries(EPCIS_ANSWER_HEADERS)) res.setHeader(name, value);
+    if (policyVersion !== null) res.setHeader('X-Policy-Version', String(policyVersion));
   }
 }
