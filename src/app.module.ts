@@ -54,6 +54,8 @@ import { DataQualityController } from './transport/rest/data-quality.controller'
 import { DataQualityService } from './logistics/data-quality.service';
 import { MeService } from './me/me.service';
 import { MeController } from './transport/rest/me.controller';
+import { AgreementsService } from './agreements/agreements.service';
+import { AgreementsController, MyAgreementsController } from './transport/rest/agreements.controller';
 import { validationPipe } from './transport/rest/validation-pipe';
 
 @Module({})
@@ -102,7 +104,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController, MeController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController, AgreementsController, MyAgreementsController],
       providers: [
         configProvider,
         ShutdownState,
@@ -117,6 +119,7 @@ export class AppModule {
         PolicyService,
         GovernanceService,
         PolicyAdministration,
+        AgreementsService,
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,

@@ -20,15 +20,17 @@ import { PushDataQuality1733000000000 } from '../database/migrations/17330000000
 import { IdempotencyRetention1734000000000 } from '../database/migrations/1734000000000-idempotency-retention';
 import { KeysetIndexes1735000000000 } from '../database/migrations/1735000000000-keyset-indexes';
 import { PolicyVersionsAppendOnly1735100000000 } from '../database/migrations/1735100000000-policy-versions-append-only';
+import { Agreements1736000000000 } from '../database/migrations/1736000000000-agreements';
+import { AgreementEntity } from '../agreements/agreement.entity';
 
 export const ENTITIES = [
   PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,
   AuditEventEntity, AuditHeadEntity, IdempotencyKeyEntity, PushTallyEntity,
-  PolicyDecisionEntity,
+  PolicyDecisionEntity, AgreementEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000,
-  PolicyVersionsAppendOnly1735100000000,
+  PolicyVersionsAppendOnly1735100000000, Agreements1736000000000,
 ];
 
 /**

@@ -1,9 +1,12 @@
 import { subject as asSubject } from '@casl/ability';
 import { fieldsOf } from '../data/subjects';
 import { permittedFields } from '../access/policy-queries';
-import { compilePolicy } from '../policy/policy-compiler';
+import { AgreementContext, compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument, PolicyTestCase } from '../policy/policy-document';
 import { resolvePlaceholders } from '../policy/placeholders';
+
+/** A document's own tests judge its rules, not the state of its agreements: rules naming one count as in force. */
+const ASSUME_AGREEMENTS_ACTIVE: AgreementContext = { windows: 'assume-active', revision: null };
 
 export interface PolicyTestResult {
   name: string;
@@ -21,7 +24,7 @@ export function runPolicyTests(doc: PolicyDocument, now = Date.now()): PolicyTes
 }
 
 function runOne(doc: PolicyDocument, t: PolicyTestCase, now: number): PolicyTestResult {
-  const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now));
+  const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now), ASSUME_AGREEMENTS_ACTIVE);
   const failures: string[] = [];
   let allowedFields: string[];
   let accessible: boolean;

@@ -36,6 +36,8 @@ export interface PolicyRule {
   reason?: string;
   validFrom?: string;
   validUntil?: string;
+  /** The id of the data-sharing agreement the rule rests on: it grants only while that agreement is active. */
+  agreement?: string;
 }
 
 export interface PolicyTestCase {

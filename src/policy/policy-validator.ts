@@ -7,7 +7,7 @@ import {
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil'];
+const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'agreement'];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -134,6 +134,11 @@ function validateRule(
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
   if (from !== null && until !== null && from >= until) add(`${path}.validUntil`, 'must be after validFrom');
+  // Whether the agreement exists and covers the rule needs the store: checked at PUT time (agreement-rules.ts), not here.
+  if (rule.agreement !== undefined) {
+    if (typeof rule.agreement !== 'string' || !ID.test(rule.agreement)) add(`${path}.agreement`, 'must be the id of an agreement (letters, digits, ".", "_" or "-")');
+    else if (rule.purposes === undefined) add(`${path}.purposes`, 'a rule resting on an agreement names its purposes (within the agreement\'s)');
+  }
 }
 
 function validateConditions(

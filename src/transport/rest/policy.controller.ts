@@ -150,7 +150,7 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows' })
-  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' } }, required: ['action', 'subject', 'purpose'] } })
+  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' }, withoutAgreements: { type: 'array', items: { type: 'string' }, description: 'judge as if these agreements had ended; `impact` says what the partner loses' } }, required: ['action', 'subject', 'purpose'] } })
   async simulate(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: SimulateRequest) {
     note(req, 'simulate', [partnerId]);
     return { data: await this.governance.simulate(partnerId, body ?? ({} as SimulateRequest)), meta: {} };
