@@ -52,6 +52,8 @@ export interface PolicyTestCase {
   expect?: 'allow' | 'deny';
   /** The instant the case is judged at (ISO 8601), so rules bound by validFrom/validUntil stay testable; default: now. */
   now?: string;
+  /** Agreements the case judges as active; rules resting on any other agreement grant nothing in the case. */
+  agreements?: string[];
 }
 
 export interface PolicyProblem {
