@@ -1,3 +1,4 @@
+import { AgreementWindow } from '../policy/policy-compiler';
 import { AgreementEntity } from './agreement.entity';
 
 export const AGREEMENT_STATUSES = ['offered', 'accepted', 'active', 'declined', 'expired', 'terminated'] as const;
@@ -13,15 +14,6 @@ export function statusAt(a: Pick<AgreementEntity, 'state' | 'validFrom' | 'valid
   if (Date.parse(a.validUntil) <= now) return 'expired';
   if (a.state === 'offered') return 'offered';
   return Date.parse(a.validFrom) <= now ? 'active' : 'accepted';
-}
-
-/** What the policy compiler needs to know of an accepted, not terminated agreement. */
-export interface AgreementWindow {
-  id: string;
-  purposes: string[];
-  subjects: string[];
-  validFrom: string;
-  validUntil: string;
 }
 
 export function windowOf(a: AgreementEntity): AgreementWindow {

@@ -66,7 +66,7 @@ export class AgreementsService {
     record.resourceIds.add(id);
     record.agreementIds.add(id);
     return this.audited(record, input.partnerId, async (m) => {
-      const partner = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
+      const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
       if (partner.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `Partner '${input.partnerId}' was not found.`, extra: { fields: ['partnerId'] } });
       if (await m.findOne(AgreementEntity, { where: { id } })) {
         throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' already exists; amend it with POST /api/v1/agreements/${id}/revisions.` });
@@ -192,7 +192,7 @@ export class AgreementsService {
 
   private async lock(m: EntityManager, id: string): Promise<AgreementEntity> {
     const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const [locked] = await m.query(this.db.sql(`SELECT id FROM agreements WHERE id = ?${lock}`), [id]);
+    const [locked]: unknown[] = await m.query(this.db.sql(`SELECT id FROM agreements WHERE id = ?${lock}`), [id]);
     const row = locked ? await m.findOne(AgreementEntity, { where: { id } }) : null;
     if (!row) throw GatewayError.notFound('Agreement', id);
     return row;

@@ -61,7 +61,7 @@ export function toChained(r: Record<string, unknown>) {
     ruleIds: String(r.rule_ids),
     latencyMs: Number(r.latency_ms),
     prevHash: String(r.prev_hash),
-    agreementIds: r.agreement_ids === null || r.agreement_ids === undefined ? null : String(r.agreement_ids),
+    agreementIds: typeof r.agreement_ids === 'string' ? r.agreement_ids : null,
   };
 }
 

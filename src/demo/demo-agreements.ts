@@ -31,7 +31,7 @@ export async function seedDemoAgreements(m: EntityManager, now = Date.now()): Pr
   const until = new Date(now + 2 * 365 * 86_400_000).toISOString();
   let n = 0;
   for (const a of DEMO_AGREEMENTS) {
-    const exists = await m.query(m.connection.driver.options.type === 'postgres' ? 'SELECT 1 FROM partners WHERE id = $1' : 'SELECT 1 FROM partners WHERE id = ?', [a.partnerId]);
+    const exists: unknown[] = await m.query(m.connection.driver.options.type === 'postgres' ? 'SELECT 1 FROM partners WHERE id = $1' : 'SELECT 1 FROM partners WHERE id = ?', [a.partnerId]);
     if (exists.length === 0) continue;
     const history = [{ at, by: 'seed:demo', role: 'governance', action: 'offered', revision: 1 }];
     if (a.accepted) history.push({ at, by: 'seed:demo', role: 'partner', action: 'accepted', revision: 1 });

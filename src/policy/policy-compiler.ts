@@ -1,5 +1,4 @@
 import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
-import { AgreementWindow } from '../agreements/agreement-status';
 import { SubjectName } from '../data/subjects';
 import { resolvePlaceholders } from './placeholders';
 import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
@@ -21,6 +20,15 @@ export interface CompiledPolicy {
   agreementsRevision: number | null;
   /** Granting rule id → the agreement it rests on, for the rules kept. */
   ruleAgreements: ReadonlyMap<string, string>;
+}
+
+/** What the compiler needs to know of an accepted, not terminated agreement (src/agreements). */
+export interface AgreementWindow {
+  id: string;
+  purposes: string[];
+  subjects: string[];
+  validFrom: string;
+  validUntil: string;
 }
 
 /**

@@ -4,8 +4,7 @@ import { EntityManager } from 'typeorm';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { acceptedWindows } from '../agreements/agreement-windows';
-import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS } from './policy-compiler';
+import { AgreementContext, AgreementWindow, compilePolicy, CompiledPolicy, NO_AGREEMENTS } from './policy-compiler';
 import { PolicyDocument, purposesOf } from './policy-document';
 import { validatePolicyDocument } from './policy-validator';
 import { PartnerEntity } from './partner.entity';
@@ -97,9 +96,17 @@ export class PolicyService {
     return loaded;
   }
 
-  /** A partner's accepted agreements, for the policy compiler; `revision` is the counter they were read under. */
+  /**
+   * A partner's accepted, not terminated agreements (src/agreements), for the policy compiler, which
+   * checks their periods at each compilation; `revision` is the counter they were read under.
+   */
   async agreementsOf(partnerId: string, revision: number): Promise<AgreementContext> {
-    return { windows: await this.db.read((m) => acceptedWindows(m, partnerId)), revision };
+    const rows: Array<{ id: string; purposes: string; subjects: string; valid_from: string; valid_until: string }> = await this.db.read((m) =>
+      m.query(this.db.sql("SELECT id, purposes, subjects, valid_from, valid_until FROM agreements WHERE partner_id = ? AND state = 'accepted'"), [partnerId]));
+    const windows = new Map<string, AgreementWindow>(rows.map((r) => [r.id, {
+      id: r.id, purposes: JSON.parse(r.purposes) as string[], subjects: JSON.parse(r.subjects) as string[], validFrom: r.valid_from, validUntil: r.valid_until,
+    }]));
+    return { windows, revision };
   }
 
   /** The document in force with the partner's agreements as they stand (governance views: me, access matrix, simulate). */
