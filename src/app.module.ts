@@ -56,6 +56,8 @@ import { DataQualityController } from './transport/rest/data-quality.controller'
 import { DataQualityService } from './logistics/data-quality.service';
 import { MeService } from './me/me.service';
 import { MeController } from './transport/rest/me.controller';
+import { AgreementsService } from './agreements/agreements.service';
+import { AgreementsController, MyAgreementsController } from './transport/rest/agreements.controller';
 import { validationPipe } from './transport/rest/validation-pipe';
 import { WebhooksController } from './transport/rest/webhooks.controller';
 import { WebhookQueue } from './webhooks/webhook-queue';
@@ -114,7 +116,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController, AgreementsController, MyAgreementsController],
       providers: [
         configProvider,
         ShutdownState,
@@ -129,6 +131,7 @@ export class AppModule {
         PolicyService,
         GovernanceService,
         PolicyAdministration,
+        AgreementsService,
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,

@@ -120,7 +120,7 @@ describe('governance', () => {
     expect(created.body.meta).toMatchObject({ version: 1, previousVersion: null });
     const matrix = await as(officer).get('/api/v1/access-matrix').expect(200);
     expect(matrix.body.data).toEqual(expect.arrayContaining([
-      { partnerId: 'carrier-new', subject: 'Shipment', action: 'update', purpose: 'shipment-execution', fields: ['id', 'carrierId', 'status'], rows: 'conditional', fieldsOnSomeRows: [] },
+      { partnerId: 'carrier-new', subject: 'Shipment', action: 'update', purpose: 'shipment-execution', fields: ['id', 'carrierId', 'status'], rows: 'conditional', fieldsOnSomeRows: [], agreementIds: [] },
     ]));
     const northwind = matrix.body.data.filter((r: { partnerId: string; subject: string }) => r.partnerId === 'customer-globex' && r.subject === 'Shipment');
     expect(northwind[0].fields).not.toContain('freightCost');

@@ -60,6 +60,7 @@ export interface WriteResult {
 const ADMIN = adminPolicy(null);
 /** The partner's policy version in force, or null when the partner is not active (one scalar subquery). */
 const IN_FORCE_VERSION = '__policyVersionInForce';
+const IN_FORCE_AGREEMENTS = '__agreementsRevisionInForce';
 const DEFAULT_PAGE = 100;
 
 /**
@@ -111,6 +112,7 @@ export class GovernedDataService {
       const known = caller.policyInForce ?? (lastSeen === 'allow-last-seen' && caller.policyLastSeen?.partnerId === principal.partnerId ? caller.policyLastSeen : undefined);
       const { policy } = await this.policies.accessFor(principal.partnerId, caller.purpose, known);
       audit.policyVersion = policy.version;
+      audit.ruleAgreements = policy.ruleAgreements;
       return policy;
     }
     if (principal.roles.includes('admin')) return ADMIN;
@@ -134,7 +136,7 @@ export class GovernedDataService {
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       const inForce = await this.policies.inForce(partnerId!);
-      if (inForce.version === lastSeen.version) throw error;
+      if (inForce.version === lastSeen.version && inForce.agreements?.revision === lastSeen.agreements?.revision) throw error;
       caller.policyInForce = inForce;
       return this.read(caller, subject, options, id);
     }
@@ -194,15 +196,18 @@ export class GovernedDataService {
     const columns = [...shape.columns];
     if (checkFor) {
       columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce AND status = 'active') AS "${IN_FORCE_VERSION}"`);
+      columns.push(`(SELECT agreements_revision FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_AGREEMENTS}"`);
       params.partnerInForce = checkFor;
     }
     const seek = id === null && plan.seek ? { column: columnOf(plan.seek.field), values: plan.seek.values } : null;
     const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1, seek));
     if (checkFor) {
       const first = raw[0];
+      // The version and the agreements judged by must both still be the ones in force (an agreement ended on another replica).
+      const inForce = first ? null : await this.policies.inForce(checkFor);
       const current = first
-        ? first[IN_FORCE_VERSION] !== null && Number(first[IN_FORCE_VERSION]) === policy.version
-        : (await this.policies.inForce(checkFor)).version === policy.version;
+        ? first[IN_FORCE_VERSION] !== null && Number(first[IN_FORCE_VERSION]) === policy.version && Number(first[IN_FORCE_AGREEMENTS]) === policy.agreementsRevision
+        : inForce!.version === policy.version && inForce!.agreements?.revision === policy.agreementsRevision;
       if (!current) return null;
     }
     const hasMore = raw.length > limit;

@@ -29,6 +29,8 @@ export interface ChainedAuditEvent {
   ruleIds: string;
   latencyMs: number;
   prevHash: string;
+  /** Stored JSON text; null on events written before the column existed. */
+  agreementIds: string | null;
   hash: string;
 }
 
@@ -41,18 +43,23 @@ export const CANONICAL_FIELDS = [
 
 /**
  * Canonical serialisation: a JSON array of the canonical fields' values, in CANONICAL_FIELDS order,
- * with seq as a decimal string and absent values as null. hash = hex(SHA-256(canonical)).
+ * with seq as a decimal string and absent values as null; then, on events that have it (every event
+ * written since agreements exist), `agreementIds` as a 25th value. Events stored before keep their
+ * 24-value form and their hashes; on a newer event, removing the value changes the form and breaks
+ * its hash. hash = hex(SHA-256(canonical)).
  */
-export function canonicalForm(event: Omit<ChainedAuditEvent, 'hash'>): string {
-  return JSON.stringify(CANONICAL_FIELDS.map((k) => {
+export function canonicalForm(event: Omit<ChainedAuditEvent, 'hash' | 'agreementIds'> & { agreementIds?: string | null }): string {
+  const values = CANONICAL_FIELDS.map((k) => {
     const v = (event as unknown as Record<string, unknown>)[k];
     if (k === 'seq') return String(v);
     if (k === 'status' || k === 'rowCount' || k === 'latencyMs' || k === 'policyVersion') return v === null || v === undefined ? null : Number(v);
     return v ?? null;
-  }));
+  });
+  if (event.agreementIds !== null && event.agreementIds !== undefined) values.push(event.agreementIds);
+  return JSON.stringify(values);
 }
 
-export function hashEvent(event: Omit<ChainedAuditEvent, 'hash'>): string {
+export function hashEvent(event: Omit<ChainedAuditEvent, 'hash' | 'agreementIds'> & { agreementIds?: string | null }): string {
   return createHash('sha256').update(canonicalForm(event)).digest('hex');
 }
 
@@ -83,6 +90,7 @@ export function chainEvent(input: AuditEventInput, prevSeq: bigint, prevHash: st
     ruleIds: JSON.stringify(input.ruleIds),
     latencyMs: input.latencyMs,
     prevHash,
+    agreementIds: JSON.stringify(input.agreementIds ?? []),
   };
   return { ...unhashed, hash: hashEvent(unhashed) };
 }

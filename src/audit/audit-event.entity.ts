@@ -31,4 +31,6 @@ export class AuditEventEntity {
   @Column('integer', { name: 'latency_ms' }) latencyMs: number;
   @Column('varchar', { name: 'prev_hash', length: 64 }) prevHash: string;
   @Column('varchar', { length: 64 }) hash: string;
+  /** JSON text; NULL on events written before agreements existed (docs/audit.md). */
+  @Column('text', { name: 'agreement_ids', nullable: true }) agreementIds: string | null;
 }

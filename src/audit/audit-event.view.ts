@@ -27,6 +27,7 @@ export function toView(r: Record<string, unknown>): AuditEventView {
     rowCount: c.rowCount,
     policyVersion: c.policyVersion,
     ruleIds: JSON.parse(c.ruleIds) as string[],
+    agreementIds: c.agreementIds === null ? [] : JSON.parse(c.agreementIds) as string[],
     latencyMs: c.latencyMs,
     prevHash: c.prevHash,
     hash: String(r.hash),
@@ -60,6 +61,7 @@ export function toChained(r: Record<string, unknown>) {
     ruleIds: String(r.rule_ids),
     latencyMs: Number(r.latency_ms),
     prevHash: String(r.prev_hash),
+    agreementIds: typeof r.agreement_ids === 'string' ? r.agreement_ids : null,
   };
 }
 

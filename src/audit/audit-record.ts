@@ -28,6 +28,8 @@ export interface AuditEventInput {
   rowCount: number;
   policyVersion: number | null;
   ruleIds: string[];
+  /** The agreements whose rules granted access (the agreements behind `ruleIds`). */
+  agreementIds?: string[];
   latencyMs: number;
 }
 
@@ -46,6 +48,10 @@ export class AuditRecord {
   readonly fieldsReturned = new Set<string>();
   readonly fieldsDenied = new Set<string>();
   readonly ruleIds = new Set<string>();
+  /** Granting rule id → agreement id, of the compiled policy that judged the request. */
+  ruleAgreements: ReadonlyMap<string, string> = new Map();
+  /** Agreements the request acted on itself (an agreement's own transitions). */
+  readonly agreementIds = new Set<string>();
   purpose: string | null = null;
   rowCount = 0;
   policyVersion: number | null = null;
@@ -111,6 +117,7 @@ export class AuditRecord {
       rowCount: this.rowCount,
       policyVersion: this.policyVersion,
       ruleIds: [...this.ruleIds].sort(),
+      agreementIds: [...new Set([...this.agreementIds, ...[...this.ruleIds].flatMap((id) => this.ruleAgreements.get(id) ?? [])])].sort(),
       latencyMs: Number((process.hrtime.bigint() - this.startedAt) / 1000000n),
     };
   }

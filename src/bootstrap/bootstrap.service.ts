@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { parse } from 'yaml';
 import { AppConfig } from '../config/app-config';
 import { seedDemoData } from '../demo/seed-demo';
+import { seedDemoAgreements } from '../demo/demo-agreements';
 import { PolicyService } from '../policy/policy.service';
 import { DatabaseService } from '../database/database.service';
 
@@ -43,6 +44,8 @@ export class BootstrapService implements OnModuleInit {
     if (this.config.SEED_DEMO) {
       const seeded = await this.db.transaction((m) => seedDemoData(m));
       if (seeded) this.logger.log('loaded the demo data set');
+      const agreements = await this.db.transaction((m) => seedDemoAgreements(m));
+      if (agreements > 0) this.logger.log(`loaded ${agreements} demo agreements`);
     }
   }
 }

@@ -24,15 +24,17 @@ import { Webhooks1736200000000 } from '../database/migrations/1736200000000-webh
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 import { EpcisEvents1736000000000 } from '../database/migrations/1736000000000-epcis-events';
+import { Agreements1736100000000 } from '../database/migrations/1736100000000-agreements';
+import { AgreementEntity } from '../agreements/agreement.entity';
 
 export const ENTITIES = [
   PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,
   AuditEventEntity, AuditHeadEntity, IdempotencyKeyEntity, PushTallyEntity,
-  PolicyDecisionEntity, WebhookEndpointEntity, WebhookDeliveryEntity,
+  PolicyDecisionEntity, WebhookEndpointEntity, WebhookDeliveryEntity, AgreementEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000,
-  PolicyVersionsAppendOnly1735100000000, EpcisEvents1736000000000, Webhooks1736200000000,
+  PolicyVersionsAppendOnly1735100000000, EpcisEvents1736000000000, Agreements1736100000000, Webhooks1736200000000,
 ];
 
 /**

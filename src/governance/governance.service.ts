@@ -7,7 +7,7 @@ import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { uncountableConditionFields } from '../policy/countable-fields';
-import { compilePolicy, CompiledPolicy, ruleIdOf } from '../policy/policy-compiler';
+import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf } from '../policy/policy-compiler';
 import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';
@@ -20,6 +20,8 @@ export interface SimulateRequest {
   subject: string;
   purpose: string;
   record?: Record<string, unknown>;
+  /** Judge as if these agreements had ended: what the partner loses (in `impact`). */
+  withoutAgreements?: unknown;
 }
 
 const ANY_PURPOSE = '*';
@@ -57,12 +59,16 @@ export class GovernanceService {
     if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
     if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
     if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record))) errors.push('record must be an object');
+    const without = req.withoutAgreements;
+    if (without !== undefined && (!Array.isArray(without) || without.some((a) => typeof a !== 'string'))) errors.push('withoutAgreements must be a list of agreement ids');
     if (errors.length > 0) throw GatewayError.validation(errors);
     const subject = req.subject as SubjectName;
-    const current = await this.policies.inForceOrNull(partnerId);
+    const current = await this.policies.inForceWithAgreements(partnerId);
     const draft = req.document === undefined ? current?.document : this.checkDraft(req.document, partnerId, { runTests: false });
     if (!draft) throw GatewayError.notFound('Policy', partnerId);
-    const policy = compilePolicy(draft, req.document === undefined ? current!.version : null, req.purpose);
+    const agreements = current?.agreements ?? NO_AGREEMENTS;
+    const judgedBy = without === undefined ? agreements : withoutAgreements(agreements, without as string[]);
+    const policy = compilePolicy(draft, req.document === undefined ? current!.version : null, req.purpose, Date.now(), judgedBy);
     const ability = policy.ability;
     const fields = fieldsOf(subject).map((field) => {
       if (req.record) {
@@ -75,7 +81,7 @@ export class GovernanceService {
       return {
         field,
         possible: ability.can(req.action, subject, field),
-        grantedBy: rules.filter((r) => !r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null })),
+        grantedBy: rules.filter((r) => !r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null })),
         takenAwayBy: rules.filter((r) => r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, reason: r.reason ?? null })),
       };
     });
@@ -85,9 +91,10 @@ export class GovernanceService {
       fields,
       tests: runPolicyTests(draft),
     };
-    if (req.document !== undefined && current) {
-      result.impact = await this.impact(compilePolicy(current.document, current.version, req.purpose), policy, [subject]);
+    if ((req.document !== undefined || without !== undefined) && current) {
+      result.impact = await this.impact(compilePolicy(current.document, current.version, req.purpose, Date.now(), agreements), policy, [subject]);
     }
+    if (without !== undefined) result.withoutAgreements = without;
     return result;
   }
 
@@ -118,12 +125,15 @@ export class GovernanceService {
 
   /** partner × subject × action × purpose → fields (and which of them some rows withhold), for every policy in force. */
   async accessMatrix() {
-    const rows: Array<{ partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional'; fieldsOnSomeRows: string[] }> = [];
-    for (const p of await this.policies.listInForce()) {
+    const rows: Array<{
+      partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional'; fieldsOnSomeRows: string[]; agreementIds: string[];
+    }> = [];
+    for (const listed of await this.policies.listInForce()) {
+      const p = (await this.policies.inForceWithAgreements(listed.partnerId)) ?? listed;
       const purposes = purposesOf(p.document);
       if (p.document.rules.some((r) => !r.purposes) || purposes.length === 0) purposes.push(ANY_PURPOSE);
       for (const purpose of purposes) {
-        const compiled = compilePolicy(p.document, p.version, purpose === ANY_PURPOSE ? null : purpose);
+        const compiled = compilePolicy(p.document, p.version, purpose === ANY_PURPOSE ? null : purpose, Date.now(), p.agreements);
         for (const subject of SUBJECT_NAMES) {
           for (const action of ACTIONS) {
             const plan = planFor(compiled, action, subject, this.db.dialect);
@@ -131,6 +141,9 @@ export class GovernanceService {
             rows.push({
               partnerId: p.partnerId, subject, action, purpose, fields: plan.grantable, rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional',
               fieldsOnSomeRows: fieldsOnSomeRows(compiled.ability, action, subject, plan.grantable),
+              // The agreements the grants of this entry rest on (empty: none does).
+              agreementIds: [...new Set(compiled.ability.rulesFor(action, subject).filter((r) => !r.inverted)
+                .flatMap((r) => compiled.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []))].sort(),
             });
           }
         }
@@ -172,6 +185,14 @@ export class GovernanceService {
     }
     return out;
   }
+}
+
+/** The partner's agreements, as if some had ended. */
+function withoutAgreements(agreements: AgreementContext, ended: string[]): AgreementContext {
+  if (agreements.windows === 'assume-active') return agreements;
+  const windows = new Map(agreements.windows);
+  for (const id of ended) windows.delete(id);
+  return { windows, revision: null };
 }
 
 function describe(policy: CompiledPolicy, action: string, subject: SubjectName, field: string): string {

@@ -8,6 +8,8 @@ import { GovernanceService } from './governance.service';
 import { IfMatch } from '../policy/policy-etag';
 import { PolicyDocument } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
+import { agreementIdsOf, agreementProblems } from '../agreements/agreement-rules';
+import { AgreementsService } from '../agreements/agreements.service';
 
 const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -25,11 +27,13 @@ export class PolicyAdministration {
     private readonly governance: GovernanceService,
     private readonly db: DatabaseService,
     private readonly audit: AuditService,
+    private readonly agreements: AgreementsService,
   ) {}
 
   async put(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
+    await this.checkAgreements(doc);
     const current = await this.policies.inForceOrNull(partnerId);
     return this.audited(officer, current ? 'update' : 'create', partnerId, (m) =>
       this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
@@ -63,6 +67,16 @@ export class PolicyAdministration {
     checkId(partnerId);
     return this.audited(officer, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, officer.sub, 'withdrawn', reason),
       (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
+  }
+
+  /** Rules naming an agreement: it must exist, be the partner's, and cover the rule (agreement-rules.ts). */
+  private async checkAgreements(doc: PolicyDocument): Promise<void> {
+    const problems = agreementProblems(doc, await this.agreements.findMany(agreementIdsOf(doc)));
+    if (problems.length > 0) {
+      throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {
+        detail: `The document has ${problems.length} problem(s); the version in force stays.`, extra: { problems },
+      });
+    }
   }
 
   /**

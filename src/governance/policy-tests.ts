@@ -1,9 +1,20 @@
 import { subject as asSubject } from '@casl/ability';
 import { fieldsOf } from '../data/subjects';
 import { permittedFields } from '../access/policy-queries';
-import { compilePolicy } from '../policy/policy-compiler';
+import { AgreementContext, compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument, PolicyTestCase } from '../policy/policy-document';
 import { resolvePlaceholders } from '../policy/placeholders';
+
+/**
+ * A document's own tests do not depend on the state of agreements in the store: a case judges the
+ * rules resting on the agreements it lists in `agreements` as in force, and every other such rule
+ * as not (what the partner has before it accepts).
+ */
+function agreementsOf(t: PolicyTestCase): AgreementContext {
+  const ids = t.agreements ?? [];
+  const window = (id: string) => ({ id, purposes: t.purpose ? [t.purpose] : [], subjects: [t.subject], validFrom: '0000-01-01T00:00:00.000Z', validUntil: '9999-12-31T23:59:59.999Z' });
+  return { windows: new Map(ids.map((id) => [id, window(id)])), revision: null };
+}
 
 export interface PolicyTestResult {
   name: string;
@@ -21,7 +32,7 @@ export function runPolicyTests(doc: PolicyDocument, now = Date.now()): PolicyTes
 }
 
 function runOne(doc: PolicyDocument, t: PolicyTestCase, now: number): PolicyTestResult {
-  const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now));
+  const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now), agreementsOf(t));
   const failures: string[] = [];
   let allowedFields: string[];
   let accessible: boolean;

@@ -44,6 +44,7 @@ export function judgeReplay(
   const meta = { ...body.meta, policyVersion: policy.version, purpose: caller.purpose };
   const audit = caller.audit;
   audit.policyVersion = policy.version;
+  audit.ruleAgreements = policy.ruleAgreements;
   if (!rights.answerIsRow) return { data: body.data, meta };
   const readable = new Set(permittedFields(policy.ability, 'read', subject, current ?? body.data));
   const data: Record<string, unknown> = {};

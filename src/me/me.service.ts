@@ -60,7 +60,7 @@ export class MeService {
       byPurpose.push({ purpose: caller.purpose, subjects });
     } else if (purposes.length === 0) {
       // A document whose rules name no purpose grants the same under any purpose.
-      byPurpose.push({ purpose: null, subjects: subjectsView(compilePolicy(doc, inForce.version, null), this.db.dialect) });
+      byPurpose.push({ purpose: null, subjects: subjectsView(compilePolicy(doc, inForce.version, null, Date.now(), inForce.agreements), this.db.dialect) });
     } else {
       for (const purpose of purposes) byPurpose.push({ purpose, subjects: subjectsView(await this.compiled(partnerId, purpose, inForce), this.db.dialect) });
     }
@@ -183,7 +183,7 @@ export class MeService {
 
   /** The very compiled policy enforcement uses (PolicyService caches it per partner, version and purpose). */
   private async compiled(partnerId: string, purpose: string | null, inForce: PolicyInForce): Promise<CompiledPolicy> {
-    if (purpose === null) return compilePolicy(inForce.document, inForce.version, null);
+    if (purpose === null) return compilePolicy(inForce.document, inForce.version, null, Date.now(), inForce.agreements);
     return (await this.policies.accessFor(partnerId, purpose, inForce)).policy;
   }
 

@@ -13,9 +13,35 @@ export interface CompiledPolicy {
   version: number | null;
   purpose: string | null;
   limits: { requestsPerMinute: number; maxPageSize: number };
-  /** Compiled once; the entry is stale at this instant (a rule's validFrom/validUntil), or never (Infinity). */
+  /** Compiled once; the entry is stale at this instant (a rule's or an agreement's validFrom/validUntil), or never (Infinity). */
   expiresAt: number;
+  /** The partner's agreements revision the policy was compiled under (null: not bound to the store, e.g. a draft). */
+  agreementsRevision: number | null;
+  /** Granting rule id → the agreement it rests on, for the rules kept. */
+  ruleAgreements: ReadonlyMap<string, string>;
 }
+
+/** What the compiler needs to know of an accepted, not terminated agreement (src/agreements). */
+export interface AgreementWindow {
+  id: string;
+  purposes: string[];
+  subjects: string[];
+  validFrom: string;
+  validUntil: string;
+}
+
+/**
+ * The agreements a compilation judges `agreement:` rules by: the partner's accepted, not terminated
+ * agreements (their periods are checked against the instant of compilation), or `assume-active`
+ * where no store is at hand (a document's own tests, `npm run policy:check`).
+ */
+export interface AgreementContext {
+  windows: ReadonlyMap<string, AgreementWindow> | 'assume-active';
+  revision: number | null;
+}
+
+/** No agreement in force: every `agreement:` rule is left out (the safe default). */
+export const NO_AGREEMENTS: AgreementContext = { windows: new Map(), revision: null };
 
 /**
  * The order conditions compare in, in memory exactly as in the SQL scope:
@@ -66,6 +92,8 @@ export function adminPolicy(purpose: string | null): CompiledPolicy {
     partnerId: null, version: null, purpose,
     limits: { requestsPerMinute: Number.MAX_SAFE_INTEGER, maxPageSize: 1000 },
     expiresAt: Infinity,
+    agreementsRevision: null,
+    ruleAgreements: new Map(),
   };
 }
 
@@ -73,17 +101,27 @@ export function adminPolicy(purpose: string | null): CompiledPolicy {
  * Compiles a document for one purpose at one instant: rules of other purposes and rules outside
  * their validity window are left out; placeholders are resolved. The result goes in the cache.
  */
-export function compilePolicy(doc: PolicyDocument, version: number | null, purpose: string | null, now = Date.now()): CompiledPolicy {
+export function compilePolicy(
+  doc: PolicyDocument, version: number | null, purpose: string | null, now = Date.now(), agreements: AgreementContext = NO_AGREEMENTS,
+): CompiledPolicy {
   let expiresAt = Infinity;
   const raw: CompiledRawRule[] = [];
+  const ruleAgreements = new Map<string, string>();
   for (const rule of doc.rules) {
     if (rule.purposes && (purpose === null || !rule.purposes.includes(purpose))) continue;
-    const from = rule.validFrom ? Date.parse(rule.validFrom) : -Infinity;
-    const until = rule.validUntil ? Date.parse(rule.validUntil) : Infinity;
+    let from = rule.validFrom ? Date.parse(rule.validFrom) : -Infinity;
+    let until = rule.validUntil ? Date.parse(rule.validUntil) : Infinity;
+    if (rule.agreement !== undefined && agreements.windows !== 'assume-active') {
+      const a = agreements.windows.get(rule.agreement);
+      if (!a || !covers(a, rule, purpose)) continue;
+      from = Math.max(from, Date.parse(a.validFrom));
+      until = Math.min(until, Date.parse(a.validUntil));
+    }
     if (from > now) expiresAt = Math.min(expiresAt, from);
     if (until > now) expiresAt = Math.min(expiresAt, until);
     if (from > now || until <= now) continue;
     raw.push(toRawRule(doc, rule));
+    if (rule.agreement !== undefined && !rule.inverted) ruleAgreements.set(rule.id, rule.agreement);
   }
   return {
     ability: createAbility(raw),
@@ -92,7 +130,16 @@ export function compilePolicy(doc: PolicyDocument, version: number | null, purpo
     purpose,
     limits: { ...DEFAULT_LIMITS, ...(doc.limits ?? {}) },
     expiresAt,
+    agreementsRevision: agreements.revision,
+    ruleAgreements,
   };
+}
+
+/** An agreement covers a rule for a purpose when it names the rule's subject and that purpose (every purpose of the rule, when it names some). */
+function covers(a: AgreementWindow, rule: PolicyRule, purpose: string | null): boolean {
+  if (!a.subjects.includes(rule.subject)) return false;
+  if (rule.purposes) return rule.purposes.every((p) => a.purposes.includes(p));
+  return purpose !== null && a.purposes.includes(purpose);
 }
 
 function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {

@@ -36,6 +36,8 @@ export interface PolicyRule {
   reason?: string;
   validFrom?: string;
   validUntil?: string;
+  /** The id of the data-sharing agreement the rule rests on: it grants only while that agreement is active. */
+  agreement?: string;
 }
 
 export interface PolicyTestCase {
@@ -50,6 +52,8 @@ export interface PolicyTestCase {
   expect?: 'allow' | 'deny';
   /** The instant the case is judged at (ISO 8601), so rules bound by validFrom/validUntil stay testable; default: now. */
   now?: string;
+  /** Agreements the case judges as active; rules resting on any other agreement grant nothing in the case. */
+  agreements?: string[];
 }
 
 export interface PolicyProblem {

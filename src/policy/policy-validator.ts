@@ -7,8 +7,8 @@ import {
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil'];
-const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
+const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'agreement'];
+const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now', 'agreements'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -134,6 +134,11 @@ function validateRule(
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
   if (from !== null && until !== null && from >= until) add(`${path}.validUntil`, 'must be after validFrom');
+  // Whether the agreement exists and covers the rule needs the store: checked at PUT time (agreement-rules.ts), not here.
+  if (rule.agreement !== undefined) {
+    if (typeof rule.agreement !== 'string' || !ID.test(rule.agreement)) add(`${path}.agreement`, 'must be the id of an agreement (letters, digits, ".", "_" or "-")');
+    else if (rule.purposes === undefined) add(`${path}.purposes`, 'a rule resting on an agreement names its purposes (within the agreement\'s)');
+  }
 }
 
 function validateConditions(
@@ -214,6 +219,7 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
   }
   if (test.expect !== undefined && test.expect !== 'allow' && test.expect !== 'deny') add(`${path}.expect`, "must be 'allow' or 'deny'");
   dateOf(test.now, `${path}.now`, add);
+  if (test.agreements !== undefined && (!Array.isArray(test.agreements) || test.agreements.some((a) => typeof a !== 'string'))) add(`${path}.agreements`, 'must be a list of agreement ids');
 }
 
 function checkField(subject: SubjectName, f: unknown, path: string, add: (p: string, m: string) => void): void {

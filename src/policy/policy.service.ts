@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { compilePolicy, CompiledPolicy } from './policy-compiler';
+import { AgreementContext, AgreementWindow, compilePolicy, CompiledPolicy, NO_AGREEMENTS } from './policy-compiler';
 import { PolicyDocument, purposesOf } from './policy-document';
 import { validatePolicyDocument } from './policy-validator';
 import { PartnerEntity } from './partner.entity';
@@ -19,6 +19,8 @@ export interface PolicyInForce {
   author: string;
   createdAt: string;
   note: string | null;
+  /** The partner's agreements as of `agreements.revision` (set when read for access; absent on a version read for governance). */
+  agreements?: AgreementContext;
 }
 
 export interface VersionSummary {
@@ -65,10 +67,11 @@ export class PolicyService {
         extra: { purposes },
       });
     }
-    const key = `${partnerId}\u0000${inForce.version}\u0000${purpose}`;
+    const agreements = inForce.agreements ?? NO_AGREEMENTS;
+    const key = `${partnerId}\u0000${inForce.version}\u0000${purpose}\u0000${agreements.revision}`;
     let policy = this.compiled.get(key);
     if (!policy || policy.expiresAt <= Date.now()) {
-      policy = compilePolicy(inForce.document, inForce.version, purpose);
+      policy = compilePolicy(inForce.document, inForce.version, purpose, Date.now(), agreements);
       if (this.compiled.size > 10_000) this.compiled.clear();
       this.compiled.set(key, policy);
     }
@@ -78,16 +81,41 @@ export class PolicyService {
   /** The document in force for a partner (403 when there is none or the partner is suspended). */
   async inForce(partnerId: string): Promise<PolicyInForce> {
     const rows = await this.db.read((m) =>
-      m.query<Array<{ status: string; policy_version: number }>>(this.db.sql('SELECT status, policy_version FROM partners WHERE id = ?'), [partnerId]));
+      m.query<Array<{ status: string; policy_version: number; agreements_revision: number }>>(this.db.sql('SELECT status, policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]));
     const row = rows[0];
     if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
     const version = Number(row.policy_version);
+    const revision = Number(row.agreements_revision);
     const cached = this.documents.get(partnerId);
-    if (cached && cached.version === version) return cached;
-    const loaded = await this.loadVersion(partnerId, version);
+    if (cached && cached.version === version && cached.agreements?.revision === revision) return cached;
+    const loaded = cached && cached.version === version ? { ...cached } : await this.loadVersion(partnerId, version);
     if (!loaded) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
+    loaded.agreements = await this.agreementsOf(partnerId, revision);
     this.documents.set(partnerId, loaded);
+    return loaded;
+  }
+
+  /**
+   * A partner's accepted, not terminated agreements (src/agreements), for the policy compiler, which
+   * checks their periods at each compilation; `revision` is the counter they were read under.
+   */
+  async agreementsOf(partnerId: string, revision: number): Promise<AgreementContext> {
+    const rows: Array<{ id: string; purposes: string; subjects: string; valid_from: string; valid_until: string }> = await this.db.read((m) =>
+      m.query(this.db.sql("SELECT id, purposes, subjects, valid_from, valid_until FROM agreements WHERE partner_id = ? AND state = 'accepted'"), [partnerId]));
+    const windows = new Map<string, AgreementWindow>(rows.map((r) => [r.id, {
+      id: r.id, purposes: JSON.parse(r.purposes) as string[], subjects: JSON.parse(r.subjects) as string[], validFrom: r.valid_from, validUntil: r.valid_until,
+    }]));
+    return { windows, revision };
+  }
+
+  /** The document in force with the partner's agreements as they stand (governance views: me, access matrix, simulate). */
+  async inForceWithAgreements(partnerId: string): Promise<PolicyInForce | null> {
+    const rows: Array<{ policy_version: number; agreements_revision: number }> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]));
+    if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
+    const loaded = await this.loadVersion(partnerId, Number(rows[0].policy_version));
+    if (loaded) loaded.agreements = await this.agreementsOf(partnerId, Number(rows[0].agreements_revision));
     return loaded;
   }
 

@@ -181,6 +181,7 @@ export class ShipmentFanout {
     for (const f of Object.keys(values)) record.fieldsReturned.add(f);
     for (const r of redactions) record.fieldsDenied.add(r.field);
     for (const ruleId of judgement.ruleIds) record.ruleIds.add(ruleId);
+    record.ruleAgreements = judgement.ruleAgreements;
     try {
       await this.audit.commit(record, 200);
     } catch (e) {

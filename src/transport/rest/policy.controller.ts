@@ -182,7 +182,7 @@ export class PolicyController {
   @ApiOperation({ summary: 'What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows' })
   @ApiEnvelope({ type: 'object', description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)' }, { meta: 'EmptyMeta', description: 'The simulation' })
   @ApiProblems(404)
-  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' } }, required: ['action', 'subject', 'purpose'] } })
+  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' }, withoutAgreements: { type: 'array', items: { type: 'string' } } }, required: ['action', 'subject', 'purpose'] } })
   async simulate(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: SimulateRequest) {
     note(req, 'simulate', [partnerId]);
     return { data: await this.governance.simulate(partnerId, body ?? ({} as SimulateRequest)), meta: {} };

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuditRecord } from '../audit/audit-record';
+import { AuditService } from '../audit/audit.service';
+import { GatewayError } from '../common/gateway-error';
+import { DatabaseService } from '../database/database.service';
+import { PolicyService } from '../policy/policy.service';
+import { AgreementEntity } from './agreement.entity';
+import { AgreementTerms, parseNewAgreement, parseRevision } from './agreement-input';
+import { AGREEMENT_STATUSES, AgreementStatus, statusAt } from './agreement-status';
+
+export interface AgreementHistoryEntry {
+  at: string;
+  by: string;
+  role: 'governance' | 'partner';
+  action: 'offered' | 'accepted' | 'declined' | 'terminated' | 'revised';
+  revision: number;
+  note?: string | null;
+  /** On `revised`: the terms the revision replaced. */
+  previous?: AgreementTerms;
+}
+
+export interface AgreementView extends AgreementTerms {
+  id: string;
+  partnerId: string;
+  status: AgreementStatus;
+  revision: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  history: AgreementHistoryEntry[];
+}
+
+export interface Actor {
+  sub: string;
+  role: 'governance' | 'partner';
+  /** The partner a partner token acts for. */
+  partnerId?: string | null;
+}
+
+type Transition = 'accept' | 'decline' | 'terminate';
+
+/** From which statuses each transition may be taken; anything else is 409 CONFLICT. */
+const ALLOWED: Record<Transition, AgreementStatus[]> = {
+  accept: ['offered'],
+  decline: ['offered'],
+  terminate: ['offered', 'accepted', 'active'],
+};
+const DONE: Record<Transition, AgreementEntity['state']> = { accept: 'accepted', decline: 'declined', terminate: 'terminated' };
+const PAST: Record<Transition, AgreementHistoryEntry['action']> = { accept: 'accepted', decline: 'declined', terminate: 'terminated' };
+
+/**
+ * The agreement lifecycle (docs/governance-guide.md): governance offers, amends and terminates; the
+ * partner accepts, declines or terminates. Each change commits with its audit event and moves the
+ * partner's agreements revision, so every replica judges the partner's next request by it.
+ */
+@Injectable()
+export class AgreementsService {
+  constructor(private readonly db: DatabaseService, private readonly audit: AuditService, private readonly policies: PolicyService) {}
+
+  async offer(actor: Actor, body: unknown, record: AuditRecord): Promise<AgreementView> {
+    const input = parseNewAgreement(body);
+    const id = input.id ?? `agr-${randomUUID().slice(0, 8)}`;
+    record.touch('create', 'Agreement');
+    record.resourceIds.add(id);
+    record.agreementIds.add(id);
+    return this.audited(record, input.partnerId, async (m) => {
+      const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
+      if (partner.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `Partner '${input.partnerId}' was not found.`, extra: { fields: ['partnerId'] } });
+      if (await m.findOne(AgreementEntity, { where: { id } })) {
+        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' already exists; amend it with POST /api/v1/agreements/${id}/revisions.` });
+      }
+      const now = new Date().toISOString();
+      const row: AgreementEntity = {
+        id, partnerId: input.partnerId, title: input.title, terms: input.terms, purposes: JSON.stringify(input.purposes),
+        subjects: JSON.stringify(input.subjects), validFrom: input.validFrom, validUntil: input.validUntil, state: 'offered', revision: 1,
+        createdBy: actor.sub, createdAt: now, updatedAt: now,
+        history: JSON.stringify([{ at: now, by: actor.sub, role: actor.role, action: 'offered', revision: 1 } satisfies AgreementHistoryEntry]),
+      };
+      await m.insert(AgreementEntity, row);
+      return row;
+    }, (a) => `agreement ${a.id} offered to ${a.partnerId} (revision 1)`);
+  }
+
+  /** Governance: a new revision with amended terms, offered again (the partner must accept it again). */
+  async revise(actor: Actor, id: string, body: unknown, record: AuditRecord): Promise<AgreementView> {
+    record.touch('update', 'Agreement');
+    record.resourceIds.add(id);
+    record.agreementIds.add(id);
+    const existing = await this.mustFind(id);
+    return this.audited(record, existing.partnerId, async (m) => {
+      const row = await this.lock(m, id);
+      const status = statusAt(row);
+      if (status === 'declined' || status === 'terminated') {
+        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' is ${status}; offer a new agreement instead.`, extra: { status } });
+      }
+      const previous = termsOf(row);
+      const { terms, note } = parseRevision(body, previous);
+      const now = new Date().toISOString();
+      const revision = row.revision + 1;
+      const history = [...historyOf(row), { at: now, by: actor.sub, role: actor.role, action: 'revised', revision, note, previous } satisfies AgreementHistoryEntry];
+      const changed = {
+        title: terms.title, terms: terms.terms, purposes: JSON.stringify(terms.purposes), subjects: JSON.stringify(terms.subjects),
+        validFrom: terms.validFrom, validUntil: terms.validUntil, state: 'offered' as const, revision, updatedAt: now, history: JSON.stringify(history),
+      };
+      await m.update(AgreementEntity, { id }, changed);
+      return { ...row, ...changed };
+    }, (a) => `agreement ${a.id}: revision ${a.revision} offered to ${a.partnerId}; the partner must accept it again`);
+  }
+
+  /** A transition by governance (terminate) or by the partner (accept, decline, terminate). */
+  async transition(actor: Actor, id: string, to: Transition, body: unknown, record: AuditRecord): Promise<AgreementView> {
+    record.touch(to, 'Agreement');
+    record.resourceIds.add(id);
+    record.agreementIds.add(id);
+    const note = noteOf(body);
+    const existing = await this.mustFind(id, actor);
+    return this.audited(record, existing.partnerId, async (m) => {
+      const row = await this.lock(m, id);
+      const status = statusAt(row);
+      if (!ALLOWED[to].includes(status)) {
+        throw new GatewayError(409, 'CONFLICT', 'Conflict', {
+          detail: `Agreement '${id}' is ${status}; it can be ${PAST[to]} only when ${ALLOWED[to].join(' or ')}.`, extra: { status },
+        });
+      }
+      const now = new Date().toISOString();
+      const history = [...historyOf(row), { at: now, by: actor.sub, role: actor.role, action: PAST[to], revision: row.revision, note } satisfies AgreementHistoryEntry];
+      const changed = { state: DONE[to], updatedAt: now, history: JSON.stringify(history) };
+      await m.update(AgreementEntity, { id }, changed);
+      return { ...row, ...changed };
+    }, (a) => `agreement ${a.id} (revision ${a.revision}) ${PAST[to]} by ${actor.role} ${actor.sub}`);
+  }
+
+  async list(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }, record: AuditRecord): Promise<AgreementView[]> {
+    record.touch('read', 'Agreement');
+    const problems: string[] = [];
+    if (filter.status !== undefined && !AGREEMENT_STATUSES.includes(filter.status as AgreementStatus)) problems.push(`status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
+    const days = filter.expiringWithinDays === undefined ? null : Number(filter.expiringWithinDays);
+    if (days !== null && (!Number.isFinite(days) || days < 0 || days > 3650 || filter.expiringWithinDays!.trim() === '')) problems.push('expiringWithinDays must be a number of days from 0 to 3650');
+    if (problems.length > 0) throw GatewayError.validation(problems);
+    const rows = await this.db.read((m) => m.find(AgreementEntity, { where: filter.partnerId ? { partnerId: filter.partnerId } : {}, order: { id: 'ASC' } }));
+    const now = Date.now();
+    const out = rows.map((r) => viewOf(r, now)).filter((a) => {
+      if (filter.status !== undefined && a.status !== filter.status) return false;
+      // Expiring soon: still in force (or accepted and about to start) and ending within the window.
+      if (days !== null) return (a.status === 'active' || a.status === 'accepted') && Date.parse(a.validUntil) <= now + days * 86_400_000;
+      return true;
+    });
+    for (const a of out) record.resourceIds.add(a.id);
+    record.rowCount = out.length;
+    return out;
+  }
+
+  /** One agreement with the partners and rules that rest on it (rules naming it in the policies in force). */
+  async get(id: string, record: AuditRecord, actor?: Actor): Promise<AgreementView & { dependents: Array<{ partnerId: string; ruleIds: string[] }> }> {
+    record.touch('read', 'Agreement');
+    record.resourceIds.add(id);
+    const row = await this.mustFind(id, actor);
+    record.rowCount = 1;
+    return { ...viewOf(row, Date.now()), dependents: await this.dependents(id) };
+  }
+
+  async listForPartner(partnerId: string, record: AuditRecord): Promise<AgreementView[]> {
+    return this.list({ partnerId }, record);
+  }
+
+  /** Rules of the policies in force naming an agreement, by partner. */
+  async dependents(id: string): Promise<Array<{ partnerId: string; ruleIds: string[] }>> {
+    const out: Array<{ partnerId: string; ruleIds: string[] }> = [];
+    for (const p of await this.policies.listInForce()) {
+      const ruleIds = p.document.rules.filter((r) => r.agreement === id).map((r) => r.id);
+      if (ruleIds.length > 0) out.push({ partnerId: p.partnerId, ruleIds });
+    }
+    return out;
+  }
+
+  /** Agreements by id (the validator of policy documents at PUT time). */
+  async findMany(ids: string[]): Promise<Map<string, AgreementView>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.read((m) => m.findBy(AgreementEntity, ids.map((id) => ({ id }))));
+    const now = Date.now();
+    return new Map(rows.map((r) => [r.id, viewOf(r, now)]));
+  }
+
+  /** A partner sees only its own agreements: another's is 404, exactly as one that does not exist. */
+  private async mustFind(id: string, actor?: Actor): Promise<AgreementEntity> {
+    const row = await this.db.read((m) => m.findOne(AgreementEntity, { where: { id } }));
+    if (!row || (actor?.role === 'partner' && row.partnerId !== actor.partnerId)) throw GatewayError.notFound('Agreement', id);
+    return row;
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<AgreementEntity> {
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const [locked]: unknown[] = await m.query(this.db.sql(`SELECT id FROM agreements WHERE id = ?${lock}`), [id]);
+    const row = locked ? await m.findOne(AgreementEntity, { where: { id } }) : null;
+    if (!row) throw GatewayError.notFound('Agreement', id);
+    return row;
+  }
+
+  /** The change, the partner's agreements revision and the audit event, in one transaction. */
+  private async audited(record: AuditRecord, partnerId: string, change: (m: EntityManager) => Promise<AgreementEntity>, describe: (a: AgreementEntity) => string): Promise<AgreementView> {
+    const result = await this.db.transaction(async (m) => {
+      const row = await change(m);
+      await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
+      record.rowCount = 1;
+      record.reason = describe(row);
+      await this.audit.appendWithin(m, [record.toEvent(200)]);
+      return row;
+    });
+    record.committed = true;
+    return viewOf(result, Date.now());
+  }
+}
+
+function noteOf(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  if (typeof body !== 'object' || Array.isArray(body)) throw GatewayError.validation(['the body must be a JSON object, e.g. { "note": "…" }']);
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => k !== 'note');
+  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `${k} is not accepted here; only note`));
+  if (b.note === undefined || b.note === null) return null;
+  if (typeof b.note !== 'string' || b.note.length > 1000) throw GatewayError.validation(['note must be a string of at most 1000 characters']);
+  return b.note;
+}
+
+function historyOf(row: AgreementEntity): AgreementHistoryEntry[] {
+  return JSON.parse(row.history) as AgreementHistoryEntry[];
+}
+
+function termsOf(row: AgreementEntity): AgreementTerms {
+  return {
+    title: row.title, terms: row.terms, purposes: JSON.parse(row.purposes) as string[], subjects: JSON.parse(row.subjects) as string[],
+    validFrom: row.validFrom, validUntil: row.validUntil,
+  };
+}
+
+export function viewOf(row: AgreementEntity, now: number): AgreementView {
+  return {
+    id: row.id, partnerId: row.partnerId, ...termsOf(row), status: statusAt(row, now), revision: row.revision,
+    createdBy: row.createdBy, createdAt: row.createdAt, updatedAt: row.updatedAt, history: historyOf(row),
+  };
+}
