@@ -14,6 +14,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { idempotencyScope, judgeReplay, ReplayRights } from '../idempotency/replay-judge';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
+import { resolveRelativeTimes } from '../policy/relative-time';
 import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -436,7 +437,7 @@ export class GovernedDataService {
         Object.assign(params, fieldScope.params);
       }
       const rows: Array<{ id: string }> = await m.createQueryBuilder().select('t.id', 'id').from(SUBJECTS.Shipment.table, 't')
-        .where(where.join(' AND '), params).orderBy('t.id', 'ASC').getRawMany();
+        .where(where.join(' AND '), resolveRelativeTimes(params)).orderBy('t.id', 'ASC').getRawMany();
       if (rows.length > 0) return [...new Set(rows.map((r) => String(r.id)))];
     }
     return [];

@@ -62,6 +62,11 @@ export class RowJudge {
     private readonly conditionFields: readonly string[],
   ) {
     this.numeric = requested.map((f) => isNumeric(subject, f));
+    // Rights that depend on the clock are judged afresh by every request.
+    if (policy.clockDependent) {
+      this.memo = { tree: new Map(), size: 0 };
+      return;
+    }
     let perSubject = memos.get(policy);
     if (!perSubject) memos.set(policy, (perSubject = new Map<SubjectName, SubjectMemo>()));
     let memo = perSubject.get(subject);

@@ -2,6 +2,7 @@ import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } f
 import { SubjectName } from '../data/subjects';
 import { resolvePlaceholders } from './placeholders';
 import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
+import { isRelativeTime, relativeFor, usesRelativeTime } from './relative-time';
 
 export type GatewayAbility = MongoAbility;
 
@@ -16,6 +17,8 @@ export interface CompiledPolicy {
   limits: { requestsPerMinute: number; maxPageSize: number };
   /** Compiled once; the entry is stale at this instant (a rule's validFrom/validUntil), or never (Infinity). */
   expiresAt: number;
+  /** Some condition compares with relative time (`${now-P7D}`): rights on a row change with the clock. */
+  clockDependent?: boolean;
 }
 
 /**
@@ -30,6 +33,7 @@ export interface CompiledPolicy {
 export function nullSafeCompare(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined || b === null || b === undefined) return Number.NaN;
+  if (isRelativeTime(b)) b = relativeFor(a, b as string);
   if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   return (a as number) > (b as number) ? 1 : -1;
 }
@@ -93,6 +97,7 @@ export function compilePolicy(doc: PolicyDocument, version: number | null, purpo
     purpose,
     limits: { ...DEFAULT_LIMITS, ...(doc.limits ?? {}) },
     expiresAt,
+    clockDependent: raw.some((r) => usesRelativeTime(r.conditions)),
   };
 }
 

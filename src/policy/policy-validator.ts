@@ -1,6 +1,7 @@
 import { hasLoneSurrogate, isCalendarDate } from '../data/field-values';
 import { FieldSpec, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
+import { isRelativeTime, looksRelative } from './relative-time';
 import {
   ACTIONS, FIELD_OPERATORS, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
 } from './policy-document';
@@ -151,7 +152,11 @@ function validateConditions(
       add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
       continue;
     }
-    if (partner) for (const p of unresolvedPlaceholders({ partner }, cond)) add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
+    if (partner) for (const p of unresolvedPlaceholders({ partner }, cond)) {
+      if (looksRelative(p.slice(2, -1))) add(at, `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration) as the whole value`);
+      else add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
+    }
+    checkRelativeTimes(spec, cond, at, add);
     if (isObject(cond)) {
       const ops = Object.entries(cond);
       if (ops.length === 0) add(at, 'names no operator');
@@ -175,6 +180,20 @@ function validateConditions(
       if (Array.isArray(resolved)) add(at, 'a list is not a value; write { $in: [...] }');
       else checkValue(spec, resolved, at, add);
     }
+  }
+}
+
+const RELATIVE_OPERATORS = ['$lt', '$lte', '$gt', '$gte'];
+
+/** Relative time compares dates and timestamps only, and only by order. */
+function checkRelativeTimes(spec: FieldSpec, cond: unknown, at: string, add: (p: string, m: string) => void): void {
+  const ops: Array<[string, unknown]> = isObject(cond) ? Object.entries(cond) : [['$eq', cond]];
+  for (const [op, value] of ops) {
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.some(isRelativeTime)) continue;
+    const where = isObject(cond) ? `${at}.${op}` : at;
+    if (spec.type !== 'date' && spec.type !== 'timestamp') add(where, `relative time applies to date and timestamp fields only; the field is ${spec.type}`);
+    else if (!RELATIVE_OPERATORS.includes(op)) add(where, `relative time is compared with ${RELATIVE_OPERATORS.join(', ')}, not ${op}`);
   }
 }
 
