@@ -1,4 +1,4 @@
-import { ADMIN, bearer, expectProblem, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
+import { ACME, ADMIN, AUDITOR, bearer, expectProblem, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
 import { TestGateway } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -20,7 +20,7 @@ describe('sharing controls beyond allow and deny', () => {
     const rows = [['ds-emb-old', -10], ['ds-emb-week', -7], ['ds-emb-recent', -3], ['ds-emb-today', 0]] as const;
     for (const [id, days] of rows) {
       await gw.http.post('/api/v1/demand-signals').set('Authorization', admin).send({
-        id, sku: 'SKU-100', site: 'EMB-SITE', region: 'EMEA', periodStart: dayOffset(days), forecastQty: 1234, orderedQty: 1000,
+        id, sku: 'SKU-100', productFamily: 'FAM-A', site: 'EMB-SITE', region: 'EMEA', periodStart: dayOffset(days), forecastQty: 1234, orderedQty: 1000,
         unitPrice: 10, customerName: 'Initech', marginPct: 12,
       }).expect(201);
     }
@@ -30,10 +30,14 @@ describe('sharing controls beyond allow and deny', () => {
   /** The seed document of Northwind with the demand rule's conditions extended. */
   const withDemandConditions = (extra: Record<string, unknown>) => {
     // The seed's own tests judge records without a periodStart: left out here.
-    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
-    delete doc.tests;
+    const doc = withoutTests(seed);
     const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
     rule.conditions = { ...(rule.conditions as object), ...extra };
+    return doc;
+  };
+  const withoutTests = (document: Record<string, unknown>) => {
+    const doc = structuredClone(document) as { rules: Array<Record<string, unknown>>; tests?: unknown };
+    delete doc.tests;
     return doc;
   };
   const put = (doc: object) => gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', governance).send(doc);
@@ -90,6 +94,120 @@ describe('sharing controls beyond allow and deny', () => {
       expect(paths).toMatch(/rules\[0\]\.conditions\.periodStart: placeholder \$\{now-P7X\} is not a relative time/);
       expect(paths).toMatch(/rules\[0\]\.conditions\.forecastQty\.\$gt: .*date and timestamp fields only/);
       expect(paths).toMatch(/rules\[0\]\.conditions\.region: relative time applies to date and timestamp fields only/);
+    });
+  });
+
+  describe('field transforms', () => {
+    const TRANSFORMS = {
+      forecastQty: { round: 100 }, orderedQty: { floor: [0, 500, 1500] }, periodStart: { truncate: 'month' },
+      updatedAt: { truncate: 'day' }, sku: { mask: { keepLast: 3 } }, productFamily: { pseudonym: true },
+    };
+    const transformedDoc = () => {
+      const doc = withoutTests(seed);
+      const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
+      rule.transform = TRANSFORMS;
+      // Two more grants of forecastQty: rounding to 10 on EMEA rows, the stored value on NORDICS rows.
+      doc.rules.push(
+        { id: 'forecast-to-ten-in-emea', action: 'read', subject: 'DemandSignal', fields: ['id', 'region', 'forecastQty'], conditions: { region: 'EMEA' }, transform: { forecastQty: { round: 10 } } },
+        { id: 'exact-forecast-in-nordics', action: 'read', subject: 'DemandSignal', fields: ['id', 'region', 'forecastQty'], conditions: { region: 'NORDICS' } },
+      );
+      return doc;
+    };
+    let acme: string;
+
+    beforeAll(async () => {
+      const admin = await bearer(gw, ADMIN);
+      acme = await bearer(gw, ACME);
+      for (const [id, sku, region] of [['ds-tr-nordic', 'SKU-100', 'NORDICS'], ['ds-tr-acme', 'SKU-300', 'EMEA']]) {
+        await gw.http.post('/api/v1/demand-signals').set('Authorization', admin).send({
+          id, sku, productFamily: 'FAM-A', site: 'EMB-SITE', region, periodStart: '2026-02-17', forecastQty: 1234, orderedQty: 1000,
+          unitPrice: 10, customerName: 'Initech', marginPct: 12,
+        }).expect(201);
+      }
+      await put(transformedDoc()).expect(200);
+    });
+    afterAll(async () => { await put(seed).expect(200); });
+
+    it('a rule shows fields coarser, keeping their type; the least transformed grant on a row wins', async () => {
+      const res = await gw.http.get('/api/v1/demand-signals?site=EMB-SITE&limit=500').set('Authorization', northwind).expect(200);
+      const rows = res.body.data as Array<Record<string, unknown>>;
+      const old = rows.find((r) => r.id === 'ds-emb-old')!;
+      const nordic = rows.find((r) => r.id === 'ds-tr-nordic')!;
+      // EMEA: round 100 (demand rule) and round 10 (EMEA rule) both grant forecastQty; round 10 keeps more.
+      expect(old.forecastQty).toBe(1230);
+      expect(old.orderedQty).toBe(500);
+      expect(old.periodStart).toBe(`${dayOffset(-10).slice(0, 7)}-01`);
+      expect(old.updatedAt).toBe(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+      expect(old.sku).toBe('****100');
+      expect(old.region).toBe('EMEA');
+      expect(old.productFamily).toMatch(/^ps_[A-Za-z0-9_-]{22}$/);
+      // NORDICS: an untransformed grant beats any transform.
+      expect(nordic).toMatchObject({ forecastQty: 1234, sku: '****100', periodStart: '2026-02-01', orderedQty: 500 });
+      // One partner, one value: one pseudonym.
+      expect(new Set(rows.map((r) => r.productFamily)).size).toBe(1);
+      expect(res.body.meta.transformedFields).toEqual(['sku', 'productFamily', 'periodStart', 'forecastQty', 'orderedQty', 'updatedAt']);
+      expect(JSON.stringify(rows.filter((r) => r.region !== 'NORDICS'))).not.toMatch(/1234|FAM-A|SKU-100|:1000/);
+    });
+
+    it('GraphQL gives the same values and names the transformed fields in the response extensions', async () => {
+      const rest = (await gw.http.get('/api/v1/demand-signals/ds-emb-old?fields=id,forecastQty,sku,productFamily,periodStart').set('Authorization', northwind).expect(200)).body;
+      const r = await gw.http.post('/graphql').set('Authorization', northwind)
+        .send({ query: '{ demandSignal(id: "ds-emb-old") { id forecastQty sku productFamily periodStart } }' }).expect(200);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data.demandSignal).toEqual(rest.data);
+      expect(r.body.extensions.transformedFields).toEqual(['forecastQty', 'periodStart', 'productFamily', 'sku']);
+      expect(rest.meta.transformedFields).toEqual(['sku', 'productFamily', 'periodStart', 'forecastQty']);
+    });
+
+    it('two partners get unrelated pseudonyms of one value, so they cannot join on them', async () => {
+      const acmeSeed = (await gw.http.get('/api/v1/policies/supplier-acme').set('Authorization', governance).expect(200)).body.data.document as Record<string, unknown>;
+      const doc = withoutTests(acmeSeed);
+      const rule = doc.rules.find((x) => x.id === 'demand-for-supplied-skus')!;
+      rule.transform = { productFamily: { pseudonym: true } };
+      await gw.http.put('/api/v1/policies/supplier-acme').set('Authorization', governance).send(doc).expect(200);
+      try {
+        const theirs = (await gw.http.get('/api/v1/demand-signals/ds-tr-acme?fields=id,productFamily').set('Authorization', acme).expect(200)).body.data.productFamily as string;
+        const ours = (await gw.http.get('/api/v1/demand-signals/ds-emb-old?fields=id,productFamily').set('Authorization', northwind).expect(200)).body.data.productFamily as string;
+        expect(theirs).toMatch(/^ps_/);
+        expect(ours).toMatch(/^ps_/);
+        expect(theirs).not.toBe(ours);
+      } finally {
+        await gw.http.put('/api/v1/policies/supplier-acme').set('Authorization', governance).send(acmeSeed).expect(200);
+      }
+    });
+
+    it('a filter on a transformed field is refused, naming it, on REST and GraphQL', async () => {
+      const p = expectProblem(await gw.http.get('/api/v1/demand-signals?forecastQty=1234').set('Authorization', northwind), 403, 'FORBIDDEN_FIELDS');
+      expect(p.fields).toEqual(['forecastQty']);
+      expect(String(p.detail)).toMatch(/transformed/);
+      expectProblem(await gw.http.get('/api/v1/demand-signals?sku=SKU-100').set('Authorization', northwind), 403, 'FORBIDDEN_FIELDS');
+      const r = await gql(gw, NORTHWIND, listQuery('demandSignals', ['id'], '$filter: DemandSignalFilter', 'filter: $filter'), { filter: { forecastQty: 1234 } });
+      expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_FIELDS');
+      expect(JSON.stringify(r.data ?? null)).not.toMatch(/ds-emb/);
+    });
+
+    it('the audit event records the transformed fields, and the chain still verifies', async () => {
+      await gw.http.get('/api/v1/demand-signals/ds-emb-old?fields=id,forecastQty').set('Authorization', northwind).expect(200);
+      const [event] = await gw.query<{ reason: string | null; fields_returned: string }>('SELECT reason, fields_returned FROM audit_events ORDER BY seq DESC LIMIT 1');
+      expect(event.reason).toBe('transformed: forecastQty (round 10)');
+      const auditor = await bearer(gw, AUDITOR);
+      expect((await gw.http.get('/api/v1/audit-events/verify').set('Authorization', auditor).expect(200)).body).toMatchObject({ ok: true });
+    });
+
+    it('the validator refuses a transform that does not fit the field, with its path', async () => {
+      const doc = withoutTests(seed);
+      const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
+      const index = doc.rules.indexOf(rule);
+      rule.transform = { region: { round: 10 }, forecastQty: { truncate: 'week' }, periodStart: { mask: { keepLast: 2 } }, sku: { pseudonym: 'yes' }, unitPrice: { round: 1 }, orderedQty: { floor: [5, 1] } };
+      const p = expectProblem(await put(doc), 400);
+      const messages = (p.problems as Array<{ path: string; message: string }>).map((x) => `${x.path}: ${x.message}`).join('\n');
+      const at = `rules[${index}].transform`;
+      expect(messages).toContain(`${at}.region: round applies to numbers; the field is string`);
+      expect(messages).toContain(`${at}.forecastQty: truncate applies to dates and timestamps; the field is integer`);
+      expect(messages).toContain(`${at}.periodStart: mask applies to text fields; the field is date`);
+      expect(messages).toContain(`${at}.sku: pseudonym takes true`);
+      expect(messages).toContain(`${at}.unitPrice: the rule does not grant 'unitPrice'`);
+      expect(messages).toContain(`${at}.orderedQty: floor boundaries must be in increasing order`);
     });
   });
 });

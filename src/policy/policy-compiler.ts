@@ -3,11 +3,12 @@ import { SubjectName } from '../data/subjects';
 import { resolvePlaceholders } from './placeholders';
 import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
 import { isRelativeTime, relativeFor, usesRelativeTime } from './relative-time';
+import { FieldTransform } from './transforms';
 
 export type GatewayAbility = MongoAbility;
 
 /** A rule as CASL holds it, still carrying the policy rule's id and reason. */
-export type CompiledRawRule = RawRuleOf<GatewayAbility> & { id: string };
+export type CompiledRawRule = RawRuleOf<GatewayAbility> & { id: string; transform?: Record<string, FieldTransform> };
 
 export interface CompiledPolicy {
   ability: GatewayAbility;
@@ -19,6 +20,10 @@ export interface CompiledPolicy {
   expiresAt: number;
   /** Some condition compares with relative time (`${now-P7D}`): rights on a row change with the clock. */
   clockDependent?: boolean;
+  /** Some read grant transforms a field (transforms.ts). */
+  transforms?: boolean;
+  /** The partner's own pseudonym key (pseudonym-key.ts), set where the policy is compiled for requests. */
+  pseudonymKey?: Buffer;
 }
 
 /**
@@ -98,6 +103,7 @@ export function compilePolicy(doc: PolicyDocument, version: number | null, purpo
     limits: { ...DEFAULT_LIMITS, ...(doc.limits ?? {}) },
     expiresAt,
     clockDependent: raw.some((r) => usesRelativeTime(r.conditions)),
+    transforms: raw.some((r) => r.transform !== undefined),
   };
 }
 
@@ -107,7 +113,13 @@ function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
   if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
   if (rule.inverted) out.inverted = true;
   if (rule.reason) out.reason = rule.reason;
+  if (rule.transform && !rule.inverted && Object.keys(rule.transform).length > 0) out.transform = rule.transform;
   return out;
+}
+
+/** The transforms of the rule behind a CASL rule, if any. */
+export function transformsOf(rule: { origin?: unknown }): Record<string, FieldTransform> | undefined {
+  return (rule.origin as { transform?: Record<string, FieldTransform> } | undefined)?.transform;
 }
 
 /** The policy rule id behind a CASL rule. */

@@ -1,4 +1,5 @@
 import { SubjectName } from '../data/subjects';
+import type { FieldTransform } from './transforms';
 
 export const ACTIONS = ['read', 'create', 'update'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -36,6 +37,8 @@ export interface PolicyRule {
   reason?: string;
   validFrom?: string;
   validUntil?: string;
+  /** Read grants only: the fields this rule grants as a coarser value (transforms.ts). */
+  transform?: Record<string, FieldTransform>;
 }
 
 export interface PolicyTestCase {

@@ -2,13 +2,14 @@ import { hasLoneSurrogate, isCalendarDate } from '../data/field-values';
 import { FieldSpec, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
 import { isRelativeTime, looksRelative } from './relative-time';
+import { transformProblems } from './transforms';
 import {
   ACTIONS, FIELD_OPERATORS, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
 } from './policy-document';
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil'];
+const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'transform'];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -131,6 +132,7 @@ function validateRule(
     });
   }
   if (rule.inverted !== undefined && typeof rule.inverted !== 'boolean') add(`${path}.inverted`, 'must be true or false');
+  if (rule.transform !== undefined) validateTransform(rule, actions, subject, path, add);
   if (rule.reason !== undefined && (typeof rule.reason !== 'string' || rule.reason.length > 500)) add(`${path}.reason`, 'must be a string of at most 500 characters');
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
@@ -180,6 +182,26 @@ function validateConditions(
       if (Array.isArray(resolved)) add(at, 'a list is not a value; write { $in: [...] }');
       else checkValue(spec, resolved, at, add);
     }
+  }
+}
+
+/** Transforms belong to read grants, on fields the rule grants, each fitting its field's type. */
+function validateTransform(rule: Record<string, unknown>, actions: unknown[], subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+  const at = `${path}.transform`;
+  if (!isObject(rule.transform) || Object.keys(rule.transform).length === 0) return add(at, 'must be an object of field transforms');
+  if (rule.inverted === true) add(at, 'an inverted rule takes fields away; it cannot transform them');
+  if (actions.length !== 1 || actions[0] !== 'read') add(at, "transforms apply to what a rule lets a partner read: the rule's action must be read alone");
+  if (!subject) return;
+  const granted = rule.fields as unknown;
+  for (const [field, t] of Object.entries(rule.transform)) {
+    const spec = SUBJECTS[subject].fields[field];
+    if (!spec) {
+      add(`${at}.${field}`, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
+      continue;
+    }
+    if (field === 'id') add(`${at}.${field}`, 'the id identifies a row; it cannot be transformed');
+    else if (Array.isArray(granted) && !granted.includes(field)) add(`${at}.${field}`, `the rule does not grant '${field}'; add it to fields`);
+    for (const m of transformProblems(spec, t)) add(`${at}.${field}`, m);
   }
 }
 
