@@ -46,6 +46,8 @@ import { limitRules } from './transport/graphql/graphql-limits';
 import { ProblemFilter } from './transport/problem.filter';
 import { CapacitySignalsController } from './transport/rest/capacity-signals.controller';
 import { DemandSignalsController } from './transport/rest/demand-signals.controller';
+import { AggregatesController } from './transport/rest/aggregates.controller';
+import { AggregateService } from './access/aggregate.service';
 import { RestAdapter } from './transport/rest/rest-adapter';
 import { ShipmentsController } from './transport/rest/shipments.controller';
 import { ShipmentEventsController } from './transport/rest/shipment-events.controller';
@@ -101,7 +103,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
+      controllers: [HealthController, JwksController, PolicyController, AuditController, AggregatesController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
         ShipmentEventsController, EpcisController, DataQualityController, MeController],
       providers: [
         configProvider,
@@ -120,6 +122,7 @@ export class AppModule {
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
+        AggregateService,
         MeService,
         RestAdapter,
         GraphqlAdapter,

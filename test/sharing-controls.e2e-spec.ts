@@ -10,11 +10,14 @@ describe('sharing controls beyond allow and deny', () => {
   let governance: string;
   let northwind: string;
   let seed: Record<string, unknown>;
+  let acmeToken: string;
+  const acme = () => acmeToken;
 
   beforeAll(async () => {
     gw = await TestGateway.start();
     governance = await bearer(gw, GOVERNANCE);
     northwind = await bearer(gw, NORTHWIND);
+    acmeToken = await bearer(gw, ACME);
     const admin = await bearer(gw, ADMIN);
     seed = (await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', governance).expect(200)).body.data.document;
     const rows = [['ds-emb-old', -10], ['ds-emb-week', -7], ['ds-emb-recent', -3], ['ds-emb-today', 0]] as const;
@@ -208,6 +211,77 @@ describe('sharing controls beyond allow and deny', () => {
       expect(messages).toContain(`${at}.sku: pseudonym takes true`);
       expect(messages).toContain(`${at}.unitPrice: the rule does not grant 'unitPrice'`);
       expect(messages).toContain(`${at}.orderedQty: floor boundaries must be in increasing order`);
+    });
+  });
+
+  describe('aggregate-only sharing', () => {
+    const TOTALS = {
+      id: 'demand-totals', action: 'aggregate', subject: 'DemandSignal', groupBy: ['region', 'site'],
+      measures: { forecastQty: ['sum', 'avg'], orderedQty: ['sum', 'count'] }, minGroupSize: 3,
+      conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes: ['replenishment-planning'],
+    };
+    const aggregate = (query: string) => gw.http.get(`/api/v1/demand-signals/aggregate?${query}`).set('Authorization', northwind);
+
+    beforeAll(async () => {
+      const admin = await bearer(gw, ADMIN);
+      const rows: Array<[string, string, string, number]> = [
+        ['ds-agg-1', 'SKU-100', 'R-BIG', 100], ['ds-agg-2', 'SKU-200', 'R-BIG', 200], ['ds-agg-3', 'SKU-100', 'R-BIG', 300],
+        ['ds-agg-4', 'SKU-100', 'R-SMALL', 51], ['ds-agg-5', 'SKU-200', 'R-SMALL', 67],
+        // Outside the rule's scope (another supplier's SKU): in no group.
+        ['ds-agg-6', 'SKU-300', 'R-BIG', 9999],
+      ];
+      for (const [id, sku, region, qty] of rows) {
+        await gw.http.post('/api/v1/demand-signals').set('Authorization', admin).send({
+          id, sku, site: 'AGG-SITE', region, periodStart: '2026-02-02', forecastQty: qty, orderedQty: 7, unitPrice: 10, customerName: 'Initech', marginPct: 12,
+        }).expect(201);
+      }
+      const doc = withoutTests(seed);
+      doc.rules.push(TOTALS);
+      await put(doc).expect(200);
+    });
+    afterAll(async () => { await put(seed).expect(200); });
+
+    it('groups in SQL inside the rule scope, leaving out and counting groups under k', async () => {
+      const res = await aggregate('groupBy=region&measures=sum:forecastQty,avg:forecastQty,count:orderedQty&site=AGG-SITE').expect(200);
+      expect(res.body.data).toEqual([{ region: 'R-BIG', count: 3, 'sum:forecastQty': 600, 'avg:forecastQty': 200, 'count:orderedQty': 3 }]);
+      expect(res.body.meta).toEqual({ minGroupSize: 3, suppressedGroups: 1, policyVersion: expect.any(Number), purpose: 'replenishment-planning' });
+      expect(JSON.stringify(res.body)).not.toMatch(/R-SMALL|\b51\b|\b67\b|118|9999/);
+    });
+
+    it('a filter that narrows a group below k reveals nothing of it', async () => {
+      const small = await aggregate('groupBy=region,site&measures=sum:forecastQty&region=R-SMALL&site=AGG-SITE').expect(200);
+      expect(small.body.data).toEqual([]);
+      expect(small.body.meta.suppressedGroups).toBe(1);
+      expect(JSON.stringify(small.body)).not.toMatch(/\b51\b|\b67\b|118/);
+    });
+
+    it('a groupBy field, measure or filter no rule grants is 403 FORBIDDEN_FIELDS naming it', async () => {
+      expect(expectProblem(await aggregate('groupBy=customerName&measures=sum:forecastQty'), 403, 'FORBIDDEN_FIELDS').fields).toEqual(['customerName']);
+      expect(expectProblem(await aggregate('groupBy=region&measures=sum:unitPrice'), 403, 'FORBIDDEN_FIELDS').fields).toEqual(['sum:unitPrice']);
+      expect(expectProblem(await aggregate('groupBy=region&measures=max:forecastQty'), 403, 'FORBIDDEN_FIELDS').fields).toEqual(['max:forecastQty']);
+      expect(expectProblem(await aggregate('groupBy=region&sku=SKU-100'), 403, 'FORBIDDEN_FIELDS').fields).toEqual(['sku']);
+      expectProblem(await aggregate('groupBy=region&measures=median:forecastQty'), 400, 'VALIDATION_FAILED');
+      // A partner whose policy grants no aggregate of the subject.
+      expectProblem(await gw.http.get('/api/v1/demand-signals/aggregate?groupBy=region').set('Authorization', acme()), 403, 'FORBIDDEN');
+    });
+
+    it('is audited, with the groups shown and suppressed', async () => {
+      await aggregate('groupBy=region&measures=sum:forecastQty&site=AGG-SITE').expect(200);
+      const [event] = await gw.query<{ action: string; reason: string; decision: string }>('SELECT action, reason, decision FROM audit_events ORDER BY seq DESC LIMIT 1');
+      expect(event).toMatchObject({ action: 'aggregate', decision: 'allow', reason: 'aggregate: 1 groups of at least 3 rows, 1 suppressed' });
+    });
+
+    it('the validator refuses an aggregate rule that is incomplete or does not fit its fields', async () => {
+      const doc = withoutTests(seed);
+      doc.rules.push({ id: 'bad-totals', action: 'aggregate', subject: 'DemandSignal', groupBy: ['region', 'nope'], measures: { region: ['sum'], forecastQty: ['median'] }, fields: ['id'] });
+      const p = expectProblem(await put(doc), 400);
+      const at = `rules[${doc.rules.length - 1}]`;
+      const messages = (p.problems as Array<{ path: string; message: string }>).map((x) => `${x.path}: ${x.message}`).join('\n');
+      expect(messages).toContain(`${at}.groupBy[1]: unknown field 'nope'`);
+      expect(messages).toContain(`${at}.measures.region[0]: sum applies to numbers; the field is string`);
+      expect(messages).toContain(`${at}.measures.forecastQty[0]: unknown measure "median"`);
+      expect(messages).toContain(`${at}.minGroupSize: is required`);
+      expect(messages).toContain(`${at}.fields: an aggregate rule grants groupBy and measures, not fields`);
     });
   });
 });

@@ -1,14 +1,18 @@
 import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
 import { SubjectName } from '../data/subjects';
 import { resolvePlaceholders } from './placeholders';
-import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
+import { actionsOf, AGGREGATE_ACTION, DEFAULT_LIMITS, Measure, PolicyDocument, PolicyRule } from './policy-document';
 import { isRelativeTime, relativeFor, usesRelativeTime } from './relative-time';
 import { FieldTransform } from './transforms';
 
 export type GatewayAbility = MongoAbility;
 
 /** A rule as CASL holds it, still carrying the policy rule's id and reason. */
-export type CompiledRawRule = RawRuleOf<GatewayAbility> & { id: string; transform?: Record<string, FieldTransform> };
+export type CompiledRawRule = RawRuleOf<GatewayAbility> & {
+  id: string;
+  transform?: Record<string, FieldTransform>;
+  aggregate?: { groupBy: string[]; measures: Record<string, Measure[]>; minGroupSize: number };
+};
 
 export interface CompiledPolicy {
   ability: GatewayAbility;
@@ -110,6 +114,12 @@ export function compilePolicy(doc: PolicyDocument, version: number | null, purpo
 function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
   const out: CompiledRawRule = { id: rule.id, action: actionsOf(rule), subject: rule.subject } as CompiledRawRule;
   if (rule.fields) out.fields = [...rule.fields];
+  if (rule.action === AGGREGATE_ACTION) {
+    const measures = rule.measures ?? {};
+    out.action = AGGREGATE_ACTION;
+    out.fields = [...new Set([...(rule.groupBy ?? []), ...Object.keys(measures)])];
+    out.aggregate = { groupBy: [...(rule.groupBy ?? [])], measures, minGroupSize: rule.minGroupSize ?? 1 };
+  }
   if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
   if (rule.inverted) out.inverted = true;
   if (rule.reason) out.reason = rule.reason;
@@ -120,6 +130,11 @@ function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
 /** The transforms of the rule behind a CASL rule, if any. */
 export function transformsOf(rule: { origin?: unknown }): Record<string, FieldTransform> | undefined {
   return (rule.origin as { transform?: Record<string, FieldTransform> } | undefined)?.transform;
+}
+
+/** What an aggregate rule behind a CASL rule lets a partner group and measure. */
+export function aggregateOf(rule: { origin?: unknown }): CompiledRawRule['aggregate'] {
+  return (rule.origin as CompiledRawRule | undefined)?.aggregate;
 }
 
 /** The policy rule id behind a CASL rule. */

@@ -4,12 +4,12 @@ import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
 import { isRelativeTime, looksRelative } from './relative-time';
 import { transformProblems } from './transforms';
 import {
-  ACTIONS, FIELD_OPERATORS, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
+  ACTIONS, AGGREGATE_ACTION, FIELD_OPERATORS, MEASURES, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
 } from './policy-document';
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'transform'];
+const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'transform', 'groupBy', 'measures', 'minGroupSize'];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -94,10 +94,13 @@ function validateRule(
 
   const actions = Array.isArray(rule.action) ? rule.action : [rule.action];
   if (actions.length === 0) add(`${path}.action`, 'names no action');
+  const aggregate = rule.action === AGGREGATE_ACTION;
+  if (!aggregate && Array.isArray(rule.action) && rule.action.includes(AGGREGATE_ACTION)) add(`${path}.action`, 'aggregate is an action of its own: write it alone, in a rule of its own');
   actions.forEach((a, j) => {
+    if (a === AGGREGATE_ACTION) return;
     if (!ACTIONS.includes(a as never)) {
       const where = Array.isArray(rule.action) ? `${path}.action[${j}]` : `${path}.action`;
-      add(where, `unknown action ${JSON.stringify(a)}; use ${ACTIONS.join(', ')}${suggest(String(a), ACTIONS)}`);
+      add(where, `unknown action ${JSON.stringify(a)}; use ${[...ACTIONS, AGGREGATE_ACTION].join(', ')}${suggest(String(a), [...ACTIONS, AGGREGATE_ACTION])}`);
     }
   });
 
@@ -133,6 +136,7 @@ function validateRule(
   }
   if (rule.inverted !== undefined && typeof rule.inverted !== 'boolean') add(`${path}.inverted`, 'must be true or false');
   if (rule.transform !== undefined) validateTransform(rule, actions, subject, path, add);
+  validateAggregate(rule, aggregate, subject, path, add);
   if (rule.reason !== undefined && (typeof rule.reason !== 'string' || rule.reason.length > 500)) add(`${path}.reason`, 'must be a string of at most 500 characters');
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
@@ -182,6 +186,33 @@ function validateConditions(
       if (Array.isArray(resolved)) add(at, 'a list is not a value; write { $in: [...] }');
       else checkValue(spec, resolved, at, add);
     }
+  }
+}
+
+/** An aggregate rule names what may be grouped and measured, and the smallest group shown; other rules name none of it. */
+function validateAggregate(rule: Record<string, unknown>, aggregate: boolean, subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+  if (!aggregate) {
+    for (const key of ['groupBy', 'measures', 'minGroupSize']) if (rule[key] !== undefined) add(`${path}.${key}`, `belongs to rules with action: ${AGGREGATE_ACTION}`);
+    return;
+  }
+  for (const key of ['fields', 'transform', 'inverted']) if (rule[key] !== undefined) add(`${path}.${key}`, `an aggregate rule grants groupBy and measures, not ${key}`);
+  if (!Array.isArray(rule.groupBy) || rule.groupBy.length === 0) add(`${path}.groupBy`, 'is required: a non-empty list of the fields a partner may group by');
+  else if (subject) rule.groupBy.forEach((f, j) => checkField(subject, f, `${path}.groupBy[${j}]`, add));
+  if (!isObject(rule.measures)) add(`${path}.measures`, `is required: per field, a list of ${MEASURES.join(', ')}`);
+  else if (subject) for (const [field, list] of Object.entries(rule.measures)) {
+    const at = `${path}.measures.${field}`;
+    const spec = SUBJECTS[subject].fields[field];
+    if (!spec) { add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`); continue; }
+    if (!Array.isArray(list) || list.length === 0) { add(at, `must be a non-empty list of ${MEASURES.join(', ')}`); continue; }
+    const numeric = spec.type === 'number' || spec.type === 'integer';
+    list.forEach((m, j) => {
+      if (!MEASURES.includes(m as never)) add(`${at}[${j}]`, `unknown measure ${JSON.stringify(m)}; use ${MEASURES.join(', ')}`);
+      else if ((m === 'sum' || m === 'avg') && !numeric) add(`${at}[${j}]`, `${String(m)} applies to numbers; the field is ${spec.type}`);
+      else if ((m === 'min' || m === 'max') && !numeric && spec.type !== 'date' && spec.type !== 'timestamp') add(`${at}[${j}]`, `${String(m)} applies to numbers, dates and timestamps; the field is ${spec.type}`);
+    });
+  }
+  if (!Number.isInteger(rule.minGroupSize) || (rule.minGroupSize as number) < 2 || (rule.minGroupSize as number) > 1_000_000) {
+    add(`${path}.minGroupSize`, 'is required: a whole number of at least 2 (groups of fewer rows are left out)');
   }
 }
 
