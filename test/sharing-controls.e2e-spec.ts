@@ -1,4 +1,4 @@
-import { ACME, ADMIN, AUDITOR, bearer, expectProblem, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
+import { ACME, ADMIN, AUDITOR, bearer, expectProblem, GLOBEX, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
 import { TestGateway } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -282,6 +282,23 @@ describe('sharing controls beyond allow and deny', () => {
       expect(messages).toContain(`${at}.measures.forecastQty[0]: unknown measure "median"`);
       expect(messages).toContain(`${at}.minGroupSize: is required`);
       expect(messages).toContain(`${at}.fields: an aggregate rule grants groupBy and measures, not fields`);
+    });
+  });
+
+  describe('the demo customer policy', () => {
+    it('Globex sees demand totals per region and period with k = 3, never a row', async () => {
+      const globex = await bearer(gw, GLOBEX);
+      const res = await gw.http.get('/api/v1/demand-signals/aggregate?groupBy=region,periodStart&measures=sum:forecastQty').set('Authorization', globex).expect(200);
+      const groups = res.body.data as Array<{ region: string; count: number }>;
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) expect(g.count).toBeGreaterThanOrEqual(3);
+      expect(res.body.meta).toMatchObject({ minGroupSize: 3, purpose: 'delivery-tracking' });
+      // The restricted programme has one signal per period: every one of its groups is suppressed.
+      const restricted = await gw.http.get('/api/v1/demand-signals/aggregate?groupBy=region,periodStart&region=EMEA-RESTRICTED&measures=sum:forecastQty').set('Authorization', globex).expect(200);
+      expect(restricted.body.data).toEqual([]);
+      expect(restricted.body.meta.suppressedGroups).toBeGreaterThan(0);
+      expectProblem(await gw.http.get('/api/v1/demand-signals').set('Authorization', globex), 403);
+      expectProblem(await gw.http.get('/api/v1/demand-signals/aggregate?groupBy=customerName').set('Authorization', globex), 403, 'FORBIDDEN_FIELDS');
     });
   });
 });

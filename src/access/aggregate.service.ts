@@ -80,7 +80,7 @@ export class AggregateService {
     if (ruleId) caller.audit.ruleIds.add(ruleId);
 
     const bag = new ParamBag('a');
-    const where = [rule.conditions ? conditionsToSql(rule.conditions as Record<string, unknown>, subject, this.db.dialect, 't', bag) : '(1=1)'];
+    const where = [rule.conditions ? conditionsToSql(rule.conditions, subject, this.db.dialect, 't', bag) : '(1=1)'];
     const params: Record<string, unknown> = bag.params;
     filterFields.forEach((f, i) => {
       const value = request.filters[f];
