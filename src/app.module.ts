@@ -48,6 +48,8 @@ import { schemaHintsPlugin } from './transport/graphql/schema-hints';
 import { ProblemFilter } from './transport/problem.filter';
 import { CapacitySignalsController } from './transport/rest/capacity-signals.controller';
 import { DemandSignalsController } from './transport/rest/demand-signals.controller';
+import { AggregatesController } from './transport/rest/aggregates.controller';
+import { AggregateService } from './access/aggregate.service';
 import { RestAdapter } from './transport/rest/rest-adapter';
 import { ShipmentsController } from './transport/rest/shipments.controller';
 import { ShipmentEventsController } from './transport/rest/shipment-events.controller';
@@ -115,7 +117,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
+      controllers: [HealthController, JwksController, PolicyController, AuditController, AggregatesController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
         ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController, AgreementsController, MyAgreementsController],
       providers: [
         configProvider,
@@ -136,6 +138,7 @@ export class AppModule {
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
         EpcisEventsService,
+        AggregateService,
         MeService,
         RestAdapter,
         GraphqlAdapter,

@@ -2,6 +2,7 @@ import { rulesToCondition } from '@casl/ability/extra';
 import { columnOf } from '../data/column-name';
 import { SUBJECTS, SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
+import { isRelativeTime, relativeMarker, TimeKind } from '../policy/relative-time';
 
 /** Collects bind parameters for one query (TypeORM named parameters). */
 export class ParamBag {
@@ -60,7 +61,11 @@ export function conditionsToSql(conditions: Record<string, unknown>, subject: Su
     const column = valueColumn(subject, field, dialect, alias);
     const textual = spec.type !== 'number' && spec.type !== 'integer';
     const operators = isOperatorObject(condition) ? Object.entries(condition) : [['$eq', condition] as [string, unknown]];
-    for (const [op, value] of operators) parts.push(operatorToSql(op, value, column, textual, dialect, bag));
+    for (const [op, value] of operators) {
+      // Relative time is bound as a marker, resolved to the instant of each query (page-query.ts).
+      const bound = isRelativeTime(value) ? relativeMarker(value as string, spec.type as TimeKind) : value;
+      parts.push(operatorToSql(op, bound, column, textual, dialect, bag));
+    }
   }
   return parts.length === 0 ? '(1=1)' : `(${parts.join(' AND ')})`;
 }

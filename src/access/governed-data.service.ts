@@ -14,6 +14,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { idempotencyScope, judgeReplay, ReplayRights } from '../idempotency/replay-judge';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
+import { resolveRelativeTimes } from '../policy/relative-time';
 import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -22,6 +23,7 @@ import { decidingRuleId, permittedFields, planFor } from './policy-queries';
 import { selectPage, selectRows } from './page-query';
 import { readShapeOf } from './read-shape';
 import { GovernedRow, normalize, RowJudge } from './row-judge';
+import { applyTransforms, assertNoTransformedFilter, transformedMeta } from './transformed-reads';
 
 export { GovernedRow, normalize, Redaction } from './row-judge';
 import { DataQualityService, PushTally } from '../logistics/data-quality.service';
@@ -49,6 +51,8 @@ export interface ReadMeta {
   redactedFields: string[];
   policyVersion: number | null;
   purpose: string | null;
+  /** Present when some returned field is a transformed value (policy-language.md, "Field transforms"). */
+  transformedFields?: string[];
 }
 
 export interface WriteResult {
@@ -166,6 +170,7 @@ export class GovernedDataService {
     if (unknownFilters.length > 0) throw GatewayError.validation(unknownFilters.map((f) => `unknown filter field '${f}' of ${subject}`));
     const hiddenFilters = filters.filter(([f]) => !plan.grantable.includes(f)).map(([f]) => f);
     if (hiddenFilters.length > 0) throw GatewayError.forbiddenFields(hiddenFilters, 'filter by', subject);
+    assertNoTransformedFilter(plan, subject, filters.map(([f]) => f));
     // PostgreSQL text cannot hold U+0000: such a value is refused alike on every store, not a 500.
     const nulFilters = filters.filter(([, v]) => hasNul(v)).map(([f]) => f);
     if (nulFilters.length > 0) throw GatewayError.validation(nulFilters.map((f) => `filter '${f}' must not contain the NUL character (U+0000)`));
@@ -224,6 +229,7 @@ export class GovernedDataService {
         redactedFields: all.filter((f) => judge.fieldsWithheld.has(f)),
         policyVersion: policy.version,
         purpose: caller.purpose,
+        ...transformedMeta(all, judge),
       },
     };
   }
@@ -235,6 +241,7 @@ export class GovernedDataService {
     for (const id of judge.ruleIds) a.ruleIds.add(id);
     for (const f of judge.fieldsReturned) a.fieldsReturned.add(f);
     for (const f of judge.fieldsWithheld) a.fieldsDenied.add(f);
+    for (const [f, how] of judge.fieldsTransformed) a.fieldsTransformed.set(f, how);
     this.metrics.decisions.inc({ partner: caller.principal.partnerId ?? 'admin', subject, decision: judge.fieldsWithheld.size > 0 ? 'partial' : 'allow' });
   }
 
@@ -458,7 +465,7 @@ export class GovernedDataService {
         Object.assign(params, fieldScope.params);
       }
       const rows: Array<{ id: string }> = await m.createQueryBuilder().select('t.id', 'id').from(SUBJECTS.Shipment.table, 't')
-        .where(where.join(' AND '), params).orderBy('t.id', 'ASC').getRawMany();
+        .where(where.join(' AND '), resolveRelativeTimes(params)).orderBy('t.id', 'ASC').getRawMany();
       if (rows.length > 0) return [...new Set(rows.map((r) => String(r.id)))];
     }
     return [];
@@ -565,6 +572,7 @@ export class GovernedDataService {
     const readable = permittedFields(policy.ability, 'read', subject, row);
     const data: Record<string, unknown> = { id: row.id };
     for (const f of fieldsOf(subject)) if (readable.includes(f)) data[f] = row[f] ?? null;
+    if (policy.transforms) applyTransforms(policy, subject, row, data);
     for (const f of Object.keys(data)) caller.audit.fieldsReturned.add(f);
     caller.audit.rowCount += 1;
     caller.audit.resourceIds.add(String(row.id));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { EntityManager } from 'typeorm';
+import { resolveRelativeTimes } from '../policy/relative-time';
 
 /**
  * The rows of a table (alias `t`) that match `where`, as the driver returns them. Written as SQL
@@ -16,7 +17,7 @@ export function selectRows(
 }
 
 export async function selectStatement(m: EntityManager, sql: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const [text, values] = m.connection.driver.escapeQueryWithParameters(sql, params);
+  const [text, values] = m.connection.driver.escapeQueryWithParameters(sql, resolveRelativeTimes(params));
   if (m.connection.driver.options.type !== 'postgres') return m.query(text, values);
   // Inside a transaction: its own connection; otherwise any pooled one.
   const client: Pool | PoolClient = m.queryRunner

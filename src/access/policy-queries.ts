@@ -3,7 +3,8 @@ import { permittedFieldsOf } from '@casl/ability/extra';
 import { KEYSET_FIELDS } from '../data/keyset-indexes';
 import { fieldsOf, SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
-import { CompiledPolicy, GatewayAbility, ruleIdOf } from '../policy/policy-compiler';
+import { CompiledPolicy, GatewayAbility, ruleIdOf, transformsOf } from '../policy/policy-compiler';
+import { FieldTransform, keepsMore } from '../policy/transforms';
 import { ParamBag, rulesToSql } from './conditions-to-sql';
 
 export interface Scope {
@@ -22,6 +23,8 @@ export interface SubjectPlan {
   conditionFields: string[];
   /** The values of one keyset-indexed field that every row in scope has, when the scope says so. */
   seek: Seek | null;
+  /** Fields some grant transforms (transforms.ts): never filtered by, judged row by row. */
+  transformed: ReadonlySet<string>;
 }
 
 /** Every row in scope has `field` equal to one of `values`: a page is read as one index range per value. */
@@ -62,7 +65,11 @@ export function planFor(policy: CompiledPolicy, action: string, subject: Subject
   for (const rule of ability.possibleRulesFor(action, subject)) {
     for (const f of Object.keys((rule.conditions as object) ?? {})) conditionFields.add(f);
   }
-  plan = { rowScope, grantable, fieldScopes, conditionFields: [...conditionFields], seek: rowScope ? seekOf(rowRules, subject) : null };
+  const transformed = new Set<string>();
+  for (const rule of ability.possibleRulesFor(action, subject)) {
+    if (!rule.inverted) for (const f of Object.keys(transformsOf(rule) ?? {})) transformed.add(f);
+  }
+  plan = { rowScope, grantable, fieldScopes, conditionFields: [...conditionFields], seek: rowScope ? seekOf(rowRules, subject) : null, transformed };
   perPolicy.set(key, plan);
   return plan;
 }
@@ -126,4 +133,22 @@ export function withholdingReason(ability: GatewayAbility, action: string, subje
 export function decidingRuleId(ability: GatewayAbility, action: string, subject: SubjectName, row: Record<string, unknown>): string | null {
   const rule = ability.relevantRuleFor(action, asSubject(subject, { ...row }));
   return rule && !rule.inverted ? ruleIdOf(rule) : null;
+}
+
+/**
+ * The transform a permitted field is read with on a row: granting rules are alternatives, so the
+ * grant that keeps most wins (an untransformed grant keeps all). Only grants the row matches count,
+ * and none below the first matching inverted rule (it takes the field away from those).
+ */
+export function transformFor(ability: GatewayAbility, subject: SubjectName, row: Record<string, unknown>, field: string): FieldTransform | null {
+  let best: FieldTransform | null | undefined;
+  const object = asSubject(subject, { ...row });
+  for (const rule of ability.rulesFor('read', subject, field)) {
+    if (!rule.matchesConditions(object)) continue;
+    if (rule.inverted) break;
+    const t = transformsOf(rule)?.[field] ?? null;
+    if (best === undefined || keepsMore(t, best)) best = t;
+    if (best === null) return null;
+  }
+  return best ?? null;
 }

@@ -1,6 +1,7 @@
 import { SUBJECTS, SubjectName } from '../data/subjects';
 import { CompiledPolicy } from '../policy/policy-compiler';
-import { decidingRuleId, permittedFields, withholdingReason } from './policy-queries';
+import { applyTransform, describeTransform, FieldTransform } from '../policy/transforms';
+import { decidingRuleId, permittedFields, transformFor, withholdingReason } from './policy-queries';
 
 export interface Redaction {
   field: string;
@@ -19,11 +20,15 @@ interface RowRights {
   ruleId: string | null;
   /** Why a field is withheld on such rows, filled in as fields are asked about. */
   reasons: Map<string, { reason: string; ruleId: string | null }>;
+  /** The permitted fields read as a coarser value on such rows. */
+  transforms: Map<string, FieldTransform> | null;
 }
 
 /** One request's view of a RowRights: per requested field (same index), readable or not. */
 interface Judgement {
   readable: boolean[];
+  /** Per requested field, the transform it is read with (null: the stored value). */
+  transforms: Array<FieldTransform | null> | null;
   /** Shared by the rows judged alike; never changed once made. */
   redactions: Redaction[];
 }
@@ -49,6 +54,8 @@ export class RowJudge {
   /** Requested fields returned on at least one row judged, and withheld on at least one. */
   readonly fieldsReturned = new Set<string>();
   readonly fieldsWithheld = new Set<string>();
+  /** Requested fields returned transformed on at least one row, with how (for the answer's meta and the audit). */
+  readonly fieldsTransformed = new Map<string, string>();
   private readonly judgements = new Map<RowRights, Judgement>();
   private readonly numeric: boolean[];
   private readonly memo: SubjectMemo;
@@ -62,6 +69,11 @@ export class RowJudge {
     private readonly conditionFields: readonly string[],
   ) {
     this.numeric = requested.map((f) => isNumeric(subject, f));
+    // Rights that depend on the clock are judged afresh by every request.
+    if (policy.clockDependent) {
+      this.memo = { tree: new Map(), size: 0 };
+      return;
+    }
     let perSubject = memos.get(policy);
     if (!perSubject) memos.set(policy, (perSubject = new Map<SubjectName, SubjectMemo>()));
     let memo = perSubject.get(subject);
@@ -76,7 +88,9 @@ export class RowJudge {
     for (let i = 0; i < this.requested.length; i++) {
       if (!judgement.readable[i]) continue;
       const f = this.requested[i];
-      values[f] = this.numeric[i] ? toNumber(raw[f]) : raw[f] ?? null;
+      const value = this.numeric[i] ? toNumber(raw[f]) : raw[f] ?? null;
+      const transform = judgement.transforms?.[i];
+      values[f] = transform ? applyTransform(transform, value, this.policy.pseudonymKey) : value;
     }
     return { values, redactions: judgement.redactions };
   }
@@ -89,7 +103,9 @@ export class RowJudge {
     if (rights.ruleId) this.ruleIds.add(rights.ruleId);
     this.requested.forEach((f, i) => (readable[i] ? this.fieldsReturned : this.fieldsWithheld).add(f));
     for (const r of redactions) if (r.ruleId) this.ruleIds.add(r.ruleId);
-    judgement = { readable, redactions };
+    const transforms = rights.transforms ? this.requested.map((f, i) => (readable[i] ? rights.transforms!.get(f) ?? null : null)) : null;
+    transforms?.forEach((t, i) => { if (t) this.fieldsTransformed.set(this.requested[i], describeTransform(t)); });
+    judgement = { readable, redactions, transforms };
     this.judgements.set(rights, judgement);
     return judgement;
   }
@@ -117,11 +133,15 @@ export class RowJudge {
     }
     const row = normalize(this.subject, raw);
     const ability = this.policy.ability;
-    rights = {
-      permitted: new Set(permittedFields(ability, 'read', this.subject, row)),
-      ruleId: decidingRuleId(ability, 'read', this.subject, row),
-      reasons: new Map(),
-    };
+    const permitted = new Set(permittedFields(ability, 'read', this.subject, row));
+    let transforms: Map<string, FieldTransform> | null = null;
+    if (this.policy.transforms) {
+      for (const f of permitted) {
+        const t = transformFor(ability, this.subject, row, f);
+        if (t) (transforms ??= new Map()).set(f, t);
+      }
+    }
+    rights = { permitted, ruleId: decidingRuleId(ability, 'read', this.subject, row), reasons: new Map(), transforms };
     this.fillReasons(rights, raw);
     node.set(leafKey, rights);
     this.memo.size++;

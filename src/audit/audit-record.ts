@@ -52,6 +52,8 @@ export class AuditRecord {
   ruleAgreements: ReadonlyMap<string, string> = new Map();
   /** Agreements the request acted on itself (an agreement's own transitions). */
   readonly agreementIds = new Set<string>();
+  /** Fields returned as a transformed value, with the transform (recorded in the event's reason). */
+  readonly fieldsTransformed = new Map<string, string>();
   purpose: string | null = null;
   rowCount = 0;
   policyVersion: number | null = null;
@@ -94,6 +96,12 @@ export class AuditRecord {
     return 'allow';
   }
 
+  private reasonWithTransforms(): string | null {
+    if (this.fieldsTransformed.size === 0) return this.reason;
+    const transformed = `transformed: ${[...this.fieldsTransformed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, how]) => `${f} (${how})`).join(', ')}`;
+    return this.reason ? `${this.reason}; ${transformed}` : transformed;
+  }
+
   toEvent(status: number): AuditEventInput {
     const p = this.principal;
     return {
@@ -111,7 +119,7 @@ export class AuditRecord {
       decision: this.decide(status),
       status,
       code: fit(this.code, 64),
-      reason: fit(this.reason, 2000),
+      reason: fit(this.reasonWithTransforms(), 2000),
       fieldsReturned: [...this.fieldsReturned].sort(),
       fieldsDenied: [...this.fieldsDenied].sort(),
       rowCount: this.rowCount,

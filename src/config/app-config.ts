@@ -79,6 +79,10 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
 
+  /** The pseudonym transform's secret (at least 32 characters); unset: one created under DATA_DIR/keys. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'PSEUDONYM_KEY must be 32 to 256 visible ASCII characters' })
+  PSEUDONYM_KEY?: string;
+
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (its counters name partners). */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{24,256}$/, { message: 'METRICS_TOKEN must be 24 to 256 visible ASCII characters' })
   METRICS_TOKEN?: string;
@@ -239,7 +243,7 @@ export class ConfigValidationError extends Error {}
 export function validateConfig(raw: Record<string, unknown>, { serving = true }: { serving?: boolean } = {}): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN']) {
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN', 'PSEUDONYM_KEY']) {
     if (raw[key] !== undefined) picked[key] = raw[key];
   }
   const config = plainToInstance(AppConfig, picked);

@@ -2,6 +2,7 @@ import { subject as asSubject } from '@casl/ability';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ParamBag, rulesToSql } from '../access/conditions-to-sql';
+import { resolveRelativeTimes } from '../policy/relative-time';
 import { planFor } from '../access/policy-queries';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
@@ -177,7 +178,7 @@ export class GovernanceService {
         .addSelect(`SUM(CASE WHEN ${draftSql} AND NOT ${nowSql} THEN 1 ELSE 0 END)`, 'gained')
         .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
         .from(SUBJECTS[subject].table, 't')
-        .setParameters({ ...a.params, ...b.params })
+        .setParameters(resolveRelativeTimes({ ...a.params, ...b.params }))
         .getRawMany<{ now: unknown; draft: unknown; gained: unknown; lost: unknown }>());
       out[subject] = {
         rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0), ...fieldsChange,

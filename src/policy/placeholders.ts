@@ -1,4 +1,5 @@
 import { AttributeValue, PolicyDocument } from './policy-document';
+import { isRelativeTime } from './relative-time';
 
 const WHOLE = /^\$\{([^}]+)\}$/;
 const ANY = /\$\{([^}]+)\}/g;
@@ -18,14 +19,19 @@ export function lookupPlaceholder(doc: Pick<PolicyDocument, 'partner'>, name: st
 export function unresolvedPlaceholders(doc: Pick<PolicyDocument, 'partner'>, value: unknown): string[] {
   const out: string[] = [];
   walkStrings(value, (s) => {
-    for (const m of s.matchAll(ANY)) if (!lookupPlaceholder(doc, m[1]).found) out.push(m[0]);
+    for (const m of s.matchAll(ANY)) {
+      // Relative time stands alone as a value, resolved per request (relative-time.ts).
+      if (m[0] === s && isRelativeTime(s)) continue;
+      if (!lookupPlaceholder(doc, m[1]).found) out.push(m[0]);
+    }
   });
   return out;
 }
 
 /** Replaces placeholders: a string that is exactly one placeholder takes its value (an array stays an array). */
 export function resolvePlaceholders<T>(doc: Pick<PolicyDocument, 'partner'>, value: T): T {
-  return mapValue(value, (s) => {
+  return mapValue(value, (s: string) => {
+    if (isRelativeTime(s)) return s;
     const whole = WHOLE.exec(s);
     if (whole) return lookupPlaceholder(doc, whole[1]).value ?? null;
     return s.replace(ANY, (_, name: string) => String(lookupPlaceholder(doc, name).value ?? ''));

@@ -1,11 +1,17 @@
 import { buildMongoQueryMatcher, createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
 import { resolvePlaceholders } from './placeholders';
-import { actionsOf, DEFAULT_LIMITS, PolicyDocument, PolicyRule } from './policy-document';
+import { actionsOf, AGGREGATE_ACTION, DEFAULT_LIMITS, Measure, PolicyDocument, PolicyRule } from './policy-document';
+import { isRelativeTime, relativeFor, usesRelativeTime } from './relative-time';
+import { FieldTransform } from './transforms';
 
 export type GatewayAbility = MongoAbility;
 
 /** A rule as CASL holds it, still carrying the policy rule's id and reason. */
-export type CompiledRawRule = RawRuleOf<GatewayAbility> & { id: string };
+export type CompiledRawRule = RawRuleOf<GatewayAbility> & {
+  id: string;
+  transform?: Record<string, FieldTransform>;
+  aggregate?: { groupBy: string[]; measures: Record<string, Measure[]>; minGroupSize: number };
+};
 
 export interface CompiledPolicy {
   ability: GatewayAbility;
@@ -19,6 +25,12 @@ export interface CompiledPolicy {
   agreementsRevision: number | null;
   /** Granting rule id → the agreement it rests on, for the rules kept. */
   ruleAgreements: ReadonlyMap<string, string>;
+  /** Some condition compares with relative time (`${now-P7D}`): rights on a row change with the clock. */
+  clockDependent?: boolean;
+  /** Some read grant transforms a field (transforms.ts). */
+  transforms?: boolean;
+  /** The partner's own pseudonym key (pseudonym-key.ts), set where the policy is compiled for requests. */
+  pseudonymKey?: Buffer;
 }
 
 /** What the compiler needs to know of an accepted, not terminated agreement (src/agreements). */
@@ -55,6 +67,7 @@ export const NO_AGREEMENTS: AgreementContext = { windows: new Map(), revision: n
 export function nullSafeCompare(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined || b === null || b === undefined) return Number.NaN;
+  if (isRelativeTime(b)) b = relativeFor(a, b as string);
   if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   return (a as number) > (b as number) ? 1 : -1;
 }
@@ -132,6 +145,8 @@ export function compilePolicy(
     expiresAt,
     agreementsRevision: agreements.revision,
     ruleAgreements,
+    clockDependent: raw.some((r) => usesRelativeTime(r.conditions)),
+    transforms: raw.some((r) => r.transform !== undefined),
   };
 }
 
@@ -145,10 +160,27 @@ function covers(a: AgreementWindow, rule: PolicyRule, purpose: string | null): b
 function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
   const out: CompiledRawRule = { id: rule.id, action: actionsOf(rule), subject: rule.subject } as CompiledRawRule;
   if (rule.fields) out.fields = [...rule.fields];
-  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions);
+  if (rule.action === AGGREGATE_ACTION) {
+    const measures = rule.measures ?? {};
+    out.action = AGGREGATE_ACTION;
+    out.fields = [...new Set([...(rule.groupBy ?? []), ...Object.keys(measures)])];
+    out.aggregate = { groupBy: [...(rule.groupBy ?? [])], measures, minGroupSize: rule.minGroupSize ?? 1 };
+  }
+  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
   if (rule.inverted) out.inverted = true;
   if (rule.reason) out.reason = rule.reason;
+  if (rule.transform && !rule.inverted && Object.keys(rule.transform).length > 0) out.transform = rule.transform;
   return out;
+}
+
+/** The transforms of the rule behind a CASL rule, if any. */
+export function transformsOf(rule: { origin?: unknown }): Record<string, FieldTransform> | undefined {
+  return (rule.origin as { transform?: Record<string, FieldTransform> } | undefined)?.transform;
+}
+
+/** What an aggregate rule behind a CASL rule lets a partner group and measure. */
+export function aggregateOf(rule: { origin?: unknown }): CompiledRawRule['aggregate'] {
+  return (rule.origin as CompiledRawRule | undefined)?.aggregate;
 }
 
 /** The policy rule id behind a CASL rule. */

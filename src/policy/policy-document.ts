@@ -1,8 +1,13 @@
 import { SubjectName } from '../data/subjects';
+import type { FieldTransform } from './transforms';
 
 export const ACTIONS = ['read', 'create', 'update'] as const;
 export type Action = (typeof ACTIONS)[number];
 export const PARTNER_KINDS = ['supplier', 'logistics', 'customer', 'other'] as const;
+/** Aggregate-only sharing: a rule whose action is `aggregate` grants group totals, never rows. */
+export const AGGREGATE_ACTION = 'aggregate';
+export const MEASURES = ['count', 'sum', 'avg', 'min', 'max'] as const;
+export type Measure = (typeof MEASURES)[number];
 export const FIELD_OPERATORS = ['$eq', '$ne', '$in', '$nin', '$lt', '$lte', '$gt', '$gte'] as const;
 
 export type Scalar = string | number | boolean | null;
@@ -27,7 +32,7 @@ export interface PolicyDocument {
 
 export interface PolicyRule {
   id: string;
-  action: Action | Action[];
+  action: Action | Action[] | typeof AGGREGATE_ACTION;
   subject: SubjectName;
   fields?: string[];
   conditions?: Record<string, unknown>;
@@ -38,6 +43,12 @@ export interface PolicyRule {
   validUntil?: string;
   /** The id of the data-sharing agreement the rule rests on: it grants only while that agreement is active. */
   agreement?: string;
+  /** Read grants only: the fields this rule grants as a coarser value (transforms.ts). */
+  transform?: Record<string, FieldTransform>;
+  /** `action: aggregate` only: the fields a partner may group by, the measures per field, the smallest group shown. */
+  groupBy?: string[];
+  measures?: Record<string, Measure[]>;
+  minGroupSize?: number;
 }
 
 export interface PolicyTestCase {
@@ -69,6 +80,7 @@ export function transparencyOf(doc: PolicyDocument): { accessLog: boolean; dataA
 }
 
 export function actionsOf(rule: PolicyRule): Action[] {
+  if (rule.action === AGGREGATE_ACTION) return [];
   return Array.isArray(rule.action) ? rule.action : [rule.action];
 }
 

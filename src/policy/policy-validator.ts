@@ -1,13 +1,15 @@
 import { hasLoneSurrogate, isCalendarDate } from '../data/field-values';
 import { FieldSpec, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
+import { isRelativeTime, looksRelative } from './relative-time';
+import { transformProblems } from './transforms';
 import {
-  ACTIONS, FIELD_OPERATORS, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
+  ACTIONS, AGGREGATE_ACTION, FIELD_OPERATORS, MEASURES, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
 } from './policy-document';
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'agreement'];
+const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'agreement', 'transform', 'groupBy', 'measures', 'minGroupSize'];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now', 'agreements'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -92,10 +94,13 @@ function validateRule(
 
   const actions = Array.isArray(rule.action) ? rule.action : [rule.action];
   if (actions.length === 0) add(`${path}.action`, 'names no action');
+  const aggregate = rule.action === AGGREGATE_ACTION;
+  if (!aggregate && Array.isArray(rule.action) && rule.action.includes(AGGREGATE_ACTION)) add(`${path}.action`, 'aggregate is an action of its own: write it alone, in a rule of its own');
   actions.forEach((a, j) => {
+    if (a === AGGREGATE_ACTION) return;
     if (!ACTIONS.includes(a as never)) {
       const where = Array.isArray(rule.action) ? `${path}.action[${j}]` : `${path}.action`;
-      add(where, `unknown action ${JSON.stringify(a)}; use ${ACTIONS.join(', ')}${suggest(String(a), ACTIONS)}`);
+      add(where, `unknown action ${JSON.stringify(a)}; use ${[...ACTIONS, AGGREGATE_ACTION].join(', ')}${suggest(String(a), [...ACTIONS, AGGREGATE_ACTION])}`);
     }
   });
 
@@ -130,6 +135,8 @@ function validateRule(
     });
   }
   if (rule.inverted !== undefined && typeof rule.inverted !== 'boolean') add(`${path}.inverted`, 'must be true or false');
+  if (rule.transform !== undefined) validateTransform(rule, actions, subject, path, add);
+  validateAggregate(rule, aggregate, subject, path, add);
   if (rule.reason !== undefined && (typeof rule.reason !== 'string' || rule.reason.length > 500)) add(`${path}.reason`, 'must be a string of at most 500 characters');
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
@@ -156,7 +163,11 @@ function validateConditions(
       add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
       continue;
     }
-    if (partner) for (const p of unresolvedPlaceholders({ partner }, cond)) add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
+    if (partner) for (const p of unresolvedPlaceholders({ partner }, cond)) {
+      if (looksRelative(p.slice(2, -1))) add(at, `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration) as the whole value`);
+      else add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
+    }
+    checkRelativeTimes(spec, cond, at, add);
     if (isObject(cond)) {
       const ops = Object.entries(cond);
       if (ops.length === 0) add(at, 'names no operator');
@@ -180,6 +191,67 @@ function validateConditions(
       if (Array.isArray(resolved)) add(at, 'a list is not a value; write { $in: [...] }');
       else checkValue(spec, resolved, at, add);
     }
+  }
+}
+
+/** An aggregate rule names what may be grouped and measured, and the smallest group shown; other rules name none of it. */
+function validateAggregate(rule: Record<string, unknown>, aggregate: boolean, subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+  if (!aggregate) {
+    for (const key of ['groupBy', 'measures', 'minGroupSize']) if (rule[key] !== undefined) add(`${path}.${key}`, `belongs to rules with action: ${AGGREGATE_ACTION}`);
+    return;
+  }
+  for (const key of ['fields', 'transform', 'inverted']) if (rule[key] !== undefined) add(`${path}.${key}`, `an aggregate rule grants groupBy and measures, not ${key}`);
+  if (!Array.isArray(rule.groupBy) || rule.groupBy.length === 0) add(`${path}.groupBy`, 'is required: a non-empty list of the fields a partner may group by');
+  else if (subject) rule.groupBy.forEach((f, j) => checkField(subject, f, `${path}.groupBy[${j}]`, add));
+  if (!isObject(rule.measures)) add(`${path}.measures`, `is required: per field, a list of ${MEASURES.join(', ')}`);
+  else if (subject) for (const [field, list] of Object.entries(rule.measures)) {
+    const at = `${path}.measures.${field}`;
+    const spec = SUBJECTS[subject].fields[field];
+    if (!spec) { add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`); continue; }
+    if (!Array.isArray(list) || list.length === 0) { add(at, `must be a non-empty list of ${MEASURES.join(', ')}`); continue; }
+    const numeric = spec.type === 'number' || spec.type === 'integer';
+    list.forEach((m, j) => {
+      if (!MEASURES.includes(m as never)) add(`${at}[${j}]`, `unknown measure ${JSON.stringify(m)}; use ${MEASURES.join(', ')}`);
+      else if ((m === 'sum' || m === 'avg') && !numeric) add(`${at}[${j}]`, `${String(m)} applies to numbers; the field is ${spec.type}`);
+      else if ((m === 'min' || m === 'max') && !numeric && spec.type !== 'date' && spec.type !== 'timestamp') add(`${at}[${j}]`, `${String(m)} applies to numbers, dates and timestamps; the field is ${spec.type}`);
+    });
+  }
+  if (!Number.isInteger(rule.minGroupSize) || (rule.minGroupSize as number) < 2 || (rule.minGroupSize as number) > 1_000_000) {
+    add(`${path}.minGroupSize`, 'is required: a whole number of at least 2 (groups of fewer rows are left out)');
+  }
+}
+
+/** Transforms belong to read grants, on fields the rule grants, each fitting its field's type. */
+function validateTransform(rule: Record<string, unknown>, actions: unknown[], subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+  const at = `${path}.transform`;
+  if (!isObject(rule.transform) || Object.keys(rule.transform).length === 0) return add(at, 'must be an object of field transforms');
+  if (rule.inverted === true) add(at, 'an inverted rule takes fields away; it cannot transform them');
+  if (actions.length !== 1 || actions[0] !== 'read') add(at, "transforms apply to what a rule lets a partner read: the rule's action must be read alone");
+  if (!subject) return;
+  const granted = rule.fields as unknown;
+  for (const [field, t] of Object.entries(rule.transform)) {
+    const spec = SUBJECTS[subject].fields[field];
+    if (!spec) {
+      add(`${at}.${field}`, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
+      continue;
+    }
+    if (field === 'id') add(`${at}.${field}`, 'the id identifies a row; it cannot be transformed');
+    else if (Array.isArray(granted) && !granted.includes(field)) add(`${at}.${field}`, `the rule does not grant '${field}'; add it to fields`);
+    for (const m of transformProblems(spec, t)) add(`${at}.${field}`, m);
+  }
+}
+
+const RELATIVE_OPERATORS = ['$lt', '$lte', '$gt', '$gte'];
+
+/** Relative time compares dates and timestamps only, and only by order. */
+function checkRelativeTimes(spec: FieldSpec, cond: unknown, at: string, add: (p: string, m: string) => void): void {
+  const ops: Array<[string, unknown]> = isObject(cond) ? Object.entries(cond) : [['$eq', cond]];
+  for (const [op, value] of ops) {
+    const values = Array.isArray(value) ? value : [value];
+    if (!values.some(isRelativeTime)) continue;
+    const where = isObject(cond) ? `${at}.${op}` : at;
+    if (spec.type !== 'date' && spec.type !== 'timestamp') add(where, `relative time applies to date and timestamp fields only; the field is ${spec.type}`);
+    else if (!RELATIVE_OPERATORS.includes(op)) add(where, `relative time is compared with ${RELATIVE_OPERATORS.join(', ')}, not ${op}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { AgreementContext, AgreementWindow, compilePolicy, CompiledPolicy, NO_AGREEMENTS } from './policy-compiler';
+import { partnerPseudonymKey, pseudonymSecret } from './pseudonym-key';
 import { PolicyDocument, purposesOf } from './policy-document';
 import { validatePolicyDocument } from './policy-validator';
 import { PartnerEntity } from './partner.entity';
@@ -72,6 +73,7 @@ export class PolicyService {
     let policy = this.compiled.get(key);
     if (!policy || policy.expiresAt <= Date.now()) {
       policy = compilePolicy(inForce.document, inForce.version, purpose, Date.now(), agreements);
+      if (policy.transforms) policy.pseudonymKey = partnerPseudonymKey(pseudonymSecret(this.config.DATA_DIR, this.config.PSEUDONYM_KEY), partnerId);
       if (this.compiled.size > 10_000) this.compiled.clear();
       this.compiled.set(key, policy);
     }

@@ -35,6 +35,9 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
             const retry = req?.res?.getHeader('Retry-After');
             if (retry !== undefined) rc.response.http.headers.set('Retry-After', String(retry));
           }
+          if (record.fieldsTransformed.size > 0 && body.kind === 'single') {
+            body.singleResult.extensions = { ...body.singleResult.extensions, transformedFields: [...record.fieldsTransformed.keys()].sort() };
+          }
           const status = rc.response.http.status ?? (record.failureStatus && !hasData(rc) && record.failureStatus >= 500 ? 500 : 200);
           try {
             await audit.commit(record, status);
