@@ -54,6 +54,8 @@ import { DataQualityController } from './transport/rest/data-quality.controller'
 import { DataQualityService } from './logistics/data-quality.service';
 import { MeService } from './me/me.service';
 import { MeController } from './transport/rest/me.controller';
+import { ConsoleController } from './transport/rest/console.controller';
+import { DemoSignInService } from './console/demo-sign-in.service';
 import { validationPipe } from './transport/rest/validation-pipe';
 
 @Module({})
@@ -102,7 +104,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController, MeController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController, ConsoleController],
       providers: [
         configProvider,
         ShutdownState,
@@ -121,6 +123,7 @@ export class AppModule {
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
         DataQualityService,
         MeService,
+        DemoSignInService,
         RestAdapter,
         GraphqlAdapter,
         DataResolver,

@@ -79,6 +79,14 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
 
+  /** OpenID Connect issuer the console signs in with (authorization code + PKCE); closes demo sign-in. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'OIDC_ISSUER must be an http(s) URL' })
+  OIDC_ISSUER?: string;
+
+  /** The console's client id at OIDC_ISSUER. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  OIDC_CLIENT_ID?: string;
+
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (its counters name partners). */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{24,256}$/, { message: 'METRICS_TOKEN must be 24 to 256 visible ASCII characters' })
   METRICS_TOKEN?: string;
@@ -213,7 +221,7 @@ export class ConfigValidationError extends Error {}
 export function validateConfig(raw: Record<string, unknown>, { serving = true }: { serving?: boolean } = {}): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN']) {
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN', 'OIDC_ISSUER', 'OIDC_CLIENT_ID']) {
     if (raw[key] !== undefined) picked[key] = raw[key];
   }
   const config = plainToInstance(AppConfig, picked);
