@@ -25,7 +25,7 @@ export function AuditTable({ events, caption }: { events: AuditEvent[]; caption:
                 <Table.Td>{e.resourceIds.slice(0, 3).join(', ')}{e.resourceIds.length > 3 ? ` +${e.resourceIds.length - 3}` : ''}</Table.Td>
                 <Table.Td>
                   <Button size="compact-xs" variant="subtle" aria-expanded={open === e.id} aria-label={`Details of event ${e.seq}`} onClick={() => setOpen(open === e.id ? null : e.id)}>
-                    {open === e.id ? 'Hide' : 'Show'}
+                    Details
                   </Button>
                 </Table.Td>
               </Table.Tr>

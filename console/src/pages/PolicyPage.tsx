@@ -39,6 +39,7 @@ type Panel = { kind: 'simulate'; data: SimulateResult } | { kind: 'impact'; data
 
 interface SimulateResult {
   basedOn: string;
+  purpose: string;
   allowed: boolean;
   fields: { field: string; possible?: boolean; allowed?: boolean; ruleId?: string | null; reason?: string | null; grantedBy?: { ruleId: string }[]; takenAwayBy?: { ruleId: string; reason: string | null }[] }[];
   tests: { name: string; passed: boolean; failures: string[] }[];
@@ -75,7 +76,9 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
   };
 
   // The server's own validator judges the draft: POST /diff answers 400 with the problems at their paths.
+  const checks = useRef(0);
   const check = useCallback(async (text: string): Promise<EditorProblem[]> => {
+    const seq = ++checks.current;
     const parsed = parseDraft(text);
     let found = parsed.syntax;
     if (found.length === 0) {
@@ -87,7 +90,8 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
         else setCheckError(e);
       }
     }
-    setProblems(found);
+    // Only the newest check speaks: an older answer arriving late would show stale problems.
+    if (seq === checks.current) setProblems(found);
     return found;
   }, [api, path]);
 
@@ -108,7 +112,8 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
         if (sim.record.trim()) {
           try { record = JSON.parse(sim.record); } catch { throw new ApiError({ status: 400, code: 'RECORD', title: 'Record is not JSON', detail: 'The example record must be a JSON object, or left empty.' }); }
         }
-        const r = await api.post<{ data: SimulateResult }>(`${path}/simulate`, { document: doc, action: sim.action, subject: sim.subject, purpose: sim.purpose, record });
+        const purposeNow = sim.purpose || purposesOf(policy.data?.view)[0] || '';
+        const r = await api.post<{ data: SimulateResult }>(`${path}/simulate`, { document: doc, action: sim.action, subject: sim.subject, purpose: purposeNow, record });
         setPanel({ kind: 'simulate', data: r.data });
       } else if (kind === 'impact' || kind === 'diff') {
         const r = await api.post<{ data: DiffResult }>(`${path}/diff`, { document: doc });
@@ -130,8 +135,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
   if (policy.isPending) return <Stack><Title order={1}>Policy</Title><Loading what={`the policy of ${partnerId}`} /></Stack>;
   if (policy.isError) return <Stack><Title order={1}>Policy</Title><ErrorState error={policy.error} onRetry={() => void policy.refetch()} /></Stack>;
   const view = policy.data.view;
-  const purposes = [...new Set(view.document.rules.flatMap((r) => r.purposes ?? []))];
-  const purpose = sim.purpose || purposes[0] || '';
+  const purpose = sim.purpose || purposesOf(view)[0] || '';
 
   return (
     <Stack>
@@ -144,7 +148,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
       </Group>
 
       <section aria-labelledby="editor-heading">
-        <Title order={2} id="editor-heading" size="h3">Draft</Title>
+        <Title order={2} id="editor-heading" size="h3">Draft policy</Title>
         <Text size="sm" mb="xs">Edit the YAML below. The gateway's validator checks it as you type; problems are marked at their lines and listed under the editor.</Text>
         <YamlEditor initial={initial ?? ''} label={`Policy of ${view.document.partner.name} (YAML)`} onChange={(t) => { draft.current = t; }} check={check} />
         <div aria-live="polite">
@@ -174,7 +178,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
         </Group>
         <Group mt="sm" align="end" wrap="wrap">
           <TextInput label="Change note" value={note} onChange={(e) => setNote(e.currentTarget.value)} style={{ flex: 1, minWidth: 200 }} />
-          <Button color="green" onClick={() => run.mutate('propose')} loading={run.isPending && run.variables === 'propose'}>Propose</Button>
+          <Button onClick={() => run.mutate('propose')} loading={run.isPending && run.variables === 'propose'}>Propose</Button>
         </Group>
       </Paper>
 
@@ -189,6 +193,10 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
       <History versions={versions.data?.data} loading={versions.isPending} path={path} etag={policy.data.etag} onChanged={refresh} />
     </Stack>
   );
+}
+
+function purposesOf(view: PolicyView | undefined): string[] {
+  return [...new Set((view?.document.rules ?? []).flatMap((r) => r.purposes ?? []))];
 }
 
 function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inForce: string; draft: string }) {
@@ -213,7 +221,7 @@ function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inF
           </Table>
         </div>
         {s.tests.length ? <Text size="sm" mt="xs">Policy tests: {s.tests.filter((t) => t.passed).length} of {s.tests.length} pass.</Text> : null}
-        {s.impact ? <ImpactTable impact={{ [s.basedOn]: s.impact }} caption="Rows of this subject readable now and under the draft" /> : null}
+        {s.impact ? <ImpactTable impact={{ [s.purpose]: s.impact }} caption="Rows of this subject readable now and under the draft" /> : null}
       </section>
     );
   }
@@ -229,7 +237,7 @@ function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inF
     <section aria-labelledby="diff-heading">
       <Title order={2} size="h3" id="diff-heading">Changes against the version in force</Title>
       <ChangesTable changes={panel.data.changes} caption="Fields gained and lost per purpose, subject and action" />
-      <SideBySide left={inForce} right={draft} leftTitle="Version in force" rightTitle="Draft" />
+      <SideBySide left={inForce} right={draft} leftTitle="Version in force (YAML)" rightTitle="Draft (YAML)" />
     </section>
   );
 }
@@ -280,7 +288,7 @@ function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
           {diff.data ? <ChangesTable changes={diff.data.data.changes} caption={`What version ${proposal.version} changes against the version in force`} /> : null}
           <TextInput label="Reason (required to reject)" value={reason} onChange={(e) => setReason(e.currentTarget.value)} mt="xs" />
           <Group mt="sm" wrap="wrap">
-            <Button color="green" onClick={() => act.mutate('approve')} disabled={proposal.author === me} aria-describedby={proposal.author === me ? 'own-proposal' : undefined} loading={act.isPending && act.variables === 'approve'}>Approve</Button>
+            <Button onClick={() => act.mutate('approve')} disabled={proposal.author === me} aria-describedby={proposal.author === me ? 'own-proposal' : undefined} loading={act.isPending && act.variables === 'approve'}>Approve</Button>
             <Button color="red" variant="light" onClick={() => act.mutate('reject')} disabled={proposal.author === me || !reason.trim()} aria-describedby={proposal.author === me ? 'own-proposal' : 'reject-needs-reason'} loading={act.isPending && act.variables === 'reject'}>Reject</Button>
             <Button variant="default" onClick={() => act.mutate('withdraw')} disabled={proposal.author !== me} aria-describedby={proposal.author !== me ? 'not-author' : undefined} loading={act.isPending && act.variables === 'withdraw'}>Withdraw</Button>
           </Group>
