@@ -111,7 +111,7 @@ describe('console (/console) in a browser', () => {
     await expectAccessible(page, 'Access matrix');
     await shot(page, 'access-matrix');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
-    const csvText = readFileSync((await csv.path())!, 'utf8');
+    const csvText = readFileSync((await csv.path()), 'utf8');
     expect(csvText.split('\n')[0]).toBe('partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows');
     expect(csvText).toContain('supplier-northwind,DemandSignal,read');
 
@@ -217,7 +217,7 @@ describe('console (/console) in a browser', () => {
     await shot(page, 'audit-log');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync((await download.path()), 'utf8');
     const lines = csv.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
     expect(csv).toContain('demo-officer-1');
