@@ -60,6 +60,8 @@ import { MeService } from './me/me.service';
 import { MeController } from './transport/rest/me.controller';
 import { AgreementsService } from './agreements/agreements.service';
 import { AgreementsController, MyAgreementsController } from './transport/rest/agreements.controller';
+import { ConsoleController } from './transport/rest/console.controller';
+import { DemoSignInService } from './console/demo-sign-in.service';
 import { validationPipe } from './transport/rest/validation-pipe';
 import { WebhooksController } from './transport/rest/webhooks.controller';
 import { WebhookQueue } from './webhooks/webhook-queue';
@@ -118,7 +120,7 @@ export class AppModule {
         }),
       ],
       controllers: [HealthController, JwksController, PolicyController, AuditController, AggregatesController, DemandSignalsController, CapacitySignalsController, ShipmentsController,
-        ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController, AgreementsController, MyAgreementsController],
+        ShipmentEventsController, EpcisController, DataQualityController, MeController, WebhooksController, AgreementsController, MyAgreementsController, ConsoleController],
       providers: [
         configProvider,
         ShutdownState,
@@ -140,6 +142,7 @@ export class AppModule {
         EpcisEventsService,
         AggregateService,
         MeService,
+        DemoSignInService,
         RestAdapter,
         GraphqlAdapter,
         DataResolver,

@@ -82,6 +82,13 @@ export class AppConfig {
   /** The pseudonym transform's secret (at least 32 characters); unset: one created under DATA_DIR/keys. */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'PSEUDONYM_KEY must be 32 to 256 visible ASCII characters' })
   PSEUDONYM_KEY?: string;
+  /** OpenID Connect issuer the console signs in with (authorization code + PKCE); closes demo sign-in. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'OIDC_ISSUER must be an http(s) URL' })
+  OIDC_ISSUER?: string;
+
+  /** The console's client id at OIDC_ISSUER. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  OIDC_CLIENT_ID?: string;
 
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (its counters name partners). */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\x21-\x7e]{24,256}$/, { message: 'METRICS_TOKEN must be 24 to 256 visible ASCII characters' })
@@ -243,7 +250,7 @@ export class ConfigValidationError extends Error {}
 export function validateConfig(raw: Record<string, unknown>, { serving = true }: { serving?: boolean } = {}): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN', 'PSEUDONYM_KEY']) {
+  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN', 'PSEUDONYM_KEY', 'OIDC_ISSUER', 'OIDC_CLIENT_ID']) {
     if (raw[key] !== undefined) picked[key] = raw[key];
   }
   const config = plainToInstance(AppConfig, picked);

@@ -12,6 +12,7 @@ import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { maxDocumentBytes } from './graphql/graphql-limits';
 import { guardJsonBody } from './json-body-guard';
 import { buildOpenApiDocument } from './openapi-document';
+import { consoleMiddleware } from './console-static';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
 import { sendProblem } from './send-problem';
@@ -58,6 +59,8 @@ export function configureApp(app: INestApplication): void {
   });
   app.use('/api/v1', requestContextMiddleware(verifier, 'rest'));
   app.use('/graphql', requestContextMiddleware(verifier, 'graphql'));
+  app.use('/console/demo-token', requestContextMiddleware(verifier, 'rest'));
+  app.use('/console', consoleMiddleware(config.OIDC_ISSUER));
   // Logistics pushes carry up to 1,000 events, so their bodies may be larger (PUSH_BODY_LIMIT); the
   // general parser below then leaves an already parsed body alone.
   const pushJson = express.json({ limit: config.PUSH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });

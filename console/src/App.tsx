@@ -1,0 +1,98 @@
+import { AppShell, Burger, Button, Group, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useCallback, useMemo, useState } from 'react';
+import { Api } from './api/client';
+import { AccessMatrixPage } from './pages/AccessMatrixPage';
+import { AuditLogPage } from './pages/AuditLogPage';
+import { DataQualityPage } from './pages/DataQualityPage';
+import { MyAccessPage } from './pages/MyAccessPage';
+import { PartnersPage } from './pages/PartnersPage';
+import { PolicyPage } from './pages/PolicyPage';
+import { SignInPage } from './pages/SignInPage';
+import { href, navigate, usePath } from './router';
+import { PageId, pagesFor, Session, SessionContext } from './session';
+
+const PAGES: Record<PageId, { label: string; path: string }> = {
+  partners: { label: 'Partners', path: '/partners' },
+  policy: { label: 'Policy', path: '/policy' },
+  'access-matrix': { label: 'Access matrix', path: '/access-matrix' },
+  'data-quality': { label: 'Data quality', path: '/data-quality' },
+  'audit-log': { label: 'Audit log', path: '/audit-log' },
+  'my-access': { label: 'My access', path: '/my-access' },
+};
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [ended, setEnded] = useState<string | null>(null);
+  const signOut = useCallback(() => setSession(null), []);
+  const expired = useCallback(() => {
+    setEnded('Your sign-in expired or is no longer valid. Sign in again to continue.');
+    setSession(null);
+  }, []);
+  const api = useMemo(() => new Api(session?.token ?? null, expired), [session, expired]);
+
+  if (!session) {
+    return <SignInPage notice={ended} onSignedIn={(s) => { setEnded(null); setSession(s); const first = pagesFor(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
+  }
+  return (
+    <SessionContext.Provider value={{ session, api, signOut }}>
+      <Shell session={session} signOut={signOut} />
+    </SessionContext.Provider>
+  );
+}
+
+function Shell({ session, signOut }: { session: Session; signOut: () => void }) {
+  const [opened, { toggle, close }] = useDisclosure();
+  const path = usePath();
+  const allowed = pagesFor(session.roles);
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text fw={700}>Gateway console</Text>
+          </Group>
+          <Group gap="xs" wrap="nowrap">
+            <Text size="sm" visibleFrom="xs">Signed in as {session.label}</Text>
+            <Button size="xs" variant="default" onClick={signOut}>Sign out</Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label="Pages">
+        {allowed.map((id) => {
+          const page = PAGES[id];
+          const current = path === page.path || path.startsWith(`${page.path}/`);
+          return (
+            <a key={id} className="nav-link" href={href(page.path)} aria-current={current ? 'page' : undefined}
+              onClick={(e) => { e.preventDefault(); close(); navigate(page.path); }}>
+              {page.label}
+            </a>
+          );
+        })}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Route path={path} allowed={allowed} />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function Route({ path, allowed }: { path: string; allowed: PageId[] }) {
+  const [, first, second] = path.split('/');
+  const page = (Object.keys(PAGES) as PageId[]).find((id) => PAGES[id].path === `/${first}`) ?? allowed[0];
+  if (!page) {
+    return <><Title order={1}>No pages</Title><Text>Your roles give you no page in this console. Ask an administrator for the governance, auditor or partner role.</Text></>;
+  }
+  if (!allowed.includes(page)) {
+    return <><Title order={1}>Not available</Title><Text>Your role cannot use the page “{PAGES[page].label}”. Pick a page from the navigation.</Text></>;
+  }
+  switch (page) {
+    case 'partners': return <PartnersPage />;
+    case 'policy': return <PolicyPage partnerId={second ? decodeURIComponent(second) : null} />;
+    case 'access-matrix': return <AccessMatrixPage />;
+    case 'data-quality': return <DataQualityPage />;
+    case 'audit-log': return <AuditLogPage />;
+    case 'my-access': return <MyAccessPage />;
+  }
+}

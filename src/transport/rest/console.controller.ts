@@ -1,0 +1,39 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../auth/auth.decorators';
+import { DemoSignInService } from '../../console/demo-sign-in.service';
+import { GatewayRequest } from '../gateway-request';
+
+/** The console's sign-in: its settings, and demo tokens on a developer's machine (docs/console.md). */
+@ApiTags('console')
+@Controller('console')
+export class ConsoleController {
+  constructor(private readonly signIn: DemoSignInService) {}
+
+  @Public()
+  @Get('settings.json')
+  @ApiOperation({ summary: 'How the console signs in: OpenID Connect, the demo identities (outside production, on this machine only) or none' })
+  settings(@Req() req: GatewayRequest) {
+    return this.signIn.settings(req.socket.remoteAddress);
+  }
+
+  @Public()
+  @Post('demo-token')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A token of at most 15 minutes for one demo identity; 404 in production, off loopback, or with OIDC_ISSUER or JWT_JWKS_URL set' })
+  @ApiBody({ schema: { type: 'object', properties: { identity: { type: 'string' } }, required: ['identity'] } })
+  async demoToken(@Req() req: GatewayRequest, @Body() body: { identity?: unknown }) {
+    const record = req.gateway!.audit;
+    record.touch('create', 'DemoToken');
+    if (typeof body?.identity === 'string') record.resourceIds.add(body.identity);
+    const issued = await this.signIn.issue(body?.identity, req.socket.remoteAddress);
+    record.rowCount = 1;
+    return {
+      data: {
+        token: issued.token,
+        expiresAt: issued.expiresAt,
+        identity: { id: issued.identity.id, label: issued.identity.label, sub: issued.identity.sub, roles: issued.identity.roles, partnerId: issued.identity.partnerId ?? null },
+      },
+    };
+  }
+}
