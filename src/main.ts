@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// First: when tracing is on, its instrumentations must hook http, express, pg and graphql before they load.
+import { stopTracing } from './observability/tracing';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -45,6 +47,7 @@ async function bootstrap(): Promise<void> {
       await connections.closed();
       await app.get(AuditService).close();
       await app.close();
+      await stopTracing();
       process.exit(0);
     } catch (error) {
       logger.error(`shutdown failed: ${(error as Error).message}`);
