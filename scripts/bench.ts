@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -33,7 +33,7 @@ function spawnNode(argv: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+async function waitFor(url: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
@@ -42,8 +42,8 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
   const ended = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await ended;
@@ -209,12 +209,12 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run
   ]);
   for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  let governed = children[0];
+  let governed = started[0].status === 'fulfilled' ? started[0].value : undefined;
   try {
     if (failed) throw failed.reason as Error;
     children.shift();
     const grownGateway = children.pop()!;
-    await stop(children.pop()!);
+    await stop(children.pop());
     const floorEnv = { ...stores.floor.env };
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...floorEnv, PORT: String(portOf.bare) }));
     await waitFor(`http://127.0.0.1:${portOf.bare}/`);
@@ -330,7 +330,7 @@ async function abRun(): Promise<void> {
   const bMain = args.includes('--b-dist') ? join(argValue('--b-dist', ''), 'main.js') : 'dist/main.js';
   const bEnv = Object.fromEntries(argValue('--b-env', '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
-  build();
+  if (!args.includes('--no-build')) build();
   const sink = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); }); });
   await new Promise<void>((r) => sink.listen(4399, '127.0.0.1', r));
   const a = await newStore(dialect, 'a');
@@ -356,8 +356,10 @@ async function abRun(): Promise<void> {
 async function main(): Promise<void> {
   if (args.includes('--ab')) return abRun();
   const results: string[] = [];
+  const loadAtStart = loadavg()[0];
   build();
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+  const dialects = (['sqlite', 'postgres'] as const).filter((d) => !args.includes('--only') || argValue('--only', '') === d);
+  for (const dialect of dialects) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
     const { runs, ratios, audit, policyShare } = await benchDialect(dialect);
     const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', 'Throughput ratios (mean of the rounds\' ratios):', '', ratioLines(ratios)];
@@ -368,7 +370,7 @@ async function main(): Promise<void> {
   }
   const header = [
     '# Benchmarks', '',
-    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
+    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end: other work on the machine shares its cores.`,
     `autocannon, ${CONNECTIONS} connections. Every side runs at once; per route, after a 1 s warm-up of each, ${ROUNDS} round(s) of one ${SLICE} s slice per side, the order rotated and reversed from round to round (each round gives its own ratios). Gateways, floors, load generator and database share the machine.`,
     'Same demo data, same partner (supplier-northwind, purpose replenishment-planning, quota lifted; carrier-swiftlog for the PATCH), same rows and columns in every answer.', '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
