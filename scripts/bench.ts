@@ -370,7 +370,7 @@ async function main(): Promise<void> {
   }
   const header = [
     '# Benchmarks', '',
-    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end: other work on the machine shares its cores.`,
+    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}. Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end: other work on the machine shares its cores.`,
     `autocannon, ${CONNECTIONS} connections. Every side runs at once; per route, after a 1 s warm-up of each, ${ROUNDS} round(s) of one ${SLICE} s slice per side, the order rotated and reversed from round to round (each round gives its own ratios). Gateways, floors, load generator and database share the machine.`,
     'Same demo data, same partner (supplier-northwind, purpose replenishment-planning, quota lifted; carrier-swiftlog for the PATCH), same rows and columns in every answer.', '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
