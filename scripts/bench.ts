@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
@@ -24,15 +25,15 @@ const AUDIENCE = 'bench';
 
 interface Run { name: string; rps: number; p50: number; p99: number; non2xx: number; slices?: number[] }
 
-/** Pairs of slices per route (one governed, one ungoverned), and the length of a slice in seconds. */
-const PAIRS = smoke ? 1 : Number(argValue('--pairs', '6'));
+/** Rounds per route (one slice per side in each), and the length of a slice in seconds. */
+const ROUNDS = smoke ? 1 : Number(argValue('--rounds', '5'));
 const SLICE = smoke ? 1 : Number(argValue('--slice', '3'));
 
 function spawnNode(argv: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+async function waitFor(url: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try { if ((await fetch(url)).status < 500) return; } catch { /* not yet */ }
@@ -41,8 +42,8 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
   const ended = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await ended;
@@ -64,8 +65,8 @@ function build(): void {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
 
-async function startGateway(port: number, env: Record<string, string>, extraArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawnNode([...extraArgs, 'dist/main.js'], {
+async function startGateway(port: number, env: Record<string, string>, extraArgs: string[] = [], main = 'dist/main.js'): Promise<ChildProcess> {
+  const child = spawnNode([...extraArgs, main], {
     PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', NODE_ENV: 'development',
     JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...env,
   });
@@ -113,7 +114,12 @@ async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<
   return { env, dataDir, drop };
 }
 
-interface Side { mode: 'governed' | 'ungoverned'; base: string; nw: string; sw: string }
+type Mode = 'governed' | 'ungoverned' | 'nest' | 'bare' | 'grown' | 'variant';
+interface Side { mode: Mode; base: string; nw: string; sw: string }
+
+const MODE_LABEL: Record<Mode, string> = {
+  governed: 'governed', ungoverned: 'ungoverned', nest: 'minimal Nest (Express)', bare: 'bare node:http', grown: 'governed, grown data', variant: 'governed, variant',
+};
 
 async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promise<Side> {
   return {
@@ -125,55 +131,118 @@ async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promis
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
 const GQL_BODY = JSON.stringify({ query: '{ demandSignals { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }' });
-const ROUTES: Array<{ name: string; request: (side: Side) => autocannon.Options }> = [
+interface Route { name: string; request: (side: Side) => autocannon.Options }
+const ROUTES: Route[] = [
   { name: 'REST list', request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }) },
   { name: 'GraphQL list', request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }) },
   { name: 'PATCH shipment', request: (s) => ({ url: `${s.base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(s.sw), body: JSON.stringify({ lastLocation: 'Bench hub' }) }) },
 ];
+/** Northwind holds 19 demo rows in scope: a page of 19 is the same answer with or without the growth. */
+const GROWTH_ROUTE: Route = { name: 'REST list, page of 19', request: (s) => ({ url: `${s.base}/api/v1/demand-signals?limit=19`, headers: auth(s.nw) }) };
+const GROWTH = smoke ? 20_000 : 200_000;
+/** One grown row in 50 is Northwind's (SKU-100 or SKU-200): 4,000 more rows in its scope. */
+const GROWTH_IN_SCOPE_EVERY = 50;
 
-async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run[]; pairs: Record<string, number[]>; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
-  const port = 4100 + (dialect === 'postgres' ? 10 : 0);
-  const governedStore = await newStore(dialect, 'gov');
-  const ungovernedStore = await newStore(dialect, 'ungov');
-  const runs: Run[] = [];
-  const pairs: Record<string, number[]> = {};
-  // Both gateways run side by side, each on its own copy of the demo data; the one not measured idles.
-  let governed = await startGateway(port, governedStore.env);
-  const ungoverned = await startGateway(port + 2, { ...ungovernedStore.env, BENCH_UNGOVERNED: 'true' });
-  const limit = spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...governedStore.env, PORT: String(port + 1) });
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await liftQuotas(base, governedStore.dataDir);
-    await waitFor(`http://127.0.0.1:${port + 1}/`);
-    const sides = [await sideOf('governed', base, governedStore.dataDir), await sideOf('ungoverned', `http://127.0.0.1:${port + 2}`, ungovernedStore.dataDir)];
-    // Short slices in alternating pairs (governed first, then ungoverned first): the machine's drift
-    // over the run falls on both sides alike, and each pair gives its own ratio.
-    for (const route of ROUTES) {
-      for (const side of sides) await cannon('warm-up', { ...route.request(side), duration: 1 });
-      pairs[route.name] = [];
-      for (let pair = 0; pair < PAIRS; pair++) {
-        const order = pair % 2 === 0 ? sides : [...sides].reverse();
-        const slice: Record<string, number> = {};
-        for (const side of order) {
-          const run = await cannon(`${route.name}, ${side.mode}`, { ...route.request(side), duration: SLICE });
-          runs.push(run);
-          slice[side.mode] = run.rps;
-        }
-        pairs[route.name].push(slice.governed / slice.ungoverned);
-      }
+/**
+ * Per round, one slice per side, the order rotated each round so the machine's drift over the run
+ * falls on every side alike; each round gives its own ratio of the governed gateway to each other side.
+ */
+async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<string, number[]>): Promise<void> {
+  for (const side of sides) await cannon('warm-up', { ...route.request(side), duration: 1 });
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)];
+    if (round % 2 === 1) order.reverse();
+    const slice: Partial<Record<Mode, number>> = {};
+    for (const side of order) {
+      const run = await cannon(`${route.name}, ${MODE_LABEL[side.mode]}`, { ...route.request(side), duration: SLICE });
+      runs.push(run);
+      slice[side.mode] = run.rps;
     }
-    const limitBase = `http://127.0.0.1:${port + 1}`;
-    runs.push(await cannon('REST list, bare handler (limit)', { url: `${limitBase}/`, duration: SLICE * PAIRS }));
-    runs.push(await cannon('GraphQL list, bare handler (limit)', { url: `${limitBase}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: GQL_BODY, duration: SLICE * PAIRS }));
+    const reference = route === GROWTH_ROUTE ? 'grown' : 'governed';
+    for (const side of sides) {
+      if (side.mode === reference) continue;
+      (ratios[`${route.name}: ${MODE_LABEL[reference]} / ${MODE_LABEL[side.mode]}`] ??= []).push(slice[reference]! / slice[side.mode]!);
+    }
+  }
+}
 
-    const nw = sides[0].nw;
+/** Adds GROWTH demand rows (ids after the demo's, so a page's first rows are the same). */
+async function grow(dialect: 'sqlite' | 'postgres', env: Record<string, string>, dataDir: string): Promise<void> {
+  const select = (seq: string, pad: (e: string) => string) =>
+    `SELECT 'ds-g' || ${pad(seq)}, CASE WHEN ${seq} % ${GROWTH_IN_SCOPE_EVERY} = 0 THEN 'SKU-100' WHEN ${seq} % ${GROWTH_IN_SCOPE_EVERY} = 1 THEN 'SKU-200' ELSE 'SKU-G' || (${seq} % 400) END, 'Growth', 'PLANT-G-' || (${seq} % 7), CASE WHEN ${seq} % 3 = 0 THEN 'EMEA' ELSE 'AMER' END, '2025-0' || (1 + ${seq} % 9) || '-01', ${seq} % 1000, ${seq} % 800, 12.5, 'Growth customer', 0.1, '2025-06-01T00:00:00.000Z'`;
+  const columns = '(id, sku, product_family, site, region, period_start, forecast_qty, ordered_qty, unit_price, customer_name, margin_pct, updated_at)';
+  if (dialect === 'postgres') {
+    const client = new Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    await client.query(`INSERT INTO demand_signals ${columns} ${select('n', (e) => `lpad(${e}::text, 7, '0')`)} FROM generate_series(1, ${GROWTH}) n`);
+    await client.query('ANALYZE demand_signals');
+    await client.end();
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(join(dataDir, 'gateway.sqlite'));
+  db.pragma('busy_timeout = 10000');
+  db.exec(`INSERT INTO demand_signals ${columns} WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${GROWTH}) ${select('n', (e) => `printf('%07d', ${e})`)} FROM s`);
+  db.exec('ANALYZE');
+  db.close();
+}
+
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run[]; ratios: Record<string, number[]>; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
+  const port = 4100 + (dialect === 'postgres' ? 10 : 0);
+  const stores = {
+    governed: await newStore(dialect, 'gov'), ungoverned: await newStore(dialect, 'ungov'), floor: await newStore(dialect, 'floor'), grown: await newStore(dialect, 'grown'),
+  };
+  const runs: Run[] = [];
+  const ratios: Record<string, number[]> = {};
+  const children: ChildProcess[] = [];
+  const base = `http://127.0.0.1:${port}`;
+  const portOf = { ungoverned: port + 1, bare: port + 2, nest: port + 3, grown: port + 4 };
+  // Every side runs at once, each on its own copy of the demo data (the floors share one); the ones not measured idle.
+  // Started together: each start is mostly waiting (migrations, seeding, readiness polls).
+  const started = await Promise.allSettled([
+    startGateway(port, stores.governed.env),
+    startGateway(portOf.ungoverned, { ...stores.ungoverned.env, BENCH_UNGOVERNED: 'true' }),
+    // The floors' store is created and seeded by a gateway that then stops.
+    startGateway(portOf.bare, stores.floor.env),
+    startGateway(portOf.grown, stores.grown.env),
+  ]);
+  for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  let governed = started[0].status === 'fulfilled' ? started[0].value : undefined;
+  try {
+    if (failed) throw failed.reason as Error;
+    children.shift();
+    const grownGateway = children.pop()!;
+    await stop(children.pop());
+    const floorEnv = { ...stores.floor.env };
+    children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...floorEnv, PORT: String(portOf.bare) }));
+    await waitFor(`http://127.0.0.1:${portOf.bare}/`);
+    children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-nest-floor.ts'], { ...floorEnv, PORT: String(portOf.nest) }));
+    await waitFor(`http://127.0.0.1:${portOf.nest}/api/v1/demand-signals`);
+    await liftQuotas(base, stores.governed.dataDir);
+    children.push(grownGateway);
+    await liftQuotas(`http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir);
+    await grow(dialect, stores.grown.env, stores.grown.dataDir);
+
+    const gov = await sideOf('governed', base, stores.governed.dataDir);
+    const sides = [
+      gov,
+      await sideOf('ungoverned', `http://127.0.0.1:${portOf.ungoverned}`, stores.ungoverned.dataDir),
+      { ...gov, mode: 'nest' as const, base: `http://127.0.0.1:${portOf.nest}` },
+      { ...gov, mode: 'bare' as const, base: `http://127.0.0.1:${portOf.bare}` },
+    ];
+    for (const route of ROUTES) await measure(route, sides, runs, ratios);
+    await measure(GROWTH_ROUTE, [gov, await sideOf('grown', `http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir)], runs, ratios);
+
+    const nw = gov.nw;
     let audit: { batched: number; unbatched: number } | undefined;
     let policyShare: number | undefined;
-    if (dialect === 'postgres') {
+    if (dialect === 'postgres' && !smoke) {
       // Group commit against one transaction per event: each on a fresh process, warmed up alike.
       const eventsPerSecond = async (env: Record<string, string>) => {
         await stop(governed);
-        governed = await startGateway(port, { ...governedStore.env, ...env });
+        governed = await startGateway(port, { ...stores.governed.env, ...env });
         await cannon('warm-up', { url: `${base}/api/v1/demand-signals`, headers: auth(nw), duration: 1 });
         return (await cannon('audit events/s', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) })).rps;
       };
@@ -182,19 +251,17 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{ runs: Run
     if (!smoke) {
       await stop(governed);
       const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
-      governed = await startGateway(port, governedStore.env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      governed = await startGateway(port, stores.governed.env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
       await cannon('profiled', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
       await stop(governed);
       policyShare = policyCpuShare(profDir);
       rmSync(profDir, { recursive: true, force: true });
     }
-    return { runs: combineSlices(runs), pairs, audit, policyShare };
+    return { runs: combineSlices(runs), ratios, audit, policyShare };
   } finally {
     await stop(governed);
-    await stop(ungoverned);
-    await stop(limit);
-    await governedStore.drop();
-    await ungovernedStore.drop();
+    for (const child of children) await stop(child);
+    for (const store of Object.values(stores)) await store.drop();
   }
 }
 
@@ -245,35 +312,57 @@ function range(values: number[], digits: number): string {
   return lo === hi ? lo : `${lo}–${hi}`;
 }
 
-function ratios(runs: Run[], pairs: Record<string, number[]>): string {
-  const by = (n: string) => runs.find((r) => r.name === n)!;
-  const overLimit = (route: string) => `- ${route} governed/limit throughput: ${(by(`${route}, governed`).rps / by(`${route}, bare handler (limit)`).rps).toFixed(2)}`;
-  const line = (label: string, route: string, target: boolean) => {
-    const gov = by(`${route}, governed`);
-    const ungov = by(`${route}, ungoverned`);
-    const ratio = (gov.rps / ungov.rps).toFixed(2);
-    const perPair = `per pair ${range(pairs[route], 2)}`;
-    const p99 = (gov.p99 / Math.max(ungov.p99, 1)).toFixed(2);
-    return target
-      ? `- ${label} governed/ungoverned throughput: **${ratio}** (target ≥ 0.80; ${perPair}); p99 ratio **${p99}** (target ≤ 2)`
-      : `- ${label} governed/ungoverned throughput: ${ratio} (${perPair}); p99 ratio ${p99}`;
-  };
-  return [
-    line('REST list', 'REST list', true),
-    overLimit('REST list'),
-    line('GraphQL list', 'GraphQL list', false),
-    overLimit('GraphQL list'),
-    line('PATCH shipment', 'PATCH shipment', false),
-  ].join('\n');
+function ratioLines(ratios: Record<string, number[]>): string {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Object.entries(ratios).map(([name, xs]) => `- ${name}: **${mean(xs).toFixed(2)}** (per round ${range(xs, 2)})`).join('\n');
+}
+
+/**
+ * `npm run bench -- --ab <label> [--b-dist <dir>] [--b-env K=V,K=V] [--ab-pg]`: one lever at a time.
+ * The governed gateway of this build against a variant (another compiled build, e.g. a worktree of
+ * the commit before the lever, and/or other settings), side by side in alternating rounds, on the
+ * three routes. A sink on port 4399 answers OTLP/HTTP posts, so tracing's cost can be measured with
+ * --b-env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4399.
+ */
+async function abRun(): Promise<void> {
+  const label = argValue('--ab', 'variant');
+  MODE_LABEL.variant = `governed, ${label}`;
+  const bMain = args.includes('--b-dist') ? join(argValue('--b-dist', ''), 'main.js') : 'dist/main.js';
+  const bEnv = Object.fromEntries(argValue('--b-env', '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
+  if (!args.includes('--no-build')) build();
+  const sink = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); }); });
+  await new Promise<void>((r) => sink.listen(4399, '127.0.0.1', r));
+  const a = await newStore(dialect, 'a');
+  const b = await newStore(dialect, 'b');
+  const [ga, gb] = await Promise.all([startGateway(4200, a.env), startGateway(4201, { ...b.env, ...bEnv }, [], bMain)]);
+  try {
+    await liftQuotas('http://127.0.0.1:4200', a.dataDir);
+    await liftQuotas('http://127.0.0.1:4201', b.dataDir);
+    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir), await sideOf('variant', 'http://127.0.0.1:4201', b.dataDir)];
+    const runs: Run[] = [];
+    const ratios: Record<string, number[]> = {};
+    for (const route of ROUTES) await measure(route, sides, runs, ratios);
+    process.stdout.write(`## ${dialect}: this build against ${label} (${bMain}${Object.keys(bEnv).length ? `, ${Object.keys(bEnv).join(', ')}` : ''})\n\n${table(combineSlices(runs))}\n\n${ratioLines(ratios)}\n`);
+  } finally {
+    await stop(ga);
+    await stop(gb);
+    sink.close();
+    await a.drop();
+    await b.drop();
+  }
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--ab')) return abRun();
   const results: string[] = [];
+  const loadAtStart = loadavg()[0];
   build();
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+  const dialects = (['sqlite', 'postgres'] as const).filter((d) => !args.includes('--only') || argValue('--only', '') === d);
+  for (const dialect of dialects) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
-    const { runs, pairs, audit, policyShare } = await benchDialect(dialect);
-    const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', ratios(runs, pairs)];
+    const { runs, ratios, audit, policyShare } = await benchDialect(dialect);
+    const section = [`## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`, '', table(runs), '', 'Throughput ratios (mean of the rounds\' ratios):', '', ratioLines(ratios)];
     if (audit) section.push(`- Audit log on PostgreSQL: ${audit.batched.toFixed(0)} events/s with group commit vs ${audit.unbatched.toFixed(0)} events/s with one transaction per event (each request writes one event)`);
     if (policyShare !== undefined) section.push(`- Policy evaluation (ability lookup, CASL, per-row field rights and their memo, read shapes) in a --cpu-prof profile of the governed list: ${(policyShare * 100).toFixed(1)}% of busy CPU samples (target < 5%)`);
     results.push(section.join('\n'));
@@ -281,12 +370,14 @@ async function main(): Promise<void> {
   }
   const header = [
     '# Benchmarks', '',
-    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`,
-    `autocannon, ${CONNECTIONS} connections. The governed and the ungoverned gateway run side by side, each on its own copy of the data; per route, after a 1 s warm-up of each, ${PAIRS} pair(s) of ${SLICE} s slices, one per gateway, in alternating order (each pair gives a ratio). Gateways, bare handler, load generator and database share the machine.`,
-    'Same data (the demo set), same partner (supplier-northwind, purpose replenishment-planning, quota lifted), same rows and columns in every answer.', '',
+    `Measured by \`npm run bench${smoke ? ' -- --smoke' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${type()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}. Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end: other work on the machine shares its cores.`,
+    `autocannon, ${CONNECTIONS} connections. Every side runs at once; per route, after a 1 s warm-up of each, ${ROUNDS} round(s) of one ${SLICE} s slice per side, the order rotated and reversed from round to round (each round gives its own ratios). Gateways, floors, load generator and database share the machine.`,
+    'Same demo data, same partner (supplier-northwind, purpose replenishment-planning, quota lifted; carrier-swiftlog for the PATCH), same rows and columns in every answer.', '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
     '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused in production and off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
-    '- *bare handler*: a minimal Express handler plus the driver, the same SQL, no token (the practical limit); for GraphQL, the same rows through a bare graphql-js schema behind Express.', '',
+    '- *minimal Nest (Express)*: a Nest app with one controller and nothing else (scripts/bench-nest-floor.ts) around the same work as the bare handler: the framework\'s floor.',
+    '- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list\'s page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.',
+    `- *+200,000 rows*: a governed gateway on the demo data plus ${GROWTH.toLocaleString('en')} demand rows, ${(GROWTH / GROWTH_IN_SCOPE_EVERY).toLocaleString('en')} of them in Northwind's scope, against the governed gateway on the demo data; both asked for a page of 19 (the same 19 rows).`, '',
   ].join('\n');
   // The figures are regenerated; the hand-written reading of them (its own section) is kept.
   const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';

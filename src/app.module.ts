@@ -7,6 +7,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { EpcisEventsService } from './access/epcis-events.service';
+import { levels } from 'pino';
 import { GovernedDataService } from './access/governed-data.service';
 import { UngovernedAuditService } from './bench/ungoverned-audit.service';
 import { UngovernedDataService } from './bench/ungoverned-data.service';
@@ -88,6 +89,11 @@ export class AppModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
             quietReqLogger: true,
           },
+          // Request logs are written at info. Above it, pino-http would still run on every request
+          // (a child logger, a request id, a finish listener) to write nothing but its line for a
+          // 5xx; it is left out, and unexpected errors are still logged, with their stack, by the
+          // error filter (src/transport/problem.ts) through the same root logger.
+          ...((levels.values[config.LOG_LEVEL] ?? Infinity) > levels.values.info ? { forRoutes: [] } : {}),
         }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), ...connectRetryOptions() }),
         TerminusModule,

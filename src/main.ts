@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import 'reflect-metadata';
+// First: when tracing is on, its instrumentations must hook http, express, pg and graphql before they load.
+import { stopTracing } from './observability/tracing';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -46,6 +48,7 @@ async function bootstrap(): Promise<void> {
       await connections.closed();
       await app.get(AuditService).close();
       await app.close();
+      await stopTracing();
       process.exit(0);
     } catch (error) {
       logger.error(`shutdown failed: ${(error as Error).message}`);

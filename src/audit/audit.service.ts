@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { GatewayError } from '../common/gateway-error';
 import { MetricsService } from '../observability/metrics.service';
+import { activeLink, inSpan } from '../observability/spans';
 import { ChainedAuditEvent } from './audit-chain';
 import { AuditStore } from './audit-store';
 import { AuditEventInput, AuditRecord, CLIENT_CLOSED_REQUEST } from './audit-record';
@@ -11,6 +12,8 @@ import { AuditEventInput, AuditRecord, CLIENT_CLOSED_REQUEST } from './audit-rec
 interface Pending {
   event: AuditEventInput;
   resolve: () => void;
+  /** The request's span, linked from the group commit's span when tracing is on. */
+  link?: ReturnType<typeof activeLink>;
   reject: (error: Error) => void;
 }
 
@@ -47,7 +50,8 @@ export class AuditService implements BeforeApplicationShutdown {
       record.fail(CLIENT_CLOSED_REQUEST, 'CLIENT_ABORTED', 'The client closed the connection before the answer was sent.');
       status = CLIENT_CLOSED_REQUEST;
     }
-    await this.record(record.toEvent(status));
+    const event = record.toEvent(status);
+    await inSpan('audit commit', { 'audit.decision': event.decision }, () => this.record(event));
     record.committed = true;
   }
 
@@ -55,7 +59,7 @@ export class AuditService implements BeforeApplicationShutdown {
   record(event: AuditEventInput): Promise<void> {
     if (this.closed) return Promise.reject(GatewayError.unavailable());
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ event, resolve, reject, link: activeLink() });
       if (this.pending.length >= this.config.AUDIT_MAX_BATCH) this.flushSoon(0);
       else this.flushSoon(this.config.AUDIT_FLUSH_MS);
     });
@@ -63,7 +67,7 @@ export class AuditService implements BeforeApplicationShutdown {
 
   /** Appends events inside a transaction the caller owns (a write and its event commit together). */
   async appendWithin(manager: EntityManager, events: AuditEventInput[]): Promise<ChainedAuditEvent[]> {
-    const chained = await this.store.appendWithin(manager, events);
+    const chained = await inSpan('audit append', { 'audit.events': events.length, 'audit.transaction': 'caller' }, () => this.store.appendWithin(manager, events));
     for (const e of events) this.metrics.auditEvents.inc({ decision: e.decision });
     return chained;
   }
@@ -127,7 +131,8 @@ export class AuditService implements BeforeApplicationShutdown {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.config.AUDIT_MAX_BATCH);
         try {
-          await this.append(batch.map((p) => p.event));
+          const links = batch.flatMap((p) => (p.link ? [p.link] : []));
+          await inSpan('audit append', { 'audit.events': batch.length, 'audit.transaction': 'group' }, () => this.append(batch.map((p) => p.event)), links);
           this.metrics.auditBatchSize.observe(batch.length);
           this.lastFailureAt = 0;
           for (const p of batch) p.resolve();
