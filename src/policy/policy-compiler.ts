@@ -166,7 +166,7 @@ function toRawRule(doc: PolicyDocument, rule: PolicyRule): CompiledRawRule {
     out.fields = [...new Set([...(rule.groupBy ?? []), ...Object.keys(measures)])];
     out.aggregate = { groupBy: [...(rule.groupBy ?? [])], measures, minGroupSize: rule.minGroupSize ?? 1 };
   }
-  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions) as never;
+  if (rule.conditions && Object.keys(rule.conditions).length > 0) out.conditions = resolvePlaceholders(doc, rule.conditions);
   if (rule.inverted) out.inverted = true;
   if (rule.reason) out.reason = rule.reason;
   if (rule.transform && !rule.inverted && Object.keys(rule.transform).length > 0) out.transform = rule.transform;

@@ -228,7 +228,7 @@ function validateTransform(rule: Record<string, unknown>, actions: unknown[], su
   if (rule.inverted === true) add(at, 'an inverted rule takes fields away; it cannot transform them');
   if (actions.length !== 1 || actions[0] !== 'read') add(at, "transforms apply to what a rule lets a partner read: the rule's action must be read alone");
   if (!subject) return;
-  const granted = rule.fields as unknown;
+  const granted = rule.fields;
   for (const [field, t] of Object.entries(rule.transform)) {
     const spec = SUBJECTS[subject].fields[field];
     if (!spec) {
