@@ -30,6 +30,21 @@ const CAPACITY = { id: 'supplier-northwind.cap-oa-1', site: 'PLANT-DE-1', sku: '
 const SHIPMENT = { id: 'shp-oa-1', reference: 'PO-OA-1', carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind', origin: 'PLANT-DE-1', destination: 'DC-US-EAST', sku: 'SKU-100', quantity: 10 };
 const EVENT = { eventId: 'oa-evt-1', status: 'in_transit', occurredAt: '2026-12-02T09:30:00.000Z', location: 'Rotterdam port' };
 
+/** Runs the call and keeps the id it answers (data.id) as c.ids[name], for the {name} of later paths. */
+const keep = (name: string, run: (c: Ctx) => Promise<Response>) => async (c: Ctx) => {
+  const res = await run(c);
+  c.ids[name] = (res.body as { data?: { id?: string } }).data?.id ?? 'none';
+  return res;
+};
+const del = (path: string, who: TokenOptions) => async (c: Ctx) =>
+  c.gw.http.delete(path.replace(/\{(\w+)\}/g, (_, k: string) => c.ids[k])).set('Authorization', await auth(c, who));
+// Northwind is no carrier, so no shipment.updated is ever delivered to this address (private addresses are allowed in this test).
+const WEBHOOK = { url: 'http://127.0.0.1:9/oa-hook', events: ['shipment.updated'], description: 'openapi sample' };
+const AGREEMENT = {
+  id: 'agr-oa-1', partnerId: 'supplier-northwind', title: 'Planning data', terms: 'Planning use only', purposes: ['replenishment-planning'],
+  subjects: ['DemandSignal'], validUntil: '2027-12-31T00:00:00.000Z',
+};
+
 const SAMPLES: Sample[] = [
   ['GET /health/live', 200, get('/health/live')],
   ['GET /health/ready', 200, get('/health/ready')],
@@ -79,7 +94,67 @@ const SAMPLES: Sample[] = [
   })],
   ['POST /api/v1/epcis/capture', 400, send('post', '/api/v1/epcis/capture', SWIFTLOG, { type: 'NotEpcis' })],
   ['GET /api/v1/epcis/events', 200, get('/api/v1/epcis/events?shipmentId={shipment}', SWIFTLOG)],
-  ['GET /api/v1/epcis/events', 400, get('/api/v1/epcis/events', SWIFTLOG)],
+  ['GET /api/v1/epcis/events', 200, get('/api/v1/epcis/events', SWIFTLOG)],
+  ['GET /api/v1/epcis/events', 400, get('/api/v1/epcis/events?colour=red', SWIFTLOG)],
+  ['GET /api/v1/epcis/events/{eventID}', 200, get(`/api/v1/epcis/events/${encodeURIComponent('urn:uuid:9a1f0e1c-0b57-4d7a-9d44-3f1c8a7e5a01')}`, SWIFTLOG)],
+  ['GET /api/v1/epcis/events/{eventID}', 404, get(`/api/v1/epcis/events/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-000000000000')}`, SWIFTLOG)],
+
+  // Northwind's policy gains aggregate-only rules for the aggregate samples.
+  ['GET /api/v1/demand-signals/aggregate', 200, async (c) => {
+    const policy = ((await get('/api/v1/policies/supplier-northwind', GOVERNANCE)(c)).body as { data: { document: { rules: object[] } } }).data.document;
+    const totals = (subject: string, groupBy: string[], field: string, purposes: string[]) => ({ id: `oa-${subject}-totals`, action: 'aggregate', subject, groupBy, measures: { [field]: ['sum'] }, minGroupSize: 2, purposes });
+    const rules = [...policy.rules, totals('DemandSignal', ['region'], 'forecastQty', ['replenishment-planning']),
+      totals('CapacitySignal', ['site'], 'availableQty', ['capacity-planning']), totals('Shipment', ['destination'], 'quantity', ['replenishment-planning'])];
+    const put = await send('put', '/api/v1/policies/supplier-northwind', GOVERNANCE, { ...policy, rules })(c);
+    if (put.status !== 200) throw new Error(`policy not put: ${put.text}`);
+    return get('/api/v1/demand-signals/aggregate?groupBy=region&measures=sum:forecastQty', NORTHWIND)(c);
+  }],
+  ['GET /api/v1/demand-signals/aggregate', 400, get('/api/v1/demand-signals/aggregate?groupBy=region&measures=median:forecastQty', NORTHWIND)],
+  ['GET /api/v1/demand-signals/aggregate', 403, get('/api/v1/demand-signals/aggregate?groupBy=region', ACME)],
+  ['GET /api/v1/capacity-signals/aggregate', 200, get('/api/v1/capacity-signals/aggregate?groupBy=site&measures=sum:availableQty', NORTHWIND_CAPACITY)],
+  ['GET /api/v1/shipments/aggregate', 200, get('/api/v1/shipments/aggregate?groupBy=destination&measures=sum:quantity', NORTHWIND)],
+  ['GET /api/v1/shipments/aggregate', 403, get('/api/v1/shipments/aggregate?groupBy=carrierId', NORTHWIND)],
+
+  ['POST /api/v1/me/webhooks', 201, keep('webhook', send('post', '/api/v1/me/webhooks', NORTHWIND, WEBHOOK))],
+  ['POST /api/v1/me/webhooks', 400, send('post', '/api/v1/me/webhooks', NORTHWIND, { ...WEBHOOK, events: ['order.created'] })],
+  ['POST /api/v1/me/webhooks', 403, send('post', '/api/v1/me/webhooks', ADMIN, WEBHOOK)],
+  ['GET /api/v1/me/webhooks', 200, get('/api/v1/me/webhooks', NORTHWIND)],
+  ['GET /api/v1/me/webhooks/{id}', 200, get('/api/v1/me/webhooks/{webhook}', NORTHWIND)],
+  ['GET /api/v1/me/webhooks/{id}', 404, get('/api/v1/me/webhooks/{webhook}', ACME)],
+  ['PATCH /api/v1/me/webhooks/{id}', 200, send('patch', '/api/v1/me/webhooks/{webhook}', NORTHWIND, { description: 'planning' })],
+  ['PATCH /api/v1/me/webhooks/{id}', 404, send('patch', '/api/v1/me/webhooks/no-such-hook', NORTHWIND, { description: 'planning' })],
+  ['POST /api/v1/me/webhooks/{id}/rotate-secret', 200, send('post', '/api/v1/me/webhooks/{webhook}/rotate-secret', NORTHWIND, {})],
+  ['POST /api/v1/me/webhooks/{id}/rotate-secret', 404, send('post', '/api/v1/me/webhooks/no-such-hook/rotate-secret', NORTHWIND, {})],
+  ['GET /api/v1/me/webhooks/{id}/deliveries', 200, get('/api/v1/me/webhooks/{webhook}/deliveries?limit=5', NORTHWIND)],
+  ['GET /api/v1/me/webhooks/{id}/deliveries', 404, get('/api/v1/me/webhooks/no-such-hook/deliveries', NORTHWIND)],
+  ['DELETE /api/v1/me/webhooks/{id}', 204, del('/api/v1/me/webhooks/{webhook}', NORTHWIND)],
+  ['DELETE /api/v1/me/webhooks/{id}', 404, del('/api/v1/me/webhooks/{webhook}', NORTHWIND)],
+
+  ['POST /api/v1/agreements', 201, send('post', '/api/v1/agreements', GOVERNANCE, AGREEMENT)],
+  ['POST /api/v1/agreements', 201, send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-2' })],
+  ['POST /api/v1/agreements', 409, send('post', '/api/v1/agreements', GOVERNANCE, AGREEMENT)],
+  ['POST /api/v1/agreements', 404, send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-3', partnerId: 'no-such-partner' })],
+  ['POST /api/v1/agreements', 400, send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-4', validUntil: 'soon' })],
+  ['GET /api/v1/agreements', 200, get('/api/v1/agreements?partnerId=supplier-northwind', GOVERNANCE)],
+  ['GET /api/v1/agreements', 400, get('/api/v1/agreements?colour=red', GOVERNANCE)],
+  ['GET /api/v1/agreements/{id}', 200, get('/api/v1/agreements/agr-oa-1', GOVERNANCE)],
+  ['GET /api/v1/agreements/{id}', 404, get('/api/v1/agreements/no-such-agreement', GOVERNANCE)],
+  ['GET /api/v1/me/agreements', 200, get('/api/v1/me/agreements', NORTHWIND)],
+  ['GET /api/v1/me/agreements/{id}', 200, get('/api/v1/me/agreements/agr-oa-1', NORTHWIND)],
+  ['GET /api/v1/me/agreements/{id}', 404, get('/api/v1/me/agreements/agr-oa-1', ACME)],
+  ['POST /api/v1/me/agreements/{id}/accept', 200, send('post', '/api/v1/me/agreements/agr-oa-1/accept', NORTHWIND, { note: 'agreed' })],
+  ['POST /api/v1/me/agreements/{id}/accept', 409, send('post', '/api/v1/me/agreements/agr-oa-1/accept', NORTHWIND, {})],
+  ['POST /api/v1/me/agreements/{id}/decline', 200, send('post', '/api/v1/me/agreements/agr-oa-2/decline', NORTHWIND, {})],
+  ['POST /api/v1/me/agreements/{id}/decline', 404, send('post', '/api/v1/me/agreements/no-such-agreement/decline', NORTHWIND, {})],
+  ['POST /api/v1/agreements/{id}/revisions', 201, send('post', '/api/v1/agreements/agr-oa-1/revisions', GOVERNANCE, { terms: 'Planning use only, revised', note: 'clarified' })],
+  ['POST /api/v1/agreements/{id}/revisions', 409, send('post', '/api/v1/agreements/agr-oa-2/revisions', GOVERNANCE, { terms: 'again' })],
+  ['POST /api/v1/me/agreements/{id}/terminate', 200, send('post', '/api/v1/me/agreements/agr-oa-1/terminate', NORTHWIND, { note: 'done' })],
+  ['POST /api/v1/me/agreements/{id}/terminate', 409, send('post', '/api/v1/me/agreements/agr-oa-1/terminate', NORTHWIND, {})],
+  ['POST /api/v1/agreements/{id}/terminate', 200, async (c) => {
+    expect((await send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-5' })(c)).status).toBe(201);
+    return send('post', '/api/v1/agreements/agr-oa-5/terminate', GOVERNANCE, {})(c);
+  }],
+  ['POST /api/v1/agreements/{id}/terminate', 404, send('post', '/api/v1/agreements/no-such-agreement/terminate', GOVERNANCE, {})],
 
   ['GET /api/v1/me', 200, get('/api/v1/me', NORTHWIND)],
   ['GET /api/v1/me', 403, get('/api/v1/me', ADMIN)],
@@ -137,7 +212,7 @@ describe('OpenAPI document: every operation answers as documented', () => {
   let doc: Doc;
   let ajv: Ajv;
   beforeAll(async () => {
-    gw = await TestGateway.start();
+    gw = await TestGateway.start({ WEBHOOK_ALLOW_PRIVATE: 'true' });
     doc = (await gw.http.get('/docs-json')).body as Doc;
     ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);

@@ -7,6 +7,9 @@ import { filterValue } from '../../data/field-values';
 import { SubjectName } from '../../data/subjects';
 import { GatewayRequest } from '../gateway-request';
 import { RestAdapter } from './rest-adapter';
+import { ApiEnvelope, ApiProblems, PurposeHeader } from './api-docs';
+
+const GROUPS = () => ApiEnvelope({ type: 'object', description: 'One group: its groupBy fields and measures (e.g. sum_forecastQty)', additionalProperties: true }, { list: true, meta: 'AggregateMeta', description: 'One row per group of at least minGroupSize rows' });
 
 const RESERVED = new Set(['groupBy', 'measures']);
 
@@ -21,18 +24,31 @@ export class AggregatesController {
   @ApiOperation({ summary: 'Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted' })
   @ApiQuery({ name: 'groupBy', required: true, example: 'region,periodStart' })
   @ApiQuery({ name: 'measures', required: false, example: 'sum:forecastQty,avg:forecastQty' })
+  @PurposeHeader()
+  @GROUPS()
+  @ApiProblems(404)
   demand(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     return this.run(req, 'DemandSignal', query);
   }
 
   @Get('capacity-signals/aggregate')
   @ApiOperation({ summary: 'Group totals of capacity signals (aggregate-only sharing)' })
+  @ApiQuery({ name: 'groupBy', required: true, example: 'site,periodStart' })
+  @ApiQuery({ name: 'measures', required: false, example: 'sum:availableQty' })
+  @PurposeHeader()
+  @GROUPS()
+  @ApiProblems(404)
   capacity(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     return this.run(req, 'CapacitySignal', query);
   }
 
   @Get('shipments/aggregate')
   @ApiOperation({ summary: 'Group totals of shipments (aggregate-only sharing)' })
+  @ApiQuery({ name: 'groupBy', required: true, example: 'carrierId,destination' })
+  @ApiQuery({ name: 'measures', required: false, example: 'sum:quantity' })
+  @PurposeHeader()
+  @GROUPS()
+  @ApiProblems(404)
   shipments(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     return this.run(req, 'Shipment', query);
   }

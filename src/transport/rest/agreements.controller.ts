@@ -5,6 +5,11 @@ import { AGREEMENT_STATUSES } from '../../agreements/agreement-status';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
+import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
+
+const ONE = { type: 'object', required: ['data'], properties: { data: { $ref: '#/components/schemas/Agreement' } } };
+const AgreementAnswer = (description: string, status = 200) => ApiAnswer('application/json', ONE, { description, status });
+const AgreementList = () => ApiEnvelope('Agreement', { list: true, meta: 'CountMeta', description: 'The agreements' });
 
 const AGREEMENT_BODY = {
   type: 'object',
@@ -45,6 +50,8 @@ export class AgreementsController {
   @Roles('governance')
   @ApiOperation({ summary: 'Offer an agreement to a partner (status offered); 404 for an unknown partner; 400 VALIDATION_FAILED naming each field at fault' })
   @ApiBody({ schema: AGREEMENT_BODY })
+  @AgreementAnswer('The agreement, offered', 201)
+  @ApiProblems(404, 409)
   async offer(@Req() req: GatewayRequest, @Body() body: unknown) {
     return { data: await this.agreements.offer(actorOf(req, 'governance'), body, req.gateway!.audit) };
   }
@@ -55,6 +62,7 @@ export class AgreementsController {
   @ApiQuery({ name: 'partnerId', required: false })
   @ApiQuery({ name: 'status', required: false, enum: AGREEMENT_STATUSES })
   @ApiQuery({ name: 'expiringWithinDays', required: false, description: 'active or accepted agreements whose validUntil falls within n days' })
+  @AgreementList()
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = onlyParams(query, ['partnerId', 'status', 'expiringWithinDays']);
     const data = await this.agreements.list(filter, req.gateway!.audit);
@@ -64,6 +72,8 @@ export class AgreementsController {
   @Get(':id')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'One agreement, its history, and the partners and rules that rest on it (`dependents`)' })
+  @AgreementAnswer('The agreement')
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string) {
     return { data: await this.agreements.get(id, req.gateway!.audit) };
   }
@@ -73,6 +83,8 @@ export class AgreementsController {
   @Roles('governance')
   @ApiOperation({ summary: 'End an agreement (or withdraw an offer) at once; rules naming it stop granting on the next request, on every replica' })
   @ApiBody(NOTE_BODY)
+  @AgreementAnswer('The agreement, terminated')
+  @ApiProblems(404, 409)
   async terminate(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.agreements.transition(actorOf(req, 'governance'), id, 'terminate', emptyToNull(body), req.gateway!.audit) };
   }
@@ -82,6 +94,8 @@ export class AgreementsController {
   @Roles('governance')
   @ApiOperation({ summary: 'Amend the terms: a new revision, offered again; the partner must accept it again (its rules stop granting until then)' })
   @ApiBody({ schema: { type: 'object', properties: { ...AGREEMENT_BODY.properties, note: { type: 'string' } } } })
+  @AgreementAnswer('The new revision, offered', 201)
+  @ApiProblems(404, 409)
   async revise(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.agreements.revise(actorOf(req, 'governance'), id, body, req.gateway!.audit) };
   }
@@ -96,6 +110,7 @@ export class MyAgreementsController {
 
   @Get()
   @ApiOperation({ summary: 'Your agreements, with their status and history' })
+  @AgreementList()
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     const data = await this.agreements.listForPartner(req.gateway!.principal!.partnerId!, req.gateway!.audit);
@@ -104,6 +119,8 @@ export class MyAgreementsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One of your agreements' })
+  @AgreementAnswer('The agreement')
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string) {
     const { dependents: _dependents, ...data } = await this.agreements.get(id, req.gateway!.audit, actorOf(req, 'partner'));
     return { data };
@@ -113,6 +130,8 @@ export class MyAgreementsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Accept an offered agreement (or revision): the rules resting on it grant from its validFrom' })
   @ApiBody(NOTE_BODY)
+  @AgreementAnswer('The agreement, accepted')
+  @ApiProblems(404, 409)
   async accept(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'accept', emptyToNull(body), req.gateway!.audit) };
   }
@@ -121,6 +140,8 @@ export class MyAgreementsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Decline an offered agreement' })
   @ApiBody(NOTE_BODY)
+  @AgreementAnswer('The agreement, declined')
+  @ApiProblems(404, 409)
   async decline(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'decline', emptyToNull(body), req.gateway!.audit) };
   }
@@ -129,6 +150,8 @@ export class MyAgreementsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End an agreement at once' })
   @ApiBody(NOTE_BODY)
+  @AgreementAnswer('The agreement, terminated')
+  @ApiProblems(404, 409)
   async terminate(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'terminate', emptyToNull(body), req.gateway!.audit) };
   }

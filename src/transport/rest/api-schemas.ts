@@ -1,3 +1,4 @@
+import { AGREEMENT_STATUSES } from '../../agreements/agreement-status';
 import type { SchemaObject } from '@nestjs/swagger';
 import { ERROR_CODES } from '../../common/gateway-error';
 import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../../data/subjects';
@@ -146,4 +147,24 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
   PolicyVersion: POLICY_VERSION,
   PolicyVersionSummary: VERSION_SUMMARY,
   DecisionMeta: { type: 'object', properties: { version: { type: 'integer' }, inForce: nullable({ type: 'integer', description: 'The version in force, if any' }) } },
+  Agreement: {
+    type: 'object',
+    description: 'A data-sharing agreement (docs/governance-guide.md, "Agreements"); `dependents` only for governance.',
+    required: ['id', 'partnerId', 'status', 'revision'],
+    properties: {
+      id: str, partnerId: str, title: str, terms: str,
+      status: { type: 'string', enum: [...AGREEMENT_STATUSES] },
+      revision: { type: 'integer' }, purposes: { type: 'array', items: str }, subjects: { type: 'array', items: str },
+      validFrom: str, validUntil: str, createdBy: str, createdAt: str, updatedAt: str,
+      history: { type: 'array', items: { type: 'object', properties: { at: str, by: str, role: str, action: str, revision: { type: 'integer' }, note: nullable(str) } } },
+      dependents: { type: 'array', description: 'The partners and rules that rest on it', items: { type: 'object', properties: { partnerId: str, ruleIds: strings } } },
+    },
+  },
+  AggregateMeta: {
+    type: 'object',
+    properties: {
+      minGroupSize: nullable({ type: 'integer' }), suppressedGroups: { type: 'integer', description: 'Groups under minGroupSize, left out' },
+      policyVersion: nullable({ type: 'integer' }), purpose: nullable(str),
+    },
+  },
 };

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../auth/auth.decorators';
 import { DemoSignInService } from '../../console/demo-sign-in.service';
 import { GatewayRequest } from '../gateway-request';
 
 /** The console's sign-in: its settings, and demo tokens on a developer's machine (docs/console.md). */
 @ApiTags('console')
+@ApiExcludeController() // not part of the partner API: the console's own sign-in (docs/openapi.md)
 @Controller('console')
 export class ConsoleController {
   constructor(private readonly signIn: DemoSignInService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Caller, purposeOf } from '../../access/caller';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
@@ -7,7 +7,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../webhooks/webhook-queue';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { GatewayRequest } from '../gateway-request';
 import { parseLimit } from './audit.controller';
-import { PurposeHeader } from './api-docs';
+import { ApiEnvelope, ApiProblems, PurposeHeader } from './api-docs';
 
 const EVENTS = { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }, minItems: 1 };
 const ENDPOINT = {
@@ -32,7 +32,6 @@ const DELIVERY = {
     occurredAt: { type: 'string' }, createdAt: { type: 'string' }, settledAt: { type: 'string', nullable: true },
   },
 };
-const one = (schema: object) => ({ type: 'object', properties: { data: schema, meta: { type: 'object' } } });
 
 /** A partner's webhook endpoints and their delivery history (contract section 11). */
 @ApiTags('webhooks')
@@ -45,14 +44,14 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production' })
   @PurposeHeader()
   @ApiBody({ schema: { type: 'object', required: ['url', 'events'], properties: { url: { type: 'string' }, events: EVENTS, description: { type: 'string' }, purpose: { type: 'string' } } } })
-  @ApiCreatedResponse({ schema: one(WITH_SECRET) })
+  @ApiEnvelope(WITH_SECRET, { status: 201, meta: 'EmptyMeta', description: 'The endpoint, with its secret (shown once)' })
   async create(@Req() req: GatewayRequest, @Body() body: unknown) {
     return { data: await this.webhooks.create(callerOf(req), body), meta: {} };
   }
 
   @Get()
   @ApiOperation({ summary: 'Your webhook endpoints (secrets are never shown again)' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { data: { type: 'array', items: ENDPOINT }, meta: { type: 'object' } } } })
+  @ApiEnvelope(ENDPOINT, { list: true, meta: 'CountMeta', description: 'Your endpoints' })
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     const data = await this.webhooks.list(callerOf(req));
@@ -61,7 +60,8 @@ export class WebhooksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One of your webhook endpoints' })
-  @ApiOkResponse({ schema: one(ENDPOINT) })
+  @ApiEnvelope(ENDPOINT, { meta: 'EmptyMeta', description: 'The endpoint' })
+  @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     return { data: await this.webhooks.get(callerOf(req), id), meta: {} };
@@ -71,7 +71,8 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled)' })
   @PurposeHeader()
   @ApiBody({ schema: { type: 'object', properties: { url: { type: 'string' }, events: EVENTS, description: { type: 'string', nullable: true }, purpose: { type: 'string' }, enabled: { type: 'boolean' } } } })
-  @ApiOkResponse({ schema: one(ENDPOINT) })
+  @ApiEnvelope(ENDPOINT, { meta: 'EmptyMeta', description: 'The endpoint, changed' })
+  @ApiProblems(404)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
     return { data: await this.webhooks.update(callerOf(req), id, body), meta: {} };
   }
@@ -80,6 +81,7 @@ export class WebhooksController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an endpoint with its delivery history' })
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404)
   async remove(@Req() req: GatewayRequest, @Param('id') id: string): Promise<void> {
     await this.webhooks.remove(callerOf(req), id);
   }
@@ -87,7 +89,8 @@ export class WebhooksController {
   @Post(':id/rotate-secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'A new signing secret, shown once; the old one stops signing at once' })
-  @ApiOkResponse({ schema: one(WITH_SECRET) })
+  @ApiEnvelope(WITH_SECRET, { meta: 'EmptyMeta', description: 'The endpoint, with its new secret (shown once)' })
+  @ApiProblems(404)
   async rotate(@Req() req: GatewayRequest, @Param('id') id: string) {
     return { data: await this.webhooks.rotateSecret(callerOf(req), id), meta: {} };
   }
@@ -95,7 +98,8 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: "The endpoint's deliveries, newest first: status, attempts, the last answer" })
   @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { data: { type: 'array', items: DELIVERY }, meta: { type: 'object' } } } })
+  @ApiEnvelope(DELIVERY, { list: true, meta: 'CountMeta', description: 'Deliveries, newest first' })
+  @ApiProblems(404)
   async deliveries(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     onlyParams(query, ['limit']);
     const data = await this.webhooks.deliveries(callerOf(req), id, parseLimit(query.limit));
