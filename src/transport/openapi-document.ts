@@ -8,10 +8,12 @@ const TAGS: Array<[string, string]> = [
   ['demand signals', 'Demand the orchestrator shares: each partner sees the rows and fields its policy grants for the purpose given'],
   ['capacity signals', 'Capacity and risk signals suppliers publish'],
   ['shipments', 'Shipments and their tracking events, for the partners that carry, ship or receive them'],
+  ['aggregates', 'Group totals of a subject a policy shares as aggregates only; groups under the minimum group size are left out and counted'],
   ['logistics pushes', 'Carriers push many tracking events at once: an event batch or an EPCIS 2.0 capture; and read them as EPCIS'],
   ['me', "A partner's own view: what its policy grants, its own OpenAPI and GraphQL surface, its access log and who read its data"],
+  ['webhooks', "A partner's webhook endpoints: signed notices of changes to the rows its policy lets it read, and their delivery history"],
   ['audit', 'The hash-chained audit log, for auditors'],
-  ['governance', 'Policies as versioned data (four eyes), simulation, access matrix and push data quality, for governance officers'],
+  ['governance', 'Policies as versioned data (four eyes), data-sharing agreements, simulation, access matrix and push data quality, for governance officers'],
   ['identity', 'Public keys of the embedded token issuer'],
   ['operations', 'Liveness and readiness probes'],
 ];
