@@ -165,11 +165,13 @@ export class GovernedDataService {
 
     const where: string[] = [plan.rowScope.sql];
     const params: Record<string, unknown> = { ...plan.rowScope.params };
-    const filters = Object.entries(options.filters ?? {}).map(([f, v]) => [f, typedFilter(subject, f, v)] as [string, unknown]);
-    const unknownFilters = filters.filter(([f]) => !all.includes(f)).map(([f]) => f);
+    const requested = Object.entries(options.filters ?? {});
+    const unknownFilters = requested.filter(([f]) => !all.includes(f)).map(([f]) => f);
     if (unknownFilters.length > 0) throw GatewayError.validation(unknownFilters.map((f) => `unknown filter field '${f}' of ${subject}`));
-    const hiddenFilters = filters.filter(([f]) => !plan.grantable.includes(f)).map(([f]) => f);
+    const hiddenFilters = requested.filter(([f]) => !plan.grantable.includes(f)).map(([f]) => f);
     if (hiddenFilters.length > 0) throw GatewayError.forbiddenFields(hiddenFilters, 'filter by', subject);
+    // Values are judged once the caller may filter by the field at all: a refusal says no more than that.
+    const filters = requested.map(([f, v]) => [f, typedFilter(subject, f, v)] as [string, unknown]);
     assertNoTransformedFilter(plan, subject, filters.map(([f]) => f));
     // PostgreSQL text cannot hold U+0000: such a value is refused alike on every store, not a 500.
     const nulFilters = filters.filter(([, v]) => hasNul(v)).map(([f]) => f);

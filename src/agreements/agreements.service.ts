@@ -93,7 +93,7 @@ export class AgreementsService {
       const row = await this.lock(m, id);
       const status = statusAt(row);
       if (status === 'declined' || status === 'terminated') {
-        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' is ${status}; offer a new agreement instead.`, extra: { status } });
+        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' is ${status}; offer a new agreement instead.`, extra: { agreementStatus: status } });
       }
       const previous = termsOf(row);
       const { terms, note } = parseRevision(body, previous);
@@ -121,7 +121,7 @@ export class AgreementsService {
       const status = statusAt(row);
       if (!ALLOWED[to].includes(status)) {
         throw new GatewayError(409, 'CONFLICT', 'Conflict', {
-          detail: `Agreement '${id}' is ${status}; it can be ${PAST[to]} only when ${ALLOWED[to].join(' or ')}.`, extra: { status },
+          detail: `Agreement '${id}' is ${status}; it can be ${PAST[to]} only when ${ALLOWED[to].join(' or ')}.`, extra: { agreementStatus: status },
         });
       }
       const now = new Date().toISOString();

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isCalendarDate } from '../../src/data/field-values';
 import { fieldsOf, SUBJECTS, SubjectName } from '../../src/data/subjects';
 import { TestGateway } from '../support/test-app';
 import { createCollatedDatabase } from './support/collated-database';
@@ -233,13 +234,20 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     if (probe) {
       // A REST filter value is typed by the field: integers for integer fields, and a timestamp is
       // read as an instant (normalized as stored), so only already-normalized ones compare as text.
+      // A date filter must be a calendar date (anything else is refused as VALIDATION_FAILED, see
+      // value-validation.e2e-spec.ts), so only such probes ask the question this property is about.
       const timestamp = SUBJECTS[subject].fields[field].type === 'timestamp';
+      const date = SUBJECTS[subject].fields[field].type === 'date';
       const restProbes = d.kind === 'enum' ? ['nope'] : d.probes.filter((v) =>
-        (d.kind !== 'integer' || Number.isInteger(v)) && (!timestamp || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v)));
+        (d.kind !== 'integer' || Number.isInteger(v)) && (!timestamp || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v))
+        && (!date || (typeof v === 'string' && isCalendarDate(v))));
       if (restProbes.length > 0) return { field, value: restProbes[pick % restProbes.length] };
     }
-    const present = tables[subject].map((r) => r[field]).filter((v): v is string | number => v !== null && v !== undefined);
-    const pool = present.length > 0 ? present : (d.data as Array<string | number>);
+    const date = SUBJECTS[subject].fields[field].type === 'date';
+    const askable = (v: unknown): v is string | number => v !== null && v !== undefined && (!date || (typeof v === 'string' && isCalendarDate(v)));
+    const present = tables[subject].map((r) => r[field]).filter(askable);
+    const known = (d.data as unknown[]).filter(askable);
+    const pool = present.length > 0 ? present : known.length > 0 ? known : ['2026-01-01'];
     return { field, value: pool[pick % pool.length] };
   }
 

@@ -104,8 +104,6 @@ describe('value validation as stored (both databases)', () => {
 
   describe('filters', () => {
     it.each([
-      ['/api/v1/shipments?quantity=3000000000', 'quantity'],
-      ['/api/v1/shipments?quantity=-2147483649', 'quantity'],
       ['/api/v1/shipments?eta=2026', 'eta'],
       ['/api/v1/shipments?eta=2026-W05-3', 'eta'],
       ['/api/v1/shipments?lastEventAt=2026-05-01T10:00:00', 'lastEventAt'],
@@ -114,6 +112,11 @@ describe('value validation as stored (both databases)', () => {
     ])('GET %s → 400 naming the filter', async (url, field) => {
       const body = expectProblem(await gw.http.get(url).set('Authorization', admin), 400, 'VALIDATION_FAILED');
       expect(body.detail).toMatch(new RegExp(`filter '${field}'`));
+    });
+
+    it.each(['quantity=3000000000', 'quantity=-2147483649'])('a number no row can hold matches no row: GET /api/v1/shipments?%s → 200, empty', async (query) => {
+      const res = expectStatus(await gw.http.get(`/api/v1/shipments?${query}`).set('Authorization', admin));
+      expect(res.body.data).toEqual([]);
     });
 
     it('an offset date-time filter matches the stored UTC instant', async () => {
