@@ -62,7 +62,9 @@ describe('field values as stored', () => {
     expect(filterValue('Shipment', 'eta', '2026-05-01T12:00:00+02:00')).toEqual({ value: '2026-05-01T10:00:00.000Z' });
     expect(filterValue('Shipment', 'eta', '2026-W05-3')).toEqual({ problem: expect.stringMatching(/^filter 'eta' must be an RFC 3339/) });
     expect(filterValue('DemandSignal', 'periodStart', '2026-02-30')).toEqual({ problem: expect.stringMatching(/^filter 'periodStart' must be a calendar date/) });
-    expect(filterValue('Shipment', 'quantity', 2 ** 31)).toEqual({ problem: expect.stringMatching(/^filter 'quantity'/) });
+    // A number no row can hold is a question with no row for an answer, not a bad value.
+    expect(filterValue('Shipment', 'quantity', 2 ** 31)).toEqual({ value: 2 ** 31 });
+    expect(filterValue('Shipment', 'quantity', 'many')).toEqual({ problem: expect.stringMatching(/^filter 'quantity'/) });
     expect(filterValue('Shipment', 'reference', '\uDFFF')).toEqual({ problem: expect.stringMatching(/^filter 'reference'.*surrogate/) });
     expect(filterValue('Shipment', 'reference', 'x'.repeat(500))).toEqual({ value: 'x'.repeat(500) });
   });
