@@ -12,7 +12,21 @@ const FIELDS = ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', '
 const snake = (f: string) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const COLUMNS = FIELDS.map((f) => `t.${snake(f)} AS "${f}"`).join(', ');
 const NUMERIC = new Set(['forecastQty', 'orderedQty']);
-const SHIPMENT_FIELDS = ['id', 'reference', 'carrierId', 'shipperId', 'origin', 'destination', 'sku', 'quantity', 'status', 'eta', 'lastLocation', 'lastEventAt', 'updatedAt'];
+const SHIPMENT_FIELDS = [
+  'id',
+  'reference',
+  'carrierId',
+  'shipperId',
+  'origin',
+  'destination',
+  'sku',
+  'quantity',
+  'status',
+  'eta',
+  'lastLocation',
+  'lastEventAt',
+  'updatedAt',
+];
 const SHIPMENT_COLUMNS = SHIPMENT_FIELDS.map((f) => `${snake(f)} AS "${f}"`).join(', ');
 const LIMIT = 101;
 const SKUS = ['SKU-100', 'SKU-200'];
@@ -69,8 +83,13 @@ async function postgresFloor(url: string): Promise<Omit<Floor, 'graphql'>> {
           text: `UPDATE shipments SET last_location = $1, updated_at = $2 WHERE id = $3 AND carrier_id = $4 RETURNING ${SHIPMENT_COLUMNS}`,
           values: [lastLocation, at, id, CARRIER],
         });
-        if (updated.rows.length === 0) { await client.query('ROLLBACK'); return null; }
-        const head = (await client.query<{ seq: number; hash: string }>({ name: 'floor_head', text: 'SELECT seq, hash FROM bench_audit_head WHERE one = 1 FOR UPDATE' })).rows[0];
+        if (updated.rows.length === 0) {
+          await client.query('ROLLBACK');
+          return null;
+        }
+        const head = (
+          await client.query<{ seq: number; hash: string }>({ name: 'floor_head', text: 'SELECT seq, hash FROM bench_audit_head WHERE one = 1 FOR UPDATE' })
+        ).rows[0];
         const event = auditEvent(id, at);
         const hash = link(head.hash, event);
         await client.query({ name: 'floor_append', text: 'INSERT INTO bench_audit VALUES ($1, $2, $3, $4)', values: [head.seq + 1, head.hash, hash, event] });

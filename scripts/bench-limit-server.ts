@@ -10,7 +10,11 @@ function body(req: IncomingMessage): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      try { resolve(chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {}); } catch (e) { reject(e as Error); }
+      try {
+        resolve(chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {});
+      } catch (e) {
+        reject(e as Error);
+      }
     });
     req.on('error', reject);
   });
@@ -38,7 +42,9 @@ async function main(): Promise<void> {
       }
       send(res, 404, { status: 404 });
     };
-    handle().catch(() => { if (!res.headersSent) send(res, 500, { status: 500 }); });
+    handle().catch(() => {
+      if (!res.headersSent) send(res, 500, { status: 500 });
+    });
   });
   server.keepAliveTimeout = 5_000;
   server.listen(Number(process.env.PORT ?? 3999), '127.0.0.1');

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const out = resolve(process.argv[2] ?? 'temp/openapi.json');
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-openapi-'));
   try {
-    const app = await NestFactory.create(AppModule.register({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: '', SEED_DEMO: 'false' }), { bodyParser: false, logger: false });
+    const app = await NestFactory.create(
+      AppModule.register({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: '', SEED_DEMO: 'false' }),
+      { bodyParser: false, logger: false },
+    );
     configureApp(app);
     await app.listen(0, '127.0.0.1');
     const url = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/docs-json`;

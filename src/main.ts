@@ -60,9 +60,8 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: Error) => {
   const { failedAttempts } = startupConnection;
-  const why = failedAttempts > 0 && isDatabaseUnavailable(error)
-    ? `the database cannot be reached after ${failedAttempts} attempt(s) (${error.message})`
-    : error.message;
+  const why =
+    failedAttempts > 0 && isDatabaseUnavailable(error) ? `the database cannot be reached after ${failedAttempts} attempt(s) (${error.message})` : error.message;
   process.stderr.write(`gateway failed to start: ${why}\n`);
   process.exit(1);
 });

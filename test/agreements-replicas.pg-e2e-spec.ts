@@ -30,9 +30,10 @@ describe('agreements across replicas', () => {
     const globexOnB = `Bearer ${await b.token(globex)}`;
     const govOnA = `Bearer ${await a.token({ roles: ['governance'], sub: 'officer@orchestrator' })}`;
     const rest = () => b.http.get('/api/v1/shipments').query({ fields: 'id,lastLocation' }).set('Authorization', globexOnB);
-    const graphql = async () => (await b.http.post('/graphql').set('Authorization', globexOnB).send({ query: '{ shipments { nodes { id lastLocation } } }' })).body as {
-      errors?: Array<{ extensions: { code: string } }>;
-    };
+    const graphql = async () =>
+      (await b.http.post('/graphql').set('Authorization', globexOnB).send({ query: '{ shipments { nodes { id lastLocation } } }' })).body as {
+        errors?: Array<{ extensions: { code: string } }>;
+      };
 
     // B has judged Globex without the agreement, and keeps that in its caches.
     expect((await rest().expect(403)).body.code).toBe('FORBIDDEN_FIELDS');
@@ -47,7 +48,8 @@ describe('agreements across replicas', () => {
     expect((await graphql()).errors?.[0].extensions.code).toBe('FORBIDDEN_FIELD');
 
     const granted = await a.query<{ agreement_ids: string }>(
-      "SELECT agreement_ids FROM audit_events WHERE actor_partner_id = 'customer-globex' AND operation = 'GET /api/v1/shipments' AND status = 200");
+      "SELECT agreement_ids FROM audit_events WHERE actor_partner_id = 'customer-globex' AND operation = 'GET /api/v1/shipments' AND status = 200",
+    );
     expect(granted.map((r) => JSON.parse(r.agreement_ids) as string[])).toEqual([['agr-globex-locations']]);
   });
 });

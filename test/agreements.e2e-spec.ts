@@ -18,27 +18,39 @@ describe('data-sharing agreements', () => {
     gw = await TestGateway.start();
     [gov, northwind, globex, auditor] = await Promise.all([bearer(gw, GOVERNANCE), bearer(gw, NORTHWIND), bearer(gw, GLOBEX), bearer(gw, AUDITOR)]);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const offer = (body: Record<string, unknown>) => gw.http.post('/api/v1/agreements').set('Authorization', gov).send(body);
   const unitPrices = () => gw.http.get('/api/v1/demand-signals').query({ fields: 'id,unitPrice' }).set('Authorization', northwind);
-  const lastEvent = async () => (await gw.http.get('/api/v1/audit-events').query({ partnerId: 'supplier-northwind', limit: '1000' }).set('Authorization', auditor).expect(200)).body.data
-    .sort((a: { seq: number }, b: { seq: number }) => b.seq - a.seq)[0];
+  const lastEvent = async () =>
+    (
+      await gw.http.get('/api/v1/audit-events').query({ partnerId: 'supplier-northwind', limit: '1000' }).set('Authorization', auditor).expect(200)
+    ).body.data.sort((a: { seq: number }, b: { seq: number }) => b.seq - a.seq)[0];
 
   /** Puts Northwind's document in force with one more rule, granting unitPrice under the given agreement. */
   async function putUnitPriceRule(agreement: string, status: number, purposes = ['replenishment-planning']) {
     const current = (await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', gov).expect(200)).body.data.document;
     current.rules = current.rules.filter((r: { id: string }) => r.id !== 'unit-price-under-agreement');
     current.rules.push({
-      id: 'unit-price-under-agreement', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku', 'unitPrice'],
-      conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes, agreement,
+      id: 'unit-price-under-agreement',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['id', 'sku', 'unitPrice'],
+      conditions: { sku: { $in: '${partner.attributes.skus}' } },
+      purposes,
+      agreement,
     });
     return gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', gov).send(current).expect(status);
   }
 
   it('demo: Globex has an offer it has not accepted; its rule grants nothing until Globex accepts, and stops when it terminates', async () => {
     const list = await gw.http.get('/api/v1/agreements').query({ partnerId: 'customer-globex' }).set('Authorization', gov).expect(200);
-    expect(list.body.data.map((a: { id: string; status: string }) => [a.id, a.status])).toEqual([['agr-globex-deliveries', 'active'], ['agr-globex-locations', 'offered']]);
+    expect(list.body.data.map((a: { id: string; status: string }) => [a.id, a.status])).toEqual([
+      ['agr-globex-deliveries', 'active'],
+      ['agr-globex-locations', 'offered'],
+    ]);
     const one = await gw.http.get('/api/v1/agreements/agr-globex-locations').set('Authorization', gov).expect(200);
     expect(one.body.data.dependents).toEqual([{ partnerId: 'customer-globex', ruleIds: ['inbound-delivery-locations'] }]);
 
@@ -48,21 +60,32 @@ describe('data-sharing agreements', () => {
     const mine = await gw.http.get('/api/v1/me/agreements').set('Authorization', globex).expect(200);
     expect(mine.body.data.map((a: { id: string }) => a.id)).toEqual(['agr-globex-deliveries', 'agr-globex-locations']);
     const accepted = await gw.http.post('/api/v1/me/agreements/agr-globex-locations/accept').set('Authorization', globex).send({ note: 'ok' }).expect(200);
-    expect(accepted.body.data).toMatchObject({ status: 'active', history: [{ action: 'offered' }, { action: 'accepted', role: 'partner', by: 'user@customer-globex', note: 'ok' }] });
+    expect(accepted.body.data).toMatchObject({
+      status: 'active',
+      history: [{ action: 'offered' }, { action: 'accepted', role: 'partner', by: 'user@customer-globex', note: 'ok' }],
+    });
 
     const granted = await read().expect(200);
     expect(granted.body.data.length).toBeGreaterThan(0);
-    const event = (await gw.http.get('/api/v1/audit-events').query({ partnerId: 'customer-globex', limit: '1000' }).set('Authorization', auditor).expect(200)).body.data
-      .find((e: { operation: string; status: number; ruleIds: string[] }) => e.operation === 'GET /api/v1/shipments' && e.status === 200);
+    const event = (
+      await gw.http.get('/api/v1/audit-events').query({ partnerId: 'customer-globex', limit: '1000' }).set('Authorization', auditor).expect(200)
+    ).body.data.find((e: { operation: string; status: number; ruleIds: string[] }) => e.operation === 'GET /api/v1/shipments' && e.status === 200);
     expect(event.agreementIds).toEqual(['agr-globex-locations']);
     expect(event.ruleIds).toContain('inbound-delivery-locations');
 
     const matrix = (await gw.http.get('/api/v1/access-matrix').set('Authorization', gov).expect(200)).body.data;
-    expect(matrix.find((r: Record<string, string>) => r.partnerId === 'customer-globex' && r.subject === 'Shipment' && r.action === 'read').agreementIds).toEqual(['agr-globex-locations']);
-    expect(matrix.find((r: Record<string, string>) => r.partnerId === 'supplier-northwind' && r.subject === 'DemandSignal' && r.action === 'read').agreementIds).toEqual([]);
+    expect(
+      matrix.find((r: Record<string, string>) => r.partnerId === 'customer-globex' && r.subject === 'Shipment' && r.action === 'read').agreementIds,
+    ).toEqual(['agr-globex-locations']);
+    expect(
+      matrix.find((r: Record<string, string>) => r.partnerId === 'supplier-northwind' && r.subject === 'DemandSignal' && r.action === 'read').agreementIds,
+    ).toEqual([]);
 
-    const sim = await gw.http.post('/api/v1/policies/customer-globex/simulate').set('Authorization', gov)
-      .send({ action: 'read', subject: 'Shipment', purpose: 'delivery-tracking', withoutAgreements: ['agr-globex-locations'] }).expect(200);
+    const sim = await gw.http
+      .post('/api/v1/policies/customer-globex/simulate')
+      .set('Authorization', gov)
+      .send({ action: 'read', subject: 'Shipment', purpose: 'delivery-tracking', withoutAgreements: ['agr-globex-locations'] })
+      .expect(200);
     expect(sim.body.data.impact.Shipment.fieldsLost).toEqual(['lastLocation']);
     expect(sim.body.data.fields.find((f: { field: string }) => f.field === 'lastLocation').possible).toBe(false);
 
@@ -83,7 +106,15 @@ describe('data-sharing agreements', () => {
   });
 
   it('a rule naming an unknown agreement, or one not covering its purposes or subject, is refused with its path', async () => {
-    await offer({ id: 'agr-narrow', partnerId: 'supplier-northwind', title: 'Narrow', terms: 'x', purposes: ['capacity-planning'], subjects: ['CapacitySignal'], validUntil: inDays(30) }).expect(201);
+    await offer({
+      id: 'agr-narrow',
+      partnerId: 'supplier-northwind',
+      title: 'Narrow',
+      terms: 'x',
+      purposes: ['capacity-planning'],
+      subjects: ['CapacitySignal'],
+      validUntil: inDays(30),
+    }).expect(201);
     const unknown = await putUnitPriceRule('agr-nope', 400);
     expect(unknown.body.code).toBe('POLICY_INVALID');
     expect(unknown.body.problems.map((p: { path: string }) => p.path)).toEqual([expect.stringMatching(/^rules\[\d+\]\.agreement$/)]);
@@ -94,8 +125,15 @@ describe('data-sharing agreements', () => {
   });
 
   it('offer, accept, revise (accept again), terminate by governance; each judged on the next request and audited', async () => {
-    const created = await offer({ id: 'agr-prices', partnerId: 'supplier-northwind', title: 'Prices', terms: 'Unit prices for planning.', purposes: ['replenishment-planning'],
-      subjects: ['DemandSignal'], validUntil: inDays(30) }).expect(201);
+    const created = await offer({
+      id: 'agr-prices',
+      partnerId: 'supplier-northwind',
+      title: 'Prices',
+      terms: 'Unit prices for planning.',
+      purposes: ['replenishment-planning'],
+      subjects: ['DemandSignal'],
+      validUntil: inDays(30),
+    }).expect(201);
     expect(created.body.data).toMatchObject({ id: 'agr-prices', status: 'offered', revision: 1, createdBy: 'officer@orchestrator' });
     await putUnitPriceRule('agr-prices', 200);
     expect((await unitPrices().expect(403)).body.code).toBe('FORBIDDEN_FIELDS');
@@ -104,7 +142,11 @@ describe('data-sharing agreements', () => {
     expect((await unitPrices().expect(200)).body.data[0]).toHaveProperty('unitPrice');
     expect((await lastEvent()).agreementIds).toEqual(['agr-prices']);
 
-    const revised = await gw.http.post('/api/v1/agreements/agr-prices/revisions').set('Authorization', gov).send({ terms: 'Amended terms.', note: 'clarified' }).expect(201);
+    const revised = await gw.http
+      .post('/api/v1/agreements/agr-prices/revisions')
+      .set('Authorization', gov)
+      .send({ terms: 'Amended terms.', note: 'clarified' })
+      .expect(201);
     expect(revised.body.data).toMatchObject({ status: 'offered', revision: 2, terms: 'Amended terms.' });
     expect(revised.body.data.history.at(-1)).toMatchObject({ action: 'revised', revision: 2, previous: { terms: 'Unit prices for planning.' } });
     expect((await unitPrices().expect(403)).body.code).toBe('FORBIDDEN_FIELDS');
@@ -114,20 +156,43 @@ describe('data-sharing agreements', () => {
     const ended = await gw.http.post('/api/v1/agreements/agr-prices/terminate').set('Authorization', gov).send({ note: 'contract ended' }).expect(200);
     expect(ended.body.data.status).toBe('terminated');
     expect((await unitPrices().expect(403)).body.code).toBe('FORBIDDEN_FIELDS');
-    expect((await gw.http.get('/api/v1/agreements').query({ status: 'terminated' }).set('Authorization', gov).expect(200)).body.data.map((a: { id: string }) => a.id)).toContain('agr-prices');
+    expect(
+      (await gw.http.get('/api/v1/agreements').query({ status: 'terminated' }).set('Authorization', gov).expect(200)).body.data.map(
+        (a: { id: string }) => a.id,
+      ),
+    ).toContain('agr-prices');
 
-    const events = (await gw.http.get('/api/v1/audit-events').query({ resourceId: 'agr-prices', limit: '1000' }).set('Authorization', auditor).expect(200)).body.data;
-    const transitions = events.filter((e: { subject: string; action: string }) => e.subject === 'Agreement' && e.action !== 'read')
-      .sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq).map((e: { action: string; agreementIds: string[] }) => [e.action, e.agreementIds]);
-    expect(transitions).toEqual([['create', ['agr-prices']], ['accept', ['agr-prices']], ['update', ['agr-prices']], ['accept', ['agr-prices']], ['terminate', ['agr-prices']]]);
+    const events = (await gw.http.get('/api/v1/audit-events').query({ resourceId: 'agr-prices', limit: '1000' }).set('Authorization', auditor).expect(200)).body
+      .data;
+    const transitions = events
+      .filter((e: { subject: string; action: string }) => e.subject === 'Agreement' && e.action !== 'read')
+      .sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq)
+      .map((e: { action: string; agreementIds: string[] }) => [e.action, e.agreementIds]);
+    expect(transitions).toEqual([
+      ['create', ['agr-prices']],
+      ['accept', ['agr-prices']],
+      ['update', ['agr-prices']],
+      ['accept', ['agr-prices']],
+      ['terminate', ['agr-prices']],
+    ]);
     const verify = await gw.http.get('/api/v1/audit-events/verify').set('Authorization', auditor).expect(200);
     expect(verify.body.ok).toBe(true);
   });
 
-  it('a partner declines an offer, and sees no other partner\'s agreements', async () => {
-    await offer({ id: 'agr-decline', partnerId: 'supplier-northwind', title: 'D', terms: 'x', purposes: ['replenishment-planning'], subjects: ['DemandSignal'], validUntil: inDays(3) }).expect(201);
+  it("a partner declines an offer, and sees no other partner's agreements", async () => {
+    await offer({
+      id: 'agr-decline',
+      partnerId: 'supplier-northwind',
+      title: 'D',
+      terms: 'x',
+      purposes: ['replenishment-planning'],
+      subjects: ['DemandSignal'],
+      validUntil: inDays(3),
+    }).expect(201);
     expect((await gw.http.post('/api/v1/me/agreements/agr-decline/decline').set('Authorization', northwind).expect(200)).body.data.status).toBe('declined');
-    expect((await gw.http.post('/api/v1/me/agreements/agr-globex-deliveries/terminate').set('Authorization', northwind).expect(404)).body.code).toBe('NOT_FOUND');
+    expect((await gw.http.post('/api/v1/me/agreements/agr-globex-deliveries/terminate').set('Authorization', northwind).expect(404)).body.code).toBe(
+      'NOT_FOUND',
+    );
     expect((await gw.http.get('/api/v1/me/agreements/agr-globex-deliveries').set('Authorization', northwind).expect(404)).body.code).toBe('NOT_FOUND');
     await gw.http.post('/api/v1/agreements').set('Authorization', northwind).send({}).expect(403);
     const soon = await gw.http.get('/api/v1/agreements').query({ expiringWithinDays: '10' }).set('Authorization', gov).expect(200);
@@ -136,7 +201,15 @@ describe('data-sharing agreements', () => {
 
   it('expires at validUntil without a restart: the next request after it is judged without the agreement', async () => {
     const until = new Date(Date.now() + 4000).toISOString();
-    await offer({ id: 'agr-short', partnerId: 'supplier-northwind', title: 'Short', terms: 'x', purposes: ['replenishment-planning'], subjects: ['DemandSignal'], validUntil: until }).expect(201);
+    await offer({
+      id: 'agr-short',
+      partnerId: 'supplier-northwind',
+      title: 'Short',
+      terms: 'x',
+      purposes: ['replenishment-planning'],
+      subjects: ['DemandSignal'],
+      validUntil: until,
+    }).expect(201);
     await putUnitPriceRule('agr-short', 200);
     await gw.http.post('/api/v1/me/agreements/agr-short/accept').set('Authorization', northwind).expect(200);
     const soon = await gw.http.get('/api/v1/agreements').query({ expiringWithinDays: '1' }).set('Authorization', gov).expect(200);

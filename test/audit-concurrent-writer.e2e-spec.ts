@@ -12,8 +12,12 @@ import { TestGateway } from './support/test-app';
  */
 describe('audit appends when another writer moved the chain head', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   /** Appends an event the way another replica would: under the head's lock, in its own transaction. */
   async function appendElsewhere(): Promise<void> {
@@ -21,14 +25,33 @@ describe('audit appends when another writer moved the chain head', () => {
       const lock = gw.dialect === 'postgres' ? ' FOR UPDATE' : '';
       const [head] = await m.query(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`);
       const input: AuditEventInput = {
-        id: randomUUID(), at: new Date().toISOString(), requestId: `elsewhere-${randomUUID()}`,
-        actor: { sub: 'other-replica', partnerId: null, roles: ['admin'] }, transport: 'rest', operation: 'GET /elsewhere',
-        action: 'read', subject: 'DemandSignal', resourceIds: [], purpose: null, decision: 'allow', status: 200, code: null,
-        reason: null, fieldsReturned: [], fieldsDenied: [], rowCount: 0, policyVersion: null, ruleIds: [], latencyMs: 1,
+        id: randomUUID(),
+        at: new Date().toISOString(),
+        requestId: `elsewhere-${randomUUID()}`,
+        actor: { sub: 'other-replica', partnerId: null, roles: ['admin'] },
+        transport: 'rest',
+        operation: 'GET /elsewhere',
+        action: 'read',
+        subject: 'DemandSignal',
+        resourceIds: [],
+        purpose: null,
+        decision: 'allow',
+        status: 200,
+        code: null,
+        reason: null,
+        fieldsReturned: [],
+        fieldsDenied: [],
+        rowCount: 0,
+        policyVersion: null,
+        ruleIds: [],
+        latencyMs: 1,
       };
       const event = chainEvent(input, BigInt(head.seq), head.hash);
       await m.createQueryBuilder().insert().into(AuditEventEntity).values(event).execute();
-      await m.query(gw.dialect === 'postgres' ? 'UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1' : 'UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [event.seq, event.hash]);
+      await m.query(
+        gw.dialect === 'postgres' ? 'UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1' : 'UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1',
+        [event.seq, event.hash],
+      );
     });
   }
 

@@ -19,14 +19,18 @@ describe('audit export at scale', () => {
       'GET /api/v1/shipments', 'read', 'Shipment', '["${padding}"]', 'shipment-execution', 'allow', 200, NULL, NULL, '["id"]', '[]', 1, 1,
       '[]', 1, '${'0'.repeat(64)}', '${'0'.repeat(64)}'`;
     if (gw.dialect === 'postgres') {
-      await gw.query(`INSERT INTO audit_events (${cols}) SELECT ${values('g', "'bulk-' || g", "'2026-10-01T00:00:00.000Z'")} FROM generate_series(1, ${EVENTS}) AS g`);
+      await gw.query(
+        `INSERT INTO audit_events (${cols}) SELECT ${values('g', "'bulk-' || g", "'2026-10-01T00:00:00.000Z'")} FROM generate_series(1, ${EVENTS}) AS g`,
+      );
     } else {
       await gw.query(`WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < ${EVENTS})
         INSERT INTO audit_events (${cols}) SELECT ${values('g', "'bulk-' || g", "'2026-10-01T00:00:00.000Z'")} FROM c`);
     }
     await gw.app.listen(0, '127.0.0.1');
   }, 120_000);
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it(`streams ${EVENTS.toLocaleString('en')} events as NDJSON while memory stays bounded`, async () => {
     const token = await gw.token({ roles: ['auditor'] });
@@ -43,18 +47,32 @@ describe('audit export at scale', () => {
     // Sampled at every tenth of the export rather than on a timer: a full collection in a long-lived
     // test worker can take a second, and a timer would spend the test collecting garbage.
     let nextSample = EVENTS / 10;
-    const sample = () => { gc(); peak = Math.max(peak, process.memoryUsage().heapUsed); };
+    const sample = () => {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    };
     await new Promise<void>((resolve, reject) => {
-      get({ host: '127.0.0.1', port, path: '/api/v1/audit-events/export?format=ndjson&partnerId=carrier-swiftlog', headers: { authorization: `Bearer ${token}` } }, (res) => {
-        expect(res.statusCode).toBe(200);
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          for (const b of chunk) if (b === 10) lines++;
-          if (lines >= nextSample) { sample(); nextSample += EVENTS / 10; }
-        });
-        res.on('end', resolve);
-        res.on('error', reject);
-      }).on('error', reject);
+      get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/audit-events/export?format=ndjson&partnerId=carrier-swiftlog',
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            for (const b of chunk) if (b === 10) lines++;
+            if (lines >= nextSample) {
+              sample();
+              nextSample += EVENTS / 10;
+            }
+          });
+          res.on('end', resolve);
+          res.on('error', reject);
+        },
+      ).on('error', reject);
     });
     expect(lines).toBe(EVENTS);
     expect(nextSample).toBeGreaterThan(EVENTS); // every tenth was sampled

@@ -16,7 +16,9 @@ describe('audit tampering is detected', () => {
     for (let i = 0; i < 8; i++) await gw.http.get('/api/v1/demand-signals?limit=3').set('Authorization', `Bearer ${nw}`).expect(200);
     await disableGuards();
   });
-  afterEach(async () => { await gw.stop(); });
+  afterEach(async () => {
+    await gw.stop();
+  });
 
   /** The insider first removes the append-only triggers. */
   async function disableGuards(): Promise<void> {
@@ -45,7 +47,10 @@ describe('audit tampering is detected', () => {
     await gw.query('DELETE FROM audit_events WHERE seq IN (3, 6)');
     const cols = Object.keys(a);
     const insert = (row: Record<string, unknown>, seq: number) =>
-      gw.query(`INSERT INTO audit_events (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`, cols.map((c) => (c === 'seq' ? seq : row[c])));
+      gw.query(
+        `INSERT INTO audit_events (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`,
+        cols.map((c) => (c === 'seq' ? seq : row[c])),
+      );
     await insert(b, 3);
     await insert(a, 6);
     expect(await verify()).toMatchObject({ ok: false, brokenSeq: 3 });

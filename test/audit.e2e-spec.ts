@@ -22,7 +22,9 @@ describe('audit log', () => {
     await gw.http.get('/api/v1/shipments').expect(401);
     await gw.http.patch('/api/v1/shipments/shp-0001').set('Authorization', `Bearer ${sw}`).send({ status: 'delayed' }).expect(200);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const get = (path: string) => gw.http.get(path).set('Authorization', `Bearer ${auditor}`);
 
@@ -31,8 +33,14 @@ describe('audit log', () => {
     expect(res.body.data.length).toBe(2);
     const [allowed, denied] = res.body.data;
     expect(allowed).toMatchObject({
-      transport: 'rest', operation: 'GET /api/v1/demand-signals', action: 'read', subject: 'DemandSignal',
-      purpose: 'replenishment-planning', decision: 'partial', status: 200, policyVersion: 1,
+      transport: 'rest',
+      operation: 'GET /api/v1/demand-signals',
+      action: 'read',
+      subject: 'DemandSignal',
+      purpose: 'replenishment-planning',
+      decision: 'partial',
+      status: 200,
+      policyVersion: 1,
       actor: { sub: 'user@supplier-northwind', partnerId: 'supplier-northwind', roles: ['partner'] },
     });
     expect(allowed.rowCount).toBeGreaterThan(0);
@@ -68,8 +76,14 @@ describe('audit log', () => {
   });
 
   it('is closed to partners and governance officers', async () => {
-    await gw.http.get('/api/v1/audit-events').set('Authorization', `Bearer ${await gw.token(NORTHWIND)}`).expect(403);
-    await gw.http.get('/api/v1/audit-events').set('Authorization', `Bearer ${await gw.token({ roles: ['governance'] })}`).expect(403);
+    await gw.http
+      .get('/api/v1/audit-events')
+      .set('Authorization', `Bearer ${await gw.token(NORTHWIND)}`)
+      .expect(403);
+    await gw.http
+      .get('/api/v1/audit-events')
+      .set('Authorization', `Bearer ${await gw.token({ roles: ['governance'] })}`)
+      .expect(403);
   });
 
   it('exports as CSV and NDJSON, streamed', async () => {
@@ -78,7 +92,10 @@ describe('audit log', () => {
     const lines = csv.text.trim().split('\n');
     expect(lines[0].startsWith('seq,id,at,')).toBe(true);
     const nd = await get('/api/v1/audit-events/export?format=ndjson&decision=deny').expect(200);
-    const events = nd.text.trim().split('\n').map((l) => JSON.parse(l));
+    const events = nd.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.every((e) => e.decision === 'deny')).toBe(true);
     await get('/api/v1/audit-events/export?format=xml').expect(400);
@@ -108,9 +125,14 @@ describe('audit log', () => {
     const nw = await gw.token(NORTHWIND);
     const sw = await gw.token(SWIFTLOG);
     const before = await gw.headSeq();
-    const calls = Array.from({ length: 60 }, (_, i) => (i % 3 === 0
-      ? gw.http.patch('/api/v1/shipments/shp-0002').set('Authorization', `Bearer ${sw}`).send({ lastLocation: `Hub ${i}` })
-      : gw.http.get('/api/v1/demand-signals?limit=5').set('Authorization', `Bearer ${i % 2 ? nw : sw}`)));
+    const calls = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0
+        ? gw.http
+            .patch('/api/v1/shipments/shp-0002')
+            .set('Authorization', `Bearer ${sw}`)
+            .send({ lastLocation: `Hub ${i}` })
+        : gw.http.get('/api/v1/demand-signals?limit=5').set('Authorization', `Bearer ${i % 2 ? nw : sw}`),
+    );
     const results = await Promise.all(calls);
     expect(results.filter((r) => r.status >= 500)).toHaveLength(0);
     const events = await gw.auditSince(before);

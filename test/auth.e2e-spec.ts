@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalJWKSet, generateKeyPair, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { loadOrCreateSigningKey } from '../src/auth/key-store';
-import {
-  ADMIN, AUDITOR, bearer, expectOneDenial, expectProblem, expectStatus, GOVERNANCE, gql, NORTHWIND, SWIFTLOG,
-} from './support/contract';
+import { ADMIN, AUDITOR, bearer, expectOneDenial, expectProblem, expectStatus, GOVERNANCE, gql, NORTHWIND, SWIFTLOG } from './support/contract';
 import { AUDIENCE, ISSUER, TestGateway } from './support/test-app';
 
 jest.setTimeout(120_000);
@@ -28,11 +26,20 @@ describe('identity', () => {
   let unauthenticated: Record<string, unknown>;
 
   /** A token for carrier-swiftlog signed with the gateway's key, with claims and header changed at will. */
-  async function forge(options: { claims?: JWTPayload; omit?: string[]; header?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0] } = {}): Promise<string> {
+  async function forge(
+    options: { claims?: JWTPayload; omit?: string[]; header?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0] } = {},
+  ): Promise<string> {
     const key = await loadOrCreateSigningKey(gw.dataDir);
     const claims: JWTPayload = {
-      sub: 'dispatch@swiftlog', roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution',
-      iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...options.claims,
+      sub: 'dispatch@swiftlog',
+      roles: ['partner'],
+      partner_id: 'carrier-swiftlog',
+      purpose: 'shipment-execution',
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat: now(),
+      exp: now() + 600,
+      ...options.claims,
     };
     for (const c of options.omit ?? []) delete claims[c];
     return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...options.header }).sign(options.key ?? key.privateKey);
@@ -58,7 +65,9 @@ describe('identity', () => {
     kid = (await loadOrCreateSigningKey(gw.dataDir)).kid;
     unauthenticated = (await call(null)).body;
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('a valid token signed with the embedded key is accepted (the control for every refusal below)', async () => {
     expectStatus(await call(`Bearer ${await forge()}`));
@@ -96,18 +105,24 @@ describe('identity', () => {
       ['signed with a foreign EC key', async () => forge({ key: (await generateKeyPair('ES256')).privateKey, header: { alg: 'ES256' } })],
       ['alg none, no signature', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${(await forge()).split('.')[1]}.`],
       ['alg none, any signature', async () => `${b64url({ alg: 'none', typ: 'JWT', kid })}.${(await forge()).split('.')[1]}.${b64url('sig')}`],
-      ['HS256 signed with the public key (key confusion)', async () => {
-        const key = await loadOrCreateSigningKey(gw.dataDir);
-        const pem = createPublicKey({ key: key.publicJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-        const head = b64url({ alg: 'HS256', typ: 'JWT', kid });
-        const body = (await forge()).split('.')[1];
-        return `${head}.${body}.${createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')}`;
-      }],
-      ['a tampered payload', async () => {
-        const [h, p, s] = (await forge()).split('.');
-        const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
-        return `${h}.${b64url({ ...claims, partner_id: 'carrier-northstar' })}.${s}`;
-      }],
+      [
+        'HS256 signed with the public key (key confusion)',
+        async () => {
+          const key = await loadOrCreateSigningKey(gw.dataDir);
+          const pem = createPublicKey({ key: key.publicJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+          const head = b64url({ alg: 'HS256', typ: 'JWT', kid });
+          const body = (await forge()).split('.')[1];
+          return `${head}.${body}.${createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')}`;
+        },
+      ],
+      [
+        'a tampered payload',
+        async () => {
+          const [h, p, s] = (await forge()).split('.');
+          const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+          return `${h}.${b64url({ ...claims, partner_id: 'carrier-northstar' })}.${s}`;
+        },
+      ],
       ['without sub', () => forge({ omit: ['sub'] })],
       ['without roles', () => forge({ omit: ['roles'] })],
       ['with an unknown role', () => forge({ claims: { roles: ['superuser'] } })],
@@ -139,15 +154,23 @@ describe('identity', () => {
 
   describe('roles', () => {
     const dataCalls: Array<['get' | 'post' | 'patch', string, object?]> = [
-      ['get', '/api/v1/demand-signals'], ['get', '/api/v1/capacity-signals/cap-0001'], ['get', '/api/v1/shipments'],
+      ['get', '/api/v1/demand-signals'],
+      ['get', '/api/v1/capacity-signals/cap-0001'],
+      ['get', '/api/v1/shipments'],
       ['post', '/api/v1/shipments', { reference: 'R', carrierId: 'c', shipperId: 's', origin: 'o', destination: 'd', sku: 'SKU-1', quantity: 1 }],
       ['patch', '/api/v1/shipments/shp-0001', { status: 'delayed' }],
     ];
 
-    it.each([['auditor', AUDITOR], ['governance', GOVERNANCE]] as const)('%s tokens read and write no partner data: 403, audited', async (_, who) => {
+    it.each([
+      ['auditor', AUDITOR],
+      ['governance', GOVERNANCE],
+    ] as const)('%s tokens read and write no partner data: 403, audited', async (_, who) => {
       for (const [method, url, body] of dataCalls) {
         const seq = await gw.headSeq();
-        const req = (method === 'get' ? gw.http.get(url) : method === 'post' ? gw.http.post(url) : gw.http.patch(url)).set('Authorization', await bearer(gw, who));
+        const req = (method === 'get' ? gw.http.get(url) : method === 'post' ? gw.http.post(url) : gw.http.patch(url)).set(
+          'Authorization',
+          await bearer(gw, who),
+        );
         expectProblem(await (body ? req.send(body) : req), 403, 'FORBIDDEN_ROLE');
         const event = await expectOneDenial(gw, seq, 403);
         expect(event.actor_sub).toBe(who.sub);
@@ -159,14 +182,20 @@ describe('identity', () => {
 
     it('a partner token may not read or edit policies, nor read the audit log', async () => {
       const nw = await bearer(gw, NORTHWIND);
-      const doc = { partner: { id: 'supplier-northwind', name: 'Northwind', kind: 'supplier' }, rules: [{ id: 'all', action: 'read', subject: 'DemandSignal' }] };
+      const doc = {
+        partner: { id: 'supplier-northwind', name: 'Northwind', kind: 'supplier' },
+        rules: [{ id: 'all', action: 'read', subject: 'DemandSignal' }],
+      };
       const seq = await gw.headSeq();
       expectProblem(await gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', nw).send(doc), 403, 'FORBIDDEN_ROLE');
       await expectOneDenial(gw, seq, 403);
       expectProblem(await gw.http.get('/api/v1/policies').set('Authorization', nw), 403, 'FORBIDDEN_ROLE');
       expectProblem(await gw.http.get('/api/v1/audit-events').set('Authorization', nw), 403, 'FORBIDDEN_ROLE');
       // the policy in force is unchanged
-      const inForce = await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', await bearer(gw, GOVERNANCE)).expect(200);
+      const inForce = await gw.http
+        .get('/api/v1/policies/supplier-northwind')
+        .set('Authorization', await bearer(gw, GOVERNANCE))
+        .expect(200);
       expect(inForce.body.data.version).toBe(1);
     });
 
@@ -186,7 +215,10 @@ describe('identity', () => {
       expect(res.body.data[0]).toHaveProperty('freightCost');
       expectStatus(await gw.http.get('/api/v1/audit-events?limit=1').set('Authorization', await bearer(gw, AUDITOR)));
       const events = await gw.auditSince(seq);
-      expect(events.map((e) => [e.actor_sub, e.decision])).toEqual([[ADMIN.sub, 'allow'], [AUDITOR.sub, 'allow']]);
+      expect(events.map((e) => [e.actor_sub, e.decision])).toEqual([
+        [ADMIN.sub, 'allow'],
+        [AUDITOR.sub, 'allow'],
+      ]);
     });
 
     it('a partner token for a partner without a policy is refused', async () => {
@@ -234,8 +266,12 @@ describe('identity', () => {
 
 describe('operator endpoints', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('GET /health/live and /health/ready answer without a token', async () => {
     expect(expectStatus(await gw.http.get('/health/live')).body).toMatchObject({ status: 'ok' });
@@ -250,10 +286,11 @@ describe('operator endpoints', () => {
     expect(res.text).toMatch(/^# HELP gateway_http_request_duration_seconds /m);
     expect(res.text).toMatch(/^# TYPE gateway_http_request_duration_seconds histogram$/m);
     expect(res.text).toMatch(/^gateway_http_request_duration_seconds_count\{[^}]*status="401"[^}]*\} \d+$/m);
-    for (const line of res.text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)( \d+)?$/);
+    for (const line of res.text.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)( \d+)?$/);
   });
 
-  it('GET /metrics needs the operator\'s bearer token when METRICS_TOKEN is set', async () => {
+  it("GET /metrics needs the operator's bearer token when METRICS_TOKEN is set", async () => {
     const secret = 'metrics-secret-0123456789abcdef';
     const guarded = await TestGateway.start({ METRICS_TOKEN: secret, SEED_DEMO: 'false' });
     try {

@@ -21,12 +21,21 @@ describe('benchmark-only ungoverned mode', () => {
       governed = await TestGateway.start();
       ungoverned = await TestGateway.start({ BENCH_UNGOVERNED: 'true', HOST: '127.0.0.1' });
     });
-    afterAll(async () => { await governed.stop(); await ungoverned.stop(); });
+    afterAll(async () => {
+      await governed.stop();
+      await ungoverned.stop();
+    });
 
     it('serves the governed answer\u2019s rows and columns, writing no audit event', async () => {
       const before = await ungoverned.auditCount();
-      const fast = await ungoverned.http.get('/api/v1/demand-signals').set('Authorization', await bearer(ungoverned, NORTHWIND)).expect(200);
-      const real = await governed.http.get('/api/v1/demand-signals').set('Authorization', await bearer(governed, NORTHWIND)).expect(200);
+      const fast = await ungoverned.http
+        .get('/api/v1/demand-signals')
+        .set('Authorization', await bearer(ungoverned, NORTHWIND))
+        .expect(200);
+      const real = await governed.http
+        .get('/api/v1/demand-signals')
+        .set('Authorization', await bearer(governed, NORTHWIND))
+        .expect(200);
       expect(fast.body.data.map((r: { id: string }) => r.id)).toEqual(real.body.data.map((r: { id: string }) => r.id));
       expect(fast.body.meta.fields).toEqual(real.body.meta.fields);
       expect(await ungoverned.auditCount()).toBe(before);

@@ -10,17 +10,28 @@ jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..');
 
-interface Ran { code: number; stdout: string; stderr: string }
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs one CLI as its npm script does (ts-node, transpile only), never through a shell. */
 function cli(file: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', `src/cli/${file}.ts`, ...args], {
-      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', `src/cli/${file}.ts`, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -61,7 +72,9 @@ describe('operator CLIs', () => {
     const nw = await gw.token(NORTHWIND);
     for (let i = 0; i < 3; i++) await gw.http.get('/api/v1/demand-signals?limit=1').set('Authorization', `Bearer ${nw}`).expect(200);
     env = {
-      DATA_DIR: gw.dataDir, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
+      DATA_DIR: gw.dataDir,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
       DATABASE_URL: gw.dialect === 'postgres' ? String(gw.dataSource.options['url' as never]) : '',
     };
     scratch = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
@@ -73,11 +86,13 @@ describe('operator CLIs', () => {
   });
 
   it('every CLI prints its usage on --help (exit 0) and refuses an unknown flag with one line (exit 2)', async () => {
-    const runs = await Promise.all(CLIS.map(async ({ file, script }) => ({
-      script,
-      help: await cli(file, ['--help'], env),
-      unknown: await cli(file, ['--no-such-flag', 'x'], env),
-    })));
+    const runs = await Promise.all(
+      CLIS.map(async ({ file, script }) => ({
+        script,
+        help: await cli(file, ['--help'], env),
+        unknown: await cli(file, ['--no-such-flag', 'x'], env),
+      })),
+    );
     for (const { script, help, unknown } of runs) {
       expect({ script, code: help.code, stderr: help.stderr }).toEqual({ script, code: 0, stderr: '' });
       expect(help.stdout).toMatch(new RegExp(`^usage: npm run (-s )?${script.replace(':', '\\:')}\\b`));

@@ -15,12 +15,17 @@ describe('typed client: example integrations', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   /** A fetch that counts the requests the client sends. */
   const counting = () => {
     const sent: string[] = [];
-    const fetcher = ((input: Request) => { sent.push(`${input.method} ${new URL(input.url).pathname}${new URL(input.url).search}`); return fetch(input); }) as typeof fetch;
+    const fetcher = ((input: Request) => {
+      sent.push(`${input.method} ${new URL(input.url).pathname}${new URL(input.url).search}`);
+      return fetch(input);
+    }) as typeof fetch;
     return { sent, fetcher };
   };
 
@@ -44,14 +49,24 @@ describe('typed client: example integrations', () => {
     expect(first.results.map((r) => r.outcome)).toEqual(['accepted', 'accepted']);
     const replay = await client.POST('/api/v1/shipment-events:batch', {
       params: { header: { 'Idempotency-Key': 'client-example-1' } },
-      body: { events: [{ eventId: 'client-example-1-1', shipmentId: 'shp-0001', status: 'picked_up', occurredAt: '2026-12-02T06:00:00.000Z', location: 'PLANT-DE-1' },
-        { eventId: 'client-example-1-2', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-12-02T09:30:00.000Z', location: 'Hamburg hub' }] },
+      body: {
+        events: [
+          { eventId: 'client-example-1-1', shipmentId: 'shp-0001', status: 'picked_up', occurredAt: '2026-12-02T06:00:00.000Z', location: 'PLANT-DE-1' },
+          { eventId: 'client-example-1-2', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-12-02T09:30:00.000Z', location: 'Hamburg hub' },
+        ],
+      },
     });
     expect(replay.response.headers.get('Idempotent-Replayed')).toBe('true');
-    const [row] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM shipment_events WHERE shipment_id = ? AND recorded_by = ?', ['shp-0001', 'carrier-swiftlog']);
+    const [row] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM shipment_events WHERE shipment_id = ? AND recorded_by = ?', [
+      'shp-0001',
+      'carrier-swiftlog',
+    ]);
     const again = await pushBatch(client, 'shp-0001', 'client-example-2');
     expect(again.accepted).toBe(2); // new event ids under a new key
-    const [after] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM shipment_events WHERE shipment_id = ? AND recorded_by = ?', ['shp-0001', 'carrier-swiftlog']);
+    const [after] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM shipment_events WHERE shipment_id = ? AND recorded_by = ?', [
+      'shp-0001',
+      'carrier-swiftlog',
+    ]);
     expect(Number(after.n)).toBe(Number(row.n) + 2);
   });
 

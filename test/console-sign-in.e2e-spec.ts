@@ -5,14 +5,28 @@ import { TestGateway } from './support/test-app';
 describe('console demo sign-in', () => {
   describe('outside production, on a loopback HOST, with the embedded key', () => {
     let gw: TestGateway;
-    beforeAll(async () => { gw = await TestGateway.start({ NODE_ENV: 'development', HOST: '127.0.0.1' }); });
-    afterAll(async () => { await gw?.stop(); });
+    beforeAll(async () => {
+      gw = await TestGateway.start({ NODE_ENV: 'development', HOST: '127.0.0.1' });
+    });
+    afterAll(async () => {
+      await gw?.stop();
+    });
 
     it('lists the demo identities by role and partner', async () => {
       const res = await gw.http.get('/console/settings.json').expect(200);
       expect(res.body.signIn).toBe('demo');
-      expect(res.body.demoIdentities.map((i: { label: string }) => i.label)).toEqual(expect.arrayContaining(
-        ['Governance officer', 'Second governance officer', 'Auditor', 'Northwind (supplier)', 'Acme (supplier)', 'Swiftlog (carrier)', 'Northstar (carrier)', 'Globex (customer)']));
+      expect(res.body.demoIdentities.map((i: { label: string }) => i.label)).toEqual(
+        expect.arrayContaining([
+          'Governance officer',
+          'Second governance officer',
+          'Auditor',
+          'Northwind (supplier)',
+          'Acme (supplier)',
+          'Swiftlog (carrier)',
+          'Northstar (carrier)',
+          'Globex (customer)',
+        ]),
+      );
     });
 
     it('issues a token of at most 15 minutes that the API accepts, and audits the issue', async () => {

@@ -32,14 +32,28 @@ describe('console (/console) in a browser', () => {
     db = await createTestDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'gw-console-'));
     gw = await GatewayProcess.start({
-      DATABASE_URL: db.url ?? '', REDIS_URL: '', JWT_JWKS_URL: '', OIDC_ISSUER: '', OIDC_CLIENT_ID: '',
-      NODE_ENV: 'development', DATA_DIR: dataDir, SEED_DEMO: 'true',
+      DATABASE_URL: db.url ?? '',
+      REDIS_URL: '',
+      JWT_JWKS_URL: '',
+      OIDC_ISSUER: '',
+      OIDC_CLIENT_ID: '',
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      SEED_DEMO: 'true',
     });
     // launch() gives the browser a fresh profile directory of its own (it refuses --user-data-dir).
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -59,7 +73,9 @@ describe('console (/console) in a browser', () => {
       const url = new URL(r.url());
       if (url.pathname.startsWith('/api/')) apiCalls.push(`${r.method()} ${url.pathname}`);
     });
-    page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     await page.goto(`${gw.url}/console`);
     await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
     await page.getByRole('button', { name: identity, exact: true }).click();
@@ -70,9 +86,16 @@ describe('console (/console) in a browser', () => {
   async function expectAccessible(page: Page, name: string): Promise<void> {
     await page.evaluate(AXE);
     const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> } })
-        .axe.run(document);
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+      const result = await (
+        window as unknown as {
+          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
+        }
+      ).axe.run(document);
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+      }));
     });
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
@@ -111,7 +134,7 @@ describe('console (/console) in a browser', () => {
     await expectAccessible(page, 'Access matrix');
     await shot(page, 'access-matrix');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
-    const csvText = readFileSync((await csv.path()), 'utf8');
+    const csvText = readFileSync(await csv.path(), 'utf8');
     expect(csvText.split('\n')[0]).toBe('partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows');
     expect(csvText).toContain('supplier-northwind,DemandSignal,read');
 
@@ -152,7 +175,11 @@ describe('console (/console) in a browser', () => {
 
     await page.getByRole('button', { name: 'Impact' }).click();
     await page.getByRole('heading', { name: 'Impact on stored data' }).waitFor();
-    await page.getByRole('table', { name: /Rows and fields gained or lost/ }).getByRole('cell', { name: 'DemandSignal' }).first().waitFor();
+    await page
+      .getByRole('table', { name: /Rows and fields gained or lost/ })
+      .getByRole('cell', { name: 'DemandSignal' })
+      .first()
+      .waitFor();
 
     await page.getByRole('button', { name: 'Diff' }).click();
     await page.getByRole('heading', { name: 'Changes against the version in force' }).waitFor();
@@ -217,7 +244,7 @@ describe('console (/console) in a browser', () => {
     await shot(page, 'audit-log');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path()), 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
     expect(csv).toContain('demo-officer-1');
@@ -235,12 +262,18 @@ describe('console (/console) in a browser', () => {
     await page.getByRole('heading', { name: 'My access log' }).waitFor();
     await page.getByRole('heading', { name: 'Who read my data' }).waitFor();
     // The access log is read beside GET /me, so it may hold that request or none yet.
-    await page.getByRole('table', { name: /Your requests/ }).or(page.getByText('No request recorded yet.')).waitFor();
+    await page
+      .getByRole('table', { name: /Your requests/ })
+      .or(page.getByText('No request recorded yet.'))
+      .waitFor();
     await expectAccessible(page, 'My access');
     await shot(page, 'my-access');
 
     // A page the role cannot use, opened by its address: nothing is requested for it.
-    await page.evaluate(() => { window.history.pushState(null, '', '/console/audit-log'); window.dispatchEvent(new PopStateEvent('popstate')); });
+    await page.evaluate(() => {
+      window.history.pushState(null, '', '/console/audit-log');
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    });
     await page.getByRole('heading', { name: 'Not available' }).waitFor();
     expect(apiCalls.filter((c) => !c.startsWith('GET /api/v1/me'))).toEqual([]);
     await context.close();

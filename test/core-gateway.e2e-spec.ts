@@ -6,8 +6,12 @@ const NORTHSTAR = { roles: ['partner'], partner: 'carrier-northstar', purpose: '
 
 describe('core gateway (REST)', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('gives a supplier demand for its SKUs without customer economics', async () => {
     const token = await gw.token(NORTHWIND);
@@ -46,7 +50,11 @@ describe('core gateway (REST)', () => {
     expect(res.body.purposes).toEqual(['capacity-planning', 'replenishment-planning']);
     const ok = await gw.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${token}`).set('X-Purpose', 'capacity-planning').expect(200);
     expect(ok.body.meta.fields).not.toContain('orderedQty');
-    const conflict = await gw.http.get('/api/v1/demand-signals').set('Authorization', `Bearer ${await gw.token(NORTHWIND)}`).set('X-Purpose', 'capacity-planning').expect(400);
+    const conflict = await gw.http
+      .get('/api/v1/demand-signals')
+      .set('Authorization', `Bearer ${await gw.token(NORTHWIND)}`)
+      .set('X-Purpose', 'capacity-planning')
+      .expect(400);
     expect(conflict.body.code).toBe('PURPOSE_CONFLICT');
   });
 
@@ -54,15 +62,21 @@ describe('core gateway (REST)', () => {
     const token = await gw.token(SWIFTLOG);
     const [before] = await gw.query("SELECT status, freight_cost FROM shipments WHERE id = 'shp-0001'");
     const seq = await gw.headSeq();
-    const refused = await gw.http.patch('/api/v1/shipments/shp-0001').set('Authorization', `Bearer ${token}`)
-      .send({ status: 'delayed', freightCost: 1 }).expect(403);
+    const refused = await gw.http
+      .patch('/api/v1/shipments/shp-0001')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ status: 'delayed', freightCost: 1 })
+      .expect(403);
     expect(refused.body).toMatchObject({ code: 'FORBIDDEN_FIELDS', fields: ['freightCost'] });
     expect((await gw.query("SELECT status, freight_cost FROM shipments WHERE id = 'shp-0001'"))[0]).toEqual(before);
     const [event] = await gw.auditSince(seq);
     expect(event).toMatchObject({ decision: 'deny', action: 'update', subject: 'Shipment' });
 
-    const ok = await gw.http.patch('/api/v1/shipments/shp-0001').set('Authorization', `Bearer ${token}`)
-      .send({ status: 'delayed', eta: '2026-12-24T10:00:00.000Z', lastLocation: 'Rotterdam' }).expect(200);
+    const ok = await gw.http
+      .patch('/api/v1/shipments/shp-0001')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ status: 'delayed', eta: '2026-12-24T10:00:00.000Z', lastLocation: 'Rotterdam' })
+      .expect(200);
     expect(ok.body.data).toMatchObject({ id: 'shp-0001', status: 'delayed', lastLocation: 'Rotterdam' });
     const [after] = await gw.query<{ status: string }>("SELECT status FROM shipments WHERE id = 'shp-0001'");
     expect(after.status).toBe('delayed');
@@ -76,18 +90,25 @@ describe('core gateway (REST)', () => {
     const strip = (b: Record<string, unknown>) => ({ ...b, detail: undefined, instance: undefined });
     expect(strip(foreign.body)).toEqual(strip(missing.body));
     await gw.http.patch(`/api/v1/shipments/${id}`).set('Authorization', `Bearer ${token}`).send({ status: 'delivered' }).expect(404);
-    await gw.http.post(`/api/v1/shipments/${id}/events`).set('Authorization', `Bearer ${token}`)
-      .send({ status: 'delivered', occurredAt: '2026-12-01T00:00:00Z' }).expect(404);
+    await gw.http
+      .post(`/api/v1/shipments/${id}/events`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ status: 'delivered', occurredAt: '2026-12-01T00:00:00Z' })
+      .expect(404);
   });
 
   it("lets a supplier publish its own capacity and refuses another supplier's", async () => {
     const token = await gw.token({ ...NORTHWIND, purpose: 'capacity-planning' });
-    const created = await gw.http.post('/api/v1/capacity-signals').set('Authorization', `Bearer ${token}`)
+    const created = await gw.http
+      .post('/api/v1/capacity-signals')
+      .set('Authorization', `Bearer ${token}`)
       .send({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-12-01', availableQty: 900, riskLevel: 'high', riskNotes: 'Resin shortage' })
       .expect(201);
     expect(created.body.data).toMatchObject({ supplierId: 'supplier-northwind', availableQty: 900, riskLevel: 'high' });
     const count = await gw.query<{ n: number }>('SELECT COUNT(*) AS n FROM capacity_signals');
-    const refused = await gw.http.post('/api/v1/capacity-signals').set('Authorization', `Bearer ${token}`)
+    const refused = await gw.http
+      .post('/api/v1/capacity-signals')
+      .set('Authorization', `Bearer ${token}`)
       .send({ supplierId: 'supplier-acme', site: 'X', sku: 'SKU-300', periodStart: '2026-12-01', availableQty: 1, riskLevel: 'low' })
       .expect(403);
     expect(refused.body.code).toBe('OUT_OF_SCOPE');
@@ -98,8 +119,11 @@ describe('core gateway (REST)', () => {
 
   it('refuses unknown fields and bad values with 400 VALIDATION_FAILED', async () => {
     const token = await gw.token(SWIFTLOG);
-    const res = await gw.http.patch('/api/v1/shipments/shp-0001').set('Authorization', `Bearer ${token}`)
-      .send({ status: 'teleported', colour: 'red' }).expect(400);
+    const res = await gw.http
+      .patch('/api/v1/shipments/shp-0001')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ status: 'teleported', colour: 'red' })
+      .expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.detail).toMatch(/colour/);
     expect(res.body.detail).toMatch(/status/);
@@ -118,32 +142,71 @@ describe('core gateway (REST)', () => {
   it('replays an idempotent write without writing twice', async () => {
     const token = await gw.token(SWIFTLOG);
     const body = { status: 'in_transit', occurredAt: '2026-12-02T09:30:00.000Z', location: 'Antwerp' };
-    const first = await gw.http.post('/api/v1/shipments/shp-0002/events').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'k-1').send(body).expect(201);
-    const again = await gw.http.post('/api/v1/shipments/shp-0002/events').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'k-1').send(body).expect(201);
+    const first = await gw.http
+      .post('/api/v1/shipments/shp-0002/events')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', 'k-1')
+      .send(body)
+      .expect(201);
+    const again = await gw.http
+      .post('/api/v1/shipments/shp-0002/events')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', 'k-1')
+      .send(body)
+      .expect(201);
     expect(again.body).toEqual(first.body);
     const rows = await gw.query<{ n: number }>("SELECT COUNT(*) AS n FROM shipment_events WHERE location = 'Antwerp'");
     expect(Number(rows[0].n)).toBe(1);
-    await gw.http.post('/api/v1/shipments/shp-0002/events').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'k-1')
-      .send({ ...body, location: 'Ghent' }).expect(422);
+    await gw.http
+      .post('/api/v1/shipments/shp-0002/events')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', 'k-1')
+      .send({ ...body, location: 'Ghent' })
+      .expect(422);
   });
 
   it('applies an event to the shipment only in the fields the carrier may update', async () => {
     const gov = await gw.token({ roles: ['governance'] });
-    await gw.http.put('/api/v1/policies/carrier-limited').set('Authorization', `Bearer ${gov}`).send({
-      partner: { id: 'carrier-limited', name: 'Limited Carrier', kind: 'logistics' },
-      rules: [
-        { id: 'see-own', action: ['read', 'update'], subject: 'Shipment', fields: ['id', 'carrierId', 'status', 'lastLocation'], conditions: { carrierId: '${partner.id}' }, purposes: ['x'] },
-        { id: 'no-status', action: 'update', subject: 'Shipment', fields: ['status'], inverted: true, reason: 'status is set by the orchestrator' },
-        { id: 'events', action: ['create', 'read'], subject: 'ShipmentEvent', purposes: ['x'] },
-      ],
-    }).expect(200);
+    await gw.http
+      .put('/api/v1/policies/carrier-limited')
+      .set('Authorization', `Bearer ${gov}`)
+      .send({
+        partner: { id: 'carrier-limited', name: 'Limited Carrier', kind: 'logistics' },
+        rules: [
+          {
+            id: 'see-own',
+            action: ['read', 'update'],
+            subject: 'Shipment',
+            fields: ['id', 'carrierId', 'status', 'lastLocation'],
+            conditions: { carrierId: '${partner.id}' },
+            purposes: ['x'],
+          },
+          { id: 'no-status', action: 'update', subject: 'Shipment', fields: ['status'], inverted: true, reason: 'status is set by the orchestrator' },
+          { id: 'events', action: ['create', 'read'], subject: 'ShipmentEvent', purposes: ['x'] },
+        ],
+      })
+      .expect(200);
     const admin = await gw.token({ roles: ['admin'] });
-    await gw.http.post('/api/v1/shipments').set('Authorization', `Bearer ${admin}`).send({
-      id: 'shp-limited', reference: 'L-1', carrierId: 'carrier-limited', shipperId: 'orchestrator', origin: 'A', destination: 'B', sku: 'SKU-100', quantity: 1,
-    }).expect(201);
+    await gw.http
+      .post('/api/v1/shipments')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({
+        id: 'shp-limited',
+        reference: 'L-1',
+        carrierId: 'carrier-limited',
+        shipperId: 'orchestrator',
+        origin: 'A',
+        destination: 'B',
+        sku: 'SKU-100',
+        quantity: 1,
+      })
+      .expect(201);
     const carrier = await gw.token({ roles: ['partner'], partner: 'carrier-limited', purpose: 'x' });
-    await gw.http.post('/api/v1/shipments/shp-limited/events').set('Authorization', `Bearer ${carrier}`)
-      .send({ status: 'delivered', occurredAt: '2026-12-01T10:00:00Z', location: 'Dock 7' }).expect(201);
+    await gw.http
+      .post('/api/v1/shipments/shp-limited/events')
+      .set('Authorization', `Bearer ${carrier}`)
+      .send({ status: 'delivered', occurredAt: '2026-12-01T10:00:00Z', location: 'Dock 7' })
+      .expect(201);
     const [row] = await gw.query<{ status: string; last_location: string }>("SELECT status, last_location FROM shipments WHERE id = 'shp-limited'");
     expect(row).toEqual({ status: 'planned', last_location: 'Dock 7' });
   });

@@ -20,7 +20,13 @@ import { GatewayProcess } from './support/gateway-process';
  */
 
 const ROOT = resolve(__dirname, '..');
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const BLOCKS = DOCS.map((file) => ({ file, blocks: extractBlocks(file, readFileSync(join(ROOT, file), 'utf8')) }));
 const ALL = BLOCKS.flatMap((d) => d.blocks);
 const SKIPPED = ALL.filter((b) => b.norun !== undefined);
@@ -32,7 +38,10 @@ let work: string;
 let build: string;
 let bin: string;
 
-interface DocGateway { gw: GatewayProcess; dataDir: string }
+interface DocGateway {
+  gw: GatewayProcess;
+  dataDir: string;
+}
 /** One gateway per document; the next document's starts while this one's blocks run. */
 const starting = new Map<number, Promise<DocGateway>>();
 
@@ -41,7 +50,16 @@ function gatewayFor(index: number): Promise<DocGateway> {
   if (!started) {
     const dataDir = mkdtempSync(join(work, 'data-'));
     started = GatewayProcess.start(
-      { DATABASE_URL: '', REDIS_URL: '', JWT_JWKS_URL: '', METRICS_TOKEN: '', NODE_PATH: join(ROOT, 'node_modules'), NODE_ENV: 'development', DATA_DIR: dataDir, SEED_DEMO: 'true' },
+      {
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        JWT_JWKS_URL: '',
+        METRICS_TOKEN: '',
+        NODE_PATH: join(ROOT, 'node_modules'),
+        NODE_ENV: 'development',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'true',
+      },
       join(build, 'main.js'),
     ).then((gw) => ({ gw, dataDir }));
     started.catch(() => undefined);
@@ -91,8 +109,12 @@ function runBlock(block: DocBlock, gw: GatewayProcess, dataDir: string): Promise
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += String(d); });
-  child.stderr.on('data', (d) => { stderr += String(d); });
+  child.stdout.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
@@ -133,14 +155,18 @@ describe('docs: every shell block of README.md and docs/*.md runs against a star
   }, 120_000);
 
   afterAll(async () => {
-    for (const started of starting.values()) await started.then(({ gw }) => gw.stop(), () => undefined);
+    for (const started of starting.values())
+      await started.then(
+        ({ gw }) => gw.stop(),
+        () => undefined,
+      );
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('finds the shell blocks, runs all but a few, and names why each skipped one is not run', () => {
     expect(BLOCKS.find((d) => d.file === 'README.md')?.blocks.length).toBeGreaterThan(0);
     const lines = SKIPPED.map((b) => `  ${b.file}:${b.line}: ${b.norun}`);
-     
+
     console.log(`${ALL.length} shell blocks in ${DOCS.length} documents; ${ALL.length - SKIPPED.length} run, ${SKIPPED.length} not run:\n${lines.join('\n')}`);
     for (const b of SKIPPED) expect(b.norun).toMatch(/\w{3}/);
     expect(SKIPPED.length * 4).toBeLessThan(ALL.length);

@@ -44,7 +44,8 @@ async function traffic(gw: TestGateway) {
   return {
     answers,
     read: () => timed(() => gw.http.get('/api/v1/demand-signals?limit=5').set('Authorization', `Bearer ${reader}`)),
-    graphql: () => timed(() => gw.http.post('/graphql').set('Authorization', `Bearer ${reader}`).send({ query: '{ demandSignals(first: 5) { nodes { id } } }' })),
+    graphql: () =>
+      timed(() => gw.http.post('/graphql').set('Authorization', `Bearer ${reader}`).send({ query: '{ demandSignals(first: 5) { nodes { id } } }' })),
     write: (status: string) => timed(() => gw.http.patch('/api/v1/shipments/shp-0001').set('Authorization', `Bearer ${carrier}`).send({ status })),
     shipmentStatus: async () => (await committed<{ status: string }>(gw, "SELECT status FROM shipments WHERE id = 'shp-0001'"))[0].status,
     /** Reads until one is answered 200 (or the deadline passes); returns the last status. */
@@ -73,8 +74,11 @@ async function traffic(gw: TestGateway) {
     async expectNothingAcknowledgedLost(): Promise<void> {
       expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
       const acknowledged = answers.filter((a) => a.status === 200).map((a) => a.requestId);
-      const events = await committed<{ request_id: string }>(gw,
-        `SELECT request_id FROM audit_events WHERE request_id IN (${acknowledged.map(() => '?').join(', ')})`, acknowledged);
+      const events = await committed<{ request_id: string }>(
+        gw,
+        `SELECT request_id FROM audit_events WHERE request_id IN (${acknowledged.map(() => '?').join(', ')})`,
+        acknowledged,
+      );
       expect(events.map((e) => e.request_id).sort()).toEqual([...acknowledged].sort());
       const verified = await gw.http.get('/api/v1/audit-events/verify').set('Authorization', `Bearer ${auditor}`).expect(200);
       expect(verified.body).toMatchObject({ ok: true });
@@ -140,7 +144,11 @@ describe('fail closed', () => {
           await breakNetwork(proxy);
           const duringFault = t.answers.length;
           const [read, write, graphql, ready, live] = await Promise.all([
-            t.read(), t.write('delivered'), t.graphql(), gw.http.get('/health/ready'), gw.http.get('/health/live'),
+            t.read(),
+            t.write('delivered'),
+            t.graphql(),
+            gw.http.get('/health/ready'),
+            gw.http.get('/health/live'),
           ]);
           expectUnavailable(read);
           expectUnavailable(write);
@@ -172,7 +180,10 @@ describe('fail closed', () => {
       await proxy.start();
       url.host = `127.0.0.1:${proxy.port}`;
       const gw = await TestGateway.start({
-        DATABASE_URL: url.toString(), DB_CONNECT_TIMEOUT_MS: '500', DB_STATEMENT_TIMEOUT_MS: '1500', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1000',
+        DATABASE_URL: url.toString(),
+        DB_CONNECT_TIMEOUT_MS: '500',
+        DB_STATEMENT_TIMEOUT_MS: '1500',
+        DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1000',
       });
       // Two sessions of the test's own, not through the proxy.
       const direct = new Client({ connectionString: db.url });
@@ -185,8 +196,12 @@ describe('fail closed', () => {
         // Hold the shipment's row, so that the gateway's write waits inside its transaction...
         await holder.query("BEGIN; SELECT 1 FROM shipments WHERE id = 'shp-0001' FOR UPDATE");
         const write = t.write('delivered');
-        const waiting = async () => (await direct.query(
-          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'partner-data-gateway' AND wait_event_type = 'Lock'")).rowCount;
+        const waiting = async () =>
+          (
+            await direct.query(
+              "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'partner-data-gateway' AND wait_event_type = 'Lock'",
+            )
+          ).rowCount;
         for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
         expect(await waiting()).toBe(1);
         // ...then cut the network and let it go on: the server updates the row, and its answer is lost.
@@ -221,7 +236,7 @@ describe('fail closed', () => {
         const t = await traffic(gw);
         expect((await Promise.all([t.read(), t.graphql()])).map((r) => r.status)).toEqual([200, 200]);
         expect((await t.write('delayed')).status).toBe(200);
-        await gw.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        await gw.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
         const killed = t.answers.length;
         for (let i = 0; i < 3; i++) await Promise.all([t.read(), t.graphql()]);
         await gw.http.get('/health/live').expect(200);
@@ -263,9 +278,15 @@ describe('fail closed', () => {
       ['read-only (query_only)', (gw) => gw.dataSource.query('PRAGMA query_only = ON'), (gw) => gw.dataSource.query('PRAGMA query_only = OFF')],
     ];
     if (immutableFilesSupported()) {
-      readOnly.push(['files immutable (chattr +i)',
-        (gw) => { execFileSync('chattr', ['+i', ...files(gw)]); },
-        (gw) => { execFileSync('chattr', ['-i', ...files(gw)]); }]);
+      readOnly.push([
+        'files immutable (chattr +i)',
+        (gw) => {
+          execFileSync('chattr', ['+i', ...files(gw)]);
+        },
+        (gw) => {
+          execFileSync('chattr', ['-i', ...files(gw)]);
+        },
+      ]);
     }
     it('SQLite read-only (query_only): not ready before any request has failed (readiness probes a write)', async () => {
       const gw = await TestGateway.start();

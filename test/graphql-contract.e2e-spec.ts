@@ -1,6 +1,21 @@
 import {
-  ACME, ADMIN, bearer, dbIds, dbRows, demoPolicyFile, expectOneDenial, FIELDS, GLOBEX, gql, GqlResult, listQuery, NORTHSTAR,
-  NORTHWIND, NORTHWIND_CAPACITY, snapshot, SWIFTLOG,
+  ACME,
+  ADMIN,
+  bearer,
+  dbIds,
+  dbRows,
+  demoPolicyFile,
+  expectOneDenial,
+  FIELDS,
+  GLOBEX,
+  gql,
+  GqlResult,
+  listQuery,
+  NORTHSTAR,
+  NORTHWIND,
+  NORTHWIND_CAPACITY,
+  snapshot,
+  SWIFTLOG,
 } from './support/contract';
 import { TestGateway } from './support/test-app';
 
@@ -15,16 +30,25 @@ jest.setTimeout(60_000);
 type Path = Array<string | number>;
 
 const pathKey = (p: Path | undefined) => (p ?? []).join('.');
-const errorPaths = (r: GqlResult, code = 'FORBIDDEN_FIELD') => r.errors.filter((e) => e.extensions?.code === code).map((e) => pathKey(e.path)).sort();
+const errorPaths = (r: GqlResult, code = 'FORBIDDEN_FIELD') =>
+  r.errors
+    .filter((e) => e.extensions?.code === code)
+    .map((e) => pathKey(e.path))
+    .sort();
 const otherErrors = (r: GqlResult) => r.errors.filter((e) => e.extensions?.code !== 'FORBIDDEN_FIELD');
 const ids = (nodes: Array<{ id: string }>) => nodes.map((n) => n.id);
 
-const RESTRICTED_REASON = (demoPolicyFile('supplier-northwind').rules.find((r) => r.id === 'no-order-volumes-in-restricted-region') as { reason: string }).reason;
+const RESTRICTED_REASON = (demoPolicyFile('supplier-northwind').rules.find((r) => r.id === 'no-order-volumes-in-restricted-region') as { reason: string })
+  .reason;
 
 describe('GraphQL contract (demo partners)', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   /** One root error (no partial data) with this code. */
   const expectRootError = (r: GqlResult, root: string, code: string) => {
@@ -75,7 +99,9 @@ describe('GraphQL contract (demo partners)', () => {
     });
 
     it('equality filters, typed numbers included', async () => {
-      const text = await gql(gw, NORTHWIND, 'query ($f: DemandSignalFilter) { demandSignals(filter: $f, first: 100) { nodes { id sku region } } }', { f: { sku: 'SKU-200', region: 'AMER' } });
+      const text = await gql(gw, NORTHWIND, 'query ($f: DemandSignalFilter) { demandSignals(filter: $f, first: 100) { nodes { id sku region } } }', {
+        f: { sku: 'SKU-200', region: 'AMER' },
+      });
       expect(ids(text.data!.demandSignals.nodes)).toEqual(await dbIds(gw, 'demand_signals', "sku = 'SKU-200' AND region = 'AMER'"));
       expect(text.data!.demandSignals.nodes.length).toBeGreaterThan(0);
       const decimal = await gql(gw, NORTHWIND, '{ capacitySignals(filter: { unitCost: 74.9 }) { nodes { id sku unitCost } } }');
@@ -98,7 +124,8 @@ describe('GraphQL contract (demo partners)', () => {
     it('a garbage or foreign cursor is INVALID_CURSOR; first below 1 is VALIDATION_FAILED', async () => {
       const foreign = (await gql(gw, SWIFTLOG, listQuery('shipments', ['id']), { first: 1 })).data!.shipments.pageInfo.endCursor;
       expect(foreign).toEqual(expect.any(String));
-      for (const after of ['garbage', foreign]) expectRootError(await gql(gw, NORTHWIND, listQuery('demandSignals', ['id']), { first: 2, after }), 'demandSignals', 'INVALID_CURSOR');
+      for (const after of ['garbage', foreign])
+        expectRootError(await gql(gw, NORTHWIND, listQuery('demandSignals', ['id']), { first: 2, after }), 'demandSignals', 'INVALID_CURSOR');
       expectRootError(await gql(gw, NORTHWIND, listQuery('demandSignals', ['id']), { first: 0 }), 'demandSignals', 'VALIDATION_FAILED');
     });
 
@@ -140,7 +167,10 @@ describe('GraphQL contract (demo partners)', () => {
     it('a single row has the same values as REST', async () => {
       const fields = FIELDS.Shipment;
       const r = await gql(gw, NORTHSTAR, `{ shipment(id: "shp-0003") { ${fields.join(' ')} } }`);
-      const rest = await gw.http.get('/api/v1/shipments/shp-0003').set('Authorization', await bearer(gw, NORTHSTAR)).expect(200);
+      const rest = await gw.http
+        .get('/api/v1/shipments/shp-0003')
+        .set('Authorization', await bearer(gw, NORTHSTAR))
+        .expect(200);
       expect(r.errors).toEqual([]);
       expect(r.data!.shipment).toEqual(rest.body.data);
     });
@@ -161,11 +191,19 @@ describe('GraphQL contract (demo partners)', () => {
       expect(ids(nodes)).toEqual(expected.map((e) => e.id));
       nodes.forEach((n: Record<string, unknown>, i: number) => {
         expect(n).toEqual({
-          id: expected[i].id, sku: 'SKU-200', productFamily: expected[i].productFamily, forecastQty: expected[i].forecastQty,
-          price: null, unitPrice: null, customerName: null, marginPct: null,
+          id: expected[i].id,
+          sku: 'SKU-200',
+          productFamily: expected[i].productFamily,
+          forecastQty: expected[i].forecastQty,
+          price: null,
+          unitPrice: null,
+          customerName: null,
+          marginPct: null,
         });
       });
-      const want = nodes.flatMap((_: unknown, i: number) => ['price', 'unitPrice', 'customerName', 'marginPct'].map((f) => `demandSignals.nodes.${i}.${f}`)).sort();
+      const want = nodes
+        .flatMap((_: unknown, i: number) => ['price', 'unitPrice', 'customerName', 'marginPct'].map((f) => `demandSignals.nodes.${i}.${f}`))
+        .sort();
       expect(errorPaths(r)).toEqual(want);
       const aliased = r.errors.find((e) => pathKey(e.path) === 'demandSignals.nodes.0.price')!;
       expect(aliased.extensions).toMatchObject({ code: 'FORBIDDEN_FIELD', field: 'unitPrice' });
@@ -223,13 +261,30 @@ describe('GraphQL contract (demo partners)', () => {
   });
 
   describe('mutations', () => {
-    const demandInput = { sku: 'SKU-200', site: 'DC-EU-NORTH', region: 'NORDICS', periodStart: '2026-02-01', forecastQty: 300, orderedQty: 280, unitPrice: 131, customerName: 'Hooli AB', marginPct: 26 };
+    const demandInput = {
+      sku: 'SKU-200',
+      site: 'DC-EU-NORTH',
+      region: 'NORDICS',
+      periodStart: '2026-02-01',
+      forecastQty: 300,
+      orderedQty: 280,
+      unitPrice: 131,
+      customerName: 'Hooli AB',
+      marginPct: 26,
+    };
     const createDemand = 'mutation ($input: DemandSignalInput!) { createDemandSignal(input: $input) { id sku forecastQty orderedQty unitPrice customerName } }';
 
     it('createDemandSignal by admin writes the row', async () => {
       const r = await gql(gw, ADMIN, createDemand, { input: { id: 'ds-gql-1', ...demandInput } });
       expect(r.errors).toEqual([]);
-      expect(r.data!.createDemandSignal).toEqual({ id: 'ds-gql-1', sku: 'SKU-200', forecastQty: 300, orderedQty: 280, unitPrice: 131, customerName: 'Hooli AB' });
+      expect(r.data!.createDemandSignal).toEqual({
+        id: 'ds-gql-1',
+        sku: 'SKU-200',
+        forecastQty: 300,
+        orderedQty: 280,
+        unitPrice: 131,
+        customerName: 'Hooli AB',
+      });
       expect(await dbRows(gw, 'demand_signals', 'id = ?', ['ds-gql-1'])).toEqual([expect.objectContaining({ ...demandInput, productFamily: null })]);
       const seen = await gql(gw, NORTHWIND, '{ demandSignal(id: "ds-gql-1") { id orderedQty customerName } }');
       expect(seen.data!.demandSignal).toEqual({ id: 'ds-gql-1', orderedQty: 280, customerName: null });
@@ -246,10 +301,19 @@ describe('GraphQL contract (demo partners)', () => {
 
     it('upsertCapacitySignal creates, then updates, a supplier’s own signal; another supplier’s is not found', async () => {
       const upsert = 'mutation ($input: CapacitySignalInput!) { upsertCapacitySignal(input: $input) { id supplierId sku availableQty riskLevel unitCost } }';
-      const created = await gql(gw, NORTHWIND_CAPACITY, upsert, { input: { site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-07-01', availableQty: 2000, riskLevel: 'low', unitCost: 50 } });
+      const created = await gql(gw, NORTHWIND_CAPACITY, upsert, {
+        input: { site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-07-01', availableQty: 2000, riskLevel: 'low', unitCost: 50 },
+      });
       expect(created.errors).toEqual([]);
       const id = created.data!.upsertCapacitySignal.id;
-      expect(created.data!.upsertCapacitySignal).toEqual({ id, supplierId: 'supplier-northwind', sku: 'SKU-100', availableQty: 2000, riskLevel: 'low', unitCost: 50 });
+      expect(created.data!.upsertCapacitySignal).toEqual({
+        id,
+        supplierId: 'supplier-northwind',
+        sku: 'SKU-100',
+        availableQty: 2000,
+        riskLevel: 'low',
+        unitCost: 50,
+      });
 
       const updated = await gql(gw, NORTHWIND_CAPACITY, upsert, { input: { id, availableQty: 1500, riskLevel: 'medium' } });
       expect(updated.errors).toEqual([]);
@@ -261,7 +325,9 @@ describe('GraphQL contract (demo partners)', () => {
       const foreign = await gql(gw, NORTHWIND_CAPACITY, upsert, { input: { id: 'cap-0007', availableQty: 1 } });
       expect(foreign.data?.upsertCapacitySignal ?? null).toBeNull();
       expect(foreign.errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
-      const stolen = await gql(gw, NORTHWIND_CAPACITY, upsert, { input: { supplierId: 'supplier-acme', site: 'X', sku: 'SKU-300', periodStart: '2026-07-01', availableQty: 1, riskLevel: 'low' } });
+      const stolen = await gql(gw, NORTHWIND_CAPACITY, upsert, {
+        input: { supplierId: 'supplier-acme', site: 'X', sku: 'SKU-300', periodStart: '2026-07-01', availableQty: 1, riskLevel: 'low' },
+      });
       expect(stolen.errors.map((e) => e.extensions?.code)).toEqual(['OUT_OF_SCOPE']);
       expect(await snapshot(gw)).toEqual(before);
       const events = await gw.auditSince(seq);
@@ -270,9 +336,18 @@ describe('GraphQL contract (demo partners)', () => {
 
     it('updateShipment by the carrier changes tracking fields; freight cost is refused and nothing is written', async () => {
       const update = 'mutation ($id: ID!, $input: ShipmentUpdateInput!) { updateShipment(id: $id, input: $input) { id status eta lastLocation freightCost } }';
-      const r = await gql(gw, NORTHSTAR, update, { id: 'shp-0006', input: { status: 'delayed', eta: '2026-03-05T10:00:00.000Z', lastLocation: 'Denver, CO, US' } });
+      const r = await gql(gw, NORTHSTAR, update, {
+        id: 'shp-0006',
+        input: { status: 'delayed', eta: '2026-03-05T10:00:00.000Z', lastLocation: 'Denver, CO, US' },
+      });
       expect(r.errors).toEqual([]);
-      expect(r.data!.updateShipment).toEqual({ id: 'shp-0006', status: 'delayed', eta: '2026-03-05T10:00:00.000Z', lastLocation: 'Denver, CO, US', freightCost: 2650 });
+      expect(r.data!.updateShipment).toEqual({
+        id: 'shp-0006',
+        status: 'delayed',
+        eta: '2026-03-05T10:00:00.000Z',
+        lastLocation: 'Denver, CO, US',
+        freightCost: 2650,
+      });
       expect(await dbRows(gw, 'shipments', 'id = ?', ['shp-0006'])).toEqual([expect.objectContaining({ status: 'delayed', lastLocation: 'Denver, CO, US' })]);
 
       const before = await snapshot(gw);
@@ -289,21 +364,45 @@ describe('GraphQL contract (demo partners)', () => {
     });
 
     it('recordShipmentEvent applies a newer event to the shipment and keeps an older one from overwriting it', async () => {
-      const record = 'mutation ($id: ID!, $input: ShipmentEventInput!) { recordShipmentEvent(shipmentId: $id, input: $input) { id shipmentId status occurredAt location recordedBy } }';
-      const newer = await gql(gw, SWIFTLOG, record, { id: 'shp-0012', input: { status: 'picked_up', occurredAt: '2026-03-08T06:30:00Z', location: 'Newark, NJ, US', temperatureC: 3.5 } });
+      const record =
+        'mutation ($id: ID!, $input: ShipmentEventInput!) { recordShipmentEvent(shipmentId: $id, input: $input) { id shipmentId status occurredAt location recordedBy } }';
+      const newer = await gql(gw, SWIFTLOG, record, {
+        id: 'shp-0012',
+        input: { status: 'picked_up', occurredAt: '2026-03-08T06:30:00Z', location: 'Newark, NJ, US', temperatureC: 3.5 },
+      });
       expect(newer.errors).toEqual([]);
-      expect(newer.data!.recordShipmentEvent).toEqual({ id: expect.any(String), shipmentId: 'shp-0012', status: 'picked_up', occurredAt: '2026-03-08T06:30:00.000Z', location: 'Newark, NJ, US', recordedBy: 'carrier-swiftlog' });
+      expect(newer.data!.recordShipmentEvent).toEqual({
+        id: expect.any(String),
+        shipmentId: 'shp-0012',
+        status: 'picked_up',
+        occurredAt: '2026-03-08T06:30:00.000Z',
+        location: 'Newark, NJ, US',
+        recordedBy: 'carrier-swiftlog',
+      });
       const state = { status: 'picked_up', lastLocation: 'Newark, NJ, US', lastEventAt: '2026-03-08T06:30:00.000Z', temperatureC: 3.5 };
       expect(await dbRows(gw, 'shipments', 'id = ?', ['shp-0012'])).toEqual([expect.objectContaining(state)]);
 
-      const older = await gql(gw, SWIFTLOG, record, { id: 'shp-0012', input: { status: 'planned', occurredAt: '2026-03-01T00:00:00Z', location: 'Somewhere else' } });
+      const older = await gql(gw, SWIFTLOG, record, {
+        id: 'shp-0012',
+        input: { status: 'planned', occurredAt: '2026-03-01T00:00:00Z', location: 'Somewhere else' },
+      });
       expect(older.errors).toEqual([]);
       expect(await dbRows(gw, 'shipments', 'id = ?', ['shp-0012'])).toEqual([expect.objectContaining(state)]);
-      expect(await dbIds(gw, 'shipment_events', 'shipment_id = ?', ['shp-0012'])).toEqual([newer.data!.recordShipmentEvent.id, older.data!.recordShipmentEvent.id].sort());
+      expect(await dbIds(gw, 'shipment_events', 'shipment_id = ?', ['shp-0012'])).toEqual(
+        [newer.data!.recordShipmentEvent.id, older.data!.recordShipmentEvent.id].sort(),
+      );
 
       const before = await snapshot(gw);
-      expectRootError(await gql(gw, NORTHSTAR, record, { id: 'shp-0012', input: { status: 'delivered', occurredAt: '2026-03-09T00:00:00Z' } }), 'recordShipmentEvent', 'NOT_FOUND');
-      expectRootError(await gql(gw, SWIFTLOG, record, { id: 'shp-0012', input: { status: 'teleported', occurredAt: '2026-03-09T00:00:00Z' } }), 'recordShipmentEvent', 'VALIDATION_FAILED');
+      expectRootError(
+        await gql(gw, NORTHSTAR, record, { id: 'shp-0012', input: { status: 'delivered', occurredAt: '2026-03-09T00:00:00Z' } }),
+        'recordShipmentEvent',
+        'NOT_FOUND',
+      );
+      expectRootError(
+        await gql(gw, SWIFTLOG, record, { id: 'shp-0012', input: { status: 'teleported', occurredAt: '2026-03-09T00:00:00Z' } }),
+        'recordShipmentEvent',
+        'VALIDATION_FAILED',
+      );
       expect(await snapshot(gw)).toEqual(before);
     });
   });
@@ -357,8 +456,12 @@ describe('GraphQL contract (demo partners)', () => {
 
 describe('GraphQL depth limit', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start({ GRAPHQL_MAX_DEPTH: '2' }); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start({ GRAPHQL_MAX_DEPTH: '2' });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('refuses a query deeper than GRAPHQL_MAX_DEPTH before execution, and audits it', async () => {
     const seq = await gw.headSeq();

@@ -11,10 +11,16 @@ describe('idempotency key retention', () => {
     gw = await TestGateway.start({ IDEMPOTENCY_RETENTION_HOURS: '2' });
     northwind = await bearer(gw, NORTHWIND_CAPACITY);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
-  const post = (key: string, notes: string) => gw.http.post('/api/v1/capacity-signals').set('Authorization', northwind).set('Idempotency-Key', key)
-    .send({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2027-02-01', availableQty: 10, riskLevel: 'low', riskNotes: notes });
+  const post = (key: string, notes: string) =>
+    gw.http
+      .post('/api/v1/capacity-signals')
+      .set('Authorization', northwind)
+      .set('Idempotency-Key', key)
+      .send({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2027-02-01', availableQty: 10, riskLevel: 'low', riskNotes: notes });
   const age = (key: string, hours: number) =>
     gw.query('UPDATE idempotency_keys SET created_at = ? WHERE idem_key = ?', [new Date(Date.now() - hours * 3_600_000).toISOString(), key]);
   const keyRows = (key: string) => gw.query('SELECT idem_key FROM idempotency_keys WHERE idem_key = ?', [key]);

@@ -2,7 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildSchema, GraphQLObjectType, isObjectType } from 'graphql';
 import {
-  ADMIN, AUDITOR, bearer, demoPartnerIds, demoPolicyFile, expectProblem, expectStatus, FIELDS, GLOBEX, GOVERNANCE, gql, NORTHWIND, RESOURCES, SWIFTLOG,
+  ADMIN,
+  AUDITOR,
+  bearer,
+  demoPartnerIds,
+  demoPolicyFile,
+  expectProblem,
+  expectStatus,
+  FIELDS,
+  GLOBEX,
+  GOVERNANCE,
+  gql,
+  NORTHWIND,
+  RESOURCES,
+  SWIFTLOG,
 } from './support/contract';
 import { TestGateway, TokenOptions } from './support/test-app';
 
@@ -19,8 +32,7 @@ type ActionView = { scope: string; fields: FieldRight[] };
 type SubjectsView = Record<string, Record<string, ActionView>>;
 
 const partner = (id: string, purpose?: string): TokenOptions => ({ roles: ['partner'], partner: id, ...(purpose ? { purpose } : {}) });
-const purposesOf = (id: string): string[] =>
-  [...new Set(demoPolicyFile(id).rules.flatMap((r) => (r.purposes as string[] | undefined) ?? []))].sort();
+const purposesOf = (id: string): string[] => [...new Set(demoPolicyFile(id).rules.flatMap((r) => (r.purposes as string[] | undefined) ?? []))].sort();
 const names = (view: ActionView | undefined): string[] => (view?.fields ?? []).map((f) => f.field);
 
 /** Validates OpenAPI documents with @seriousme/openapi-schema-validator (an ES module, so in its own Node process). */
@@ -50,8 +62,12 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     return expectStatus(await req).body.data;
   };
 
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('GET /me names the partner, its purposes, the purpose in use, version, limits, quota and transparency', async () => {
     const data = await me(partner('supplier-northwind'), { 'X-Purpose': 'replenishment-planning' });
@@ -69,7 +85,9 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     const demand = data.subjects.DemandSignal.read as ActionView;
     expect(demand.scope).toBe('sku is one of SKU-100, SKU-200');
     expect(demand.fields.find((f) => f.field === 'orderedQty')).toEqual({
-      field: 'orderedQty', rows: 'some', ruleIds: ['no-order-volumes-in-restricted-region', 'demand-for-supplied-skus'],
+      field: 'orderedQty',
+      rows: 'some',
+      ruleIds: ['no-order-volumes-in-restricted-region', 'demand-for-supplied-skus'],
       reasons: [expect.stringMatching(/^Withheld where region is EMEA-RESTRICTED: Order volumes/), expect.stringMatching(/^Suppliers plan replenishment/)],
     });
     expect(demand.fields.find((f) => f.field === 'forecastQty')).toEqual(expect.objectContaining({ rows: 'all', ruleIds: ['demand-for-supplied-skus'] }));
@@ -143,9 +161,15 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     const update = names(subjects.Shipment.update);
     expect(update).toEqual(['status', 'eta', 'lastLocation', 'lastEventAt', 'temperatureC']);
     const [ship] = expectStatus(await gw.http.get('/api/v1/shipments?limit=1').set('Authorization', await auth(SWIFTLOG))).body.data;
-    const ok = await gw.http.patch(`/api/v1/shipments/${ship.id}`).set('Authorization', await auth(SWIFTLOG)).send({ lastLocation: 'Depot 7' });
+    const ok = await gw.http
+      .patch(`/api/v1/shipments/${ship.id}`)
+      .set('Authorization', await auth(SWIFTLOG))
+      .send({ lastLocation: 'Depot 7' });
     expectStatus(ok, 200);
-    const refused = await gw.http.patch(`/api/v1/shipments/${ship.id}`).set('Authorization', await auth(SWIFTLOG)).send({ freightCost: 1 });
+    const refused = await gw.http
+      .patch(`/api/v1/shipments/${ship.id}`)
+      .set('Authorization', await auth(SWIFTLOG))
+      .send({ freightCost: 1 });
     expectProblem(refused, 403, 'FORBIDDEN_FIELDS');
   });
 
@@ -157,8 +181,17 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     const before = await gw.headSeq();
     await me(GLOBEX);
     const [event] = await gw.auditSince(before);
-    expect(event).toEqual(expect.objectContaining({ operation: 'GET /api/v1/me', actor_partner_id: 'customer-globex', decision: 'allow', purpose: 'delivery-tracking' }));
-    expectProblem(await gw.http.get('/api/v1/me').set('Authorization', await auth(GLOBEX)).set('X-Purpose', 'other-purpose'), 400, 'PURPOSE_CONFLICT');
+    expect(event).toEqual(
+      expect.objectContaining({ operation: 'GET /api/v1/me', actor_partner_id: 'customer-globex', decision: 'allow', purpose: 'delivery-tracking' }),
+    );
+    expectProblem(
+      await gw.http
+        .get('/api/v1/me')
+        .set('Authorization', await auth(GLOBEX))
+        .set('X-Purpose', 'other-purpose'),
+      400,
+      'PURPOSE_CONFLICT',
+    );
     for (const path of ['/api/v1/me?x=1', '/api/v1/me/openapi.json?x=1', '/api/v1/me/schema.graphql?x=1', '/api/v1/me/data-access?x=1']) {
       expectProblem(await gw.http.get(path).set('Authorization', await auth(GLOBEX)), 400, 'VALIDATION_FAILED');
     }
@@ -217,13 +250,19 @@ describe('a partner\u2019s own view (contract section 10)', () => {
         const schema = buildSchema(res.text);
         const where = `${id}/${purpose}`;
         const query = Object.keys(schema.getQueryType()!.getFields()).sort();
-        const expected = RESOURCES.filter((r) => subjects[r.subject]?.read).flatMap((r) => [r.list, r.single]).sort();
+        const expected = RESOURCES.filter((r) => subjects[r.subject]?.read)
+          .flatMap((r) => [r.list, r.single])
+          .sort();
         expect({ where, query }).toEqual({ where, query: expected });
         for (const { subject } of RESOURCES) {
           const type = schema.getType(subject);
           if (!subjects[subject]?.read) continue;
           expect(isObjectType(type)).toBe(true);
-          expect({ where, subject, fields: Object.keys((type as GraphQLObjectType).getFields()).sort() }).toEqual({ where, subject, fields: [...names(subjects[subject].read)].sort() });
+          expect({ where, subject, fields: Object.keys((type as GraphQLObjectType).getFields()).sort() }).toEqual({
+            where,
+            subject,
+            fields: [...names(subjects[subject].read)].sort(),
+          });
         }
         const mutations = Object.keys(schema.getMutationType()?.getFields() ?? {}).sort();
         const expectedMutations = [
@@ -257,10 +296,16 @@ describe('a partner\u2019s own view (contract section 10)', () => {
         const out = await gql(gw, who, introspect);
         expect(out.errors).toEqual([]);
         const where = `${id}/${purpose}`;
-        const types = new Map<string, string[]>((out.data!.__schema.types as Array<{ name: string; fields: Array<{ name: string }> | null }>)
-          .filter((t) => !t.name.startsWith('__')).map((t) => [t.name, (t.fields ?? []).map((f) => f.name).sort()]));
-        const expected = new Map(Object.values(sdl.getTypeMap()).filter((t) => !t.name.startsWith('__'))
-          .map((t) => [t.name, isObjectType(t) ? Object.keys(t.getFields()).sort() : []]));
+        const types = new Map<string, string[]>(
+          (out.data!.__schema.types as Array<{ name: string; fields: Array<{ name: string }> | null }>)
+            .filter((t) => !t.name.startsWith('__'))
+            .map((t) => [t.name, (t.fields ?? []).map((f) => f.name).sort()]),
+        );
+        const expected = new Map(
+          Object.values(sdl.getTypeMap())
+            .filter((t) => !t.name.startsWith('__'))
+            .map((t) => [t.name, isObjectType(t) ? Object.keys(t.getFields()).sort() : []]),
+        );
         expect({ where, types: [...types.keys()].sort() }).toEqual({ where, types: [...expected.keys()].sort() });
         for (const [name, fields] of expected) expect({ where, name, fields: types.get(name) }).toEqual({ where, name, fields });
         const one = await gql(gw, who, '{ __type(name: "AuditEvent") { name } }');
@@ -268,7 +313,9 @@ describe('a partner\u2019s own view (contract section 10)', () => {
       }
     }
     const admin = await gql(gw, ADMIN, introspect);
-    expect(admin.data!.__schema.queryType.fields.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['auditEvents', 'policies', 'shipments']));
+    expect(admin.data!.__schema.queryType.fields.map((f: { name: string }) => f.name)).toEqual(
+      expect.arrayContaining(['auditEvents', 'policies', 'shipments']),
+    );
     const mixed = await gql(gw, GLOBEX, '{ __schema { queryType { name } } shipments { nodes { id } } }');
     expect(mixed.errors.map((e) => e.extensions?.code)).toEqual(['VALIDATION_FAILED']);
     expect(mixed.data ?? null).toBeNull();
@@ -296,12 +343,16 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     expect(sample).toEqual(audited);
 
     // Filters and paging as section 8.
-    const denied = expectStatus(await gw.http.get('/api/v1/me/access-log?decision=deny').set('Authorization', await auth(GLOBEX))).body.data as Array<Record<string, any>>;
+    const denied = expectStatus(await gw.http.get('/api/v1/me/access-log?decision=deny').set('Authorization', await auth(GLOBEX))).body.data as Array<
+      Record<string, any>
+    >;
     expect(denied.map((e) => e.operation)).toContain('GET /api/v1/capacity-signals');
     expect(new Set(denied.map((e) => e.decision))).toEqual(new Set(['deny']));
     const first = expectStatus(await gw.http.get('/api/v1/me/access-log?limit=1').set('Authorization', await auth(GLOBEX))).body;
     expect(first.data).toHaveLength(1);
-    const second = expectStatus(await gw.http.get(`/api/v1/me/access-log?limit=1&cursor=${first.meta.nextCursor}`).set('Authorization', await auth(GLOBEX))).body;
+    const second = expectStatus(
+      await gw.http.get(`/api/v1/me/access-log?limit=1&cursor=${first.meta.nextCursor}`).set('Authorization', await auth(GLOBEX)),
+    ).body;
     expect(second.data[0].seq).toBeGreaterThan(first.data[0].seq);
     expect(second.data[0].actor.partnerId).toBe('customer-globex');
 
@@ -310,16 +361,29 @@ describe('a partner\u2019s own view (contract section 10)', () => {
   });
 
   it('GET /me/data-access counts other partners\u2019 reads of a carrier\u2019s shipments, per day and field, without values', async () => {
-    const shipment = expectStatus(await gw.http.post('/api/v1/shipments').set('Authorization', await auth(ADMIN)).send({
-      id: 'shp-me-0001', reference: 'PO-ME-1', carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind', origin: 'PLANT-DE-1',
-      destination: 'DC-US-EAST', sku: 'SKU-100', quantity: 10,
-    }), 201).body.data;
+    const shipment = expectStatus(
+      await gw.http
+        .post('/api/v1/shipments')
+        .set('Authorization', await auth(ADMIN))
+        .send({
+          id: 'shp-me-0001',
+          reference: 'PO-ME-1',
+          carrierId: 'carrier-swiftlog',
+          shipperId: 'supplier-northwind',
+          origin: 'PLANT-DE-1',
+          destination: 'DC-US-EAST',
+          sku: 'SKU-100',
+          quantity: 10,
+        }),
+      201,
+    ).body.data;
     const day = new Date().toISOString().slice(0, 10);
     const report = async () => expectStatus(await gw.http.get('/api/v1/me/data-access').set('Authorization', await auth(SWIFTLOG))).body;
     const count = (rows: Array<Record<string, unknown>>, partnerId: string, field: string) =>
       Number(rows.find((r) => r.partnerId === partnerId && r.subject === 'Shipment' && r.field === field && r.day === day)?.count ?? 0);
 
-    const northstar = async () => expectStatus(await gw.http.get('/api/v1/me/data-access').set('Authorization', await auth({ ...SWIFTLOG, partner: 'carrier-northstar' }))).body;
+    const northstar = async () =>
+      expectStatus(await gw.http.get('/api/v1/me/data-access').set('Authorization', await auth({ ...SWIFTLOG, partner: 'carrier-northstar' }))).body;
     const before = (await report()).data;
     const northstarBefore = (await northstar()).data;
     // The customer reads the new shipment (its destination is one of the customer's sites).
@@ -327,7 +391,11 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     // The carrier's own read, the orchestrator's read and a refused read do not count.
     expectStatus(await gw.http.get(`/api/v1/shipments/${shipment.id}`).set('Authorization', await auth(SWIFTLOG)));
     expectStatus(await gw.http.get(`/api/v1/shipments/${shipment.id}`).set('Authorization', await auth(ADMIN)));
-    expectProblem(await gw.http.get(`/api/v1/shipments/${shipment.id}?fields=id,freightCost`).set('Authorization', await auth(GLOBEX)), 403, 'FORBIDDEN_FIELDS');
+    expectProblem(
+      await gw.http.get(`/api/v1/shipments/${shipment.id}?fields=id,freightCost`).set('Authorization', await auth(GLOBEX)),
+      403,
+      'FORBIDDEN_FIELDS',
+    );
     const after = await report();
     for (const row of after.data) expect(Object.keys(row).sort()).toEqual(['count', 'day', 'field', 'partnerId', 'subject']);
     expect(count(after.data, 'customer-globex', 'status') - count(before, 'customer-globex', 'status')).toBe(1);
@@ -339,10 +407,16 @@ describe('a partner\u2019s own view (contract section 10)', () => {
 
     // The shipper reads the tracking events the carrier recorded on it: they count as ShipmentEvent
     // fields, not as fields of the shipment (whose id the events read names as its scope check).
-    expectStatus(await gw.http.post(`/api/v1/shipments/${shipment.id}/events`).set('Authorization', await auth(SWIFTLOG))
-      .send({ status: 'picked_up', occurredAt: new Date().toISOString(), location: 'PLANT-DE-1' }), 201);
+    expectStatus(
+      await gw.http
+        .post(`/api/v1/shipments/${shipment.id}/events`)
+        .set('Authorization', await auth(SWIFTLOG))
+        .send({ status: 'picked_up', occurredAt: new Date().toISOString(), location: 'PLANT-DE-1' }),
+      201,
+    );
     const beforeEvents = (await report()).data;
-    const events = expectStatus(await gw.http.get(`/api/v1/shipments/${shipment.id}/events?fields=id,status`).set('Authorization', await auth(NORTHWIND))).body.data;
+    const events = expectStatus(await gw.http.get(`/api/v1/shipments/${shipment.id}/events?fields=id,status`).set('Authorization', await auth(NORTHWIND))).body
+      .data;
     expect(events).toHaveLength(1);
     const afterEvents = (await report()).data;
     const eventCount = (rows: Array<Record<string, unknown>>, field: string) =>
@@ -361,8 +435,16 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
     const past = expectStatus(await gw.http.get(`/api/v1/me/data-access?from=${tenDaysAgo}&to=${yesterday}`).set('Authorization', await auth(SWIFTLOG))).body;
     expect(past.data.filter((r: { day: string }) => r.day === day)).toEqual([]);
-    expectProblem(await gw.http.get('/api/v1/me/data-access?from=2025-01-01&to=2025-12-31').set('Authorization', await auth(SWIFTLOG)), 400, 'VALIDATION_FAILED');
-    expectProblem(await gw.http.get('/api/v1/me/data-access?from=2025-02-01&to=2025-01-01').set('Authorization', await auth(SWIFTLOG)), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await gw.http.get('/api/v1/me/data-access?from=2025-01-01&to=2025-12-31').set('Authorization', await auth(SWIFTLOG)),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await gw.http.get('/api/v1/me/data-access?from=2025-02-01&to=2025-01-01').set('Authorization', await auth(SWIFTLOG)),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectProblem(await gw.http.get('/api/v1/me/data-access?from=yesterday').set('Authorization', await auth(SWIFTLOG)), 400, 'VALIDATION_FAILED');
   });
 

@@ -32,13 +32,31 @@ describe('metrics', () => {
     const queries = 3;
     for (let i = 0; i < queries; i++) expect((await gql(gw, NORTHWIND, '{ demandSignals(first: 1) { nodes { id } } }')).status).toBe(200);
     const mutation = await gql(gw, ADMIN, 'mutation ($input: DemandSignalInput!) { createDemandSignal(input: $input) { id } }', {
-      input: { id: 'ds-metrics-1', sku: 'SKU-M', site: 'DC-EU-NORTH', region: 'NORDICS', periodStart: '2026-02-01', forecastQty: 1, orderedQty: 1, unitPrice: 1, customerName: 'X', marginPct: 1 },
+      input: {
+        id: 'ds-metrics-1',
+        sku: 'SKU-M',
+        site: 'DC-EU-NORTH',
+        region: 'NORDICS',
+        periodStart: '2026-02-01',
+        forecastQty: 1,
+        orderedQty: 1,
+        unitPrice: 1,
+        customerName: 'X',
+        marginPct: 1,
+      },
     });
     expect(mutation.errors).toEqual([]);
     // A GraphQL request over GET counts too; a REST read is not a GraphQL request.
-    await gw.http.get('/graphql').query({ query: 'query Q { demandSignals(first: 1) { nodes { id } } }' })
-      .set('Authorization', await bearer(gw, NORTHWIND)).set('apollo-require-preflight', 'true').expect(200);
-    await gw.http.get('/api/v1/demand-signals').set('Authorization', await bearer(gw, NORTHWIND)).expect(200);
+    await gw.http
+      .get('/graphql')
+      .query({ query: 'query Q { demandSignals(first: 1) { nodes { id } } }' })
+      .set('Authorization', await bearer(gw, NORTHWIND))
+      .set('apollo-require-preflight', 'true')
+      .expect(200);
+    await gw.http
+      .get('/api/v1/demand-signals')
+      .set('Authorization', await bearer(gw, NORTHWIND))
+      .expect(200);
 
     const after = (await gw.http.get('/metrics').expect(200)).text;
     const delta = (labels: Record<string, string>) => counted(after, labels) - counted(before, labels);
@@ -46,7 +64,9 @@ describe('metrics', () => {
     expect(delta({ transport: 'graphql', operation_type: 'mutation' })).toBe(1);
     expect(delta({ transport: 'graphql' })).toBe(queries + 2);
     expect(delta({ transport: 'rest', route: 'GET /api/v1/demand-signals' })).toBe(1);
-    expect(after).toMatch(/^gateway_http_request_duration_seconds_count\{[^}]*transport="graphql"[^}]*route="POST \/graphql"[^}]*operation_type="query"[^}]*\} \d+$/m);
+    expect(after).toMatch(
+      /^gateway_http_request_duration_seconds_count\{[^}]*transport="graphql"[^}]*route="POST \/graphql"[^}]*operation_type="query"[^}]*\} \d+$/m,
+    );
     // REST series carry no operation type.
     expect(after).not.toMatch(/transport="rest"[^}]*operation_type=/);
   });
@@ -55,7 +75,10 @@ describe('metrics', () => {
     const before = (await gw.http.get('/metrics').expect(200)).text;
     expect((await gql(gw, null, '{ demandSignals(first: 1) { nodes { id } } }')).status).toBe(401);
     const after = (await gw.http.get('/metrics').expect(200)).text;
-    expect(counted(after, { transport: 'graphql', operation_type: 'unknown', status: '401' }) - counted(before, { transport: 'graphql', operation_type: 'unknown', status: '401' })).toBe(1);
+    expect(
+      counted(after, { transport: 'graphql', operation_type: 'unknown', status: '401' }) -
+        counted(before, { transport: 'graphql', operation_type: 'unknown', status: '401' }),
+    ).toBe(1);
   });
 
   it('refuses to start in production without METRICS_TOKEN, naming the setting', () => {

@@ -14,20 +14,40 @@ type Doc = {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
   components: Record<string, unknown>;
 };
-interface Ctx { gw: TestGateway; token: (who: TokenOptions) => Promise<string>; ids: Record<string, string> }
+interface Ctx {
+  gw: TestGateway;
+  token: (who: TokenOptions) => Promise<string>;
+  ids: Record<string, string>;
+}
 type Sample = [operation: string, expected: number, run: (c: Ctx) => Promise<Response>];
 
 const auth = async (c: Ctx, who: TokenOptions) => `Bearer ${await c.token(who)}`;
-const get = (path: string, who?: TokenOptions, headers: Record<string, string> = {}) => async (c: Ctx) => {
-  const r = c.gw.http.get(typeof path === 'string' ? path.replace(/\{(\w+)\}/g, (_, k: string) => c.ids[k]) : path).set(headers);
-  return who ? r.set('Authorization', await auth(c, who)) : r;
-};
-const send = (method: 'post' | 'put' | 'patch', path: string, who: TokenOptions, body: unknown, headers: Record<string, string> = {}) => async (c: Ctx) =>
-  c.gw.http[method](path.replace(/\{(\w+)\}/g, (_, k: string) => c.ids[k])).set('Authorization', await auth(c, who)).set(headers).send(body as object);
+const get =
+  (path: string, who?: TokenOptions, headers: Record<string, string> = {}) =>
+  async (c: Ctx) => {
+    const r = c.gw.http.get(typeof path === 'string' ? path.replace(/\{(\w+)\}/g, (_, k: string) => c.ids[k]) : path).set(headers);
+    return who ? r.set('Authorization', await auth(c, who)) : r;
+  };
+const send =
+  (method: 'post' | 'put' | 'patch', path: string, who: TokenOptions, body: unknown, headers: Record<string, string> = {}) =>
+  async (c: Ctx) =>
+    c.gw.http[method](path.replace(/\{(\w+)\}/g, (_, k: string) => c.ids[k]))
+      .set('Authorization', await auth(c, who))
+      .set(headers)
+      .send(body as object);
 
 const DEMAND = { id: 'ds-oa-1', sku: 'SKU-100', site: 'PLANT-DE-1', region: 'EMEA', periodStart: '2026-12-01', forecastQty: 1200 };
 const CAPACITY = { id: 'supplier-northwind.cap-oa-1', site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-12-01', availableQty: 5000, riskLevel: 'low' };
-const SHIPMENT = { id: 'shp-oa-1', reference: 'PO-OA-1', carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind', origin: 'PLANT-DE-1', destination: 'DC-US-EAST', sku: 'SKU-100', quantity: 10 };
+const SHIPMENT = {
+  id: 'shp-oa-1',
+  reference: 'PO-OA-1',
+  carrierId: 'carrier-swiftlog',
+  shipperId: 'supplier-northwind',
+  origin: 'PLANT-DE-1',
+  destination: 'DC-US-EAST',
+  sku: 'SKU-100',
+  quantity: 10,
+};
 const EVENT = { eventId: 'oa-evt-1', status: 'in_transit', occurredAt: '2026-12-02T09:30:00.000Z', location: 'Rotterdam port' };
 
 /** Runs the call and keeps the id it answers (data.id) as c.ids[name], for the {name} of later paths. */
@@ -41,8 +61,13 @@ const del = (path: string, who: TokenOptions) => async (c: Ctx) =>
 // Northwind is no carrier, so no shipment.updated is ever delivered to this address (private addresses are allowed in this test).
 const WEBHOOK = { url: 'http://127.0.0.1:9/oa-hook', events: ['shipment.updated'], description: 'openapi sample' };
 const AGREEMENT = {
-  id: 'agr-oa-1', partnerId: 'supplier-northwind', title: 'Planning data', terms: 'Planning use only', purposes: ['replenishment-planning'],
-  subjects: ['DemandSignal'], validUntil: '2027-12-31T00:00:00.000Z',
+  id: 'agr-oa-1',
+  partnerId: 'supplier-northwind',
+  title: 'Planning data',
+  terms: 'Planning use only',
+  purposes: ['replenishment-planning'],
+  subjects: ['DemandSignal'],
+  validUntil: '2027-12-31T00:00:00.000Z',
 };
 
 const SAMPLES: Sample[] = [
@@ -67,14 +92,22 @@ const SAMPLES: Sample[] = [
   ['POST /api/v1/demand-signals', 400, send('post', '/api/v1/demand-signals', ADMIN, { ...DEMAND, id: 'ds-oa-2', forecastQty: 'many' })],
   ['POST /api/v1/demand-signals', 403, send('post', '/api/v1/demand-signals', NORTHWIND, { ...DEMAND, id: undefined })],
   ['POST /api/v1/demand-signals', 413, send('post', '/api/v1/demand-signals', ADMIN, { ...DEMAND, id: 'ds-oa-4', productFamily: 'x'.repeat(1_100_000) })],
-  ['POST /api/v1/demand-signals', 415, send('post', '/api/v1/demand-signals', ADMIN, JSON.stringify({ ...DEMAND, id: 'ds-oa-5' }), { 'Content-Type': 'application/json; charset=iso-8859-1' })],
+  [
+    'POST /api/v1/demand-signals',
+    415,
+    send('post', '/api/v1/demand-signals', ADMIN, JSON.stringify({ ...DEMAND, id: 'ds-oa-5' }), { 'Content-Type': 'application/json; charset=iso-8859-1' }),
+  ],
 
   ['GET /api/v1/capacity-signals', 200, get('/api/v1/capacity-signals', NORTHWIND_CAPACITY)],
   ['GET /api/v1/capacity-signals/{id}', 200, get('/api/v1/capacity-signals/{capacity}', NORTHWIND_CAPACITY)],
   ['GET /api/v1/capacity-signals/{id}', 404, get('/api/v1/capacity-signals/no-such-row', NORTHWIND_CAPACITY)],
   ['POST /api/v1/capacity-signals', 201, send('post', '/api/v1/capacity-signals', NORTHWIND_CAPACITY, CAPACITY)],
   ['POST /api/v1/capacity-signals', 400, send('post', '/api/v1/capacity-signals', NORTHWIND_CAPACITY, { ...CAPACITY, riskLevel: 'purple' })],
-  ['PATCH /api/v1/capacity-signals/{id}', 200, send('patch', '/api/v1/capacity-signals/supplier-northwind.cap-oa-1', NORTHWIND_CAPACITY, { availableQty: 4000 })],
+  [
+    'PATCH /api/v1/capacity-signals/{id}',
+    200,
+    send('patch', '/api/v1/capacity-signals/supplier-northwind.cap-oa-1', NORTHWIND_CAPACITY, { availableQty: 4000 }),
+  ],
   ['PATCH /api/v1/capacity-signals/{id}', 404, send('patch', '/api/v1/capacity-signals/no-such-row', NORTHWIND_CAPACITY, { availableQty: 4000 })],
 
   ['GET /api/v1/shipments', 200, get('/api/v1/shipments', SWIFTLOG)],
@@ -86,12 +119,46 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/shipments/{id}/events', 404, get('/api/v1/shipments/no-such-row/events', SWIFTLOG)],
   ['POST /api/v1/shipments/{id}/events', 201, send('post', '/api/v1/shipments/shp-oa-1/events', SWIFTLOG, EVENT)],
   ['POST /api/v1/shipments/{id}/events', 409, send('post', '/api/v1/shipments/shp-oa-1/events', SWIFTLOG, EVENT)],
-  ['POST /api/v1/shipment-events:batch', 200, send('post', '/api/v1/shipment-events:batch', SWIFTLOG, { events: [{ ...EVENT, eventId: 'oa-evt-2', shipmentId: 'shp-oa-1' }, { ...EVENT, shipmentId: 'shp-oa-1' }] })],
-  ['POST /api/v1/shipment-events:batch', 413, send('post', '/api/v1/shipment-events:batch', SWIFTLOG, { events: Array.from({ length: 1001 }, () => ({ ...EVENT, shipmentId: 'shp-oa-1' })) })],
-  ['POST /api/v1/epcis/capture', 200, send('post', '/api/v1/epcis/capture', SWIFTLOG, {
-    '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2026-03-05T10:00:00.000+01:00',
-    epcisBody: { eventList: [{ type: 'ObjectEvent', eventID: 'urn:uuid:9a1f0e1c-0b57-4d7a-9d44-3f1c8a7e5a01', eventTime: '2026-03-05T08:30:00.000+01:00', eventTimeZoneOffset: '+01:00', epcList: [], action: 'OBSERVE', bizStep: 'departing', disposition: 'in_transit', bizTransactionList: [{ type: 'po', bizTransaction: 'PO-OA-1' }] }] },
-  })],
+  [
+    'POST /api/v1/shipment-events:batch',
+    200,
+    send('post', '/api/v1/shipment-events:batch', SWIFTLOG, {
+      events: [
+        { ...EVENT, eventId: 'oa-evt-2', shipmentId: 'shp-oa-1' },
+        { ...EVENT, shipmentId: 'shp-oa-1' },
+      ],
+    }),
+  ],
+  [
+    'POST /api/v1/shipment-events:batch',
+    413,
+    send('post', '/api/v1/shipment-events:batch', SWIFTLOG, { events: Array.from({ length: 1001 }, () => ({ ...EVENT, shipmentId: 'shp-oa-1' })) }),
+  ],
+  [
+    'POST /api/v1/epcis/capture',
+    200,
+    send('post', '/api/v1/epcis/capture', SWIFTLOG, {
+      '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'],
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2026-03-05T10:00:00.000+01:00',
+      epcisBody: {
+        eventList: [
+          {
+            type: 'ObjectEvent',
+            eventID: 'urn:uuid:9a1f0e1c-0b57-4d7a-9d44-3f1c8a7e5a01',
+            eventTime: '2026-03-05T08:30:00.000+01:00',
+            eventTimeZoneOffset: '+01:00',
+            epcList: [],
+            action: 'OBSERVE',
+            bizStep: 'departing',
+            disposition: 'in_transit',
+            bizTransactionList: [{ type: 'po', bizTransaction: 'PO-OA-1' }],
+          },
+        ],
+      },
+    }),
+  ],
   ['POST /api/v1/epcis/capture', 400, send('post', '/api/v1/epcis/capture', SWIFTLOG, { type: 'NotEpcis' })],
   ['GET /api/v1/epcis/events', 200, get('/api/v1/epcis/events?shipmentId={shipment}', SWIFTLOG)],
   ['GET /api/v1/epcis/events', 200, get('/api/v1/epcis/events', SWIFTLOG)],
@@ -100,15 +167,31 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/epcis/events/{eventID}', 404, get(`/api/v1/epcis/events/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-000000000000')}`, SWIFTLOG)],
 
   // Northwind's policy gains aggregate-only rules for the aggregate samples.
-  ['GET /api/v1/demand-signals/aggregate', 200, async (c) => {
-    const policy = ((await get('/api/v1/policies/supplier-northwind', GOVERNANCE)(c)).body as { data: { document: { rules: object[] } } }).data.document;
-    const totals = (subject: string, groupBy: string[], field: string, purposes: string[]) => ({ id: `oa-${subject}-totals`, action: 'aggregate', subject, groupBy, measures: { [field]: ['sum'] }, minGroupSize: 2, purposes });
-    const rules = [...policy.rules, totals('DemandSignal', ['region'], 'forecastQty', ['replenishment-planning']),
-      totals('CapacitySignal', ['site'], 'availableQty', ['capacity-planning']), totals('Shipment', ['destination'], 'quantity', ['replenishment-planning'])];
-    const put = await send('put', '/api/v1/policies/supplier-northwind', GOVERNANCE, { ...policy, rules })(c);
-    if (put.status !== 200) throw new Error(`policy not put: ${put.text}`);
-    return get('/api/v1/demand-signals/aggregate?groupBy=region&measures=sum:forecastQty', NORTHWIND)(c);
-  }],
+  [
+    'GET /api/v1/demand-signals/aggregate',
+    200,
+    async (c) => {
+      const policy = ((await get('/api/v1/policies/supplier-northwind', GOVERNANCE)(c)).body as { data: { document: { rules: object[] } } }).data.document;
+      const totals = (subject: string, groupBy: string[], field: string, purposes: string[]) => ({
+        id: `oa-${subject}-totals`,
+        action: 'aggregate',
+        subject,
+        groupBy,
+        measures: { [field]: ['sum'] },
+        minGroupSize: 2,
+        purposes,
+      });
+      const rules = [
+        ...policy.rules,
+        totals('DemandSignal', ['region'], 'forecastQty', ['replenishment-planning']),
+        totals('CapacitySignal', ['site'], 'availableQty', ['capacity-planning']),
+        totals('Shipment', ['destination'], 'quantity', ['replenishment-planning']),
+      ];
+      const put = await send('put', '/api/v1/policies/supplier-northwind', GOVERNANCE, { ...policy, rules })(c);
+      if (put.status !== 200) throw new Error(`policy not put: ${put.text}`);
+      return get('/api/v1/demand-signals/aggregate?groupBy=region&measures=sum:forecastQty', NORTHWIND)(c);
+    },
+  ],
   ['GET /api/v1/demand-signals/aggregate', 400, get('/api/v1/demand-signals/aggregate?groupBy=region&measures=median:forecastQty', NORTHWIND)],
   ['GET /api/v1/demand-signals/aggregate', 403, get('/api/v1/demand-signals/aggregate?groupBy=region', ACME)],
   ['GET /api/v1/capacity-signals/aggregate', 200, get('/api/v1/capacity-signals/aggregate?groupBy=site&measures=sum:availableQty', NORTHWIND_CAPACITY)],
@@ -146,14 +229,22 @@ const SAMPLES: Sample[] = [
   ['POST /api/v1/me/agreements/{id}/accept', 409, send('post', '/api/v1/me/agreements/agr-oa-1/accept', NORTHWIND, {})],
   ['POST /api/v1/me/agreements/{id}/decline', 200, send('post', '/api/v1/me/agreements/agr-oa-2/decline', NORTHWIND, {})],
   ['POST /api/v1/me/agreements/{id}/decline', 404, send('post', '/api/v1/me/agreements/no-such-agreement/decline', NORTHWIND, {})],
-  ['POST /api/v1/agreements/{id}/revisions', 201, send('post', '/api/v1/agreements/agr-oa-1/revisions', GOVERNANCE, { terms: 'Planning use only, revised', note: 'clarified' })],
+  [
+    'POST /api/v1/agreements/{id}/revisions',
+    201,
+    send('post', '/api/v1/agreements/agr-oa-1/revisions', GOVERNANCE, { terms: 'Planning use only, revised', note: 'clarified' }),
+  ],
   ['POST /api/v1/agreements/{id}/revisions', 409, send('post', '/api/v1/agreements/agr-oa-2/revisions', GOVERNANCE, { terms: 'again' })],
   ['POST /api/v1/me/agreements/{id}/terminate', 200, send('post', '/api/v1/me/agreements/agr-oa-1/terminate', NORTHWIND, { note: 'done' })],
   ['POST /api/v1/me/agreements/{id}/terminate', 409, send('post', '/api/v1/me/agreements/agr-oa-1/terminate', NORTHWIND, {})],
-  ['POST /api/v1/agreements/{id}/terminate', 200, async (c) => {
-    expect((await send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-5' })(c)).status).toBe(201);
-    return send('post', '/api/v1/agreements/agr-oa-5/terminate', GOVERNANCE, {})(c);
-  }],
+  [
+    'POST /api/v1/agreements/{id}/terminate',
+    200,
+    async (c) => {
+      expect((await send('post', '/api/v1/agreements', GOVERNANCE, { ...AGREEMENT, id: 'agr-oa-5' })(c)).status).toBe(201);
+      return send('post', '/api/v1/agreements/agr-oa-5/terminate', GOVERNANCE, {})(c);
+    },
+  ],
   ['POST /api/v1/agreements/{id}/terminate', 404, send('post', '/api/v1/agreements/no-such-agreement/terminate', GOVERNANCE, {})],
 
   ['GET /api/v1/me', 200, get('/api/v1/me', NORTHWIND)],
@@ -179,16 +270,39 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/policies/{partnerId}/versions', 200, get('/api/v1/policies/supplier-acme/versions', GOVERNANCE)],
   ['GET /api/v1/policies/{partnerId}/versions/{version}', 200, get('/api/v1/policies/supplier-acme/versions/1', GOVERNANCE)],
   ['GET /api/v1/policies/{partnerId}/versions/{version}', 400, get('/api/v1/policies/supplier-acme/versions/first', GOVERNANCE)],
-  ['PUT /api/v1/policies/{partnerId}', 200, async (c) => send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, { ...c.ids.acmePolicy as unknown as object, note: 'same rules again' }, { 'If-Match': '"1"' })(c)],
+  [
+    'PUT /api/v1/policies/{partnerId}',
+    200,
+    async (c) =>
+      send(
+        'put',
+        '/api/v1/policies/supplier-acme',
+        GOVERNANCE,
+        { ...(c.ids.acmePolicy as unknown as object), note: 'same rules again' },
+        { 'If-Match': '"1"' },
+      )(c),
+  ],
   ['PUT /api/v1/policies/{partnerId}', 412, async (c) => send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, c.ids.acmePolicy, { 'If-Match': '"1"' })(c)],
   ['PUT /api/v1/policies/{partnerId}', 400, send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, { rules: 'none' })],
   ['POST /api/v1/policies/{partnerId}/rollback', 200, send('post', '/api/v1/policies/supplier-acme/rollback', GOVERNANCE, { version: 1, note: 'back' })],
   ['POST /api/v1/policies/{partnerId}/versions/{version}/approve', 409, send('post', '/api/v1/policies/supplier-acme/versions/1/approve', GOVERNANCE, {})],
-  ['POST /api/v1/policies/{partnerId}/versions/{version}/approve', 0, send('post', '/api/v1/policies/supplier-acme/versions/1/approve', GOVERNANCE, {}, { 'If-Match': '"3"' })],
+  [
+    'POST /api/v1/policies/{partnerId}/versions/{version}/approve',
+    0,
+    send('post', '/api/v1/policies/supplier-acme/versions/1/approve', GOVERNANCE, {}, { 'If-Match': '"3"' }),
+  ],
   ['POST /api/v1/policies/{partnerId}/versions/{version}/reject', 400, send('post', '/api/v1/policies/supplier-acme/versions/1/reject', GOVERNANCE, {})],
-  ['POST /api/v1/policies/{partnerId}/versions/{version}/reject', 0, send('post', '/api/v1/policies/supplier-acme/versions/1/reject', GOVERNANCE, { reason: 'no' })],
+  [
+    'POST /api/v1/policies/{partnerId}/versions/{version}/reject',
+    0,
+    send('post', '/api/v1/policies/supplier-acme/versions/1/reject', GOVERNANCE, { reason: 'no' }),
+  ],
   ['POST /api/v1/policies/{partnerId}/versions/{version}/withdraw', 0, send('post', '/api/v1/policies/supplier-acme/versions/1/withdraw', GOVERNANCE, {})],
-  ['POST /api/v1/policies/{partnerId}/simulate', 200, send('post', '/api/v1/policies/supplier-northwind/simulate', GOVERNANCE, { action: 'read', subject: 'DemandSignal', purpose: 'replenishment-planning' })],
+  [
+    'POST /api/v1/policies/{partnerId}/simulate',
+    200,
+    send('post', '/api/v1/policies/supplier-northwind/simulate', GOVERNANCE, { action: 'read', subject: 'DemandSignal', purpose: 'replenishment-planning' }),
+  ],
   ['POST /api/v1/policies/{partnerId}/diff', 200, send('post', '/api/v1/policies/supplier-acme/diff', GOVERNANCE, { from: 1 })],
   ['POST /api/v1/policies/{partnerId}/diff', 404, send('post', '/api/v1/policies/no-such-partner/diff', GOVERNANCE, {})],
   ['GET /api/v1/access-matrix', 200, get('/api/v1/access-matrix', GOVERNANCE)],
@@ -196,15 +310,19 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/partners/{id}/data-quality', 200, get('/api/v1/partners/carrier-swiftlog/data-quality', GOVERNANCE)],
   ['GET /api/v1/partners/{id}/data-quality', 404, get('/api/v1/partners/no-such-partner/data-quality', GOVERNANCE)],
   // Last: Acme's quota is cut to 2 requests a minute, so its third request is refused (429 with Retry-After).
-  ['GET /api/v1/demand-signals', 429, async (c) => {
-    const policy = c.ids.acmePolicy as unknown as { limits?: object };
-    const put = await send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, { ...policy, limits: { ...policy.limits, requestsPerMinute: 2 } })(c);
-    expect(put.status).toBe(200);
-    let res = await get('/api/v1/demand-signals', ACME)(c);
-    for (let i = 0; i < 3 && res.status !== 429; i++) res = await get('/api/v1/demand-signals', ACME)(c);
-    expect(res.headers['retry-after']).toMatch(/^\d+$/);
-    return res;
-  }],
+  [
+    'GET /api/v1/demand-signals',
+    429,
+    async (c) => {
+      const policy = c.ids.acmePolicy as unknown as { limits?: object };
+      const put = await send('put', '/api/v1/policies/supplier-acme', GOVERNANCE, { ...policy, limits: { ...policy.limits, requestsPerMinute: 2 } })(c);
+      expect(put.status).toBe(200);
+      let res = await get('/api/v1/demand-signals', ACME)(c);
+      for (let i = 0; i < 3 && res.status !== 429; i++) res = await get('/api/v1/demand-signals', ACME)(c);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      return res;
+    },
+  ],
 ];
 
 describe('OpenAPI document: every operation answers as documented', () => {
@@ -219,7 +337,9 @@ describe('OpenAPI document: every operation answers as documented', () => {
     ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** 31 });
     ajv.addSchema({ components: doc.components }, 'openapi');
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const operations = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
   const validators = new Map<string, ValidateFunction>();
@@ -233,11 +353,17 @@ describe('OpenAPI document: every operation answers as documented', () => {
     const sampled = new Set(SAMPLES.map(([op]) => op));
     expect(operations().filter((op) => !sampled.has(op))).toEqual([]);
     expect([...sampled].filter((op) => !operations().includes(op))).toEqual([]);
-    const router = (gw.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router;
-    const served = router.stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).map((m) =>
-      `${m.toUpperCase()} ${l.route!.path.replace(/\\:/g, ':').replace(/\/:(\w+)/g, '/{$1}')}`));
+    const router = (gw.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } })
+      .router;
+    const served = router.stack
+      .filter((l) => l.route)
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/\\:/g, ':').replace(/\/:(\w+)/g, '/{$1}')}`));
     const hidden = new Set(['GET /metrics', 'GET /docs-json', 'GET /docs-yaml', 'POST /graphql', 'GET /graphql']);
-    expect(served.filter((op) => op.includes('/api/') || op.startsWith('GET /health') || op.includes('.well-known')).filter((op) => !hidden.has(op) && !operations().includes(op))).toEqual([]);
+    expect(
+      served
+        .filter((op) => op.includes('/api/') || op.startsWith('GET /health') || op.includes('.well-known'))
+        .filter((op) => !hidden.has(op) && !operations().includes(op)),
+    ).toEqual([]);
   });
 
   it('every sample answer has a documented status and matches its schema', async () => {
@@ -247,7 +373,9 @@ describe('OpenAPI document: every operation answers as documented', () => {
     ctx.ids.capacity = await first('/api/v1/capacity-signals', NORTHWIND_CAPACITY);
     ctx.ids.shipment = await first('/api/v1/shipments', SWIFTLOG);
     ctx.ids.auditEvent = await first('/api/v1/audit-events', AUDITOR);
-    (ctx.ids as Record<string, unknown>).acmePolicy = ((await get('/api/v1/policies/supplier-acme', GOVERNANCE)(ctx)).body as { data: { document: unknown } }).data.document;
+    (ctx.ids as Record<string, unknown>).acmePolicy = (
+      (await get('/api/v1/policies/supplier-acme', GOVERNANCE)(ctx)).body as { data: { document: unknown } }
+    ).data.document;
 
     const problems: string[] = [];
     const statuses = new Map<string, Set<number>>();
@@ -263,7 +391,9 @@ describe('OpenAPI document: every operation answers as documented', () => {
         continue;
       }
       if (res.status === 304 || res.status === 204) continue;
-      const type = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+      const type = String(res.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
       const media = documented.content?.[type];
       if (!media) {
         problems.push(`${op} ${res.status}: content type ${type} is not documented (${Object.keys(documented.content ?? {}).join(', ')})`);

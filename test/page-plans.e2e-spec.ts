@@ -43,9 +43,21 @@ function demoCases(dialect: 'sqlite' | 'postgres'): Case[] {
         if (!plan.rowScope) continue;
         const shape = readShapeOf(plan, subject, undefined);
         const seek = plan.seek ? { column: columnOf(plan.seek.field), values: plan.seek.values } : null;
-        const statement = pageStatement(SUBJECTS[subject].table, shape.columns, `${plan.rowScope.sql} AND t.id > :after`,
-          { ...plan.rowScope.params, after: '' }, LIMIT, seek);
-        cases.push({ name: `${doc.partner.id} / ${purpose} / ${subject}`, subject, ...statement, seekValues: plan.seek?.values.length ?? 0, table: SUBJECTS[subject].table });
+        const statement = pageStatement(
+          SUBJECTS[subject].table,
+          shape.columns,
+          `${plan.rowScope.sql} AND t.id > :after`,
+          { ...plan.rowScope.params, after: '' },
+          LIMIT,
+          seek,
+        );
+        cases.push({
+          name: `${doc.partner.id} / ${purpose} / ${subject}`,
+          subject,
+          ...statement,
+          seekValues: plan.seek?.values.length ?? 0,
+          table: SUBJECTS[subject].table,
+        });
       }
     }
   }
@@ -70,7 +82,9 @@ describe('page plans: cost flat as the scope grows', () => {
         const rows: string[] = [];
         for (let i = start; i < Math.min(start + 200, GROWTH); i++) {
           const source = template[i % template.length];
-          values.push(...columns.map((c) => (c === 'id' ? `grow-${String(i).padStart(6, '0')}` : c === 'reference' ? `GROW-${i}` : c === 'sscc' ? null : source[c])));
+          values.push(
+            ...columns.map((c) => (c === 'id' ? `grow-${String(i).padStart(6, '0')}` : c === 'reference' ? `GROW-${i}` : c === 'sscc' ? null : source[c])),
+          );
           rows.push(placeholders);
         }
         await gw.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.join(', ')}`, values);
@@ -92,7 +106,10 @@ describe('page plans: cost flat as the scope grows', () => {
       const plan = await gw.dataSource.query<Array<{ id: number; parent: number; detail: string }>>(`EXPLAIN QUERY PLAN ${text}`, values);
       const details = plan.map((p) => p.detail);
       const onTable = details.filter((d) => /\b(SCAN|SEARCH) t\b/.test(d));
-      expect({ case: c.name, onTable }).toEqual({ case: c.name, onTable: onTable.map(() => expect.stringMatching(new RegExp(`^SEARCH t USING INDEX idx_${c.table}_\\w+_id \\(\\w+=\\? AND id>\\?\\)$`))) });
+      expect({ case: c.name, onTable }).toEqual({
+        case: c.name,
+        onTable: onTable.map(() => expect.stringMatching(new RegExp(`^SEARCH t USING INDEX idx_${c.table}_\\w+_id \\(\\w+=\\? AND id>\\?\\)$`))),
+      });
       expect(onTable).toHaveLength(c.seekValues);
       // The only sorts allowed merge the branches' pages: each sorts one branch's page (a sibling
       // `SCAN b<n>` of at most LIMIT rows), never the table or the scope.
@@ -106,7 +123,11 @@ describe('page plans: cost flat as the scope grows', () => {
   onPostgres('PostgreSQL: the rows read from the table are bounded by the page, not by the scope', async () => {
     for (const c of cases) {
       const [text, values] = gw.dataSource.driver.escapeQueryWithParameters(c.sql, c.params);
-      const [{ 'QUERY PLAN': [root] }] = await gw.dataSource.query<Array<{ 'QUERY PLAN': Array<{ Plan: PgPlan }> }>>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+      const [
+        {
+          'QUERY PLAN': [root],
+        },
+      ] = await gw.dataSource.query<Array<{ 'QUERY PLAN': Array<{ Plan: PgPlan }> }>>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
       const scans = nodes(root.Plan).filter((n) => n['Relation Name'] === c.table);
       expect({ case: c.name, seq: scans.filter((n) => n['Node Type'] === 'Seq Scan').length }).toEqual({ case: c.name, seq: 0 });
       const read = scans.reduce((sum, n) => sum + n['Actual Rows'] * (n['Actual Loops'] ?? 1), 0);

@@ -1,6 +1,4 @@
-import {
-  ADMIN, bearer, demoPartnerIds, FIELDS, GOVERNANCE, gql, GqlResult, listQuery, RESOURCES,
-} from './support/contract';
+import { ADMIN, bearer, demoPartnerIds, FIELDS, GOVERNANCE, gql, GqlResult, listQuery, RESOURCES } from './support/contract';
 import { TestGateway, TokenOptions } from './support/test-app';
 
 jest.setTimeout(120_000);
@@ -30,10 +28,15 @@ describe('REST and GraphQL parity', () => {
 
   beforeAll(async () => {
     gw = await TestGateway.start();
-    const res = await gw.http.get('/api/v1/policies').set('Authorization', await bearer(gw, GOVERNANCE)).expect(200);
+    const res = await gw.http
+      .get('/api/v1/policies')
+      .set('Authorization', await bearer(gw, GOVERNANCE))
+      .expect(200);
     policies = res.body.data;
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const purposesOf = (partnerId: string): string[] => {
     const policy = policies.find((p) => p.partnerId === partnerId);
@@ -116,9 +119,17 @@ describe('REST and GraphQL parity', () => {
     // and one row alone, by id, both ways
     const first = rest.pages[0]?.ids[0];
     if (first) {
-      const one = await gw.http.get(`/api/v1/${resource.resource}/${first}`).set('Authorization', await bearer(gw, who)).expect(200);
+      const one = await gw.http
+        .get(`/api/v1/${resource.resource}/${first}`)
+        .set('Authorization', await bearer(gw, who))
+        .expect(200);
       const r = await gql(gw, who, `query ($id: ID!) { ${resource.single}(id: $id) { ${FIELDS[resource.subject].join(' ')} } }`, { id: first });
-      const withheld = new Set(r.errors.map((e) => { expect(e.extensions?.code).toBe('FORBIDDEN_FIELD'); return e.path![1]; }));
+      const withheld = new Set(
+        r.errors.map((e) => {
+          expect(e.extensions?.code).toBe('FORBIDDEN_FIELD');
+          return e.path![1];
+        }),
+      );
       const node = Object.fromEntries(Object.entries(r.data![resource.single]).filter(([f]) => !withheld.has(f)));
       expect({ label, node }).toEqual({ label, node: one.body.data });
     }

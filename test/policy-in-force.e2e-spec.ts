@@ -17,13 +17,14 @@ describe('the policy version in force, checked by every read', () => {
     const current = await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', governance).expect(200);
     await gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', governance).send(current.body.data.document).expect(200);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const setPartner = (column: 'policy_version' | 'status', value: unknown) =>
     gw.query(`UPDATE partners SET ${column} = ? WHERE id = ?`, [value, 'supplier-northwind']);
   const restRead = (query: Record<string, string> = {}) => gw.http.get('/api/v1/demand-signals').query(query).set('Authorization', northwind);
-  const graphqlRead = async () => (await gw.http.post('/graphql').set('Authorization', northwind)
-    .send({ query: '{ demandSignals { nodes { id } } }' })).body;
+  const graphqlRead = async () => (await gw.http.post('/graphql').set('Authorization', northwind).send({ query: '{ demandSignals { nodes { id } } }' })).body;
   const lastAuditedVersion = async () =>
     Number((await gw.query<{ policy_version: number }>('SELECT policy_version FROM audit_events ORDER BY seq DESC LIMIT 1'))[0].policy_version);
 

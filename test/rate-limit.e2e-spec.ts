@@ -5,7 +5,16 @@ function policyFor(partnerId: string, requestsPerMinute: number) {
   return {
     partner: { id: partnerId, name: `Partner ${partnerId}`, kind: 'supplier', attributes: { skus: ['SKU-100'] } },
     limits: { requestsPerMinute, maxPageSize: 50 },
-    rules: [{ id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku', 'forecastQty'], conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes: ['planning'] }],
+    rules: [
+      {
+        id: 'demand',
+        action: 'read',
+        subject: 'DemandSignal',
+        fields: ['id', 'sku', 'forecastQty'],
+        conditions: { sku: { $in: '${partner.attributes.skus}' } },
+        purposes: ['planning'],
+      },
+    ],
   };
 }
 
@@ -17,8 +26,12 @@ async function putPolicy(gw: TestGateway, partnerId: string, limit: number): Pro
 describe('per-partner rate limits', () => {
   describe('in memory', () => {
     let gw: TestGateway;
-    beforeAll(async () => { gw = await TestGateway.start(); });
-    afterAll(async () => { await gw.stop(); });
+    beforeAll(async () => {
+      gw = await TestGateway.start();
+    });
+    afterAll(async () => {
+      await gw.stop();
+    });
 
     it("answers 429 with Retry-After over the policy's requestsPerMinute, audited, without starving another partner", async () => {
       const flood = `flood-${randomBytes(3).toString('hex')}`;
@@ -52,7 +65,10 @@ describe('per-partner rate limits', () => {
       a = await TestGateway.start({ REDIS_URL: 'redis://127.0.0.1:6379' });
       b = await TestGateway.start({ REDIS_URL: 'redis://127.0.0.1:6379' });
     });
-    afterAll(async () => { await a.stop(); await b.stop(); });
+    afterAll(async () => {
+      await a.stop();
+      await b.stop();
+    });
 
     it('holds one quota per partner across replicas', async () => {
       const partner = `shared-${randomBytes(3).toString('hex')}`;

@@ -32,12 +32,14 @@ describe('replicas on one PostgreSQL', () => {
     const nw = await token({ roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
     const sw = await token({ roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' });
     const before = Number((await pg.query('SELECT seq FROM audit_head')).rows[0].seq);
-    const responses = await Promise.all(Array.from({ length: 120 }, (_, i) => {
-      const gw = i % 2 ? a : b;
-      return i % 4 === 0
-        ? call(gw, '/api/v1/shipments/shp-0001', sw, { method: 'PATCH', body: JSON.stringify({ lastLocation: `Hub ${i}` }) })
-        : call(gw, '/api/v1/demand-signals?limit=5', nw);
-    }));
+    const responses = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => {
+        const gw = i % 2 ? a : b;
+        return i % 4 === 0
+          ? call(gw, '/api/v1/shipments/shp-0001', sw, { method: 'PATCH', body: JSON.stringify({ lastLocation: `Hub ${i}` }) })
+          : call(gw, '/api/v1/demand-signals?limit=5', nw);
+      }),
+    );
     expect(responses.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const { rows } = await pg.query('SELECT seq FROM audit_events WHERE seq > $1 ORDER BY seq', [before]);
     expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 120 }, (_, i) => before + i + 1));

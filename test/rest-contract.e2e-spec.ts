@@ -1,7 +1,27 @@
 import type { Response } from 'supertest';
 import {
-  ACME, ADMIN, bearer, dbIds, dbRows, demoPolicyFile, expectOneDenial, expectProblem, expectStatus, FIELDS, GLOBEX, GOVERNANCE, gql,
-  listQuery, NORTHSTAR, NORTHWIND, NORTHWIND_CAPACITY, Resource, snapshot, sortedKeys, Subject, SWIFTLOG,
+  ACME,
+  ADMIN,
+  bearer,
+  dbIds,
+  dbRows,
+  demoPolicyFile,
+  expectOneDenial,
+  expectProblem,
+  expectStatus,
+  FIELDS,
+  GLOBEX,
+  GOVERNANCE,
+  gql,
+  listQuery,
+  NORTHSTAR,
+  NORTHWIND,
+  NORTHWIND_CAPACITY,
+  Resource,
+  snapshot,
+  sortedKeys,
+  Subject,
+  SWIFTLOG,
 } from './support/contract';
 import { TestGateway, TokenOptions } from './support/test-app';
 
@@ -33,20 +53,125 @@ interface ReadCase {
 }
 
 const READS: ReadCase[] = [
-  { caller: 'northwind (replenishment)', who: NORTHWIND, resource: 'demand-signals', subject: 'DemandSignal', table: 'demand_signals', where: "sku IN ('SKU-100','SKU-200')", fields: SUPPLIER_DEMAND, rowDependent: { field: 'orderedQty', where: "region = 'EMEA-RESTRICTED'" } },
-  { caller: 'northwind (replenishment)', who: NORTHWIND, resource: 'capacity-signals', subject: 'CapacitySignal', table: 'capacity_signals', where: "supplier_id = 'supplier-northwind'", fields: FIELDS.CapacitySignal },
-  { caller: 'northwind (replenishment)', who: NORTHWIND, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: "shipper_id = 'supplier-northwind'", fields: SHIPPER_SHIPMENT },
-  { caller: 'northwind (capacity)', who: NORTHWIND_CAPACITY, resource: 'demand-signals', subject: 'DemandSignal', table: 'demand_signals', where: "sku IN ('SKU-100','SKU-200')", fields: without(SUPPLIER_DEMAND, 'orderedQty') },
-  { caller: 'northwind (capacity)', who: NORTHWIND_CAPACITY, resource: 'capacity-signals', subject: 'CapacitySignal', table: 'capacity_signals', where: "supplier_id = 'supplier-northwind'", fields: FIELDS.CapacitySignal },
-  { caller: 'acme (replenishment)', who: ACME, resource: 'demand-signals', subject: 'DemandSignal', table: 'demand_signals', where: "sku IN ('SKU-300','SKU-400')", fields: SUPPLIER_DEMAND },
-  { caller: 'acme (replenishment)', who: ACME, resource: 'capacity-signals', subject: 'CapacitySignal', table: 'capacity_signals', where: "supplier_id = 'supplier-acme'", fields: FIELDS.CapacitySignal },
-  { caller: 'acme (replenishment)', who: ACME, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: "shipper_id = 'supplier-acme'", fields: SHIPPER_SHIPMENT },
-  { caller: 'acme (capacity)', who: { ...ACME, purpose: 'capacity-planning' }, resource: 'capacity-signals', subject: 'CapacitySignal', table: 'capacity_signals', where: "supplier_id = 'supplier-acme'", fields: FIELDS.CapacitySignal },
-  { caller: 'swiftlog', who: SWIFTLOG, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: "carrier_id = 'carrier-swiftlog'", fields: FIELDS.Shipment },
-  { caller: 'northstar', who: NORTHSTAR, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: "carrier_id = 'carrier-northstar'", fields: FIELDS.Shipment },
-  { caller: 'globex', who: GLOBEX, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: "destination IN ('DC-US-EAST','DC-US-WEST')", fields: CUSTOMER_SHIPMENT },
+  {
+    caller: 'northwind (replenishment)',
+    who: NORTHWIND,
+    resource: 'demand-signals',
+    subject: 'DemandSignal',
+    table: 'demand_signals',
+    where: "sku IN ('SKU-100','SKU-200')",
+    fields: SUPPLIER_DEMAND,
+    rowDependent: { field: 'orderedQty', where: "region = 'EMEA-RESTRICTED'" },
+  },
+  {
+    caller: 'northwind (replenishment)',
+    who: NORTHWIND,
+    resource: 'capacity-signals',
+    subject: 'CapacitySignal',
+    table: 'capacity_signals',
+    where: "supplier_id = 'supplier-northwind'",
+    fields: FIELDS.CapacitySignal,
+  },
+  {
+    caller: 'northwind (replenishment)',
+    who: NORTHWIND,
+    resource: 'shipments',
+    subject: 'Shipment',
+    table: 'shipments',
+    where: "shipper_id = 'supplier-northwind'",
+    fields: SHIPPER_SHIPMENT,
+  },
+  {
+    caller: 'northwind (capacity)',
+    who: NORTHWIND_CAPACITY,
+    resource: 'demand-signals',
+    subject: 'DemandSignal',
+    table: 'demand_signals',
+    where: "sku IN ('SKU-100','SKU-200')",
+    fields: without(SUPPLIER_DEMAND, 'orderedQty'),
+  },
+  {
+    caller: 'northwind (capacity)',
+    who: NORTHWIND_CAPACITY,
+    resource: 'capacity-signals',
+    subject: 'CapacitySignal',
+    table: 'capacity_signals',
+    where: "supplier_id = 'supplier-northwind'",
+    fields: FIELDS.CapacitySignal,
+  },
+  {
+    caller: 'acme (replenishment)',
+    who: ACME,
+    resource: 'demand-signals',
+    subject: 'DemandSignal',
+    table: 'demand_signals',
+    where: "sku IN ('SKU-300','SKU-400')",
+    fields: SUPPLIER_DEMAND,
+  },
+  {
+    caller: 'acme (replenishment)',
+    who: ACME,
+    resource: 'capacity-signals',
+    subject: 'CapacitySignal',
+    table: 'capacity_signals',
+    where: "supplier_id = 'supplier-acme'",
+    fields: FIELDS.CapacitySignal,
+  },
+  {
+    caller: 'acme (replenishment)',
+    who: ACME,
+    resource: 'shipments',
+    subject: 'Shipment',
+    table: 'shipments',
+    where: "shipper_id = 'supplier-acme'",
+    fields: SHIPPER_SHIPMENT,
+  },
+  {
+    caller: 'acme (capacity)',
+    who: { ...ACME, purpose: 'capacity-planning' },
+    resource: 'capacity-signals',
+    subject: 'CapacitySignal',
+    table: 'capacity_signals',
+    where: "supplier_id = 'supplier-acme'",
+    fields: FIELDS.CapacitySignal,
+  },
+  {
+    caller: 'swiftlog',
+    who: SWIFTLOG,
+    resource: 'shipments',
+    subject: 'Shipment',
+    table: 'shipments',
+    where: "carrier_id = 'carrier-swiftlog'",
+    fields: FIELDS.Shipment,
+  },
+  {
+    caller: 'northstar',
+    who: NORTHSTAR,
+    resource: 'shipments',
+    subject: 'Shipment',
+    table: 'shipments',
+    where: "carrier_id = 'carrier-northstar'",
+    fields: FIELDS.Shipment,
+  },
+  {
+    caller: 'globex',
+    who: GLOBEX,
+    resource: 'shipments',
+    subject: 'Shipment',
+    table: 'shipments',
+    where: "destination IN ('DC-US-EAST','DC-US-WEST')",
+    fields: CUSTOMER_SHIPMENT,
+  },
   { caller: 'admin', who: ADMIN, resource: 'demand-signals', subject: 'DemandSignal', table: 'demand_signals', where: '1=1', fields: FIELDS.DemandSignal },
-  { caller: 'admin', who: ADMIN, resource: 'capacity-signals', subject: 'CapacitySignal', table: 'capacity_signals', where: '1=1', fields: FIELDS.CapacitySignal },
+  {
+    caller: 'admin',
+    who: ADMIN,
+    resource: 'capacity-signals',
+    subject: 'CapacitySignal',
+    table: 'capacity_signals',
+    where: '1=1',
+    fields: FIELDS.CapacitySignal,
+  },
   { caller: 'admin', who: ADMIN, resource: 'shipments', subject: 'Shipment', table: 'shipments', where: '1=1', fields: FIELDS.Shipment },
 ];
 
@@ -76,8 +201,12 @@ describe('REST contract (demo partners)', () => {
     return req.send(body);
   };
 
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('lists and single rows, per partner', () => {
     it.each(READS.map((c) => [`${c.caller}: ${c.resource}`, c] as const))('%s: exactly the rows and fields the policy grants', async (_, c) => {
@@ -148,7 +277,8 @@ describe('REST contract (demo partners)', () => {
         expect(['DC-US-EAST', 'DC-US-WEST']).toContain(row.destination);
         expect(row).toHaveProperty('status');
         expect(row).toHaveProperty('eta');
-        for (const secret of ['carrierId', 'shipperId', 'origin', 'lastLocation', 'freightCost', 'routingPlan', 'temperatureC', 'sscc']) expect(row).not.toHaveProperty(secret);
+        for (const secret of ['carrierId', 'shipperId', 'origin', 'lastLocation', 'freightCost', 'routingPlan', 'temperatureC', 'sscc'])
+          expect(row).not.toHaveProperty(secret);
       }
       const refused = expectProblem(await get(GLOBEX, '/api/v1/shipments?fields=id,carrierId,freightCost'), 403, 'FORBIDDEN_FIELDS');
       expect(refused.fields).toEqual(['carrierId', 'freightCost']);
@@ -174,7 +304,9 @@ describe('REST contract (demo partners)', () => {
       const single = expectProblem(await get(NORTHWIND, '/api/v1/shipments/shp-0001?fields=id,routingPlan'), 403, 'FORBIDDEN_FIELDS');
       expect(single.fields).toEqual(['routingPlan']);
       // capacity planning grants no order volumes on any row: that is a 403, not a redaction
-      expect(expectProblem(await get(NORTHWIND_CAPACITY, '/api/v1/demand-signals?fields=id,orderedQty'), 403, 'FORBIDDEN_FIELDS').fields).toEqual(['orderedQty']);
+      expect(expectProblem(await get(NORTHWIND_CAPACITY, '/api/v1/demand-signals?fields=id,orderedQty'), 403, 'FORBIDDEN_FIELDS').fields).toEqual([
+        'orderedQty',
+      ]);
     });
 
     it('refuses a field that does not exist with 400 VALIDATION_FAILED', async () => {
@@ -234,7 +366,9 @@ describe('REST contract (demo partners)', () => {
     it('filter by typed numbers (integers and decimals)', async () => {
       const [row] = await dbRows(gw, 'demand_signals', "sku = 'SKU-100' AND region = 'AMER'");
       const res = await get(NORTHWIND, `/api/v1/demand-signals?forecastQty=${row.forecastQty}`).then((r) => expectStatus(r, 200));
-      expect(res.body.data.map((r: { id: string }) => r.id)).toEqual(await dbIds(gw, 'demand_signals', "sku IN ('SKU-100','SKU-200') AND forecast_qty = ?", [row.forecastQty]));
+      expect(res.body.data.map((r: { id: string }) => r.id)).toEqual(
+        await dbIds(gw, 'demand_signals', "sku IN ('SKU-100','SKU-200') AND forecast_qty = ?", [row.forecastQty]),
+      );
       for (const r of res.body.data) expect(r.forecastQty).toBe(row.forecastQty);
 
       const cap = await get(NORTHWIND, '/api/v1/capacity-signals?unitCost=74.9').then((r) => expectStatus(r, 200));
@@ -280,25 +414,37 @@ describe('REST contract (demo partners)', () => {
   });
 
   describe('purposes', () => {
-    it.each([
-      ['supplier-northwind'], ['supplier-acme'], ['carrier-swiftlog'], ['carrier-northstar'], ['customer-globex'],
-    ])('%s without a purpose: 400 PURPOSE_REQUIRED naming the purposes its policy knows', async (partner) => {
-      const known = [...new Set(demoPolicyFile(partner).rules.flatMap((r) => (r.purposes as string[] | undefined) ?? []))].sort();
-      const seq = await gw.headSeq();
-      const body = expectProblem(await get({ roles: ['partner'], partner }, '/api/v1/shipments'), 400, 'PURPOSE_REQUIRED');
-      expect(body.purposes).toEqual(known);
-      for (const p of known) expect(body.detail).toContain(p);
-      await expectOneDenial(gw, seq, 400);
-    });
+    it.each([['supplier-northwind'], ['supplier-acme'], ['carrier-swiftlog'], ['carrier-northstar'], ['customer-globex']])(
+      '%s without a purpose: 400 PURPOSE_REQUIRED naming the purposes its policy knows',
+      async (partner) => {
+        const known = [...new Set(demoPolicyFile(partner).rules.flatMap((r) => (r.purposes as string[] | undefined) ?? []))].sort();
+        const seq = await gw.headSeq();
+        const body = expectProblem(await get({ roles: ['partner'], partner }, '/api/v1/shipments'), 400, 'PURPOSE_REQUIRED');
+        expect(body.purposes).toEqual(known);
+        for (const p of known) expect(body.detail).toContain(p);
+        await expectOneDenial(gw, seq, 400);
+      },
+    );
 
     it('takes the purpose from X-Purpose; header and claim that differ are 400', async () => {
       const who = { roles: ['partner'], partner: 'supplier-northwind' };
-      const res = await gw.http.get('/api/v1/demand-signals').set('Authorization', await bearer(gw, who)).set('X-Purpose', 'capacity-planning').expect(200);
+      const res = await gw.http
+        .get('/api/v1/demand-signals')
+        .set('Authorization', await bearer(gw, who))
+        .set('X-Purpose', 'capacity-planning')
+        .expect(200);
       expect(res.body.meta.purpose).toBe('capacity-planning');
       expect(res.body.meta.fields).not.toContain('orderedQty');
-      const same = await gw.http.get('/api/v1/demand-signals').set('Authorization', await bearer(gw, NORTHWIND)).set('X-Purpose', 'replenishment-planning').expect(200);
+      const same = await gw.http
+        .get('/api/v1/demand-signals')
+        .set('Authorization', await bearer(gw, NORTHWIND))
+        .set('X-Purpose', 'replenishment-planning')
+        .expect(200);
       expect(same.body.meta.purpose).toBe('replenishment-planning');
-      const conflict = await gw.http.get('/api/v1/demand-signals').set('Authorization', await bearer(gw, NORTHWIND)).set('X-Purpose', 'capacity-planning');
+      const conflict = await gw.http
+        .get('/api/v1/demand-signals')
+        .set('Authorization', await bearer(gw, NORTHWIND))
+        .set('X-Purpose', 'capacity-planning');
       expectProblem(conflict, 400, 'PURPOSE_CONFLICT');
     });
   });
@@ -323,8 +469,29 @@ describe('REST contract (demo partners)', () => {
   });
 
   describe('writes', () => {
-    const demand = { sku: 'SKU-100', productFamily: 'Drive Units', site: 'DC-EU-NORTH', region: 'NORDICS', periodStart: '2026-01-01', forecastQty: 640, orderedQty: 600, unitPrice: 88.1, customerName: 'Hooli AB', marginPct: 19.5 };
-    const shipment = { reference: 'ASN-2026-9001', carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind', origin: 'PLANT-DE-1', destination: 'DC-US-WEST', sku: 'SKU-100', quantity: 72, freightCost: 990, routingPlan: 'A7 > Hamburg > sea' };
+    const demand = {
+      sku: 'SKU-100',
+      productFamily: 'Drive Units',
+      site: 'DC-EU-NORTH',
+      region: 'NORDICS',
+      periodStart: '2026-01-01',
+      forecastQty: 640,
+      orderedQty: 600,
+      unitPrice: 88.1,
+      customerName: 'Hooli AB',
+      marginPct: 19.5,
+    };
+    const shipment = {
+      reference: 'ASN-2026-9001',
+      carrierId: 'carrier-swiftlog',
+      shipperId: 'supplier-northwind',
+      origin: 'PLANT-DE-1',
+      destination: 'DC-US-WEST',
+      sku: 'SKU-100',
+      quantity: 72,
+      freightCost: 990,
+      routingPlan: 'A7 > Hamburg > sea',
+    };
 
     it('admin (no partner, no purpose) loads a demand signal; the supplier then sees it without customer economics', async () => {
       const seq = await gw.headSeq();
@@ -356,19 +523,37 @@ describe('REST contract (demo partners)', () => {
       const res = await send(ADMIN, 'post', '/api/v1/shipments', { id: 'shp-9001', ...shipment }).then((r) => expectStatus(r, 201));
       expect(res.body.data).toMatchObject({ id: 'shp-9001', ...shipment, status: 'planned', eta: null, lastEventAt: null });
       expect(await dbIds(gw, 'shipments', 'id = ?', ['shp-9001'])).toEqual(['shp-9001']);
-      expect((await get(SWIFTLOG, '/api/v1/shipments/shp-9001').then((r) => expectStatus(r, 200))).body.data).toMatchObject({ freightCost: 990, carrierId: 'carrier-swiftlog' });
+      expect((await get(SWIFTLOG, '/api/v1/shipments/shp-9001').then((r) => expectStatus(r, 200))).body.data).toMatchObject({
+        freightCost: 990,
+        carrierId: 'carrier-swiftlog',
+      });
       expect(sortedKeys((await get(GLOBEX, '/api/v1/shipments/shp-9001').then((r) => expectStatus(r, 200))).body.data)).toEqual([...CUSTOMER_SHIPMENT].sort());
       expectProblem(await get(NORTHSTAR, '/api/v1/shipments/shp-9001'), 404, 'NOT_FOUND');
     });
 
     it('a carrier event updates status, lastLocation and lastEventAt; an older event is kept but does not overwrite', async () => {
       const id = 'shp-0007'; // swiftlog, picked_up
-      const newer = await send(SWIFTLOG, 'post', `/api/v1/shipments/${id}/events`, { status: 'in_transit', occurredAt: '2026-02-10T12:00:00Z', location: 'Indianapolis hub', note: 'On the road' }).then((r) => expectStatus(r, 201));
-      expect(newer.body.data).toMatchObject({ shipmentId: id, status: 'in_transit', occurredAt: '2026-02-10T12:00:00.000Z', location: 'Indianapolis hub', recordedBy: 'carrier-swiftlog' });
+      const newer = await send(SWIFTLOG, 'post', `/api/v1/shipments/${id}/events`, {
+        status: 'in_transit',
+        occurredAt: '2026-02-10T12:00:00Z',
+        location: 'Indianapolis hub',
+        note: 'On the road',
+      }).then((r) => expectStatus(r, 201));
+      expect(newer.body.data).toMatchObject({
+        shipmentId: id,
+        status: 'in_transit',
+        occurredAt: '2026-02-10T12:00:00.000Z',
+        location: 'Indianapolis hub',
+        recordedBy: 'carrier-swiftlog',
+      });
       const after = (await get(SWIFTLOG, `/api/v1/shipments/${id}`)).body.data;
       expect(after).toMatchObject({ status: 'in_transit', lastLocation: 'Indianapolis hub', lastEventAt: '2026-02-10T12:00:00.000Z' });
 
-      const older = await send(SWIFTLOG, 'post', `/api/v1/shipments/${id}/events`, { status: 'delayed', occurredAt: '2026-02-09T08:00:00Z', location: 'Columbus yard' }).then((r) => expectStatus(r, 201));
+      const older = await send(SWIFTLOG, 'post', `/api/v1/shipments/${id}/events`, {
+        status: 'delayed',
+        occurredAt: '2026-02-09T08:00:00Z',
+        location: 'Columbus yard',
+      }).then((r) => expectStatus(r, 201));
       const still = (await get(SWIFTLOG, `/api/v1/shipments/${id}`)).body.data;
       expect(still).toMatchObject({ status: 'in_transit', lastLocation: 'Indianapolis hub', lastEventAt: '2026-02-10T12:00:00.000Z' });
       const events = (await get(SWIFTLOG, `/api/v1/shipments/${id}/events`)).body.data.map((e: { id: string }) => e.id);
@@ -378,33 +563,169 @@ describe('REST contract (demo partners)', () => {
     });
 
     it('a supplier publishes and maintains its own capacity, including its unit cost', async () => {
-      const created = await send(NORTHWIND_CAPACITY, 'post', '/api/v1/capacity-signals', { site: 'PLANT-DE-1', sku: 'SKU-200', periodStart: '2026-06-01', availableQty: 1000, riskLevel: 'low', unitCost: 70 }).then((r) => expectStatus(r, 201));
+      const created = await send(NORTHWIND_CAPACITY, 'post', '/api/v1/capacity-signals', {
+        site: 'PLANT-DE-1',
+        sku: 'SKU-200',
+        periodStart: '2026-06-01',
+        availableQty: 1000,
+        riskLevel: 'low',
+        unitCost: 70,
+      }).then((r) => expectStatus(r, 201));
       expect(created.body.data).toMatchObject({ supplierId: 'supplier-northwind', availableQty: 1000, unitCost: 70 });
       const id = created.body.data.id as string;
-      const patched = await send(NORTHWIND_CAPACITY, 'patch', `/api/v1/capacity-signals/${id}`, { availableQty: 750, riskLevel: 'high', riskNotes: 'Furnace relining', unitCost: 72.5 }).then((r) => expectStatus(r, 200));
+      const patched = await send(NORTHWIND_CAPACITY, 'patch', `/api/v1/capacity-signals/${id}`, {
+        availableQty: 750,
+        riskLevel: 'high',
+        riskNotes: 'Furnace relining',
+        unitCost: 72.5,
+      }).then((r) => expectStatus(r, 200));
       expect(patched.body.data).toMatchObject({ id, availableQty: 750, riskLevel: 'high', riskNotes: 'Furnace relining', unitCost: 72.5 });
       const [row] = await dbRows(gw, 'capacity_signals', 'id = ?', [id]);
       expect(row).toMatchObject({ supplierId: 'supplier-northwind', availableQty: 750, riskLevel: 'high', unitCost: 72.5 });
     });
 
     describe('refused writes change nothing and write exactly one deny audit event', () => {
-      const refusals: Array<{ name: string; who: TokenOptions; method: 'post' | 'patch'; url: string; body: object; status: number; code?: string; names?: string[] }> = [
+      const refusals: Array<{
+        name: string;
+        who: TokenOptions;
+        method: 'post' | 'patch';
+        url: string;
+        body: object;
+        status: number;
+        code?: string;
+        names?: string[];
+      }> = [
         { name: 'a supplier loading demand', who: NORTHWIND, method: 'post', url: '/api/v1/demand-signals', body: demand, status: 403 },
         { name: 'a carrier creating a shipment', who: SWIFTLOG, method: 'post', url: '/api/v1/shipments', body: shipment, status: 403 },
-        { name: 'a carrier setting its freight cost', who: SWIFTLOG, method: 'patch', url: '/api/v1/shipments/shp-0002', body: { status: 'delayed', freightCost: 1 }, status: 403, code: 'FORBIDDEN_FIELDS', names: ['freightCost'] },
-        { name: 'a carrier handing its shipment to another carrier', who: SWIFTLOG, method: 'patch', url: '/api/v1/shipments/shp-0002', body: { carrierId: 'carrier-northstar', routingPlan: 'x' }, status: 403, code: 'FORBIDDEN_FIELDS', names: ['carrierId', 'routingPlan'] },
-        { name: "a carrier updating another carrier's shipment", who: NORTHSTAR, method: 'patch', url: '/api/v1/shipments/shp-0002', body: { status: 'delivered' }, status: 404, code: 'NOT_FOUND' },
-        { name: "a carrier recording an event on another carrier's shipment", who: NORTHSTAR, method: 'post', url: '/api/v1/shipments/shp-0002/events', body: { status: 'delivered', occurredAt: '2026-03-01T00:00:00Z' }, status: 404, code: 'NOT_FOUND' },
-        { name: 'the customer recording an event on its own delivery', who: GLOBEX, method: 'post', url: '/api/v1/shipments/shp-0001/events', body: { status: 'delivered', occurredAt: '2026-03-01T00:00:00Z' }, status: 403 },
-        { name: 'the customer updating its own delivery', who: GLOBEX, method: 'patch', url: '/api/v1/shipments/shp-0001', body: { status: 'delivered' }, status: 403 },
-        { name: "a supplier publishing another supplier's capacity", who: NORTHWIND_CAPACITY, method: 'post', url: '/api/v1/capacity-signals', body: { supplierId: 'supplier-acme', site: 'PLANT-US-1', sku: 'SKU-300', periodStart: '2026-06-01', availableQty: 1, riskLevel: 'low' }, status: 403, code: 'OUT_OF_SCOPE' },
-        { name: 'a supplier moving its capacity to another supplier', who: NORTHWIND_CAPACITY, method: 'patch', url: '/api/v1/capacity-signals/cap-0001', body: { supplierId: 'supplier-acme' }, status: 403, code: 'OUT_OF_SCOPE' },
-        { name: "a supplier updating another supplier's capacity", who: NORTHWIND_CAPACITY, method: 'patch', url: '/api/v1/capacity-signals/cap-0007', body: { availableQty: 1 }, status: 404, code: 'NOT_FOUND' },
-        { name: 'an unknown body field', who: ADMIN, method: 'post', url: '/api/v1/shipments', body: { ...shipment, colour: 'red' }, status: 400, code: 'VALIDATION_FAILED', names: ['colour'] },
-        { name: 'bad values', who: SWIFTLOG, method: 'post', url: '/api/v1/shipments/shp-0002/events', body: { status: 'teleported', occurredAt: 'yesterday' }, status: 400, code: 'VALIDATION_FAILED', names: ['status', 'occurredAt'] },
-        { name: 'a bad risk level', who: NORTHWIND_CAPACITY, method: 'patch', url: '/api/v1/capacity-signals/cap-0001', body: { riskLevel: 'apocalyptic', availableQty: -5 }, status: 400, code: 'VALIDATION_FAILED', names: ['riskLevel', 'availableQty'] },
-        { name: 'a partner write without a purpose', who: { roles: ['partner'], partner: 'carrier-swiftlog' }, method: 'patch', url: '/api/v1/shipments/shp-0002', body: { status: 'delayed' }, status: 400, code: 'PURPOSE_REQUIRED' },
-        { name: 'an id that already exists', who: ADMIN, method: 'post', url: '/api/v1/demand-signals', body: { id: 'ds-0001', ...demand }, status: 409, code: 'CONFLICT' },
+        {
+          name: 'a carrier setting its freight cost',
+          who: SWIFTLOG,
+          method: 'patch',
+          url: '/api/v1/shipments/shp-0002',
+          body: { status: 'delayed', freightCost: 1 },
+          status: 403,
+          code: 'FORBIDDEN_FIELDS',
+          names: ['freightCost'],
+        },
+        {
+          name: 'a carrier handing its shipment to another carrier',
+          who: SWIFTLOG,
+          method: 'patch',
+          url: '/api/v1/shipments/shp-0002',
+          body: { carrierId: 'carrier-northstar', routingPlan: 'x' },
+          status: 403,
+          code: 'FORBIDDEN_FIELDS',
+          names: ['carrierId', 'routingPlan'],
+        },
+        {
+          name: "a carrier updating another carrier's shipment",
+          who: NORTHSTAR,
+          method: 'patch',
+          url: '/api/v1/shipments/shp-0002',
+          body: { status: 'delivered' },
+          status: 404,
+          code: 'NOT_FOUND',
+        },
+        {
+          name: "a carrier recording an event on another carrier's shipment",
+          who: NORTHSTAR,
+          method: 'post',
+          url: '/api/v1/shipments/shp-0002/events',
+          body: { status: 'delivered', occurredAt: '2026-03-01T00:00:00Z' },
+          status: 404,
+          code: 'NOT_FOUND',
+        },
+        {
+          name: 'the customer recording an event on its own delivery',
+          who: GLOBEX,
+          method: 'post',
+          url: '/api/v1/shipments/shp-0001/events',
+          body: { status: 'delivered', occurredAt: '2026-03-01T00:00:00Z' },
+          status: 403,
+        },
+        {
+          name: 'the customer updating its own delivery',
+          who: GLOBEX,
+          method: 'patch',
+          url: '/api/v1/shipments/shp-0001',
+          body: { status: 'delivered' },
+          status: 403,
+        },
+        {
+          name: "a supplier publishing another supplier's capacity",
+          who: NORTHWIND_CAPACITY,
+          method: 'post',
+          url: '/api/v1/capacity-signals',
+          body: { supplierId: 'supplier-acme', site: 'PLANT-US-1', sku: 'SKU-300', periodStart: '2026-06-01', availableQty: 1, riskLevel: 'low' },
+          status: 403,
+          code: 'OUT_OF_SCOPE',
+        },
+        {
+          name: 'a supplier moving its capacity to another supplier',
+          who: NORTHWIND_CAPACITY,
+          method: 'patch',
+          url: '/api/v1/capacity-signals/cap-0001',
+          body: { supplierId: 'supplier-acme' },
+          status: 403,
+          code: 'OUT_OF_SCOPE',
+        },
+        {
+          name: "a supplier updating another supplier's capacity",
+          who: NORTHWIND_CAPACITY,
+          method: 'patch',
+          url: '/api/v1/capacity-signals/cap-0007',
+          body: { availableQty: 1 },
+          status: 404,
+          code: 'NOT_FOUND',
+        },
+        {
+          name: 'an unknown body field',
+          who: ADMIN,
+          method: 'post',
+          url: '/api/v1/shipments',
+          body: { ...shipment, colour: 'red' },
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          names: ['colour'],
+        },
+        {
+          name: 'bad values',
+          who: SWIFTLOG,
+          method: 'post',
+          url: '/api/v1/shipments/shp-0002/events',
+          body: { status: 'teleported', occurredAt: 'yesterday' },
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          names: ['status', 'occurredAt'],
+        },
+        {
+          name: 'a bad risk level',
+          who: NORTHWIND_CAPACITY,
+          method: 'patch',
+          url: '/api/v1/capacity-signals/cap-0001',
+          body: { riskLevel: 'apocalyptic', availableQty: -5 },
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          names: ['riskLevel', 'availableQty'],
+        },
+        {
+          name: 'a partner write without a purpose',
+          who: { roles: ['partner'], partner: 'carrier-swiftlog' },
+          method: 'patch',
+          url: '/api/v1/shipments/shp-0002',
+          body: { status: 'delayed' },
+          status: 400,
+          code: 'PURPOSE_REQUIRED',
+        },
+        {
+          name: 'an id that already exists',
+          who: ADMIN,
+          method: 'post',
+          url: '/api/v1/demand-signals',
+          body: { id: 'ds-0001', ...demand },
+          status: 409,
+          code: 'CONFLICT',
+        },
       ];
 
       it.each(refusals.map((r) => [r.name, r] as const))('%s', async (_, r) => {
@@ -425,7 +746,15 @@ describe('REST contract (demo partners)', () => {
       expectProblem(await get(NORTHWIND, '/api/v1/no-such-thing'), 404);
       expectProblem(await gw.http.get('/api/v1/demand-signals'), 401, 'UNAUTHENTICATED');
       expectProblem(await get(NORTHWIND, '/api/v1/demand-signals/ds-0001?limit=3'), 400, 'VALIDATION_FAILED');
-      expectProblem(await gw.http.post('/api/v1/demand-signals').set('Authorization', await bearer(gw, ADMIN)).set('content-type', 'application/json').send('{"sku":'), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await gw.http
+          .post('/api/v1/demand-signals')
+          .set('Authorization', await bearer(gw, ADMIN))
+          .set('content-type', 'application/json')
+          .send('{"sku":'),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
   });
 
@@ -482,7 +811,20 @@ describe('REST paging (limit and cursor)', () => {
     for (let start = 0; start < BULK; start += 100) {
       const rows = Array.from({ length: 100 }, (_, i) => {
         const n = String(start + i + 1).padStart(4, '0');
-        return [`ds-bulk-${n}`, 'SKU-200', 'Drive Units', 'DC-EU-CENTRAL', 'BULK', '2026-01-01', 100 + ((start + i) % 7), 90, 130, 'Bulk Buyer', 20, '2025-12-01T00:00:00.000Z'];
+        return [
+          `ds-bulk-${n}`,
+          'SKU-200',
+          'Drive Units',
+          'DC-EU-CENTRAL',
+          'BULK',
+          '2026-01-01',
+          100 + ((start + i) % 7),
+          90,
+          130,
+          'Bulk Buyer',
+          20,
+          '2025-12-01T00:00:00.000Z',
+        ];
       });
       await gw.query(
         `INSERT INTO demand_signals (id, sku, product_family, site, region, period_start, forecast_qty, ordered_qty, unit_price, customer_name, margin_pct, updated_at) VALUES ${rows.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?)').join(',')}`,
@@ -492,7 +834,9 @@ describe('REST paging (limit and cursor)', () => {
     northwindIds = await dbIds(gw, 'demand_signals', "sku IN ('SKU-100','SKU-200')");
     expect(northwindIds.length).toBeGreaterThan(500);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('defaults to 100 rows with a next cursor', async () => {
     const res = await get(NORTHWIND, '/api/v1/demand-signals').then((r) => expectStatus(r, 200));
@@ -555,8 +899,17 @@ describe('REST paging (limit and cursor)', () => {
     expect(shipmentsCursor).toEqual(expect.any(String));
     const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
     const bad = [
-      'garbage', '!!!', b64('not json'), b64({}), b64({ s: 'DemandSignal' }), b64({ s: 'DemandSignal', k: 42 }),
-      b64({ s: 'DemandSignal', k: 'x'.repeat(100) }), b64([1, 2]), b64(null), b64({ s: 'Shipment', k: 'ds-0001' }), shipmentsCursor,
+      'garbage',
+      '!!!',
+      b64('not json'),
+      b64({}),
+      b64({ s: 'DemandSignal' }),
+      b64({ s: 'DemandSignal', k: 42 }),
+      b64({ s: 'DemandSignal', k: 'x'.repeat(100) }),
+      b64([1, 2]),
+      b64(null),
+      b64({ s: 'Shipment', k: 'ds-0001' }),
+      shipmentsCursor,
     ];
     for (const cursor of bad) {
       const seq = await gw.headSeq();

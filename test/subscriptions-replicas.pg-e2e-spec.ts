@@ -38,8 +38,16 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
     const created = await call(a, '/api/v1/shipments', admin, {
       method: 'POST',
       body: JSON.stringify({
-        id: shipmentId, reference: `ASN-SUBS-${process.pid}`, carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind',
-        origin: 'PLANT-DE-1', destination: 'DC-US-EAST', sku: 'SKU-100', quantity: 12, status: 'planned', freightCost: 1234.5,
+        id: shipmentId,
+        reference: `ASN-SUBS-${process.pid}`,
+        carrierId: 'carrier-swiftlog',
+        shipperId: 'supplier-northwind',
+        origin: 'PLANT-DE-1',
+        destination: 'DC-US-EAST',
+        sku: 'SKU-100',
+        quantity: 12,
+        status: 'planned',
+        freightCost: 1234.5,
       }),
     });
     expect(created.status).toBe(201);
@@ -56,7 +64,10 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
   /** Subscribes on `gw` and resolves once the subscription is in place (its opening audit event is committed). */
   async function subscribe(gw: GatewayProcess, claims: Record<string, unknown>, selection: string) {
     const client = createClient({
-      url: `ws://127.0.0.1:${gw.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
+      url: `ws://127.0.0.1:${gw.port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
       connectionParams: { authorization: `Bearer ${await token(claims, `user@${String(claims.partner_id)}`)}` },
     });
     clients.push(client);
@@ -65,13 +76,25 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
     const seq = await headSeq();
     client.subscribe(
       { query: `subscription { shipmentUpdated(filter: { shipmentId: "${shipmentId}" }) { ${selection} } }` },
-      { next: (v) => received.push(v as Delivery), error: (e) => { failure = e; }, complete: () => undefined },
+      {
+        next: (v) => received.push(v as Delivery),
+        error: (e) => {
+          failure = e;
+        },
+        complete: () => undefined,
+      },
     );
     // The resolver commits 'graphql subscription shipmentUpdated' before it starts listening for changes.
-    await until(async () => failure !== null || (await pg.query(
-      "SELECT 1 FROM audit_events WHERE seq > $1 AND operation = 'graphql subscription shipmentUpdated' AND actor_partner_id = $2",
-      [seq, claims.partner_id],
-    )).rowCount === 1);
+    await until(
+      async () =>
+        failure !== null ||
+        (
+          await pg.query("SELECT 1 FROM audit_events WHERE seq > $1 AND operation = 'graphql subscription shipmentUpdated' AND actor_partner_id = $2", [
+            seq,
+            claims.partner_id,
+          ])
+        ).rowCount === 1,
+    );
     expect(failure).toBeNull();
     // Between that commit and the first wait on the change emitter lie only a few microtasks.
     await new Promise((r) => setTimeout(r, 100));
@@ -88,16 +111,27 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
 
   const headSeq = async () => Number((await pg.query('SELECT seq FROM audit_head WHERE id = 1')).rows[0].seq);
 
-  const deliveriesSince = async (seq: number) => (await pg.query(
-    "SELECT actor_partner_id, resource_ids, fields_returned, fields_denied, policy_version, decision FROM audit_events WHERE seq > $1 AND operation = 'graphql subscription shipmentUpdated delivery' ORDER BY seq",
-    [seq],
-  )).rows as Array<{ actor_partner_id: string; resource_ids: string; fields_returned: string; fields_denied: string; policy_version: number; decision: string }>;
+  const deliveriesSince = async (seq: number) =>
+    (
+      await pg.query(
+        "SELECT actor_partner_id, resource_ids, fields_returned, fields_denied, policy_version, decision FROM audit_events WHERE seq > $1 AND operation = 'graphql subscription shipmentUpdated delivery' ORDER BY seq",
+        [seq],
+      )
+    ).rows as Array<{
+      actor_partner_id: string;
+      resource_ids: string;
+      fields_returned: string;
+      fields_denied: string;
+      policy_version: number;
+      decision: string;
+    }>;
 
   /** The carrier records a tracking event on replica A; returns its occurredAt (the shipment's new lastEventAt). */
   async function carrierEvent(status: string, location: string): Promise<string> {
     const occurredAt = new Date().toISOString();
     const res = await call(a, `/api/v1/shipments/${shipmentId}/events`, await token(SWIFTLOG, 'dispatcher@swiftlog'), {
-      method: 'POST', body: JSON.stringify({ eventId: `subs-${randomBytes(4).toString('hex')}`, status, occurredAt, location }),
+      method: 'POST',
+      body: JSON.stringify({ eventId: `subs-${randomBytes(4).toString('hex')}`, status, occurredAt, location }),
     });
     expect(res.status).toBe(201);
     return occurredAt;
@@ -122,7 +156,8 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
     expect(globex.received).toHaveLength(1);
     expect(globex.updates()[0]).toEqual({ id: shipmentId, status: 'delayed', lastEventAt: occurredAt, lastLocation: null, freightCost: null });
     expect(globex.received[0].errors?.map((e) => [e.path?.join('.'), e.extensions?.code]).sort()).toEqual([
-      ['shipmentUpdated.freightCost', 'FORBIDDEN_FIELD'], ['shipmentUpdated.lastLocation', 'FORBIDDEN_FIELD'],
+      ['shipmentUpdated.freightCost', 'FORBIDDEN_FIELD'],
+      ['shipmentUpdated.lastLocation', 'FORBIDDEN_FIELD'],
     ]);
     // Northwind (the shipper) reads the location too, but not the freight cost.
     expect(northwind.received).toHaveLength(1);
@@ -135,8 +170,10 @@ describe('shipmentUpdated across replicas (two processes, one PostgreSQL, one Re
     // One delivery event per delivered update, on the chain both replicas write ('partial': fields
     // were withheld); none for Acme.
     const deliveries = await deliveriesSince(seq);
-    expect(deliveries.map((d) => `${d.actor_partner_id}:${JSON.parse(d.resource_ids).join(',')}:${d.decision}`).sort())
-      .toEqual([`customer-globex:${shipmentId}:partial`, `supplier-northwind:${shipmentId}:partial`]);
+    expect(deliveries.map((d) => `${d.actor_partner_id}:${JSON.parse(d.resource_ids).join(',')}:${d.decision}`).sort()).toEqual([
+      `customer-globex:${shipmentId}:partial`,
+      `supplier-northwind:${shipmentId}:partial`,
+    ]);
     const globexEvent = deliveries.find((d) => d.actor_partner_id === 'customer-globex')!;
     expect(JSON.parse(globexEvent.fields_returned)).toEqual(expect.arrayContaining(['id', 'status', 'lastEventAt']));
     expect(JSON.parse(globexEvent.fields_returned)).not.toContain('lastLocation');

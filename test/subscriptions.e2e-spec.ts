@@ -24,16 +24,34 @@ describe('shipmentUpdated subscription', () => {
 
   async function connect(claims: Parameters<TestGateway['token']>[0] | null): Promise<Client> {
     const token = claims ? await gw.token(claims) : undefined;
-    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: token ? { authorization: `Bearer ${token}` } : {}, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+    });
     clients.push(client);
     return client;
   }
 
   /** Collects what a subscription delivers. */
   function subscribe(client: Client, query: string) {
-    const received: Array<{ data?: Record<string, unknown> | null; errors?: ReadonlyArray<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }> }> = [];
+    const received: Array<{
+      data?: Record<string, unknown> | null;
+      errors?: ReadonlyArray<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }>;
+    }> = [];
     let failure: unknown = null;
-    const dispose = client.subscribe({ query }, { next: (v) => received.push(v as never), error: (e) => { failure = e; }, complete: () => undefined });
+    const dispose = client.subscribe(
+      { query },
+      {
+        next: (v) => received.push(v as never),
+        error: (e) => {
+          failure = e;
+        },
+        complete: () => undefined,
+      },
+    );
     return { received, dispose, failure: () => failure };
   }
 
@@ -48,8 +66,12 @@ describe('shipmentUpdated subscription', () => {
   }
 
   it('delivers each partner only the shipments and fields its policy grants, and audits deliveries', async () => {
-    const [toGlobex] = await gw.query<{ id: string }>("SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1");
-    const [notGlobex] = await gw.query<{ id: string }>("SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination NOT IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1");
+    const [toGlobex] = await gw.query<{ id: string }>(
+      "SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1",
+    );
+    const [notGlobex] = await gw.query<{ id: string }>(
+      "SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination NOT IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1",
+    );
     const carrier = subscribe(await connect(SWIFTLOG), 'subscription { shipmentUpdated { id status lastLocation freightCost } }');
     const customer = subscribe(await connect(GLOBEX), 'subscription { shipmentUpdated { id status eta freightCost } }');
     await new Promise((r) => setTimeout(r, 300));
@@ -69,14 +91,17 @@ describe('shipmentUpdated subscription', () => {
     expect(customer.received[0].errors![0]).toMatchObject({ path: ['shipmentUpdated', 'freightCost'], extensions: { code: 'FORBIDDEN_FIELD' } });
 
     const deliveries = (await gw.auditSince(seq)).filter((e) => String(e.operation).includes('delivery'));
-    expect(deliveries.map((e) => `${e.actor_partner_id}:${JSON.parse(String(e.resource_ids))[0]}`).sort())
-      .toEqual([`carrier-swiftlog:${notGlobex.id}`, `carrier-swiftlog:${toGlobex.id}`, `customer-globex:${toGlobex.id}`].sort());
+    expect(deliveries.map((e) => `${e.actor_partner_id}:${JSON.parse(String(e.resource_ids))[0]}`).sort()).toEqual(
+      [`carrier-swiftlog:${notGlobex.id}`, `carrier-swiftlog:${toGlobex.id}`, `customer-globex:${toGlobex.id}`].sort(),
+    );
     carrier.dispose();
     customer.dispose();
   });
 
   it('applies a policy change to an open subscription', async () => {
-    const [toGlobex] = await gw.query<{ id: string }>("SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1");
+    const [toGlobex] = await gw.query<{ id: string }>(
+      "SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination IN ('DC-US-EAST','DC-US-WEST') ORDER BY id LIMIT 1",
+    );
     const customer = subscribe(await connect(GLOBEX), `subscription { shipmentUpdated(filter: { shipmentId: "${toGlobex.id}" }) { id status eta } }`);
     await new Promise((r) => setTimeout(r, 300));
     await carrierUpdates(toGlobex.id, { status: 'in_transit' });
@@ -115,16 +140,23 @@ describe('graphql-ws serves subscriptions only, for as long as the token lives',
     await gw.app.listen(0, '127.0.0.1');
     url = `ws://127.0.0.1:${(gw.app.getHttpServer().address() as AddressInfo).port}/graphql`;
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('refuses a query sent over the socket, audited, with no data', async () => {
     const token = await gw.token({ roles: ['admin'] });
     const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
     const seq = await gw.headSeq();
     const outcome = await new Promise<{ data?: unknown; error?: unknown }>((resolve) => {
-      client.subscribe({ query: '{ shipments { nodes { id freightCost } } }' }, {
-        next: (v) => resolve({ data: v }), error: (e) => resolve({ error: e }), complete: () => resolve({}),
-      });
+      client.subscribe(
+        { query: '{ shipments { nodes { id freightCost } } }' },
+        {
+          next: (v) => resolve({ data: v }),
+          error: (e) => resolve({ error: e }),
+          complete: () => resolve({}),
+        },
+      );
     });
     await client.dispose();
     expect(outcome.data).toBeUndefined();
@@ -138,7 +170,11 @@ describe('graphql-ws serves subscriptions only, for as long as the token lives',
     const token = await gw.token({ roles: ['partner'], partner: 'carrier-swiftlog', purpose: 'shipment-execution', ttl: 2 });
     const closed = new Promise<number>((resolve) => {
       const client = createClient({
-        url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false,
+        url,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: false,
         on: { closed: (event) => resolve((event as { code: number }).code) },
       });
       client.subscribe({ query: 'subscription { shipmentUpdated { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });

@@ -21,7 +21,11 @@ jest.setTimeout(180_000);
 const ISSUER = 'https://gateway.tracing-test';
 const AUDIENCE = 'partner-data-gateway-tracing-test';
 
-interface OtlpValue { stringValue?: string; intValue?: string | number; boolValue?: boolean }
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+}
 interface OtlpSpan {
   traceId: string;
   spanId: string;
@@ -30,7 +34,9 @@ interface OtlpSpan {
   kind: number;
   attributes?: Array<{ key: string; value: OtlpValue }>;
 }
-interface OtlpExport { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+interface OtlpExport {
+  resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+}
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -42,8 +48,14 @@ function attr(span: OtlpSpan, key: string): string | number | boolean | undefine
 
 async function mint(dataDir: string, claims: Record<string, unknown>): Promise<string> {
   const key = await loadOrCreateSigningKey(dataDir);
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject('tracing-test')
-    .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+    .setSubject('tracing-test')
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(key.privateKey);
 }
 
 describe('OpenTelemetry traces over OTLP/HTTP', () => {
@@ -72,7 +84,10 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gw-tracing-'));
     database = await createTestDatabase();
     gw = await GatewayProcess.start({
-      DATA_DIR: dataDir, DATABASE_URL: database.url ?? '', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url ?? '',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
@@ -101,7 +116,9 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const traceId = randomBytes(16).toString('hex');
     const parent = randomBytes(8).toString('hex');
     const token = await mint(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
-    const res = await fetch(`${gw.url}/api/v1/demand-signals?limit=5`, { headers: { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${parent}-01` } });
+    const res = await fetch(`${gw.url}/api/v1/demand-signals?limit=5`, {
+      headers: { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${parent}-01` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
@@ -157,7 +174,9 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     // Counted after a later traced request's spans arrive, so the probe's would have arrived too.
     const later = randomBytes(16).toString('hex');
     const token = await mint(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' });
-    await fetch(`${gw.url}/api/v1/demand-signals?limit=1`, { headers: { authorization: `Bearer ${token}`, traceparent: `00-${later}-${randomBytes(8).toString('hex')}-01` } });
+    await fetch(`${gw.url}/api/v1/demand-signals?limit=1`, {
+      headers: { authorization: `Bearer ${token}`, traceparent: `00-${later}-${randomBytes(8).toString('hex')}-01` },
+    });
     expect((await trace(later, [(s) => s.name === 'audit append'])).length).toBeGreaterThan(0);
     expect(spans.filter((s) => s.traceId === traceId)).toEqual([]);
   });

@@ -34,7 +34,10 @@ const SQL_OF: Record<Measure, string> = { count: 'COUNT', sum: 'SUM', avg: 'AVG'
  */
 @Injectable()
 export class AggregateService {
-  constructor(private readonly db: DatabaseService, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly data: GovernedDataService,
+  ) {}
 
   async aggregate(caller: Caller, subject: SubjectName, request: AggregateRequest): Promise<{ rows: Record<string, unknown>[]; meta: AggregateMeta }> {
     caller.audit.touch(AGGREGATE_ACTION, subject);
@@ -42,9 +45,16 @@ export class AggregateService {
     const measures = request.measures.map((m) => parseMeasure(m));
     const bad = [
       ...request.groupBy.filter((f) => !all.includes(f)).map((f) => `unknown groupBy field '${f}' of ${subject}`),
-      ...measures.flatMap((m, i) => (m === null ? [`measure '${request.measures[i]}' must be <count|sum|avg|min|max>:<field>`]
-        : all.includes(m.field) ? [] : [`unknown measure field '${m.field}' of ${subject}`])),
-      ...Object.keys(request.filters).filter((f) => !all.includes(f)).map((f) => `unknown filter field '${f}' of ${subject}`),
+      ...measures.flatMap((m, i) =>
+        m === null
+          ? [`measure '${request.measures[i]}' must be <count|sum|avg|min|max>:<field>`]
+          : all.includes(m.field)
+            ? []
+            : [`unknown measure field '${m.field}' of ${subject}`],
+      ),
+      ...Object.keys(request.filters)
+        .filter((f) => !all.includes(f))
+        .map((f) => `unknown filter field '${f}' of ${subject}`),
     ];
     if (request.groupBy.length === 0) bad.push('groupBy names at least one field');
     if (bad.length > 0) throw GatewayError.validation(bad);
@@ -53,7 +63,9 @@ export class AggregateService {
     const policy = await this.data.policyOf(caller);
     const rules = policy.ability.rulesFor(AGGREGATE_ACTION, subject).filter((r) => !r.inverted && aggregateOf(r));
     if (rules.length === 0) {
-      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your policy grants no aggregate of ${subject}${caller.purpose ? ` for purpose '${caller.purpose}'` : ''}.` });
+      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', {
+        detail: `Your policy grants no aggregate of ${subject}${caller.purpose ? ` for purpose '${caller.purpose}'` : ''}.`,
+      });
     }
     const groupable = new Set(rules.flatMap((r) => aggregateOf(r)!.groupBy));
     const filterFields = Object.keys(request.filters);
@@ -64,11 +76,13 @@ export class AggregateService {
     ];
     const rule = rules.find((r) => missing(aggregateOf(r)!).length === 0);
     if (!rule) {
-      const ungranted = [...new Set([
-        ...request.groupBy.filter((f) => !groupable.has(f)),
-        ...filterFields.filter((f) => !groupable.has(f)),
-        ...asked.filter((m) => !rules.some((r) => (aggregateOf(r)!.measures[m.field] ?? []).includes(m.measure))).map((m) => `${m.measure}:${m.field}`),
-      ])];
+      const ungranted = [
+        ...new Set([
+          ...request.groupBy.filter((f) => !groupable.has(f)),
+          ...filterFields.filter((f) => !groupable.has(f)),
+          ...asked.filter((m) => !rules.some((r) => (aggregateOf(r)!.measures[m.field] ?? []).includes(m.measure))).map((m) => `${m.measure}:${m.field}`),
+        ]),
+      ];
       const fields = ungranted.length > 0 ? ungranted : missing(aggregateOf(rules[0])!);
       throw new GatewayError(403, 'FORBIDDEN_FIELDS', 'Forbidden fields', {
         detail: `Your policy does not let you aggregate ${subject} by ${fields.map((f) => `'${f}'`).join(', ')}${ungranted.length > 0 ? '' : ' together'}.`,
@@ -95,17 +109,23 @@ export class AggregateService {
     const select = [
       ...request.groupBy.map((f) => `t.${columnOf(f)} AS "${f}"`),
       'COUNT(*) AS "count"',
-      ...asked.map((m) => `${SQL_OF[m.measure]}(${m.measure === 'count' ? `t.${columnOf(m.field)}` : valueColumn(subject, m.field, this.db.dialect, 't')}) AS "${m.measure}:${m.field}"`),
+      ...asked.map(
+        (m) =>
+          `${SQL_OF[m.measure]}(${m.measure === 'count' ? `t.${columnOf(m.field)}` : valueColumn(subject, m.field, this.db.dialect, 't')}) AS "${m.measure}:${m.field}"`,
+      ),
     ];
     const from = `FROM ${SUBJECTS[subject].table} t WHERE ${where.join(' AND ')} GROUP BY ${groups.join(', ')}`;
-    const [raw, suppressed] = await this.db.read(async (m) => [
-      await selectStatement(m, `SELECT ${select.join(', ')} ${from} HAVING COUNT(*) >= :k ORDER BY ${groups.join(', ')}`, params),
-      await selectStatement(m, `SELECT COUNT(*) AS "n" FROM (SELECT 1 AS one ${from} HAVING COUNT(*) < :k) s`, params),
-    ] as const);
+    const [raw, suppressed] = await this.db.read(
+      async (m) =>
+        [
+          await selectStatement(m, `SELECT ${select.join(', ')} ${from} HAVING COUNT(*) >= :k ORDER BY ${groups.join(', ')}`, params),
+          await selectStatement(m, `SELECT COUNT(*) AS "n" FROM (SELECT 1 AS one ${from} HAVING COUNT(*) < :k) s`, params),
+        ] as const,
+    );
 
     const rows = raw.map((r) => {
       const out: Record<string, unknown> = {};
-      for (const f of request.groupBy) out[f] = numeric(subject, f) && r[f] !== null ? Number(r[f]) : r[f] ?? null;
+      for (const f of request.groupBy) out[f] = numeric(subject, f) && r[f] !== null ? Number(r[f]) : (r[f] ?? null);
       out.count = Number(r.count);
       for (const m of asked) {
         const key = `${m.measure}:${m.field}`;

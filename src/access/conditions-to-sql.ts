@@ -86,15 +86,24 @@ export function valueColumn(subject: SubjectName, field: string, dialect: Dialec
 
 function operatorToSql(op: string, value: unknown, column: string, textual: boolean, dialect: Dialect, bag: ParamBag): string {
   switch (op) {
-    case '$eq': return eq(column, value, bag);
-    case '$ne': return `NOT ${eq(column, value, bag)}`;
-    case '$in': return within(column, value as unknown[], bag);
-    case '$nin': return `NOT ${within(column, value as unknown[], bag)}`;
-    case '$lt': return compare(column, '<', value, textual, dialect, bag);
-    case '$lte': return compare(column, '<=', value, textual, dialect, bag);
-    case '$gt': return compare(column, '>', value, textual, dialect, bag);
-    case '$gte': return compare(column, '>=', value, textual, dialect, bag);
-    default: throw new Error(`operator ${op} has no SQL translation`);
+    case '$eq':
+      return eq(column, value, bag);
+    case '$ne':
+      return `NOT ${eq(column, value, bag)}`;
+    case '$in':
+      return within(column, value as unknown[], bag);
+    case '$nin':
+      return `NOT ${within(column, value as unknown[], bag)}`;
+    case '$lt':
+      return compare(column, '<', value, textual, dialect, bag);
+    case '$lte':
+      return compare(column, '<=', value, textual, dialect, bag);
+    case '$gt':
+      return compare(column, '>', value, textual, dialect, bag);
+    case '$gte':
+      return compare(column, '>=', value, textual, dialect, bag);
+    default:
+      throw new Error(`operator ${op} has no SQL translation`);
   }
 }
 

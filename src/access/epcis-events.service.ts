@@ -16,7 +16,6 @@ export interface EpcisAnswer {
   policyVersion: number | null;
 }
 
-
 const TOKEN_KIND = 'EpcisEvent';
 
 /**
@@ -28,7 +27,10 @@ const TOKEN_KIND = 'EpcisEvent';
  */
 @Injectable()
 export class EpcisEventsService {
-  constructor(private readonly db: DatabaseService, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly data: GovernedDataService,
+  ) {}
 
   async query(caller: Caller, q: EpcisQuery): Promise<EpcisAnswer> {
     caller.audit.touch('read', 'ShipmentEvent');
@@ -83,10 +85,17 @@ export class EpcisEventsService {
       params.ep_after_id = after.i;
     }
     const limit = Math.min(q.perPage, policy.limits.maxPageSize);
-    const rows: Array<{ id: string; event_id: string; event_time: string; record_time: string; document: string }> = await this.db.read((m) => m.createQueryBuilder()
-      .select(['e.id AS id', 'e.event_id AS event_id', 'e.event_time AS event_time', 'e.record_time AS record_time', 'e.document AS document'])
-      .from('epcis_events', 'e').where(where.join(' AND '), params)
-      .orderBy('e.event_time', 'ASC').addOrderBy('e.id', 'ASC').limit(limit + 1).getRawMany());
+    const rows: Array<{ id: string; event_id: string; event_time: string; record_time: string; document: string }> = await this.db.read((m) =>
+      m
+        .createQueryBuilder()
+        .select(['e.id AS id', 'e.event_id AS event_id', 'e.event_time AS event_time', 'e.record_time AS record_time', 'e.document AS document'])
+        .from('epcis_events', 'e')
+        .where(where.join(' AND '), params)
+        .orderBy('e.event_time', 'ASC')
+        .addOrderBy('e.id', 'ASC')
+        .limit(limit + 1)
+        .getRawMany(),
+    );
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     const contexts = new Map<string, unknown>();
@@ -128,8 +137,16 @@ function encodeToken(t: string, i: string): string {
 function decodeToken(token: string): { t: string; i: string } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; t?: unknown; i?: unknown };
-    if (parsed.s === TOKEN_KIND && typeof parsed.t === 'string' && typeof parsed.i === 'string' && parsed.t.length <= 30 && parsed.i.length <= 64
-      && !parsed.t.includes('\u0000') && !parsed.i.includes('\u0000')) return { t: parsed.t, i: parsed.i };
+    if (
+      parsed.s === TOKEN_KIND &&
+      typeof parsed.t === 'string' &&
+      typeof parsed.i === 'string' &&
+      parsed.t.length <= 30 &&
+      parsed.i.length <= 64 &&
+      !parsed.t.includes('\u0000') &&
+      !parsed.i.includes('\u0000')
+    )
+      return { t: parsed.t, i: parsed.i };
   } catch {
     // fall through
   }

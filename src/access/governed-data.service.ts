@@ -31,7 +31,13 @@ import { keepEpcisEvent } from '../logistics/epcis/epcis-store';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import { RecordChanges } from './record-changes';
 import {
-  batchDecision, EventJudge, JudgedShipmentEvent, PushItem, runEventBatch, ShipmentLocator, StoredShipmentEvent,
+  batchDecision,
+  EventJudge,
+  JudgedShipmentEvent,
+  PushItem,
+  runEventBatch,
+  ShipmentLocator,
+  StoredShipmentEvent,
 } from '../logistics/shipment-event-batch';
 
 export interface ReadOptions {
@@ -113,7 +119,9 @@ export class GovernedDataService {
     const { principal, audit } = caller;
     audit.purpose = caller.purpose;
     if (principal.roles.includes('partner') && principal.partnerId) {
-      const known = caller.policyInForce ?? (lastSeen === 'allow-last-seen' && caller.policyLastSeen?.partnerId === principal.partnerId ? caller.policyLastSeen : undefined);
+      const known =
+        caller.policyInForce ??
+        (lastSeen === 'allow-last-seen' && caller.policyLastSeen?.partnerId === principal.partnerId ? caller.policyLastSeen : undefined);
       const { policy } = await this.policies.accessFor(principal.partnerId, caller.purpose, known);
       audit.policyVersion = policy.version;
       audit.ruleAgreements = policy.ruleAgreements;
@@ -131,8 +139,10 @@ export class GovernedDataService {
   private async read(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
     caller.audit.touch('read', subject);
     const partnerId = caller.principal.partnerId;
-    const lastSeen = !caller.policyInForce && partnerId && caller.principal.roles.includes('partner') && caller.policyLastSeen?.partnerId === partnerId
-      ? caller.policyLastSeen : null;
+    const lastSeen =
+      !caller.policyInForce && partnerId && caller.principal.roles.includes('partner') && caller.policyLastSeen?.partnerId === partnerId
+        ? caller.policyLastSeen
+        : null;
     if (!lastSeen) return (await this.readJudged(caller, subject, options, id, null))!;
     let result: { rows: GovernedRow[]; meta: ReadMeta } | null;
     try {
@@ -172,7 +182,11 @@ export class GovernedDataService {
     if (hiddenFilters.length > 0) throw GatewayError.forbiddenFields(hiddenFilters, 'filter by', subject);
     // Values are judged once the caller may filter by the field at all: a refusal says no more than that.
     const filters = requested.map(([f, v]) => [f, typedFilter(subject, f, v)] as [string, unknown]);
-    assertNoTransformedFilter(plan, subject, filters.map(([f]) => f));
+    assertNoTransformedFilter(
+      plan,
+      subject,
+      filters.map(([f]) => f),
+    );
     // PostgreSQL text cannot hold U+0000: such a value is refused alike on every store, not a 500.
     const nulFilters = filters.filter(([, v]) => hasNul(v)).map(([f]) => f);
     if (nulFilters.length > 0) throw GatewayError.validation(nulFilters.map((f) => `filter '${f}' must not contain the NUL character (U+0000)`));
@@ -197,7 +211,8 @@ export class GovernedDataService {
     if (options.cursor) {
       where.push('t.id > :after');
       params.after = decodeCursor(subject, options.cursor);
-      if (hasNul(params.after)) throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
+      if (hasNul(params.after))
+        throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
     }
     const limit = Math.min(options.limit ?? DEFAULT_PAGE, policy.limits.maxPageSize);
     const columns = [...shape.columns];
@@ -213,7 +228,9 @@ export class GovernedDataService {
       // The version and the agreements judged by must both still be the ones in force (an agreement ended on another replica).
       const inForce = first ? null : await this.policies.inForce(checkFor);
       const current = first
-        ? first[IN_FORCE_VERSION] !== null && Number(first[IN_FORCE_VERSION]) === policy.version && Number(first[IN_FORCE_AGREEMENTS]) === policy.agreementsRevision
+        ? first[IN_FORCE_VERSION] !== null &&
+          Number(first[IN_FORCE_VERSION]) === policy.version &&
+          Number(first[IN_FORCE_AGREEMENTS]) === policy.agreementsRevision
         : inForce!.version === policy.version && inForce!.agreements?.revision === policy.agreementsRevision;
       if (!current) return null;
     }
@@ -284,8 +301,12 @@ export class GovernedDataService {
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
       assertConsistent(subject, row, Object.keys(body));
-      await m.createQueryBuilder().update(ENTITY_OF[subject]).set(pickFields(subject, { ...body, updatedAt: row.updatedAt }))
-        .where('id = :id', { id }).execute();
+      await m
+        .createQueryBuilder()
+        .update(ENTITY_OF[subject])
+        .set(pickFields(subject, { ...body, updatedAt: row.updatedAt }))
+        .where('id = :id', { id })
+        .execute();
       return { status: 200, body: this.writeAnswer(caller, policy, subject, row, 'update') };
     });
     if (subject === 'Shipment' && !result.replayed) this.changes.publish(id);
@@ -310,7 +331,10 @@ export class GovernedDataService {
         });
         const stored = await this.storeShipmentEvent(m, judged, receivedAt);
         if (!stored.stored) {
-          refusal = new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Event '${judged.clientEventId}' was already recorded.`, extra: { eventId: stored.existingId } });
+          refusal = new GatewayError(409, 'CONFLICT', 'Conflict', {
+            detail: `Event '${judged.clientEventId}' was already recorded.`,
+            extra: { eventId: stored.existingId },
+          });
           throw refusal;
         }
         tally.accept(stored);
@@ -342,7 +366,13 @@ export class GovernedDataService {
    * tally and ONE audit event for the request commit together. `toItems` turns the body into
    * events (and may refuse it whole: 400, 413).
    */
-  async recordShipmentEvents(caller: Caller, source: 'batch' | 'epcis', body: unknown, toItems: (body: unknown) => PushItem[], route: string): Promise<WriteResult> {
+  async recordShipmentEvents(
+    caller: Caller,
+    source: 'batch' | 'epcis',
+    body: unknown,
+    toItems: (body: unknown) => PushItem[],
+    route: string,
+  ): Promise<WriteResult> {
     caller.audit.touch('create', 'ShipmentEvent');
     const policy = await this.policyOf(caller);
     const items = toItems(body);
@@ -354,38 +384,53 @@ export class GovernedDataService {
       store: (m, judged) => this.storeShipmentEvent(m, judged, receivedAt),
       keep: (m, captured, shipmentIds) => keepEpcisEvent(m, (q) => this.db.sql(q), recorder, captured, shipmentIds, receivedAt),
       keptOnly: (captured) => ({
-        stored: true, late: this.quality.isLate(captured.eventTime, receivedAt), outOfOrder: false,
+        stored: true,
+        late: this.quality.isLate(captured.eventTime, receivedAt),
+        outOfOrder: false,
         lagSeconds: (receivedAt.getTime() - Date.parse(captured.eventTime)) / 1000,
       }),
     };
     let tally: PushTally | null = null;
     const changed = new Set<string>();
-    const result = await this.idempotent(caller, route, body as Record<string, unknown>, { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: false }, async (m) => {
-      const run = await runEventBatch(m, judge, items);
-      tally = run.tally;
-      for (const { event } of run.accepted) changed.add(String(event.shipmentId));
-      await this.quality.record(m, recorder, source, run.tally, receivedAt);
-      const a = caller.audit;
-      for (const { event } of run.accepted) {
-        a.resourceIds.add(String(event.id));
-        a.resourceIds.add(String(event.shipmentId));
-        const ruleId = decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event);
-        if (ruleId) a.ruleIds.add(ruleId);
-      }
-      for (const id of run.addressed) a.resourceIds.add(id);
-      a.rowCount += run.tally.accepted;
-      const { decision, reason } = batchDecision(run.tally);
-      a.decisionOverride = decision;
-      a.reason = reason;
-      const t = run.tally;
-      return {
-        status: 200,
-        body: {
-          data: { results: run.results },
-          meta: { total: t.events, accepted: t.accepted, refused: t.refused, duplicate: t.duplicates, policyVersion: policy.version, purpose: caller.purpose },
-        },
-      };
-    });
+    const result = await this.idempotent(
+      caller,
+      route,
+      body as Record<string, unknown>,
+      { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: false },
+      async (m) => {
+        const run = await runEventBatch(m, judge, items);
+        tally = run.tally;
+        for (const { event } of run.accepted) changed.add(String(event.shipmentId));
+        await this.quality.record(m, recorder, source, run.tally, receivedAt);
+        const a = caller.audit;
+        for (const { event } of run.accepted) {
+          a.resourceIds.add(String(event.id));
+          a.resourceIds.add(String(event.shipmentId));
+          const ruleId = decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event);
+          if (ruleId) a.ruleIds.add(ruleId);
+        }
+        for (const id of run.addressed) a.resourceIds.add(id);
+        a.rowCount += run.tally.accepted;
+        const { decision, reason } = batchDecision(run.tally);
+        a.decisionOverride = decision;
+        a.reason = reason;
+        const t = run.tally;
+        return {
+          status: 200,
+          body: {
+            data: { results: run.results },
+            meta: {
+              total: t.events,
+              accepted: t.accepted,
+              refused: t.refused,
+              duplicate: t.duplicates,
+              policyVersion: policy.version,
+              purpose: caller.purpose,
+            },
+          },
+        };
+      },
+    );
     if (!result.replayed && tally) this.quality.observe(recorder, source, tally);
     if (!result.replayed) for (const id of changed) this.changes.publish(id);
     if (!result.replayed) await this.recordChanges.changed('Shipment', ...changed);
@@ -398,13 +443,23 @@ export class GovernedDataService {
    * creatable by their ShipmentEvent rules, and a temperature needs update right on the
    * shipment's temperatureC. Throws the GatewayError the single-event route answers with.
    */
-  private async judgeShipmentEvent(m: EntityManager, caller: Caller, policy: CompiledPolicy, shipmentId: string, body: Record<string, unknown>): Promise<JudgedShipmentEvent> {
+  private async judgeShipmentEvent(
+    m: EntityManager,
+    caller: Caller,
+    policy: CompiledPolicy,
+    shipmentId: string,
+    body: Record<string, unknown>,
+  ): Promise<JudgedShipmentEvent> {
     const shipment = await this.loadForWrite(m, caller, policy, 'Shipment', shipmentId);
     const { temperatureC, eventId, ...eventFields } = body as Record<string, unknown> & { temperatureC?: number; eventId?: string };
     // An event without a status (an EPCIS sensor reading) goes on the history with the shipment's status as it stands.
     const statusless = eventFields.status === undefined;
     const event: Record<string, unknown> = {
-      ...nullRow('ShipmentEvent'), status: shipment.status, ...eventFields, id: newId('ShipmentEvent'), shipmentId,
+      ...nullRow('ShipmentEvent'),
+      status: shipment.status,
+      ...eventFields,
+      id: newId('ShipmentEvent'),
+      shipmentId,
       recordedBy: recorderOf(caller),
     };
     this.assertWritable(policy, 'create', 'ShipmentEvent', event, Object.keys(eventFields));
@@ -425,16 +480,31 @@ export class GovernedDataService {
     const { event, temperatureC, clientEventId } = judged;
     const existing = async () => {
       if (clientEventId === null) return [];
-      return m.query<Array<{ id: string }>>(this.db.sql('SELECT id FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [event.recordedBy, clientEventId]);
+      return m.query<Array<{ id: string }>>(this.db.sql('SELECT id FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [
+        event.recordedBy,
+        clientEventId,
+      ]);
     };
     const before = await existing();
     if (before.length > 0) return { stored: false, existingId: before[0].id };
     // ON CONFLICT: a concurrent push of the same eventId makes this one a duplicate, not an error.
-    const inserted: unknown[] = await m.query(this.db.sql(`INSERT INTO shipment_events
+    const inserted: unknown[] = await m.query(
+      this.db.sql(`INSERT INTO shipment_events
         (id, shipment_id, status, occurred_at, location, note, recorded_by, recorded_at, client_event_id, temperature_c)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
-    [event.id, event.shipmentId, event.status, event.occurredAt, event.location ?? null, event.note ?? null, event.recordedBy,
-      receivedAt.toISOString(), clientEventId, temperatureC ?? null]);
+      [
+        event.id,
+        event.shipmentId,
+        event.status,
+        event.occurredAt,
+        event.location ?? null,
+        event.note ?? null,
+        event.recordedBy,
+        receivedAt.toISOString(),
+        clientEventId,
+        temperatureC ?? null,
+      ],
+    );
     if (inserted.length === 0) {
       const after = await existing();
       return { stored: false, existingId: after[0]?.id ?? 'unknown' };
@@ -457,7 +527,10 @@ export class GovernedDataService {
   private async locateShipments(m: EntityManager, policy: CompiledPolicy, locator: ShipmentLocator): Promise<string[]> {
     const plan = planFor(policy, 'read', 'Shipment', this.db.dialect);
     if (!plan.rowScope) return [];
-    for (const [field, values] of [['sscc', locator.ssccs], ['reference', locator.references]] as const) {
+    for (const [field, values] of [
+      ['sscc', locator.ssccs],
+      ['reference', locator.references],
+    ] as const) {
       if (values.length === 0 || !plan.grantable.includes(field)) continue;
       const where = [plan.rowScope.sql, `t.${columnOf(field)} IN (:...located)`];
       const params: Record<string, unknown> = { ...plan.rowScope.params, located: [...new Set(values)] };
@@ -466,8 +539,13 @@ export class GovernedDataService {
         where.push(fieldScope.sql);
         Object.assign(params, fieldScope.params);
       }
-      const rows: Array<{ id: string }> = await m.createQueryBuilder().select('t.id', 'id').from(SUBJECTS.Shipment.table, 't')
-        .where(where.join(' AND '), resolveRelativeTimes(params)).orderBy('t.id', 'ASC').getRawMany();
+      const rows: Array<{ id: string }> = await m
+        .createQueryBuilder()
+        .select('t.id', 'id')
+        .from(SUBJECTS.Shipment.table, 't')
+        .where(where.join(' AND '), resolveRelativeTimes(params))
+        .orderBy('t.id', 'ASC')
+        .getRawMany();
       if (rows.length > 0) return [...new Set(rows.map((r) => String(r.id)))];
     }
     return [];
@@ -496,19 +574,32 @@ export class GovernedDataService {
     const readings = new Map<string, number>();
     const ids = rows.map((r) => r.values.id).filter((id): id is string => typeof id === 'string');
     if ('temperatureC' in shipment.values && ids.length > 0) {
-      const raw: Array<{ id: string; t: unknown }> = await this.db.read((m) => m.createQueryBuilder().select(['e.id AS id', 'e.temperature_c AS t'])
-        .from(SUBJECTS.ShipmentEvent.table, 'e').where('e.shipment_id = :shipmentId AND e.id IN (:...ids) AND e.temperature_c IS NOT NULL', { shipmentId, ids })
-        .getRawMany());
+      const raw: Array<{ id: string; t: unknown }> = await this.db.read((m) =>
+        m
+          .createQueryBuilder()
+          .select(['e.id AS id', 'e.temperature_c AS t'])
+          .from(SUBJECTS.ShipmentEvent.table, 'e')
+          .where('e.shipment_id = :shipmentId AND e.id IN (:...ids) AND e.temperature_c IS NOT NULL', { shipmentId, ids })
+          .getRawMany(),
+      );
       for (const r of raw) readings.set(String(r.id), Number(r.t));
     }
     return { shipment: shipment.values, rows, meta, readings };
   }
 
-  private async applyEventToShipment(m: EntityManager, shipment: Record<string, unknown>, event: Record<string, unknown>, applicable: string[], temperatureC?: number): Promise<void> {
+  private async applyEventToShipment(
+    m: EntityManager,
+    shipment: Record<string, unknown>,
+    event: Record<string, unknown>,
+    applicable: string[],
+    temperatureC?: number,
+  ): Promise<void> {
     const last = shipment.lastEventAt as string | null;
     const newer = !last || String(event.occurredAt) >= last;
     const set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
-    const apply = (field: string, value: unknown) => { if (applicable.includes(field)) set[field] = value; };
+    const apply = (field: string, value: unknown) => {
+      if (applicable.includes(field)) set[field] = value;
+    };
     if (newer) {
       apply('status', event.status);
       apply('lastEventAt', event.occurredAt);
@@ -537,7 +628,14 @@ export class GovernedDataService {
     return raw.map((r) => normalize(subject, r));
   }
 
-  private assertWritable(policy: CompiledPolicy, action: string, subject: SubjectName, row: Record<string, unknown>, bodyFields: string[], before?: Record<string, unknown>): void {
+  private assertWritable(
+    policy: CompiledPolicy,
+    action: string,
+    subject: SubjectName,
+    row: Record<string, unknown>,
+    bodyFields: string[],
+    before?: Record<string, unknown>,
+  ): void {
     const plan = planFor(policy, action, subject, this.db.dialect);
     if (!plan.rowScope) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your policy does not let you ${action} ${subject}.` });
@@ -565,7 +663,7 @@ export class GovernedDataService {
     for (const [field, cond] of Object.entries(rules[0].conditions as Record<string, unknown>)) {
       if (body[field] !== undefined) continue;
       if (cond === null || typeof cond !== 'object') out[field] = cond;
-      else if ('$eq' in (cond)) out[field] = (cond).$eq;
+      else if ('$eq' in cond) out[field] = cond.$eq;
     }
     return out;
   }
@@ -589,7 +687,10 @@ export class GovernedDataService {
    * writes nothing but its own audit event.
    */
   private async idempotent(
-    caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights,
+    caller: Caller,
+    route: string,
+    body: Record<string, unknown>,
+    rights: ReplayRights,
     work: (m: EntityManager) => Promise<{ status: number; body: WriteResult['body'] }>,
   ): Promise<WriteResult> {
     const key = caller.idempotencyKey;
@@ -631,9 +732,10 @@ export class GovernedDataService {
     const first = JSON.parse(prior.body) as WriteResult['body'];
     const id = first.data && typeof first.data.id === 'string' ? first.data.id : null;
     if (id) caller.audit.resourceIds.add(id);
-    const current = rights.answerIsRow && id
-      ? (await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null
-      : null;
+    const current =
+      rights.answerIsRow && id
+        ? ((await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null)
+        : null;
     const body = judgeReplay(caller, rights, this.db.dialect, first, current && normalize(rights.subject, current));
     return { status: prior.status, body, replayed: true };
   }
@@ -687,7 +789,9 @@ function typedFilter(subject: SubjectName, field: string, value: unknown): unkno
  */
 export function normalizeTimestamps(subject: SubjectName, body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const nulls = Object.entries(body).filter(([k, v]) => v === null && SUBJECTS[subject].fields[k] && !SUBJECTS[subject].fields[k].nullable).map(([k]) => k);
+  const nulls = Object.entries(body)
+    .filter(([k, v]) => v === null && SUBJECTS[subject].fields[k] && !SUBJECTS[subject].fields[k].nullable)
+    .map(([k]) => k);
   if (nulls.length > 0) throw GatewayError.validation(nulls.map((k) => `${k} must not be null`));
   const problems = fieldProblems(subject, body);
   if (problems.length > 0) throw GatewayError.validation(problems);
@@ -703,4 +807,3 @@ export function pickFields(subject: SubjectName, row: Record<string, unknown>): 
   for (const f of fieldsOf(subject)) if (row[f] !== undefined) out[f] = row[f];
   return out;
 }
-

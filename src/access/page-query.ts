@@ -11,7 +11,12 @@ import { resolveRelativeTimes } from '../policy/relative-time';
  * text once rather than on every request.
  */
 export function selectRows(
-  m: EntityManager, table: string, columns: readonly string[], where: string, params: Record<string, unknown>, tail = '',
+  m: EntityManager,
+  table: string,
+  columns: readonly string[],
+  where: string,
+  params: Record<string, unknown>,
+  tail = '',
 ): Promise<Record<string, unknown>[]> {
   return selectStatement(m, `SELECT ${columns.join(', ')} FROM ${table} t WHERE ${where}${tail}`, params);
 }
@@ -41,7 +46,12 @@ export interface PageSeek {
  * every branch: the seek only says where to look, the scope still decides.
  */
 export function selectPage(
-  m: EntityManager, table: string, columns: readonly string[], where: string, params: Record<string, unknown>, limit: number,
+  m: EntityManager,
+  table: string,
+  columns: readonly string[],
+  where: string,
+  params: Record<string, unknown>,
+  limit: number,
   seek: PageSeek | null = null,
 ): Promise<Record<string, unknown>[]> {
   const statement = pageStatement(table, columns, where, params, limit, seek);
@@ -50,7 +60,12 @@ export function selectPage(
 
 /** The SQL of a page read (named parameters), as selectPage runs it. */
 export function pageStatement(
-  table: string, columns: readonly string[], where: string, params: Record<string, unknown>, limit: number, seek: PageSeek | null = null,
+  table: string,
+  columns: readonly string[],
+  where: string,
+  params: Record<string, unknown>,
+  limit: number,
+  seek: PageSeek | null = null,
 ): { sql: string; params: Record<string, unknown> } {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, not ${limit}`);
   const order = ` ORDER BY t.id ASC LIMIT ${limit}`;

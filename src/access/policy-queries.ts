@@ -123,7 +123,13 @@ export function permittedFields(ability: GatewayAbility, action: string, subject
 }
 
 /** Why a field is withheld on a row: the inverted rule's reason, or `not-granted`. */
-export function withholdingReason(ability: GatewayAbility, action: string, subject: SubjectName, row: Record<string, unknown>, field: string): { reason: string; ruleId: string | null } {
+export function withholdingReason(
+  ability: GatewayAbility,
+  action: string,
+  subject: SubjectName,
+  row: Record<string, unknown>,
+  field: string,
+): { reason: string; ruleId: string | null } {
   const rule = ability.relevantRuleFor(action, asSubject(subject, { ...row }), field);
   if (rule?.inverted) return { reason: rule.reason ?? 'taken away by an inverted rule', ruleId: ruleIdOf(rule) };
   return { reason: 'not-granted', ruleId: null };

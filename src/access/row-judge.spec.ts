@@ -9,11 +9,30 @@ const doc: PolicyDocument = {
   partner: { id: 'supplier-x', name: 'X', kind: 'supplier', attributes: { skus: ['SKU-1', 'SKU-2'] } },
   rules: [
     {
-      id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku', 'region', 'forecastQty', 'orderedQty'],
+      id: 'demand',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['id', 'sku', 'region', 'forecastQty', 'orderedQty'],
       conditions: { sku: { $in: '${partner.attributes.skus}' } },
     },
-    { id: 'hide-orders', action: 'read', subject: 'DemandSignal', fields: ['orderedQty'], conditions: { region: 'RESTRICTED' }, inverted: true, reason: 'embargo' },
-    { id: 'big-forecasts', action: 'read', subject: 'DemandSignal', fields: ['forecastQty'], conditions: { forecastQty: { $gte: 1000 } }, inverted: true, reason: 'volume is sensitive' },
+    {
+      id: 'hide-orders',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['orderedQty'],
+      conditions: { region: 'RESTRICTED' },
+      inverted: true,
+      reason: 'embargo',
+    },
+    {
+      id: 'big-forecasts',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['forecastQty'],
+      conditions: { forecastQty: { $gte: 1000 } },
+      inverted: true,
+      reason: 'volume is sensitive',
+    },
   ],
 };
 
@@ -41,8 +60,11 @@ describe('RowJudge', () => {
       const { values, redactions } = judge.judge(raw);
       expect(Object.keys(values).sort()).toEqual(shape.requested.filter((f) => permitted.includes(f)).sort());
       for (const f of Object.keys(values)) expect(values[f]).toEqual(typed[f as keyof typeof typed] ?? null);
-      expect(redactions).toEqual(shape.requested.filter((f) => !permitted.includes(f))
-        .map((field) => ({ field, ...withholdingReason(policy.ability, 'read', 'DemandSignal', typed, field) })));
+      expect(redactions).toEqual(
+        shape.requested
+          .filter((f) => !permitted.includes(f))
+          .map((field) => ({ field, ...withholdingReason(policy.ability, 'read', 'DemandSignal', typed, field) })),
+      );
     }
     expect([...judge.fieldsWithheld].sort()).toEqual(['forecastQty', 'orderedQty']);
     expect([...judge.ruleIds].sort()).toEqual(['big-forecasts', 'demand', 'hide-orders']);
@@ -72,7 +94,10 @@ describe('RowJudge', () => {
     expect(narrow.judge.judge(restricted)).toEqual({ values: { id: restricted.id, forecastQty: 10 }, redactions: [] });
     expect([...narrow.judge.fieldsWithheld]).toEqual([]);
     const wide = judgeOf(policy, ['id', 'orderedQty']);
-    expect(wide.judge.judge(restricted)).toEqual({ values: { id: restricted.id }, redactions: [{ field: 'orderedQty', reason: 'embargo', ruleId: 'hide-orders' }] });
+    expect(wide.judge.judge(restricted)).toEqual({
+      values: { id: restricted.id },
+      redactions: [{ field: 'orderedQty', reason: 'embargo', ruleId: 'hide-orders' }],
+    });
     expect([...wide.judge.fieldsWithheld]).toEqual(['orderedQty']);
   });
 

@@ -35,7 +35,10 @@ interface Judgement {
 
 /** Rights memo per compiled policy and subject (reads only): a tree keyed by the condition fields' values in order. */
 type RightsTree = Map<unknown, unknown>;
-interface SubjectMemo { tree: RightsTree; size: number }
+interface SubjectMemo {
+  tree: RightsTree;
+  size: number;
+}
 
 /** Beyond this many distinct value combinations a policy's memo starts over, so memory stays bounded. */
 const MEMO_LIMIT = 2048;
@@ -88,7 +91,7 @@ export class RowJudge {
     for (let i = 0; i < this.requested.length; i++) {
       if (!judgement.readable[i]) continue;
       const f = this.requested[i];
-      const value = this.numeric[i] ? toNumber(raw[f]) : raw[f] ?? null;
+      const value = this.numeric[i] ? toNumber(raw[f]) : (raw[f] ?? null);
       const transform = judgement.transforms?.[i];
       values[f] = transform ? applyTransform(transform, value, this.policy.pseudonymKey) : value;
     }
@@ -103,8 +106,10 @@ export class RowJudge {
     if (rights.ruleId) this.ruleIds.add(rights.ruleId);
     this.requested.forEach((f, i) => (readable[i] ? this.fieldsReturned : this.fieldsWithheld).add(f));
     for (const r of redactions) if (r.ruleId) this.ruleIds.add(r.ruleId);
-    const transforms = rights.transforms ? this.requested.map((f, i) => (readable[i] ? rights.transforms!.get(f) ?? null : null)) : null;
-    transforms?.forEach((t, i) => { if (t) this.fieldsTransformed.set(this.requested[i], describeTransform(t)); });
+    const transforms = rights.transforms ? this.requested.map((f, i) => (readable[i] ? (rights.transforms!.get(f) ?? null) : null)) : null;
+    transforms?.forEach((t, i) => {
+      if (t) this.fieldsTransformed.set(this.requested[i], describeTransform(t));
+    });
     judgement = { readable, redactions, transforms };
     this.judgements.set(rights, judgement);
     return judgement;
@@ -173,7 +178,7 @@ function keyOf(value: unknown): unknown {
 /** The given fields of a stored row as the API gives them (numbers as numbers, absent as null). */
 export function valuesOf(subject: SubjectName, fields: readonly string[], raw: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const f of fields) values[f] = isNumeric(subject, f) ? toNumber(raw[f]) : raw[f] ?? null;
+  for (const f of fields) values[f] = isNumeric(subject, f) ? toNumber(raw[f]) : (raw[f] ?? null);
   return values;
 }
 

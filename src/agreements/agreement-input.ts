@@ -39,7 +39,8 @@ export function parseNewAgreement(body: unknown, now = Date.now()): NewAgreement
   if (!isObject(body)) throw refuse([['body', 'must be a JSON object']]);
   const problems: Array<[string, string]> = [];
   for (const k of Object.keys(body)) if (!CREATE_KEYS.includes(k)) problems.push([k, `is not a field of an agreement; allowed: ${CREATE_KEYS.join(', ')}`]);
-  if (body.id !== undefined && (typeof body.id !== 'string' || !ID.test(body.id))) problems.push(['id', 'must be letters, digits, ".", "_" or "-" (at most 64)']);
+  if (body.id !== undefined && (typeof body.id !== 'string' || !ID.test(body.id)))
+    problems.push(['id', 'must be letters, digits, ".", "_" or "-" (at most 64)']);
   if (typeof body.partnerId !== 'string' || !ID.test(body.partnerId)) problems.push(['partnerId', 'is required: a partner id']);
   const terms = termsOf(body, null, problems, now);
   if (problems.length > 0) throw refuse(problems);
@@ -51,7 +52,8 @@ export function parseRevision(body: unknown, current: AgreementTerms, now = Date
   if (!isObject(body)) throw refuse([['body', 'must be a JSON object']]);
   const problems: Array<[string, string]> = [];
   for (const k of Object.keys(body)) if (!REVISION_KEYS.includes(k)) problems.push([k, `cannot be amended; allowed: ${REVISION_KEYS.join(', ')}`]);
-  if (body.note !== undefined && body.note !== null && (typeof body.note !== 'string' || body.note.length > 1000)) problems.push(['note', 'must be a string of at most 1000 characters']);
+  if (body.note !== undefined && body.note !== null && (typeof body.note !== 'string' || body.note.length > 1000))
+    problems.push(['note', 'must be a string of at most 1000 characters']);
   const terms = termsOf(body, current, problems, now);
   if (problems.length > 0) throw refuse(problems);
   return { terms: terms!, note: typeof body.note === 'string' ? body.note : null };
@@ -60,9 +62,11 @@ export function parseRevision(body: unknown, current: AgreementTerms, now = Date
 function termsOf(body: Record<string, unknown>, base: AgreementTerms | null, problems: Array<[string, string]>, now: number): AgreementTerms | null {
   const pick = <K extends keyof AgreementTerms>(k: K): unknown => (body[k] !== undefined ? body[k] : base?.[k]);
   const title = pick('title');
-  if (typeof title !== 'string' || title.trim() === '' || title.length > 200) problems.push(['title', 'is required: a non-empty string of at most 200 characters']);
+  if (typeof title !== 'string' || title.trim() === '' || title.length > 200)
+    problems.push(['title', 'is required: a non-empty string of at most 200 characters']);
   const terms = pick('terms');
-  if (typeof terms !== 'string' || terms.trim() === '' || terms.length > 20000) problems.push(['terms', 'is required: the text of the terms, at most 20000 characters']);
+  if (typeof terms !== 'string' || terms.trim() === '' || terms.length > 20000)
+    problems.push(['terms', 'is required: the text of the terms, at most 20000 characters']);
   const purposes = pick('purposes');
   if (!Array.isArray(purposes) || purposes.length === 0 || purposes.some((p) => typeof p !== 'string' || !PURPOSE.test(p))) {
     problems.push(['purposes', 'is required: a non-empty list of purposes (lower-case letters, digits, ".", "_" or "-")']);
@@ -79,9 +83,12 @@ function termsOf(body: Record<string, unknown>, base: AgreementTerms | null, pro
   }
   if (problems.length > 0) return null;
   return {
-    title: title as string, terms: terms as string,
-    purposes: [...new Set(purposes as string[])], subjects: [...new Set(subjects as string[])],
-    validFrom: new Date(from!).toISOString(), validUntil: new Date(until!).toISOString(),
+    title: title as string,
+    terms: terms as string,
+    purposes: [...new Set(purposes as string[])],
+    subjects: [...new Set(subjects as string[])],
+    validFrom: new Date(from!).toISOString(),
+    validUntil: new Date(until!).toISOString(),
   };
 }
 

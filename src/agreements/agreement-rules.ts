@@ -21,7 +21,8 @@ export function agreementProblems(doc: PolicyDocument, agreements: ReadonlyMap<s
       problems.push({ path: `${path}.subject`, message: `agreement '${a.id}' does not cover ${rule.subject} (it covers ${a.subjects.join(', ')})` });
     }
     (rule.purposes ?? []).forEach((p, j) => {
-      if (!a.purposes.includes(p)) problems.push({ path: `${path}.purposes[${j}]`, message: `agreement '${a.id}' does not cover purpose '${p}' (it covers ${a.purposes.join(', ')})` });
+      if (!a.purposes.includes(p))
+        problems.push({ path: `${path}.purposes[${j}]`, message: `agreement '${a.id}' does not cover purpose '${p}' (it covers ${a.purposes.join(', ')})` });
     });
   });
   return problems;

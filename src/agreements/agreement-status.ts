@@ -17,5 +17,11 @@ export function statusAt(a: Pick<AgreementEntity, 'state' | 'validFrom' | 'valid
 }
 
 export function windowOf(a: AgreementEntity): AgreementWindow {
-  return { id: a.id, purposes: JSON.parse(a.purposes) as string[], subjects: JSON.parse(a.subjects) as string[], validFrom: a.validFrom, validUntil: a.validUntil };
+  return {
+    id: a.id,
+    purposes: JSON.parse(a.purposes) as string[],
+    subjects: JSON.parse(a.subjects) as string[],
+    validFrom: a.validFrom,
+    validUntil: a.validUntil,
+  };
 }

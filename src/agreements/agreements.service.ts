@@ -57,7 +57,11 @@ const PAST: Record<Transition, AgreementHistoryEntry['action']> = { accept: 'acc
  */
 @Injectable()
 export class AgreementsService {
-  constructor(private readonly db: DatabaseService, private readonly audit: AuditService, private readonly policies: PolicyService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly audit: AuditService,
+    private readonly policies: PolicyService,
+  ) {}
 
   async offer(actor: Actor, body: unknown, record: AuditRecord): Promise<AgreementView> {
     const input = parseNewAgreement(body);
@@ -65,22 +69,40 @@ export class AgreementsService {
     record.touch('create', 'Agreement');
     record.resourceIds.add(id);
     record.agreementIds.add(id);
-    return this.audited(record, input.partnerId, async (m) => {
-      const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
-      if (partner.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `Partner '${input.partnerId}' was not found.`, extra: { fields: ['partnerId'] } });
-      if (await m.findOne(AgreementEntity, { where: { id } })) {
-        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' already exists; amend it with POST /api/v1/agreements/${id}/revisions.` });
-      }
-      const now = new Date().toISOString();
-      const row: AgreementEntity = {
-        id, partnerId: input.partnerId, title: input.title, terms: input.terms, purposes: JSON.stringify(input.purposes),
-        subjects: JSON.stringify(input.subjects), validFrom: input.validFrom, validUntil: input.validUntil, state: 'offered', revision: 1,
-        createdBy: actor.sub, createdAt: now, updatedAt: now,
-        history: JSON.stringify([{ at: now, by: actor.sub, role: actor.role, action: 'offered', revision: 1 } satisfies AgreementHistoryEntry]),
-      };
-      await m.insert(AgreementEntity, row);
-      return row;
-    }, (a) => `agreement ${a.id} offered to ${a.partnerId} (revision 1)`);
+    return this.audited(
+      record,
+      input.partnerId,
+      async (m) => {
+        const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
+        if (partner.length === 0)
+          throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `Partner '${input.partnerId}' was not found.`, extra: { fields: ['partnerId'] } });
+        if (await m.findOne(AgreementEntity, { where: { id } })) {
+          throw new GatewayError(409, 'CONFLICT', 'Conflict', {
+            detail: `Agreement '${id}' already exists; amend it with POST /api/v1/agreements/${id}/revisions.`,
+          });
+        }
+        const now = new Date().toISOString();
+        const row: AgreementEntity = {
+          id,
+          partnerId: input.partnerId,
+          title: input.title,
+          terms: input.terms,
+          purposes: JSON.stringify(input.purposes),
+          subjects: JSON.stringify(input.subjects),
+          validFrom: input.validFrom,
+          validUntil: input.validUntil,
+          state: 'offered',
+          revision: 1,
+          createdBy: actor.sub,
+          createdAt: now,
+          updatedAt: now,
+          history: JSON.stringify([{ at: now, by: actor.sub, role: actor.role, action: 'offered', revision: 1 } satisfies AgreementHistoryEntry]),
+        };
+        await m.insert(AgreementEntity, row);
+        return row;
+      },
+      (a) => `agreement ${a.id} offered to ${a.partnerId} (revision 1)`,
+    );
   }
 
   /** Governance: a new revision with amended terms, offered again (the partner must accept it again). */
@@ -89,24 +111,43 @@ export class AgreementsService {
     record.resourceIds.add(id);
     record.agreementIds.add(id);
     const existing = await this.mustFind(id);
-    return this.audited(record, existing.partnerId, async (m) => {
-      const row = await this.lock(m, id);
-      const status = statusAt(row);
-      if (status === 'declined' || status === 'terminated') {
-        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Agreement '${id}' is ${status}; offer a new agreement instead.`, extra: { agreementStatus: status } });
-      }
-      const previous = termsOf(row);
-      const { terms, note } = parseRevision(body, previous);
-      const now = new Date().toISOString();
-      const revision = row.revision + 1;
-      const history = [...historyOf(row), { at: now, by: actor.sub, role: actor.role, action: 'revised', revision, note, previous } satisfies AgreementHistoryEntry];
-      const changed = {
-        title: terms.title, terms: terms.terms, purposes: JSON.stringify(terms.purposes), subjects: JSON.stringify(terms.subjects),
-        validFrom: terms.validFrom, validUntil: terms.validUntil, state: 'offered' as const, revision, updatedAt: now, history: JSON.stringify(history),
-      };
-      await m.update(AgreementEntity, { id }, changed);
-      return { ...row, ...changed };
-    }, (a) => `agreement ${a.id}: revision ${a.revision} offered to ${a.partnerId}; the partner must accept it again`);
+    return this.audited(
+      record,
+      existing.partnerId,
+      async (m) => {
+        const row = await this.lock(m, id);
+        const status = statusAt(row);
+        if (status === 'declined' || status === 'terminated') {
+          throw new GatewayError(409, 'CONFLICT', 'Conflict', {
+            detail: `Agreement '${id}' is ${status}; offer a new agreement instead.`,
+            extra: { agreementStatus: status },
+          });
+        }
+        const previous = termsOf(row);
+        const { terms, note } = parseRevision(body, previous);
+        const now = new Date().toISOString();
+        const revision = row.revision + 1;
+        const history = [
+          ...historyOf(row),
+          { at: now, by: actor.sub, role: actor.role, action: 'revised', revision, note, previous } satisfies AgreementHistoryEntry,
+        ];
+        const changed = {
+          title: terms.title,
+          terms: terms.terms,
+          purposes: JSON.stringify(terms.purposes),
+          subjects: JSON.stringify(terms.subjects),
+          validFrom: terms.validFrom,
+          validUntil: terms.validUntil,
+          state: 'offered' as const,
+          revision,
+          updatedAt: now,
+          history: JSON.stringify(history),
+        };
+        await m.update(AgreementEntity, { id }, changed);
+        return { ...row, ...changed };
+      },
+      (a) => `agreement ${a.id}: revision ${a.revision} offered to ${a.partnerId}; the partner must accept it again`,
+    );
   }
 
   /** A transition by governance (terminate) or by the partner (accept, decline, terminate). */
@@ -116,37 +157,50 @@ export class AgreementsService {
     record.agreementIds.add(id);
     const note = noteOf(body);
     const existing = await this.mustFind(id, actor);
-    return this.audited(record, existing.partnerId, async (m) => {
-      const row = await this.lock(m, id);
-      const status = statusAt(row);
-      if (!ALLOWED[to].includes(status)) {
-        throw new GatewayError(409, 'CONFLICT', 'Conflict', {
-          detail: `Agreement '${id}' is ${status}; it can be ${PAST[to]} only when ${ALLOWED[to].join(' or ')}.`, extra: { agreementStatus: status },
-        });
-      }
-      const now = new Date().toISOString();
-      const history = [...historyOf(row), { at: now, by: actor.sub, role: actor.role, action: PAST[to], revision: row.revision, note } satisfies AgreementHistoryEntry];
-      const changed = { state: DONE[to], updatedAt: now, history: JSON.stringify(history) };
-      await m.update(AgreementEntity, { id }, changed);
-      return { ...row, ...changed };
-    }, (a) => `agreement ${a.id} (revision ${a.revision}) ${PAST[to]} by ${actor.role} ${actor.sub}`);
+    return this.audited(
+      record,
+      existing.partnerId,
+      async (m) => {
+        const row = await this.lock(m, id);
+        const status = statusAt(row);
+        if (!ALLOWED[to].includes(status)) {
+          throw new GatewayError(409, 'CONFLICT', 'Conflict', {
+            detail: `Agreement '${id}' is ${status}; it can be ${PAST[to]} only when ${ALLOWED[to].join(' or ')}.`,
+            extra: { agreementStatus: status },
+          });
+        }
+        const now = new Date().toISOString();
+        const history = [
+          ...historyOf(row),
+          { at: now, by: actor.sub, role: actor.role, action: PAST[to], revision: row.revision, note } satisfies AgreementHistoryEntry,
+        ];
+        const changed = { state: DONE[to], updatedAt: now, history: JSON.stringify(history) };
+        await m.update(AgreementEntity, { id }, changed);
+        return { ...row, ...changed };
+      },
+      (a) => `agreement ${a.id} (revision ${a.revision}) ${PAST[to]} by ${actor.role} ${actor.sub}`,
+    );
   }
 
   async list(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }, record: AuditRecord): Promise<AgreementView[]> {
     record.touch('read', 'Agreement');
     const problems: string[] = [];
-    if (filter.status !== undefined && !AGREEMENT_STATUSES.includes(filter.status as AgreementStatus)) problems.push(`status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
+    if (filter.status !== undefined && !AGREEMENT_STATUSES.includes(filter.status as AgreementStatus))
+      problems.push(`status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
     const days = filter.expiringWithinDays === undefined ? null : Number(filter.expiringWithinDays);
-    if (days !== null && (!Number.isFinite(days) || days < 0 || days > 3650 || filter.expiringWithinDays!.trim() === '')) problems.push('expiringWithinDays must be a number of days from 0 to 3650');
+    if (days !== null && (!Number.isFinite(days) || days < 0 || days > 3650 || filter.expiringWithinDays!.trim() === ''))
+      problems.push('expiringWithinDays must be a number of days from 0 to 3650');
     if (problems.length > 0) throw GatewayError.validation(problems);
     const rows = await this.db.read((m) => m.find(AgreementEntity, { where: filter.partnerId ? { partnerId: filter.partnerId } : {}, order: { id: 'ASC' } }));
     const now = Date.now();
-    const out = rows.map((r) => viewOf(r, now)).filter((a) => {
-      if (filter.status !== undefined && a.status !== filter.status) return false;
-      // Expiring soon: still in force (or accepted and about to start) and ending within the window.
-      if (days !== null) return (a.status === 'active' || a.status === 'accepted') && Date.parse(a.validUntil) <= now + days * 86_400_000;
-      return true;
-    });
+    const out = rows
+      .map((r) => viewOf(r, now))
+      .filter((a) => {
+        if (filter.status !== undefined && a.status !== filter.status) return false;
+        // Expiring soon: still in force (or accepted and about to start) and ending within the window.
+        if (days !== null) return (a.status === 'active' || a.status === 'accepted') && Date.parse(a.validUntil) <= now + days * 86_400_000;
+        return true;
+      });
     for (const a of out) record.resourceIds.add(a.id);
     record.rowCount = out.length;
     return out;
@@ -178,7 +232,12 @@ export class AgreementsService {
   /** Agreements by id (the validator of policy documents at PUT time). */
   async findMany(ids: string[]): Promise<Map<string, AgreementView>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.read((m) => m.findBy(AgreementEntity, ids.map((id) => ({ id }))));
+    const rows = await this.db.read((m) =>
+      m.findBy(
+        AgreementEntity,
+        ids.map((id) => ({ id })),
+      ),
+    );
     const now = Date.now();
     return new Map(rows.map((r) => [r.id, viewOf(r, now)]));
   }
@@ -199,7 +258,12 @@ export class AgreementsService {
   }
 
   /** The change, the partner's agreements revision and the audit event, in one transaction. */
-  private async audited(record: AuditRecord, partnerId: string, change: (m: EntityManager) => Promise<AgreementEntity>, describe: (a: AgreementEntity) => string): Promise<AgreementView> {
+  private async audited(
+    record: AuditRecord,
+    partnerId: string,
+    change: (m: EntityManager) => Promise<AgreementEntity>,
+    describe: (a: AgreementEntity) => string,
+  ): Promise<AgreementView> {
     const result = await this.db.transaction(async (m) => {
       const row = await change(m);
       await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
@@ -230,14 +294,25 @@ function historyOf(row: AgreementEntity): AgreementHistoryEntry[] {
 
 function termsOf(row: AgreementEntity): AgreementTerms {
   return {
-    title: row.title, terms: row.terms, purposes: JSON.parse(row.purposes) as string[], subjects: JSON.parse(row.subjects) as string[],
-    validFrom: row.validFrom, validUntil: row.validUntil,
+    title: row.title,
+    terms: row.terms,
+    purposes: JSON.parse(row.purposes) as string[],
+    subjects: JSON.parse(row.subjects) as string[],
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
   };
 }
 
 export function viewOf(row: AgreementEntity, now: number): AgreementView {
   return {
-    id: row.id, partnerId: row.partnerId, ...termsOf(row), status: statusAt(row, now), revision: row.revision,
-    createdBy: row.createdBy, createdAt: row.createdAt, updatedAt: row.updatedAt, history: historyOf(row),
+    id: row.id,
+    partnerId: row.partnerId,
+    ...termsOf(row),
+    status: statusAt(row, now),
+    revision: row.revision,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    history: historyOf(row),
   };
 }

@@ -36,9 +36,30 @@ export interface ChainedAuditEvent {
 
 /** The fixed order in which fields enter the hash. Changing it breaks every existing chain. */
 export const CANONICAL_FIELDS = [
-  'seq', 'eventId', 'at', 'requestId', 'actorSub', 'actorPartnerId', 'actorRoles', 'transport', 'operation', 'action',
-  'subject', 'resourceIds', 'purpose', 'decision', 'status', 'code', 'reason', 'fieldsReturned', 'fieldsDenied',
-  'rowCount', 'policyVersion', 'ruleIds', 'latencyMs', 'prevHash',
+  'seq',
+  'eventId',
+  'at',
+  'requestId',
+  'actorSub',
+  'actorPartnerId',
+  'actorRoles',
+  'transport',
+  'operation',
+  'action',
+  'subject',
+  'resourceIds',
+  'purpose',
+  'decision',
+  'status',
+  'code',
+  'reason',
+  'fieldsReturned',
+  'fieldsDenied',
+  'rowCount',
+  'policyVersion',
+  'ruleIds',
+  'latencyMs',
+  'prevHash',
 ] as const;
 
 /**

@@ -27,7 +27,7 @@ export function toView(r: Record<string, unknown>): AuditEventView {
     rowCount: c.rowCount,
     policyVersion: c.policyVersion,
     ruleIds: JSON.parse(c.ruleIds) as string[],
-    agreementIds: c.agreementIds === null ? [] : JSON.parse(c.agreementIds) as string[],
+    agreementIds: c.agreementIds === null ? [] : (JSON.parse(c.agreementIds) as string[]),
     latencyMs: c.latencyMs,
     prevHash: c.prevHash,
     hash: String(r.hash),
@@ -65,14 +65,62 @@ export function toChained(r: Record<string, unknown>) {
   };
 }
 
-export const CSV_COLUMNS = ['seq', 'id', 'at', 'requestId', 'actorSub', 'actorPartnerId', 'actorRoles', 'transport', 'operation', 'action', 'subject',
-  'resourceIds', 'purpose', 'decision', 'status', 'code', 'reason', 'fieldsReturned', 'fieldsDenied', 'rowCount', 'policyVersion', 'ruleIds',
-  'latencyMs', 'prevHash', 'hash'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'id',
+  'at',
+  'requestId',
+  'actorSub',
+  'actorPartnerId',
+  'actorRoles',
+  'transport',
+  'operation',
+  'action',
+  'subject',
+  'resourceIds',
+  'purpose',
+  'decision',
+  'status',
+  'code',
+  'reason',
+  'fieldsReturned',
+  'fieldsDenied',
+  'rowCount',
+  'policyVersion',
+  'ruleIds',
+  'latencyMs',
+  'prevHash',
+  'hash',
+] as const;
 
 export function toCsvLine(v: AuditEventView): string {
-  const cells: unknown[] = [v.seq, v.id, v.at, v.requestId, v.actor.sub, v.actor.partnerId, v.actor.roles.join(' '), v.transport, v.operation,
-    v.action, v.subject, v.resourceIds.join(' '), v.purpose, v.decision, v.status, v.code, v.reason, v.fieldsReturned.join(' '),
-    v.fieldsDenied.join(' '), v.rowCount, v.policyVersion, v.ruleIds.join(' '), v.latencyMs, v.prevHash, v.hash];
+  const cells: unknown[] = [
+    v.seq,
+    v.id,
+    v.at,
+    v.requestId,
+    v.actor.sub,
+    v.actor.partnerId,
+    v.actor.roles.join(' '),
+    v.transport,
+    v.operation,
+    v.action,
+    v.subject,
+    v.resourceIds.join(' '),
+    v.purpose,
+    v.decision,
+    v.status,
+    v.code,
+    v.reason,
+    v.fieldsReturned.join(' '),
+    v.fieldsDenied.join(' '),
+    v.rowCount,
+    v.policyVersion,
+    v.ruleIds.join(' '),
+    v.latencyMs,
+    v.prevHash,
+    v.hash,
+  ];
   return cells.map(csvCell).join(',');
 }
 

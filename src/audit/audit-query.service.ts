@@ -26,12 +26,17 @@ const DECISIONS = ['allow', 'partial', 'deny', 'error'];
 /** What auditors read: filtered pages, streamed exports, single events and chain verification. */
 @Injectable()
 export class AuditQueryService {
-  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(
+    private readonly db: DatabaseService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
 
   async list(filter: AuditFilter, limit: number, cursor?: string): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
     const after = cursor ? decodeSeqCursor(cursor) : 0;
     const { where, params } = this.where(filter, after);
-    const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params));
+    const rows = await this.db.read((m) =>
+      m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params),
+    );
     const page = rows.slice(0, limit).map(toView);
     return { data: page, nextCursor: rows.length > limit ? encodeSeqCursor(page[page.length - 1].seq) : null };
   }
@@ -41,7 +46,9 @@ export class AuditQueryService {
     let after = 0;
     for (;;) {
       const { where, params } = this.where(filter, after);
-      const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params));
+      const rows = await this.db.read((m) =>
+        m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params),
+      );
       if (rows.length === 0) return;
       const views = rows.map(toView);
       yield views;
@@ -75,8 +82,12 @@ export class AuditQueryService {
     if (!result.ok) return { ...result, checkpoint: { seq: cp.seq, ok: false } };
     if (result.checked < cp.seq || result.head !== cp.hash) {
       return {
-        ...result, ok: false, brokenSeq: Math.min(result.checked + 1, cp.seq), reason: 'checkpoint-mismatch',
-        detail: `the chain up to seq ${cp.seq} no longer ends in the checkpoint's hash`, checkpoint: { seq: cp.seq, ok: false },
+        ...result,
+        ok: false,
+        brokenSeq: Math.min(result.checked + 1, cp.seq),
+        reason: 'checkpoint-mismatch',
+        detail: `the chain up to seq ${cp.seq} no longer ends in the checkpoint's hash`,
+        checkpoint: { seq: cp.seq, ok: false },
       };
     }
     return { ...result, checkpoint: { seq: cp.seq, ok: true } };
@@ -85,7 +96,10 @@ export class AuditQueryService {
   private where(filter: AuditFilter, afterSeq: number): { where: string; params: unknown[] } {
     const parts = ['seq > ?'];
     const params: unknown[] = [String(afterSeq)];
-    const add = (sql: string, value: unknown) => { parts.push(sql); params.push(value); };
+    const add = (sql: string, value: unknown) => {
+      parts.push(sql);
+      params.push(value);
+    };
     if (filter.partnerId) add('actor_partner_id = ?', filter.partnerId);
     if (filter.sub) add('actor_sub = ?', filter.sub);
     if (filter.subject) add('subject = ?', filter.subject);

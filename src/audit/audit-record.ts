@@ -67,7 +67,11 @@ export class AuditRecord {
   /** Set when the client's connection closed before the answer was sent. */
   clientAborted = false;
 
-  constructor(readonly requestId: string, readonly transport: Transport, operation: string) {
+  constructor(
+    readonly requestId: string,
+    readonly transport: Transport,
+    operation: string,
+  ) {
     this.operation = operation;
   }
 
@@ -98,7 +102,10 @@ export class AuditRecord {
 
   private reasonWithTransforms(): string | null {
     if (this.fieldsTransformed.size === 0) return this.reason;
-    const transformed = `transformed: ${[...this.fieldsTransformed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, how]) => `${f} (${how})`).join(', ')}`;
+    const transformed = `transformed: ${[...this.fieldsTransformed]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([f, how]) => `${f} (${how})`)
+      .join(', ')}`;
     return this.reason ? `${this.reason}; ${transformed}` : transformed;
   }
 

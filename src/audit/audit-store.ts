@@ -6,8 +6,17 @@ import { chainEvent, ChainedAuditEvent } from './audit-chain';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEventInput } from './audit-record';
 
-interface Column { property: keyof ChainedAuditEvent; name: string; arrayType: string }
-interface SqliteStatements { connection: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement; move: BetterSqlite3.Statement }
+interface Column {
+  property: keyof ChainedAuditEvent;
+  name: string;
+  arrayType: string;
+}
+interface SqliteStatements {
+  connection: BetterSqlite3.Database;
+  head: BetterSqlite3.Statement;
+  insert: BetterSqlite3.Statement;
+  move: BetterSqlite3.Statement;
+}
 
 /**
  * Writes chained events and the chain head, in as few statements as each store allows: every
@@ -29,7 +38,9 @@ export class AuditStore {
     this.knownHead = null;
     if (this.db.dialect === 'sqlite') return this.appendNative(this.db.sqliteConnection(), events);
     const client = (await manager.queryRunner!.connect()) as PoolClient;
-    const { rows: [head] } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+    const {
+      rows: [head],
+    } = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
     if (!head) throw new Error('audit_head row is missing');
     const chained = chainAll(events, BigInt(head.seq), head.hash);
     const last = chained[chained.length - 1];
@@ -55,7 +66,9 @@ export class AuditStore {
   private async appendIfHeadIs(events: AuditEventInput[]): Promise<boolean> {
     const pool = (this.db.dataSource.driver as unknown as { master: Pool }).master;
     if (!this.knownHead) {
-      const { rows: [head] } = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+      const {
+        rows: [head],
+      } = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
       if (!head) throw new Error('audit_head row is missing');
       this.knownHead = { seq: BigInt(head.seq), hash: head.hash };
     }

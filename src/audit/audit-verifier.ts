@@ -41,8 +41,17 @@ export async function verifyChain(query: SqlQuery, sql: (text: string) => string
     if (rows.length === 0) break;
     for (const row of rows) {
       const seq = Number(row.seq);
-      const fail = (reason: VerifyResult['reason'], detail: string): VerifyResult =>
-        ({ ok: false, checked, head: lastHash, headSeq, from, to, brokenSeq: seq, reason, detail });
+      const fail = (reason: VerifyResult['reason'], detail: string): VerifyResult => ({
+        ok: false,
+        checked,
+        head: lastHash,
+        headSeq,
+        from,
+        to,
+        brokenSeq: seq,
+        reason,
+        detail,
+      });
       if (seq !== expected) return { ...fail('gap', `expected seq ${expected}, found ${seq}`), brokenSeq: expected };
       if (String(row.prev_hash) !== prevHash) return fail('broken-link', `prevHash does not match the hash of event ${seq - 1}`);
       const chained = toChained(row);
@@ -57,7 +66,17 @@ export async function verifyChain(query: SqlQuery, sql: (text: string) => string
     return { ok: false, checked, head: lastHash, headSeq, from, to, brokenSeq: expected, reason: 'gap', detail: `events ${expected}..${to} are missing` };
   }
   if (range.to === undefined && headSeq > 0 && lastHash !== String(headRow.hash)) {
-    return { ok: false, checked, head: lastHash, headSeq, from, to, brokenSeq: headSeq, reason: 'head-mismatch', detail: 'the last event does not match the chain head' };
+    return {
+      ok: false,
+      checked,
+      head: lastHash,
+      headSeq,
+      from,
+      to,
+      brokenSeq: headSeq,
+      reason: 'head-mismatch',
+      detail: 'the last event does not match the chain head',
+    };
   }
   return { ok: true, checked, head: lastHash, headSeq, from, to };
 }

@@ -67,7 +67,9 @@ export class AuditService implements BeforeApplicationShutdown {
 
   /** Appends events inside a transaction the caller owns (a write and its event commit together). */
   async appendWithin(manager: EntityManager, events: AuditEventInput[]): Promise<ChainedAuditEvent[]> {
-    const chained = await inSpan('audit append', { 'audit.events': events.length, 'audit.transaction': 'caller' }, () => this.store.appendWithin(manager, events));
+    const chained = await inSpan('audit append', { 'audit.events': events.length, 'audit.transaction': 'caller' }, () =>
+      this.store.appendWithin(manager, events),
+    );
     for (const e of events) this.metrics.auditEvents.inc({ decision: e.decision });
     return chained;
   }
@@ -146,4 +148,3 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.flushing;
   }
 }
-

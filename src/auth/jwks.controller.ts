@@ -12,7 +12,10 @@ export class JwksController {
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL)' })
-  @ApiOkResponse({ description: 'A JSON Web Key Set (RFC 7517)', schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } } })
+  @ApiOkResponse({
+    description: 'A JSON Web Key Set (RFC 7517)',
+    schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } },
+  })
   jwks() {
     return this.verifier.jwks;
   }

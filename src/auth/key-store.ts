@@ -3,9 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import {
-  calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, errors, exportJWK, generateKeyPair, importJWK, JWK, KeyLike,
-} from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, errors, exportJWK, generateKeyPair, importJWK, JWK, KeyLike } from 'jose';
 
 export type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -38,7 +36,12 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
   }
   const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
   const { d, p, q, dp, dq, qi, ...publicJwk } = jwk;
-  void d; void p; void q; void dp; void dq; void qi;
+  void d;
+  void p;
+  void q;
+  void dp;
+  void dq;
+  void qi;
   return { kid: jwk.kid as string, alg: 'RS256', privateKey: await importJWK(jwk, 'RS256'), publicJwk };
 }
 

@@ -17,8 +17,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 const KEY_SOURCE_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
 
 /** Every failure gives the same answer: nothing tells an attacker which check it tripped. */
-export const unauthenticated = () =>
-  new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'A valid bearer token is required.' });
+export const unauthenticated = () => new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'A valid bearer token is required.' });
 
 /** Verifies bearer tokens with jose: asymmetric algorithms only, exp/nbf/iss/aud, keys never taken from the token. */
 @Injectable()
@@ -70,19 +69,23 @@ export class TokenVerifier implements OnModuleInit {
     if (known) return known;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(match[1], (header, token) => {
-        if (KEY_SOURCE_HEADERS.some((h) => h in header)) throw new errors.JWSInvalid('key source header parameters are not accepted');
-        // jose's key sets ignore a kid that is not a string and would try every key of the type.
-        if ('kid' in header && (typeof header.kid !== 'string' || header.kid.length > 256)) throw new errors.JWSInvalid('kid must be a short string');
-        return this.keys(header, token);
-      }, {
-        algorithms: ACCEPTED_ALGORITHMS,
-        issuer: this.config.JWT_ISSUER,
-        audience: this.config.JWT_AUDIENCE,
-        clockTolerance: this.config.JWT_CLOCK_TOLERANCE_S,
-        requiredClaims: ['exp', 'sub'],
-        ...(this.config.JWT_MAX_AGE_S > 0 ? { maxTokenAge: this.config.JWT_MAX_AGE_S } : {}),
-      }));
+      ({ payload } = await jwtVerify(
+        match[1],
+        (header, token) => {
+          if (KEY_SOURCE_HEADERS.some((h) => h in header)) throw new errors.JWSInvalid('key source header parameters are not accepted');
+          // jose's key sets ignore a kid that is not a string and would try every key of the type.
+          if ('kid' in header && (typeof header.kid !== 'string' || header.kid.length > 256)) throw new errors.JWSInvalid('kid must be a short string');
+          return this.keys(header, token);
+        },
+        {
+          algorithms: ACCEPTED_ALGORITHMS,
+          issuer: this.config.JWT_ISSUER,
+          audience: this.config.JWT_AUDIENCE,
+          clockTolerance: this.config.JWT_CLOCK_TOLERANCE_S,
+          requiredClaims: ['exp', 'sub'],
+          ...(this.config.JWT_MAX_AGE_S > 0 ? { maxTokenAge: this.config.JWT_MAX_AGE_S } : {}),
+        },
+      ));
     } catch (e) {
       if (e instanceof errors.JWKSTimeout || e instanceof KeySetUnavailableError) {
         throw new GatewayError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', { detail: 'The key set cannot be reached; try again.' });
@@ -109,9 +112,9 @@ export function toPrincipal(payload: Record<string, unknown>): Principal {
   if (purpose !== undefined && (typeof purpose !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(purpose))) throw unauthenticated();
   return {
     sub: payload.sub,
-    partnerId: (partnerId) ?? null,
+    partnerId: partnerId ?? null,
     roles: [...new Set(roles as Role[])],
-    purpose: (purpose) ?? null,
+    purpose: purpose ?? null,
     expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
   };
 }

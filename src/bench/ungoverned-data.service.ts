@@ -10,7 +10,11 @@ import { columnOf } from '../data/column-name';
 import { ENTITY_OF } from '../data/entities';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 
-interface FixedScope { sql: string; params: Record<string, unknown>; fields: string[] }
+interface FixedScope {
+  sql: string;
+  params: Record<string, unknown>;
+  fields: string[];
+}
 
 /**
  * Benchmark only (BENCH_UNGOVERNED=true, refused in production and off loopback): the same routes,
@@ -48,7 +52,10 @@ export class UngovernedDataService extends GovernedDataService {
       rows,
       meta: {
         nextCursor: raw.length > limit ? encodeCursor(subject, String(page[page.length - 1].id)) : null,
-        fields, redactedFields: [], policyVersion: null, purpose: caller.purpose,
+        fields,
+        redactedFields: [],
+        policyVersion: null,
+        purpose: caller.purpose,
       },
     };
   }
@@ -56,10 +63,24 @@ export class UngovernedDataService extends GovernedDataService {
   override async update(caller: Caller, subject: SubjectName, id: string, input: Record<string, unknown>): Promise<WriteResult> {
     const body = normalizeTimestamps(subject, input);
     const updatedAt = new Date().toISOString();
-    await this.db.transaction((m) => m.createQueryBuilder().update(ENTITY_OF[subject])
-      .set(pickFields(subject, { ...body, updatedAt }) as never).where('id = :id', { id }).execute());
-    const [row] = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql(
-      `SELECT ${fieldsOf(subject).map((f) => `${columnOf(f)} AS "${f}"`).join(', ')} FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
+    await this.db.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(ENTITY_OF[subject])
+        .set(pickFields(subject, { ...body, updatedAt }) as never)
+        .where('id = :id', { id })
+        .execute(),
+    );
+    const [row] = await this.db.read((m) =>
+      m.query<Record<string, unknown>[]>(
+        this.db.sql(
+          `SELECT ${fieldsOf(subject)
+            .map((f) => `${columnOf(f)} AS "${f}"`)
+            .join(', ')} FROM ${SUBJECTS[subject].table} WHERE id = ?`,
+        ),
+        [id],
+      ),
+    );
     if (!row) throw GatewayError.notFound(subject, id);
     if (subject === 'Shipment') this.changes.publish(id);
     return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false };

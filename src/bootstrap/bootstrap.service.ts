@@ -53,7 +53,9 @@ export class BootstrapService implements OnModuleInit {
 export function readPolicyDocuments(dir: string): Array<{ file: string; raw: unknown }> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch {
     return [];
   }

@@ -28,13 +28,30 @@ import { Agreements1736100000000 } from '../database/migrations/1736100000000-ag
 import { AgreementEntity } from '../agreements/agreement.entity';
 
 export const ENTITIES = [
-  PartnerEntity, PolicyVersionEntity, DemandSignalEntity, CapacitySignalEntity, ShipmentEntity, ShipmentEventEntity,
-  AuditEventEntity, AuditHeadEntity, IdempotencyKeyEntity, PushTallyEntity,
-  PolicyDecisionEntity, WebhookEndpointEntity, WebhookDeliveryEntity, AgreementEntity,
+  PartnerEntity,
+  PolicyVersionEntity,
+  DemandSignalEntity,
+  CapacitySignalEntity,
+  ShipmentEntity,
+  ShipmentEventEntity,
+  AuditEventEntity,
+  AuditHeadEntity,
+  IdempotencyKeyEntity,
+  PushTallyEntity,
+  PolicyDecisionEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  AgreementEntity,
 ];
 export const MIGRATIONS = [
-  InitialSchema1732350000000, PushDataQuality1733000000000, IdempotencyRetention1734000000000, KeysetIndexes1735000000000,
-  PolicyVersionsAppendOnly1735100000000, EpcisEvents1736000000000, Agreements1736100000000, Webhooks1736200000000,
+  InitialSchema1732350000000,
+  PushDataQuality1733000000000,
+  IdempotencyRetention1734000000000,
+  KeysetIndexes1735000000000,
+  PolicyVersionsAppendOnly1735100000000,
+  EpcisEvents1736000000000,
+  Agreements1736100000000,
+  Webhooks1736200000000,
 ];
 
 /**

@@ -28,7 +28,8 @@ async function main(): Promise<number> {
   const from = intValue('from', args.from, { min: 1 });
   const to = intValue('to', args.to, { min: 1 });
   if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from (${from}) is after --to (${to})`);
-  if (args.checkpoint !== undefined && (from !== undefined || to !== undefined)) throw new UsageError('--checkpoint checks events 1..its seq; give no --from/--to with it');
+  if (args.checkpoint !== undefined && (from !== undefined || to !== undefined))
+    throw new UsageError('--checkpoint checks events 1..its seq; give no --from/--to with it');
   let jws: string | null = null;
   if (args.checkpoint !== undefined) {
     try {
@@ -42,7 +43,10 @@ async function main(): Promise<number> {
     const query = (text: string, params: unknown[]) => ds.query<Record<string, unknown>[]>(text, params);
     const [head] = await ds.query<Array<{ seq: string | number }>>(sql('SELECT seq FROM audit_head WHERE id = ?'), [1]);
     const headSeq = Number(head?.seq ?? 0);
-    for (const [name, value] of [['from', from], ['to', to]] as const) {
+    for (const [name, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
       if (value !== undefined && value > headSeq) throw new UsageError(`--${name} ${value} is past the chain head (seq ${headSeq})`);
     }
     let range = { from, to };
@@ -50,7 +54,9 @@ async function main(): Promise<number> {
     if (jws !== null) {
       // Checkpoints are signed with the gateway's own key (DATA_DIR/keys), whatever verifies tokens.
       const keys = localKeyResolver([(await loadOrCreateSigningKey(config.DATA_DIR)).publicJwk]);
-      checkpoint = await readCheckpoint(jws, keys).catch((e: Error) => { throw new UsageError(`the checkpoint does not verify: ${e.message}`); });
+      checkpoint = await readCheckpoint(jws, keys).catch((e: Error) => {
+        throw new UsageError(`the checkpoint does not verify: ${e.message}`);
+      });
       range = { from: 1, to: checkpoint.seq };
     }
     const result = await verifyChain(query, sql, range);

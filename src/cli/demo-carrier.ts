@@ -94,8 +94,11 @@ async function main(): Promise<number> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ roles: ['partner'], partner_id: partnerId, purpose })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setSubject(sub).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE)
-      .setIssuedAt(now).setExpirationTime(now + 600)
+      .setSubject(sub)
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
       .sign(key.privateKey);
   };
   const token = await mint('dispatch@swiftlog', PARTNER, PURPOSE);
@@ -110,11 +113,13 @@ async function main(): Promise<number> {
 
   const day = new Date().toISOString().slice(0, 10);
   const labels: string[] = [];
-  const eventList = shipments.flatMap((s, n) => routeOf(s).map((step, i) => {
-    const at = new Date(Date.now() - step.hoursAgo * 3600 * 1000 - n * 60 * 1000);
-    labels.push(`${s.id} ${s.reference.padEnd(13)} ${step.bizStep.padEnd(12)} ${at.toISOString()}`);
-    return objectEvent(s, step, at, stableUuid(`${day}|${s.id}|${i}|${step.bizStep}`), i);
-  }));
+  const eventList = shipments.flatMap((s, n) =>
+    routeOf(s).map((step, i) => {
+      const at = new Date(Date.now() - step.hoursAgo * 3600 * 1000 - n * 60 * 1000);
+      labels.push(`${s.id} ${s.reference.padEnd(13)} ${step.bizStep.padEnd(12)} ${at.toISOString()}`);
+      return objectEvent(s, step, at, stableUuid(`${day}|${s.id}|${i}|${step.bizStep}`), i);
+    }),
+  );
   if (eventList.length === 0) {
     console.log('nothing to push');
     await watcher.close();
@@ -162,14 +167,26 @@ async function main(): Promise<number> {
 
 const WATCHER = { partnerId: 'customer-globex', purpose: 'delivery-tracking' };
 
-interface LiveUpdate { id: string; status: unknown; eta: unknown; withheld: string[] }
+interface LiveUpdate {
+  id: string;
+  status: unknown;
+  eta: unknown;
+  withheld: string[];
+}
 
 /** A subscriber on graphql-ws, collecting what its policy lets it see of every shipment update. */
 async function watchAs(base: string, token: string): Promise<{ updates: LiveUpdate[]; close(): Promise<void> }> {
   const updates: LiveUpdate[] = [];
-  const client = createClient({ url: `${base.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  const client = createClient({
+    url: `${base.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+  });
   let started!: () => void;
-  const ready = new Promise<void>((resolve) => { started = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    started = resolve;
+  });
   client.on('connected', () => setTimeout(started, 300));
   client.on('closed', () => started());
   client.subscribe<{ shipmentUpdated: Record<string, unknown> | null }>(
@@ -205,10 +222,12 @@ function objectEvent(s: Shipment, step: Step, at: Date, eventID: string, i: numb
   if (!s.sscc) event.bizTransactionList = [{ type: 'desadv', bizTransaction: `urn:epcglobal:cbv:bt:${GS1_PREFIX}000005:${s.reference}` }];
   if (s.temperatureC !== null) {
     const drift = ((i * 37) % 10) / 10 - 0.3;
-    event.sensorElementList = [{
-      sensorMetadata: { time: at.toISOString(), deviceID: `urn:epc:id:giai:${GS1_PREFIX}.${s.id.replace(/\D/g, '')}` },
-      sensorReport: [{ type: 'gs1:Temperature', value: Math.round((s.temperatureC + drift) * 10) / 10, uom: 'CEL' }],
-    }];
+    event.sensorElementList = [
+      {
+        sensorMetadata: { time: at.toISOString(), deviceID: `urn:epc:id:giai:${GS1_PREFIX}.${s.id.replace(/\D/g, '')}` },
+        sensorReport: [{ type: 'gs1:Temperature', value: Math.round((s.temperatureC + drift) * 10) / 10, uom: 'CEL' }],
+      },
+    ];
   }
   return event;
 }
@@ -241,5 +260,5 @@ run('demo:carrier', main, 1);
 
 /** A JSON value as one line of text. */
 function text(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }

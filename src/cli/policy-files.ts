@@ -23,7 +23,13 @@ export function readPolicyFiles(paths: string[]): PolicyFile[] {
     } catch {
       throw new UsageError(`no such file or folder: ${path}`);
     }
-    if (isDir) files.push(...readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f)));
+    if (isDir)
+      files.push(
+        ...readdirSync(path)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(path, f)),
+      );
     else files.push(path);
   }
   return files.map((file) => {

@@ -19,12 +19,19 @@ async function main(): Promise<number> {
     name: 'token',
     usage: USAGE,
     options: {
-      sub: { type: 'string' }, roles: { type: 'string' }, partner: { type: 'string' }, purpose: { type: 'string' }, ttl: { type: 'string' },
+      sub: { type: 'string' },
+      roles: { type: 'string' },
+      partner: { type: 'string' },
+      purpose: { type: 'string' },
+      ttl: { type: 'string' },
     },
   });
   if (!args.sub) throw new UsageError('--sub is required');
   if (!args.roles) throw new UsageError('--roles is required');
-  const roles = args.roles.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = args.roles
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (roles.length === 0) throw new UsageError('--roles names no role');
   if (unknown.length > 0) throw new UsageError(`unknown role(s): ${unknown.join(', ')}; use ${ROLES.join(', ')}`);

@@ -4,12 +4,35 @@
  * `code` enum is built from this list.
  */
 export const ERROR_CODES = [
-  'UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN_ROLE', 'FORBIDDEN_FIELDS', 'OUT_OF_SCOPE', 'NOT_FOUND',
-  'PURPOSE_REQUIRED', 'PURPOSE_CONFLICT', 'PARTNER_SUSPENDED', 'NO_POLICY', 'VALIDATION_FAILED',
-  'POLICY_INVALID', 'INVALID_CURSOR', 'CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'PAYLOAD_TOO_LARGE',
-  'RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'INTERNAL', 'VERSION_CONFLICT', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE',
-  'PRECONDITION_FAILED', 'PRECONDITION_REQUIRED', 'PROPOSAL_STALE', 'TRANSPARENCY_DISABLED',
-  'SUBSCRIPTION_LIMIT', 'SUBSCRIPTION_BUDGET_EXCEEDED', 'CLIENT_ABORTED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'FORBIDDEN_ROLE',
+  'FORBIDDEN_FIELDS',
+  'OUT_OF_SCOPE',
+  'NOT_FOUND',
+  'PURPOSE_REQUIRED',
+  'PURPOSE_CONFLICT',
+  'PARTNER_SUSPENDED',
+  'NO_POLICY',
+  'VALIDATION_FAILED',
+  'POLICY_INVALID',
+  'INVALID_CURSOR',
+  'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+  'VERSION_CONFLICT',
+  'METHOD_NOT_ALLOWED',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PRECONDITION_FAILED',
+  'PRECONDITION_REQUIRED',
+  'PROPOSAL_STALE',
+  'TRANSPARENCY_DISABLED',
+  'SUBSCRIPTION_LIMIT',
+  'SUBSCRIPTION_BUDGET_EXCEEDED',
+  'CLIENT_ABORTED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -23,7 +46,12 @@ export class GatewayError extends Error {
   readonly detail: string;
   readonly extra: Record<string, unknown>;
 
-  constructor(readonly status: number, readonly code: ErrorCode, readonly title: string, options: GatewayErrorOptions = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly title: string,
+    options: GatewayErrorOptions = {},
+  ) {
     super(options.detail ?? title);
     this.detail = options.detail ?? title;
     this.extra = options.extra ?? {};

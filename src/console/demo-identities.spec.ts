@@ -24,12 +24,25 @@ describe('demo sign-in', () => {
   });
 
   it('names the identities by role and partner, and signs tokens of at most 15 minutes', async () => {
-    expect(DEMO_IDENTITIES.map((i) => i.label)).toEqual(expect.arrayContaining(['Governance officer', 'Second governance officer', 'Auditor', 'Northwind (supplier)']));
+    expect(DEMO_IDENTITIES.map((i) => i.label)).toEqual(
+      expect.arrayContaining(['Governance officer', 'Second governance officer', 'Auditor', 'Northwind (supplier)']),
+    );
     const { privateKey } = await generateKeyPair('RS256');
     const northwind = DEMO_IDENTITIES.find((i) => i.label === 'Northwind (supplier)')!;
-    const { token } = await signDemoToken(northwind, { kid: 'k', alg: 'RS256', privateKey, publicJwk: { kty: 'RSA' } }, 'https://gateway.local', 'partner-data-gateway');
+    const { token } = await signDemoToken(
+      northwind,
+      { kid: 'k', alg: 'RS256', privateKey, publicJwk: { kty: 'RSA' } },
+      'https://gateway.local',
+      'partner-data-gateway',
+    );
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ sub: northwind.sub, roles: ['partner'], partner_id: 'supplier-northwind', iss: 'https://gateway.local', aud: 'partner-data-gateway' });
+    expect(claims).toMatchObject({
+      sub: northwind.sub,
+      roles: ['partner'],
+      partner_id: 'supplier-northwind',
+      iss: 'https://gateway.local',
+      aud: 'partner-data-gateway',
+    });
     expect(claims.exp! - claims.iat!).toBe(DEMO_TOKEN_TTL_S);
     expect(DEMO_TOKEN_TTL_S).toBeLessThanOrEqual(15 * 60);
   });

@@ -19,12 +19,15 @@ export class DemoSignInService {
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
 
   open(remoteAddress: string | undefined): boolean {
-    return demoSignInOpen({
-      production: this.config.isProduction,
-      host: this.config.HOST,
-      oidcIssuer: this.config.OIDC_ISSUER,
-      jwksUrl: this.config.JWT_JWKS_URL,
-    }, remoteAddress);
+    return demoSignInOpen(
+      {
+        production: this.config.isProduction,
+        host: this.config.HOST,
+        oidcIssuer: this.config.OIDC_ISSUER,
+        jwksUrl: this.config.JWT_JWKS_URL,
+      },
+      remoteAddress,
+    );
   }
 
   settings(remoteAddress: string | undefined): ConsoleSettings {

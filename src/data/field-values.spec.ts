@@ -6,9 +6,7 @@ import { CreateCapacitySignalDto } from '../transport/rest/dto/capacity-signal.d
 import { CreateShipmentDto, RecordShipmentEventDto, UpdateShipmentDto } from '../transport/rest/dto/shipment.dto';
 import { columnOf } from './column-name';
 import { ENTITY_OF } from './entities';
-import {
-  characterCount, fieldProblems, filterValue, INT32_MAX, INT32_MIN, isCalendarDate, parseDateTime, rowProblems, textProblem,
-} from './field-values';
+import { characterCount, fieldProblems, filterValue, INT32_MAX, INT32_MIN, isCalendarDate, parseDateTime, rowProblems, textProblem } from './field-values';
 import { SUBJECT_NAMES, SUBJECTS } from './subjects';
 
 describe('field values as stored', () => {
@@ -23,19 +21,47 @@ describe('field values as stored', () => {
   });
 
   it.each([
-    '2026-02-30T10:00:00Z', '2026-13-45T10:00:00Z', '2025-02-29T00:00:00Z', '2026-05-01T24:00:00Z', '2026-05-01T23:59:60Z',
-    '2026-05-01T10:00:00', '2026-05-01T10:00Z', '2026-05-01T10:00:00+0200', '2026-05-01T10:00:00+24:00', '2026-05-01',
-    '2026-W05-3', '2026-W05-3T10:00:00Z', '2026-032', '2026-032T10:00:00Z', '20260501T100000Z', '2026', 'May 1, 2026',
-    '0000-01-01T00:00:00+00:01', '9999-12-31T23:59:59-00:01', ' 2026-05-01T10:00:00Z', 42, null,
+    '2026-02-30T10:00:00Z',
+    '2026-13-45T10:00:00Z',
+    '2025-02-29T00:00:00Z',
+    '2026-05-01T24:00:00Z',
+    '2026-05-01T23:59:60Z',
+    '2026-05-01T10:00:00',
+    '2026-05-01T10:00Z',
+    '2026-05-01T10:00:00+0200',
+    '2026-05-01T10:00:00+24:00',
+    '2026-05-01',
+    '2026-W05-3',
+    '2026-W05-3T10:00:00Z',
+    '2026-032',
+    '2026-032T10:00:00Z',
+    '20260501T100000Z',
+    '2026',
+    'May 1, 2026',
+    '0000-01-01T00:00:00+00:01',
+    '9999-12-31T23:59:59-00:01',
+    ' 2026-05-01T10:00:00Z',
+    42,
+    null,
   ])('%p is not an RFC 3339 date-time with offset', (input) => {
     expect(parseDateTime(input)).toBeNull();
   });
 
-  it.each([['2026-05-01', true], ['2024-02-29', true], ['2026-02-30', false], ['2026-13-45', false], ['2100-02-29', false],
-    ['2000-02-29', true], ['2026-00-10', false], ['2026-W05-3', false], ['2026-032', false], ['2026-5-1', false], ['2026-05-01T00:00:00Z', false]])(
-    'calendar date %s: %p', (input, ok) => {
-      expect(isCalendarDate(input)).toBe(ok);
-    });
+  it.each([
+    ['2026-05-01', true],
+    ['2024-02-29', true],
+    ['2026-02-30', false],
+    ['2026-13-45', false],
+    ['2100-02-29', false],
+    ['2000-02-29', true],
+    ['2026-00-10', false],
+    ['2026-W05-3', false],
+    ['2026-032', false],
+    ['2026-5-1', false],
+    ['2026-05-01T00:00:00Z', false],
+  ])('calendar date %s: %p', (input, ok) => {
+    expect(isCalendarDate(input)).toBe(ok);
+  });
 
   it('counts characters as the databases do (code points), not UTF-16 units', () => {
     const astral = '\u{1F600}'.repeat(64);
@@ -53,7 +79,9 @@ describe('field values as stored', () => {
 
   it('whole numbers must fit PostgreSQL integer', () => {
     expect(fieldProblems('Shipment', { quantity: INT32_MAX })).toEqual([]);
-    expect(fieldProblems('Shipment', { quantity: INT32_MAX + 1 })).toEqual([expect.stringMatching(/^quantity must be a whole number from -2147483648 to 2147483647/)]);
+    expect(fieldProblems('Shipment', { quantity: INT32_MAX + 1 })).toEqual([
+      expect.stringMatching(/^quantity must be a whole number from -2147483648 to 2147483647/),
+    ]);
     expect(fieldProblems('CapacitySignal', { leadTimeDays: INT32_MIN - 1 })).toHaveLength(1);
     expect(fieldProblems('Shipment', { quantity: 1.5 })).toEqual(['quantity must be a whole number']);
   });
@@ -61,7 +89,9 @@ describe('field values as stored', () => {
   it('filters: typed as stored, or a problem naming the filter', () => {
     expect(filterValue('Shipment', 'eta', '2026-05-01T12:00:00+02:00')).toEqual({ value: '2026-05-01T10:00:00.000Z' });
     expect(filterValue('Shipment', 'eta', '2026-W05-3')).toEqual({ problem: expect.stringMatching(/^filter 'eta' must be an RFC 3339/) });
-    expect(filterValue('DemandSignal', 'periodStart', '2026-02-30')).toEqual({ problem: expect.stringMatching(/^filter 'periodStart' must be a calendar date/) });
+    expect(filterValue('DemandSignal', 'periodStart', '2026-02-30')).toEqual({
+      problem: expect.stringMatching(/^filter 'periodStart' must be a calendar date/),
+    });
     // A number no row can hold is a question with no row for an answer, not a bad value.
     expect(filterValue('Shipment', 'quantity', 2 ** 31)).toEqual({ value: 2 ** 31 });
     expect(filterValue('Shipment', 'quantity', 'many')).toEqual({ problem: expect.stringMatching(/^filter 'quantity'/) });
@@ -70,7 +100,9 @@ describe('field values as stored', () => {
   });
 
   it('committedQty may not exceed availableQty, checked when a write names either', () => {
-    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['committedQty'])).toEqual([expect.stringMatching(/^committedQty \(11\) must not be above availableQty \(10\)/)]);
+    expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['committedQty'])).toEqual([
+      expect.stringMatching(/^committedQty \(11\) must not be above availableQty \(10\)/),
+    ]);
     expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['availableQty'])).toHaveLength(1);
     expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 11 }, ['riskNotes'])).toEqual([]);
     expect(rowProblems('CapacitySignal', { availableQty: 10, committedQty: 10 }, ['committedQty'])).toEqual([]);
@@ -86,7 +118,11 @@ describe('field values as stored', () => {
         expect({ subject, field, found: column !== undefined }).toEqual({ subject, field, found: true });
         const type = column!.options.type;
         if (type === 'text') expect({ field, maxLength: spec.maxLength }).toEqual({ field, maxLength: expect.any(Number) });
-        else expect({ field: `${subject}.${columnOf(field)}`, maxLength: spec.maxLength }).toEqual({ field: `${subject}.${columnOf(field)}`, maxLength: column!.options.length });
+        else
+          expect({ field: `${subject}.${columnOf(field)}`, maxLength: spec.maxLength }).toEqual({
+            field: `${subject}.${columnOf(field)}`,
+            maxLength: column!.options.length,
+          });
       }
     }
   });
@@ -126,7 +162,8 @@ describe('DTOs take their limits from the catalog', () => {
   it('dates, events and client ids', () => {
     const capacity = { site: 's', sku: 'k', periodStart: '2026-02-30', availableQty: 1, riskLevel: 'low' };
     expect(errorsOf(CreateCapacitySignalDto, capacity)).toEqual([expect.stringMatching(/^periodStart must be a calendar date YYYY-MM-DD/)]);
-    expect(errorsOf(RecordShipmentEventDto, { status: 'in_transit', occurredAt: '2026-05-01T10:00:00Z', eventId: '\uD800' }))
-      .toEqual([expect.stringMatching(/^eventId must not contain a lone UTF-16 surrogate/)]);
+    expect(errorsOf(RecordShipmentEventDto, { status: 'in_transit', occurredAt: '2026-05-01T10:00:00Z', eventId: '\uD800' })).toEqual([
+      expect.stringMatching(/^eventId must not contain a lone UTF-16 surrogate/),
+    ]);
   });
 });

@@ -20,7 +20,9 @@ export function connectRetryOptions(): Pick<TypeOrmModuleOptions, 'retryAttempts
       startupConnection.failedAttempts++;
       if (!isDatabaseUnavailable(error)) return false;
       if (startupConnection.failedAttempts < ATTEMPTS) {
-        process.stderr.write(`gateway: the database cannot be reached (${error.message}); attempt ${startupConnection.failedAttempts} of ${ATTEMPTS}, retrying in ${DELAY_MS / 1000} s\n`);
+        process.stderr.write(
+          `gateway: the database cannot be reached (${error.message}); attempt ${startupConnection.failedAttempts} of ${ATTEMPTS}, retrying in ${DELAY_MS / 1000} s\n`,
+        );
       }
       return true;
     },

@@ -13,12 +13,21 @@ export async function seedDemoData(m: EntityManager): Promise<boolean> {
   await insertAll(m, DemandSignalEntity, demoDemandSignals);
   await insertAll(m, CapacitySignalEntity, demoCapacitySignals);
   await insertAll(m, ShipmentEntity, demoShipments);
-  await insertAll(m, ShipmentEventEntity, demoShipmentEvents.map((e) => ({ ...e, recordedAt: e.occurredAt, clientEventId: null, temperatureC: null })));
+  await insertAll(
+    m,
+    ShipmentEventEntity,
+    demoShipmentEvents.map((e) => ({ ...e, recordedAt: e.occurredAt, clientEventId: null, temperatureC: null })),
+  );
   return true;
 }
 
 async function insertAll(m: EntityManager, entity: EntityTarget<ObjectLiteral>, rows: object[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 100) {
-    await m.createQueryBuilder().insert().into(entity).values(rows.slice(i, i + 100)).execute();
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(entity)
+      .values(rows.slice(i, i + 100))
+      .execute();
   }
 }

@@ -34,14 +34,18 @@ const ANY_PURPOSE = '*';
  */
 @Injectable()
 export class GovernanceService {
-  constructor(private readonly policies: PolicyService, private readonly db: DatabaseService) {}
+  constructor(
+    private readonly policies: PolicyService,
+    private readonly db: DatabaseService,
+  ) {}
 
   /** Validates a draft and (unless only simulating) runs its own tests; refuses it whole with every problem named. */
   checkDraft(raw: unknown, partnerId: string, options: { runTests?: boolean } = {}): PolicyDocument {
     const v = validatePolicyDocument(raw, partnerId);
     if (!v.ok) {
       throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {
-        detail: `The document has ${v.problems.length} problem(s); the version in force stays.`, extra: { problems: v.problems },
+        detail: `The document has ${v.problems.length} problem(s); the version in force stays.`,
+        extra: { problems: v.problems },
       });
     }
     const failed = options.runTests === false ? [] : runPolicyTests(v.document).filter((r) => !r.passed);
@@ -59,9 +63,11 @@ export class GovernanceService {
     if (!ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${ACTIONS.join(', ')}`);
     if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
     if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
-    if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record))) errors.push('record must be an object');
+    if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record)))
+      errors.push('record must be an object');
     const without = req.withoutAgreements;
-    if (without !== undefined && (!Array.isArray(without) || without.some((a) => typeof a !== 'string'))) errors.push('withoutAgreements must be a list of agreement ids');
+    if (without !== undefined && (!Array.isArray(without) || without.some((a) => typeof a !== 'string')))
+      errors.push('withoutAgreements must be a list of agreement ids');
     if (errors.length > 0) throw GatewayError.validation(errors);
     const subject = req.subject as SubjectName;
     const current = await this.policies.inForceWithAgreements(partnerId);
@@ -82,12 +88,18 @@ export class GovernanceService {
       return {
         field,
         possible: ability.can(req.action, subject, field),
-        grantedBy: rules.filter((r) => !r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null })),
+        grantedBy: rules
+          .filter((r) => !r.inverted)
+          .map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null })),
         takenAwayBy: rules.filter((r) => r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, reason: r.reason ?? null })),
       };
     });
     const result: Record<string, unknown> = {
-      partnerId, action: req.action, subject, purpose: req.purpose, basedOn: req.document === undefined ? `version ${current!.version}` : 'draft',
+      partnerId,
+      action: req.action,
+      subject,
+      purpose: req.purpose,
+      basedOn: req.document === undefined ? `version ${current!.version}` : 'draft',
       allowed: req.record ? ability.can(req.action, asSubject(subject, { ...req.record })) : ability.can(req.action, subject),
       fields,
       tests: runPolicyTests(draft),
@@ -115,11 +127,17 @@ export class GovernanceService {
           const b = planFor(after, action, subject, this.db.dialect);
           const gained = b.grantable.filter((f) => !a.grantable.includes(f));
           const lost = a.grantable.filter((f) => !b.grantable.includes(f));
-          const conditionsChanged = b.grantable.filter((f) => a.grantable.includes(f) && describe(before, action, subject, f) !== describe(after, action, subject, f));
+          const conditionsChanged = b.grantable.filter(
+            (f) => a.grantable.includes(f) && describe(before, action, subject, f) !== describe(after, action, subject, f),
+          );
           if (gained.length || lost.length || conditionsChanged.length) changes.push({ purpose, subject, action, gained, lost, conditionsChanged });
         }
       }
-      impact[purpose] = await this.impact(before, after, SUBJECT_NAMES.filter((s) => s !== 'ShipmentEvent'));
+      impact[purpose] = await this.impact(
+        before,
+        after,
+        SUBJECT_NAMES.filter((s) => s !== 'ShipmentEvent'),
+      );
     }
     return { partnerId, changes, impact };
   }
@@ -127,7 +145,14 @@ export class GovernanceService {
   /** partner × subject × action × purpose → fields (and which of them some rows withhold), for every policy in force. */
   async accessMatrix() {
     const rows: Array<{
-      partnerId: string; subject: string; action: string; purpose: string; fields: string[]; rows: 'all' | 'conditional'; fieldsOnSomeRows: string[]; agreementIds: string[];
+      partnerId: string;
+      subject: string;
+      action: string;
+      purpose: string;
+      fields: string[];
+      rows: 'all' | 'conditional';
+      fieldsOnSomeRows: string[];
+      agreementIds: string[];
     }> = [];
     for (const listed of await this.policies.listInForce()) {
       const p = (await this.policies.inForceWithAgreements(listed.partnerId)) ?? listed;
@@ -140,11 +165,22 @@ export class GovernanceService {
             const plan = planFor(compiled, action, subject, this.db.dialect);
             if (!plan.rowScope || plan.grantable.length === 0) continue;
             rows.push({
-              partnerId: p.partnerId, subject, action, purpose, fields: plan.grantable, rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional',
+              partnerId: p.partnerId,
+              subject,
+              action,
+              purpose,
+              fields: plan.grantable,
+              rows: plan.rowScope.sql === '(1=1)' ? 'all' : 'conditional',
               fieldsOnSomeRows: fieldsOnSomeRows(compiled.ability, action, subject, plan.grantable),
               // The agreements the grants of this entry rest on (empty: none does).
-              agreementIds: [...new Set(compiled.ability.rulesFor(action, subject).filter((r) => !r.inverted)
-                .flatMap((r) => compiled.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []))].sort(),
+              agreementIds: [
+                ...new Set(
+                  compiled.ability
+                    .rulesFor(action, subject)
+                    .filter((r) => !r.inverted)
+                    .flatMap((r) => compiled.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []),
+                ),
+              ].sort(),
             });
           }
         }
@@ -172,16 +208,23 @@ export class GovernanceService {
       const b = new ParamBag('d');
       const nowSql = rulesToSql(now.ability.rulesFor('read', subject), subject, this.db.dialect, 't', a) ?? '(1=0)';
       const draftSql = rulesToSql(draft.ability.rulesFor('read', subject), subject, this.db.dialect, 't', b) ?? '(1=0)';
-      const [r] = await this.db.read((m: EntityManager) => m.createQueryBuilder()
-        .select(`SUM(CASE WHEN ${nowSql} THEN 1 ELSE 0 END)`, 'now')
-        .addSelect(`SUM(CASE WHEN ${draftSql} THEN 1 ELSE 0 END)`, 'draft')
-        .addSelect(`SUM(CASE WHEN ${draftSql} AND NOT ${nowSql} THEN 1 ELSE 0 END)`, 'gained')
-        .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
-        .from(SUBJECTS[subject].table, 't')
-        .setParameters(resolveRelativeTimes({ ...a.params, ...b.params }))
-        .getRawMany<{ now: unknown; draft: unknown; gained: unknown; lost: unknown }>());
+      const [r] = await this.db.read((m: EntityManager) =>
+        m
+          .createQueryBuilder()
+          .select(`SUM(CASE WHEN ${nowSql} THEN 1 ELSE 0 END)`, 'now')
+          .addSelect(`SUM(CASE WHEN ${draftSql} THEN 1 ELSE 0 END)`, 'draft')
+          .addSelect(`SUM(CASE WHEN ${draftSql} AND NOT ${nowSql} THEN 1 ELSE 0 END)`, 'gained')
+          .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
+          .from(SUBJECTS[subject].table, 't')
+          .setParameters(resolveRelativeTimes({ ...a.params, ...b.params }))
+          .getRawMany<{ now: unknown; draft: unknown; gained: unknown; lost: unknown }>(),
+      );
       out[subject] = {
-        rowsNow: Number(r?.now ?? 0), rowsDraft: Number(r?.draft ?? 0), rowsGained: Number(r?.gained ?? 0), rowsLost: Number(r?.lost ?? 0), ...fieldsChange,
+        rowsNow: Number(r?.now ?? 0),
+        rowsDraft: Number(r?.draft ?? 0),
+        rowsGained: Number(r?.gained ?? 0),
+        rowsLost: Number(r?.lost ?? 0),
+        ...fieldsChange,
       };
     }
     return out;

@@ -36,7 +36,8 @@ export class PolicyAdministration {
     await this.checkAgreements(doc);
     const current = await this.policies.inForceOrNull(partnerId);
     return this.audited(officer, current ? 'update' : 'create', partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }));
+      this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { ifMatch, governedBy: this.governedBy(doc) }),
+    );
   }
 
   async rollback(officer: Officer, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
@@ -46,8 +47,10 @@ export class PolicyAdministration {
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
     return this.audited(officer, 'rollback', partnerId, (m) =>
       this.policies.storeVersion(m, target.document, partnerId, officer.sub, changeNote ?? `rollback to version ${toVersion}`, {
-        ifMatch, governedBy: this.governedBy(target.document),
-      }));
+        ifMatch,
+        governedBy: this.governedBy(target.document),
+      }),
+    );
   }
 
   async approve(officer: Officer, partnerId: string, version: number, ifMatch?: IfMatch) {
@@ -58,15 +61,25 @@ export class PolicyAdministration {
   /** Another officer than its author refuses a proposal, saying why. */
   async reject(officer: Officer, partnerId: string, version: number, reason: string) {
     checkId(partnerId);
-    return this.audited(officer, 'reject', partnerId, (m) => this.policies.close(m, partnerId, version, officer.sub, 'rejected', reason),
-      (r) => `policy ${partnerId}: version ${r.version} rejected (version ${r.previous ?? 'none'} stays in force): ${reason}`);
+    return this.audited(
+      officer,
+      'reject',
+      partnerId,
+      (m) => this.policies.close(m, partnerId, version, officer.sub, 'rejected', reason),
+      (r) => `policy ${partnerId}: version ${r.version} rejected (version ${r.previous ?? 'none'} stays in force): ${reason}`,
+    );
   }
 
   /** Its author takes a proposal back. */
   async withdraw(officer: Officer, partnerId: string, version: number, reason: string | null) {
     checkId(partnerId);
-    return this.audited(officer, 'withdraw', partnerId, (m) => this.policies.close(m, partnerId, version, officer.sub, 'withdrawn', reason),
-      (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`);
+    return this.audited(
+      officer,
+      'withdraw',
+      partnerId,
+      (m) => this.policies.close(m, partnerId, version, officer.sub, 'withdrawn', reason),
+      (r) => `policy ${partnerId}: version ${r.version} withdrawn (version ${r.previous ?? 'none'} stays in force)${reason ? `: ${reason}` : ''}`,
+    );
   }
 
   /** Rules naming an agreement: it must exist, be the partner's, and cover the rule (agreement-rules.ts). */
@@ -74,7 +87,8 @@ export class PolicyAdministration {
     const problems = agreementProblems(doc, await this.agreements.findMany(agreementIdsOf(doc)));
     if (problems.length > 0) {
       throw new GatewayError(400, 'POLICY_INVALID', 'Invalid policy document', {
-        detail: `The document has ${problems.length} problem(s); the version in force stays.`, extra: { problems },
+        detail: `The document has ${problems.length} problem(s); the version in force stays.`,
+        extra: { problems },
       });
     }
   }
@@ -91,7 +105,11 @@ export class PolicyAdministration {
   }
 
   private async audited<T extends { version: number; previous: number | null }>(
-    officer: Officer, action: string, partnerId: string, change: (m: EntityManager) => Promise<T>, describe?: (r: T) => string,
+    officer: Officer,
+    action: string,
+    partnerId: string,
+    change: (m: EntityManager) => Promise<T>,
+    describe?: (r: T) => string,
   ): Promise<T> {
     const record = officer.audit;
     record.touch(action, 'Policy');
@@ -100,7 +118,9 @@ export class PolicyAdministration {
       const r = await change(m);
       record.policyVersion = r.version;
       record.rowCount = 1;
-      record.reason = describe ? describe(r) : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+      record.reason = describe
+        ? describe(r)
+        : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
       await this.audit.appendWithin(m, [record.toEvent(200)]);
       return r;
     });

@@ -6,7 +6,9 @@ import { validatePolicyDocument } from '../policy/policy-validator';
 describe('policy tests', () => {
   const doc: PolicyDocument = {
     partner: { id: 'p', name: 'P', kind: 'supplier', attributes: { skus: ['A'] } },
-    rules: [{ id: 'r', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku'], conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes: ['x'] }],
+    rules: [
+      { id: 'r', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku'], conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes: ['x'] },
+    ],
     tests: [
       { name: 'sees sku', action: 'read', subject: 'DemandSignal', purpose: 'x', record: { sku: 'A' }, allowed: ['sku'], denied: ['unitPrice'] },
       { name: 'wrong purpose', action: 'read', subject: 'DemandSignal', purpose: 'y', record: { sku: 'A' }, denied: ['sku'], expect: 'deny' },
@@ -18,7 +20,10 @@ describe('policy tests', () => {
   });
 
   it('names what fails', () => {
-    const failing = { ...doc, tests: [{ name: 'bad', action: 'read' as const, subject: 'DemandSignal' as const, purpose: 'x', record: { sku: 'B' }, allowed: ['sku'] }] };
+    const failing = {
+      ...doc,
+      tests: [{ name: 'bad', action: 'read' as const, subject: 'DemandSignal' as const, purpose: 'x', record: { sku: 'B' }, allowed: ['sku'] }],
+    };
     const [result] = runPolicyTests(failing);
     expect(result.passed).toBe(false);
     expect(result.failures).toEqual(["expected 'sku' allowed, but it is denied"]);
@@ -34,8 +39,16 @@ describe('policy tests', () => {
         { name: 'at the given clock', action: 'read', subject: 'DemandSignal', purpose: 'x', record: { sku: 'A' }, allowed: ['sku'] },
       ],
     };
-    expect(runPolicyTests(windowed, Date.parse('2025-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([['inside', true], ['after', true], ['at the given clock', true]]);
-    expect(runPolicyTests(windowed, Date.parse('2026-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([['inside', true], ['after', true], ['at the given clock', false]]);
+    expect(runPolicyTests(windowed, Date.parse('2025-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([
+      ['inside', true],
+      ['after', true],
+      ['at the given clock', true],
+    ]);
+    expect(runPolicyTests(windowed, Date.parse('2026-03-01T00:00:00Z')).map((r) => [r.name, r.passed])).toEqual([
+      ['inside', true],
+      ['after', true],
+      ['at the given clock', false],
+    ]);
   });
 
   it('holds for every shipped demo policy', () => {

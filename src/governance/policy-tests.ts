@@ -12,7 +12,13 @@ import { resolvePlaceholders } from '../policy/placeholders';
  */
 function agreementsOf(t: PolicyTestCase): AgreementContext {
   const ids = t.agreements ?? [];
-  const window = (id: string) => ({ id, purposes: t.purpose ? [t.purpose] : [], subjects: [t.subject], validFrom: '0000-01-01T00:00:00.000Z', validUntil: '9999-12-31T23:59:59.999Z' });
+  const window = (id: string) => ({
+    id,
+    purposes: t.purpose ? [t.purpose] : [],
+    subjects: [t.subject],
+    validFrom: '0000-01-01T00:00:00.000Z',
+    validUntil: '9999-12-31T23:59:59.999Z',
+  });
   return { windows: new Map(ids.map((id) => [id, window(id)])), revision: null };
 }
 

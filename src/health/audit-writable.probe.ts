@@ -32,7 +32,9 @@ export class AuditWritableProbe {
 
   private async probe(): Promise<string | null> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no answer within ${TIMEOUT_MS} ms`), TIMEOUT_MS); });
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no answer within ${TIMEOUT_MS} ms`), TIMEOUT_MS);
+    });
     try {
       return await Promise.race([this.write(), timeout]);
     } finally {

@@ -70,7 +70,7 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
     if (this.config.METRICS_TOKEN && !sameSecret(req.headers.authorization, `Bearer ${this.config.METRICS_TOKEN}`)) {
-      throw new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: 'Metrics need the operator\'s bearer token.' });
+      throw new GatewayError(401, 'UNAUTHENTICATED', 'Unauthenticated', { detail: "Metrics need the operator's bearer token." });
     }
     res.setHeader('Content-Type', this.metrics.registry.contentType);
     res.send(await this.metrics.registry.metrics());

@@ -16,7 +16,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyService.name);
   private purger: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(
+    private readonly db: DatabaseService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     this.purger = setInterval(() => void this.purgeExpired().catch((e: Error) => this.logger.warn(`idempotency purge failed: ${e.message}`)), PURGE_EVERY_MS);
@@ -52,9 +55,17 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     const cutoff = this.cutoff();
     let total = 0;
     for (;;) {
-      const result = await this.db.transaction((m) => m.createQueryBuilder().delete().from(IdempotencyKeyEntity)
-        .where(`(scope, idem_key) IN (SELECT scope, idem_key FROM idempotency_keys WHERE created_at < :cutoff ORDER BY created_at LIMIT ${Math.trunc(batch)})`, { cutoff })
-        .execute());
+      const result = await this.db.transaction((m) =>
+        m
+          .createQueryBuilder()
+          .delete()
+          .from(IdempotencyKeyEntity)
+          .where(
+            `(scope, idem_key) IN (SELECT scope, idem_key FROM idempotency_keys WHERE created_at < :cutoff ORDER BY created_at LIMIT ${Math.trunc(batch)})`,
+            { cutoff },
+          )
+          .execute(),
+      );
       const deleted = result.affected ?? 0;
       total += deleted;
       if (deleted < batch) return total;
@@ -70,7 +81,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

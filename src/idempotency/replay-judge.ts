@@ -22,7 +22,10 @@ export interface ReplayRights {
  */
 export function idempotencyScope(caller: Caller, route: string): string {
   const owner = caller.principal.partnerId ?? `sub:${caller.principal.sub}`;
-  const who = createHash('sha256').update(`${caller.principal.sub}\u0000${caller.purpose ?? ''}`).digest('base64url').slice(0, 22);
+  const who = createHash('sha256')
+    .update(`${caller.principal.sub}\u0000${caller.purpose ?? ''}`)
+    .digest('base64url')
+    .slice(0, 22);
   return `${owner}|${who}|${route}`;
 }
 
@@ -34,7 +37,10 @@ export function idempotencyScope(caller: Caller, route: string): string {
  * the replay returns.
  */
 export function judgeReplay(
-  caller: Caller, rights: ReplayRights, dialect: Dialect, body: { data: Record<string, unknown>; meta: Record<string, unknown> },
+  caller: Caller,
+  rights: ReplayRights,
+  dialect: Dialect,
+  body: { data: Record<string, unknown>; meta: Record<string, unknown> },
   current: Record<string, unknown> | null,
 ): { data: Record<string, unknown>; meta: Record<string, unknown> } {
   const { policy, action, subject } = rights;

@@ -77,8 +77,16 @@ export class DataQualityService {
   async record(m: EntityManager, partnerId: string, source: PushSource, tally: PushTally, receivedAt: Date): Promise<void> {
     if (tally.events === 0) return;
     await m.insert(PushTallyEntity, {
-      id: randomUUID(), partnerId, source, receivedAt: receivedAt.toISOString(), events: tally.events, accepted: tally.accepted,
-      refused: tally.refused, duplicates: tally.duplicates, late: tally.late, outOfOrder: tally.outOfOrder,
+      id: randomUUID(),
+      partnerId,
+      source,
+      receivedAt: receivedAt.toISOString(),
+      events: tally.events,
+      accepted: tally.accepted,
+      refused: tally.refused,
+      duplicates: tally.duplicates,
+      late: tally.late,
+      outOfOrder: tally.outOfOrder,
       refusedCodes: JSON.stringify(tally.refusedByCode),
     });
   }
@@ -114,13 +122,22 @@ export class DataQualityService {
     const sinceIso = since.toISOString();
     const untilIso = until.toISOString();
     const { rows, codes, capacity, events } = await this.db.read(async (m) => ({
-      rows: await m.query<Array<Record<string, unknown>>>(this.db.sql(`SELECT source, COUNT(*) AS pushes, SUM(events) AS received, SUM(accepted) AS accepted,
+      rows: await m.query<Array<Record<string, unknown>>>(
+        this.db.sql(`SELECT source, COUNT(*) AS pushes, SUM(events) AS received, SUM(accepted) AS accepted,
           SUM(refused) AS refused, SUM(duplicates) AS duplicates, SUM(late) AS late, SUM(out_of_order) AS out_of_order
-        FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? GROUP BY source`), [partnerId, sinceIso, untilIso]),
-      codes: await m.query<Array<{ refused_codes: string }>>(this.db.sql('SELECT refused_codes FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? AND refused > 0'),
-        [partnerId, sinceIso, untilIso]),
-      capacity: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = ?'), [partnerId]),
-      events: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(recorded_at) AS last FROM shipment_events WHERE recorded_by = ?'), [partnerId]),
+        FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? GROUP BY source`),
+        [partnerId, sinceIso, untilIso],
+      ),
+      codes: await m.query<Array<{ refused_codes: string }>>(
+        this.db.sql('SELECT refused_codes FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? AND refused > 0'),
+        [partnerId, sinceIso, untilIso],
+      ),
+      capacity: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = ?'), [
+        partnerId,
+      ]),
+      events: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(recorded_at) AS last FROM shipment_events WHERE recorded_by = ?'), [
+        partnerId,
+      ]),
     }));
 
     const bySource = Object.fromEntries(SOURCES.map((s) => [s, emptyCounts()])) as Record<PushSource, Counts>;

@@ -11,8 +11,12 @@ describe('shipment-change notices from Redis', () => {
     expect(notice).toEqual({ origin: 'a', change: { shipmentId: 's', at: 't' } });
   });
 
-  it.each(['not json', 'null', '[]', '{"origin":1,"change":{"shipmentId":"s","at":"t"}}', '{"origin":"a","change":{"shipmentId":5,"at":"t"}}', '{"origin":"a"}'])(
-    'ignores a malformed notice (%s) instead of throwing',
-    (message) => expect(parseNotice(message)).toBeNull(),
-  );
+  it.each([
+    'not json',
+    'null',
+    '[]',
+    '{"origin":1,"change":{"shipmentId":"s","at":"t"}}',
+    '{"origin":"a","change":{"shipmentId":5,"at":"t"}}',
+    '{"origin":"a"}',
+  ])('ignores a malformed notice (%s) instead of throwing', (message) => expect(parseNotice(message)).toBeNull());
 });

@@ -10,7 +10,6 @@ export interface ShipmentChange {
   at: string;
 }
 
-
 /**
  * Tells live subscribers that a shipment changed (only its id: what a subscriber may see is
  * decided at delivery, by its own policy). In one process through an emitter; across replicas
@@ -33,7 +32,10 @@ export class ShipmentChanges implements OnModuleInit, OnModuleDestroy {
       this.publisher = redisClient(config.REDIS_URL, 'publisher');
       // The subscription waits for Redis however long it is away (then ioredis renews it on every reconnect).
       this.subscriber = redisClient(config.REDIS_URL, 'subscriber', { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-      this.subscribed = this.subscriber.subscribe(this.channel).then(() => undefined, (e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`));
+      this.subscribed = this.subscriber.subscribe(this.channel).then(
+        () => undefined,
+        (e: Error) => this.logger.warn(`redis subscribe failed: ${e.message}`),
+      );
       this.subscriber.on('message', (_channel, message) => {
         const notice = parseNotice(message);
         if (!notice) this.logger.warn('ignored a malformed shipment-change notice on Redis');

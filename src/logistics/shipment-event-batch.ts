@@ -55,9 +55,7 @@ export interface PushItem {
 }
 
 /** What keeping a captured EPCIS event did: stored anew, an earlier event declared erroneous, or already kept. */
-export type KeptEpcisEvent =
-  | { kept: 'stored' | 'declared'; rowId: string }
-  | { kept: 'duplicate'; rowId: string };
+export type KeptEpcisEvent = { kept: 'stored' | 'declared'; rowId: string } | { kept: 'duplicate'; rowId: string };
 
 /** A tracking event the caller's policy allows: the row to insert and the shipment as it stood. */
 export interface JudgedShipmentEvent {
@@ -69,9 +67,7 @@ export interface JudgedShipmentEvent {
   applicable: string[];
 }
 
-export type StoredShipmentEvent =
-  | { stored: true; late: boolean; outOfOrder: boolean; lagSeconds: number }
-  | { stored: false; existingId: string };
+export type StoredShipmentEvent = { stored: true; late: boolean; outOfOrder: boolean; lagSeconds: number } | { stored: false; existingId: string };
 
 /** The per-event judgement, as GovernedDataService performs it for single events too. */
 export interface EventJudge {
@@ -152,13 +148,25 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
     const stored = await judge.store(m, judged);
     if (!stored.stored) {
       tally.duplicate();
-      results.push({ index: item.index, eventId: item.eventId, outcome: 'duplicate', code: 'DUPLICATE', message: `Event '${item.eventId}' was already recorded (as ${stored.existingId}); nothing written.` });
+      results.push({
+        index: item.index,
+        eventId: item.eventId,
+        outcome: 'duplicate',
+        code: 'DUPLICATE',
+        message: `Event '${item.eventId}' was already recorded (as ${stored.existingId}); nothing written.`,
+      });
       continue;
     }
     tally.accept(stored);
     accepted.push(judged);
     const note = stored.outOfOrder ? " It is older than the shipment's last event, so the shipment's state was kept." : '';
-    results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `Recorded as ${String(judged.event.id)} on shipment ${String(judged.event.shipmentId)}.${note}` });
+    results.push({
+      index: item.index,
+      eventId: item.eventId,
+      outcome: 'accepted',
+      code: null,
+      message: `Recorded as ${String(judged.event.id)} on shipment ${String(judged.event.shipmentId)}.${note}`,
+    });
   }
   return { results, tally, accepted, addressed: [...addressed] };
 }
@@ -176,8 +184,15 @@ interface BatchSink {
  * declaration, or neither a status nor a temperature). A statusless event with a temperature is
  * recorded on the shipment's history with the shipment's status as it stands.
  */
-async function runEpcisItem(m: EntityManager, judge: EventJudge, item: PushItem, captured: CapturedEpcisEvent, shipmentIds: string[],
-  input: Record<string, unknown>, sink: BatchSink): Promise<void> {
+async function runEpcisItem(
+  m: EntityManager,
+  judge: EventJudge,
+  item: PushItem,
+  captured: CapturedEpcisEvent,
+  shipmentIds: string[],
+  input: Record<string, unknown>,
+  sink: BatchSink,
+): Promise<void> {
   const judgedAll: JudgedShipmentEvent[] = [];
   const fields = { ...input };
   if (captured.statusless) delete fields.status;
@@ -193,14 +208,26 @@ async function runEpcisItem(m: EntityManager, judge: EventJudge, item: PushItem,
   const kept = await judge.keep(m, captured, shipmentIds);
   const duplicate = (existing: string) => {
     sink.tally.duplicate();
-    sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'duplicate', code: 'DUPLICATE', message: `Event '${item.eventId}' was already recorded (as ${existing}); nothing written.` });
+    sink.results.push({
+      index: item.index,
+      eventId: item.eventId,
+      outcome: 'duplicate',
+      code: 'DUPLICATE',
+      message: `Event '${item.eventId}' was already recorded (as ${existing}); nothing written.`,
+    });
   };
   if (kept.kept === 'duplicate') return duplicate(kept.rowId);
   const on = shipmentIds.join(', ');
   if (captured.keepOnly) {
     sink.tally.accept(judge.keptOnly(captured));
     const what = kept.kept === 'declared' ? `Declared erroneous (${kept.rowId})` : `Kept as ${kept.rowId}`;
-    sink.results.push({ index: item.index, eventId: item.eventId, outcome: 'accepted', code: null, message: `${what} on shipment ${on}; no shipment state changed.` });
+    sink.results.push({
+      index: item.index,
+      eventId: item.eventId,
+      outcome: 'accepted',
+      code: null,
+      message: `${what} on shipment ${on}; no shipment state changed.`,
+    });
     return;
   }
   let first: StoredShipmentEvent | null = null;
@@ -219,7 +246,9 @@ async function runEpcisItem(m: EntityManager, judge: EventJudge, item: PushItem,
 
 /** The request-level reading of a batch's outcomes, for its one audit event. */
 export function batchDecision(tally: PushTally): { decision: Decision; reason: string } {
-  const codes = Object.entries(tally.refusedByCode).map(([c, n]) => `${c}: ${n}`).join(', ');
+  const codes = Object.entries(tally.refusedByCode)
+    .map(([c, n]) => `${c}: ${n}`)
+    .join(', ');
   const reason = `${tally.accepted} accepted, ${tally.refused} refused${codes ? ` (${codes})` : ''}, ${tally.duplicates} duplicate`;
   if (tally.refused === 0) return { decision: 'allow', reason };
   return { decision: tally.accepted + tally.duplicates === 0 ? 'deny' : 'partial', reason };

@@ -88,7 +88,11 @@ export class MeService {
     caller.audit.touch('read', 'Policy');
     caller.audit.resourceIds.add(partnerId);
     return partnerOpenApi({
-      policy, subjects, purpose: caller.purpose!, partner: { id: partnerId, name: inForce.document.partner.name }, transparency: transparencyOf(inForce.document),
+      policy,
+      subjects,
+      purpose: caller.purpose!,
+      partner: { id: partnerId, name: inForce.document.partner.name },
+      transparency: transparencyOf(inForce.document),
     });
   }
 
@@ -109,7 +113,12 @@ export class MeService {
   }
 
   /** The partner's own audit events, through the auditor's query service with the partner filter pinned. */
-  async accessLog(caller: Caller, filter: AuditFilter, limit: number, cursor: string | undefined): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
+  async accessLog(
+    caller: Caller,
+    filter: AuditFilter,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
     const partnerId = this.partnerOf(caller);
     const inForce = await this.inForce(caller, partnerId);
     caller.audit.touch('read', 'AuditEvent');
@@ -138,10 +147,12 @@ export class MeService {
     if (!transparencyOf(inForce.document).dataAccess) throw disabled('dataAccess', partnerId);
     const { from, to } = parseRange(range.from, range.to);
     const postgres = this.db.dialect === 'postgres';
-    const elements = (column: string, alias: string) => (postgres
-      ? `CROSS JOIN LATERAL json_array_elements_text(${column}::json) AS ${alias}(value)`
-      : `CROSS JOIN json_each(${column}) AS ${alias}`);
-    const fieldList = (s: 'Shipment' | 'ShipmentEvent' | 'CapacitySignal') => fieldsOf(s).map((f) => `'${f}'`).join(', ');
+    const elements = (column: string, alias: string) =>
+      postgres ? `CROSS JOIN LATERAL json_array_elements_text(${column}::json) AS ${alias}(value)` : `CROSS JOIN json_each(${column}) AS ${alias}`;
+    const fieldList = (s: 'Shipment' | 'ShipmentEvent' | 'CapacitySignal') =>
+      fieldsOf(s)
+        .map((f) => `'${f}'`)
+        .join(', ');
     // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
     // check) and returns event fields: those count as reads of the events the carrier recorded.
     const sql = `
@@ -166,7 +177,13 @@ export class MeService {
       GROUP BY x.partner_id, x.subject, f.value, x.day
       ORDER BY x.day, x.partner_id, x.subject, f.value`;
     const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [partnerId, partnerId, from, to, partnerId]));
-    const rows = raw.map((r) => ({ partnerId: String(r.partner_id), subject: String(r.subject), field: String(r.field), day: String(r.day), count: Number(r.n) }));
+    const rows = raw.map((r) => ({
+      partnerId: String(r.partner_id),
+      subject: String(r.subject),
+      field: String(r.field),
+      day: String(r.day),
+      count: Number(r.n),
+    }));
     caller.audit.rowCount = rows.length;
     return { rows, from, to };
   }

@@ -26,14 +26,65 @@ export const DATA_OPERATIONS: DataOperation[] = [
       { method: 'get', path: `${base}/{id}`, summary: `One ${subject}`, needs: [[subject, 'read']], kind: 'get', subject },
       { method: 'post', path: base, summary: `Create a ${subject}`, needs: [[subject, 'create']], kind: 'create', subject },
     ];
-    if (subject !== 'DemandSignal') ops.push({ method: 'patch', path: `${base}/{id}`, summary: `Update a ${subject}`, needs: [[subject, 'update']], kind: 'update', subject });
+    if (subject !== 'DemandSignal')
+      ops.push({ method: 'patch', path: `${base}/{id}`, summary: `Update a ${subject}`, needs: [[subject, 'update']], kind: 'update', subject });
     return ops;
   }),
-  { method: 'get', path: '/api/v1/shipments/{id}/events', summary: 'Tracking events of a shipment you may read', needs: [['Shipment', 'read'], ['ShipmentEvent', 'read']], kind: 'events', subject: 'ShipmentEvent' },
-  { method: 'post', path: '/api/v1/shipments/{id}/events', summary: 'Record a tracking event on a shipment you may update', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'record-event', subject: 'ShipmentEvent' },
-  { method: 'post', path: '/api/v1/shipment-events:batch', summary: 'Record up to 1,000 tracking events at once; each is judged alone', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'batch', subject: 'ShipmentEvent' },
-  { method: 'post', path: '/api/v1/epcis/capture', summary: 'Capture an EPCIS 2.0 EPCISDocument (all five event types, kept as captured)', needs: [['Shipment', 'update'], ['ShipmentEvent', 'create']], kind: 'epcis-capture', subject: 'ShipmentEvent' },
-  { method: 'get', path: '/api/v1/epcis/events', summary: 'EPCIS 2.0 simple event query (or a shipment history with shipmentId alone), as an EPCISQueryDocument', needs: [['Shipment', 'read'], ['ShipmentEvent', 'read']], kind: 'epcis-events', subject: 'ShipmentEvent' },
+  {
+    method: 'get',
+    path: '/api/v1/shipments/{id}/events',
+    summary: 'Tracking events of a shipment you may read',
+    needs: [
+      ['Shipment', 'read'],
+      ['ShipmentEvent', 'read'],
+    ],
+    kind: 'events',
+    subject: 'ShipmentEvent',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/shipments/{id}/events',
+    summary: 'Record a tracking event on a shipment you may update',
+    needs: [
+      ['Shipment', 'update'],
+      ['ShipmentEvent', 'create'],
+    ],
+    kind: 'record-event',
+    subject: 'ShipmentEvent',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/shipment-events:batch',
+    summary: 'Record up to 1,000 tracking events at once; each is judged alone',
+    needs: [
+      ['Shipment', 'update'],
+      ['ShipmentEvent', 'create'],
+    ],
+    kind: 'batch',
+    subject: 'ShipmentEvent',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/epcis/capture',
+    summary: 'Capture an EPCIS 2.0 EPCISDocument (all five event types, kept as captured)',
+    needs: [
+      ['Shipment', 'update'],
+      ['ShipmentEvent', 'create'],
+    ],
+    kind: 'epcis-capture',
+    subject: 'ShipmentEvent',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/epcis/events',
+    summary: 'EPCIS 2.0 simple event query (or a shipment history with shipmentId alone), as an EPCISQueryDocument',
+    needs: [
+      ['Shipment', 'read'],
+      ['ShipmentEvent', 'read'],
+    ],
+    kind: 'epcis-events',
+    subject: 'ShipmentEvent',
+  },
 ];
 
 /** The partner's own operations, callable whatever the policy grants (transparency switches aside). */
@@ -72,11 +123,17 @@ export function partnerOpenApi(input: PartnerDocumentInput): Json {
   for (const own of OWN_OPERATIONS) {
     if (own.needs && !input.transparency[own.needs]) continue;
     addOp(own.path, 'get', {
-      summary: own.summary, tags: ['me'], parameters: [purposeHeader()], security: [{ bearer: [] }],
+      summary: own.summary,
+      tags: ['me'],
+      parameters: [purposeHeader()],
+      security: [{ bearer: [] }],
       responses: {
         200: own.text
           ? { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } }
-          : { description: 'OK', content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: {}, meta: { type: 'object' } } } } } },
+          : {
+              description: 'OK',
+              content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: {}, meta: { type: 'object' } } } } },
+            },
         ...errorResponses(),
       },
     });
@@ -99,13 +156,21 @@ export function partnerOpenApi(input: PartnerDocumentInput): Json {
   };
 }
 
-function dataOperation(op: DataOperation, rights: (s: SubjectName, a: Action) => ActionView | undefined, schemas: Record<string, Json>, policy: CompiledPolicy): Json {
+function dataOperation(
+  op: DataOperation,
+  rights: (s: SubjectName, a: Action) => ActionView | undefined,
+  schemas: Record<string, Json>,
+  policy: CompiledPolicy,
+): Json {
   const subject = op.subject;
   const params: Json[] = [purposeHeader()];
   if (op.path.includes('{id}')) params.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
   const out: Json = { summary: op.summary, tags: [subject], security: [{ bearer: [] }] };
   const readSchema = (s: SubjectName) => ensure(schemas, s, () => rowSchema(s, rights(s, 'read')!));
-  const write = (kind: 'create' | 'update') => ensure(schemas, `${subject}${kind === 'create' ? 'Create' : 'Update'}Body`, () => bodySchema(subject, rights(subject, kind)!, kind, pinnedFields(policy, subject)));
+  const write = (kind: 'create' | 'update') =>
+    ensure(schemas, `${subject}${kind === 'create' ? 'Create' : 'Update'}Body`, () =>
+      bodySchema(subject, rights(subject, kind)!, kind, pinnedFields(policy, subject)),
+    );
   const one = (s: SubjectName) => envelope(ref(readSchema(s)), false);
   switch (op.kind) {
     case 'list':
@@ -115,9 +180,18 @@ function dataOperation(op: DataOperation, rights: (s: SubjectName, a: Action) =>
         { name: 'fields', in: 'query', required: false, description: `Comma-separated, any of: ${readable.join(', ')}`, schema: { type: 'string' } },
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
         { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
-        ...readable.map((f) => ({ name: f, in: 'query', required: false, description: `Equality filter on ${f}`, schema: filterType(SUBJECTS[subject].fields[f]) })),
+        ...readable.map((f) => ({
+          name: f,
+          in: 'query',
+          required: false,
+          description: `Equality filter on ${f}`,
+          schema: filterType(SUBJECTS[subject].fields[f]),
+        })),
       );
-      out.responses = { 200: { description: 'OK', content: { 'application/json': { schema: envelope(ref(readSchema(subject)), true) } } }, ...errorResponses() };
+      out.responses = {
+        200: { description: 'OK', content: { 'application/json': { schema: envelope(ref(readSchema(subject)), true) } } },
+        ...errorResponses(),
+      };
       break;
     }
     case 'get':
@@ -128,26 +202,56 @@ function dataOperation(op: DataOperation, rights: (s: SubjectName, a: Action) =>
     case 'update':
       params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } });
       out.requestBody = { required: true, content: { 'application/json': { schema: ref(write(op.kind)) } } };
-      out.responses = { [op.kind === 'create' ? 201 : 200]: { description: 'OK', content: { 'application/json': { schema: envelopeOf(subject, rights) } } }, ...errorResponses() };
+      out.responses = {
+        [op.kind === 'create' ? 201 : 200]: { description: 'OK', content: { 'application/json': { schema: envelopeOf(subject, rights) } } },
+        ...errorResponses(),
+      };
       break;
     case 'record-event': {
       params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } });
       const body = ensure(schemas, 'ShipmentEventBody', () => eventBodySchema(rights));
       out.requestBody = { required: true, content: { 'application/json': { schema: ref(body) } } };
-      out.responses = { 201: { description: 'Recorded', content: { 'application/json': { schema: envelopeOf('ShipmentEvent', rights) } } }, ...errorResponses() };
+      out.responses = {
+        201: { description: 'Recorded', content: { 'application/json': { schema: envelopeOf('ShipmentEvent', rights) } } },
+        ...errorResponses(),
+      };
       break;
     }
     case 'batch': {
       const body = eventBodySchema(rights);
       (body.properties as Json).shipmentId = { type: 'string' };
       body.required = [...(body.required as string[]), 'shipmentId'];
-      out.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object', required: ['events'], additionalProperties: false, properties: { events: { type: 'array', maxItems: 1000, items: body } } } } } };
-      out.responses = { 200: { description: 'One result per event, in order', content: { 'application/json': { schema: batchResultSchema() } } }, ...errorResponses() };
+      out.requestBody = {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['events'],
+              additionalProperties: false,
+              properties: { events: { type: 'array', maxItems: 1000, items: body } },
+            },
+          },
+        },
+      };
+      out.responses = {
+        200: { description: 'One result per event, in order', content: { 'application/json': { schema: batchResultSchema() } } },
+        ...errorResponses(),
+      };
       break;
     }
     case 'epcis-capture':
-      out.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: 'An EPCIS 2.0 EPCISDocument (JSON-LD)' } }, 'application/ld+json': { schema: { type: 'object' } } } };
-      out.responses = { 200: { description: 'One result per event, in order', content: { 'application/json': { schema: batchResultSchema() } } }, ...errorResponses() };
+      out.requestBody = {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'object', description: 'An EPCIS 2.0 EPCISDocument (JSON-LD)' } },
+          'application/ld+json': { schema: { type: 'object' } },
+        },
+      };
+      out.responses = {
+        200: { description: 'One result per event, in order', content: { 'application/json': { schema: batchResultSchema() } } },
+        ...errorResponses(),
+      };
       break;
     case 'epcis-events':
       params.push({ name: 'shipmentId', in: 'query', required: true, schema: { type: 'string' } });
@@ -173,7 +277,8 @@ const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
 function envelope(item: Json, list: boolean): Json {
   return {
-    type: 'object', required: ['data', 'meta'],
+    type: 'object',
+    required: ['data', 'meta'],
     properties: { data: list ? { type: 'array', items: item } : item, meta: list ? ref('ReadMeta') : { type: 'object' } },
   };
 }
@@ -207,26 +312,38 @@ function bodySchema(subject: SubjectName, view: ActionView, kind: 'create' | 'up
 function pinnedFields(policy: CompiledPolicy, subject: SubjectName): Set<string> {
   const rules = policy.ability.rulesFor('create', subject).filter((r) => !r.inverted && r.conditions);
   if (rules.length !== 1) return new Set();
-  return new Set(Object.entries(rules[0].conditions as Record<string, unknown>)
-    .filter(([, c]) => c === null || typeof c !== 'object' || '$eq' in (c)).map(([f]) => f));
+  return new Set(
+    Object.entries(rules[0].conditions as Record<string, unknown>)
+      .filter(([, c]) => c === null || typeof c !== 'object' || '$eq' in c)
+      .map(([f]) => f),
+  );
 }
 
 function eventBodySchema(rights: (s: SubjectName, a: Action) => ActionView | undefined): Json {
   const spec = SUBJECTS.ShipmentEvent;
-  const create = rights('ShipmentEvent', 'create')!.fields.map((f) => f.field).filter((f) => !spec.systemFields.includes(f));
+  const create = rights('ShipmentEvent', 'create')!
+    .fields.map((f) => f.field)
+    .filter((f) => !spec.systemFields.includes(f));
   const properties: Json = { eventId: { type: 'string', description: 'Your own event id, unique per partner' } };
   for (const f of create) properties[f] = typeOf(spec.fields[f], Boolean(spec.fields[f].nullable));
-  if (rights('Shipment', 'update')?.fields.some((f) => f.field === 'temperatureC')) properties.temperatureC = typeOf(SUBJECTS.Shipment.fields.temperatureC, true);
+  if (rights('Shipment', 'update')?.fields.some((f) => f.field === 'temperatureC'))
+    properties.temperatureC = typeOf(SUBJECTS.Shipment.fields.temperatureC, true);
   return { type: 'object', additionalProperties: false, required: ['status', 'occurredAt'].filter((f) => f in properties), properties };
 }
 
 function typeOf(spec: FieldSpec, nullable: boolean): Json {
-  const base: Json = spec.type === 'integer' ? { type: 'integer' }
-    : spec.type === 'number' ? { type: 'number' }
-      : spec.type === 'date' ? { type: 'string', format: 'date' }
-        : spec.type === 'timestamp' ? { type: 'string', format: 'date-time' }
-          : spec.type === 'enum' ? { type: 'string', enum: [...spec.values!] }
-            : { type: 'string' };
+  const base: Json =
+    spec.type === 'integer'
+      ? { type: 'integer' }
+      : spec.type === 'number'
+        ? { type: 'number' }
+        : spec.type === 'date'
+          ? { type: 'string', format: 'date' }
+          : spec.type === 'timestamp'
+            ? { type: 'string', format: 'date-time' }
+            : spec.type === 'enum'
+              ? { type: 'string', enum: [...spec.values!] }
+              : { type: 'string' };
   if (!nullable) return base;
   return { ...base, type: [base.type, 'null'], ...(base.enum ? { enum: [...(base.enum as string[]), null] } : {}) };
 }
@@ -236,7 +353,13 @@ function filterType(spec: FieldSpec): Json {
 }
 
 function purposeHeader(): Json {
-  return { name: 'X-Purpose', in: 'header', required: false, description: "The purpose of the request (or the token's purpose claim)", schema: { type: 'string' } };
+  return {
+    name: 'X-Purpose',
+    in: 'header',
+    required: false,
+    description: "The purpose of the request (or the token's purpose claim)",
+    schema: { type: 'string' },
+  };
 }
 
 function errorResponses(): Json {
@@ -251,7 +374,8 @@ function errorResponses(): Json {
 
 function problemSchema(): Json {
   return {
-    type: 'object', required: ['type', 'title', 'status', 'code'],
+    type: 'object',
+    required: ['type', 'title', 'status', 'code'],
     properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' } },
   };
 }
@@ -260,8 +384,11 @@ function readMetaSchema(): Json {
   return {
     type: 'object',
     properties: {
-      nextCursor: { type: ['string', 'null'] }, fields: { type: 'array', items: { type: 'string' } },
-      redactedFields: { type: 'array', items: { type: 'string' } }, policyVersion: { type: ['integer', 'null'] }, purpose: { type: ['string', 'null'] },
+      nextCursor: { type: ['string', 'null'] },
+      fields: { type: 'array', items: { type: 'string' } },
+      redactedFields: { type: 'array', items: { type: 'string' } },
+      policyVersion: { type: ['integer', 'null'] },
+      purpose: { type: ['string', 'null'] },
     },
   };
 }
@@ -278,8 +405,11 @@ function batchResultSchema(): Json {
             items: {
               type: 'object',
               properties: {
-                index: { type: 'integer' }, eventId: { type: ['string', 'null'] }, outcome: { type: 'string', enum: ['accepted', 'refused', 'duplicate'] },
-                code: { type: ['string', 'null'] }, message: { type: ['string', 'null'] },
+                index: { type: 'integer' },
+                eventId: { type: ['string', 'null'] },
+                outcome: { type: 'string', enum: ['accepted', 'refused', 'duplicate'] },
+                code: { type: ['string', 'null'] },
+                message: { type: ['string', 'null'] },
               },
             },
           },

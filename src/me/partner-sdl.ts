@@ -15,7 +15,12 @@ const ROOT_FIELD_RIGHTS: Record<string, Array<Array<[SubjectName, Action]>>> = {
   createDemandSignal: [[['DemandSignal', 'create']]],
   upsertCapacitySignal: [[['CapacitySignal', 'create']], [['CapacitySignal', 'update']]],
   updateShipment: [[['Shipment', 'update']]],
-  recordShipmentEvent: [[['Shipment', 'update'], ['ShipmentEvent', 'create']]],
+  recordShipmentEvent: [
+    [
+      ['Shipment', 'update'],
+      ['ShipmentEvent', 'create'],
+    ],
+  ],
   shipmentUpdated: [[['Shipment', 'read']]],
 };
 
@@ -40,8 +45,16 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
   const inputs: Record<string, Set<string>> = {
     DemandSignalInput: writable('DemandSignal', ['create']),
     CapacitySignalInput: writable('CapacitySignal', ['create', 'update']),
-    ShipmentUpdateInput: (() => { const w = writable('Shipment', ['update']); w.delete('id'); return w; })(),
-    ShipmentEventInput: new Set(['eventId', ...writable('ShipmentEvent', ['create']), ...(fieldsOf('Shipment', 'update').has('temperatureC') ? ['temperatureC'] : [])]),
+    ShipmentUpdateInput: (() => {
+      const w = writable('Shipment', ['update']);
+      w.delete('id');
+      return w;
+    })(),
+    ShipmentEventInput: new Set([
+      'eventId',
+      ...writable('ShipmentEvent', ['create']),
+      ...(fieldsOf('Shipment', 'update').has('temperatureC') ? ['temperatureC'] : []),
+    ]),
   };
   for (const s of Object.keys(SUBJECTS) as SubjectName[]) inputs[`${s}Filter`] = fieldsOf(s, 'read');
 
@@ -50,7 +63,8 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
   for (const [name, keep] of Object.entries(inputs)) {
     const type = schema.getType(name);
     if (!type || !('getFields' in type)) continue;
-    for (const [field, def] of Object.entries((type as { getFields(): Record<string, { type: unknown }> }).getFields())) if (isNonNullType(def.type) && !keep.has(field)) unusable.add(name);
+    for (const [field, def] of Object.entries((type as { getFields(): Record<string, { type: unknown }> }).getFields()))
+      if (isNonNullType(def.type) && !keep.has(field)) unusable.add(name);
   }
   const rootField = (fieldName: string, config: { args?: Record<string, { type: unknown }> }) => {
     const rights = ROOT_FIELD_RIGHTS[fieldName];

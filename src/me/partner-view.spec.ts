@@ -6,9 +6,24 @@ import { conditionsInWords, subjectsView } from './partner-view';
 const doc: PolicyDocument = {
   partner: { id: 'supplier-x', name: 'X', kind: 'supplier', attributes: { skus: ['SKU-1', 'SKU-2'] } },
   rules: [
-    { id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku', 'region', 'forecastQty'], conditions: { sku: { $in: '${partner.attributes.skus}' } }, reason: 'plan' },
+    {
+      id: 'demand',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['id', 'sku', 'region', 'forecastQty'],
+      conditions: { sku: { $in: '${partner.attributes.skus}' } },
+      reason: 'plan',
+    },
     { id: 'prices-in-eu', action: 'read', subject: 'DemandSignal', fields: ['id', 'unitPrice', 'region'], conditions: { region: 'EU' } },
-    { id: 'hide-qty', action: 'read', subject: 'DemandSignal', fields: ['forecastQty'], conditions: { region: 'RESTRICTED' }, inverted: true, reason: 'embargo' },
+    {
+      id: 'hide-qty',
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['forecastQty'],
+      conditions: { region: 'RESTRICTED' },
+      inverted: true,
+      reason: 'embargo',
+    },
     { id: 'all-shipments', action: 'read', subject: 'Shipment', fields: ['id', 'status'] },
     { id: 'events', action: 'read', subject: 'ShipmentEvent', fields: ['id', 'status'] },
   ],
@@ -24,7 +39,10 @@ describe('subjectsView', () => {
     // id and region are granted by both rules that scope the rows; sku only by one of them.
     expect(rows).toEqual({ id: 'all', sku: 'some', region: 'all', forecastQty: 'some', unitPrice: 'some' });
     expect(read.fields.find((f) => f.field === 'forecastQty')).toEqual({
-      field: 'forecastQty', rows: 'some', ruleIds: ['hide-qty', 'demand'], reasons: ['Withheld where region is RESTRICTED: embargo', 'plan'],
+      field: 'forecastQty',
+      rows: 'some',
+      ruleIds: ['hide-qty', 'demand'],
+      reasons: ['Withheld where region is RESTRICTED: embargo', 'plan'],
     });
   });
 
@@ -39,7 +57,8 @@ describe('subjectsView', () => {
 describe('conditionsInWords', () => {
   it('spells out every operator', () => {
     expect(conditionsInWords({ a: 1, b: { $ne: null }, c: { $nin: ['x', 'y'] }, d: { $gte: 2, $lt: 5 }, e: null })).toBe(
-      'a is 1 and b is not empty and c is none of x, y and d is at least 2 and d is less than 5 and e is empty');
+      'a is 1 and b is not empty and c is none of x, y and d is at least 2 and d is less than 5 and e is empty',
+    );
     expect(conditionsInWords({})).toBeNull();
     expect(conditionsInWords(undefined)).toBeNull();
   });

@@ -59,9 +59,7 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
     for (const rule of rules) {
       const id = ruleIdOf(rule);
       if (id && !ruleIds.includes(id)) ruleIds.push(id);
-      const reason = rule.inverted
-        ? `Withheld where ${conditionsInWords(rule.conditions) ?? 'always'}${rule.reason ? `: ${rule.reason}` : ''}`
-        : rule.reason;
+      const reason = rule.inverted ? `Withheld where ${conditionsInWords(rule.conditions) ?? 'always'}${rule.reason ? `: ${rule.reason}` : ''}` : rule.reason;
       if (reason && !reasons.includes(reason)) reasons.push(reason);
     }
     fields.push({ field, rows: plan.fieldScopes.has(field) ? 'some' : 'all', ruleIds, reasons });
@@ -70,9 +68,7 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
   if (subject === 'ShipmentEvent') {
     // Event rights follow the shipment (contract section 4).
     const shipmentAction = action === 'read' ? 'read' : 'update';
-    const shipments = planFor(policy, shipmentAction, 'Shipment', dialect).rowScope
-      ? scopeInWords(ability.rulesFor(shipmentAction, 'Shipment'))
-      : 'none';
+    const shipments = planFor(policy, shipmentAction, 'Shipment', dialect).rowScope ? scopeInWords(ability.rulesFor(shipmentAction, 'Shipment')) : 'none';
     const of = `events of shipments you may ${shipmentAction} (shipments where ${shipments})`;
     scope = scope === 'all rows' ? of : `${of}, where ${scope}`;
   }
@@ -92,7 +88,14 @@ export function scopeInWords(rules: readonly RuleLike[]): string {
 }
 
 const OPERATOR_WORDS: Record<string, string> = {
-  $eq: 'is', $ne: 'is not', $in: 'is one of', $nin: 'is none of', $lt: 'is less than', $lte: 'is at most', $gt: 'is greater than', $gte: 'is at least',
+  $eq: 'is',
+  $ne: 'is not',
+  $in: 'is one of',
+  $nin: 'is none of',
+  $lt: 'is less than',
+  $lte: 'is at most',
+  $gt: 'is greater than',
+  $gte: 'is at least',
 };
 
 /** `{ sku: { $in: [A, B] }, region: 'EMEA' }` → "sku is one of A, B and region is EMEA"; null when there is no condition. */

@@ -80,8 +80,11 @@ function traceSqliteStatements(): void {
     const original = prototype[method];
     prototype[method] = function (this: { source: string }, ...args: unknown[]) {
       const text = this.source;
-      return inSyncSpan(`sqlite ${text.slice(0, text.indexOf(' ') > 0 ? text.indexOf(' ') : undefined).toUpperCase()}`,
-        { 'db.system.name': 'sqlite', 'db.query.text': text }, () => original.apply(this, args));
+      return inSyncSpan(
+        `sqlite ${text.slice(0, text.indexOf(' ') > 0 ? text.indexOf(' ') : undefined).toUpperCase()}`,
+        { 'db.system.name': 'sqlite', 'db.query.text': text },
+        () => original.apply(this, args),
+      );
     };
   }
 }

@@ -102,7 +102,9 @@ export function createAbility(rules: CompiledRawRule[] | RawRuleOf<GatewayAbilit
 export function adminPolicy(purpose: string | null): CompiledPolicy {
   return {
     ability: createAbility([{ action: ['read', 'create', 'update'], subject: 'all' } as CompiledRawRule]),
-    partnerId: null, version: null, purpose,
+    partnerId: null,
+    version: null,
+    purpose,
     limits: { requestsPerMinute: Number.MAX_SAFE_INTEGER, maxPageSize: 1000 },
     expiresAt: Infinity,
     agreementsRevision: null,
@@ -115,7 +117,11 @@ export function adminPolicy(purpose: string | null): CompiledPolicy {
  * their validity window are left out; placeholders are resolved. The result goes in the cache.
  */
 export function compilePolicy(
-  doc: PolicyDocument, version: number | null, purpose: string | null, now = Date.now(), agreements: AgreementContext = NO_AGREEMENTS,
+  doc: PolicyDocument,
+  version: number | null,
+  purpose: string | null,
+  now = Date.now(),
+  agreements: AgreementContext = NO_AGREEMENTS,
 ): CompiledPolicy {
   let expiresAt = Infinity;
   const raw: CompiledRawRule[] = [];

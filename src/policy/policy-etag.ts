@@ -42,9 +42,10 @@ export function checkIfMatch(ifMatch: IfMatch | undefined, current: number, requ
   const matches = ifMatch === '*' ? current > 0 : ifMatch.includes(current);
   if (!matches) {
     throw new GatewayError(412, 'PRECONDITION_FAILED', 'Precondition failed', {
-      detail: current > 0
-        ? `Version ${current} of '${partnerId}' is in force, not the one If-Match names; reload it and try again.`
-        : `No version of '${partnerId}' is in force.`,
+      detail:
+        current > 0
+          ? `Version ${current} of '${partnerId}' is in force, not the one If-Match names; reload it and try again.`
+          : `No version of '${partnerId}' is in force.`,
       extra: { currentVersion: current },
     });
   }

@@ -3,13 +3,27 @@ import { FieldSpec, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '
 import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
 import { isRelativeTime, looksRelative } from './relative-time';
 import { transformProblems } from './transforms';
-import {
-  ACTIONS, AGGREGATE_ACTION, FIELD_OPERATORS, MEASURES, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule,
-} from './policy-document';
+import { ACTIONS, AGGREGATE_ACTION, FIELD_OPERATORS, MEASURES, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule } from './policy-document';
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
-const RULE_KEYS = ['id', 'action', 'subject', 'fields', 'conditions', 'purposes', 'inverted', 'reason', 'validFrom', 'validUntil', 'agreement', 'transform', 'groupBy', 'measures', 'minGroupSize'];
+const RULE_KEYS = [
+  'id',
+  'action',
+  'subject',
+  'fields',
+  'conditions',
+  'purposes',
+  'inverted',
+  'reason',
+  'validFrom',
+  'validUntil',
+  'agreement',
+  'transform',
+  'groupBy',
+  'measures',
+  'minGroupSize',
+];
 const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now', 'agreements'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -36,15 +50,18 @@ export function validatePolicyDocument(raw: unknown, expectedPartnerId?: string)
   else {
     unknownKeys(partner, PARTNER_KEYS, 'partner', add);
     if (typeof partner.id !== 'string' || !ID.test(partner.id)) add('partner.id', 'must be an id of letters, digits, ".", "_" or "-" (at most 64)');
-    else if (expectedPartnerId !== undefined && partner.id !== expectedPartnerId) add('partner.id', `must equal the partner in the path ('${expectedPartnerId}'), got '${partner.id}'`);
-    if (typeof partner.name !== 'string' || partner.name.trim() === '' || partner.name.length > 200) add('partner.name', 'is required (a non-empty string of at most 200 characters)');
+    else if (expectedPartnerId !== undefined && partner.id !== expectedPartnerId)
+      add('partner.id', `must equal the partner in the path ('${expectedPartnerId}'), got '${partner.id}'`);
+    if (typeof partner.name !== 'string' || partner.name.trim() === '' || partner.name.length > 200)
+      add('partner.name', 'is required (a non-empty string of at most 200 characters)');
     if (!PARTNER_KINDS.includes(partner.kind as never)) add('partner.kind', `must be one of ${PARTNER_KINDS.join(', ')}`);
     if (partner.attributes !== undefined) {
       if (!isObject(partner.attributes)) add('partner.attributes', 'must be an object');
-      else for (const [k, v] of Object.entries(partner.attributes)) {
-        if (!/^[A-Za-z0-9_]+$/.test(k)) add(`partner.attributes.${k}`, 'attribute names are letters, digits and "_"');
-        if (!isScalar(v) && !(Array.isArray(v) && v.every(isScalar))) add(`partner.attributes.${k}`, 'must be a string, number, boolean or a list of them');
-      }
+      else
+        for (const [k, v] of Object.entries(partner.attributes)) {
+          if (!/^[A-Za-z0-9_]+$/.test(k)) add(`partner.attributes.${k}`, 'attribute names are letters, digits and "_"');
+          if (!isScalar(v) && !(Array.isArray(v) && v.every(isScalar))) add(`partner.attributes.${k}`, 'must be a string, number, boolean or a list of them');
+        }
     }
   }
 
@@ -83,9 +100,7 @@ export function validatePolicyDocument(raw: unknown, expectedPartnerId?: string)
   return problems.length > 0 ? { ok: false, problems } : { ok: true, document: raw as unknown as PolicyDocument };
 }
 
-function validateRule(
-  rule: unknown, path: string, seen: Set<string>, partner: PolicyDocument['partner'] | null, add: (p: string, m: string) => void,
-): void {
+function validateRule(rule: unknown, path: string, seen: Set<string>, partner: PolicyDocument['partner'] | null, add: (p: string, m: string) => void): void {
   if (!isObject(rule)) return add(path, 'must be an object');
   unknownKeys(rule, RULE_KEYS, path, add);
   if (typeof rule.id !== 'string' || !ID.test(rule.id)) add(`${path}.id`, 'is required (letters, digits, ".", "_" or "-")');
@@ -95,7 +110,8 @@ function validateRule(
   const actions = Array.isArray(rule.action) ? rule.action : [rule.action];
   if (actions.length === 0) add(`${path}.action`, 'names no action');
   const aggregate = rule.action === AGGREGATE_ACTION;
-  if (!aggregate && Array.isArray(rule.action) && rule.action.includes(AGGREGATE_ACTION)) add(`${path}.action`, 'aggregate is an action of its own: write it alone, in a rule of its own');
+  if (!aggregate && Array.isArray(rule.action) && rule.action.includes(AGGREGATE_ACTION))
+    add(`${path}.action`, 'aggregate is an action of its own: write it alone, in a rule of its own');
   actions.forEach((a, j) => {
     if (a === AGGREGATE_ACTION) return;
     if (!ACTIONS.includes(a as never)) {
@@ -105,11 +121,13 @@ function validateRule(
   });
 
   let subject: SubjectName | null = null;
-  if (!isSubjectName(rule.subject)) add(`${path}.subject`, `unknown subject ${JSON.stringify(rule.subject)}; use ${SUBJECT_NAMES.join(', ')}${suggest(String(rule.subject), SUBJECT_NAMES)}`);
+  if (!isSubjectName(rule.subject))
+    add(`${path}.subject`, `unknown subject ${JSON.stringify(rule.subject)}; use ${SUBJECT_NAMES.join(', ')}${suggest(String(rule.subject), SUBJECT_NAMES)}`);
   else subject = rule.subject;
 
   if (rule.fields !== undefined) {
-    if (!Array.isArray(rule.fields) || rule.fields.length === 0) add(`${path}.fields`, 'must be a non-empty list of field names (leave it out for every field)');
+    if (!Array.isArray(rule.fields) || rule.fields.length === 0)
+      add(`${path}.fields`, 'must be a non-empty list of field names (leave it out for every field)');
     else if (subject) rule.fields.forEach((f, j) => checkField(subject, f, `${path}.fields[${j}]`, add));
   }
 
@@ -130,26 +148,32 @@ function validateRule(
 
   if (rule.purposes !== undefined) {
     if (!Array.isArray(rule.purposes) || rule.purposes.length === 0) add(`${path}.purposes`, 'must be a non-empty list (leave it out for every purpose)');
-    else rule.purposes.forEach((p, j) => {
-      if (typeof p !== 'string' || !PURPOSE.test(p)) add(`${path}.purposes[${j}]`, 'a purpose is lower-case letters, digits, ".", "_" or "-"');
-    });
+    else
+      rule.purposes.forEach((p, j) => {
+        if (typeof p !== 'string' || !PURPOSE.test(p)) add(`${path}.purposes[${j}]`, 'a purpose is lower-case letters, digits, ".", "_" or "-"');
+      });
   }
   if (rule.inverted !== undefined && typeof rule.inverted !== 'boolean') add(`${path}.inverted`, 'must be true or false');
   if (rule.transform !== undefined) validateTransform(rule, actions, subject, path, add);
   validateAggregate(rule, aggregate, subject, path, add);
-  if (rule.reason !== undefined && (typeof rule.reason !== 'string' || rule.reason.length > 500)) add(`${path}.reason`, 'must be a string of at most 500 characters');
+  if (rule.reason !== undefined && (typeof rule.reason !== 'string' || rule.reason.length > 500))
+    add(`${path}.reason`, 'must be a string of at most 500 characters');
   const from = dateOf(rule.validFrom, `${path}.validFrom`, add);
   const until = dateOf(rule.validUntil, `${path}.validUntil`, add);
   if (from !== null && until !== null && from >= until) add(`${path}.validUntil`, 'must be after validFrom');
   // Whether the agreement exists and covers the rule needs the store: checked at PUT time (agreement-rules.ts), not here.
   if (rule.agreement !== undefined) {
-    if (typeof rule.agreement !== 'string' || !ID.test(rule.agreement)) add(`${path}.agreement`, 'must be the id of an agreement (letters, digits, ".", "_" or "-")');
-    else if (rule.purposes === undefined) add(`${path}.purposes`, 'a rule resting on an agreement names its purposes (within the agreement\'s)');
+    if (typeof rule.agreement !== 'string' || !ID.test(rule.agreement))
+      add(`${path}.agreement`, 'must be the id of an agreement (letters, digits, ".", "_" or "-")');
+    else if (rule.purposes === undefined) add(`${path}.purposes`, "a rule resting on an agreement names its purposes (within the agreement's)");
   }
 }
 
 function validateConditions(
-  subject: SubjectName, conditions: Record<string, unknown>, path: string, partner: PolicyDocument['partner'] | null,
+  subject: SubjectName,
+  conditions: Record<string, unknown>,
+  path: string,
+  partner: PolicyDocument['partner'] | null,
   add: (p: string, m: string) => void,
 ): void {
   for (const [field, cond] of Object.entries(conditions)) {
@@ -163,10 +187,12 @@ function validateConditions(
       add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
       continue;
     }
-    if (partner) for (const p of unresolvedPlaceholders({ partner }, cond)) {
-      if (looksRelative(p.slice(2, -1))) add(at, `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration) as the whole value`);
-      else add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
-    }
+    if (partner)
+      for (const p of unresolvedPlaceholders({ partner }, cond)) {
+        if (looksRelative(p.slice(2, -1)))
+          add(at, `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration) as the whole value`);
+        else add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
+      }
     checkRelativeTimes(spec, cond, at, add);
     if (isObject(cond)) {
       const ops = Object.entries(cond);
@@ -182,7 +208,7 @@ function validateConditions(
           else resolved.forEach((v, j) => checkValue(spec, v, `${at}.${op}[${j}]`, add));
         } else {
           if (Array.isArray(resolved)) add(`${at}.${op}`, `takes one value, not a list; use $in for a list`);
-          else if ((op === '$eq' || op === '$ne') ? false : resolved === null) add(`${at}.${op}`, 'cannot compare with null');
+          else if (op === '$eq' || op === '$ne' ? false : resolved === null) add(`${at}.${op}`, 'cannot compare with null');
           else checkValue(spec, resolved, `${at}.${op}`, add);
         }
       }
@@ -195,34 +221,56 @@ function validateConditions(
 }
 
 /** An aggregate rule names what may be grouped and measured, and the smallest group shown; other rules name none of it. */
-function validateAggregate(rule: Record<string, unknown>, aggregate: boolean, subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+function validateAggregate(
+  rule: Record<string, unknown>,
+  aggregate: boolean,
+  subject: SubjectName | null,
+  path: string,
+  add: (p: string, m: string) => void,
+): void {
   if (!aggregate) {
-    for (const key of ['groupBy', 'measures', 'minGroupSize']) if (rule[key] !== undefined) add(`${path}.${key}`, `belongs to rules with action: ${AGGREGATE_ACTION}`);
+    for (const key of ['groupBy', 'measures', 'minGroupSize'])
+      if (rule[key] !== undefined) add(`${path}.${key}`, `belongs to rules with action: ${AGGREGATE_ACTION}`);
     return;
   }
-  for (const key of ['fields', 'transform', 'inverted']) if (rule[key] !== undefined) add(`${path}.${key}`, `an aggregate rule grants groupBy and measures, not ${key}`);
+  for (const key of ['fields', 'transform', 'inverted'])
+    if (rule[key] !== undefined) add(`${path}.${key}`, `an aggregate rule grants groupBy and measures, not ${key}`);
   if (!Array.isArray(rule.groupBy) || rule.groupBy.length === 0) add(`${path}.groupBy`, 'is required: a non-empty list of the fields a partner may group by');
   else if (subject) rule.groupBy.forEach((f, j) => checkField(subject, f, `${path}.groupBy[${j}]`, add));
   if (!isObject(rule.measures)) add(`${path}.measures`, `is required: per field, a list of ${MEASURES.join(', ')}`);
-  else if (subject) for (const [field, list] of Object.entries(rule.measures)) {
-    const at = `${path}.measures.${field}`;
-    const spec = SUBJECTS[subject].fields[field];
-    if (!spec) { add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`); continue; }
-    if (!Array.isArray(list) || list.length === 0) { add(at, `must be a non-empty list of ${MEASURES.join(', ')}`); continue; }
-    const numeric = spec.type === 'number' || spec.type === 'integer';
-    list.forEach((m, j) => {
-      if (!MEASURES.includes(m as never)) add(`${at}[${j}]`, `unknown measure ${JSON.stringify(m)}; use ${MEASURES.join(', ')}`);
-      else if ((m === 'sum' || m === 'avg') && !numeric) add(`${at}[${j}]`, `${String(m)} applies to numbers; the field is ${spec.type}`);
-      else if ((m === 'min' || m === 'max') && !numeric && spec.type !== 'date' && spec.type !== 'timestamp') add(`${at}[${j}]`, `${String(m)} applies to numbers, dates and timestamps; the field is ${spec.type}`);
-    });
-  }
+  else if (subject)
+    for (const [field, list] of Object.entries(rule.measures)) {
+      const at = `${path}.measures.${field}`;
+      const spec = SUBJECTS[subject].fields[field];
+      if (!spec) {
+        add(at, `unknown field '${field}' of ${subject}${suggest(field, Object.keys(SUBJECTS[subject].fields))}`);
+        continue;
+      }
+      if (!Array.isArray(list) || list.length === 0) {
+        add(at, `must be a non-empty list of ${MEASURES.join(', ')}`);
+        continue;
+      }
+      const numeric = spec.type === 'number' || spec.type === 'integer';
+      list.forEach((m, j) => {
+        if (!MEASURES.includes(m as never)) add(`${at}[${j}]`, `unknown measure ${JSON.stringify(m)}; use ${MEASURES.join(', ')}`);
+        else if ((m === 'sum' || m === 'avg') && !numeric) add(`${at}[${j}]`, `${String(m)} applies to numbers; the field is ${spec.type}`);
+        else if ((m === 'min' || m === 'max') && !numeric && spec.type !== 'date' && spec.type !== 'timestamp')
+          add(`${at}[${j}]`, `${String(m)} applies to numbers, dates and timestamps; the field is ${spec.type}`);
+      });
+    }
   if (!Number.isInteger(rule.minGroupSize) || (rule.minGroupSize as number) < 2 || (rule.minGroupSize as number) > 1_000_000) {
     add(`${path}.minGroupSize`, 'is required: a whole number of at least 2 (groups of fewer rows are left out)');
   }
 }
 
 /** Transforms belong to read grants, on fields the rule grants, each fitting its field's type. */
-function validateTransform(rule: Record<string, unknown>, actions: unknown[], subject: SubjectName | null, path: string, add: (p: string, m: string) => void): void {
+function validateTransform(
+  rule: Record<string, unknown>,
+  actions: unknown[],
+  subject: SubjectName | null,
+  path: string,
+  add: (p: string, m: string) => void,
+): void {
   const at = `${path}.transform`;
   if (!isObject(rule.transform) || Object.keys(rule.transform).length === 0) return add(at, 'must be an object of field transforms');
   if (rule.inverted === true) add(at, 'an inverted rule takes fields away; it cannot transform them');
@@ -291,7 +339,8 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
   }
   if (test.expect !== undefined && test.expect !== 'allow' && test.expect !== 'deny') add(`${path}.expect`, "must be 'allow' or 'deny'");
   dateOf(test.now, `${path}.now`, add);
-  if (test.agreements !== undefined && (!Array.isArray(test.agreements) || test.agreements.some((a) => typeof a !== 'string'))) add(`${path}.agreements`, 'must be a list of agreement ids');
+  if (test.agreements !== undefined && (!Array.isArray(test.agreements) || test.agreements.some((a) => typeof a !== 'string')))
+    add(`${path}.agreements`, 'must be a list of agreement ids');
 }
 
 function checkField(subject: SubjectName, f: unknown, path: string, add: (p: string, m: string) => void): void {
@@ -329,7 +378,8 @@ function findNulCharacters(value: unknown, path: string, add: (p: string, m: str
 
 function unknownKeys(obj: Record<string, unknown>, allowed: string[], path: string, add: (p: string, m: string) => void): void {
   for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key) && !FORBIDDEN_KEYS.has(key)) add(path ? `${path}.${key}` : key, `unknown key '${key}'; allowed: ${allowed.join(', ')}${suggest(key, allowed)}`);
+    if (!allowed.includes(key) && !FORBIDDEN_KEYS.has(key))
+      add(path ? `${path}.${key}` : key, `unknown key '${key}'; allowed: ${allowed.join(', ')}${suggest(key, allowed)}`);
   }
 }
 
@@ -361,7 +411,10 @@ export function suggest(input: string, candidates: readonly string[]): string {
   let bestDistance = Infinity;
   for (const c of candidates) {
     const d = c.toLowerCase() === input.toLowerCase() ? 0 : levenshtein(input.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) { best = c; bestDistance = d; }
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
   }
   return best !== null && bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? `; did you mean '${best}'?` : '';
 }

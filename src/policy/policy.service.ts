@@ -56,7 +56,10 @@ export class PolicyService {
   private readonly documents = new Map<string, PolicyInForce>();
   private readonly compiled = new Map<string, CompiledPolicy>();
 
-  constructor(private readonly db: DatabaseService, @Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(
+    private readonly db: DatabaseService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
 
   /** The compiled policy a partner's request is judged by; fails closed. */
   async accessFor(partnerId: string, purpose: string | null, known?: PolicyInForce): Promise<{ policy: CompiledPolicy; document: PolicyDocument }> {
@@ -83,7 +86,11 @@ export class PolicyService {
   /** The document in force for a partner (403 when there is none or the partner is suspended). */
   async inForce(partnerId: string): Promise<PolicyInForce> {
     const rows = await this.db.read((m) =>
-      m.query<Array<{ status: string; policy_version: number; agreements_revision: number }>>(this.db.sql('SELECT status, policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]));
+      m.query<Array<{ status: string; policy_version: number; agreements_revision: number }>>(
+        this.db.sql('SELECT status, policy_version, agreements_revision FROM partners WHERE id = ?'),
+        [partnerId],
+      ),
+    );
     const row = rows[0];
     if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
@@ -104,17 +111,28 @@ export class PolicyService {
    */
   async agreementsOf(partnerId: string, revision: number): Promise<AgreementContext> {
     const rows: Array<{ id: string; purposes: string; subjects: string; valid_from: string; valid_until: string }> = await this.db.read((m) =>
-      m.query(this.db.sql("SELECT id, purposes, subjects, valid_from, valid_until FROM agreements WHERE partner_id = ? AND state = 'accepted'"), [partnerId]));
-    const windows = new Map<string, AgreementWindow>(rows.map((r) => [r.id, {
-      id: r.id, purposes: JSON.parse(r.purposes) as string[], subjects: JSON.parse(r.subjects) as string[], validFrom: r.valid_from, validUntil: r.valid_until,
-    }]));
+      m.query(this.db.sql("SELECT id, purposes, subjects, valid_from, valid_until FROM agreements WHERE partner_id = ? AND state = 'accepted'"), [partnerId]),
+    );
+    const windows = new Map<string, AgreementWindow>(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          purposes: JSON.parse(r.purposes) as string[],
+          subjects: JSON.parse(r.subjects) as string[],
+          validFrom: r.valid_from,
+          validUntil: r.valid_until,
+        },
+      ]),
+    );
     return { windows, revision };
   }
 
   /** The document in force with the partner's agreements as they stand (governance views: me, access matrix, simulate). */
   async inForceWithAgreements(partnerId: string): Promise<PolicyInForce | null> {
     const rows: Array<{ policy_version: number; agreements_revision: number }> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]));
+      m.query(this.db.sql('SELECT policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]),
+    );
     if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
     const loaded = await this.loadVersion(partnerId, Number(rows[0].policy_version));
     if (loaded) loaded.agreements = await this.agreementsOf(partnerId, Number(rows[0].agreements_revision));
@@ -129,7 +147,8 @@ export class PolicyService {
   /** The document in force, or null when the partner has none (governance reads; never for data access). */
   async inForceOrNull(partnerId: string): Promise<PolicyInForce | null> {
     const rows = await this.db.read((m) =>
-      m.query<Array<{ policy_version: number }>>(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]));
+      m.query<Array<{ policy_version: number }>>(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]),
+    );
     if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
     return this.loadVersion(partnerId, Number(rows[0].policy_version));
   }
@@ -163,7 +182,11 @@ export class PolicyService {
    * partner's lock, so a change is never judged by the rules of a version another change replaced.
    */
   async storeVersion(
-    m: EntityManager, doc: PolicyDocument, partnerId: string, author: string, note: string | null,
+    m: EntityManager,
+    doc: PolicyDocument,
+    partnerId: string,
+    author: string,
+    note: string | null,
     options: { ifMatch?: IfMatch; governedBy?: (inForce: PolicyDocument | undefined) => { propose: boolean; requireIfMatch: boolean } } = {},
   ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed'; inForce: number }> {
     const existing = await this.lockPartner(m, partnerId);
@@ -171,7 +194,7 @@ export class PolicyService {
     let governance = { propose: false, requireIfMatch: false };
     if (options.governedBy) {
       const inForce = current > 0 ? await m.findOne(PolicyVersionEntity, { where: { partnerId, version: current } }) : null;
-      governance = options.governedBy(inForce ? JSON.parse(inForce.document) as PolicyDocument : undefined);
+      governance = options.governedBy(inForce ? (JSON.parse(inForce.document) as PolicyDocument) : undefined);
     }
     checkIfMatch(options.ifMatch, current, governance.requireIfMatch, partnerId);
     const maxRows: Array<{ v: number | null }> = await m.query(this.db.sql('SELECT MAX(version) AS v FROM policy_versions WHERE partner_id = ?'), [partnerId]);
@@ -180,14 +203,30 @@ export class PolicyService {
     const text = JSON.stringify(doc);
     const state = governance.propose ? 'proposed' : 'active';
     await m.insert(PolicyVersionEntity, {
-      partnerId, version, document: text, documentHash: createHash('sha256').update(text).digest('hex'),
-      author, createdAt: now, note, state, baseVersion: current,
+      partnerId,
+      version,
+      document: text,
+      documentHash: createHash('sha256').update(text).digest('hex'),
+      author,
+      createdAt: now,
+      note,
+      state,
+      baseVersion: current,
     });
     const inForce = state === 'active' ? version : current;
     if (existing) {
-      if (state === 'active') await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
+      if (state === 'active')
+        await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
     } else {
-      await m.insert(PartnerEntity, { id: partnerId, name: doc.partner.name, kind: doc.partner.kind, status: 'active', policyVersion: inForce, createdAt: now, updatedAt: now });
+      await m.insert(PartnerEntity, {
+        id: partnerId,
+        name: doc.partner.name,
+        kind: doc.partner.kind,
+        status: 'active',
+        policyVersion: inForce,
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     return { version, previous: current === 0 ? null : current, state, inForce };
   }
@@ -196,7 +235,13 @@ export class PolicyService {
    * Puts a proposed version in force. The approver must not be its author, must name the version
    * in force (If-Match), and the proposal must have been made against that very version.
    */
-  async approve(m: EntityManager, partnerId: string, version: number, approver: string, ifMatch: IfMatch | undefined): Promise<{ version: number; previous: number | null; inForce: number }> {
+  async approve(
+    m: EntityManager,
+    partnerId: string,
+    version: number,
+    approver: string,
+    ifMatch: IfMatch | undefined,
+  ): Promise<{ version: number; previous: number | null; inForce: number }> {
     const { row, current } = await this.openProposal(m, partnerId, version);
     // A partner's very first version has no version in force, and so no ETag, to name.
     checkIfMatch(ifMatch, current, current > 0, partnerId);
@@ -220,7 +265,14 @@ export class PolicyService {
    * Closes a proposal without putting it in force: `rejected` by another officer (with a reason),
    * or `withdrawn` by its author. Either is final.
    */
-  async close(m: EntityManager, partnerId: string, version: number, officer: string, decision: 'rejected' | 'withdrawn', reason: string | null): Promise<{ version: number; previous: number | null; inForce: number }> {
+  async close(
+    m: EntityManager,
+    partnerId: string,
+    version: number,
+    officer: string,
+    decision: 'rejected' | 'withdrawn',
+    reason: string | null,
+  ): Promise<{ version: number; previous: number | null; inForce: number }> {
     const { row, current } = await this.openProposal(m, partnerId, version);
     if (decision === 'rejected' && row.author === officer) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: 'Four eyes: another officer rejects a proposal; its author withdraws it.' });
@@ -243,10 +295,18 @@ export class PolicyService {
     return rows.map((v) => {
       const d = byVersion.get(v.version);
       return {
-        version: v.version, author: v.author, createdAt: v.createdAt, note: v.note, state: stateOf(v, d),
-        approvedBy: d?.decision === 'approved' ? d.decidedBy : null, baseVersion: v.baseVersion,
-        decidedBy: d?.decidedBy ?? null, decidedAt: d?.decidedAt ?? null, decisionReason: d?.reason ?? null,
-        inForce: v.version === current?.version, documentHash: v.documentHash,
+        version: v.version,
+        author: v.author,
+        createdAt: v.createdAt,
+        note: v.note,
+        state: stateOf(v, d),
+        approvedBy: d?.decision === 'approved' ? d.decidedBy : null,
+        baseVersion: v.baseVersion,
+        decidedBy: d?.decidedBy ?? null,
+        decidedAt: d?.decidedAt ?? null,
+        decisionReason: d?.reason ?? null,
+        inForce: v.version === current?.version,
+        documentHash: v.documentHash,
       };
     });
   }
@@ -265,7 +325,10 @@ export class PolicyService {
     if (!partner || !row) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
     const decided = await m.findOne(PolicyDecisionEntity, { where: { partnerId, version } });
     if (row.state !== 'proposed' || decided) {
-      throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `Version ${version} is ${stateOf(row, decided ?? undefined)}, not an open proposal.`, extra: { state: stateOf(row, decided ?? undefined) } });
+      throw new GatewayError(409, 'CONFLICT', 'Conflict', {
+        detail: `Version ${version} is ${stateOf(row, decided ?? undefined)}, not an open proposal.`,
+        extra: { state: stateOf(row, decided ?? undefined) },
+      });
     }
     return { row, current: Number(partner.policy_version) };
   }

@@ -18,7 +18,8 @@ describe('relative time', () => {
 
   it('recognises only well-formed placeholders', () => {
     for (const ok of ['${now}', '${now-P7D}', '${now+PT12H}', '${now-P1Y}']) expect(isRelativeTime(ok)).toBe(true);
-    for (const bad of ['${now-}', '${now-P}', '${now-PT}', '${now-7D}', '${now*P7D}', 'x${now}', '${nowP7D}', '${now-P7X}']) expect(isRelativeTime(bad)).toBe(false);
+    for (const bad of ['${now-}', '${now-P}', '${now-PT}', '${now-7D}', '${now*P7D}', 'x${now}', '${nowP7D}', '${now-P7X}'])
+      expect(isRelativeTime(bad)).toBe(false);
   });
 
   it('the compiled plan stays the same; each query binds the instant it runs at', () => {

@@ -67,10 +67,7 @@ describe('fieldsOnSomeRows', () => {
   });
 
   it('an unconditional grant of a field covers every row', () => {
-    const d = doc([
-      { fields: ['id', 'status'] },
-      { fields: ['id', 'carrierId', 'eta'], conditions: own },
-    ]);
+    const d = doc([{ fields: ['id', 'status'] }, { fields: ['id', 'carrierId', 'eta'], conditions: own }]);
     expect(onSomeRows(d, ['id', 'status', 'carrierId', 'eta'])).toEqual(['carrierId', 'eta']);
   });
 });

@@ -17,7 +17,8 @@ const KINDS = ['round', 'floor', 'truncate', 'mask', 'pseudonym'];
 
 /** What the validator says of one transform on one field; empty when it fits the field's type. */
 export function transformProblems(spec: FieldSpec, t: unknown): string[] {
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) return [`must be one of { round: n }, { floor: [b0, …] }, { truncate: day|week|month }, { mask: { keepLast: n } | { keepFirst: n } }, { pseudonym: true }`];
+  if (typeof t !== 'object' || t === null || Array.isArray(t))
+    return [`must be one of { round: n }, { floor: [b0, …] }, { truncate: day|week|month }, { mask: { keepLast: n } | { keepFirst: n } }, { pseudonym: true }`];
   const keys = Object.keys(t);
   if (keys.length !== 1 || !KINDS.includes(keys[0])) return [`must name exactly one transform of ${KINDS.join(', ')}`];
   const numeric = spec.type === 'number' || spec.type === 'integer';
@@ -30,7 +31,8 @@ export function transformProblems(spec: FieldSpec, t: unknown): string[] {
       return [];
     case 'floor':
       if (!numeric) return [`floor applies to numbers; the field is ${spec.type}`];
-      if (!Array.isArray(value) || value.length === 0 || !value.every((b) => typeof b === 'number' && Number.isFinite(b))) return ['floor takes a non-empty list of numbers (the band boundaries)'];
+      if (!Array.isArray(value) || value.length === 0 || !value.every((b) => typeof b === 'number' && Number.isFinite(b)))
+        return ['floor takes a non-empty list of numbers (the band boundaries)'];
       if (value.some((b, i) => i > 0 && (b as number) <= (value[i - 1] as number))) return ['floor boundaries must be in increasing order'];
       if (spec.type === 'integer' && !value.every((b) => Number.isInteger(b))) return ['floor on a whole-number field takes whole-number boundaries'];
       return [];
@@ -40,8 +42,14 @@ export function transformProblems(spec: FieldSpec, t: unknown): string[] {
       return [];
     case 'mask': {
       if (spec.type !== 'string') return [`mask applies to text fields; the field is ${spec.type}`];
-      const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1
-        && ['keepLast', 'keepFirst'].includes(Object.keys(value)[0]) && Number.isInteger(Object.values(value)[0]) && (Object.values(value)[0] as number) >= 0;
+      const ok =
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        ['keepLast', 'keepFirst'].includes(Object.keys(value)[0]) &&
+        Number.isInteger(Object.values(value)[0]) &&
+        (Object.values(value)[0] as number) >= 0;
       return ok ? [] : ['mask takes { keepLast: n } or { keepFirst: n } with a whole number n >= 0'];
     }
     default:

@@ -17,7 +17,10 @@ export class FallbackRateLimitStorage implements ThrottlerStorage, OnApplication
   private readonly local = new FixedWindowMemoryStorage();
   private fallingBack = false;
 
-  constructor(private readonly redis: Redis, private readonly metrics: MetricsService) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly metrics: MetricsService,
+  ) {
     this.shared = new ThrottlerStorageRedisService(redis);
     metrics.rateLimitFallback.set(0);
   }

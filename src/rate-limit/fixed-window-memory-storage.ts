@@ -2,7 +2,11 @@ import { OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 
-interface Window { hits: number; expiresAt: number; blockExpiresAt: number }
+interface Window {
+  hits: number;
+  expiresAt: number;
+  blockExpiresAt: number;
+}
 
 /**
  * Per-partner counts in one process: a fixed window with a count, as the Redis storage keeps them.

@@ -15,7 +15,5 @@ export const rateLimitStorageProvider: Provider = {
   provide: RATE_LIMIT_STORAGE,
   inject: [AppConfig, MetricsService],
   useFactory: (config: AppConfig, metrics: MetricsService) =>
-    config.REDIS_URL
-      ? new FallbackRateLimitStorage(redisClient(config.REDIS_URL, 'rate-limit'), metrics)
-      : new FixedWindowMemoryStorage(),
+    config.REDIS_URL ? new FallbackRateLimitStorage(redisClient(config.REDIS_URL, 'rate-limit'), metrics) : new FixedWindowMemoryStorage(),
 };

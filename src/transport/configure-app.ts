@@ -65,7 +65,8 @@ export function configureApp(app: INestApplication): void {
   // general parser below then leaves an already parsed body alone.
   const pushJson = express.json({ limit: config.PUSH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.use('/api/v1', (req: Request, res: Response, next: NextFunction) =>
-    (req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next()));
+    req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next(),
+  );
   app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(refuseUnreadBody);
   app.use(guardJsonBody);

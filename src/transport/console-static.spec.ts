@@ -7,13 +7,17 @@ import { consoleMiddleware } from './console-static';
 
 describe('console static files', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'console-dist-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'console-dist-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const app = () => {
     const a = express();
     a.use('/console', consoleMiddleware(undefined, dir));
-    a.use((_req, res) => { res.status(404).send('gateway 404'); });
+    a.use((_req, res) => {
+      res.status(404).send('gateway 404');
+    });
     return a;
   };
 
@@ -31,7 +35,10 @@ describe('console static files', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).not.toMatch(/script-src[^;]*'unsafe-inline'/);
     await request(app()).get('/console').expect(200);
-    await request(app()).get('/console/assets/app.js').expect(200).expect('content-type', /javascript/);
+    await request(app())
+      .get('/console/assets/app.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await request(app()).get('/console/assets/missing.js').expect(404);
     // The gateway's own routes under /console are left to it.
     await request(app()).get('/console/settings.json').expect(404, 'gateway 404');

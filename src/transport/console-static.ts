@@ -40,8 +40,13 @@ export function consoleMiddleware(oidcIssuer: string | undefined, dist = CONSOLE
     csp(req, res, () => {
       const index = join(dist, 'index.html');
       if (!existsSync(index)) {
-        res.status(503).type('html').send('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Console not built</title></head>'
-          + '<body><h1>The console is not built</h1><p>Run <code>npm run build -w console</code> (or <code>npm start</code>, which builds it) and reload this page.</p></body></html>');
+        res
+          .status(503)
+          .type('html')
+          .send(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Console not built</title></head>' +
+              '<body><h1>The console is not built</h1><p>Run <code>npm run build -w console</code> (or <code>npm start</code>, which builds it) and reload this page.</p></body></html>',
+          );
         return;
       }
       files(req, res, () => {

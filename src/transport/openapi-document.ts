@@ -22,7 +22,7 @@ const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/sc
 
 /** Rate-limit headers on every answer to a partner token (RFC 9331 draft fields). */
 const RATE_LIMIT_HEADERS = {
-  'RateLimit-Limit': { description: "Requests per minute your policy allows (partner tokens)", schema: { type: 'integer' } },
+  'RateLimit-Limit': { description: 'Requests per minute your policy allows (partner tokens)', schema: { type: 'integer' } },
   'RateLimit-Remaining': { description: 'Requests left in the current window (partner tokens)', schema: { type: 'integer' } },
   'RateLimit-Reset': { description: 'Seconds until the window resets (partner tokens)', schema: { type: 'integer' } },
   'RateLimit-Policy': { description: 'The quota policy, e.g. `120;w=60` (partner tokens)', schema: { type: 'string' } },
@@ -38,14 +38,24 @@ const RATE_LIMIT_HEADERS = {
 export function buildOpenApiDocument(app: INestApplication, serverUrl = '/'): OpenAPIObject {
   let builder = new DocumentBuilder()
     .setTitle('Partner data gateway')
-    .setDescription('Governed partner data sharing: every answer is scoped by your policy and audited before it leaves. '
-      + 'Answers are `{ data, meta }`; errors are application/problem+json with a stable `code`. '
-      + 'Start with the typed client in client/ (docs/api-guide.md).')
+    .setDescription(
+      'Governed partner data sharing: every answer is scoped by your policy and audited before it leaves. ' +
+        'Answers are `{ data, meta }`; errors are application/problem+json with a stable `code`. ' +
+        'Start with the typed client in client/ (docs/api-guide.md).',
+    )
     .setVersion('1')
     .setContact('Gateway operations', 'https://gateway.local/support', 'gateway-operations@gateway.local')
     .setLicense('Proprietary: partner use under the data-sharing agreement', 'https://gateway.local/terms')
     .addServer(serverUrl, 'This gateway')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from your identity provider (or the embedded issuer): roles, partner_id, optional purpose' }, 'bearer');
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A JWT from your identity provider (or the embedded issuer): roles, partner_id, optional purpose',
+      },
+      'bearer',
+    );
   for (const [name, description] of TAGS) builder = builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
@@ -64,7 +74,8 @@ function complete(document: OpenAPIObject): OpenAPIObject {
       }
       operation.security = [{ bearer: [] }];
       // A parameter declared without a type is text (typed clients would otherwise see `unknown`).
-      for (const parameter of (operation.parameters ?? []) as Array<{ schema?: unknown; $ref?: string }>) if (!parameter.$ref && !parameter.schema) parameter.schema = { type: 'string' };
+      for (const parameter of (operation.parameters ?? []) as Array<{ schema?: unknown; $ref?: string }>)
+        if (!parameter.$ref && !parameter.schema) parameter.schema = { type: 'string' };
       const shared = [400, 401, 403, 429, 503, ...(operation.requestBody ? [413, 415] : [])];
       for (const status of shared) {
         const existing = operation.responses[status] as ResponseObject | undefined;

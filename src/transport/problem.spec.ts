@@ -40,11 +40,14 @@ describe('toGatewayError: a store that cannot serve is 503, not 500', () => {
     expect(toGatewayError(failed(error!))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
   });
 
-  it.each(['Query read timeout', 'Connection terminated unexpectedly', 'timeout exceeded when trying to connect', 'Client has encountered a connection error and is not queryable'])(
-    'PostgreSQL client: %s', (message) => {
-      expect(toGatewayError(failed(new Error(message)))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
-    },
-  );
+  it.each([
+    'Query read timeout',
+    'Connection terminated unexpectedly',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error and is not queryable',
+  ])('PostgreSQL client: %s', (message) => {
+    expect(toGatewayError(failed(new Error(message)))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+  });
 
   it('other database errors stay 500', () => {
     expect(toGatewayError(sqlite('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed: shipments.id'))).toMatchObject({ status: 500, code: 'INTERNAL' });

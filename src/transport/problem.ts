@@ -5,15 +5,23 @@ import { bodyNotRead } from './client-aborted';
 
 const logger = new Logger('Errors');
 
-const DB_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded|Query read timeout|terminating connection|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_FULL|database is locked|readonly database|disk I\/O error|database or disk is full|unable to open database file|Client has encountered a connection error|Client was closed and is not queryable|Query runner already released|Connection is not established|Pool is closed|statement timeout|canceling statement/i;
+const DB_UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded|Query read timeout|terminating connection|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_FULL|database is locked|readonly database|disk I\/O error|database or disk is full|unable to open database file|Client has encountered a connection error|Client was closed and is not queryable|Query runner already released|Connection is not established|Pool is closed|statement timeout|canceling statement/i;
 const DB_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
 /** SQLite result codes, with their extended forms (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…), that mean the store cannot be used now. */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN)(_[A-Z_]+)?$/;
 const unavailableCode = (code: string | undefined) => Boolean(code && (DB_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)));
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
-  400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
-  409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED', 503: 'SERVICE_UNAVAILABLE',
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** Turns anything thrown into the gateway's one error shape; unknown errors become a bare 500. */
@@ -25,13 +33,21 @@ export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();
-    const message = typeof body === 'object' && body && 'message' in body ? (body).message : error.message;
+    const message = typeof body === 'object' && body && 'message' in body ? body.message : error.message;
     const messages = Array.isArray(message) ? message.map(String) : [String(message)];
     if (status === 400) return GatewayError.validation(messages);
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
-    return new GatewayError(status, code, HttpStatus[status]?.replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error', {
-      detail: status === 404 ? 'No such resource.' : messages.join('; '),
-    });
+    return new GatewayError(
+      status,
+      code,
+      HttpStatus[status]
+        ?.replace(/_/g, ' ')
+        .toLowerCase()
+        .replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+      {
+        detail: status === 404 ? 'No such resource.' : messages.join('; '),
+      },
+    );
   }
   const e = error as { code?: string; message?: string; status?: number; type?: string; driverError?: { code?: string } };
   if (e?.type === 'entity.too.large' || e?.status === 413) {
@@ -48,7 +64,9 @@ export function toGatewayError(error: unknown): GatewayError {
   // that does not inflate, an aborted upload) is the client's, never a 500.
   if ((e as { expose?: unknown })?.expose === true && typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     if (e.status === 415) {
-      return new GatewayError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', { detail: 'The request body is in an encoding or charset the gateway does not read; send UTF-8 JSON, uncompressed or gzip/deflate/br.' });
+      return new GatewayError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', {
+        detail: 'The request body is in an encoding or charset the gateway does not read; send UTF-8 JSON, uncompressed or gzip/deflate/br.',
+      });
     }
     return GatewayError.validation(['the request body cannot be read']);
   }
@@ -60,7 +78,7 @@ export function toGatewayError(error: unknown): GatewayError {
     logger.warn(`database unavailable: ${e?.message}`);
     return GatewayError.unavailable('The data store is unavailable; no data was returned. Try again shortly.');
   }
-  logger.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return new GatewayError(500, 'INTERNAL', 'Internal error', { detail: 'The gateway failed to answer; the failure was logged.' });
 }
 
@@ -68,11 +86,18 @@ export function toGatewayError(error: unknown): GatewayError {
  * TypeORM's errors when the connection under a transaction was lost between two of its statements:
  * the query runner gave the broken connection back, and the next statement finds it released.
  */
-const LOST_RUNNER = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError', 'TransactionNotStartedError', 'ConnectionIsNotSetError']);
+const LOST_RUNNER = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+  'TransactionNotStartedError',
+  'ConnectionIsNotSetError',
+]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; name?: string; driverError?: { code?: string } };
-  return Boolean(e && (unavailableCode(e.code) || unavailableCode(e.driverError?.code) || LOST_RUNNER.has(e.name ?? '') || DB_UNAVAILABLE.test(e.message ?? '')));
+  return Boolean(
+    e && (unavailableCode(e.code) || unavailableCode(e.driverError?.code) || LOST_RUNNER.has(e.name ?? '') || DB_UNAVAILABLE.test(e.message ?? '')),
+  );
 }
 
 export function problemBody(error: GatewayError, instance?: string): Record<string, unknown> {

@@ -27,5 +27,8 @@ export async function sendProblem(audit: AuditService, req: GatewayRequest, res:
   }
   if (answer.status === 429 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
   if (answer.status === 401) res.setHeader('WWW-Authenticate', 'Bearer'); // RFC 6750, as the GraphQL gate answers
-  res.status(answer.status).type('application/problem+json').send(JSON.stringify(problemBody(answer, req.originalUrl?.split('?')[0])));
+  res
+    .status(answer.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problemBody(answer, req.originalUrl?.split('?')[0])));
 }

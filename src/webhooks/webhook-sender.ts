@@ -23,7 +23,8 @@ const MAX_ANSWER_BYTES = 2048;
 export function sendWebhook(target: WebhookTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
   const { url, address, family } = target;
   const pinned: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -35,29 +36,38 @@ export function sendWebhook(target: WebhookTarget, headers: Record<string, strin
       clearTimeout(timer);
       resolve(result);
     };
-    const req = request(url, {
-      method: 'POST',
-      lookup: pinned,
-      agent: false,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'partner-data-gateway-webhooks' },
-    }, (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = () => {
-        const ok = status >= 200 && status < 300;
-        const answer = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES);
-        finish({ status, ok, timedOut: false, error: ok ? null : `HTTP ${status}${answer ? `: ${answer}` : ''}` });
-        res.destroy();
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (size < MAX_ANSWER_BYTES) chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - size));
-        size += chunk.length;
-        if (size >= MAX_ANSWER_BYTES) done();
-      });
-      res.on('end', done);
-      res.on('error', done);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        lookup: pinned,
+        agent: false,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'partner-data-gateway-webhooks',
+        },
+      },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          const ok = status >= 200 && status < 300;
+          const answer = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES);
+          finish({ status, ok, timedOut: false, error: ok ? null : `HTTP ${status}${answer ? `: ${answer}` : ''}` });
+          res.destroy();
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (size < MAX_ANSWER_BYTES) chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - size));
+          size += chunk.length;
+          if (size >= MAX_ANSWER_BYTES) done();
+        });
+        res.on('end', done);
+        res.on('error', done);
+      },
+    );
     const timer = setTimeout(() => {
       finish({ status: null, ok: false, timedOut: true, error: `no answer within ${timeoutMs} ms` });
       req.destroy();

@@ -2,11 +2,29 @@ import { checkWebhookUrlForm, isBlockedAddress, RefusedWebhookUrl, resolveWebhoo
 
 describe('webhook URL guard', () => {
   it.each([
-    '127.0.0.1', '127.255.0.9', '10.0.0.1', '172.16.5.4', '172.31.255.255', '192.168.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1',
-    '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', 'ff02::1',
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.0.0.1',
+    '172.16.5.4',
+    '172.31.255.255',
+    '192.168.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '100.64.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    'ff02::1',
   ])('blocks %s', (address) => expect(isBlockedAddress(address)).toBe(true));
 
-  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) => expect(isBlockedAddress(address)).toBe(false));
+  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) =>
+    expect(isBlockedAddress(address)).toBe(false),
+  );
 
   it('refuses plain http in production unless private addresses are allowed, and credentials and other schemes always', () => {
     expect(() => checkWebhookUrlForm('http://hooks.example.com/x', { allowPrivate: false, production: true })).toThrow(RefusedWebhookUrl);

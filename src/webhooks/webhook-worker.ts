@@ -66,18 +66,27 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   /** Look for due deliveries now (after the current round if one runs). */
   poke(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.round().finally(() => {
       this.running = null;
-      if (this.again) { this.again = false; this.poke(); } else this.schedule();
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      } else this.schedule();
     });
   }
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => { this.timer = null; this.poke(); }, this.config.WEBHOOK_POLL_MS);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.poke();
+    }, this.config.WEBHOOK_POLL_MS);
     this.timer.unref();
   }
 
@@ -151,14 +160,26 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private async failed(d: ClaimedDelivery, endpoint: Endpoint, attempt: number, result: SendResult): Promise<void> {
     const max = this.config.WEBHOOK_MAX_ATTEMPTS;
     if (attempt < max) {
-      await this.queue.settle(d.id, { status: 'pending', attempted: true, lastStatus: result.status, lastError: result.error, nextAttemptAt: new Date(Date.now() + this.backoff(attempt)).toISOString() });
+      await this.queue.settle(d.id, {
+        status: 'pending',
+        attempted: true,
+        lastStatus: result.status,
+        lastError: result.error,
+        nextAttemptAt: new Date(Date.now() + this.backoff(attempt)).toISOString(),
+      });
       return;
     }
     await this.queue.settle(d.id, { status: 'failed', attempted: true, lastStatus: result.status, lastError: result.error });
     const reason = `delivery ${d.id} failed ${max} attempt(s); last: ${result.error ?? 'unknown error'}`.slice(0, 2000);
     const now = new Date().toISOString();
-    await this.db.transaction((m) => m.query(this.db.sql(
-      'UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1'), [reason, now, now, endpoint.id]));
+    await this.db.transaction((m) =>
+      m.query(this.db.sql('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1'), [
+        reason,
+        now,
+        now,
+        endpoint.id,
+      ]),
+    );
     await this.queue.cancelPending(endpoint.id, 'endpoint disabled after failed deliveries');
     this.logger.warn(`webhook endpoint ${endpoint.id} of partner '${endpoint.partnerId}' disabled: ${reason}`);
   }
@@ -183,15 +204,24 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   /** A failure on the gateway's side: tried again later, without counting an attempt against the endpoint. */
   private async later(d: ClaimedDelivery, why: string): Promise<void> {
     this.logger.warn(`webhook delivery ${d.id} postponed: ${why}`);
-    await this.queue.settle(d.id, { status: 'pending', attempted: false, lastError: null, nextAttemptAt: new Date(Date.now() + this.backoff(1)).toISOString() })
+    await this.queue
+      .settle(d.id, { status: 'pending', attempted: false, lastError: null, nextAttemptAt: new Date(Date.now() + this.backoff(1)).toISOString() })
       .catch(() => undefined);
   }
 
   private async endpoint(id: string): Promise<Endpoint | null> {
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
-      'SELECT id, partner_id, url, purpose, secret, enabled FROM webhook_endpoints WHERE id = ?'), [id]));
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT id, partner_id, url, purpose, secret, enabled FROM webhook_endpoints WHERE id = ?'), [id]),
+    );
     const r = rows[0];
     if (!r) return null;
-    return { id: String(r.id), partnerId: String(r.partner_id), url: String(r.url), purpose: String(r.purpose), secret: String(r.secret), enabled: Number(r.enabled) === 1 };
+    return {
+      id: String(r.id),
+      partnerId: String(r.partner_id),
+      url: String(r.url),
+      purpose: String(r.purpose),
+      secret: String(r.secret),
+      enabled: Number(r.enabled) === 1,
+    };
   }
 }

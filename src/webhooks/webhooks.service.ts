@@ -73,17 +73,24 @@ export class WebhooksService {
     if (problems.length > 0) throw GatewayError.validation(problems);
     const url = await this.checkUrl(input.url as string);
     const purpose = await this.purposeFor(caller, partnerId, askedPurpose);
-    const count: Array<{ n: number | string }> = await this.db.read((m) => m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]));
+    const count: Array<{ n: number | string }> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]),
+    );
     if (Number(count[0].n) >= MAX_ENDPOINTS_PER_PARTNER) {
       throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `A partner may register at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints.` });
     }
     const now = new Date().toISOString();
     const id = randomUUID();
     const secret = newWebhookSecret();
-    await this.db.transaction((m) => m.query(this.db.sql(
-      `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?)`),
-    [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now]));
+    await this.db.transaction((m) =>
+      m.query(
+        this.db.sql(
+          `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?)`,
+        ),
+        [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now],
+      ),
+    );
     caller.audit.resourceIds.add(id);
     caller.audit.rowCount = 1;
     return { ...(await this.load(partnerId, id)), secret };
@@ -91,8 +98,9 @@ export class WebhooksService {
 
   async list(caller: Caller): Promise<WebhookEndpointView[]> {
     const partnerId = this.partnerOf(caller, 'read');
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
-      'SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]));
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]),
+    );
     caller.audit.rowCount = rows.length;
     for (const r of rows) caller.audit.resourceIds.add(String(r.id));
     return rows.map(viewOf);
@@ -124,16 +132,29 @@ export class WebhooksService {
     const purpose = askedPurpose === undefined ? undefined : await this.purposeFor(caller, partnerId, askedPurpose);
     const sets: string[] = [];
     const params: unknown[] = [];
-    const set = (column: string, value: unknown) => { sets.push(`${column} = ?`); params.push(value); };
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
     if (url !== undefined) set('url', url);
     if (events !== undefined) set('events', JSON.stringify(events));
     if (input.description !== undefined) set('description', description ?? null);
     if (purpose !== undefined) set('purpose', purpose);
-    if (input.enabled === true) { set('enabled', 1); set('disabled_reason', null); set('disabled_at', null); }
+    if (input.enabled === true) {
+      set('enabled', 1);
+      set('disabled_reason', null);
+      set('disabled_at', null);
+    }
     const now = new Date().toISOString();
-    if (input.enabled === false) { set('enabled', 0); set('disabled_reason', 'disabled by the partner'); set('disabled_at', now); }
+    if (input.enabled === false) {
+      set('enabled', 0);
+      set('disabled_reason', 'disabled by the partner');
+      set('disabled_at', now);
+    }
     set('updated_at', now);
-    await this.db.transaction((m) => m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]));
+    await this.db.transaction((m) =>
+      m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]),
+    );
     if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
     caller.audit.rowCount = 1;
     return this.load(partnerId, id);
@@ -157,8 +178,14 @@ export class WebhooksService {
     caller.audit.resourceIds.add(id);
     await this.load(partnerId, id);
     const secret = newWebhookSecret();
-    await this.db.transaction((m) => m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'),
-      [secret, new Date().toISOString(), id, partnerId]));
+    await this.db.transaction((m) =>
+      m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'), [
+        secret,
+        new Date().toISOString(),
+        id,
+        partnerId,
+      ]),
+    );
     caller.audit.rowCount = 1;
     return { ...(await this.load(partnerId, id)), secret };
   }
@@ -168,14 +195,23 @@ export class WebhooksService {
     const partnerId = this.partnerOf(caller, 'read', 'WebhookDelivery');
     caller.audit.resourceIds.add(id);
     await this.load(partnerId, id);
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
-      'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]));
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]),
+    );
     caller.audit.rowCount = rows.length;
     return rows.map((r) => ({
-      id: String(r.id), eventType: String(r.event_type), subject: String(r.subject), recordId: String(r.record_id), status: String(r.status),
-      attempts: Number(r.attempts), nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
-      lastAttemptAt: (r.last_attempt_at as string | null) ?? null, lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
-      lastError: (r.last_error as string | null) ?? null, occurredAt: String(r.occurred_at), createdAt: String(r.created_at),
+      id: String(r.id),
+      eventType: String(r.event_type),
+      subject: String(r.subject),
+      recordId: String(r.record_id),
+      status: String(r.status),
+      attempts: Number(r.attempts),
+      nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
+      lastAttemptAt: (r.last_attempt_at as string | null) ?? null,
+      lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
+      lastError: (r.last_error as string | null) ?? null,
+      occurredAt: String(r.occurred_at),
+      createdAt: String(r.created_at),
       settledAt: (r.settled_at as string | null) ?? null,
     }));
   }
@@ -191,8 +227,9 @@ export class WebhooksService {
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(
-      'SELECT * FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]));
+    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+      m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]),
+    );
     if (rows.length === 0) throw GatewayError.notFound('Webhook endpoint', id);
     return viewOf(rows[0]);
   }
@@ -223,7 +260,8 @@ export class WebhooksService {
         extra: { purposes: known },
       });
     }
-    if (known.length > 0 && !known.includes(purpose)) throw GatewayError.validation([`purpose '${purpose}' is not one your policy names (${known.join(', ')})`]);
+    if (known.length > 0 && !known.includes(purpose))
+      throw GatewayError.validation([`purpose '${purpose}' is not one your policy names (${known.join(', ')})`]);
     return purpose;
   }
 }
@@ -231,9 +269,17 @@ export class WebhooksService {
 function viewOf(r: Record<string, unknown>): WebhookEndpointView {
   const enabled = Number(r.enabled) === 1;
   return {
-    id: String(r.id), url: String(r.url), events: JSON.parse(String(r.events)) as WebhookEventType[], description: (r.description as string | null) ?? null,
-    purpose: String(r.purpose), enabled, status: enabled ? 'active' : 'disabled', disabledReason: (r.disabled_reason as string | null) ?? null,
-    disabledAt: (r.disabled_at as string | null) ?? null, createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    id: String(r.id),
+    url: String(r.url),
+    events: JSON.parse(String(r.events)) as WebhookEventType[],
+    description: (r.description as string | null) ?? null,
+    purpose: String(r.purpose),
+    enabled,
+    status: enabled ? 'active' : 'disabled',
+    disabledReason: (r.disabled_reason as string | null) ?? null,
+    disabledAt: (r.disabled_at as string | null) ?? null,
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -250,7 +296,8 @@ function checkEvents(value: unknown, problems: string[]): WebhookEventType[] {
     return [];
   }
   const bad = value.filter((v) => !WEBHOOK_EVENT_TYPES.includes(v as WebhookEventType));
-  if (bad.length > 0) problems.push(`'events' holds unknown event types (${bad.map((b) => JSON.stringify(b)).join(', ')}); known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  if (bad.length > 0)
+    problems.push(`'events' holds unknown event types (${bad.map((b) => JSON.stringify(b)).join(', ')}); known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
   return [...new Set(value as WebhookEventType[])].filter((v) => WEBHOOK_EVENT_TYPES.includes(v));
 }
 

@@ -54,8 +54,10 @@ describe('faults: PostgreSQL connection lost right after COMMIT', () => {
       await new Promise((r) => setTimeout(r, 100));
       retry = await send();
     }
-    process.stdout.write(`ambiguous-commit: first answer ${first.status}; retry with the key answered ${retry.status} `
-      + `(replayed: ${retry.headers['idempotent-replayed'] ?? 'no'}) ${Date.now() - started} ms later\n`);
+    process.stdout.write(
+      `ambiguous-commit: first answer ${first.status}; retry with the key answered ${retry.status} ` +
+        `(replayed: ${retry.headers['idempotent-replayed'] ?? 'no'}) ${Date.now() - started} ms later\n`,
+    );
     expect(retry.status).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     const [row] = await rows();
@@ -75,7 +77,9 @@ describe('faults: PostgreSQL connection lost right after COMMIT', () => {
     await cut;
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
-    const { rows: [row] } = await direct.query("SELECT last_location FROM shipments WHERE id = 'shp-0001'");
+    const {
+      rows: [row],
+    } = await direct.query("SELECT last_location FROM shipments WHERE id = 'shp-0001'");
     expect(row.last_location).toBe(location);
   });
 });

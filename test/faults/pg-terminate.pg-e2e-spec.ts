@@ -67,17 +67,24 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
       const shipment = carried[w].id as string;
       for (let i = 0; !stop; i++) {
         const location = `Fault hub ${w}-${i}`;
-        const patched = await untilAcknowledged(() => gw.call(`/api/v1/shipments/${shipment}`, carrier, {
-          method: 'PATCH', headers: { 'idempotency-key': `patch-${w}-${i}` }, body: JSON.stringify({ lastLocation: location }),
-        }));
+        const patched = await untilAcknowledged(() =>
+          gw.call(`/api/v1/shipments/${shipment}`, carrier, {
+            method: 'PATCH',
+            headers: { 'idempotency-key': `patch-${w}-${i}` },
+            body: JSON.stringify({ lastLocation: location }),
+          }),
+        );
         if (patched.status !== 200) return;
         lastLocation.set(shipment, location);
         if (w % 2 === 0) {
           const key = `cap-${w}-${i}`;
-          const created = await untilAcknowledged(() => gw.call('/api/v1/capacity-signals', supplier, {
-            method: 'POST', headers: { 'idempotency-key': key },
-            body: JSON.stringify({ site: key, sku: 'SKU-100', periodStart: '2026-12-01', availableQty: i, riskLevel: 'low' }),
-          }));
+          const created = await untilAcknowledged(() =>
+            gw.call('/api/v1/capacity-signals', supplier, {
+              method: 'POST',
+              headers: { 'idempotency-key': key },
+              body: JSON.stringify({ site: key, sku: 'SKU-100', periodStart: '2026-12-01', availableQty: i, riskLevel: 'low' }),
+            }),
+          );
           if (created.status !== 201) return;
           capacityKeys.push(key);
         }
@@ -105,7 +112,9 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
       let terminated = 0;
       for (let k = 0; k < KILLS; k++) {
         await new Promise((res) => setTimeout(res, 80 + (k % 5) * 30));
-        const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        const { rowCount } = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
         terminated += rowCount ?? 0;
         lastKillAt = Date.now();
         firstServedAfterLastKill = 0;
@@ -120,9 +129,11 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
     const [terminated] = await Promise.all([killer(), ...Array.from({ length: WRITERS }, (_, w) => writer(w)), readerLoop(), graphqlLoop()]);
 
     const count = (s: number) => statuses.filter((x) => x === s).length;
-    process.stdout.write(`pg-terminate: ${KILLS} rounds ended ${terminated} sessions; ${statuses.length} answers: `
-      + `${count(200) + count(201)} 2xx, ${count(503)} 503, ${count(500)} 500, ${count(0)} no answer, ${graphqlCodes.length} GraphQL errors; `
-      + `first 2xx ${firstServedAfterLastKill ? firstServedAfterLastKill - lastKillAt : 'n/a'} ms after the last kill\n`);
+    process.stdout.write(
+      `pg-terminate: ${KILLS} rounds ended ${terminated} sessions; ${statuses.length} answers: ` +
+        `${count(200) + count(201)} 2xx, ${count(503)} 503, ${count(500)} 500, ${count(0)} no answer, ${graphqlCodes.length} GraphQL errors; ` +
+        `first 2xx ${firstServedAfterLastKill ? firstServedAfterLastKill - lastKillAt : 'n/a'} ms after the last kill\n`,
+    );
 
     if (!gw.alive || statuses.some((s) => ![200, 201, 503].includes(s))) process.stdout.write(`gateway log (end):\n${gw.process.log.slice(-4000)}\n`);
     expect(terminated).toBeGreaterThan(KILLS);
@@ -136,7 +147,9 @@ describe('faults: PostgreSQL sessions terminated under load', () => {
     const { rows: logged } = await admin.query('SELECT request_id FROM audit_events WHERE request_id = ANY($1)', [ids]);
     expect(new Set(logged.map((r) => r.request_id)).size).toBe(new Set(ids).size);
     for (const [shipment, location] of lastLocation) {
-      const { rows: [row] } = await admin.query('SELECT last_location FROM shipments WHERE id = $1', [shipment]);
+      const {
+        rows: [row],
+      } = await admin.query('SELECT last_location FROM shipments WHERE id = $1', [shipment]);
       expect(row.last_location).toBe(location);
     }
     // A capacity signal whose first answer was lost was created once, not once per retry.

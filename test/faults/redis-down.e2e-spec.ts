@@ -34,7 +34,7 @@ describe('faults: Redis down', () => {
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
       await client.connect();
-      return Number(await client.get(`{${PREFIX}partner:${PARTNER}:partner}:hits`) ?? 0);
+      return Number((await client.get(`{${PREFIX}partner:${PARTNER}:partner}:hits`)) ?? 0);
     } finally {
       client.disconnect();
     }
@@ -96,8 +96,10 @@ describe('faults: Redis down', () => {
     expect(await metric('gateway_rate_limit_fallback')).toBe(0);
 
     const sorted = down.map((d) => d.ms).sort((a, b) => a - b);
-    process.stdout.write(`redis-down: answers while down ${JSON.stringify(statuses)}, median ${sorted[Math.floor(sorted.length / 2)]} ms, `
-      + `max ${sorted[sorted.length - 1]} ms; shared quotas back ${recoveredMs} ms after Redis restarted\n`);
+    process.stdout.write(
+      `redis-down: answers while down ${JSON.stringify(statuses)}, median ${sorted[Math.floor(sorted.length / 2)]} ms, ` +
+        `max ${sorted[sorted.length - 1]} ms; shared quotas back ${recoveredMs} ms after Redis restarted\n`,
+    );
 
     const lines = gw.process.log.split('\n').filter((l) => l.trim() !== '');
     // Only JSON log lines (no plain-text "Unhandled error event" from a client library).

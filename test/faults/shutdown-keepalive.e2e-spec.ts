@@ -39,7 +39,12 @@ interface Sent {
   connectionClose: boolean;
 }
 
-interface StoredEvent { request_id: string; status: number; decision: string; code: string | null }
+interface StoredEvent {
+  request_id: string;
+  status: number;
+  decision: string;
+  code: string | null;
+}
 
 async function mint(dataDir: string, who: TokenOptions): Promise<string> {
   const key = await loadOrCreateSigningKey(dataDir);
@@ -47,30 +52,48 @@ async function mint(dataDir: string, who: TokenOptions): Promise<string> {
   const claims: Record<string, unknown> = { roles: who.roles };
   if (who.partner) claims.partner_id = who.partner;
   if (who.purpose) claims.purpose = who.purpose;
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid })
-    .setSubject(who.sub ?? `user@${who.partner ?? who.roles[0]}`).setIssuer(ISSUER).setAudience(AUDIENCE)
-    .setIssuedAt(now).setExpirationTime(now + 600).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+    .setSubject(who.sub ?? `user@${who.partner ?? who.roles[0]}`)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(key.privateKey);
 }
 
 function send(agent: Agent, port: number, r: Sent, token: string, body: string | null): Promise<void> {
   return new Promise((resolve) => {
-    const req = httpRequest({
-      host: '127.0.0.1', port, agent, method: r.method,
-      path: r.method === 'GET' ? '/api/v1/shipments?limit=5' : '/api/v1/shipments/shp-0001',
-      headers: {
-        Authorization: `Bearer ${token}`, 'X-Request-Id': r.id,
-        ...(body !== null ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        agent,
+        method: r.method,
+        path: r.method === 'GET' ? '/api/v1/shipments?limit=5' : '/api/v1/shipments/shp-0001',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'X-Request-Id': r.id,
+          ...(body !== null ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+        },
       },
-    }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => {
-        r.status = res.statusCode ?? null;
-        r.connectionClose = /close/i.test(String(res.headers.connection ?? ''));
-        resolve();
-      });
-      res.on('error', (e: NodeJS.ErrnoException) => { r.error = e.code ?? e.message; resolve(); });
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => {
+          r.status = res.statusCode ?? null;
+          r.connectionClose = /close/i.test(String(res.headers.connection ?? ''));
+          resolve();
+        });
+        res.on('error', (e: NodeJS.ErrnoException) => {
+          r.error = e.code ?? e.message;
+          resolve();
+        });
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      r.error = e.code ?? e.message;
+      resolve();
     });
-    req.on('error', (e: NodeJS.ErrnoException) => { r.error = e.code ?? e.message; resolve(); });
     req.end(body ?? undefined);
   });
 }
@@ -104,8 +127,13 @@ describe('SIGTERM under keep-alive load', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gateway-shutdown-'));
     database = await createTestDatabase();
     env = {
-      DATA_DIR: dataDir, DATABASE_URL: database.url ?? '', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
-      AUDIT_FLUSH_MS: '2', SHUTDOWN_DRAIN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '8000',
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url ?? '',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      AUDIT_FLUSH_MS: '2',
+      SHUTDOWN_DRAIN_DELAY_MS: '300',
+      SHUTDOWN_TIMEOUT_MS: '8000',
     };
   });
 
@@ -125,7 +153,9 @@ describe('SIGTERM under keep-alive load', () => {
     let answered = 0;
     let sigterm = false;
     let warmedUp!: () => void;
-    const warm = new Promise<void>((resolve) => { warmedUp = resolve; });
+    const warm = new Promise<void>((resolve) => {
+      warmedUp = resolve;
+    });
     const exited = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
 
     const worker = async (w: number) => {
@@ -169,7 +199,12 @@ describe('SIGTERM under keep-alive load', () => {
       notOk: answers.filter((r) => r.status !== 200).map((r) => `${r.id} ${r.status}`),
       // Every answer has exactly one event, with the status the client got.
       answersWithoutTheirEvent: answers
-        .map((r) => ({ id: r.id, method: r.method, answered: r.status, events: (byRequest.get(r.id) ?? []).map((e) => `${e.status} ${e.decision} ${e.code ?? ''}`.trim()) }))
+        .map((r) => ({
+          id: r.id,
+          method: r.method,
+          answered: r.status,
+          events: (byRequest.get(r.id) ?? []).map((e) => `${e.status} ${e.decision} ${e.code ?? ''}`.trim()),
+        }))
         .filter((x) => x.events.length !== 1 || !x.events[0].startsWith(`${x.answered} `)),
       // A request that got no answer was not served: at most an event saying so (decision error).
       unansweredButServed: unanswered
@@ -178,8 +213,15 @@ describe('SIGTERM under keep-alive load', () => {
       eventsOfNoRequest: events.filter((e) => !sentIds.has(e.request_id)),
       badRequests: events.filter((e) => e.status === 400),
     }).toEqual({
-      exitCode: 0, answeredAfterSigterm: true, toldToClose: true, writesAnswered: true, notOk: [],
-      answersWithoutTheirEvent: [], unansweredButServed: [], eventsOfNoRequest: [], badRequests: [],
+      exitCode: 0,
+      answeredAfterSigterm: true,
+      toldToClose: true,
+      writesAnswered: true,
+      notOk: [],
+      answersWithoutTheirEvent: [],
+      unansweredButServed: [],
+      eventsOfNoRequest: [],
+      badRequests: [],
     });
 
     // Restarted on the same database, the chain verifies end to end.
@@ -187,7 +229,7 @@ describe('SIGTERM under keep-alive load', () => {
     gateways.push(again);
     const res = await fetch(`${again.url}/api/v1/audit-events/verify`, { headers: { Authorization: `Bearer ${await mint(dataDir, AUDITOR)}` } });
     expect(res.status).toBe(200);
-    const verified = await res.json() as { ok: boolean; checked: number; headSeq: number };
+    const verified = (await res.json()) as { ok: boolean; checked: number; headSeq: number };
     expect(verified).toMatchObject({ ok: true });
     expect(verified.checked).toBe(verified.headSeq);
     expect(await again.stop()).toBe(0);
@@ -217,10 +259,18 @@ describe('a client that closes its connection before its body is read', () => {
       if (req.headers['x-request-id'] === requestId) setImmediate(() => socket.destroy());
     });
     await new Promise<void>((resolve) => socket.once('connect', resolve));
-    socket.write([
-      'PATCH /api/v1/shipments/shp-0001 HTTP/1.1', 'Host: localhost', `Authorization: Bearer ${token}`, `X-Request-Id: ${requestId}`,
-      'Content-Type: application/json', 'Content-Length: 200', '', '{"lastLocation":',
-    ].join('\r\n'));
+    socket.write(
+      [
+        'PATCH /api/v1/shipments/shp-0001 HTTP/1.1',
+        'Host: localhost',
+        `Authorization: Bearer ${token}`,
+        `X-Request-Id: ${requestId}`,
+        'Content-Type: application/json',
+        'Content-Length: 200',
+        '',
+        '{"lastLocation":',
+      ].join('\r\n'),
+    );
     let events: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 200 && events.length === 0; i++) {
       events = await gw.query('SELECT status, decision, code, reason FROM audit_events WHERE request_id = ?', [requestId]);

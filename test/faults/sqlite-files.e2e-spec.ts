@@ -60,7 +60,9 @@ describeSqlite('faults: SQLite files unwritable', () => {
         }
         expect(served).toBe(200);
         await gw.http.get('/health/ready').expect(200);
-        process.stdout.write(`sqlite-files: ${files.join(', ')} immutable: not ready after ${notReadyMs} ms; served again ${Date.now() - back} ms after writable\n`);
+        process.stdout.write(
+          `sqlite-files: ${files.join(', ')} immutable: not ready after ${notReadyMs} ms; served again ${Date.now() - back} ms after writable\n`,
+        );
       } finally {
         if (immutable) execFileSync('chattr', ['-i', ...paths]);
         await gw.stop();

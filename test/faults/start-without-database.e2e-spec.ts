@@ -16,14 +16,26 @@ describe('faults: starting without a reachable PostgreSQL', () => {
     const started = Date.now();
     try {
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1',
-          DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/gw_none`, DB_CONNECT_TIMEOUT_MS: '500' },
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'info',
+          DATA_DIR: dataDir,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/gw_none`,
+          DB_CONNECT_TIMEOUT_MS: '500',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d) => { stdout += String(d); });
-      child.stderr.on('data', (d) => { stderr += String(d); });
+      child.stdout.on('data', (d) => {
+        stdout += String(d);
+      });
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       const lines = `${stdout}${stderr}`.split('\n').filter((l) => l.trim() !== '');
       process.stdout.write(`start-without-database: exit ${code} after ${Date.now() - started} ms; last line: ${lines[lines.length - 1]}\n`);

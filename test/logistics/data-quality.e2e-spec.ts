@@ -5,8 +5,12 @@ const DQ = (partner: string, query = '') => `/api/v1/partners/${partner}/data-qu
 
 describe('logistics: data quality per partner', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('computes rates and freshness from a known sequence of pushes (single, batch, EPCIS)', async () => {
     const auth = await bearer(gw, NORTHSTAR);
@@ -15,33 +19,59 @@ describe('logistics: data quality per partner', () => {
     const ago = (minutes: number) => new Date(Date.now() - minutes * 60000).toISOString();
 
     // Single events: accepted, refused (another carrier's shipment: 404), duplicate (409).
-    await gw.http.post('/api/v1/shipments/shp-0006/events').set('Authorization', auth)
-      .send({ eventId: 'dq-1', status: 'in_transit', occurredAt: ago(60), location: 'Denver, CO, US' }).expect(201);
-    await gw.http.post('/api/v1/shipments/shp-0001/events').set('Authorization', auth)
-      .send({ eventId: 'dq-x', status: 'in_transit', occurredAt: ago(60) }).expect(404);
-    await gw.http.post('/api/v1/shipments/shp-0006/events').set('Authorization', auth)
-      .send({ eventId: 'dq-1', status: 'in_transit', occurredAt: ago(60) }).expect(409);
+    await gw.http
+      .post('/api/v1/shipments/shp-0006/events')
+      .set('Authorization', auth)
+      .send({ eventId: 'dq-1', status: 'in_transit', occurredAt: ago(60), location: 'Denver, CO, US' })
+      .expect(201);
+    await gw.http
+      .post('/api/v1/shipments/shp-0001/events')
+      .set('Authorization', auth)
+      .send({ eventId: 'dq-x', status: 'in_transit', occurredAt: ago(60) })
+      .expect(404);
+    await gw.http
+      .post('/api/v1/shipments/shp-0006/events')
+      .set('Authorization', auth)
+      .send({ eventId: 'dq-1', status: 'in_transit', occurredAt: ago(60) })
+      .expect(409);
 
     // A batch: fresh, late and out of order (48 h old), invalid, out of scope, duplicate.
-    const batch = await gw.http.post('/api/v1/shipment-events:batch').set('Authorization', auth).send({ events: [
-      { eventId: 'dq-2', shipmentId: 'shp-0006', status: 'in_transit', occurredAt: ago(30) },
-      { eventId: 'dq-3', shipmentId: 'shp-0006', status: 'picked_up', occurredAt: ago(48 * 60) },
-      { eventId: 'dq-4', shipmentId: 'shp-0006', status: 'lost', occurredAt: ago(20) },
-      { eventId: 'dq-5', shipmentId: 'shp-0002', status: 'delivered', occurredAt: ago(20) },
-      { eventId: 'dq-1', shipmentId: 'shp-0006', status: 'in_transit', occurredAt: ago(60) },
-    ] }).expect(200);
+    const batch = await gw.http
+      .post('/api/v1/shipment-events:batch')
+      .set('Authorization', auth)
+      .send({
+        events: [
+          { eventId: 'dq-2', shipmentId: 'shp-0006', status: 'in_transit', occurredAt: ago(30) },
+          { eventId: 'dq-3', shipmentId: 'shp-0006', status: 'picked_up', occurredAt: ago(48 * 60) },
+          { eventId: 'dq-4', shipmentId: 'shp-0006', status: 'lost', occurredAt: ago(20) },
+          { eventId: 'dq-5', shipmentId: 'shp-0002', status: 'delivered', occurredAt: ago(20) },
+          { eventId: 'dq-1', shipmentId: 'shp-0006', status: 'in_transit', occurredAt: ago(60) },
+        ],
+      })
+      .expect(200);
     expect(batch.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['accepted', 'accepted', 'refused', 'refused', 'duplicate']);
 
     // EPCIS: one accepted, one of a type that is not EPCIS's.
     const sscc = await ssccOf(gw, 'shp-0006');
     const event = (bizStep: string, minutes: number) => ({
-      type: 'ObjectEvent', eventTime: ago(minutes), eventTimeZoneOffset: '+00:00', action: 'OBSERVE',
-      epcList: [`https://id.gs1.org/00/${sscc}`], bizStep,
+      type: 'ObjectEvent',
+      eventTime: ago(minutes),
+      eventTimeZoneOffset: '+00:00',
+      action: 'OBSERVE',
+      epcList: [`https://id.gs1.org/00/${sscc}`],
+      bizStep,
     });
-    const epcis = await gw.http.post('/api/v1/epcis/capture').set('Authorization', auth).send({
-      '@context': 'https://ref.gs1.org/standards/epcis/epcis-context.jsonld', type: 'EPCISDocument', schemaVersion: '2.0',
-      creationDate: new Date().toISOString(), epcisBody: { eventList: [event('arriving', 10), { ...event('inspecting', 5), type: 'example:InspectionEvent' }] },
-    }).expect(200);
+    const epcis = await gw.http
+      .post('/api/v1/epcis/capture')
+      .set('Authorization', auth)
+      .send({
+        '@context': 'https://ref.gs1.org/standards/epcis/epcis-context.jsonld',
+        type: 'EPCISDocument',
+        schemaVersion: '2.0',
+        creationDate: new Date().toISOString(),
+        epcisBody: { eventList: [event('arriving', 10), { ...event('inspecting', 5), type: 'example:InspectionEvent' }] },
+      })
+      .expect(200);
     expect(epcis.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['accepted', 'refused']);
 
     const res = await gw.http.get(DQ('carrier-northstar', '?window=P7D')).set('Authorization', gov).expect(200);
@@ -67,8 +97,15 @@ describe('logistics: data quality per partner', () => {
     expect(res.body.meta.lateAfterHours).toBe(24);
 
     // A window that starts after the pushes holds nothing; the rates are then null, not 0.
-    const later = await gw.http.get(DQ('carrier-northstar', `?since=${encodeURIComponent(new Date(Date.now() + 60000).toISOString())}&until=${encodeURIComponent(new Date(Date.now() + 120000).toISOString())}`))
-      .set('Authorization', gov).expect(200);
+    const later = await gw.http
+      .get(
+        DQ(
+          'carrier-northstar',
+          `?since=${encodeURIComponent(new Date(Date.now() + 60000).toISOString())}&until=${encodeURIComponent(new Date(Date.now() + 120000).toISOString())}`,
+        ),
+      )
+      .set('Authorization', gov)
+      .expect(200);
     expect(later.body.data).toMatchObject({ pushes: 0, events: { received: 0 }, rates: { accepted: null, late: null } });
 
     // Prometheus, labelled by partner.
@@ -81,7 +118,10 @@ describe('logistics: data quality per partner', () => {
   });
 
   it("reports a supplier's capacity freshness", async () => {
-    const res = await gw.http.get(DQ('supplier-northwind')).set('Authorization', await bearer(gw, GOVERNANCE)).expect(200);
+    const res = await gw.http
+      .get(DQ('supplier-northwind'))
+      .set('Authorization', await bearer(gw, GOVERNANCE))
+      .expect(200);
     const [row] = await gw.query<{ last: string }>("SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = 'supplier-northwind'");
     expect(res.body.data.freshness.CapacitySignal.lastAt).toBe(row.last);
     expect(res.body.data.window.duration).toBe('P7D');
@@ -90,8 +130,14 @@ describe('logistics: data quality per partner', () => {
   it('is for governance only, audited, and checks its parameters', async () => {
     const gov = await bearer(gw, GOVERNANCE);
     const seq = await gw.headSeq();
-    await gw.http.get(DQ('carrier-northstar')).set('Authorization', await bearer(gw, NORTHSTAR)).expect(403);
-    await gw.http.get(DQ('carrier-northstar')).set('Authorization', await bearer(gw, { roles: ['admin'] })).expect(403);
+    await gw.http
+      .get(DQ('carrier-northstar'))
+      .set('Authorization', await bearer(gw, NORTHSTAR))
+      .expect(403);
+    await gw.http
+      .get(DQ('carrier-northstar'))
+      .set('Authorization', await bearer(gw, { roles: ['admin'] }))
+      .expect(403);
     await gw.http.get(DQ('carrier-nobody')).set('Authorization', gov).expect(404);
     for (const q of ['?window=7D', '?window=P0D', '?window=P400D', '?window=P1D&since=2026-01-01T00:00:00Z', '?since=yesterday', '?colour=red']) {
       expect((await gw.http.get(DQ('carrier-northstar', q)).set('Authorization', gov).expect(400)).body.code).toBe('VALIDATION_FAILED');

@@ -44,16 +44,28 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     reefer = await ssccOf(gw, 'shp-0010');
     ev = conformanceEvents({ reefer, asn: await ssccOf(gw, 'shp-0001'), other: await ssccOf(gw, 'shp-0003') });
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('captures every event type, sensor-only events and extensions; refuses the foreign, custom and invalid events alone', async () => {
-    const doc = epcisDocument([ev.object, ev.sensor, ev.inspecting, ev.aggregation, ev.transaction, ev.transformation, ev.association, ev.foreign, ev.custom, ev.invalid],
-      { 'acme:sender': 'SwiftLog TMS' });
+    const doc = epcisDocument(
+      [ev.object, ev.sensor, ev.inspecting, ev.aggregation, ev.transaction, ev.transformation, ev.association, ev.foreign, ev.custom, ev.invalid],
+      { 'acme:sender': 'SwiftLog TMS' },
+    );
     const res = await gw.http.post(CAPTURE).set('Authorization', swift).set('Content-Type', 'application/ld+json').send(JSON.stringify(doc)).expect(200);
     const results = res.body.data.results as Array<{ eventId: string; outcome: string; code: string | null; message: string }>;
     expect(results.map((r) => [r.outcome, r.code])).toEqual([
-      ['accepted', null], ['accepted', null], ['accepted', null], ['accepted', null], ['accepted', null], ['accepted', null], ['accepted', null],
-      ['refused', 'NOT_FOUND'], ['refused', 'UNSUPPORTED_EVENT_TYPE'], ['refused', 'VALIDATION_FAILED'],
+      ['accepted', null],
+      ['accepted', null],
+      ['accepted', null],
+      ['accepted', null],
+      ['accepted', null],
+      ['accepted', null],
+      ['accepted', null],
+      ['refused', 'NOT_FOUND'],
+      ['refused', 'UNSUPPORTED_EVENT_TYPE'],
+      ['refused', 'VALIDATION_FAILED'],
     ]);
     expect(results[9].message).toContain("epcisBody.eventList[9]: must have property 'action'");
     expect(results[9].message).toContain('epcisBody.eventList[9].eventTimeZoneOffset');
@@ -65,9 +77,11 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
 
     // Sensor readings of the statusless events are on the reefer's history; its status is still the departure's.
     const history = await gw.query<{ status: string; temperature_c: unknown; occurred_at: string }>(
-      "SELECT status, temperature_c, occurred_at FROM shipment_events WHERE shipment_id = 'shp-0010' AND occurred_at >= '2026-04-01T05:00:00.000Z' ORDER BY occurred_at");
+      "SELECT status, temperature_c, occurred_at FROM shipment_events WHERE shipment_id = 'shp-0010' AND occurred_at >= '2026-04-01T05:00:00.000Z' ORDER BY occurred_at",
+    );
     expect(history.map((h) => [h.occurred_at, h.status, Number(h.temperature_c)])).toEqual([
-      ['2026-04-01T05:00:00.000Z', 'in_transit', 3.7], ['2026-04-01T05:30:00.000Z', 'in_transit', 3.9],
+      ['2026-04-01T05:00:00.000Z', 'in_transit', 3.7],
+      ['2026-04-01T05:30:00.000Z', 'in_transit', 3.9],
     ]);
     expect(await shipmentRow(gw, 'shp-0010')).toMatchObject({ status: 'in_transit', temperatureC: 3.9, lastEventAt: '2026-04-01T05:30:00.000Z' });
   });
@@ -76,7 +90,15 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     const { events } = await query(EVENTS);
     expect(ids(events).sort()).toEqual([...capturedIds].sort());
     // Ordered by eventTime.
-    expect(events.map((e) => e.type)).toEqual(['TransformationEvent', 'TransactionEvent', 'AggregationEvent', 'AssociationEvent', 'ObjectEvent', 'ObjectEvent', 'ObjectEvent']);
+    expect(events.map((e) => e.type)).toEqual([
+      'TransformationEvent',
+      'TransactionEvent',
+      'AggregationEvent',
+      'AssociationEvent',
+      'ObjectEvent',
+      'ObjectEvent',
+      'ObjectEvent',
+    ]);
     const object = events.find((e) => e.eventID === ev.object.eventID)!;
     const { recordTime, ...asCaptured } = object;
     expect(asCaptured).toEqual(ev.object);
@@ -86,9 +108,17 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     const { res } = await query(EVENTS);
     expect(res.body['@context']).toEqual(expect.arrayContaining([{ acme: 'https://ns.acme-logistics.example/epcis/' }]));
 
-    const again = await gw.http.post(CAPTURE).set('Authorization', swift).send({
-      '@context': res.body['@context'], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: new Date().toISOString(), epcisBody: { eventList: events },
-    }).expect(200);
+    const again = await gw.http
+      .post(CAPTURE)
+      .set('Authorization', swift)
+      .send({
+        '@context': res.body['@context'],
+        type: 'EPCISDocument',
+        schemaVersion: '2.0',
+        creationDate: new Date().toISOString(),
+        epcisBody: { eventList: events },
+      })
+      .expect(200);
     expect(again.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(events.map(() => 'duplicate'));
   });
 
@@ -98,7 +128,9 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
     const [object, sensor, inspecting, aggregation, transaction, transformation, association] = capturedIds;
     expect(await q('eventType=AggregationEvent')).toEqual([aggregation]);
     expect(await q('eventType=TransactionEvent,TransformationEvent')).toEqual([transaction, transformation].sort());
-    expect(await q(`GE_eventTime=${enc('2026-04-01T05:00:00+02:00')}&LT_eventTime=${enc('2026-04-01T06:15:00+02:00')}`)).toEqual([aggregation, association].sort());
+    expect(await q(`GE_eventTime=${enc('2026-04-01T05:00:00+02:00')}&LT_eventTime=${enc('2026-04-01T06:15:00+02:00')}`)).toEqual(
+      [aggregation, association].sort(),
+    );
     expect(await q(`GE_recordTime=${enc('2000-01-01T00:00:00Z')}&LT_recordTime=${enc('2000-01-02T00:00:00Z')}`)).toEqual([]);
     expect(await q(`GE_recordTime=${enc('2000-01-01T00:00:00Z')}`)).toHaveLength(7);
     expect(await q('EQ_bizStep=sensor_reporting|inspecting')).toEqual([sensor, inspecting].sort());
@@ -141,13 +173,19 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
       const { events } = await query(`${EVENTS}/${encodeURIComponent(id)}`);
       expect(ids(events)).toEqual([id]);
     }
-    await gw.http.get(`${EVENTS}/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-00000000dead')}`).set('Authorization', swift).expect(404);
+    await gw.http
+      .get(`${EVENTS}/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-00000000dead')}`)
+      .set('Authorization', swift)
+      .expect(404);
   });
 
   it('limits every answer to the caller: another carrier sees none of them, not by id nor in counts, and reads are audited', async () => {
     expect((await query(EVENTS, north)).events).toEqual([]);
     expect((await query(`${EVENTS}?MATCH_epc=${encodeURIComponent(ssccUrn(reefer))}`, north)).events).toEqual([]);
-    await gw.http.get(`${EVENTS}/${encodeURIComponent(ev.object.eventID)}`).set('Authorization', north).expect(404);
+    await gw.http
+      .get(`${EVENTS}/${encodeURIComponent(ev.object.eventID)}`)
+      .set('Authorization', north)
+      .expect(404);
 
     const seq = await gw.headSeq();
     await query(`${EVENTS}?eventType=ObjectEvent`);
@@ -180,8 +218,16 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
       'acme:seals': [...ev.object['acme:seals']].reverse(),
       'acme:driver': { licence: 'B-11', name: 'R. Ortiz' },
     };
-    const a = await gw.http.post(CAPTURE).set('Authorization', swift).send(epcisDocument([first])).expect(200);
-    const b = await gw.http.post(CAPTURE).set('Authorization', swift).send(epcisDocument([reordered])).expect(200);
+    const a = await gw.http
+      .post(CAPTURE)
+      .set('Authorization', swift)
+      .send(epcisDocument([first]))
+      .expect(200);
+    const b = await gw.http
+      .post(CAPTURE)
+      .set('Authorization', swift)
+      .send(epcisDocument([reordered]))
+      .expect(200);
     expect(a.body.data.results[0].outcome).toBe('accepted');
     expect(b.body.data.results[0]).toMatchObject({ outcome: 'duplicate', eventId: a.body.data.results[0].eventId });
   });
@@ -192,16 +238,26 @@ describe('EPCIS 2.0 conformance: capture and standard queries (both databases)',
       ...ev.object,
       errorDeclaration: { declarationTime: '2026-04-01T10:00:00.000+02:00', reason: 'incorrect_data', correctiveEventIDs: [corrective.eventID] },
     };
-    const res = await gw.http.post(CAPTURE).set('Authorization', swift).send(epcisDocument([declaration, corrective])).expect(200);
+    const res = await gw.http
+      .post(CAPTURE)
+      .set('Authorization', swift)
+      .send(epcisDocument([declaration, corrective]))
+      .expect(200);
     expect(res.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['accepted', 'accepted']);
     expect(res.body.data.results[0].message).toMatch(/^Declared erroneous/);
     const { events } = await query(`${EVENTS}/${encodeURIComponent(ev.object.eventID)}`);
     expect(events[0].errorDeclaration).toEqual(declaration.errorDeclaration);
     // On the reefer's history the corrective event took the declared one's place.
-    const history = await gw.query<{ location: string }>("SELECT location FROM shipment_events WHERE shipment_id = 'shp-0010' AND occurred_at = '2026-04-01T04:15:00.000Z'");
+    const history = await gw.query<{ location: string }>(
+      "SELECT location FROM shipment_events WHERE shipment_id = 'shp-0010' AND occurred_at = '2026-04-01T04:15:00.000Z'",
+    );
     expect(history.map((h) => h.location)).toEqual(['https://id.gs1.org/414/4012345000030']);
     // The same declaration again changes nothing.
-    const again = await gw.http.post(CAPTURE).set('Authorization', swift).send(epcisDocument([declaration])).expect(200);
+    const again = await gw.http
+      .post(CAPTURE)
+      .set('Authorization', swift)
+      .send(epcisDocument([declaration]))
+      .expect(200);
     expect(again.body.data.results[0].outcome).toBe('duplicate');
   });
 });

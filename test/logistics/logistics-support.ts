@@ -9,16 +9,24 @@ export async function bearer(gw: TestGateway, who: Parameters<TestGateway['token
 }
 
 export async function shipmentRow(gw: TestGateway, id: string) {
-  const [row] = await gw.query<Record<string, unknown>>(
-    'SELECT status, last_location, last_event_at, temperature_c, updated_at FROM shipments WHERE id = ?', [id]);
-  return { status: row.status, lastLocation: row.last_location, lastEventAt: row.last_event_at, temperatureC: row.temperature_c === null ? null : Number(row.temperature_c) };
+  const [row] = await gw.query<Record<string, unknown>>('SELECT status, last_location, last_event_at, temperature_c, updated_at FROM shipments WHERE id = ?', [
+    id,
+  ]);
+  return {
+    status: row.status,
+    lastLocation: row.last_location,
+    lastEventAt: row.last_event_at,
+    temperatureC: row.temperature_c === null ? null : Number(row.temperature_c),
+  };
 }
 
 export async function eventsRecordedBy(gw: TestGateway, partner: string, clientIds: string[]) {
   if (clientIds.length === 0) return [];
   return gw.query<Record<string, unknown>>(
     `SELECT id, shipment_id, status, occurred_at, location, client_event_id, temperature_c FROM shipment_events
-     WHERE recorded_by = ? AND client_event_id IN (${clientIds.map(() => '?').join(',')}) ORDER BY client_event_id`, [partner, ...clientIds]);
+     WHERE recorded_by = ? AND client_event_id IN (${clientIds.map(() => '?').join(',')}) ORDER BY client_event_id`,
+    [partner, ...clientIds],
+  );
 }
 
 export function parseJsonList(value: unknown): string[] {

@@ -38,16 +38,28 @@ describe('API1 BOLA: another partner\u2019s objects', () => {
     // control: the owner reads its own shipment
     expectStatus(await gw.http.get(`/api/v1/shipments/${northstarShipment}`).set('Authorization', await bearer(gw, NORTHSTAR)));
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('by id: out of scope is 404, byte for byte the answer for an id that does not exist', () => {
     const cases: Array<[string, (id: string) => Promise<Response>, string[]?]> = [
       ['GET /shipments/:id', (id) => gw.http.get(`/api/v1/shipments/${id}`).set('Authorization', swift)],
       ['GET /shipments/:id?fields=id', (id) => gw.http.get(`/api/v1/shipments/${id}?fields=id`).set('Authorization', swift)],
-      ['PATCH /shipments/:id', (id) => gw.http.patch(`/api/v1/shipments/${id}`).set('Authorization', swift).send({ status: 'delayed', lastLocation: 'hijacked' })],
+      [
+        'PATCH /shipments/:id',
+        (id) => gw.http.patch(`/api/v1/shipments/${id}`).set('Authorization', swift).send({ status: 'delayed', lastLocation: 'hijacked' }),
+      ],
       ['GET /shipments/:id/events', (id) => gw.http.get(`/api/v1/shipments/${id}/events`).set('Authorization', swift)],
-      ['POST /shipments/:id/events', (id) => gw.http.post(`/api/v1/shipments/${id}/events`).set('Authorization', swift)
-        .send({ status: 'delivered', occurredAt: new Date().toISOString(), location: 'nowhere' }), [PUSH_TALLIES]],
+      [
+        'POST /shipments/:id/events',
+        (id) =>
+          gw.http
+            .post(`/api/v1/shipments/${id}/events`)
+            .set('Authorization', swift)
+            .send({ status: 'delivered', occurredAt: new Date().toISOString(), location: 'nowhere' }),
+        [PUSH_TALLIES],
+      ],
       ['GET /epcis/events?shipmentId=', (id) => gw.http.get(`/api/v1/epcis/events?shipmentId=${id}`).set('Authorization', swift)],
     ];
 
@@ -83,30 +95,52 @@ describe('API1 BOLA: another partner\u2019s objects', () => {
       const update = (id: string) => gql(gw, SWIFTLOG, 'mutation ($id: ID!) { updateShipment(id: $id, input: { status: "delayed" }) { id status } }', { id });
       const foreign = await refused(gw, () => update(northstarShipment));
       const missing = await refused(gw, () => update(MISSING));
-      expect(JSON.parse(JSON.stringify(foreign.res.body).split(northstarShipment).join('<id>'))).toEqual(JSON.parse(JSON.stringify(missing.res.body).split(MISSING).join('<id>')));
+      expect(JSON.parse(JSON.stringify(foreign.res.body).split(northstarShipment).join('<id>'))).toEqual(
+        JSON.parse(JSON.stringify(missing.res.body).split(MISSING).join('<id>')),
+      );
       expect(foreign.res.errors[0]?.extensions?.code).toBe('NOT_FOUND');
 
       const at = new Date().toISOString();
-      const record = (id: string) => gql(gw, SWIFTLOG, 'mutation ($id: ID!, $at: String!) { recordShipmentEvent(shipmentId: $id, input: { status: "delivered", occurredAt: $at }) { id } }', { id, at });
+      const record = (id: string) =>
+        gql(
+          gw,
+          SWIFTLOG,
+          'mutation ($id: ID!, $at: String!) { recordShipmentEvent(shipmentId: $id, input: { status: "delivered", occurredAt: $at }) { id } }',
+          { id, at },
+        );
       const f2 = await refused(gw, () => record(northstarShipment), { ignore: [PUSH_TALLIES] });
       const m2 = await refused(gw, () => record(MISSING), { ignore: [PUSH_TALLIES] });
       expect(f2.res.errors[0]?.extensions?.code).toBe('NOT_FOUND');
-      expect(JSON.parse(JSON.stringify(f2.res.body).split(northstarShipment).join('<id>'))).toEqual(JSON.parse(JSON.stringify(m2.res.body).split(MISSING).join('<id>')));
+      expect(JSON.parse(JSON.stringify(f2.res.body).split(northstarShipment).join('<id>'))).toEqual(
+        JSON.parse(JSON.stringify(m2.res.body).split(MISSING).join('<id>')),
+      );
     });
 
     it('a batch push naming another carrier\u2019s shipment: that event refused exactly as for a missing shipment', async () => {
       const at = new Date().toISOString();
-      const { res } = await refused(gw, () => gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).send({
-        events: [
-          { eventId: 'bola-1', shipmentId: northstarShipment, status: 'delivered', occurredAt: at },
-          { eventId: 'bola-2', shipmentId: MISSING, status: 'delivered', occurredAt: at },
-        ],
-      }), { ignore: [PUSH_TALLIES] });
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/api/v1/shipment-events:batch')
+            .set('Authorization', swift)
+            .send({
+              events: [
+                { eventId: 'bola-1', shipmentId: northstarShipment, status: 'delivered', occurredAt: at },
+                { eventId: 'bola-2', shipmentId: MISSING, status: 'delivered', occurredAt: at },
+              ],
+            }),
+        { ignore: [PUSH_TALLIES] },
+      );
       expectStatus(res, 200);
       const [foreign, missing] = res.body.data.results as Array<Record<string, unknown>>;
       expect(foreign).toMatchObject({ outcome: 'refused', code: 'NOT_FOUND' });
-      expect({ ...foreign, index: 0, eventId: null, message: String(foreign.message).replace(northstarShipment, '<id>') })
-        .toEqual({ ...missing, index: 0, eventId: null, message: String(missing.message).replace(MISSING, '<id>') });
+      expect({ ...foreign, index: 0, eventId: null, message: String(foreign.message).replace(northstarShipment, '<id>') }).toEqual({
+        ...missing,
+        index: 0,
+        eventId: null,
+        message: String(missing.message).replace(MISSING, '<id>'),
+      });
     });
   });
 
@@ -130,12 +164,20 @@ describe('API1 BOLA: another partner\u2019s objects', () => {
     });
 
     it('a filter given twice (carrierId=mine&carrierId=theirs) is refused', async () => {
-      const { res } = await refused(gw, () => gw.http.get('/api/v1/shipments?carrierId=carrier-swiftlog&carrierId=carrier-northstar').set('Authorization', swift), 400);
+      const { res } = await refused(
+        gw,
+        () => gw.http.get('/api/v1/shipments?carrierId=carrier-swiftlog&carrierId=carrier-northstar').set('Authorization', swift),
+        400,
+      );
       expectProblem(res, 400, 'VALIDATION_FAILED');
     });
 
     it('GraphQL filter { carrierId: "carrier-northstar" } answers no nodes', async () => {
-      const { res } = await harmless(gw, () => gql(gw, SWIFTLOG, '{ shipments(filter: { carrierId: "carrier-northstar" }) { nodes { id carrierId } } }'), northstarIds);
+      const { res } = await harmless(
+        gw,
+        () => gql(gw, SWIFTLOG, '{ shipments(filter: { carrierId: "carrier-northstar" }) { nodes { id carrierId } } }'),
+        northstarIds,
+      );
       expect(res.errors).toEqual([]);
       expect(res.data!.shipments.nodes).toEqual([]);
     });
@@ -159,11 +201,19 @@ describe('API1 BOLA: another partner\u2019s objects', () => {
     });
 
     it('a purpose of another partner\u2019s policy grants nothing', async () => {
-      const { res } = await refused(gw, () => gw.http.get('/api/v1/demand-signals').set('Authorization', swift).set('X-Purpose', 'replenishment-planning'), 400);
+      const { res } = await refused(
+        gw,
+        () => gw.http.get('/api/v1/demand-signals').set('Authorization', swift).set('X-Purpose', 'replenishment-planning'),
+        400,
+      );
       // the token says shipment-execution: a different header is a conflict, never a second purpose
       expectProblem(res, 400, 'PURPOSE_CONFLICT');
       const noClaim = await bearer(gw, { roles: ['partner'], partner: 'carrier-swiftlog' });
-      const other = await refused(gw, () => gw.http.get('/api/v1/demand-signals').set('Authorization', noClaim).set('X-Purpose', 'replenishment-planning'), 403);
+      const other = await refused(
+        gw,
+        () => gw.http.get('/api/v1/demand-signals').set('Authorization', noClaim).set('X-Purpose', 'replenishment-planning'),
+        403,
+      );
       expectProblem(other.res, 403);
     });
   });

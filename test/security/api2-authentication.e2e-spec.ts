@@ -39,7 +39,9 @@ describe('API2 broken authentication', () => {
     // control: the valid credential alone is accepted (on a read, so the data stays as seeded)
     expectStatus(await gw.http.get(`/api/v1/shipments/${shipment}`).set('Authorization', valid));
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('missing, empty or non-Bearer credentials on a write', () => {
     it.each([
@@ -67,8 +69,15 @@ describe('API2 broken authentication', () => {
     });
 
     it('GraphQL: valid, then garbage', async () => {
-      const { res } = await refused(gw, () => gw.http.post('/graphql').set('Authorization', [valid, 'Bearer x.y.z'] as unknown as string)
-        .send({ query: 'mutation ($id: ID!) { updateShipment(id: $id, input: { status: "delayed" }) { id } }', variables: { id: shipment } }), 401);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/graphql')
+            .set('Authorization', [valid, 'Bearer x.y.z'] as unknown as string)
+            .send({ query: 'mutation ($id: ID!) { updateShipment(id: $id, input: { status: "delayed" }) { id } }', variables: { id: shipment } }),
+        401,
+      );
       expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     });
   });
@@ -89,25 +98,47 @@ describe('API2 broken authentication', () => {
     });
 
     it('GraphQL extensions and variables carrying the token: 401', async () => {
-      const { res } = await refused(gw, () => gw.http.post('/graphql').send({
-        query: '{ shipments { nodes { id } } }', extensions: { authorization: valid, headers: { Authorization: valid } }, variables: { authorization: valid },
-      }), 401);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http.post('/graphql').send({
+            query: '{ shipments { nodes { id } } }',
+            extensions: { authorization: valid, headers: { Authorization: valid } },
+            variables: { authorization: valid },
+          }),
+        401,
+      );
       expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     });
   });
 
   describe('a suspended partner', () => {
-    beforeAll(async () => { await gw.query("UPDATE partners SET status = 'suspended' WHERE id = ?", ['carrier-swiftlog']); });
-    afterAll(async () => { await gw.query("UPDATE partners SET status = 'active' WHERE id = ?", ['carrier-swiftlog']); });
+    beforeAll(async () => {
+      await gw.query("UPDATE partners SET status = 'suspended' WHERE id = ?", ['carrier-swiftlog']);
+    });
+    afterAll(async () => {
+      await gw.query("UPDATE partners SET status = 'active' WHERE id = ?", ['carrier-swiftlog']);
+    });
 
     it.each([
       ['GET /shipments', () => gw.http.get('/api/v1/shipments').set('Authorization', valid), []],
       ['GET /shipments/:id', () => gw.http.get(`/api/v1/shipments/${shipment}`).set('Authorization', valid), []],
       ['PATCH /shipments/:id', () => patch({ Authorization: valid }), []],
-      ['POST /shipments/:id/events', () => gw.http.post(`/api/v1/shipments/${shipment}/events`).set('Authorization', valid)
-        .send({ status: 'delivered', occurredAt: new Date().toISOString() }), [PUSH_TALLIES]],
-      ['POST /shipment-events:batch', () => gw.http.post('/api/v1/shipment-events:batch').set('Authorization', valid)
-        .send({ events: [{ eventId: 'susp-1', shipmentId: shipment, status: 'delivered', occurredAt: new Date().toISOString() }] }), [PUSH_TALLIES]],
+      [
+        'POST /shipments/:id/events',
+        () =>
+          gw.http.post(`/api/v1/shipments/${shipment}/events`).set('Authorization', valid).send({ status: 'delivered', occurredAt: new Date().toISOString() }),
+        [PUSH_TALLIES],
+      ],
+      [
+        'POST /shipment-events:batch',
+        () =>
+          gw.http
+            .post('/api/v1/shipment-events:batch')
+            .set('Authorization', valid)
+            .send({ events: [{ eventId: 'susp-1', shipmentId: shipment, status: 'delivered', occurredAt: new Date().toISOString() }] }),
+        [PUSH_TALLIES],
+      ],
     ] as Array<[string, () => Promise<Response>, string[]]>)('is refused on %s with a valid token (403 PARTNER_SUSPENDED)', async (_, call, ignore) => {
       const { res } = await refused(gw, call, { status: 403, ignore });
       expectProblem(res, 403, 'PARTNER_SUSPENDED');

@@ -22,7 +22,9 @@ describe('API3 BOPLA', () => {
     swift = await bearer(gw, SWIFTLOG);
     swiftShipment = (await dbIds(gw, 'shipments', 'carrier_id = ?', ['carrier-swiftlog']))[0];
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('reading fields no rule grants (Globex, a customer, may not see carrier, route or cost)', () => {
     it.each([
@@ -56,7 +58,10 @@ describe('API3 BOPLA', () => {
       ['an alias named like a permitted field', '{ shipments { nodes { status: carrierId } } }'],
       ['a fragment', 'query { shipments { nodes { ...Secret } } } fragment Secret on Shipment { freightCost routingPlan }'],
       ['an inline fragment', '{ shipments { nodes { ... on Shipment { carrierId } } } }'],
-      ['a nested inline fragment with @include', 'query ($yes: Boolean = true) { shipments { nodes { ... @include(if: $yes) { ... on Shipment { shipperId } } } } }'],
+      [
+        'a nested inline fragment with @include',
+        'query ($yes: Boolean = true) { shipments { nodes { ... @include(if: $yes) { ... on Shipment { shipperId } } } } }',
+      ],
       ['__typename beside a forbidden field', '{ shipments { nodes { __typename freightCost } } }'],
       ['a single row', 'query ($id: ID!) { shipment(id: $id) { routingPlan } }'],
     ];
@@ -78,7 +83,11 @@ describe('API3 BOPLA', () => {
   });
 
   describe('mass assignment: fields a caller may not write', () => {
-    const patch = (body: unknown) => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).send(body as object);
+    const patch = (body: unknown) =>
+      gw.http
+        .patch(`/api/v1/shipments/${swiftShipment}`)
+        .set('Authorization', swift)
+        .send(body as object);
 
     it.each([
       ['id', { id: 'shp-owned', status: 'delayed' }, 400, 'VALIDATION_FAILED'],
@@ -86,7 +95,12 @@ describe('API3 BOPLA', () => {
       ['shipperId', { shipperId: 'supplier-acme', status: 'delayed' }, 403, 'FORBIDDEN_FIELDS'],
       ['freightCost and routingPlan', { freightCost: 1, routingPlan: 'x' }, 403, 'FORBIDDEN_FIELDS'],
       ['updatedAt', { updatedAt: '2000-01-01T00:00:00.000Z', status: 'delayed' }, 400, 'VALIDATION_FAILED'],
-      ['audit fields', { status: 'delayed', recordedBy: 'carrier-northstar', policyVersion: 99, seq: 1, hash: 'x', decision: 'allow' }, 400, 'VALIDATION_FAILED'],
+      [
+        'audit fields',
+        { status: 'delayed', recordedBy: 'carrier-northstar', policyVersion: 99, seq: 1, hash: 'x', decision: 'allow' },
+        400,
+        'VALIDATION_FAILED',
+      ],
       ['createdAt', { createdAt: '2000-01-01T00:00:00.000Z' }, 400, 'VALIDATION_FAILED'],
       ['an operator object as a value', { status: { $ne: null } }, 400, 'VALIDATION_FAILED'],
       ['an array body', [{ status: 'delayed' }], 400, 'VALIDATION_FAILED'],
@@ -97,45 +111,85 @@ describe('API3 BOPLA', () => {
 
     it('POST /shipments/:id/events with id, shipmentId or recordedBy', async () => {
       for (const extra of [{ id: 'evt-mine' }, { shipmentId: 'shp-0002' }, { recordedBy: 'carrier-northstar' }, { recordedAt: '2000-01-01T00:00:00Z' }]) {
-        const { res } = await refused(gw, () => gw.http.post(`/api/v1/shipments/${swiftShipment}/events`).set('Authorization', swift)
-          .send({ status: 'in_transit', occurredAt: new Date().toISOString(), ...extra }), { status: 400, ignore: [PUSH_TALLIES] });
+        const { res } = await refused(
+          gw,
+          () =>
+            gw.http
+              .post(`/api/v1/shipments/${swiftShipment}/events`)
+              .set('Authorization', swift)
+              .send({ status: 'in_transit', occurredAt: new Date().toISOString(), ...extra }),
+          { status: 400, ignore: [PUSH_TALLIES] },
+        );
         expectProblem(res, 400, 'VALIDATION_FAILED');
       }
     });
 
     it('a batch push item with recordedBy or id is refused, nothing written', async () => {
-      const { res } = await refused(gw, () => gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).send({
-        events: [
-          { eventId: 'ma-1', shipmentId: swiftShipment, status: 'delivered', occurredAt: new Date().toISOString(), recordedBy: 'carrier-northstar' },
-          { eventId: 'ma-2', shipmentId: swiftShipment, status: 'delivered', occurredAt: new Date().toISOString(), id: 'evt-chosen' },
-        ],
-      }), { ignore: [PUSH_TALLIES] });
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/api/v1/shipment-events:batch')
+            .set('Authorization', swift)
+            .send({
+              events: [
+                { eventId: 'ma-1', shipmentId: swiftShipment, status: 'delivered', occurredAt: new Date().toISOString(), recordedBy: 'carrier-northstar' },
+                { eventId: 'ma-2', shipmentId: swiftShipment, status: 'delivered', occurredAt: new Date().toISOString(), id: 'evt-chosen' },
+              ],
+            }),
+        { ignore: [PUSH_TALLIES] },
+      );
       expectStatus(res, 200);
       expect(res.body.data.results.map((r: { outcome: string }) => r.outcome)).toEqual(['refused', 'refused']);
     });
 
     it('a supplier creating capacity for another supplier: 403 OUT_OF_SCOPE', async () => {
       const acme = await bearer(gw, { ...ACME, purpose: 'capacity-planning' });
-      const { res } = await refused(gw, () => gw.http.post('/api/v1/capacity-signals').set('Authorization', acme).send({
-        supplierId: 'supplier-northwind', site: 'PLANT-US-1', sku: 'SKU-300', periodStart: '2026-12-01', availableQty: 1, riskLevel: 'low',
-      }), 403);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http.post('/api/v1/capacity-signals').set('Authorization', acme).send({
+            supplierId: 'supplier-northwind',
+            site: 'PLANT-US-1',
+            sku: 'SKU-300',
+            periodStart: '2026-12-01',
+            availableQty: 1,
+            riskLevel: 'low',
+          }),
+        403,
+      );
       expectProblem(res, 403, 'OUT_OF_SCOPE');
     });
 
     it('a supplier moving its own capacity signal to another supplier: 403', async () => {
       const own = (await dbIds(gw, 'capacity_signals', 'supplier_id = ?', ['supplier-northwind']))[0];
       const nw = await bearer(gw, NORTHWIND_CAPACITY);
-      const moved = await refused(gw, () => gw.http.patch(`/api/v1/capacity-signals/${own}`).set('Authorization', nw).send({ supplierId: 'supplier-acme' }), 403);
+      const moved = await refused(
+        gw,
+        () => gw.http.patch(`/api/v1/capacity-signals/${own}`).set('Authorization', nw).send({ supplierId: 'supplier-acme' }),
+        403,
+      );
       expectProblem(moved.res, 403);
     });
 
     it('GraphQL: an owner field in an update input is refused; a field the input does not have fails validation', async () => {
-      const owner = await refused(gw, () => gql(gw, SWIFTLOG, 'mutation ($id: ID!) { updateShipment(id: $id, input: { carrierId: "carrier-northstar" }) { id } }', { id: swiftShipment }));
+      const owner = await refused(gw, () =>
+        gql(gw, SWIFTLOG, 'mutation ($id: ID!) { updateShipment(id: $id, input: { carrierId: "carrier-northstar" }) { id } }', { id: swiftShipment }),
+      );
       expect(owner.res.errors[0].extensions?.code).toBe('FORBIDDEN_FIELDS');
-      const unknown = await refused(gw, () => gql(gw, SWIFTLOG, 'mutation ($id: ID!) { updateShipment(id: $id, input: { updatedAt: "2000-01-01T00:00:00Z" }) { id } }', { id: swiftShipment }));
+      const unknown = await refused(gw, () =>
+        gql(gw, SWIFTLOG, 'mutation ($id: ID!) { updateShipment(id: $id, input: { updatedAt: "2000-01-01T00:00:00Z" }) { id } }', { id: swiftShipment }),
+      );
       expect(unknown.res.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      const variables = await refused(gw, () => gql(gw, SWIFTLOG, 'mutation ($id: ID!, $input: ShipmentUpdateInput!) { updateShipment(id: $id, input: $input) { id } }',
-        { id: swiftShipment, input: { status: 'delayed', recordedBy: 'x' } }), 400);
+      const variables = await refused(
+        gw,
+        () =>
+          gql(gw, SWIFTLOG, 'mutation ($id: ID!, $input: ShipmentUpdateInput!) { updateShipment(id: $id, input: $input) { id } }', {
+            id: swiftShipment,
+            input: { status: 'delayed', recordedBy: 'x' },
+          }),
+        400,
+      );
       expect(variables.res.errors[0].extensions?.code).toBe('BAD_USER_INPUT');
     });
   });
@@ -170,10 +224,13 @@ describe('API3 BOPLA', () => {
 
     describe('in policy documents (governance)', () => {
       let gov: string;
-      const doc = (extra: string) => `{"partner":{"id":"supplier-acme","name":"Acme","kind":"supplier","attributes":{"skus":["SKU-300"]${extra.startsWith('attr:') ? `,${extra.slice(5)}` : ''}}},`
-        + `"rules":[{"id":"r1","action":"read","subject":"DemandSignal","fields":["id","sku"],"conditions":{"sku":${extra.startsWith('cond:') ? extra.slice(5) : '"SKU-300"'}}}]`
-        + `${extra.startsWith('top:') ? `,${extra.slice(4)}` : ''}}`;
-      beforeAll(async () => { gov = await bearer(gw, GOVERNANCE); });
+      const doc = (extra: string) =>
+        `{"partner":{"id":"supplier-acme","name":"Acme","kind":"supplier","attributes":{"skus":["SKU-300"]${extra.startsWith('attr:') ? `,${extra.slice(5)}` : ''}}},` +
+        `"rules":[{"id":"r1","action":"read","subject":"DemandSignal","fields":["id","sku"],"conditions":{"sku":${extra.startsWith('cond:') ? extra.slice(5) : '"SKU-300"'}}}]` +
+        `${extra.startsWith('top:') ? `,${extra.slice(4)}` : ''}}`;
+      beforeAll(async () => {
+        gov = await bearer(gw, GOVERNANCE);
+      });
 
       it.each([
         ['top-level __proto__', 'top:"__proto__":{"polluted":"yes"}'],
@@ -203,7 +260,12 @@ describe('API3 BOPLA', () => {
       });
 
       it('a placeholder reaching for ${partner.attributes.constructor} or ${partner.__proto__} does not resolve', async () => {
-        for (const placeholder of ['${partner.attributes.constructor}', '${partner.attributes.__proto__}', '${partner.__proto__}', '${partner.constructor.name}']) {
+        for (const placeholder of [
+          '${partner.attributes.constructor}',
+          '${partner.attributes.__proto__}',
+          '${partner.__proto__}',
+          '${partner.constructor.name}',
+        ]) {
           const { res } = await refused(gw, () => raw('put', '/api/v1/policies/supplier-acme', doc(`cond:${JSON.stringify(placeholder)}`), gov), 400);
           expectProblem(res, 400, 'POLICY_INVALID');
           expect(JSON.stringify(res.body.problems)).toMatch(/placeholder/);

@@ -28,7 +28,13 @@ describe('API4 resource consumption', () => {
   let executed: () => number;
 
   beforeAll(async () => {
-    gw = await TestGateway.start({ BODY_LIMIT: '64kb', PUSH_BODY_LIMIT: '256kb', GRAPHQL_MAX_DEPTH: '2', GRAPHQL_MAX_ALIASES: '30', GRAPHQL_MAX_TOKENS: '2000' });
+    gw = await TestGateway.start({
+      BODY_LIMIT: '64kb',
+      PUSH_BODY_LIMIT: '256kb',
+      GRAPHQL_MAX_DEPTH: '2',
+      GRAPHQL_MAX_ALIASES: '30',
+      GRAPHQL_MAX_TOKENS: '2000',
+    });
     swift = await bearer(gw, SWIFTLOG);
     swiftShipment = (await dbIds(gw, 'shipments', 'carrier_id = ?', ['carrier-swiftlog']))[0];
     const data = gw.app.get(GovernedDataService);
@@ -68,11 +74,15 @@ describe('API4 resource consumption', () => {
     it('once exceeded, holds for the rest of the window: no fresh quota a second later', async () => {
       const partner = `quota-${Date.now().toString(36)}`;
       const gov = await bearer(gw, GOVERNANCE);
-      await gw.http.put(`/api/v1/policies/${partner}`).set('Authorization', gov).send({
-        partner: { id: partner, name: 'Quota probe', kind: 'supplier', attributes: {} },
-        limits: { requestsPerMinute: 3, maxPageSize: 10 },
-        rules: [{ id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id'], purposes: ['planning'] }],
-      }).expect(200);
+      await gw.http
+        .put(`/api/v1/policies/${partner}`)
+        .set('Authorization', gov)
+        .send({
+          partner: { id: partner, name: 'Quota probe', kind: 'supplier', attributes: {} },
+          limits: { requestsPerMinute: 3, maxPageSize: 10 },
+          rules: [{ id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id'], purposes: ['planning'] }],
+        })
+        .expect(200);
       const token = await bearer(gw, { roles: ['partner'], partner, purpose: 'planning' });
       for (let i = 0; i < 3; i++) expectStatus(await gw.http.get('/api/v1/demand-signals?limit=1').set('Authorization', token));
       const first = await refused(gw, () => gw.http.get('/api/v1/demand-signals?limit=1').set('Authorization', token), 429);
@@ -90,18 +100,30 @@ describe('API4 resource consumption', () => {
 
     it('a body over BODY_LIMIT is 413 problem+json, before authentication is even looked at', async () => {
       for (const auth of [swift, null]) {
-        const { res } = await refused(gw, () => {
-          const req = gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('content-type', 'application/json');
-          return (auth ? req.set('Authorization', auth) : req).send(big(80));
-        }, 413);
+        const { res } = await refused(
+          gw,
+          () => {
+            const req = gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('content-type', 'application/json');
+            return (auth ? req.set('Authorization', auth) : req).send(big(80));
+          },
+          413,
+        );
         expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
       }
       expect(executed()).toBe(0);
     });
 
     it('the same over GraphQL', async () => {
-      const { res } = await refused(gw, () => gw.http.post('/graphql').set('Authorization', swift).set('content-type', 'application/json')
-        .send(JSON.stringify({ query: '{ shipment(id: "x") { id } }', variables: { pad: 'x'.repeat(80 * 1024) } })), 413);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/graphql')
+            .set('Authorization', swift)
+            .set('content-type', 'application/json')
+            .send(JSON.stringify({ query: '{ shipment(id: "x") { id } }', variables: { pad: 'x'.repeat(80 * 1024) } })),
+        413,
+      );
       expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
       expect(executed()).toBe(0);
     });
@@ -111,43 +133,93 @@ describe('API4 resource consumption', () => {
       expect(wire.length).toBeLessThan(64 * 1024);
       // 413 from the real server (see "slow clients" below); inside jest's VM the parser's error loses
       // its 413 on the way (zlib's error is from another realm), so here it may read as 400.
-      const { res } = await refused(gw, () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift)
-        .set('content-type', 'application/json').set('content-encoding', 'gzip').send(wire));
+      const { res } = await refused(gw, () =>
+        gw.http
+          .patch(`/api/v1/shipments/${swiftShipment}`)
+          .set('Authorization', swift)
+          .set('content-type', 'application/json')
+          .set('content-encoding', 'gzip')
+          .send(wire),
+      );
       expect([400, 413]).toContain(res.status);
       expectProblem(res, res.status);
       expect(executed()).toBe(0);
     });
 
     it('an unsupported content encoding or charset is 415, not a server error', async () => {
-      const a = await refused(gw, () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift)
-        .set('content-type', 'application/json').set('content-encoding', 'compress').send('{"status":"delayed"}'), 415);
+      const a = await refused(
+        gw,
+        () =>
+          gw.http
+            .patch(`/api/v1/shipments/${swiftShipment}`)
+            .set('Authorization', swift)
+            .set('content-type', 'application/json')
+            .set('content-encoding', 'compress')
+            .send('{"status":"delayed"}'),
+        415,
+      );
       expectProblem(a.res, 415);
-      const b = await refused(gw, () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift)
-        .set('content-type', 'application/json; charset=koi8-r').send('{"status":"delayed"}'), 415);
+      const b = await refused(
+        gw,
+        () =>
+          gw.http
+            .patch(`/api/v1/shipments/${swiftShipment}`)
+            .set('Authorization', swift)
+            .set('content-type', 'application/json; charset=koi8-r')
+            .send('{"status":"delayed"}'),
+        415,
+      );
       expectProblem(b.res, 415, 'UNSUPPORTED_MEDIA_TYPE');
       expect(a.res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('the larger PUSH_BODY_LIMIT applies to push routes only', async () => {
-      const { res } = await refused(gw, () => gw.http.post('/api/v1/shipments').set('Authorization', swift).set('content-type', 'application/json').send(big(128)), 413);
+      const { res } = await refused(
+        gw,
+        () => gw.http.post('/api/v1/shipments').set('Authorization', swift).set('content-type', 'application/json').send(big(128)),
+        413,
+      );
       expectProblem(res, 413);
-      const batchPath = await refused(gw, () => gw.http.post('/api/v1/shipment-events:batch/x').set('Authorization', swift).set('content-type', 'application/json').send(big(128)), 413);
+      const batchPath = await refused(
+        gw,
+        () => gw.http.post('/api/v1/shipment-events:batch/x').set('Authorization', swift).set('content-type', 'application/json').send(big(128)),
+        413,
+      );
       expectProblem(batchPath.res, 413);
       // control: a 128 KB push is read (and refused for its content, not its size)
-      const push = await gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).set('content-type', 'application/json')
+      const push = await gw.http
+        .post('/api/v1/shipment-events:batch')
+        .set('Authorization', swift)
+        .set('content-type', 'application/json')
         .send(JSON.stringify({ events: [], pad: 'x'.repeat(128 * 1024) }));
       expectProblem(push, 400, 'VALIDATION_FAILED');
-      const over = await refused(gw, () => gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).set('content-type', 'application/json')
-        .send(JSON.stringify({ events: [], pad: 'x'.repeat(300 * 1024) })), 413);
+      const over = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/api/v1/shipment-events:batch')
+            .set('Authorization', swift)
+            .set('content-type', 'application/json')
+            .send(JSON.stringify({ events: [], pad: 'x'.repeat(300 * 1024) })),
+        413,
+      );
       expectProblem(over.res, 413);
     });
 
     it('deeply nested JSON is refused (400, not a stack overflow), at any depth', async () => {
       const shallow = `{"status":"delayed","x":${'['.repeat(40)}${']'.repeat(40)}}`;
-      expectProblem(await gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(shallow), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(shallow),
+        400,
+        'VALIDATION_FAILED',
+      );
       const depth = 20_000;
       const json = `{"status":"delayed","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-      const { res } = await refused(gw, () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(json), 400);
+      const { res } = await refused(
+        gw,
+        () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(json),
+        400,
+      );
       expectProblem(res, 400, 'VALIDATION_FAILED');
     });
   });
@@ -156,10 +228,22 @@ describe('API4 resource consumption', () => {
     const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: shipment(id: "x") { id }`).join(' ')} }`;
 
     it.each([
-      ['depth reached through nested fragments', 'query { ...Q } fragment Q on Query { shipments { ...C } } fragment C on ShipmentConnection { nodes { ...N } } fragment N on Shipment { id }', 'DEPTH_LIMIT'],
+      [
+        'depth reached through nested fragments',
+        'query { ...Q } fragment Q on Query { shipments { ...C } } fragment C on ShipmentConnection { nodes { ...N } } fragment N on Shipment { id }',
+        'DEPTH_LIMIT',
+      ],
       ['31 aliases', aliases(31), 'ALIAS_LIMIT'],
-      ['aliases multiplied by spreading one fragment', `query { ...F ...F ...G } fragment F on Query { ${Array.from({ length: 12 }, (_, i) => `f${i}: shipment(id: "x") { id }`).join(' ')} } fragment G on Query { ${Array.from({ length: 12 }, (_, i) => `g${i}: shipment(id: "x") { id }`).join(' ')} }`, 'ALIAS_LIMIT'],
-      ['duplicated fields over the cost budget', `{ ${Array.from({ length: 25 }, (_, i) => `s${i}: shipments(first: 1000) { pageInfo { hasNextPage endCursor } }`).join(' ')} }`, null],
+      [
+        'aliases multiplied by spreading one fragment',
+        `query { ...F ...F ...G } fragment F on Query { ${Array.from({ length: 12 }, (_, i) => `f${i}: shipment(id: "x") { id }`).join(' ')} } fragment G on Query { ${Array.from({ length: 12 }, (_, i) => `g${i}: shipment(id: "x") { id }`).join(' ')} }`,
+        'ALIAS_LIMIT',
+      ],
+      [
+        'duplicated fields over the cost budget',
+        `{ ${Array.from({ length: 25 }, (_, i) => `s${i}: shipments(first: 1000) { pageInfo { hasNextPage endCursor } }`).join(' ')} }`,
+        null,
+      ],
     ])('%s', async (_, query, limit) => {
       const { res } = await refused(gw, () => gql(gw, SWIFTLOG, query));
       expect(res.data ?? null).toBeNull();
@@ -187,28 +271,54 @@ describe('API4 resource consumption', () => {
       expect(many.res.errors[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
       const some = await refused(gw, () => gql(gw, SWIFTLOG, `{ shipment(id: "x") ${'@include(if: true) '.repeat(200)} { id } }`), 400);
       expect(some.res.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      const unknown = await refused(gw, () => gql(gw, SWIFTLOG, `{ shipment(id: "x") ${Array.from({ length: 100 }, (_, i) => `@d${i}`).join(' ')} { id } }`), 400);
+      const unknown = await refused(
+        gw,
+        () => gql(gw, SWIFTLOG, `{ shipment(id: "x") ${Array.from({ length: 100 }, (_, i) => `@d${i}`).join(' ')} { id } }`),
+        400,
+      );
       expect(unknown.res.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(executed()).toBe(0);
     });
 
     it('a fragment cycle is refused', async () => {
-      const { res } = await refused(gw, () => gql(gw, SWIFTLOG, 'query { shipment(id: "x") { ...A } } fragment A on Shipment { id ...B } fragment B on Shipment { status ...A }'), 400);
+      const { res } = await refused(
+        gw,
+        () => gql(gw, SWIFTLOG, 'query { shipment(id: "x") { ...A } } fragment A on Shipment { id ...B } fragment B on Shipment { status ...A }'),
+        400,
+      );
       expect(res.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(executed()).toBe(0);
     });
 
     it('a batched array body is refused (batching is off), audited', async () => {
       const one = { query: '{ shipment(id: "x") { id } }' };
-      const { res } = await refused(gw, () => gw.http.post('/graphql').set('Authorization', swift).set('content-type', 'application/json')
-        .send(JSON.stringify(Array.from({ length: 50 }, () => one))), 400);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post('/graphql')
+            .set('Authorization', swift)
+            .set('content-type', 'application/json')
+            .send(JSON.stringify(Array.from({ length: 50 }, () => one))),
+        400,
+      );
       expect(res.body.errors[0].message).toMatch(/batching/i);
       expect(executed()).toBe(0);
     });
 
     it('an array body on REST is refused too', async () => {
-      const { res } = await refused(gw, () => gw.http.post(`/api/v1/shipments/${swiftShipment}/events`).set('Authorization', swift)
-        .send([{ status: 'in_transit', occurredAt: new Date().toISOString() }, { status: 'in_transit', occurredAt: new Date().toISOString() }]), 400);
+      const { res } = await refused(
+        gw,
+        () =>
+          gw.http
+            .post(`/api/v1/shipments/${swiftShipment}/events`)
+            .set('Authorization', swift)
+            .send([
+              { status: 'in_transit', occurredAt: new Date().toISOString() },
+              { status: 'in_transit', occurredAt: new Date().toISOString() },
+            ]),
+        400,
+      );
       expectProblem(res, 400, 'VALIDATION_FAILED');
     });
   });
@@ -220,7 +330,9 @@ describe('API4 resource consumption', () => {
       db = await createTestDatabase();
       proc = await GatewayProcess.start({
         DATA_DIR: mkdtempSync(join(tmpdir(), 'gw-slow-')),
-        DATABASE_URL: db.url ?? '', REQUEST_TIMEOUT_MS: '1000', SEED_DEMO: 'false',
+        DATABASE_URL: db.url ?? '',
+        REQUEST_TIMEOUT_MS: '1000',
+        SEED_DEMO: 'false',
       });
     });
     afterAll(async () => {
@@ -238,10 +350,14 @@ describe('API4 resource consumption', () => {
       await new Promise<void>((resolve, reject) => socket.connect(proc.port, '127.0.0.1', resolve).once('error', reject));
       const started = Date.now();
       let answer = '';
-      socket.on('data', (d) => { answer += String(d); });
+      socket.on('data', (d) => {
+        answer += String(d);
+      });
       const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
       socket.write('GET /api/v1/shipments HTTP/1.1\r\nHost: x\r\n');
-      const trickle = setInterval(() => { if (!socket.destroyed) socket.write('X-Slow: a\r\n'); }, 200);
+      const trickle = setInterval(() => {
+        if (!socket.destroyed) socket.write('X-Slow: a\r\n');
+      }, 200);
       const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 45_000))]);
       clearInterval(trickle);
       socket.destroy();
@@ -254,7 +370,8 @@ describe('API4 resource consumption', () => {
 
     it('a gzip bomb is 413 on the real server', async () => {
       const res = await fetch(`${proc.url}/api/v1/shipments`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
         body: gzipSync(Buffer.from(JSON.stringify({ pad: 'x'.repeat(4 * 1024 * 1024) }))),
       });
       expect(res.status).toBe(413);

@@ -17,7 +17,12 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
   let swiftShipment: string;
 
   const capacity = (over: Record<string, unknown> = {}) => ({
-    site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2027-01-04', availableQty: 900, riskLevel: 'low', ...over,
+    site: 'PLANT-DE-1',
+    sku: 'SKU-100',
+    periodStart: '2027-01-04',
+    availableQty: 900,
+    riskLevel: 'low',
+    ...over,
   });
 
   beforeAll(async () => {
@@ -26,7 +31,9 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
     swift = await bearer(gw, SWIFTLOG);
     swiftShipment = (await dbIds(gw, 'shipments', 'carrier_id = ?', ['carrier-swiftlog']))[0];
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const post = (key: string, body: object, token = northwind) =>
     gw.http.post('/api/v1/capacity-signals').set('Authorization', token).set('Idempotency-Key', key).send(body);
@@ -57,8 +64,11 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
     const key = randomUUID();
     const before = (await dbIds(gw, 'shipment_events', 'shipment_id = ?', [swiftShipment])).length;
     const body = { status: 'in_transit', occurredAt: new Date().toISOString(), location: `burst ${key}` };
-    const answers = await Promise.all(Array.from({ length: 10 }, () =>
-      gw.http.post(`/api/v1/shipments/${swiftShipment}/events`).set('Authorization', swift).set('Idempotency-Key', key).send(body)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        gw.http.post(`/api/v1/shipments/${swiftShipment}/events`).set('Authorization', swift).set('Idempotency-Key', key).send(body),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
     expect(new Set(answers.map((a) => a.body.data.id)).size).toBe(1);
     expect((await dbIds(gw, 'shipment_events', 'shipment_id = ?', [swiftShipment])).length).toBe(before + 1);
@@ -71,7 +81,11 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
     const before = await dbFingerprint(gw);
     const seq = await gw.headSeq();
     const again = await post(key, capacity({ riskNotes: `replay ${key}` }));
-    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({ status: 201, body: first.body, replayed: 'true' });
+    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({
+      status: 201,
+      body: first.body,
+      replayed: 'true',
+    });
     expect(await dbFingerprint(gw)).toEqual(before);
     const events = await gw.auditSince(seq);
     expect(events).toHaveLength(1);
@@ -99,9 +113,15 @@ describe('API6 business flows: one effect per Idempotency-Key', () => {
 
   it('a replayed batch push is one effect too', async () => {
     const key = randomUUID();
-    const events = [0, 1, 2].map((i) => ({ eventId: `flow-${key}-${i}`, shipmentId: swiftShipment, status: 'in_transit', occurredAt: new Date(Date.now() - i * 1000).toISOString() }));
-    const answers = await Promise.all(Array.from({ length: 5 }, () =>
-      gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).set('Idempotency-Key', key).send({ events })));
+    const events = [0, 1, 2].map((i) => ({
+      eventId: `flow-${key}-${i}`,
+      shipmentId: swiftShipment,
+      status: 'in_transit',
+      occurredAt: new Date(Date.now() - i * 1000).toISOString(),
+    }));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).set('Idempotency-Key', key).send({ events })),
+    );
     for (const a of answers) expect(a.status).toBe(200);
     expect(await gw.query('SELECT id FROM shipment_events WHERE client_event_id LIKE ?', [`flow-${key}-%`])).toHaveLength(3);
   });

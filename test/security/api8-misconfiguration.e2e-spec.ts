@@ -23,7 +23,9 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
     gw = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-secret-0123456789abcdef' });
     swift = await bearer(gw, SWIFTLOG);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('GraphQL tells nothing about its schema', () => {
     it.each([
@@ -117,8 +119,11 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
       expectProblem(body.res, 400, 'VALIDATION_FAILED');
       const id = await refused(gw, () => gw.http.patch('/api/v1/shipments/shp%000001').set('Authorization', swift).send({ lastLocation: 'x' }), 404);
       expectProblem(id.res, 404, 'NOT_FOUND');
-      const event = await refused(gw, () => gw.http.post('/api/v1/shipments/shp%00/events').set('Authorization', swift)
-        .send({ status: 'in_transit', occurredAt: new Date().toISOString() }), { status: 404, ignore: ['push_tallies'] });
+      const event = await refused(
+        gw,
+        () => gw.http.post('/api/v1/shipments/shp%00/events').set('Authorization', swift).send({ status: 'in_transit', occurredAt: new Date().toISOString() }),
+        { status: 404, ignore: ['push_tallies'] },
+      );
       expectProblem(event.res, 404, 'NOT_FOUND');
       const literal = await refused(gw, () => gql(gw, SWIFTLOG, 'mutation { updateShipment(id: "shp-0001", input: { lastLocation: "a\\u0000b" }) { id } }'));
       expect(literal.res.errors[0].extensions?.code).toBe('VALIDATION_FAILED');
@@ -128,8 +133,12 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
       const gov = await bearer(gw, { roles: ['governance'], sub: 'officer@orchestrator' });
       const auditor = await bearer(gw, { roles: ['auditor'], sub: 'auditor@orchestrator' });
       for (const [url, token] of [
-        ['/api/v1/policies/a%00b', gov], ['/api/v1/policies/a%00b/versions', gov], ['/api/v1/partners/a%00b/data-quality', gov],
-        ['/api/v1/audit-events/a%00b', auditor], ['/api/v1/audit-events?partnerId=a%00b', auditor], ['/api/v1/audit-events?sub=%00', auditor],
+        ['/api/v1/policies/a%00b', gov],
+        ['/api/v1/policies/a%00b/versions', gov],
+        ['/api/v1/partners/a%00b/data-quality', gov],
+        ['/api/v1/audit-events/a%00b', auditor],
+        ['/api/v1/audit-events?partnerId=a%00b', auditor],
+        ['/api/v1/audit-events?sub=%00', auditor],
       ]) {
         const seq = await gw.headSeq();
         const res = await gw.http.get(url).set('Authorization', token);
@@ -177,8 +186,11 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
     it('no CORS headers by default, for simple requests and preflights alike', async () => {
       const simple = await gw.http.get('/api/v1/shipments').set('Authorization', swift).set('Origin', 'https://evil.example');
       expectStatus(simple);
-      const preflight = await gw.http.options('/api/v1/shipments').set('Origin', 'https://evil.example')
-        .set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'authorization');
+      const preflight = await gw.http
+        .options('/api/v1/shipments')
+        .set('Origin', 'https://evil.example')
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'authorization');
       for (const res of [simple, preflight]) {
         expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
       }
@@ -195,8 +207,16 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
 
   describe('with CORS_ORIGINS set', () => {
     let cors: TestGateway;
-    beforeAll(async () => { cors = await TestGateway.start({ NODE_ENV: 'production', METRICS_TOKEN: 'metrics-secret-0123456789abcdef', CORS_ORIGINS: 'https://portal.partner.example, https://ops.example' }); });
-    afterAll(async () => { await cors.stop(); });
+    beforeAll(async () => {
+      cors = await TestGateway.start({
+        NODE_ENV: 'production',
+        METRICS_TOKEN: 'metrics-secret-0123456789abcdef',
+        CORS_ORIGINS: 'https://portal.partner.example, https://ops.example',
+      });
+    });
+    afterAll(async () => {
+      await cors.stop();
+    });
 
     it('echoes a listed origin, never "*", never with credentials', async () => {
       const token = await bearer(cors, SWIFTLOG);
@@ -213,14 +233,17 @@ describe('API8 misconfiguration (NODE_ENV=production)', () => {
       expect(() => validateConfig({ CORS_ORIGINS: 'https://portal.example.com, http://localhost:8080' })).not.toThrow();
     });
 
-    it.each(['https://evil.example', 'null', 'https://portal.partner.example.evil.example', 'http://portal.partner.example', '*'])('origin %s gets no CORS grant', async (origin) => {
-      const token = await bearer(cors, SWIFTLOG);
-      const simple = await cors.http.get('/api/v1/shipments').set('Authorization', token).set('Origin', origin);
-      const preflight = await cors.http.options('/graphql').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
-      for (const res of [simple, preflight]) {
-        expect(res.headers['access-control-allow-origin']).toBeUndefined();
-        expect(JSON.stringify(res.headers)).not.toMatch(/"access-control-allow-origin":"\*"/);
-      }
-    });
+    it.each(['https://evil.example', 'null', 'https://portal.partner.example.evil.example', 'http://portal.partner.example', '*'])(
+      'origin %s gets no CORS grant',
+      async (origin) => {
+        const token = await bearer(cors, SWIFTLOG);
+        const simple = await cors.http.get('/api/v1/shipments').set('Authorization', token).set('Origin', origin);
+        const preflight = await cors.http.options('/graphql').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+        for (const res of [simple, preflight]) {
+          expect(res.headers['access-control-allow-origin']).toBeUndefined();
+          expect(JSON.stringify(res.headers)).not.toMatch(/"access-control-allow-origin":"\*"/);
+        }
+      },
+    );
   });
 });

@@ -4,9 +4,7 @@ import { validateConfig } from '../../src/config/app-config';
 import { expectProblem } from '../support/contract';
 import { TestGateway } from '../support/test-app';
 import { refused } from './support/attack';
-import {
-  ALL_ROLES, concrete, expressRoutes, graphqlOperations, nestRoutes, operationFor, schemaFields,
-} from './support/inventory';
+import { ALL_ROLES, concrete, expressRoutes, graphqlOperations, nestRoutes, operationFor, schemaFields } from './support/inventory';
 
 jest.setTimeout(180_000);
 
@@ -22,19 +20,30 @@ jest.setTimeout(180_000);
 // The console's sign-in settings and its demo sign-in (which answers 404 unless the gateway runs as
 // the embedded demo: not production, no identity provider, reached over loopback; docs/console.md).
 const PUBLIC_ALLOW_LIST = [
-  'GET /.well-known/jwks.json', 'GET /console/settings.json', 'GET /health/live', 'GET /health/ready', 'GET /metrics', 'POST /console/demo-token',
+  'GET /.well-known/jwks.json',
+  'GET /console/settings.json',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+  'POST /console/demo-token',
 ];
 /** Swagger UI and its OpenAPI document, registered on Express directly by SwaggerModule. */
 const SWAGGER = /^\/docs(-json|-yaml|\/.*)?$/;
 
 describe('API9 inventory', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   describe('REST', () => {
     it('Nest\u2019s routes and Express\u2019s router agree: nothing is routed outside a controller but Swagger', () => {
-      const nest = nestRoutes(gw).map((r) => `${r.method} ${r.path}`).sort();
+      const nest = nestRoutes(gw)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort();
       const express = [...new Set(expressRoutes(gw).map((r) => `${r.method} ${r.path}`))].filter((r) => !r.startsWith('HEAD ')).sort();
       expect(nest.length).toBeGreaterThan(20);
       expect(express.filter((r) => !SWAGGER.test(r.split(' ')[1]))).toEqual(nest);
@@ -42,14 +51,23 @@ describe('API9 inventory', () => {
 
     it('every route is @Public from the allow-list, or carries @Roles naming known roles', () => {
       const routes = nestRoutes(gw);
-      expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`).sort()).toEqual(PUBLIC_ALLOW_LIST);
+      expect(
+        routes
+          .filter((r) => r.isPublic)
+          .map((r) => `${r.method} ${r.path}`)
+          .sort(),
+      ).toEqual(PUBLIC_ALLOW_LIST);
       const ungoverned = routes.filter((r) => !r.isPublic && (!r.roles || r.roles.length === 0));
       expect(ungoverned).toEqual([]);
       for (const r of routes.filter((x) => !x.isPublic)) for (const role of r.roles!) expect(ALL_ROLES).toContain(role);
     });
 
     it('every governed route lives under /api/v1, where every request is audited', () => {
-      expect(nestRoutes(gw).filter((r) => !r.isPublic && !r.path.startsWith('/api/v1/')).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+      expect(
+        nestRoutes(gw)
+          .filter((r) => !r.isPublic && !r.path.startsWith('/api/v1/'))
+          .map((r) => `${r.method} ${r.path}`),
+      ).toEqual([]);
     });
 
     it('every governed route is in the OpenAPI document, with the bearer requirement', async () => {
@@ -58,7 +76,10 @@ describe('API9 inventory', () => {
         const openapiPath = r.path.replace(/\/:([A-Za-z_]+)/g, '/{$1}');
         const op = doc.paths[openapiPath]?.[r.method.toLowerCase()];
         expect({ route: `${r.method} ${r.path}`, documented: Boolean(op) }).toEqual({ route: `${r.method} ${r.path}`, documented: true });
-        expect({ route: `${r.method} ${r.path}`, security: op.security }).toEqual({ route: `${r.method} ${r.path}`, security: expect.arrayContaining([expect.objectContaining({ bearer: [] })]) });
+        expect({ route: `${r.method} ${r.path}`, security: op.security }).toEqual({
+          route: `${r.method} ${r.path}`,
+          security: expect.arrayContaining([expect.objectContaining({ bearer: [] })]),
+        });
       }
     });
 
@@ -66,10 +87,14 @@ describe('API9 inventory', () => {
       const routes = nestRoutes(gw).filter((r) => !r.isPublic);
       for (const r of routes) {
         const url = concrete(r.path);
-        const { res, event } = await refused(gw, () => {
-          const req = gw.http[r.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url);
-          return ['POST', 'PUT', 'PATCH'].includes(r.method) ? req.send({}) : req;
-        }, 401);
+        const { res, event } = await refused(
+          gw,
+          () => {
+            const req = gw.http[r.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url);
+            return ['POST', 'PUT', 'PATCH'].includes(r.method) ? req.send({}) : req;
+          },
+          401,
+        );
         expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: 401 });
         expectProblem(res, 401, 'UNAUTHENTICATED');
         expect(event.actor_sub ?? null).toBeNull();
@@ -94,8 +119,12 @@ describe('API9 inventory', () => {
 
   describe('GraphQL', () => {
     it('resolver methods and the schema\u2019s root fields are the same set', () => {
-      const ops = graphqlOperations(gw).map((o) => `${o.kind}.${o.name}`).sort();
-      const fields = schemaFields(gw).map((f) => `${f.kind}.${f.field.name}`).sort();
+      const ops = graphqlOperations(gw)
+        .map((o) => `${o.kind}.${o.name}`)
+        .sort();
+      const fields = schemaFields(gw)
+        .map((f) => `${f.kind}.${f.field.name}`)
+        .sort();
       expect(ops.length).toBeGreaterThan(10);
       expect(ops).toEqual(fields);
     });
@@ -111,8 +140,11 @@ describe('API9 inventory', () => {
       for (const { kind, field } of schemaFields(gw).filter((f) => f.kind !== 'Subscription')) {
         const query = operationFor(kind, field);
         const { res } = await refused(gw, () => gw.http.post('/graphql').set('content-type', 'application/json').send({ query }), 401);
-        expect({ field: `${kind}.${field.name}`, status: res.status, code: res.body.errors?.[0]?.extensions?.code })
-          .toEqual({ field: `${kind}.${field.name}`, status: 401, code: 'UNAUTHENTICATED' });
+        expect({ field: `${kind}.${field.name}`, status: res.status, code: res.body.errors?.[0]?.extensions?.code }).toEqual({
+          field: `${kind}.${field.name}`,
+          status: 401,
+          code: 'UNAUTHENTICATED',
+        });
         expect(res.body.data ?? null).toBeNull();
       }
     });

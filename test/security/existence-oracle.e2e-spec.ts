@@ -5,7 +5,14 @@ const NORTHWIND = { roles: ['partner'], partner: 'supplier-northwind', purpose: 
 const PROBE = 'carrier-probe';
 
 /** What a refusal says, without what differs per request (request id, instance). */
-const answerOf = (res: Response) => ({ status: res.status, code: res.body.code, title: res.body.title, detail: res.body.detail, errors: res.body.errors, data: res.body.data });
+const answerOf = (res: Response) => ({
+  status: res.status,
+  code: res.body.code,
+  title: res.body.title,
+  detail: res.body.detail,
+  errors: res.body.errors,
+  data: res.body.data,
+});
 
 /**
  * Client-chosen ids never tell a partner that another partner's row exists, and a simulation never
@@ -25,22 +32,37 @@ describe('existence and simulation oracles', () => {
     northwind = `Bearer ${await gw.token(NORTHWIND)}`;
     officer = `Bearer ${await gw.token({ roles: ['governance'], sub: 'ada@orchestrator' })}`;
     // A partner that may create shipments and demand signals of its own (as a policy can grant).
-    await gw.http.put(`/api/v1/policies/${PROBE}`).set('Authorization', officer).send({
-      partner: { id: PROBE, name: 'Probe Carrier', kind: 'logistics' },
-      rules: [
-        { id: 'own-shipments', action: ['create', 'read'], subject: 'Shipment', conditions: { carrierId: '${partner.id}' }, purposes: ['probe'] },
-        { id: 'own-demand', action: ['create', 'read'], subject: 'DemandSignal', conditions: { site: 'PROBE-SITE' }, purposes: ['probe'] },
-      ],
-    }).expect(200);
+    await gw.http
+      .put(`/api/v1/policies/${PROBE}`)
+      .set('Authorization', officer)
+      .send({
+        partner: { id: PROBE, name: 'Probe Carrier', kind: 'logistics' },
+        rules: [
+          { id: 'own-shipments', action: ['create', 'read'], subject: 'Shipment', conditions: { carrierId: '${partner.id}' }, purposes: ['probe'] },
+          { id: 'own-demand', action: ['create', 'read'], subject: 'DemandSignal', conditions: { site: 'PROBE-SITE' }, purposes: ['probe'] },
+        ],
+      })
+      .expect(200);
     probe = `Bearer ${await gw.token({ roles: ['partner'], partner: PROBE, purpose: 'probe' })}`;
     [{ id: foreignCapacity }] = await gw.query<{ id: string }>("SELECT id FROM capacity_signals WHERE supplier_id <> 'supplier-northwind' ORDER BY id LIMIT 1");
     [{ id: foreignShipment }] = await gw.query<{ id: string }>('SELECT id FROM shipments ORDER BY id LIMIT 1');
     [{ id: foreignDemand }] = await gw.query<{ id: string }>('SELECT id FROM demand_signals ORDER BY id LIMIT 1');
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const capacity = (id: string) => ({ id, site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2027-02-01', availableQty: 10, riskLevel: 'low' });
-  const shipment = (id: string) => ({ id, reference: `PO-${id}`, carrierId: PROBE, shipperId: 'supplier-acme', origin: 'A', destination: 'B', sku: 'SKU-1', quantity: 1 });
+  const shipment = (id: string) => ({
+    id,
+    reference: `PO-${id}`,
+    carrierId: PROBE,
+    shipperId: 'supplier-acme',
+    origin: 'A',
+    destination: 'B',
+    sku: 'SKU-1',
+    quantity: 1,
+  });
   const demand = (id: string) => ({ id, sku: 'SKU-1', site: 'PROBE-SITE', region: 'EMEA', periodStart: '2027-02-01', forecastQty: 5 });
 
   it.each([
@@ -51,7 +73,10 @@ describe('existence and simulation oracles', () => {
     const table = url.includes('capacity') ? 'capacity_signals' : url.includes('shipments') ? 'shipments' : 'demand_signals';
     const [{ n: before }] = await gw.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${table}`);
     const collision = await gw.http.post(url).set('Authorization', token()).send(body(taken()));
-    const free = await gw.http.post(url).set('Authorization', token()).send(body(`free-${taken()}-x`));
+    const free = await gw.http
+      .post(url)
+      .set('Authorization', token())
+      .send(body(`free-${taken()}-x`));
     expect(answerOf(collision)).toEqual(answerOf(free));
     expect(collision.status).toBe(400);
     const [{ n: after }] = await gw.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${table}`);
@@ -73,12 +98,20 @@ describe('existence and simulation oracles', () => {
 
   it('GraphQL upsertCapacitySignal: an id another partner uses answers as a free id does', async () => {
     const upsert = 'mutation ($input: CapacitySignalInput!) { upsertCapacitySignal(input: $input) { id } }';
-    const send = async (id: string) => (await gw.http.post('/graphql').set('Authorization', northwind).send({ query: upsert, variables: { input: capacity(id) } })).body;
+    const send = async (id: string) =>
+      (
+        await gw.http
+          .post('/graphql')
+          .set('Authorization', northwind)
+          .send({ query: upsert, variables: { input: capacity(id) } })
+      ).body;
     const [{ n: before }] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM capacity_signals');
     const taken = await send(foreignCapacity);
     const free = await send(`free-${foreignCapacity}-y`);
-    const shape = (b: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> }) =>
-      ({ data: b.data, errors: b.errors?.map((e) => ({ code: e.extensions?.code, message: e.message.replace(/'[^']*'/g, "'…'") })) });
+    const shape = (b: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> }) => ({
+      data: b.data,
+      errors: b.errors?.map((e) => ({ code: e.extensions?.code, message: e.message.replace(/'[^']*'/g, "'…'") })),
+    });
     expect(shape(taken)).toEqual(shape(free));
     expect(taken.errors[0].extensions.code).toBe('NOT_FOUND');
     const [{ n: after }] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM capacity_signals');
@@ -87,15 +120,30 @@ describe('existence and simulation oracles', () => {
 
   describe('simulation', () => {
     const current = async () => (await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', officer).expect(200)).body.data.document;
-    const simulate = async (document: unknown) => (await gw.http.post('/api/v1/policies/supplier-northwind/simulate').set('Authorization', officer)
-      .send({ document, action: 'read', subject: 'CapacitySignal', purpose: 'capacity-planning' }).expect((r) => { if (r.status !== 200) throw new Error(JSON.stringify(r.body)); })).body.data;
+    const simulate = async (document: unknown) =>
+      (
+        await gw.http
+          .post('/api/v1/policies/supplier-northwind/simulate')
+          .set('Authorization', officer)
+          .send({ document, action: 'read', subject: 'CapacitySignal', purpose: 'capacity-planning' })
+          .expect((r) => {
+            if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+          })
+      ).body.data;
 
     it('counts no rows under conditions on values the officer may not read (unitCost), on simulate and diff', async () => {
       const doc = await current();
       const probeAt = (threshold: number) => {
         const draft = structuredClone(doc);
         draft.tests = [];
-        draft.rules.push({ id: 'cheap-capacity', action: 'read', subject: 'CapacitySignal', fields: ['id', 'unitCost'], conditions: { unitCost: { $lt: threshold } }, purposes: ['capacity-planning'] });
+        draft.rules.push({
+          id: 'cheap-capacity',
+          action: 'read',
+          subject: 'CapacitySignal',
+          fields: ['id', 'unitCost'],
+          conditions: { unitCost: { $lt: threshold } },
+          purposes: ['capacity-planning'],
+        });
         return draft;
       };
       const low = (await simulate(probeAt(0.0001))).impact.CapacitySignal;
@@ -104,7 +152,13 @@ describe('existence and simulation oracles', () => {
       expect(low).toEqual({ rowsWithheld: { code: 'UNCOUNTABLE_CONDITIONS', fields: ['unitCost'] }, fieldsGained: [], fieldsLost: [] });
       expect(low).not.toHaveProperty('rowsDraft');
 
-      const diff = (await gw.http.post('/api/v1/policies/supplier-northwind/diff').set('Authorization', officer).send({ document: probeAt(0.0001) }).expect(200)).body.data;
+      const diff = (
+        await gw.http
+          .post('/api/v1/policies/supplier-northwind/diff')
+          .set('Authorization', officer)
+          .send({ document: probeAt(0.0001) })
+          .expect(200)
+      ).body.data;
       expect(diff.impact['capacity-planning'].CapacitySignal).toEqual(low);
     });
 

@@ -23,7 +23,9 @@ describe('governance safety', () => {
     ada = await gw.token({ roles: ['governance'], sub: 'ada@orchestrator' });
     grace = await gw.token({ roles: ['governance'], sub: 'grace@orchestrator' });
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const as = (token: string) => ({
     get: (p: string) => gw.http.get(p).set('Authorization', `Bearer ${token}`),
@@ -39,19 +41,36 @@ describe('governance safety', () => {
   const policy = async (id: string) => as(ada).get(`/api/v1/policies/${id}`).expect(200);
   const carrier = (id: string, extra: object = {}) => ({
     partner: { id, name: `Carrier ${id}`, kind: 'logistics' },
-    rules: [{ id: 'own', action: ['read', 'update'], subject: 'Shipment', fields: ['id', 'carrierId', 'status'], conditions: { carrierId: '${partner.id}' }, purposes: ['shipment-execution'] }],
+    rules: [
+      {
+        id: 'own',
+        action: ['read', 'update'],
+        subject: 'Shipment',
+        fields: ['id', 'carrierId', 'status'],
+        conditions: { carrierId: '${partner.id}' },
+        purposes: ['shipment-execution'],
+      },
+    ],
     ...extra,
   });
   /** A partner under four eyes: version 1 without, version 2 (approved by a second officer) with. */
   const fourEyes = async (id: string) => {
     await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
-    const v2 = await as(ada).put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required' }), '"1"').expect(200);
+    const v2 = await as(ada)
+      .put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required' }), '"1"')
+      .expect(200);
     expect(v2.body.meta.state).toBe('proposed');
     await as(grace).post(`/api/v1/policies/${id}/versions/2/approve`, {}, '"1"').expect(200);
     expect((await policy(id)).body.meta.version).toBe(2);
   };
   const propose = async (id: string, token: string, status: string, ifMatch: string) => {
-    const res = await as(token).put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required', rules: [{ ...carrier(id).rules[0], fields: ['id', 'carrierId', 'status', status] }] }), ifMatch).expect(200);
+    const res = await as(token)
+      .put(
+        `/api/v1/policies/${id}`,
+        carrier(id, { approval: 'required', rules: [{ ...carrier(id).rules[0], fields: ['id', 'carrierId', 'status', status] }] }),
+        ifMatch,
+      )
+      .expect(200);
     expect(res.body.meta.state).toBe('proposed');
     return res.body.meta.version as number;
   };
@@ -63,11 +82,15 @@ describe('governance safety', () => {
       await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
       const get = await policy(id);
       expect(get.headers.etag).toBe('"1"');
-      const put = await as(ada).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'same rules' }, get.headers.etag).expect(200);
+      const put = await as(ada)
+        .put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'same rules' }, get.headers.etag)
+        .expect(200);
       expect(put.body.meta.version).toBe(2);
       expect(put.headers.etag).toBe('"2"');
       expect((await policy(id)).headers.etag).toBe('"2"');
-      const back = await as(ada).post(`/api/v1/policies/${id}/rollback`, { version: 1 }, (await policy(id)).headers.etag).expect(200);
+      const back = await as(ada)
+        .post(`/api/v1/policies/${id}/rollback`, { version: 1 }, (await policy(id)).headers.etag)
+        .expect(200);
       expect(back.body.meta.version).toBe(3);
       expect(back.headers.etag).toBe('"3"');
 
@@ -82,7 +105,9 @@ describe('governance safety', () => {
       const id = 'carrier-stale';
       await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
       const stale = (await policy(id)).headers.etag;
-      await as(grace).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'meanwhile' }, stale).expect(200);
+      await as(grace)
+        .put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'meanwhile' }, stale)
+        .expect(200);
 
       const put = await refused(gw, () => as(ada).put(`/api/v1/policies/${id}`, carrier(id), stale), 412);
       expect(put.res.body).toMatchObject({ status: 412, code: 'PRECONDITION_FAILED', currentVersion: 2 });
@@ -115,7 +140,9 @@ describe('governance safety', () => {
     it('a blind change racing with four eyes coming into force never lands in force unapproved', async () => {
       const id = 'carrier-switch';
       await as(ada).put(`/api/v1/policies/${id}`, carrier(id)).expect(200);
-      const proposal = await as(ada).put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required' }), '"1"').expect(200);
+      const proposal = await as(ada)
+        .put(`/api/v1/policies/${id}`, carrier(id, { approval: 'required' }), '"1"')
+        .expect(200);
       const [approve, blind] = await Promise.all([
         as(grace).post(`/api/v1/policies/${id}/versions/${proposal.body.meta.version}/approve`, {}, '"1"'),
         as(ada).put(`/api/v1/policies/${id}`, { ...carrier(id), note: 'without four eyes' }),
@@ -137,7 +164,9 @@ describe('governance safety', () => {
       const approve = await refused(gw, () => as(grace).post(`/api/v1/policies/${id}/versions/${v}/approve`, {}), 428);
       expect(approve.res.body.code).toBe('PRECONDITION_REQUIRED');
       // A new partner's first version has no version in force, and no ETag, to name.
-      const first = await as(ada).put('/api/v1/policies/carrier-first', carrier('carrier-first', { approval: 'required' })).expect(200);
+      const first = await as(ada)
+        .put('/api/v1/policies/carrier-first', carrier('carrier-first', { approval: 'required' }))
+        .expect(200);
       expect(first.body.meta).toMatchObject({ version: 1, state: 'proposed' });
       await as(ada).get('/api/v1/policies/carrier-first').expect(404);
       await as(grace).post('/api/v1/policies/carrier-first/versions/1/approve', {}).expect(200);
@@ -154,9 +183,17 @@ describe('governance safety', () => {
     const op = (path: string, method: string) => doc.paths[path][method] as Op;
     const ifMatch = (o: Op) => o.parameters?.find((p) => p.in === 'header' && p.name === 'If-Match');
     expect(Object.keys(op('/api/v1/policies/{partnerId}', 'get').responses['200'].headers ?? {})).toContain('ETag');
-    for (const [path, method] of [['/api/v1/policies/{partnerId}', 'put'], ['/api/v1/policies/{partnerId}/rollback', 'post'], ['/api/v1/policies/{partnerId}/versions/{version}/approve', 'post']]) {
-      expect({ path, method, ifMatch: Boolean(ifMatch(op(path, method))), responses: Object.keys(op(path, method).responses) })
-        .toEqual({ path, method, ifMatch: true, responses: expect.arrayContaining(['412', '428']) });
+    for (const [path, method] of [
+      ['/api/v1/policies/{partnerId}', 'put'],
+      ['/api/v1/policies/{partnerId}/rollback', 'post'],
+      ['/api/v1/policies/{partnerId}/versions/{version}/approve', 'post'],
+    ]) {
+      expect({ path, method, ifMatch: Boolean(ifMatch(op(path, method))), responses: Object.keys(op(path, method).responses) }).toEqual({
+        path,
+        method,
+        ifMatch: true,
+        responses: expect.arrayContaining(['412', '428']),
+      });
     }
     expect(ifMatch(op('/api/v1/policies/{partnerId}/versions/{version}/approve', 'post'))!.required).toBe(true);
     expect(Object.keys(op('/api/v1/policies/{partnerId}/versions/{version}/approve', 'post').responses)).toContain('409');
@@ -188,7 +225,13 @@ describe('governance safety', () => {
       expect(own.res.body.code).toBe('FORBIDDEN');
       const seq = await gw.headSeq();
       const rejected = await as(grace).post(`/api/v1/policies/${id}/versions/${v}/reject`, { reason: 'ETA is not shared with carriers yet' }).expect(200);
-      expect(rejected.body.data).toMatchObject({ version: v, state: 'rejected', decidedBy: 'grace@orchestrator', decisionReason: 'ETA is not shared with carriers yet', inForce: false });
+      expect(rejected.body.data).toMatchObject({
+        version: v,
+        state: 'rejected',
+        decidedBy: 'grace@orchestrator',
+        decisionReason: 'ETA is not shared with carriers yet',
+        inForce: false,
+      });
       const [event] = (await gw.auditSince(seq)).filter((e) => e.subject === 'Policy');
       expect(event).toMatchObject({ action: 'reject', decision: 'allow', actor_sub: 'grace@orchestrator' });
       expect(String(event.reason)).toContain('ETA is not shared with carriers yet');
@@ -221,10 +264,14 @@ describe('governance safety', () => {
     it('rejects and withdraws over GraphQL too', async () => {
       const id = 'carrier-graphql';
       await fourEyes(id);
-      const gql = async (token: string, query: string) => (await gw.http.post('/graphql').set('Authorization', `Bearer ${token}`).send({ query }).expect(200)).body;
+      const gql = async (token: string, query: string) =>
+        (await gw.http.post('/graphql').set('Authorization', `Bearer ${token}`).send({ query }).expect(200)).body;
       const a = await propose(id, ada, 'eta', '"2"');
       const b = await propose(id, ada, 'lastLocation', '"2"');
-      const rejected = await gql(grace, `mutation { rejectPolicyVersion(partnerId: "${id}", version: ${a}, reason: "not yet") { version state decidedBy decisionReason } }`);
+      const rejected = await gql(
+        grace,
+        `mutation { rejectPolicyVersion(partnerId: "${id}", version: ${a}, reason: "not yet") { version state decidedBy decisionReason } }`,
+      );
       expect(rejected.data.rejectPolicyVersion).toEqual({ version: a, state: 'rejected', decidedBy: 'grace@orchestrator', decisionReason: 'not yet' });
       const foreign = await gql(grace, `mutation { withdrawPolicyVersion(partnerId: "${id}", version: ${b}) { state } }`);
       expect(foreign.errors[0].extensions.code).toBe('FORBIDDEN');
@@ -245,19 +292,55 @@ describe('governance safety', () => {
     const windowed = (tests: object[]) => ({
       partner: { id: 'carrier-windowed', name: 'Windowed Carrier', kind: 'logistics' },
       rules: [
-        { id: 'own', action: 'read', subject: 'Shipment', fields: ['id', 'carrierId', 'status'], conditions: { carrierId: '${partner.id}' }, purposes: ['shipment-execution'] },
-        { id: 'eta-pilot', action: 'read', subject: 'Shipment', fields: ['carrierId', 'eta'], conditions: { carrierId: '${partner.id}' }, purposes: ['shipment-execution'],
-          validFrom: '2025-01-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' },
+        {
+          id: 'own',
+          action: 'read',
+          subject: 'Shipment',
+          fields: ['id', 'carrierId', 'status'],
+          conditions: { carrierId: '${partner.id}' },
+          purposes: ['shipment-execution'],
+        },
+        {
+          id: 'eta-pilot',
+          action: 'read',
+          subject: 'Shipment',
+          fields: ['carrierId', 'eta'],
+          conditions: { carrierId: '${partner.id}' },
+          purposes: ['shipment-execution'],
+          validFrom: '2025-01-01T00:00:00Z',
+          validUntil: '2026-01-01T00:00:00Z',
+        },
       ],
       tests,
     });
-    const during = { name: 'the pilot shows the ETA', action: 'read', subject: 'Shipment', purpose: 'shipment-execution', record: { carrierId: '${partner.id}' }, allowed: ['eta', 'status'], now: '2025-06-01T00:00:00Z' };
-    const before = { name: 'not before the pilot', action: 'read', subject: 'Shipment', purpose: 'shipment-execution', record: { carrierId: '${partner.id}' }, allowed: ['status'], denied: ['eta'], now: '2024-12-31T23:59:59Z' };
+    const during = {
+      name: 'the pilot shows the ETA',
+      action: 'read',
+      subject: 'Shipment',
+      purpose: 'shipment-execution',
+      record: { carrierId: '${partner.id}' },
+      allowed: ['eta', 'status'],
+      now: '2025-06-01T00:00:00Z',
+    };
+    const before = {
+      name: 'not before the pilot',
+      action: 'read',
+      subject: 'Shipment',
+      purpose: 'shipment-execution',
+      record: { carrierId: '${partner.id}' },
+      allowed: ['status'],
+      denied: ['eta'],
+      now: '2024-12-31T23:59:59Z',
+    };
 
     it('judges each case at its own `now`; without it, at the present, when the pilot has ended', async () => {
-      const put = await as(ada).put('/api/v1/policies/carrier-windowed', windowed([during, before])).expect(200);
+      const put = await as(ada)
+        .put('/api/v1/policies/carrier-windowed', windowed([during, before]))
+        .expect(200);
       expect(put.body.meta.version).toBe(1);
-      const sim = await as(ada).post('/api/v1/policies/carrier-windowed/simulate', { action: 'read', subject: 'Shipment', purpose: 'shipment-execution' }).expect(200);
+      const sim = await as(ada)
+        .post('/api/v1/policies/carrier-windowed/simulate', { action: 'read', subject: 'Shipment', purpose: 'shipment-execution' })
+        .expect(200);
       expect(sim.body.data.tests).toEqual([
         { name: during.name, passed: true, failures: [] },
         { name: before.name, passed: true, failures: [] },
@@ -277,17 +360,27 @@ describe('governance safety', () => {
     it('refuses UPDATE and DELETE of a version and of a decision, whoever asks', async () => {
       const id = 'carrier-immutable';
       await fourEyes(id);
-      const [before] = await gw.query<{ document: string; author: string }>('SELECT document, author FROM policy_versions WHERE partner_id = ? AND version = 1', [id]);
-      await expect(gw.query("UPDATE policy_versions SET document = '{}' WHERE partner_id = ? AND version = 1", [id])).rejects.toThrow(/policy_versions is append-only/);
+      const [before] = await gw.query<{ document: string; author: string }>(
+        'SELECT document, author FROM policy_versions WHERE partner_id = ? AND version = 1',
+        [id],
+      );
+      await expect(gw.query("UPDATE policy_versions SET document = '{}' WHERE partner_id = ? AND version = 1", [id])).rejects.toThrow(
+        /policy_versions is append-only/,
+      );
       await expect(gw.query("UPDATE policy_versions SET author = 'mallory' WHERE partner_id = ?", [id])).rejects.toThrow(/append-only/);
       await expect(gw.query('DELETE FROM policy_versions WHERE partner_id = ?', [id])).rejects.toThrow(/policy_versions is append-only/);
-      await expect(gw.query("UPDATE policy_decisions SET decided_by = 'mallory' WHERE partner_id = ?", [id])).rejects.toThrow(/policy_decisions is append-only/);
+      await expect(gw.query("UPDATE policy_decisions SET decided_by = 'mallory' WHERE partner_id = ?", [id])).rejects.toThrow(
+        /policy_decisions is append-only/,
+      );
       await expect(gw.query('DELETE FROM policy_decisions WHERE partner_id = ?', [id])).rejects.toThrow(/policy_decisions is append-only/);
       if (gw.dialect === 'postgres') {
         await expect(gw.query('TRUNCATE policy_versions')).rejects.toThrow(/append-only/);
         await expect(gw.query('TRUNCATE policy_decisions')).rejects.toThrow(/append-only/);
       }
-      const [after] = await gw.query<{ document: string; author: string }>('SELECT document, author FROM policy_versions WHERE partner_id = ? AND version = 1', [id]);
+      const [after] = await gw.query<{ document: string; author: string }>(
+        'SELECT document, author FROM policy_versions WHERE partner_id = ? AND version = 1',
+        [id],
+      );
       expect(after).toEqual(before);
       const [decided] = await gw.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM policy_decisions WHERE partner_id = ?', [id]);
       expect(Number(decided.n)).toBe(1);
@@ -298,9 +391,10 @@ describe('governance safety', () => {
     it('keeps every approval as a decision; open proposals made against the version in force keep it as their base, the others none', async () => {
       const database = await createTestDatabase();
       const dir = mkdtempSync(join(tmpdir(), 'gateway-upgrade-'));
-      const options = (migrations: typeof MIGRATIONS): DataSourceOptions => (database.url
-        ? { type: 'postgres', url: database.url, migrations, migrationsTransactionMode: 'each' }
-        : { type: 'better-sqlite3', database: join(dir, 'gateway.sqlite'), migrations, migrationsTransactionMode: 'each' });
+      const options = (migrations: typeof MIGRATIONS): DataSourceOptions =>
+        database.url
+          ? { type: 'postgres', url: database.url, migrations, migrationsTransactionMode: 'each' }
+          : { type: 'better-sqlite3', database: join(dir, 'gateway.sqlite'), migrations, migrationsTransactionMode: 'each' };
       const sql = (q: string) => {
         let n = 0;
         return database.url ? q.replace(/\?/g, () => `$${++n}`) : q;
@@ -319,10 +413,19 @@ describe('governance safety', () => {
       try {
         await run(earlier, async (ds) => {
           const t = '2025-01-01T00:00:00.000Z';
-          await ds.query(sql("INSERT INTO partners (id, name, kind, status, policy_version, created_at, updated_at) VALUES ('p1', 'P1', 'other', 'active', 2, ?, ?), ('p2', 'P2', 'other', 'active', 3, ?, ?)"), [t, t, t, t]);
+          await ds.query(
+            sql(
+              "INSERT INTO partners (id, name, kind, status, policy_version, created_at, updated_at) VALUES ('p1', 'P1', 'other', 'active', 2, ?, ?), ('p2', 'P2', 'other', 'active', 3, ?, ?)",
+            ),
+            [t, t, t, t],
+          );
           const v = (partner: string, version: number, state: string, approvedBy: string | null) =>
-            ds.query(sql("INSERT INTO policy_versions (partner_id, version, document, document_hash, author, created_at, note, state, approved_by) VALUES (?, ?, '{}', 'h', 'ada', ?, NULL, ?, ?)"),
-              [partner, version, t, state, approvedBy]);
+            ds.query(
+              sql(
+                "INSERT INTO policy_versions (partner_id, version, document, document_hash, author, created_at, note, state, approved_by) VALUES (?, ?, '{}', 'h', 'ada', ?, NULL, ?, ?)",
+              ),
+              [partner, version, t, state, approvedBy],
+            );
           await v('p1', 1, 'active', null);
           await v('p1', 2, 'active', 'grace'); // a proposal approved before decisions had their own table
           await v('p1', 3, 'proposed', null); // open, newer than the version in force
@@ -331,11 +434,16 @@ describe('governance safety', () => {
           await v('p2', 3, 'active', null);
         });
         await run(MIGRATIONS, async (ds) => {
-          expect(await ds.query(sql('SELECT partner_id, version, decision, decided_by FROM policy_decisions ORDER BY partner_id, version')))
-            .toEqual([{ partner_id: 'p1', version: 2, decision: 'approved', decided_by: 'grace' }]);
+          expect(await ds.query(sql('SELECT partner_id, version, decision, decided_by FROM policy_decisions ORDER BY partner_id, version'))).toEqual([
+            { partner_id: 'p1', version: 2, decision: 'approved', decided_by: 'grace' },
+          ]);
           const bases = await ds.query(sql("SELECT partner_id, version, base_version FROM policy_versions WHERE state = 'proposed' ORDER BY partner_id"));
-          expect(bases.map((r: Record<string, unknown>) => [r.partner_id, Number(r.version), r.base_version === null ? null : Number(r.base_version)]))
-            .toEqual([['p1', 3, 2], ['p2', 2, null]]);
+          expect(bases.map((r: Record<string, unknown>) => [r.partner_id, Number(r.version), r.base_version === null ? null : Number(r.base_version)])).toEqual(
+            [
+              ['p1', 3, 2],
+              ['p2', 2, null],
+            ],
+          );
           await expect(ds.query(sql("UPDATE policy_versions SET note = 'x' WHERE partner_id = 'p1'"))).rejects.toThrow(/append-only/);
         });
       } finally {
@@ -352,14 +460,38 @@ describe('governance safety', () => {
       rows.find((r) => r.partnerId === partnerId && r.subject === subject && r.action === action && r.purpose === purpose)!;
 
     it('names the fields some rows in scope withhold, beside every granted field', async () => {
-      await as(ada).put('/api/v1/policies/carrier-rowwise', {
-        partner: { id: 'carrier-rowwise', name: 'Rowwise', kind: 'logistics' },
-        rules: [
-          { id: 'own', action: 'read', subject: 'Shipment', fields: ['id', 'carrierId', 'status', 'destination'], conditions: { carrierId: '${partner.id}' }, purposes: ['x'] },
-          { id: 'eta-on-transit', action: 'read', subject: 'Shipment', fields: ['carrierId', 'status', 'eta'], conditions: { carrierId: '${partner.id}', status: 'in_transit' }, purposes: ['x'] },
-          { id: 'no-destination-when-delayed', action: 'read', subject: 'Shipment', fields: ['destination'], conditions: { status: 'delayed' }, inverted: true, purposes: ['x'] },
-        ],
-      }).expect(200);
+      await as(ada)
+        .put('/api/v1/policies/carrier-rowwise', {
+          partner: { id: 'carrier-rowwise', name: 'Rowwise', kind: 'logistics' },
+          rules: [
+            {
+              id: 'own',
+              action: 'read',
+              subject: 'Shipment',
+              fields: ['id', 'carrierId', 'status', 'destination'],
+              conditions: { carrierId: '${partner.id}' },
+              purposes: ['x'],
+            },
+            {
+              id: 'eta-on-transit',
+              action: 'read',
+              subject: 'Shipment',
+              fields: ['carrierId', 'status', 'eta'],
+              conditions: { carrierId: '${partner.id}', status: 'in_transit' },
+              purposes: ['x'],
+            },
+            {
+              id: 'no-destination-when-delayed',
+              action: 'read',
+              subject: 'Shipment',
+              fields: ['destination'],
+              conditions: { status: 'delayed' },
+              inverted: true,
+              purposes: ['x'],
+            },
+          ],
+        })
+        .expect(200);
       const rows = await matrix();
       const own = entry(rows, 'carrier-rowwise', 'Shipment', 'read', 'x');
       expect(own.fields).toEqual(expect.arrayContaining(['id', 'carrierId', 'status', 'destination', 'eta']));
@@ -373,7 +505,9 @@ describe('governance safety', () => {
 
       const csv = await as(ada).get('/api/v1/access-matrix?format=csv').expect(200);
       expect(csv.text.split('\n')[0]).toBe('partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows');
-      expect(csv.text.split('\n')).toContain(`supplier-northwind,DemandSignal,read,replenishment-planning,conditional,${northwind.fields.join(' ')},orderedQty`);
+      expect(csv.text.split('\n')).toContain(
+        `supplier-northwind,DemandSignal,read,replenishment-planning,conditional,${northwind.fields.join(' ')},orderedQty`,
+      );
     });
   });
 });

@@ -46,12 +46,36 @@ describe('GraphQL schema hints (NODE_ENV=production)', () => {
     it.each([
       ['an unknown field', '{ shipments { nodes { freightCosts } } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['freightCost']],
       ['an unknown argument', '{ shipments(frist: 2) { nodes { id } } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['first']],
-      ['an unknown input field written in the document', '{ shipments(filter: { carrierID: "x" }) { nodes { id } } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['carrierId']],
+      [
+        'an unknown input field written in the document',
+        '{ shipments(filter: { carrierID: "x" }) { nodes { id } } }',
+        undefined,
+        'GRAPHQL_VALIDATION_FAILED',
+        ['carrierId'],
+      ],
       ['a wrong value type in an input object', '{ shipments(filter: { quantity: "many" }) { nodes { id } } }', undefined, 'GRAPHQL_VALIDATION_FAILED', []],
-      ['a required input field left out', 'mutation { recordShipmentEvent(shipmentId: "shp-0001", input: { status: "in_transit" }) { id } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['occurredAt']],
+      [
+        'a required input field left out',
+        'mutation { recordShipmentEvent(shipmentId: "shp-0001", input: { status: "in_transit" }) { id } }',
+        undefined,
+        'GRAPHQL_VALIDATION_FAILED',
+        ['occurredAt'],
+      ],
       ['a misspelt variable type', 'query ($f: ShipmentFiltr) { shipments(filter: $f) { nodes { id } } }', undefined, 'GRAPHQL_VALIDATION_FAILED', []],
-      ['an unknown input field in a variable', 'query ($f: ShipmentFilter) { shipments(filter: $f) { nodes { id } } }', { f: { carrierID: 'x' } }, 'BAD_USER_INPUT', ['carrierId']],
-      ['a required input field left out of a variable', 'mutation ($i: ShipmentEventInput!) { recordShipmentEvent(shipmentId: "shp-0001", input: $i) { id } }', { i: { status: 'in_transit' } }, 'BAD_USER_INPUT', ['occurredAt']],
+      [
+        'an unknown input field in a variable',
+        'query ($f: ShipmentFilter) { shipments(filter: $f) { nodes { id } } }',
+        { f: { carrierID: 'x' } },
+        'BAD_USER_INPUT',
+        ['carrierId'],
+      ],
+      [
+        'a required input field left out of a variable',
+        'mutation ($i: ShipmentEventInput!) { recordShipmentEvent(shipmentId: "shp-0001", input: $i) { id } }',
+        { i: { status: 'in_transit' } },
+        'BAD_USER_INPUT',
+        ['occurredAt'],
+      ],
       ['a wrong value type in a variable', 'query ($n: Int) { shipments(first: $n) { nodes { id } } }', { n: 'many' }, 'BAD_USER_INPUT', []],
     ] as Array<[string, string, Record<string, unknown> | undefined, string, string[]]>)('%s: %s', async (_, query, variables, code, unsent) => {
       const { res } = await refused(gw, () => gql(gw, SWIFTLOG, query, variables), 400);
@@ -71,10 +95,28 @@ describe('GraphQL schema hints (NODE_ENV=production)', () => {
     it.each([
       ['an unknown field', 'subscription { shipmentUpdated { freightCosts } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['freightCost']],
       ['an unknown argument', 'subscription { shipmentUpdated(filtr: {}) { id } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['filter']],
-      ['an unknown input field written in the document', 'subscription { shipmentUpdated(filter: { shipmentID: "x" }) { id } }', undefined, 'GRAPHQL_VALIDATION_FAILED', ['shipmentId']],
+      [
+        'an unknown input field written in the document',
+        'subscription { shipmentUpdated(filter: { shipmentID: "x" }) { id } }',
+        undefined,
+        'GRAPHQL_VALIDATION_FAILED',
+        ['shipmentId'],
+      ],
       ['a wrong value type in an input object', 'subscription { shipmentUpdated(filter: { status: 5 }) { id } }', undefined, 'GRAPHQL_VALIDATION_FAILED', []],
-      ['an unknown input field in a variable', 'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }', { f: { shipmentID: 'x' } }, 'BAD_USER_INPUT', ['shipmentId']],
-      ['a wrong value type in a variable', 'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }', { f: { status: 5 } }, 'BAD_USER_INPUT', []],
+      [
+        'an unknown input field in a variable',
+        'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }',
+        { f: { shipmentID: 'x' } },
+        'BAD_USER_INPUT',
+        ['shipmentId'],
+      ],
+      [
+        'a wrong value type in a variable',
+        'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }',
+        { f: { status: 5 } },
+        'BAD_USER_INPUT',
+        [],
+      ],
       ['a document that does not parse', 'subscription { shipmentUpdated { id }', undefined, 'GRAPHQL_PARSE_FAILED', []],
     ] as Array<[string, string, Record<string, unknown> | undefined, string, string[]]>)('%s: %s', async (_, query, variables, code, unsent) => {
       const { res } = await refused(gw, () => ws.first(SWIFTLOG, query, variables), 400);
@@ -88,7 +130,9 @@ describe('GraphQL schema hints (NODE_ENV=production)', () => {
       const socket = await ws.first(SWIFTLOG, 'subscription { shipmentUpdated { freightCosts } }');
       expect(codes(socket.all)).toEqual(codes(http.errors));
       const httpInput = await gql(gw, SWIFTLOG, 'query ($f: ShipmentFilter) { shipments(filter: $f) { nodes { id } } }', { f: { carrierID: 'x' } });
-      const socketInput = await ws.first(SWIFTLOG, 'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }', { f: { shipmentID: 'x' } });
+      const socketInput = await ws.first(SWIFTLOG, 'subscription ($f: ShipmentUpdatedFilter) { shipmentUpdated(filter: $f) { id } }', {
+        f: { shipmentID: 'x' },
+      });
       expect(codes(socketInput.all)).toEqual(codes(httpInput.errors));
     });
   });

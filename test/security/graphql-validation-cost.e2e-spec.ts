@@ -24,7 +24,17 @@ function exponential(type: string, levels: number, times: number, leaf: string):
 
 function selections(source: string): number {
   let n = 0;
-  visit(parse(source), { Field: () => { n++; }, InlineFragment: () => { n++; }, FragmentSpread: () => { n++; } });
+  visit(parse(source), {
+    Field: () => {
+      n++;
+    },
+    InlineFragment: () => {
+      n++;
+    },
+    FragmentSpread: () => {
+      n++;
+    },
+  });
   return n;
 }
 
@@ -41,7 +51,9 @@ describe('GraphQL validation cost (NODE_ENV=production)', () => {
     await ws.dispose();
     await gw.stop();
   });
-  beforeEach(() => { walks = jest.spyOn(DocumentLimits.prototype, 'check'); });
+  beforeEach(() => {
+    walks = jest.spyOn(DocumentLimits.prototype, 'check');
+  });
   afterEach(() => jest.restoreAllMocks());
 
   /** The selections the limit walk visited for the last document validated. */
@@ -107,11 +119,19 @@ describe('GraphQL validation cost (NODE_ENV=production)', () => {
 
 describe('GraphQL limits apply to introspection (where it is enabled)', () => {
   let gw: TestGateway;
-  beforeAll(async () => { gw = await TestGateway.start(); });
-  afterAll(async () => { await gw.stop(); });
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   it('an introspection query deeper than GRAPHQL_MAX_DEPTH (8) is refused with DEPTH_LIMIT', async () => {
-    const { res } = await refused(gw, () => gql(gw, SWIFTLOG, '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }'), 400);
+    const { res } = await refused(
+      gw,
+      () => gql(gw, SWIFTLOG, '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }'),
+      400,
+    );
     expect(res.errors.map((e) => [e.extensions?.code, e.extensions?.limit])).toEqual([['QUERY_TOO_COMPLEX', 'DEPTH_LIMIT']]);
   });
 

@@ -12,13 +12,24 @@ describe('idempotent replays do not outlive purpose or policy', () => {
     officer = await gw.token({ roles: ['governance'], sub: 'ada@orchestrator' });
     second = await gw.token({ roles: ['governance'], sub: 'grace@orchestrator' });
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   const supplier = (purpose: string, sub = 'planner@northwind') => gw.token({ roles: ['partner'], partner: NORTHWIND, purpose, sub });
   const post = (token: string, key: string, body: object) =>
     gw.http.post('/api/v1/capacity-signals').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
-  const signal = (notes: string) => ({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2027-01-04', availableQty: 900, riskLevel: 'low', riskNotes: notes, unitCost: 4.25 });
-  const rowsWithNotes = async (notes: string) => (await gw.query<{ id: string }>('SELECT id FROM capacity_signals WHERE risk_notes = ? ORDER BY id', [notes])).map((r) => r.id);
+  const signal = (notes: string) => ({
+    site: 'PLANT-DE-1',
+    sku: 'SKU-100',
+    periodStart: '2027-01-04',
+    availableQty: 900,
+    riskLevel: 'low',
+    riskNotes: notes,
+    unitCost: 4.25,
+  });
+  const rowsWithNotes = async (notes: string) =>
+    (await gw.query<{ id: string }>('SELECT id FROM capacity_signals WHERE risk_notes = ? ORDER BY id', [notes])).map((r) => r.id);
 
   /** Puts a new policy version in force the way governance does: PUT, and approval by a second officer when four-eyes applies. */
   async function putInForce(change: (doc: Record<string, unknown> & { rules: Array<Record<string, unknown>> }) => void) {
@@ -42,8 +53,13 @@ describe('idempotent replays do not outlive purpose or policy', () => {
 
     await putInForce((doc) => {
       doc.rules.push({
-        id: 'no-unit-cost-for-now', action: 'read', subject: 'CapacitySignal', fields: ['unitCost'], inverted: true,
-        purposes: ['capacity-planning', 'replenishment-planning'], reason: 'Unit cost withheld while prices are renegotiated.',
+        id: 'no-unit-cost-for-now',
+        action: 'read',
+        subject: 'CapacitySignal',
+        fields: ['unitCost'],
+        inverted: true,
+        purposes: ['capacity-planning', 'replenishment-planning'],
+        reason: 'Unit cost withheld while prices are renegotiated.',
       });
     });
 

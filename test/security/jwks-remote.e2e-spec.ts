@@ -22,7 +22,11 @@ const now = () => Math.floor(Date.now() / 1000);
 
 type Mode = 'ok' | 'reset' | 'hang' | 'trickle' | 'status500' | 'garbage' | 'invalid' | 'redirect';
 
-interface IdpKey { kid: string; privateKey: KeyLike; jwk: JWK }
+interface IdpKey {
+  kid: string;
+  privateKey: KeyLike;
+  jwk: JWK;
+}
 
 async function idpKey(alg: 'RS256' | 'ES256' = 'RS256'): Promise<IdpKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -39,9 +43,15 @@ describe('remote JWKS (JWT_JWKS_URL)', () => {
   let keyA: IdpKey;
   let keyB: IdpKey;
 
-  const token = (k: IdpKey, alg = 'RS256', kid = k.kid) => new SignJWT({ roles: ['auditor'] })
-    .setProtectedHeader({ alg, kid }).setSubject('auditor@idp').setIssuer(ISSUER).setAudience(AUDIENCE)
-    .setIssuedAt().setExpirationTime(now() + 600).sign(k.privateKey);
+  const token = (k: IdpKey, alg = 'RS256', kid = k.kid) =>
+    new SignJWT({ roles: ['auditor'] })
+      .setProtectedHeader({ alg, kid })
+      .setSubject('auditor@idp')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(now() + 600)
+      .sign(k.privateKey);
   const call = (t: string) => gw.http.get('/api/v1/audit-events/verify').set('Authorization', `Bearer ${t}`);
   const fetches = () => jwks.requests.filter((r) => r.url === '/jwks.json').length;
   /** Waits until the last fetch is older than the cooldown, so an unknown kid may refetch. */
@@ -56,28 +66,50 @@ describe('remote JWKS (JWT_JWKS_URL)', () => {
     jwks = await CanaryServer.start();
     jwks.handler = (req, res) => {
       switch (mode) {
-        case 'ok': res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: published })); return;
-        case 'reset': req.socket.destroy(); return;
-        case 'hang': return; // never answers
+        case 'ok':
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ keys: published }));
+          return;
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'hang':
+          return; // never answers
         case 'trickle': {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"keys":[');
-          const t = setInterval(() => { if (!res.destroyed) res.write(' '); else clearInterval(t); }, 50);
+          const t = setInterval(() => {
+            if (!res.destroyed) res.write(' ');
+            else clearInterval(t);
+          }, 50);
           res.on('close', () => clearInterval(t));
           return;
         }
-        case 'status500': res.statusCode = 500; res.end('{"error":"idp down"}'); return;
-        case 'garbage': res.end('<html>not json</html>'); return;
-        case 'invalid': res.end(JSON.stringify({ keys: 'everything' })); return;
-        case 'redirect': res.statusCode = 302; res.setHeader('location', canary.url('/jwks.json')); res.end(); return;
+        case 'status500':
+          res.statusCode = 500;
+          res.end('{"error":"idp down"}');
+          return;
+        case 'garbage':
+          res.end('<html>not json</html>');
+          return;
+        case 'invalid':
+          res.end(JSON.stringify({ keys: 'everything' }));
+          return;
+        case 'redirect':
+          res.statusCode = 302;
+          res.setHeader('location', canary.url('/jwks.json'));
+          res.end();
+          return;
       }
     };
     keyA = await idpKey();
     keyB = await idpKey('ES256');
     published = [keyA.jwk];
     gw = await TestGateway.start({
-      JWT_JWKS_URL: jwks.url('/jwks.json'), JWT_JWKS_COOLDOWN_MS: String(COOLDOWN_MS),
-      JWT_JWKS_CACHE_MAX_AGE_MS: String(CACHE_MAX_AGE_MS), JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS),
+      JWT_JWKS_URL: jwks.url('/jwks.json'),
+      JWT_JWKS_COOLDOWN_MS: String(COOLDOWN_MS),
+      JWT_JWKS_CACHE_MAX_AGE_MS: String(CACHE_MAX_AGE_MS),
+      JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS),
     });
   });
   afterAll(async () => {
@@ -207,8 +239,14 @@ describe('remote JWKS (JWT_JWKS_URL)', () => {
       const kid = `oct-${randomUUID()}`;
       published = [keyA.jwk, keyB.jwk, { kty: 'oct', k: secret.toString('base64url'), kid, alg: 'HS256' }];
       await pastCooldown();
-      const hs = await new SignJWT({ roles: ['auditor'] }).setProtectedHeader({ alg: 'HS256', kid }).setSubject('x').setIssuer(ISSUER)
-        .setAudience(AUDIENCE).setIssuedAt().setExpirationTime(now() + 600).sign(secret);
+      const hs = await new SignJWT({ roles: ['auditor'] })
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .setSubject('x')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(now() + 600)
+        .sign(secret);
       const { res } = await refused(gw, () => call(hs), 401);
       expectProblem(res, 401, 'UNAUTHENTICATED');
     });

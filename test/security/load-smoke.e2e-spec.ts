@@ -22,18 +22,35 @@ describe('load smoke: one partner flooding does not starve another', () => {
     await gw.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(gw.app.getHttpServer().address() as AddressInfo).port}`;
     const gov = await bearer(gw, GOVERNANCE);
-    await gw.http.put(`/api/v1/policies/${flooder}`).set('Authorization', gov).send({
-      partner: { id: flooder, name: 'Flooding supplier', kind: 'supplier', attributes: { skus: ['SKU-100'] } },
-      limits: { requestsPerMinute: LIMIT, maxPageSize: 50 },
-      rules: [{ id: 'demand', action: 'read', subject: 'DemandSignal', fields: ['id', 'sku', 'forecastQty'], conditions: { sku: { $in: '${partner.attributes.skus}' } }, purposes: ['planning'] }],
-    }).expect(200);
+    await gw.http
+      .put(`/api/v1/policies/${flooder}`)
+      .set('Authorization', gov)
+      .send({
+        partner: { id: flooder, name: 'Flooding supplier', kind: 'supplier', attributes: { skus: ['SKU-100'] } },
+        limits: { requestsPerMinute: LIMIT, maxPageSize: 50 },
+        rules: [
+          {
+            id: 'demand',
+            action: 'read',
+            subject: 'DemandSignal',
+            fields: ['id', 'sku', 'forecastQty'],
+            conditions: { sku: { $in: '${partner.attributes.skus}' } },
+            purposes: ['planning'],
+          },
+        ],
+      })
+      .expect(200);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
-  const run = (opts: autocannon.Options) => new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
-  });
-  const count = (r: autocannon.Result, status: number) => Number((r.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0);
+  const run = (opts: autocannon.Options) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      autocannon(opts, (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)));
+    });
+  const count = (r: autocannon.Result, status: number) =>
+    Number((r.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0);
 
   it('the flooder gets 429s, the other partner only 200s', async () => {
     const flood = await bearer(gw, { roles: ['partner'], partner: flooder, purpose: 'planning' });

@@ -42,37 +42,64 @@ const ATTRS = { s: '', list: [], n: 0, nums: [], nil: null };
 const REGRESSIONS: CaseDraft[] = [
   // Strings ordered by UTF-16 unit in memory but by code point (UTF-8 bytes) in SQL: '\uFF5E10' > '\u{1F600}' only in JavaScript.
   {
-    subject: 'CapacitySignal', partner: FRESH, kind: 'supplier', attributes: { ...ATTRS, s: '\u{1F600}' },
+    subject: 'CapacitySignal',
+    partner: FRESH,
+    kind: 'supplier',
+    attributes: { ...ATTRS, s: '\u{1F600}' },
     rules: [{ subject: 'CapacitySignal', action: 'read', conditions: { id: { $gt: '${partner.attributes.s}' } }, inverted: false, validity: 'always' }],
-    purpose: 'p-a', filter: { field: 'id', pick: 0, probe: false },
+    purpose: 'p-a',
+    filter: { field: 'id', pick: 0, probe: false },
   },
   // PostgreSQL: an out-of-range integer filter was a 500 (`integer` parameter), not an empty answer.
   {
-    subject: 'CapacitySignal', partner: 'partner-A', kind: 'supplier', attributes: ATTRS,
+    subject: 'CapacitySignal',
+    partner: 'partner-A',
+    kind: 'supplier',
+    attributes: ATTRS,
     rules: [{ subject: 'CapacitySignal', action: ['read', 'update'], inverted: false, validity: 'always' }],
-    purpose: 'p-a', filter: { field: 'committedQty', pick: 2, probe: true },
+    purpose: 'p-a',
+    filter: { field: 'committedQty', pick: 2, probe: true },
   },
   // PostgreSQL: the same in a rule condition (a non-integer and an out-of-range value on integer columns).
   {
-    subject: 'DemandSignal', partner: FRESH, kind: 'customer', attributes: { ...ATTRS, n: 3e9 },
+    subject: 'DemandSignal',
+    partner: FRESH,
+    kind: 'customer',
+    attributes: { ...ATTRS, n: 3e9 },
     rules: [
       { subject: 'DemandSignal', action: 'read', conditions: { forecastQty: { $gt: 1.5 } }, inverted: false, validity: 'always' },
       { subject: 'DemandSignal', action: 'read', conditions: { orderedQty: { $lt: '${partner.attributes.n}' } }, inverted: false, validity: 'always' },
-      { subject: 'DemandSignal', action: 'read', fields: ['unitPrice'], conditions: { orderedQty: { $in: [3e9, 2, null] } }, inverted: true, validity: 'always' },
+      {
+        subject: 'DemandSignal',
+        action: 'read',
+        fields: ['unitPrice'],
+        conditions: { orderedQty: { $in: [3e9, 2, null] } },
+        inverted: true,
+        validity: 'always',
+      },
     ],
-    purpose: 'p-b', filter: { field: 'orderedQty', pick: 0, probe: false },
+    purpose: 'p-b',
+    filter: { field: 'orderedQty', pick: 0, probe: false },
   },
   // PostgreSQL text cannot hold U+0000: a filter `?id=a%00` and an id `no-such%00row` were 500s.
   {
-    subject: 'Shipment', partner: 'partner-A', kind: 'supplier', attributes: ATTRS,
+    subject: 'Shipment',
+    partner: 'partner-A',
+    kind: 'supplier',
+    attributes: ATTRS,
     rules: [{ subject: 'Shipment', action: 'read', inverted: false, validity: 'always' }],
-    purpose: 'p-a', filter: { field: 'id', pick: 9, probe: true },
+    purpose: 'p-a',
+    filter: { field: 'id', pick: 9, probe: true },
   },
   // ...and a policy condition with it was accepted, then every read of the partner was a 500.
   {
-    subject: 'DemandSignal', partner: FRESH, kind: 'other', attributes: ATTRS,
+    subject: 'DemandSignal',
+    partner: FRESH,
+    kind: 'other',
+    attributes: ATTRS,
     rules: [{ subject: 'DemandSignal', action: 'read', conditions: { sku: { $ne: NUL_PROBE } }, inverted: false, validity: 'always' }],
-    purpose: 'p-a', filter: { field: 'sku', pick: 0, probe: false },
+    purpose: 'p-a',
+    filter: { field: 'sku', pick: 0, probe: false },
   },
 ];
 
@@ -91,7 +118,20 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
   let tables: DataSet;
   let governance: string;
   let fresh = 0;
-  const stats = { invalidDocuments: 0, restRequests: 0, restMs: 0, graphqlRequests: 0, graphqlMs: 0, cases: 0, refused: 0, withRows: 0, rowDependentFields: 0, emptyRowsButGranted: 0, filterHits: 0, filterForbidden: 0 };
+  const stats = {
+    invalidDocuments: 0,
+    restRequests: 0,
+    restMs: 0,
+    graphqlRequests: 0,
+    graphqlMs: 0,
+    cases: 0,
+    refused: 0,
+    withRows: 0,
+    rowDependentFields: 0,
+    emptyRowsButGranted: 0,
+    filterHits: 0,
+    filterForbidden: 0,
+  };
 
   let collated: { url: string; drop(): Promise<void> } | null = null;
   let collation = 'default';
@@ -123,23 +163,30 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     await collated?.drop();
   });
 
-  it(`holds for ${RUNS} random policies (seed ${SEED}, ${ROWS_PER_TABLE} rows a table)`, async () => {
-    // jest's environment sets Error.stackTraceLimit to 100 and maps every stack through source maps:
-    // with hundreds of FORBIDDEN_FIELD errors per GraphQL page that dominates the run time. The
-    // gateway runs here in-process; give it Node's own default, as in production.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 10;
-    try {
-      await runProperty();
-    } finally {
-      Error.stackTraceLimit = stackTraceLimit;
-    }
-  }, LONG_RUNS ? LONG_RUNS * 2_000 : 600_000);
+  it(
+    `holds for ${RUNS} random policies (seed ${SEED}, ${ROWS_PER_TABLE} rows a table)`,
+    async () => {
+      // jest's environment sets Error.stackTraceLimit to 100 and maps every stack through source maps:
+      // with hundreds of FORBIDDEN_FIELD errors per GraphQL page that dominates the run time. The
+      // gateway runs here in-process; give it Node's own default, as in production.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 10;
+      try {
+        await runProperty();
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
+    },
+    LONG_RUNS ? LONG_RUNS * 2_000 : 600_000,
+  );
 
   async function runProperty(): Promise<void> {
     if (LONG_RUNS) console.log(`no-leak long mode: ${RUNS} runs, seed ${SEED}`);
     const started = Date.now();
-    await fc.assert(fc.asyncProperty(caseArb(), (draft) => runCase(draft)), { seed: SEED, numRuns: RUNS, verbose: 1, examples: REGRESSIONS.map((r) => [r] as [CaseDraft]) });
+    await fc.assert(
+      fc.asyncProperty(caseArb(), (draft) => runCase(draft)),
+      { seed: SEED, numRuns: RUNS, verbose: 1, examples: REGRESSIONS.map((r) => [r] as [CaseDraft]) },
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`no-leak: ${RUNS} cases on ${gw.dialect} (collation: ${collation}) in ${seconds}s; ${JSON.stringify(stats)}`);
     // The property is only worth something if the cases reach rows, row-dependent fields and refusals.
@@ -154,7 +201,12 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     const partnerId = draft.partner === FRESH ? `nl-${SEED.toString(36)}-${++fresh}` : draft.partner;
     const doc = documentOf(draft, partnerId);
     const subject = draft.subject;
-    const context = () => JSON.stringify({ partnerId, subject, purpose: draft.purpose, restLimit: draft.restLimit, graphqlFirst: draft.graphqlFirst, filter: draft.filter, doc }, null, 1);
+    const context = () =>
+      JSON.stringify(
+        { partnerId, subject, purpose: draft.purpose, restLimit: draft.restLimit, graphqlFirst: draft.graphqlFirst, filter: draft.filter, doc },
+        null,
+        1,
+      );
     try {
       stats.cases++;
       const put = await gw.http.put(`/api/v1/policies/${partnerId}`).set('Authorization', `Bearer ${governance}`).send(doc);
@@ -185,7 +237,8 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
       if (!expected.anyGrant) stats.refused++;
       else if (expected.rows.length > 0) stats.withRows++;
       else stats.emptyRowsButGranted++;
-      if (expected.rows.some((r) => r.fields.length !== expected.rows[0].fields.length || r.fields.some((f, i) => f !== expected.rows[0].fields[i]))) stats.rowDependentFields++;
+      if (expected.rows.some((r) => r.fields.length !== expected.rows[0].fields.length || r.fields.some((f, i) => f !== expected.rows[0].fields[i])))
+        stats.rowDependentFields++;
 
       // An equality filter: only CASL-visible rows whose filtered field is permitted and equal.
       const { field, value } = filterOf(draft, subject);
@@ -195,7 +248,8 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
         expectRefusal(filtered, 403, 'FORBIDDEN', 'REST filter without any grant');
       } else if (!expected.grantable.includes(field)) {
         expectRefusal(filtered, 403, 'FORBIDDEN_FIELDS', `REST filter on ungranted field ${field}`);
-        if (JSON.stringify(filtered.fields) !== JSON.stringify([field])) throw new Error(`FORBIDDEN_FIELDS names ${JSON.stringify(filtered.fields)}, expected [${field}]`);
+        if (JSON.stringify(filtered.fields) !== JSON.stringify([field]))
+          throw new Error(`FORBIDDEN_FIELDS names ${JSON.stringify(filtered.fields)}, expected [${field}]`);
         stats.filterForbidden++;
       } else if (nul) {
         // Matches no row on any store; refused alike everywhere rather than a PostgreSQL error.
@@ -210,7 +264,8 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
         const gqlFiltered = await graphqlList(token, subject, draft.graphqlFirst, { [field]: value });
         if (expected.anyGrant && !expected.grantable.includes(field)) {
           expectRefusal(gqlFiltered, 200, 'FORBIDDEN_FIELDS', `GraphQL filter on ungranted field ${field}`);
-          if (JSON.stringify(gqlFiltered.fields) !== JSON.stringify([field])) throw new Error(`GraphQL FORBIDDEN_FIELDS names ${JSON.stringify(gqlFiltered.fields)}, expected [${field}]`);
+          if (JSON.stringify(gqlFiltered.fields) !== JSON.stringify([field]))
+            throw new Error(`GraphQL FORBIDDEN_FIELDS names ${JSON.stringify(gqlFiltered.fields)}, expected [${field}]`);
         } else if (expected.anyGrant && nul) {
           expectRefusal(gqlFiltered, 200, 'VALIDATION_FAILED', `GraphQL filter ${field} with U+0000`);
         } else {
@@ -238,9 +293,15 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
       // value-validation.e2e-spec.ts), so only such probes ask the question this property is about.
       const timestamp = SUBJECTS[subject].fields[field].type === 'timestamp';
       const date = SUBJECTS[subject].fields[field].type === 'date';
-      const restProbes = d.kind === 'enum' ? ['nope'] : d.probes.filter((v) =>
-        (d.kind !== 'integer' || Number.isInteger(v)) && (!timestamp || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v))
-        && (!date || (typeof v === 'string' && isCalendarDate(v))));
+      const restProbes =
+        d.kind === 'enum'
+          ? ['nope']
+          : d.probes.filter(
+              (v) =>
+                (d.kind !== 'integer' || Number.isInteger(v)) &&
+                (!timestamp || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v)) &&
+                (!date || (typeof v === 'string' && isCalendarDate(v))),
+            );
       if (restProbes.length > 0) return { field, value: restProbes[pick % restProbes.length] };
     }
     const date = SUBJECTS[subject].fields[field].type === 'date';
@@ -285,10 +346,15 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     const out: Listing = { status: 0, pages: [], rows: [], withheld: new Set() };
     let after: string | null = null;
     for (let guard = 0; guard <= ROWS_PER_TABLE + 2; guard++) {
-      const args = [first !== undefined ? `first: ${first}` : '', after ? `after: ${JSON.stringify(after)}` : '', filter ? 'filter: $filter' : ''].filter(Boolean);
+      const args = [first !== undefined ? `first: ${first}` : '', after ? `after: ${JSON.stringify(after)}` : '', filter ? 'filter: $filter' : ''].filter(
+        Boolean,
+      );
       const query = `query${filter ? `($filter: ${subject}Filter)` : ''} { ${root}${args.length ? `(${args.join(', ')})` : ''} { nodes { ${fieldsOf(subject).join(' ')} } pageInfo { endCursor hasNextPage } } }`;
       const t0 = Date.now();
-      const res = await gw.http.post('/graphql').set('Authorization', `Bearer ${token}`).send({ query, variables: filter ? { filter } : {} });
+      const res = await gw.http
+        .post('/graphql')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ query, variables: filter ? { filter } : {} });
       stats.graphqlRequests++;
       stats.graphqlMs += Date.now() - t0;
       out.status = res.status;
@@ -304,7 +370,13 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
       const offset = out.rows.length;
       for (const e of errors) {
         const p = e.path ?? [];
-        const ok = e.extensions?.code === 'FORBIDDEN_FIELD' && p.length === 4 && p[0] === root && p[1] === 'nodes' && typeof p[2] === 'number' && typeof p[3] === 'string';
+        const ok =
+          e.extensions?.code === 'FORBIDDEN_FIELD' &&
+          p.length === 4 &&
+          p[0] === root &&
+          p[1] === 'nodes' &&
+          typeof p[2] === 'number' &&
+          typeof p[3] === 'string';
         if (!ok) throw new Error(`unexpected GraphQL error: ${JSON.stringify(e)}`);
         out.withheld!.add(`${offset + (p[2] as number)}/${p[3]}`);
       }
@@ -321,17 +393,24 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     const rest = await gw.http.get(`/api/v1/${PATH[subject]}/${encodeURIComponent(id)}`).set('Authorization', `Bearer ${token}`);
     const what = `REST GET ${subject} ${JSON.stringify(id)}`;
     if (!expected.anyGrant) {
-      if (rest.status !== 403 || rest.body.code !== 'FORBIDDEN') throw new Error(`${what} without any grant answered ${rest.status} ${JSON.stringify(rest.body)}`);
+      if (rest.status !== 403 || rest.body.code !== 'FORBIDDEN')
+        throw new Error(`${what} without any grant answered ${rest.status} ${JSON.stringify(rest.body)}`);
     } else if (!want) {
-      if (rest.status !== 404 || rest.body.code !== 'NOT_FOUND') throw new Error(`${what}: CASL hides the row, gateway answered ${rest.status} ${JSON.stringify(rest.body)}`);
+      if (rest.status !== 404 || rest.body.code !== 'NOT_FOUND')
+        throw new Error(`${what}: CASL hides the row, gateway answered ${rest.status} ${JSON.stringify(rest.body)}`);
     } else {
       if (rest.status !== 200) throw new Error(`${what}: CASL allows the row, gateway answered ${rest.status} ${JSON.stringify(rest.body)}`);
       const keys = Object.keys(rest.body.data).sort();
-      if (JSON.stringify(keys) !== JSON.stringify([...want.fields].sort())) throw new Error(`${what} has fields ${JSON.stringify(keys)}, CASL permits ${JSON.stringify(want.fields)}`);
-      for (const f of want.fields) if (!Object.is(rest.body.data[f], want.row[f])) throw new Error(`${what} ${f} = ${JSON.stringify(rest.body.data[f])}, database has ${JSON.stringify(want.row[f])}`);
+      if (JSON.stringify(keys) !== JSON.stringify([...want.fields].sort()))
+        throw new Error(`${what} has fields ${JSON.stringify(keys)}, CASL permits ${JSON.stringify(want.fields)}`);
+      for (const f of want.fields)
+        if (!Object.is(rest.body.data[f], want.row[f]))
+          throw new Error(`${what} ${f} = ${JSON.stringify(rest.body.data[f])}, database has ${JSON.stringify(want.row[f])}`);
     }
     const root = SINGLE[subject];
-    const res = await gw.http.post('/graphql').set('Authorization', `Bearer ${token}`)
+    const res = await gw.http
+      .post('/graphql')
+      .set('Authorization', `Bearer ${token}`)
       .send({ query: `query($id: ID!) { ${root}(id: $id) { ${fieldsOf(subject).join(' ')} } }`, variables: { id } });
     const node = res.body.data?.[root] as Row | null | undefined;
     const errors = (res.body.errors ?? []) as Array<{ path?: Array<string | number>; extensions?: { code?: string } }>;
@@ -345,26 +424,32 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
       return;
     }
     if (!node) throw new Error(`${gql}: CASL allows the row, gateway answered ${JSON.stringify(res.body)}`);
-    const withheld = new Set(errors.map((e) => {
-      const p = e.path ?? [];
-      if (e.extensions?.code !== 'FORBIDDEN_FIELD' || p.length !== 2 || p[0] !== root) throw new Error(`${gql}: unexpected error ${JSON.stringify(e)}`);
-      return String(p[1]);
-    }));
+    const withheld = new Set(
+      errors.map((e) => {
+        const p = e.path ?? [];
+        if (e.extensions?.code !== 'FORBIDDEN_FIELD' || p.length !== 2 || p[0] !== root) throw new Error(`${gql}: unexpected error ${JSON.stringify(e)}`);
+        return String(p[1]);
+      }),
+    );
     for (const f of fieldsOf(subject)) {
       if (want.fields.includes(f)) {
-        if (withheld.has(f) || !Object.is(node[f], want.row[f])) throw new Error(`${gql} ${f} = ${JSON.stringify(node[f])}, database has ${JSON.stringify(want.row[f])}`);
+        if (withheld.has(f) || !Object.is(node[f], want.row[f]))
+          throw new Error(`${gql} ${f} = ${JSON.stringify(node[f])}, database has ${JSON.stringify(want.row[f])}`);
       } else if (node[f] !== null || !withheld.has(f)) {
         throw new Error(`${gql} ${f} should be null with FORBIDDEN_FIELD, got ${JSON.stringify(node[f])}`);
       }
     }
-    if (withheld.size !== fieldsOf(subject).length - want.fields.length) throw new Error(`${gql}: ${withheld.size} FORBIDDEN_FIELD errors for ${fieldsOf(subject).length - want.fields.length} withheld fields`);
+    if (withheld.size !== fieldsOf(subject).length - want.fields.length)
+      throw new Error(`${gql}: ${withheld.size} FORBIDDEN_FIELD errors for ${fieldsOf(subject).length - want.fields.length} withheld fields`);
   }
 
   // ------------------------------------------------------------------ checks
 
   function expectRefusal(listing: Listing, status: number, code: string, what: string): void {
     if (listing.status !== status || listing.code !== code || listing.pages.length > 0) {
-      throw new Error(`${what}: expected ${status} ${code}, got ${listing.status} ${listing.code ?? ''} with ${listing.rows.length} row(s): ${JSON.stringify(listing.rows.slice(0, 3))}`);
+      throw new Error(
+        `${what}: expected ${status} ${code}, got ${listing.status} ${listing.code ?? ''} with ${listing.rows.length} row(s): ${JSON.stringify(listing.rows.slice(0, 3))}`,
+      );
     }
   }
 
@@ -372,12 +457,21 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     listing.pages.forEach((page, i) => {
       const last = i === listing.pages.length - 1;
       if (page.rows.length > pageSize) throw new Error(`${transport} page ${i + 1} has ${page.rows.length} rows, over the page size ${pageSize}`);
-      if (!last && (page.rows.length !== pageSize || !page.more)) throw new Error(`${transport} page ${i + 1} of ${listing.pages.length} is short (${page.rows.length}/${pageSize}) or says no more`);
+      if (!last && (page.rows.length !== pageSize || !page.more))
+        throw new Error(`${transport} page ${i + 1} of ${listing.pages.length} is short (${page.rows.length}/${pageSize}) or says no more`);
       if (last && page.more) throw new Error(`${transport} last page says there is more`);
     });
   }
 
-  function checkRest(what: string, listing: Listing, expected: ExpectedRead, want: ExpectedRead['rows'], pageSize: number, version: number, purpose: string): void {
+  function checkRest(
+    what: string,
+    listing: Listing,
+    expected: ExpectedRead,
+    want: ExpectedRead['rows'],
+    pageSize: number,
+    version: number,
+    purpose: string,
+  ): void {
     if (!expected.anyGrant) return expectRefusal(listing, 403, 'FORBIDDEN', `${what} without any grant`);
     if (listing.status !== 200) throw new Error(`${what} answered ${listing.status} ${listing.code}, CASL allows ${want.length} row(s)`);
     checkPaging(listing, pageSize, what);
@@ -397,7 +491,9 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
     }
     const got = listing.rows;
     if (got.length !== want.length) {
-      throw new Error(`${what} returned ${got.length} row(s), CASL allows ${want.length}.\n REST ids: ${JSON.stringify(got.map((r) => r.id))}\n CASL ids: ${JSON.stringify(want.map((r) => r.row.id))}`);
+      throw new Error(
+        `${what} returned ${got.length} row(s), CASL allows ${want.length}.\n REST ids: ${JSON.stringify(got.map((r) => r.id))}\n CASL ids: ${JSON.stringify(want.map((r) => r.row.id))}`,
+      );
     }
     want.forEach(({ row, fields }, i) => {
       const keys = Object.keys(got[i]).sort();
@@ -406,7 +502,8 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
         throw new Error(`${what} row ${i} (id ${String(row.id)}) has fields ${JSON.stringify(keys)}, CASL permits ${JSON.stringify(permitted)}`);
       }
       for (const f of fields) {
-        if (!Object.is(got[i][f], row[f])) throw new Error(`${what} row ${i} (id ${String(row.id)}) ${f} = ${JSON.stringify(got[i][f])}, database has ${JSON.stringify(row[f])}`);
+        if (!Object.is(got[i][f], row[f]))
+          throw new Error(`${what} row ${i} (id ${String(row.id)}) ${f} = ${JSON.stringify(got[i][f])}, database has ${JSON.stringify(row[f])}`);
       }
     });
   }
@@ -423,7 +520,8 @@ describe('no-leak property: REST and GraphQL answer exactly what CASL allows', (
         const at = `${i}/${f}`;
         if (f in rest.rows[i]) {
           if (listing.withheld!.has(at)) throw new Error(`GraphQL withheld ${f} of row ${i}, which REST returned`);
-          if (!Object.is(node[f], rest.rows[i][f])) throw new Error(`GraphQL row ${i} ${f} = ${JSON.stringify(node[f])}, REST ${JSON.stringify(rest.rows[i][f])}`);
+          if (!Object.is(node[f], rest.rows[i][f]))
+            throw new Error(`GraphQL row ${i} ${f} = ${JSON.stringify(node[f])}, REST ${JSON.stringify(rest.rows[i][f])}`);
         } else {
           withheld++;
           if (node[f] !== null) throw new Error(`GraphQL row ${i} leaks ${f} = ${JSON.stringify(node[f])}, which REST withholds`);

@@ -8,7 +8,10 @@ const SWIFTLOG = { roles: ['partner'], partner: 'carrier-swiftlog', purpose: 'sh
 const GLOBEX = { roles: ['partner'], partner: 'customer-globex', purpose: 'delivery-tracking' };
 const GLOBEX_SITES = "('DC-US-EAST','DC-US-WEST')";
 
-type Received = { data?: Record<string, unknown> | null; errors?: ReadonlyArray<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }> };
+type Received = {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<{ message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }>;
+};
 type ErrorList = Array<{ message: string; extensions?: Record<string, unknown> }>;
 
 const until = async (check: () => boolean | Promise<boolean>, ms = 10_000) => {
@@ -32,14 +35,26 @@ async function liveGateway(overrides: Record<string, string>) {
     const received: Received[] = [];
     let failure: ErrorList | null = null;
     let completed = false;
-    const dispose = client.subscribe({ query }, {
-      next: (v) => received.push(v as Received), error: (e) => { failure = e as ErrorList; }, complete: () => { completed = true; },
-    });
+    const dispose = client.subscribe(
+      { query },
+      {
+        next: (v) => received.push(v as Received),
+        error: (e) => {
+          failure = e as ErrorList;
+        },
+        complete: () => {
+          completed = true;
+        },
+      },
+    );
     return { received, dispose, failure: () => failure, completed: () => completed };
   };
   /** Subscriptions accepted so far (each is audited when it starts). */
   const accepted = async (partner: string) => {
-    const [row] = await gw.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM audit_events WHERE operation = 'graphql subscription shipmentUpdated' AND decision = 'allow' AND actor_partner_id = ?", [partner]);
+    const [row] = await gw.query<{ n: string | number }>(
+      "SELECT COUNT(*) AS n FROM audit_events WHERE operation = 'graphql subscription shipmentUpdated' AND decision = 'allow' AND actor_partner_id = ?",
+      [partner],
+    );
     return Number(row.n);
   };
   const close = async () => {
@@ -56,18 +71,24 @@ async function liveGateway(overrides: Record<string, string>) {
 function countShipmentReads(gw: TestGateway): { count(): number; stop(): void } {
   let n = 0;
   const note = (text: unknown) => {
-    const sql = typeof text === 'string' ? text : (text as { text?: string } | null)?.text ?? '';
+    const sql = typeof text === 'string' ? text : ((text as { text?: string } | null)?.text ?? '');
     if (/FROM shipments t WHERE/.test(sql)) n++;
   };
-  const target = gw.dialect === 'postgres'
-    ? (gw.dataSource.driver as unknown as { master: { query: (...a: unknown[]) => unknown } }).master
-    : (gw.dataSource.createQueryRunner() as unknown as { query: (...a: unknown[]) => unknown });
+  const target =
+    gw.dialect === 'postgres'
+      ? (gw.dataSource.driver as unknown as { master: { query: (...a: unknown[]) => unknown } }).master
+      : (gw.dataSource.createQueryRunner() as unknown as { query: (...a: unknown[]) => unknown });
   const original = target.query;
   target.query = function (this: unknown, ...args: unknown[]) {
     note(args[0]);
     return original.apply(this, args);
   };
-  return { count: () => n, stop: () => { target.query = original; } };
+  return {
+    count: () => n,
+    stop: () => {
+      target.query = original;
+    },
+  };
 }
 
 describe('live subscriptions: limits per connection and per partner', () => {
@@ -75,7 +96,9 @@ describe('live subscriptions: limits per connection and per partner', () => {
   beforeAll(async () => {
     live = await liveGateway({ SUBSCRIPTIONS_MAX_PER_CONNECTION: '2', SUBSCRIPTIONS_MAX_PER_PARTNER: '3' });
   });
-  afterAll(async () => { await live.close(); });
+  afterAll(async () => {
+    await live.close();
+  });
 
   it('refuses the excess with SUBSCRIPTION_LIMIT (audited), per connection and then per partner, and frees a slot on complete', async () => {
     const { gw, connect, subscribe, accepted } = live;
@@ -118,8 +141,12 @@ describe('live subscriptions: limits per connection and per partner', () => {
 
 describe('live subscriptions: scope judged once per change and policy group', () => {
   let live: Awaited<ReturnType<typeof liveGateway>>;
-  beforeAll(async () => { live = await liveGateway({}); });
-  afterAll(async () => { await live.close(); });
+  beforeAll(async () => {
+    live = await liveGateway({});
+  });
+  afterAll(async () => {
+    await live.close();
+  });
 
   it('N subscribers of one partner cost one scope read per change, not N; each gets its own fields', async () => {
     const { gw, connect, subscribe, accepted } = live;
@@ -169,8 +196,12 @@ describe('live subscriptions: scope judged once per change and policy group', ()
 
 describe('live subscriptions: delivery budget per partner', () => {
   let live: Awaited<ReturnType<typeof liveGateway>>;
-  beforeAll(async () => { live = await liveGateway({ SUBSCRIPTIONS_DELIVERIES_PER_MINUTE: '2' }); });
-  afterAll(async () => { await live.close(); });
+  beforeAll(async () => {
+    live = await liveGateway({ SUBSCRIPTIONS_DELIVERIES_PER_MINUTE: '2' });
+  });
+  afterAll(async () => {
+    await live.close();
+  });
 
   it('ends a subscription over the budget with SUBSCRIPTION_BUDGET_EXCEEDED, audited, rather than dropping silently', async () => {
     const { gw, connect, subscribe, accepted } = live;
@@ -185,7 +216,9 @@ describe('live subscriptions: delivery budget per partner', () => {
     expect(sub.failure()![0].extensions).toMatchObject({ code: 'SUBSCRIPTION_BUDGET_EXCEEDED', limit: 2 });
     const events = await gw.auditSince(seq);
     expect(events.filter((e) => String(e.operation).endsWith('delivery')).map((e) => [e.decision, e.code])).toEqual([
-      ['allow', null], ['allow', null], ['deny', 'SUBSCRIPTION_BUDGET_EXCEEDED'],
+      ['allow', null],
+      ['allow', null],
+      ['deny', 'SUBSCRIPTION_BUDGET_EXCEEDED'],
     ]);
   });
 });

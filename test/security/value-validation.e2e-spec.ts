@@ -23,8 +23,14 @@ describe('value validation as stored (both databases)', () => {
   const ASTRAL_64 = '\u{1F4E6}'.repeat(64);
 
   const shipment = (over: Record<string, unknown> = {}) => ({
-    reference: `PO-VV-${Math.random().toString(36).slice(2, 10)}`, carrierId: 'carrier-swiftlog', shipperId: 'supplier-northwind',
-    origin: 'PLANT-DE-1', destination: 'DC-US-EAST', sku: 'SKU-100', quantity: 10, ...over,
+    reference: `PO-VV-${Math.random().toString(36).slice(2, 10)}`,
+    carrierId: 'carrier-swiftlog',
+    shipperId: 'supplier-northwind',
+    origin: 'PLANT-DE-1',
+    destination: 'DC-US-EAST',
+    sku: 'SKU-100',
+    quantity: 10,
+    ...over,
   });
 
   beforeAll(async () => {
@@ -34,7 +40,9 @@ describe('value validation as stored (both databases)', () => {
     northwind = await bearer(gw, NORTHWIND_CAPACITY);
     auditor = await bearer(gw, AUDITOR);
   });
-  afterAll(async () => { await gw.stop(); });
+  afterAll(async () => {
+    await gw.stop();
+  });
 
   /** A refused write: 400 VALIDATION_FAILED naming `field`, nothing changed. */
   async function refusedNaming(send: () => PromiseLike<{ status: number; body: any; headers: any }>, field: string) {
@@ -63,8 +71,13 @@ describe('value validation as stored (both databases)', () => {
     });
 
     it('values at the limits are stored and read back alike: 2^31-1, 64 characters outside the BMP, an offset date-time', async () => {
-      const res = expectStatus(await gw.http.post('/api/v1/shipments').set('Authorization', admin)
-        .send(shipment({ quantity: 2 ** 31 - 1, reference: ASTRAL_64, eta: '2026-05-01T12:00:00+02:00' })), 201);
+      const res = expectStatus(
+        await gw.http
+          .post('/api/v1/shipments')
+          .set('Authorization', admin)
+          .send(shipment({ quantity: 2 ** 31 - 1, reference: ASTRAL_64, eta: '2026-05-01T12:00:00+02:00' })),
+        201,
+      );
       expect(res.body.data).toMatchObject({ quantity: 2 ** 31 - 1, reference: ASTRAL_64, eta: '2026-05-01T10:00:00.000Z' });
       const [row] = await dbRows(gw, 'shipments', 'id = ?', [res.body.data.id]);
       expect(row).toMatchObject({ quantity: 2 ** 31 - 1, reference: ASTRAL_64, eta: '2026-05-01T10:00:00.000Z' });
@@ -93,8 +106,13 @@ describe('value validation as stored (both databases)', () => {
     });
 
     it('PATCH /capacity-signals/:id: committedQty is checked against the stored availableQty', async () => {
-      const created = expectStatus(await gw.http.post('/api/v1/capacity-signals').set('Authorization', northwind)
-        .send({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-12-01', availableQty: 500, committedQty: 100, riskLevel: 'low' }), 201);
+      const created = expectStatus(
+        await gw.http
+          .post('/api/v1/capacity-signals')
+          .set('Authorization', northwind)
+          .send({ site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-12-01', availableQty: 500, committedQty: 100, riskLevel: 'low' }),
+        201,
+      );
       const id = created.body.data.id;
       await refusedNaming(() => gw.http.patch(`/api/v1/capacity-signals/${id}`).set('Authorization', northwind).send({ committedQty: 501 }), 'committedQty');
       await refusedNaming(() => gw.http.patch(`/api/v1/capacity-signals/${id}`).set('Authorization', northwind).send({ availableQty: 99 }), 'committedQty');
@@ -114,29 +132,49 @@ describe('value validation as stored (both databases)', () => {
       expect(body.detail).toMatch(new RegExp(`filter '${field}'`));
     });
 
-    it.each(['quantity=3000000000', 'quantity=-2147483649'])('a number no row can hold matches no row: GET /api/v1/shipments?%s → 200, empty', async (query) => {
-      const res = expectStatus(await gw.http.get(`/api/v1/shipments?${query}`).set('Authorization', admin));
-      expect(res.body.data).toEqual([]);
-    });
+    it.each(['quantity=3000000000', 'quantity=-2147483649'])(
+      'a number no row can hold matches no row: GET /api/v1/shipments?%s → 200, empty',
+      async (query) => {
+        const res = expectStatus(await gw.http.get(`/api/v1/shipments?${query}`).set('Authorization', admin));
+        expect(res.body.data).toEqual([]);
+      },
+    );
 
     it('an offset date-time filter matches the stored UTC instant', async () => {
-      const created = expectStatus(await gw.http.post('/api/v1/shipments').set('Authorization', admin).send(shipment({ eta: '2031-01-02T03:04:05Z' })), 201);
+      const created = expectStatus(
+        await gw.http
+          .post('/api/v1/shipments')
+          .set('Authorization', admin)
+          .send(shipment({ eta: '2031-01-02T03:04:05Z' })),
+        201,
+      );
       const res = expectStatus(await gw.http.get('/api/v1/shipments?eta=2031-01-02T04:04:05%2B01:00&fields=id').set('Authorization', admin));
       expect(res.body.data).toEqual([{ id: created.body.data.id }]);
     });
 
-    it.each([['from=2026-02-30', 'from'], ['to=2026-13-45T00:00:00Z', 'to'], ['from=2026-W05-3', 'from'], ['from=2026', 'from'], ['to=May%201%202026', 'to']])(
-      'GET /audit-events?%s → 400 naming it', async (query, field) => {
-        const body = expectProblem(await gw.http.get(`/api/v1/audit-events?${query}`).set('Authorization', auditor), 400, 'VALIDATION_FAILED');
-        expect(body.detail).toMatch(new RegExp(`^${field} must be`));
-      });
+    it.each([
+      ['from=2026-02-30', 'from'],
+      ['to=2026-13-45T00:00:00Z', 'to'],
+      ['from=2026-W05-3', 'from'],
+      ['from=2026', 'from'],
+      ['to=May%201%202026', 'to'],
+    ])('GET /audit-events?%s → 400 naming it', async (query, field) => {
+      const body = expectProblem(await gw.http.get(`/api/v1/audit-events?${query}`).set('Authorization', auditor), 400, 'VALIDATION_FAILED');
+      expect(body.detail).toMatch(new RegExp(`^${field} must be`));
+    });
 
     it.each(['since=2026-02-30', 'since=2026-W05-3T00:00:00Z', 'until=2026-03-01T10:00:00', 'until=2026-13-01'])(
-      'GET /partners/:id/data-quality?%s → 400 naming it', async (query) => {
+      'GET /partners/:id/data-quality?%s → 400 naming it',
+      async (query) => {
         const governance = await bearer(gw, GOVERNANCE);
-        const body = expectProblem(await gw.http.get(`/api/v1/partners/carrier-swiftlog/data-quality?${query}`).set('Authorization', governance), 400, 'VALIDATION_FAILED');
+        const body = expectProblem(
+          await gw.http.get(`/api/v1/partners/carrier-swiftlog/data-quality?${query}`).set('Authorization', governance),
+          400,
+          'VALIDATION_FAILED',
+        );
         expect(body.detail).toMatch(new RegExp(`^${query.split('=')[0]} must be`));
-      });
+      },
+    );
 
     it('audit from/to take a calendar date or an offset date-time', async () => {
       expectStatus(await gw.http.get('/api/v1/audit-events?from=2020-01-01&to=2099-12-31T23:00:00-01:00&limit=1').set('Authorization', auditor));
@@ -190,51 +228,89 @@ describe('value validation as stored (both databases)', () => {
 
   describe('pushes: the event with a bad value is refused alone', () => {
     it('POST /shipment-events:batch', async () => {
-      const res = expectStatus(await gw.http.post('/api/v1/shipment-events:batch').set('Authorization', swift).send({
-        events: [
-          { eventId: 'vv-1', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-W05-3' },
-          { eventId: 'vv-2', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T10:00:00+02:00', location: `${'\u263A\uFE0F'.repeat(100)}x` },
-          { eventId: 'vv-3', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T10:00:00Z', note: 'bad \uDFFF' },
-          { eventId: 'vv-4', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-02-29T10:00:00Z' },
-          { eventId: 'vv-\uD800', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T10:00:00Z' },
-          { eventId: 'vv-6', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T12:00:00+02:00', location: ASTRAL_64 },
-        ],
-      }));
+      const res = expectStatus(
+        await gw.http
+          .post('/api/v1/shipment-events:batch')
+          .set('Authorization', swift)
+          .send({
+            events: [
+              { eventId: 'vv-1', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-W05-3' },
+              {
+                eventId: 'vv-2',
+                shipmentId: 'shp-0001',
+                status: 'in_transit',
+                occurredAt: '2026-04-01T10:00:00+02:00',
+                location: `${'\u263A\uFE0F'.repeat(100)}x`,
+              },
+              { eventId: 'vv-3', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T10:00:00Z', note: 'bad \uDFFF' },
+              { eventId: 'vv-4', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-02-29T10:00:00Z' },
+              { eventId: 'vv-\uD800', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T10:00:00Z' },
+              { eventId: 'vv-6', shipmentId: 'shp-0001', status: 'in_transit', occurredAt: '2026-04-01T12:00:00+02:00', location: ASTRAL_64 },
+            ],
+          }),
+      );
       const results = res.body.data.results;
       expect(results.map((r: { outcome: string; code: string | null }) => [r.outcome, r.code])).toEqual([
-        ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'],
-        ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['accepted', null],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['accepted', null],
       ]);
       expect(results.slice(0, 5).map((r: { message: string }) => r.message.split(' ')[0])).toEqual(['occurredAt', 'location', 'note', 'occurredAt', 'eventId']);
-      const stored = await gw.query<Record<string, unknown>>("SELECT client_event_id, occurred_at, location FROM shipment_events WHERE recorded_by = 'carrier-swiftlog' AND client_event_id LIKE 'vv-%'");
+      const stored = await gw.query<Record<string, unknown>>(
+        "SELECT client_event_id, occurred_at, location FROM shipment_events WHERE recorded_by = 'carrier-swiftlog' AND client_event_id LIKE 'vv-%'",
+      );
       expect(stored).toEqual([{ client_event_id: 'vv-6', occurred_at: '2026-04-01T10:00:00.000Z', location: ASTRAL_64 }]);
     });
 
     it('POST /epcis/capture: a bad eventTime or an over-long readPoint refuses its event only', async () => {
       const event = (eventID: string, eventTime: string, readPoint = 'urn:epc:id:sgln:0614141.00777.0') => ({
-        type: 'ObjectEvent', eventID, eventTime, eventTimeZoneOffset: '+00:00', action: 'OBSERVE', bizStep: 'departing', disposition: 'in_transit',
-        readPoint: { id: readPoint }, bizTransactionList: [{ type: 'desadv', bizTransaction: 'urn:epcglobal:cbv:bt:0614141000005:PO-2026-0001' }],
+        type: 'ObjectEvent',
+        eventID,
+        eventTime,
+        eventTimeZoneOffset: '+00:00',
+        action: 'OBSERVE',
+        bizStep: 'departing',
+        disposition: 'in_transit',
+        readPoint: { id: readPoint },
+        bizTransactionList: [{ type: 'desadv', bizTransaction: 'urn:epcglobal:cbv:bt:0614141000005:PO-2026-0001' }],
       });
       const [target] = await dbRows(gw, 'shipments', 'id = ?', ['shp-0001']);
       const bt = `urn:epcglobal:cbv:bt:0614141000005:${String(target.reference)}`;
       const withBt = (e: Record<string, unknown>) => ({ ...e, bizTransactionList: [{ type: 'desadv', bizTransaction: bt }] });
-      const res = expectStatus(await gw.http.post('/api/v1/epcis/capture').set('Authorization', swift).send({
-        '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'], type: 'EPCISDocument', schemaVersion: '2.0',
-        creationDate: '2026-03-05T10:00:00.000+01:00',
-        epcisBody: {
-          eventList: [
-            withBt(event('urn:uuid:00000000-0000-4000-8000-000000000001', '2026-02-30T10:00:00Z')),
-            withBt(event('urn:uuid:00000000-0000-4000-8000-000000000002', '2026-03-05T23:59:60Z')),
-            withBt(event('urn:uuid:00000000-0000-4000-8000-000000000003', '2026-03-05T10:00:00Z', `urn:example:${'x'.repeat(200)}`)),
-            withBt(event('urn:uuid:00000000-0000-4000-8000-000000000004', '2026-03-05T11:00:00+01:00')),
-          ],
-        },
-      }));
+      const res = expectStatus(
+        await gw.http
+          .post('/api/v1/epcis/capture')
+          .set('Authorization', swift)
+          .send({
+            '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'],
+            type: 'EPCISDocument',
+            schemaVersion: '2.0',
+            creationDate: '2026-03-05T10:00:00.000+01:00',
+            epcisBody: {
+              eventList: [
+                withBt(event('urn:uuid:00000000-0000-4000-8000-000000000001', '2026-02-30T10:00:00Z')),
+                withBt(event('urn:uuid:00000000-0000-4000-8000-000000000002', '2026-03-05T23:59:60Z')),
+                withBt(event('urn:uuid:00000000-0000-4000-8000-000000000003', '2026-03-05T10:00:00Z', `urn:example:${'x'.repeat(200)}`)),
+                withBt(event('urn:uuid:00000000-0000-4000-8000-000000000004', '2026-03-05T11:00:00+01:00')),
+              ],
+            },
+          }),
+      );
       const results = res.body.data.results;
       expect(results.map((r: { outcome: string; code: string | null }) => [r.outcome, r.code])).toEqual([
-        ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['refused', 'VALIDATION_FAILED'], ['accepted', null],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['refused', 'VALIDATION_FAILED'],
+        ['accepted', null],
       ]);
-      expect(results.slice(0, 3).map((r: { message: string }) => r.message.split(' ')[0])).toEqual(['epcisBody.eventList[0].eventTime', 'epcisBody.eventList[1].eventTime', 'location']);
+      expect(results.slice(0, 3).map((r: { message: string }) => r.message.split(' ')[0])).toEqual([
+        'epcisBody.eventList[0].eventTime',
+        'epcisBody.eventList[1].eventTime',
+        'location',
+      ]);
     });
   });
 
@@ -256,8 +332,14 @@ describe('value validation as stored (both databases)', () => {
     const governance = await bearer(gw, GOVERNANCE);
     const current = expectStatus(await gw.http.get('/api/v1/policies/carrier-swiftlog').set('Authorization', governance));
     const document = current.body.data.document ?? current.body.data;
-    const rules = [...document.rules, { id: 'surrogate-bound', action: 'read', subject: 'Shipment', fields: ['id'], conditions: { reference: { $gte: '\uDFFF' } } }];
-    const res = await gw.http.put('/api/v1/policies/carrier-swiftlog').set('Authorization', governance).send({ ...document, rules });
+    const rules = [
+      ...document.rules,
+      { id: 'surrogate-bound', action: 'read', subject: 'Shipment', fields: ['id'], conditions: { reference: { $gte: '\uDFFF' } } },
+    ];
+    const res = await gw.http
+      .put('/api/v1/policies/carrier-swiftlog')
+      .set('Authorization', governance)
+      .send({ ...document, rules });
     const body = expectProblem(res, 400);
     expect(JSON.stringify(body)).toMatch(/surrogate/);
   });

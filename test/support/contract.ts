@@ -30,13 +30,69 @@ export const RESOURCES: Array<{ resource: Resource; subject: Subject; table: str
 
 /** Every field of each subject. */
 export const FIELDS: Record<Subject | 'ShipmentEvent', string[]> = {
-  DemandSignal: ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', 'forecastQty', 'orderedQty', 'unitPrice', 'customerName', 'marginPct', 'updatedAt'],
-  CapacitySignal: ['id', 'supplierId', 'site', 'sku', 'periodStart', 'availableQty', 'committedQty', 'leadTimeDays', 'riskLevel', 'riskNotes', 'unitCost', 'updatedAt'],
-  Shipment: ['id', 'reference', 'carrierId', 'shipperId', 'origin', 'destination', 'sku', 'quantity', 'status', 'eta', 'lastLocation', 'lastEventAt', 'temperatureC', 'sscc', 'freightCost', 'routingPlan', 'updatedAt'],
+  DemandSignal: [
+    'id',
+    'sku',
+    'productFamily',
+    'site',
+    'region',
+    'periodStart',
+    'forecastQty',
+    'orderedQty',
+    'unitPrice',
+    'customerName',
+    'marginPct',
+    'updatedAt',
+  ],
+  CapacitySignal: [
+    'id',
+    'supplierId',
+    'site',
+    'sku',
+    'periodStart',
+    'availableQty',
+    'committedQty',
+    'leadTimeDays',
+    'riskLevel',
+    'riskNotes',
+    'unitCost',
+    'updatedAt',
+  ],
+  Shipment: [
+    'id',
+    'reference',
+    'carrierId',
+    'shipperId',
+    'origin',
+    'destination',
+    'sku',
+    'quantity',
+    'status',
+    'eta',
+    'lastLocation',
+    'lastEventAt',
+    'temperatureC',
+    'sscc',
+    'freightCost',
+    'routingPlan',
+    'updatedAt',
+  ],
   ShipmentEvent: ['id', 'shipmentId', 'status', 'occurredAt', 'location', 'note', 'recordedBy'],
 };
 
-const NUMERIC = new Set(['forecastQty', 'orderedQty', 'unitPrice', 'marginPct', 'availableQty', 'committedQty', 'leadTimeDays', 'unitCost', 'quantity', 'temperatureC', 'freightCost']);
+const NUMERIC = new Set([
+  'forecastQty',
+  'orderedQty',
+  'unitPrice',
+  'marginPct',
+  'availableQty',
+  'committedQty',
+  'leadTimeDays',
+  'unitCost',
+  'quantity',
+  'temperatureC',
+  'freightCost',
+]);
 
 export const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (col: string): string => col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -47,7 +103,10 @@ export function demoPolicyFile(partnerId: string): { rules: Array<Record<string,
 }
 
 export function demoPartnerIds(): string[] {
-  return readdirSync(join(__dirname, '..', '..', 'policies')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+  return readdirSync(join(__dirname, '..', '..', 'policies'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort();
 }
 
 export async function bearer(gw: TestGateway, who: TokenOptions): Promise<string> {
@@ -89,9 +148,15 @@ export function expectStatus(res: Response, status = 200): Response {
 export function expectProblem(res: Response, status: number, code?: string): Record<string, unknown> {
   expect({ status: res.status, code: res.body?.code }).toEqual({ status, code: code ?? res.body?.code });
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
+  expect(res.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      code: expect.any(String),
+    }),
+  );
   return res.body;
 }
 
@@ -115,7 +180,13 @@ export interface GqlResult {
   body: any;
 }
 
-export async function gql(gw: TestGateway, who: TokenOptions | string | null, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResult> {
+export async function gql(
+  gw: TestGateway,
+  who: TokenOptions | string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GqlResult> {
   let req = gw.http.post('/graphql').set('content-type', 'application/json');
   if (who !== null) req = req.set('Authorization', typeof who === 'string' ? who : await bearer(gw, who));
   for (const [k, v] of Object.entries(headers)) req = req.set(k, v);

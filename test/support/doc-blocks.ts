@@ -21,7 +21,10 @@ export function extractBlocks(file: string, markdown: string): DocBlock[] {
   let i = 0;
   while (i < lines.length) {
     const open = FENCE.exec(lines[i]);
-    if (!open) { i += 1; continue; }
+    if (!open) {
+      i += 1;
+      continue;
+    }
     const start = i;
     const indent = open[1];
     const body: string[] = [];
@@ -63,12 +66,18 @@ export function parseJsonStream(text: string): unknown[] {
       if (c === '\\') i += 1;
       else if (c === '"') {
         inString = false;
-        if (depth === 0) { values.push(JSON.parse(text.slice(start, i + 1))); start = -1; }
+        if (depth === 0) {
+          values.push(JSON.parse(text.slice(start, i + 1)));
+          start = -1;
+        }
       }
       continue;
     }
     if (/\s/.test(c)) {
-      if (depth === 0 && start >= 0) { values.push(JSON.parse(text.slice(start, i))); start = -1; }
+      if (depth === 0 && start >= 0) {
+        values.push(JSON.parse(text.slice(start, i)));
+        start = -1;
+      }
       continue;
     }
     if (start < 0) start = i;
@@ -76,7 +85,10 @@ export function parseJsonStream(text: string): unknown[] {
     else if (c === '{' || c === '[') depth += 1;
     else if (c === '}' || c === ']') {
       depth -= 1;
-      if (depth === 0) { values.push(JSON.parse(text.slice(start, i + 1))); start = -1; }
+      if (depth === 0) {
+        values.push(JSON.parse(text.slice(start, i + 1)));
+        start = -1;
+      }
     }
   }
   if (start >= 0) values.push(JSON.parse(text.slice(start)));
@@ -134,7 +146,13 @@ export function textMismatch(expected: string, actual: string): string | null {
 }
 
 function ellipsisPattern(s: string): RegExp {
-  return new RegExp(`^${s.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return new RegExp(
+    `^${s
+      .split('…')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
 }
 
 /** Transpiles src/ (no type check) to `out`, so the CLIs and the gateway start without ts-node. */

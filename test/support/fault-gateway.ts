@@ -10,7 +10,10 @@ const AUDIENCE = 'faults';
 
 /** One real gateway process with a data directory and signing key of its own, for fault tests. */
 export class FaultGateway {
-  private constructor(readonly process: GatewayProcess, readonly dataDir: string) {}
+  private constructor(
+    readonly process: GatewayProcess,
+    readonly dataDir: string,
+  ) {}
 
   static async start(env: Record<string, string>): Promise<FaultGateway> {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-faults-'));
@@ -29,12 +32,22 @@ export class FaultGateway {
 
   async token(claims: Record<string, unknown>, sub = 'user'): Promise<string> {
     const key = await loadOrCreateSigningKey(this.dataDir);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject(sub)
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('30m').sign(key.privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .setSubject(sub)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('30m')
+      .sign(key.privateKey);
   }
 
   /** A JSON request with a bearer token; never throws on a refused connection (status 0 instead). */
-  async call(path: string, token: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; requestId: string | null }> {
+  async call(
+    path: string,
+    token: string,
+    init: RequestInit & { headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: any; requestId: string | null }> {
     try {
       const res = await fetch(`${this.process.url}${path}`, {
         ...init,
@@ -42,7 +55,11 @@ export class FaultGateway {
       });
       const text = await res.text();
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body, requestId: res.headers.get('x-request-id') };
     } catch {
       return { status: 0, body: null, requestId: null };

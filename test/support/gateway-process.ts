@@ -5,9 +5,16 @@ import { AddressInfo, createServer } from 'node:net';
 export class GatewayProcess {
   private output = '';
 
-  private constructor(readonly child: ChildProcess, readonly port: number) {
-    child.stdout?.on('data', (d) => { this.output += String(d); });
-    child.stderr?.on('data', (d) => { this.output += String(d); });
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.stdout?.on('data', (d) => {
+      this.output += String(d);
+    });
+    child.stderr?.on('data', (d) => {
+      this.output += String(d);
+    });
   }
 
   /** `main` is the entry file; a compiled `main.js` (as `npm start` runs) starts faster than ts-node. */

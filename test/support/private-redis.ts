@@ -25,8 +25,22 @@ export class PrivateRedis {
   }
 
   async up(): Promise<void> {
-    execFileSync('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--daemonize', 'yes', '--pidfile', this.pidFile, '--dir', this.dir]);
+    execFileSync('redis-server', [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      this.pidFile,
+      '--dir',
+      this.dir,
+    ]);
     for (let i = 0; i < 100 && !(await listening(this.port)); i++) await new Promise((r) => setTimeout(r, 50));
     if (!(await listening(this.port))) throw new Error(`redis-server did not start on port ${this.port}`);
   }
@@ -35,7 +49,11 @@ export class PrivateRedis {
   async kill(): Promise<void> {
     if (!existsSync(this.pidFile)) return;
     const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
     rmSync(this.pidFile, { force: true });
     for (let i = 0; i < 100 && (await listening(this.port)); i++) await new Promise((r) => setTimeout(r, 50));
   }
@@ -49,7 +67,10 @@ export class PrivateRedis {
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }

@@ -37,8 +37,14 @@ export class ReplicaPair {
   /** A token both replicas accept. */
   async token(claims: Record<string, unknown>, sub = 'user'): Promise<string> {
     const key = await loadOrCreateSigningKey(this.dataDir);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setSubject(sub)
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .setSubject(sub)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(key.privateKey);
   }
 
   /** A JSON request to one replica with a bearer token. */

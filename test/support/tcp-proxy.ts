@@ -29,7 +29,10 @@ export class TcpProxy {
   private cut: { marker: Buffer; done: () => void } | null = null;
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(port = 0): Promise<void> {
     this.server = createServer((client) => this.accept(client));
@@ -52,7 +55,9 @@ export class TcpProxy {
 
   /** Resolves once a connection was cut right after sending `marker`. */
   cutAfterClientSends(marker: string): Promise<void> {
-    return new Promise((resolve) => { this.cut = { marker: Buffer.from(marker), done: resolve }; });
+    return new Promise((resolve) => {
+      this.cut = { marker: Buffer.from(marker), done: resolve };
+    });
   }
 
   pause(): void {

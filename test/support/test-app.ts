@@ -35,10 +35,18 @@ export class TestGateway {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
     const database = await createTestDatabase();
     const module = await Test.createTestingModule({
-      imports: [AppModule.register({
-        NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: database.url ?? '',
-        JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, AUDIT_FLUSH_MS: '1', ...overrides,
-      })],
+      imports: [
+        AppModule.register({
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATA_DIR: dataDir,
+          DATABASE_URL: database.url ?? '',
+          JWT_ISSUER: ISSUER,
+          JWT_AUDIENCE: AUDIENCE,
+          AUDIT_FLUSH_MS: '1',
+          ...overrides,
+        }),
+      ],
     }).compile();
     const app = module.createNestApplication({ bodyParser: false, logger: false });
     configureApp(app);

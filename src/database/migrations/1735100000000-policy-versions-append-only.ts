@@ -18,17 +18,19 @@ export class PolicyVersionsAppendOnly1735100000000 implements MigrationInterface
     // Open proposals that could still be approved keep that chance: based on the version now in force.
     await q.query(`UPDATE policy_versions SET base_version = (SELECT p.policy_version FROM partners p WHERE p.id = policy_versions.partner_id)
       WHERE state = 'proposed' AND version > (SELECT p.policy_version FROM partners p WHERE p.id = policy_versions.partner_id)`);
-    await q.createTable(new Table({
-      name: 'policy_decisions',
-      columns: [
-        { name: 'partner_id', type: 'varchar', length: '64', isPrimary: true },
-        { name: 'version', type: 'integer', isPrimary: true },
-        { name: 'decision', type: 'varchar', length: '16' },
-        { name: 'decided_by', type: 'varchar', length: '200' },
-        { name: 'decided_at', type: 'varchar', length: '30' },
-        { name: 'reason', type: 'text', isNullable: true },
-      ],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'policy_decisions',
+        columns: [
+          { name: 'partner_id', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'version', type: 'integer', isPrimary: true },
+          { name: 'decision', type: 'varchar', length: '16' },
+          { name: 'decided_by', type: 'varchar', length: '200' },
+          { name: 'decided_at', type: 'varchar', length: '30' },
+          { name: 'reason', type: 'text', isNullable: true },
+        ],
+      }),
+    );
     await q.query(`INSERT INTO policy_decisions (partner_id, version, decision, decided_by, decided_at, reason)
       SELECT partner_id, version, 'approved', approved_by, created_at, NULL FROM policy_versions WHERE approved_by IS NOT NULL`);
     await q.query('ALTER TABLE policy_versions DROP COLUMN approved_by');

@@ -11,26 +11,28 @@ export class Agreements1736100000000 implements MigrationInterface {
   name = 'Agreements1736100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'agreements',
-      columns: [
-        { name: 'id', type: 'varchar', length: '64', isPrimary: true },
-        { name: 'partner_id', type: 'varchar', length: '64' },
-        { name: 'title', type: 'varchar', length: '200' },
-        { name: 'terms', type: 'text' },
-        { name: 'purposes', type: 'text' },
-        { name: 'subjects', type: 'text' },
-        { name: 'valid_from', type: 'varchar', length: '30' },
-        { name: 'valid_until', type: 'varchar', length: '30' },
-        { name: 'state', type: 'varchar', length: '16' },
-        { name: 'revision', type: 'integer' },
-        { name: 'created_by', type: 'varchar', length: '200' },
-        { name: 'created_at', type: 'varchar', length: '30' },
-        { name: 'updated_at', type: 'varchar', length: '30' },
-        { name: 'history', type: 'text' },
-      ],
-      indices: [new TableIndex({ columnNames: ['partner_id'] })],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'agreements',
+        columns: [
+          { name: 'id', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'partner_id', type: 'varchar', length: '64' },
+          { name: 'title', type: 'varchar', length: '200' },
+          { name: 'terms', type: 'text' },
+          { name: 'purposes', type: 'text' },
+          { name: 'subjects', type: 'text' },
+          { name: 'valid_from', type: 'varchar', length: '30' },
+          { name: 'valid_until', type: 'varchar', length: '30' },
+          { name: 'state', type: 'varchar', length: '16' },
+          { name: 'revision', type: 'integer' },
+          { name: 'created_by', type: 'varchar', length: '200' },
+          { name: 'created_at', type: 'varchar', length: '30' },
+          { name: 'updated_at', type: 'varchar', length: '30' },
+          { name: 'history', type: 'text' },
+        ],
+        indices: [new TableIndex({ columnNames: ['partner_id'] })],
+      }),
+    );
     // Plain ALTER TABLE on both stores: TypeORM's SQLite addColumn rebuilds the table, which would drop
     // the append-only triggers of audit_events.
     await q.query('ALTER TABLE partners ADD COLUMN agreements_revision integer NOT NULL DEFAULT 0');

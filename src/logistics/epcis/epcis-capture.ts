@@ -43,14 +43,22 @@ function extraContext(context: unknown): unknown[] {
   return entries.filter((c) => !(typeof c === 'string' && EPCIS_CONTEXT_URL.test(c)));
 }
 
-const IDENTIFIER_LISTS: ReadonlyArray<[string, string]> = [['epcList', 'epc'], ['childEPCs', 'childEPC'], ['inputEPCList', 'inputEPC'], ['outputEPCList', 'outputEPC']];
+const IDENTIFIER_LISTS: ReadonlyArray<[string, string]> = [
+  ['epcList', 'epc'],
+  ['childEPCs', 'childEPC'],
+  ['inputEPCList', 'inputEPC'],
+  ['outputEPCList', 'outputEPC'],
+];
 const QUANTITY_LISTS = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'];
 
 function mapEvent(e: Record<string, unknown>, index: number, context: unknown[]): PushItem {
   const eventId = typeof e.eventID === 'string' ? e.eventID : epcisEventHash(e);
   const refused = (code: string, message: string): PushItem => ({ index, eventId, raw: null, refusal: { code, message } });
   if (typeof e.type !== 'string' || !EVENT_TYPES.includes(e.type)) {
-    return refused('UNSUPPORTED_EVENT_TYPE', `epcisBody.eventList[${index}].type: ${JSON.stringify(e.type ?? null)} is not an EPCIS 2.0 event type (${EVENT_TYPES.join(', ')}).`);
+    return refused(
+      'UNSUPPORTED_EVENT_TYPE',
+      `epcisBody.eventList[${index}].type: ${JSON.stringify(e.type ?? null)} is not an EPCIS 2.0 event type (${EVENT_TYPES.join(', ')}).`,
+    );
   }
   const problems = epcisEventProblems(e, `epcisBody.eventList[${index}]`);
   if (problems.length > 0) return refused('VALIDATION_FAILED', problems.join('; '));
@@ -87,7 +95,7 @@ function mapEvent(e: Record<string, unknown>, index: number, context: unknown[])
   if (occurredAt === null) return refused('VALIDATION_FAILED', `epcisBody.eventList[${index}].eventTime must be ${DATE_TIME_RULE}`);
 
   const declaration = e.errorDeclaration as { declarationTime?: string } | undefined;
-  const declaredAt = declaration ? parseDateTime(declaration.declarationTime) ?? occurredAt : null;
+  const declaredAt = declaration ? (parseDateTime(declaration.declarationTime) ?? occurredAt) : null;
   const status = statusOf(e.bizStep, e.disposition);
   const idOf = (key: string) => {
     const id = (e[key] as { id?: unknown } | undefined)?.id;
@@ -170,9 +178,13 @@ function temperatureOf(e: Record<string, unknown>): { value?: number } | { probl
 function toCelsius(value: number, uom: unknown): number | null {
   const round = (v: number) => Math.round(v * 1000) / 1000;
   switch (uom) {
-    case 'CEL': return value;
-    case 'FAH': return round(((value - 32) * 5) / 9);
-    case 'KEL': return round(value - 273.15);
-    default: return null;
+    case 'CEL':
+      return value;
+    case 'FAH':
+      return round(((value - 32) * 5) / 9);
+    case 'KEL':
+      return round(value - 273.15);
+    default:
+      return null;
   }
 }

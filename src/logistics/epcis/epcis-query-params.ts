@@ -35,19 +35,35 @@ const MATCH: Readonly<Record<string, string[]>> = {
   MATCH_anyEPCClass: ['quantity'],
 };
 const TIMES: Readonly<Record<string, [EpcisQuery['times'][number]['column'], '>=' | '<']>> = {
-  GE_eventTime: ['event_time', '>='], LT_eventTime: ['event_time', '<'], GE_recordTime: ['record_time', '>='], LT_recordTime: ['record_time', '<'],
+  GE_eventTime: ['event_time', '>='],
+  LT_eventTime: ['event_time', '<'],
+  GE_recordTime: ['record_time', '>='],
+  LT_recordTime: ['record_time', '<'],
 };
 /** Parameters the REST transport reads itself (legacy paging of ?shipmentId=…, field selection). */
 const TRANSPORT = new Set(['limit', 'cursor', 'fields']);
 
 export function parseEpcisQuery(query: Record<string, unknown>): EpcisQuery {
   const q: EpcisQuery = {
-    eventTypes: [], times: [], bizSteps: [], dispositions: [], readPoints: [], bizLocations: [], eventIds: [], terms: [],
-    shipmentId: null, perPage: DEFAULT_PER_PAGE, nextPageToken: null,
+    eventTypes: [],
+    times: [],
+    bizSteps: [],
+    dispositions: [],
+    readPoints: [],
+    bizLocations: [],
+    eventIds: [],
+    terms: [],
+    shipmentId: null,
+    perPage: DEFAULT_PER_PAGE,
+    nextPageToken: null,
   };
   const problems: string[] = [];
   for (const [name, raw] of Object.entries(query)) {
-    const values = (Array.isArray(raw) ? raw : [raw]).map(String).flatMap((v) => v.split('|')).map((v) => v.trim()).filter((v) => v !== '');
+    const values = (Array.isArray(raw) ? raw : [raw])
+      .map(String)
+      .flatMap((v) => v.split('|'))
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     if (values.length === 0) {
       problems.push(`${name} must have a value`);
       continue;
@@ -94,13 +110,15 @@ export function parseEpcisQuery(query: Record<string, unknown>): EpcisQuery {
   }
   if (problems.length > 0) {
     throw new GatewayError(400, 'VALIDATION_FAILED', 'Validation failed', {
-      detail: `The EPCIS query is not valid: ${problems.join('; ')}`, extra: { errors: problems },
+      detail: `The EPCIS query is not valid: ${problems.join('; ')}`,
+      extra: { errors: problems },
     });
   }
   return q;
 }
 
-const STANDARD_PARAMETER = /^(?:eventType|perPage|nextPageToken|orderBy|orderDirection|eventCountLimit|maxEventCount|(?:GE|GT|LE|LT|EQ|MATCH|EXISTS|HASATTR|EQATTR|WD)_.+)$/;
+const STANDARD_PARAMETER =
+  /^(?:eventType|perPage|nextPageToken|orderBy|orderDirection|eventCountLimit|maxEventCount|(?:GE|GT|LE|LT|EQ|MATCH|EXISTS|HASATTR|EQATTR|WD)_.+)$/;
 
 /**
  * Whether a query string asks an EPCIS standard query: it names no single shipmentId, or it holds a

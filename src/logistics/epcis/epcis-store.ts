@@ -20,9 +20,18 @@ type Sql = (text: string) => string;
  * of an event not seen before is kept as a declared event. The shipment's current status and
  * location are not rolled back: corrective events apply to them like any event.
  */
-export async function keepEpcisEvent(m: EntityManager, sql: Sql, recorder: string, captured: CapturedEpcisEvent, shipmentIds: string[], recordTime: Date): Promise<KeptEpcisEvent> {
+export async function keepEpcisEvent(
+  m: EntityManager,
+  sql: Sql,
+  recorder: string,
+  captured: CapturedEpcisEvent,
+  shipmentIds: string[],
+  recordTime: Date,
+): Promise<KeptEpcisEvent> {
   const existing: Array<{ id: string; declared_at: string | null; document: string }> = await m.query(
-    sql('SELECT id, declared_at, document FROM epcis_events WHERE recorded_by = ? AND event_id = ?'), [recorder, captured.eventId]);
+    sql('SELECT id, declared_at, document FROM epcis_events WHERE recorded_by = ? AND event_id = ?'),
+    [recorder, captured.eventId],
+  );
   if (existing.length > 0) {
     const [row] = existing;
     if (captured.declaredAt === null || row.declared_at !== null) return { kept: 'duplicate', rowId: row.id };
@@ -35,11 +44,25 @@ export async function keepEpcisEvent(m: EntityManager, sql: Sql, recorder: strin
     return { kept: 'declared', rowId: row.id };
   }
   const rowId = `epc-${randomUUID()}`;
-  const inserted: unknown[] = await m.query(sql(`INSERT INTO epcis_events
+  const inserted: unknown[] = await m.query(
+    sql(`INSERT INTO epcis_events
       (id, event_id, recorded_by, event_type, event_time, record_time, biz_step, disposition, read_point, biz_location, declared_at, document)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
-  [rowId, captured.eventId, recorder, captured.type, captured.eventTime, recordTime.toISOString(), captured.bizStep, captured.disposition,
-    captured.readPoint, captured.bizLocation, captured.declaredAt, JSON.stringify({ event: captured.event, context: captured.context } satisfies StoredEpcisDocument)]);
+    [
+      rowId,
+      captured.eventId,
+      recorder,
+      captured.type,
+      captured.eventTime,
+      recordTime.toISOString(),
+      captured.bizStep,
+      captured.disposition,
+      captured.readPoint,
+      captured.bizLocation,
+      captured.declaredAt,
+      JSON.stringify({ event: captured.event, context: captured.context } satisfies StoredEpcisDocument),
+    ],
+  );
   if (inserted.length === 0) {
     // A concurrent capture of the same event kept it first.
     const [row]: Array<{ id: string }> = await m.query(sql('SELECT id FROM epcis_events WHERE recorded_by = ? AND event_id = ?'), [recorder, captured.eventId]);

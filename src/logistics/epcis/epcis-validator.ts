@@ -47,7 +47,7 @@ function describe(e: ErrorObject, at: string): string {
     case 'additionalProperties':
       return `${path}: unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     case 'enum':
-      return `${path}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':
       return `${path}: must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
     default:
@@ -57,6 +57,9 @@ function describe(e: ErrorObject, at: string): string {
 
 /** `/epcisBody/eventList/0/eventTime` → `epcisBody.eventList[0].eventTime`. */
 function pathOf(pointer: string): string {
-  return pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }

@@ -42,14 +42,62 @@ export function epcisEventHash(event: Record<string, unknown>): string {
 }
 
 const METADATA_FIELDS = ['time', 'startTime', 'endTime', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules'];
-const REPORT_FIELDS = ['type', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'time', 'microorganism', 'chemicalSubstance',
-  'value', 'component', 'stringValue', 'booleanValue', 'hexBinaryValue', 'uriValue', 'minValue', 'maxValue', 'meanValue', 'sDev',
-  'percRank', 'percValue', 'uom', 'coordinateReferenceSystem', 'exception'];
+const REPORT_FIELDS = [
+  'type',
+  'deviceID',
+  'deviceMetadata',
+  'rawData',
+  'dataProcessingMethod',
+  'time',
+  'microorganism',
+  'chemicalSubstance',
+  'value',
+  'component',
+  'stringValue',
+  'booleanValue',
+  'hexBinaryValue',
+  'uriValue',
+  'minValue',
+  'maxValue',
+  'meanValue',
+  'sDev',
+  'percRank',
+  'percValue',
+  'uom',
+  'coordinateReferenceSystem',
+  'exception',
+];
 const TIME_FIELDS = new Set(['time', 'startTime', 'endTime']);
-const STANDARD = new Set(['type', 'eventID', 'eventTime', 'eventTimeZoneOffset', 'recordTime', 'certificationInfo', 'errorDeclaration', 'epcList',
-  'quantityList', 'action', 'bizStep', 'disposition', 'persistentDisposition', 'readPoint', 'bizLocation', 'bizTransactionList', 'sourceList',
-  'destinationList', 'sensorElementList', 'ilmd', 'parentID', 'childEPCs', 'childQuantityList', 'inputEPCList', 'inputQuantityList',
-  'outputEPCList', 'outputQuantityList', 'transformationID']);
+const STANDARD = new Set([
+  'type',
+  'eventID',
+  'eventTime',
+  'eventTimeZoneOffset',
+  'recordTime',
+  'certificationInfo',
+  'errorDeclaration',
+  'epcList',
+  'quantityList',
+  'action',
+  'bizStep',
+  'disposition',
+  'persistentDisposition',
+  'readPoint',
+  'bizLocation',
+  'bizTransactionList',
+  'sourceList',
+  'destinationList',
+  'sensorElementList',
+  'ilmd',
+  'parentID',
+  'childEPCs',
+  'childQuantityList',
+  'inputEPCList',
+  'inputQuantityList',
+  'outputEPCList',
+  'outputQuantityList',
+  'transformationID',
+]);
 
 export function preHashString(e: Record<string, unknown>): string {
   const out: string[] = [];
@@ -58,14 +106,27 @@ export function preHashString(e: Record<string, unknown>): string {
   if (typeof e.eventTime === 'string') out.push(`eventTime=${utc(e.eventTime)}`);
   if (e.eventTimeZoneOffset !== undefined) out.push(`eventTimeZoneOffset=${str(e.eventTimeZoneOffset)}`);
   for (const c of sorted(asArray(e.certificationInfo).map((v) => `certificationInfo=${str(v)}`))) out.push(c);
-  list(out, 'epcList', asArray(e.epcList).map((v) => `epc=${epc(str(v))}`));
+  list(
+    out,
+    'epcList',
+    asArray(e.epcList).map((v) => `epc=${epc(str(v))}`),
+  );
   for (const key of ['parentID', 'transformationID']) if (e[key] !== undefined) out.push(`${key}=${epc(str(e[key]))}`);
-  for (const key of ['childEPCs', 'inputEPCList', 'outputEPCList']) list(out, key, asArray(e[key]).map((v) => `epc=${epc(str(v))}`));
+  for (const key of ['childEPCs', 'inputEPCList', 'outputEPCList'])
+    list(
+      out,
+      key,
+      asArray(e[key]).map((v) => `epc=${epc(str(v))}`),
+    );
   for (const key of ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']) {
-    list(out, key, asArray(e[key]).map((q) => {
-      const r = (q ?? {}) as Record<string, unknown>;
-      return `quantityElementepcClass=${str(r.epcClass)}${r.quantity !== undefined ? `quantity=${num(r.quantity)}` : ''}${r.uom !== undefined ? `uom=${str(r.uom)}` : ''}`;
-    }));
+    list(
+      out,
+      key,
+      asArray(e[key]).map((q) => {
+        const r = (q ?? {}) as Record<string, unknown>;
+        return `quantityElementepcClass=${str(r.epcClass)}${r.quantity !== undefined ? `quantity=${num(r.quantity)}` : ''}${r.uom !== undefined ? `uom=${str(r.uom)}` : ''}`;
+      }),
+    );
   }
   if (e.action !== undefined) out.push(`action=${str(e.action)}`);
   if (typeof e.bizStep === 'string') out.push(`bizStep=${cbvUri(e.bizStep, 'BizStep')}`);
@@ -79,25 +140,42 @@ export function preHashString(e: Record<string, unknown>): string {
     const id = (e[key] as Record<string, unknown> | undefined)?.id;
     if (id !== undefined) out.push(`${key}id=${str(id)}`);
   }
-  list(out, 'bizTransactionList', asArray(e.bizTransactionList).map((b) => {
-    const r = (b ?? {}) as Record<string, unknown>;
-    return `bizTransaction=${str(r.bizTransaction)}${r.type !== undefined ? `type=${cbvUri(str(r.type), 'BTT')}` : ''}`;
-  }));
-  for (const [key, member] of [['sourceList', 'source'], ['destinationList', 'destination']] as const) {
-    list(out, key, asArray(e[key]).map((s) => {
-      const r = (s ?? {}) as Record<string, unknown>;
-      return `${member}=${str(r[member])}${r.type !== undefined ? `type=${cbvUri(str(r.type), 'SDT')}` : ''}`;
-    }));
+  list(
+    out,
+    'bizTransactionList',
+    asArray(e.bizTransactionList).map((b) => {
+      const r = (b ?? {}) as Record<string, unknown>;
+      return `bizTransaction=${str(r.bizTransaction)}${r.type !== undefined ? `type=${cbvUri(str(r.type), 'BTT')}` : ''}`;
+    }),
+  );
+  for (const [key, member] of [
+    ['sourceList', 'source'],
+    ['destinationList', 'destination'],
+  ] as const) {
+    list(
+      out,
+      key,
+      asArray(e[key]).map((s) => {
+        const r = (s ?? {}) as Record<string, unknown>;
+        return `${member}=${str(r[member])}${r.type !== undefined ? `type=${cbvUri(str(r.type), 'SDT')}` : ''}`;
+      }),
+    );
   }
-  list(out, 'sensorElementList', asArray(e.sensorElementList).map((el) => {
-    const r = (el ?? {}) as Record<string, unknown>;
-    const meta = (r.sensorMetadata ?? r.sensorMetaData) as Record<string, unknown> | undefined;
-    const metaText = meta ? `sensorMetadata${fields(meta, METADATA_FIELDS)}` : '';
-    const reports = sorted(asArray(r.sensorReport).map((rep) => `sensorReport${fields((rep ?? {}) as Record<string, unknown>, REPORT_FIELDS)}`));
-    return `sensorElement${metaText}${reports.join('')}`;
-  }));
+  list(
+    out,
+    'sensorElementList',
+    asArray(e.sensorElementList).map((el) => {
+      const r = (el ?? {}) as Record<string, unknown>;
+      const meta = (r.sensorMetadata ?? r.sensorMetaData) as Record<string, unknown> | undefined;
+      const metaText = meta ? `sensorMetadata${fields(meta, METADATA_FIELDS)}` : '';
+      const reports = sorted(asArray(r.sensorReport).map((rep) => `sensorReport${fields((rep ?? {}) as Record<string, unknown>, REPORT_FIELDS)}`));
+      return `sensorElement${metaText}${reports.join('')}`;
+    }),
+  );
   if (e.ilmd !== undefined) out.push(`ilmd=${unorderedJson(e.ilmd)}`);
-  for (const key of Object.keys(e).filter((k) => !STANDARD.has(k) && !k.startsWith('@') && k.includes(':')).sort()) {
+  for (const key of Object.keys(e)
+    .filter((k) => !STANDARD.has(k) && !k.startsWith('@') && k.includes(':'))
+    .sort()) {
     out.push(`${key}=${unorderedJson(e[key])}`);
   }
   return out.join('');
@@ -108,17 +186,24 @@ function unorderedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${sorted(v.map(unorderedJson)).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const record = v as Record<string, unknown>;
-    return `{${Object.keys(record).sort().filter((k) => record[k] !== undefined).map((k) => `${JSON.stringify(k)}:${unorderedJson(record[k])}`).join(',')}}`;
+    return `{${Object.keys(record)
+      .sort()
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${unorderedJson(record[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
 
 function fields(record: Record<string, unknown>, order: string[]): string {
-  return order.filter((f) => record[f] !== undefined).map((f) => {
-    const v = record[f];
-    if (TIME_FIELDS.has(f) && typeof v === 'string') return `${f}=${utc(v)}`;
-    return `${f}=${typeof v === 'number' ? num(v) : String(v).trim()}`;
-  }).join('');
+  return order
+    .filter((f) => record[f] !== undefined)
+    .map((f) => {
+      const v = record[f];
+      if (TIME_FIELDS.has(f) && typeof v === 'string') return `${f}=${utc(v)}`;
+      return `${f}=${typeof v === 'number' ? num(v) : String(v).trim()}`;
+    })
+    .join('');
 }
 
 function list(out: string[], name: string, entries: string[]): void {

@@ -11,13 +11,19 @@ export class AuditResolver {
   constructor(private readonly queries: AuditQueryService) {}
 
   @Query(() => AuditEventConnection)
-  async auditEvents(@Context() ctx: GqlContext,
+  async auditEvents(
+    @Context() ctx: GqlContext,
     @Args('filter', { type: () => AuditEventFilterInput, nullable: true }) filter: AuditEventFilterInput | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
-    @Args('after', { type: () => String, nullable: true }) after: string | null) {
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ) {
     const clean = Object.fromEntries(Object.entries(filter ?? {}).filter(([, v]) => v !== undefined && v !== null));
     const { data, nextCursor } = await this.queries.list(clean, Math.min(Math.max(first ?? 100, 1), 1000), after ?? undefined);
-    this.note(ctx, data.length, data.map((e) => e.id));
+    this.note(
+      ctx,
+      data.length,
+      data.map((e) => e.id),
+    );
     return { nodes: data, pageInfo: { endCursor: nextCursor, hasNextPage: nextCursor !== null } };
   }
 
@@ -29,10 +35,12 @@ export class AuditResolver {
   }
 
   @Query(() => AuditVerificationType)
-  async verifyAuditChain(@Context() ctx: GqlContext,
+  async verifyAuditChain(
+    @Context() ctx: GqlContext,
     @Args('from', { type: () => Int, nullable: true }) from: number | null,
     @Args('to', { type: () => Int, nullable: true }) to: number | null,
-    @Args('checkpoint', { type: () => String, nullable: true }) checkpoint: string | null) {
+    @Args('checkpoint', { type: () => String, nullable: true }) checkpoint: string | null,
+  ) {
     const result = await this.queries.verify({ from: from ?? undefined, to: to ?? undefined }, checkpoint ?? undefined);
     this.note(ctx, result.checked, []);
     return result;

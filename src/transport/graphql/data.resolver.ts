@@ -15,26 +15,35 @@ export class DataResolver {
   constructor(private readonly gql: GraphqlAdapter) {}
 
   @Query(() => GQL.DemandSignal.connection)
-  demandSignals(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo,
+  demandSignals(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Args('filter', { type: () => GQL.DemandSignal.filter, nullable: true }) filter: object | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
-    @Args('after', { type: () => String, nullable: true }) after: string | null) {
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ) {
     return this.gql.list(ctx, info, 'DemandSignal', { filter, first, after });
   }
 
   @Query(() => GQL.CapacitySignal.connection)
-  capacitySignals(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo,
+  capacitySignals(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Args('filter', { type: () => GQL.CapacitySignal.filter, nullable: true }) filter: object | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
-    @Args('after', { type: () => String, nullable: true }) after: string | null) {
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ) {
     return this.gql.list(ctx, info, 'CapacitySignal', { filter, first, after });
   }
 
   @Query(() => GQL.Shipment.connection)
-  shipments(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo,
+  shipments(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Args('filter', { type: () => GQL.Shipment.filter, nullable: true }) filter: object | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
-    @Args('after', { type: () => String, nullable: true }) after: string | null) {
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ) {
     return this.gql.list(ctx, info, 'Shipment', { filter, first, after });
   }
 
@@ -61,7 +70,11 @@ export class DataResolver {
   }
 
   @Mutation(() => GQL.CapacitySignal.object, { nullable: true, description: 'Updates the signal with this id when you may, else creates it' })
-  async upsertCapacitySignal(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo, @Args('input', { type: () => CapacitySignalInput }) input: { id?: string | null }) {
+  async upsertCapacitySignal(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args('input', { type: () => CapacitySignalInput }) input: { id?: string | null },
+  ) {
     const caller = this.gql.caller(ctx);
     const { id, ...rest } = input;
     // An id the caller may not choose takes the update path whether it is taken or free (404 unless
@@ -77,16 +90,24 @@ export class DataResolver {
   }
 
   @Mutation(() => GQL.Shipment.object, { nullable: true })
-  async updateShipment(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo, @Args('id', { type: () => ID }) id: string,
-    @Args('input', { type: () => ShipmentUpdateInput }) input: object) {
+  async updateShipment(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input', { type: () => ShipmentUpdateInput }) input: object,
+  ) {
     const body = await this.gql.validated(UpdateShipmentDto, input);
     const result = await this.gql.data.update(this.gql.caller(ctx), 'Shipment', id, body, `PATCH /shipments/${id}`);
     return this.gql.writeResult(info, result.body.data);
   }
 
   @Mutation(() => GQL.ShipmentEvent.object, { nullable: true })
-  async recordShipmentEvent(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo, @Args('shipmentId', { type: () => ID }) shipmentId: string,
-    @Args('input', { type: () => ShipmentEventInput }) input: object) {
+  async recordShipmentEvent(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args('shipmentId', { type: () => ID }) shipmentId: string,
+    @Args('input', { type: () => ShipmentEventInput }) input: object,
+  ) {
     const body = await this.gql.validated(RecordShipmentEventDto, input);
     const result = await this.gql.data.recordShipmentEvent(this.gql.caller(ctx), shipmentId, body, `POST /shipments/${shipmentId}/events`);
     return this.gql.writeResult(info, result.body.data);

@@ -63,7 +63,9 @@ export class GraphqlAdapter {
   async validated<T extends object>(dto: new () => T, input: object): Promise<Record<string, unknown>> {
     const plain = Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== undefined && v !== null));
     // As for REST bodies (json-body-guard.ts): PostgreSQL text cannot store U+0000.
-    const nul = Object.entries(plain).filter(([, v]) => typeof v === 'string' && v.includes('\u0000')).map(([k]) => `${k} must not contain the NUL character (U+0000)`);
+    const nul = Object.entries(plain)
+      .filter(([, v]) => typeof v === 'string' && v.includes('\u0000'))
+      .map(([k]) => `${k} must not contain the NUL character (U+0000)`);
     if (nul.length > 0) throw GatewayError.validation(nul);
     const errors = await validate(plainToInstance(dto, plain), { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) throw GatewayError.validation(errors.flatMap((e) => Object.values(e.constraints ?? {})));

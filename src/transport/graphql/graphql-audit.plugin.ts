@@ -5,7 +5,14 @@ import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayRequest } from '../gateway-request';
 import { GqlContext } from './graphql-adapter';
 
-const DENY_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_SUPPORTED', 'BAD_REQUEST']);
+const DENY_CODES = new Set([
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_USER_INPUT',
+  'QUERY_TOO_COMPLEX',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'BAD_REQUEST',
+]);
 
 /**
  * A GraphQL answer leaves only after its audit event is committed; if it cannot be, the answer
@@ -23,7 +30,7 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
           if (rc.operationName) record.operation = `graphql ${rc.operation?.operation ?? 'operation'} ${rc.operationName}`;
           else if (rc.operation) record.operation = `graphql ${rc.operation.operation} ${rootFields(rc).join(',')}`;
           const body = rc.response.body;
-          const errors = body.kind === 'single' ? body.singleResult.errors ?? [] : [];
+          const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
           const first = errors.find((e) => e.extensions?.code !== 'FORBIDDEN_FIELD');
           if (first && record.failureStatus === null) {
             const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL';
@@ -45,7 +52,13 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
             rc.response.http.status = 503;
             rc.response.body = {
               kind: 'single',
-              singleResult: { errors: [new GraphQLError('The gateway cannot record this access right now; no data was returned.', { extensions: { code: 'SERVICE_UNAVAILABLE' } }).toJSON()] },
+              singleResult: {
+                errors: [
+                  new GraphQLError('The gateway cannot record this access right now; no data was returned.', {
+                    extensions: { code: 'SERVICE_UNAVAILABLE' },
+                  }).toJSON(),
+                ],
+              },
             };
           }
         },

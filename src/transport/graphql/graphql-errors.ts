@@ -3,7 +3,18 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { GatewayError } from '../../common/gateway-error';
 import { toGatewayError } from '../problem';
 
-const PASS_THROUGH = new Set(['FORBIDDEN_FIELD', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const PASS_THROUGH = new Set([
+  'FORBIDDEN_FIELD',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_USER_INPUT',
+  'QUERY_TOO_COMPLEX',
+  'UNAUTHENTICATED',
+  'SERVICE_UNAVAILABLE',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /** Gateway errors keep their stable code; anything unexpected says nothing about the internals. */
 export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {

@@ -64,7 +64,11 @@ function sealUnaudited(audit: AuditService, record: AuditRecord, res: Response):
         res.statusCode = 503;
         res.removeHeader('Content-Length');
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        return end(JSON.stringify({ errors: [{ message: 'The gateway cannot record this access right now; no data was returned.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+        return end(
+          JSON.stringify({
+            errors: [{ message: 'The gateway cannot record this access right now; no data was returned.', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+          }),
+        );
       },
     );
     return res;
@@ -73,7 +77,9 @@ function sealUnaudited(audit: AuditService, record: AuditRecord, res: Response):
 
 function apolloRefusal(chunk: unknown): { code: string; message: string } {
   try {
-    const body = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> };
+    const body = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)) as {
+      errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+    };
     const first = body.errors?.[0];
     if (first) return { code: String(first.extensions?.code ?? 'BAD_REQUEST'), message: String(first.message ?? 'Bad request') };
   } catch {

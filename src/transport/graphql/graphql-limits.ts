@@ -1,4 +1,15 @@
-import { ASTVisitor, DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, SelectionNode, ValidationContext, OperationTypeNode } from 'graphql';
+import {
+  ASTVisitor,
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  OperationDefinitionNode,
+  SelectionNode,
+  ValidationContext,
+  OperationTypeNode,
+} from 'graphql';
 
 export interface GraphqlLimits {
   maxDepth: number;
@@ -32,7 +43,11 @@ export interface SelectionSummary {
 }
 
 export class LimitExceeded extends Error {
-  constructor(readonly limit: LimitName, readonly limitValue: number, readonly atLeast: number) {
+  constructor(
+    readonly limit: LimitName,
+    readonly limitValue: number,
+    readonly atLeast: number,
+  ) {
     super(`${limit} exceeded`);
   }
 }
@@ -52,7 +67,10 @@ export class DocumentLimits {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   private readonly summaries = new Map<string, SelectionSummary | null>();
 
-  constructor(document: DocumentNode, private readonly limits: GraphqlLimits) {
+  constructor(
+    document: DocumentNode,
+    private readonly limits: GraphqlLimits,
+  ) {
     for (const d of document.definitions) {
       if (d.kind === Kind.FRAGMENT_DEFINITION && !this.fragments.has(d.name.value)) this.fragments.set(d.name.value, d);
     }
@@ -137,39 +155,51 @@ export interface LimitRuleOptions {
  * (`first`, default 100) of the lists around it. Introspection fields count like any other.
  */
 export function limitRules(limits: GraphqlLimits, options: LimitRuleOptions = {}) {
-  return [(context: ValidationContext): ASTVisitor => {
-    const walker = new DocumentLimits(context.getDocument(), limits);
-    return {
-      OperationDefinition(operation: OperationDefinitionNode) {
-        // One write per request: each mutation commits with its own audit event, and the request's
-        // answer must never carry writes whose refusal or success went unrecorded.
-        const roots = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
-        if (operation.operation === OperationTypeNode.MUTATION && (roots.length > 1 || operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD))) {
-          context.reportError(limitError('A request may carry one mutation (no aliases of several, no fragments at the root); send each write on its own.', 'ONE_MUTATION'));
-        }
-        const exceeded = walker.check(operation);
-        if (exceeded) context.reportError(limitError(describe(exceeded), exceeded.limit));
-      },
-      Document: {
-        leave() {
-          options.onVisits?.(walker.visits);
+  return [
+    (context: ValidationContext): ASTVisitor => {
+      const walker = new DocumentLimits(context.getDocument(), limits);
+      return {
+        OperationDefinition(operation: OperationDefinitionNode) {
+          // One write per request: each mutation commits with its own audit event, and the request's
+          // answer must never carry writes whose refusal or success went unrecorded.
+          const roots = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
+          if (
+            operation.operation === OperationTypeNode.MUTATION &&
+            (roots.length > 1 || operation.selectionSet.selections.some((s) => s.kind !== Kind.FIELD))
+          ) {
+            context.reportError(
+              limitError('A request may carry one mutation (no aliases of several, no fragments at the root); send each write on its own.', 'ONE_MUTATION'),
+            );
+          }
+          const exceeded = walker.check(operation);
+          if (exceeded) context.reportError(limitError(describe(exceeded), exceeded.limit));
         },
-      },
-    };
-  }];
+        Document: {
+          leave() {
+            options.onVisits?.(walker.visits);
+          },
+        },
+      };
+    },
+  ];
 }
 
 function describe(e: LimitExceeded): string {
   switch (e.limit) {
-    case 'DEPTH_LIMIT': return `Query depth exceeds the limit of ${e.limitValue} (at least ${e.atLeast}).`;
-    case 'ALIAS_LIMIT': return `Query uses more aliases than the limit of ${e.limitValue} (at least ${e.atLeast}).`;
-    default: return `Query cost exceeds the limit of ${e.limitValue} (at least ${e.atLeast}).`;
+    case 'DEPTH_LIMIT':
+      return `Query depth exceeds the limit of ${e.limitValue} (at least ${e.atLeast}).`;
+    case 'ALIAS_LIMIT':
+      return `Query uses more aliases than the limit of ${e.limitValue} (at least ${e.atLeast}).`;
+    default:
+      return `Query cost exceeds the limit of ${e.limitValue} (at least ${e.atLeast}).`;
   }
 }
 
 /** A document over the byte bound, refused before it is parsed (as the token limit is, while parsing). */
 export function documentTooLarge(bytes: number, maxBytes: number): GraphQLError {
-  return new GraphQLError(`The document is ${bytes} bytes; the limit is ${maxBytes}.`, { extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'DOCUMENT_BYTES' } });
+  return new GraphQLError(`The document is ${bytes} bytes; the limit is ${maxBytes}.`, {
+    extensions: { code: 'GRAPHQL_PARSE_FAILED', limit: 'DOCUMENT_BYTES' },
+  });
 }
 
 export function limitError(message: string, limit: string): GraphQLError {

@@ -62,12 +62,43 @@ function input(name: string, subject: SubjectName, names: string[], required: st
   return InputShape;
 }
 
-export const DemandSignalInput = input('DemandSignalInput', 'DemandSignal',
+export const DemandSignalInput = input(
+  'DemandSignalInput',
+  'DemandSignal',
   ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', 'forecastQty', 'orderedQty', 'unitPrice', 'customerName', 'marginPct'],
-  ['sku', 'site', 'region', 'periodStart', 'forecastQty']);
-export const CapacitySignalInput = input('CapacitySignalInput', 'CapacitySignal',
-  ['id', 'supplierId', 'site', 'sku', 'periodStart', 'availableQty', 'committedQty', 'leadTimeDays', 'riskLevel', 'riskNotes', 'unitCost'], []);
-export const ShipmentUpdateInput = input('ShipmentUpdateInput', 'Shipment',
-  ['reference', 'carrierId', 'shipperId', 'origin', 'destination', 'sku', 'quantity', 'status', 'eta', 'lastLocation', 'lastEventAt', 'temperatureC', 'sscc', 'freightCost', 'routingPlan'], []);
-export const ShipmentEventInput = input('ShipmentEventInput', 'ShipmentEvent',
-  ['eventId', 'status', 'occurredAt', 'location', 'note', 'temperatureC'], ['status', 'occurredAt']);
+  ['sku', 'site', 'region', 'periodStart', 'forecastQty'],
+);
+export const CapacitySignalInput = input(
+  'CapacitySignalInput',
+  'CapacitySignal',
+  ['id', 'supplierId', 'site', 'sku', 'periodStart', 'availableQty', 'committedQty', 'leadTimeDays', 'riskLevel', 'riskNotes', 'unitCost'],
+  [],
+);
+export const ShipmentUpdateInput = input(
+  'ShipmentUpdateInput',
+  'Shipment',
+  [
+    'reference',
+    'carrierId',
+    'shipperId',
+    'origin',
+    'destination',
+    'sku',
+    'quantity',
+    'status',
+    'eta',
+    'lastLocation',
+    'lastEventAt',
+    'temperatureC',
+    'sscc',
+    'freightCost',
+    'routingPlan',
+  ],
+  [],
+);
+export const ShipmentEventInput = input(
+  'ShipmentEventInput',
+  'ShipmentEvent',
+  ['eventId', 'status', 'occurredAt', 'location', 'note', 'temperatureC'],
+  ['status', 'occurredAt'],
+);

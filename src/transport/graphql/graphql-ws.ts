@@ -1,5 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, parse, specifiedRules, subscribe, validate, OperationTypeNode } from 'graphql';
+import {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  GraphQLError,
+  GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
+  parse,
+  specifiedRules,
+  subscribe,
+  validate,
+  OperationTypeNode,
+} from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
@@ -45,16 +58,25 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
    * in production without schema hints.
    */
   const format = (errors: readonly GraphQLError[], payload: SubscribePayload) => {
-    const coded = errors.map((e) => (e.extensions?.code || e.originalError instanceof GatewayError ? e : new GraphQLError(e.message, {
-      nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError,
-      extensions: { ...e.extensions, code: isBadUserInput(e) ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR' },
-    })));
+    const coded = errors.map((e) =>
+      e.extensions?.code || e.originalError instanceof GatewayError
+        ? e
+        : new GraphQLError(e.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            path: e.path,
+            originalError: e.originalError,
+            extensions: { ...e.extensions, code: isBadUserInput(e) ? 'BAD_USER_INPUT' : 'INTERNAL_SERVER_ERROR' },
+          }),
+    );
     if (config.isProduction) hideSchemaDetailsIn(coded, served, { query: payload.query, variables: payload.variables });
     return coded.map((e) => formatGraphqlError(e.toJSON(), e));
   };
   /** A subscription refused before it started (document, limits, variables, role, purpose, policy): audited like any refusal. */
   const auditRefusal = async (ctx: Context<Record<string, unknown>, WsExtra>, id: string, error: GraphQLError, code: string) => {
-    const record = ctx.extra.records?.get(id) ?? Object.assign(new AuditRecord(randomUUID(), 'graphql', 'graphql-ws subscribe'), { principal: ctx.extra.principal ?? null });
+    const record =
+      ctx.extra.records?.get(id) ?? Object.assign(new AuditRecord(randomUUID(), 'graphql', 'graphql-ws subscribe'), { principal: ctx.extra.principal ?? null });
     ctx.extra.records?.delete(id);
     if (record.committed) return;
     const original = error.originalError instanceof GatewayError ? error.originalError : null;
@@ -106,18 +128,21 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
         const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
         const chosen = payload.operationName ? operations.find((o) => o.name?.value === payload.operationName) : operations[0];
         if (!chosen || chosen.operation !== OperationTypeNode.SUBSCRIPTION) {
-          error = new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.', { extensions: { code: 'BAD_REQUEST' } });
+          error = new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST /graphql.', {
+            extensions: { code: 'BAD_REQUEST' },
+          });
         } else if (ctx.extra.principal?.expiresAt !== undefined && ctx.extra.principal.expiresAt * 1000 <= Date.now()) {
           error = new GraphQLError('The token has expired.', { extensions: { code: 'UNAUTHENTICATED' } });
         }
       } catch (e) {
-        error = e instanceof GraphQLError
-          ? new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
-          : new GraphQLError('The document cannot be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+        error =
+          e instanceof GraphQLError
+            ? new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+            : new GraphQLError('The document cannot be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
       }
       if (!error) {
         // Over the connection's or the partner's cap: refused before it starts (audited in onError).
-        const refusal = slots.take(ctx.extra.held ??= new Set(), _id, ctx.extra.principal ?? null);
+        const refusal = slots.take((ctx.extra.held ??= new Set()), _id, ctx.extra.principal ?? null);
         if (refusal) error = new GraphQLError(refusal.detail, { originalError: refusal, extensions: { code: refusal.code, ...refusal.extra } });
       }
       return error ? [error] : undefined;
@@ -151,9 +176,16 @@ export function graphqlWsOptions(verifier: TokenVerifier, audit: AuditService, c
     subscribe: (args: ExecutionArgs) => subscribe({ ...args, hideSuggestions: config.isProduction }),
     validate: (schema: GraphQLSchema, document: DocumentNode) => {
       served = schema;
-      return validate(schema, document, [...specifiedRules, ...rules], { hideSuggestions: config.isProduction }).map((e) => (e.extensions?.code ? e : new GraphQLError(e.message, {
-        nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
-      })));
+      return validate(schema, document, [...specifiedRules, ...rules], { hideSuggestions: config.isProduction }).map((e) =>
+        e.extensions?.code
+          ? e
+          : new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+            }),
+      );
     },
     /** Each subscription gets a request-like context, so guards and resolvers work as over HTTP. */
     context: (ctx: Context<Record<string, unknown>, WsExtra>, id: string) => {
@@ -174,7 +206,9 @@ function isBadUserInput(error: GraphQLError): boolean {
   const node = error.nodes?.length === 1 ? error.nodes[0] : null;
   if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
   const name = node.variable.name.value;
-  return [' has invalid value', ' got invalid value ', ' of required type ', ' of non-null type '].some((p) => error.message.startsWith(`Variable "$${name}"${p}`));
+  return [' has invalid value', ' got invalid value ', ' of required type ', ' of non-null type '].some((p) =>
+    error.message.startsWith(`Variable "$${name}"${p}`),
+  );
 }
 
 /** The `extensions.code` of a GraphQL error, or the fallback when it has none. */

@@ -29,17 +29,36 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
           let schema: GraphQLSchema | null;
           try {
             if ([...roots].some((f) => !INTROSPECTION_ROOTS.has(f) && f !== '__typename')) {
-              throw new GatewayError(400, 'VALIDATION_FAILED', 'Validation failed', { detail: 'Ask introspection (__schema, __type) in an operation of its own, without data fields.' });
+              throw new GatewayError(400, 'VALIDATION_FAILED', 'Validation failed', {
+                detail: 'Ask introspection (__schema, __type) in an operation of its own, without data fields.',
+              });
             }
-            const caller: Caller = { principal, purpose: purposeOf(rc.contextValue.req.headers['x-purpose'], principal), audit: gateway.audit, policyInForce: gateway.policyInForce };
+            const caller: Caller = {
+              principal,
+              purpose: purposeOf(rc.contextValue.req.headers['x-purpose'], principal),
+              audit: gateway.audit,
+              policyInForce: gateway.policyInForce,
+            };
             schema = await viewOf(caller, rc.schema);
           } catch (error) {
             if (!(error instanceof GatewayError)) throw error;
             gateway.audit.fail(error.status, error.code, error.detail);
-            return { http: { status: error.status, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { errors: [{ message: error.detail, extensions: { code: error.code, status: error.status, ...error.extra } }] } } };
+            return {
+              http: { status: error.status, headers: new HeaderMap() },
+              body: {
+                kind: 'single',
+                singleResult: { errors: [{ message: error.detail, extensions: { code: error.code, status: error.status, ...error.extra } }] },
+              },
+            };
           }
           if (!schema) return null;
-          const result = await execute({ schema, document: rc.document, operationName: rc.operationName, variableValues: rc.request.variables, contextValue: rc.contextValue });
+          const result = await execute({
+            schema,
+            document: rc.document,
+            operationName: rc.operationName,
+            variableValues: rc.request.variables,
+            contextValue: rc.contextValue,
+          });
           return {
             http: { status: undefined, headers: new HeaderMap() },
             body: { kind: 'single', singleResult: { data: result.data, ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}) } },

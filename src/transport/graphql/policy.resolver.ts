@@ -68,7 +68,11 @@ export class PolicyResolver {
   @Query(() => [PolicyType])
   async policies(@Context() ctx: GqlContext) {
     const all = await this.store.listInForce();
-    note(ctx, 'read', all.map((p) => p.partnerId));
+    note(
+      ctx,
+      'read',
+      all.map((p) => p.partnerId),
+    );
     return all.map(view);
   }
 
@@ -97,27 +101,43 @@ export class PolicyResolver {
 
   @Roles('governance', 'admin')
   @Query(() => JSONScalar)
-  async simulatePolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('input', { type: () => SimulatePolicyInput }) input: Record<string, unknown>) {
+  async simulatePolicy(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('input', { type: () => SimulatePolicyInput }) input: Record<string, unknown>,
+  ) {
     // Typed as a plain object: the REST validation pipe has no business with GraphQL inputs, which the schema checks.
     note(ctx, 'simulate', [partnerId]);
     return this.governance.simulate(partnerId, {
-      action: String(input.action), subject: String(input.subject), purpose: String(input.purpose),
-      record: (input.record as Record<string, unknown> | null) ?? undefined, document: input.document ?? undefined,
+      action: String(input.action),
+      subject: String(input.subject),
+      purpose: String(input.purpose),
+      record: (input.record as Record<string, unknown> | null) ?? undefined,
+      document: input.document ?? undefined,
     });
   }
 
   @Roles('governance')
   @Mutation(() => PolicyType)
-  async putPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('document', { type: () => JSONScalar }) document: unknown,
-    @Args('note', { type: () => String, nullable: true }) changeNote: string | null, @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
+  async putPolicy(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('document', { type: () => JSONScalar }) document: unknown,
+    @Args('note', { type: () => String, nullable: true }) changeNote: string | null,
+    @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null,
+  ) {
     const result = await this.admin.put(officerOf(ctx.req), partnerId, document, changeNote, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
   @Roles('governance')
   @Mutation(() => PolicyType)
-  async rollbackPolicy(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
-    @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null) {
+  async rollbackPolicy(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('version', { type: () => Int }) version: number,
+    @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null,
+  ) {
     if (version < 1) throw GatewayError.validation(['version must be a version number']);
     const result = await this.admin.rollback(officerOf(ctx.req), partnerId, version, null, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
@@ -125,16 +145,25 @@ export class PolicyResolver {
 
   @Roles('governance')
   @Mutation(() => PolicyType)
-  async approvePolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
-    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version in force you reviewed the proposal against; required' }) ifMatch: number | null) {
+  async approvePolicyVersion(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('version', { type: () => Int }) version: number,
+    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version in force you reviewed the proposal against; required' })
+    ifMatch: number | null,
+  ) {
     const result = await this.admin.approve(officerOf(ctx.req), partnerId, version, precondition(ifMatch));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
   @Roles('governance')
   @Mutation(() => PolicyVersionType)
-  async rejectPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
-    @Args('reason') reason: string) {
+  async rejectPolicyVersion(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('version', { type: () => Int }) version: number,
+    @Args('reason') reason: string,
+  ) {
     if (reason.trim() === '' || reason.length > 1000) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
     await this.admin.reject(officerOf(ctx.req), partnerId, version, reason);
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
@@ -142,9 +171,14 @@ export class PolicyResolver {
 
   @Roles('governance')
   @Mutation(() => PolicyVersionType)
-  async withdrawPolicyVersion(@Context() ctx: GqlContext, @Args('partnerId') partnerId: string, @Args('version', { type: () => Int }) version: number,
-    @Args('reason', { type: () => String, nullable: true }) reason?: string | null) {
-    if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000)) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
+  async withdrawPolicyVersion(
+    @Context() ctx: GqlContext,
+    @Args('partnerId') partnerId: string,
+    @Args('version', { type: () => Int }) version: number,
+    @Args('reason', { type: () => String, nullable: true }) reason?: string | null,
+  ) {
+    if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000))
+      throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
     await this.admin.withdraw(officerOf(ctx.req), partnerId, version, reason ?? null);
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }

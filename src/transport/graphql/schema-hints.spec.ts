@@ -20,8 +20,18 @@ function errorsFor(query: string, variables?: Record<string, unknown>): string[]
 
 describe('schema hints are hidden from error messages', () => {
   it.each([
-    ['an enum value misspelt in the document', '{ parcels(filter: { state: MOVNG, depot: "d" }) { id } }', undefined, ['ParcelState', 'MOVING', 'ParcelFilter']],
-    ['an enum value misspelt in a variable', 'query ($f: ParcelFilter) { parcels(filter: $f) { id } }', { f: { state: 'MOVNG', depot: 'd' } }, ['ParcelState', 'MOVING']],
+    [
+      'an enum value misspelt in the document',
+      '{ parcels(filter: { state: MOVNG, depot: "d" }) { id } }',
+      undefined,
+      ['ParcelState', 'MOVING', 'ParcelFilter'],
+    ],
+    [
+      'an enum value misspelt in a variable',
+      'query ($f: ParcelFilter) { parcels(filter: $f) { id } }',
+      { f: { state: 'MOVNG', depot: 'd' } },
+      ['ParcelState', 'MOVING'],
+    ],
     ['an unknown input field in a variable', 'query ($f: ParcelFilter) { parcels(filter: $f) { id } }', { f: { stat: 'MOVING', depot: 'd' } }, ['"state"']],
     ['a required input field left out', '{ parcels(filter: { state: MOVING }) { id } }', undefined, ['ParcelFilter', 'depot']],
     ['an unknown field', '{ parcels { secretMargn } }', undefined, ['secretMargin', 'Parcel"']],
@@ -33,16 +43,25 @@ describe('schema hints are hidden from error messages', () => {
   });
 
   it('repeats what the caller sent, and hides the rest', () => {
-    expect(hideSchemaDetails('Field "stat" is not defined by type "ParcelFilter". Did you mean "state"?', schema, { query: 'query ($f: ParcelFilter) { x }', variables: { f: { stat: 1 } } }))
-      .toBe('Field "stat" is not defined by type "ParcelFilter".');
-    expect(hideSchemaDetails('Value "MOVNG" does not exist in "ParcelState" enum. Did you mean the enum value "MOVING"?', schema, { query: '{ x }', variables: { v: 'MOVNG' } }))
-      .toBe(`Value "MOVNG" does not exist in "${HIDDEN}" enum.`);
-    expect(hideSchemaDetails('Field "ParcelFilter.depot" of required type "String!" was not provided.', schema, { query: '{ parcels }' }))
-      .toBe(`Field "${HIDDEN}.${HIDDEN}" of required type "String!" was not provided.`);
+    expect(
+      hideSchemaDetails('Field "stat" is not defined by type "ParcelFilter". Did you mean "state"?', schema, {
+        query: 'query ($f: ParcelFilter) { x }',
+        variables: { f: { stat: 1 } },
+      }),
+    ).toBe('Field "stat" is not defined by type "ParcelFilter".');
+    expect(
+      hideSchemaDetails('Value "MOVNG" does not exist in "ParcelState" enum. Did you mean the enum value "MOVING"?', schema, {
+        query: '{ x }',
+        variables: { v: 'MOVNG' },
+      }),
+    ).toBe(`Value "MOVNG" does not exist in "${HIDDEN}" enum.`);
+    expect(hideSchemaDetails('Field "ParcelFilter.depot" of required type "String!" was not provided.', schema, { query: '{ parcels }' })).toBe(
+      `Field "${HIDDEN}.${HIDDEN}" of required type "String!" was not provided.`,
+    );
   });
 
-  it('leaves the gateway\'s own errors alone', () => {
-    const own = new GraphQLError('Your policy does not let you read \'secretMargin\' here.', { extensions: { code: 'FORBIDDEN_FIELD' } });
+  it("leaves the gateway's own errors alone", () => {
+    const own = new GraphQLError("Your policy does not let you read 'secretMargin' here.", { extensions: { code: 'FORBIDDEN_FIELD' } });
     hideSchemaDetailsIn([own], schema, { query: '{ parcels { id } }' });
     expect(own.message).toContain('secretMargin');
   });

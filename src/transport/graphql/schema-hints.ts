@@ -43,7 +43,7 @@ export interface SentByCaller {
 }
 
 function sentNames(sent: SentByCaller): Set<string> {
-  const text = `${sent.query ?? ''}\n${sent.variables === undefined ? '' : JSON.stringify(sent.variables) ?? ''}`;
+  const text = `${sent.query ?? ''}\n${sent.variables === undefined ? '' : (JSON.stringify(sent.variables) ?? '')}`;
   return new Set(text.match(NAME) ?? []);
 }
 

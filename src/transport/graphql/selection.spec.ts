@@ -10,12 +10,21 @@ function measured(source: string, under?: string): { fields: string[]; lookups: 
   const definitions: Record<string, FragmentDefinitionNode> = {};
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) definitions[d.name.value] = d;
   let lookups = 0;
-  const fragments = new Proxy(definitions, { get: (target, name) => { lookups++; return target[name as string]; } });
+  const fragments = new Proxy(definitions, {
+    get: (target, name) => {
+      lookups++;
+      return target[name as string];
+    },
+  });
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const root = operation.selectionSet.selections[0] as FieldNode;
   const fields = requestedFields({ fieldNodes: [root], fragments } as unknown as GraphQLResolveInfo, under).sort();
   let spreads = 0;
-  visit(document, { FragmentSpread: () => { spreads++; } });
+  visit(document, {
+    FragmentSpread: () => {
+      spreads++;
+    },
+  });
   return { fields, lookups, spreads };
 }
 

@@ -56,10 +56,17 @@ export class ShipmentFanout {
     let ended: { error?: GatewayError } | null = null;
     const key = groupKey(caller);
     const subscriber: Subscriber = {
-      principal: caller.principal, purpose: caller.purpose, fields, wanted,
+      principal: caller.principal,
+      purpose: caller.purpose,
+      fields,
+      wanted,
       deliver: (row) => {
         if (ended) return;
-        if (waiting) { const w = waiting; waiting = null; w.resolve({ value: row, done: false }); } else queue.push(row);
+        if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w.resolve({ value: row, done: false });
+        } else queue.push(row);
       },
       end: (error) => {
         if (ended) return;
@@ -68,7 +75,8 @@ export class ShipmentFanout {
         if (waiting) {
           const w = waiting;
           waiting = null;
-          if (error) w.reject(error); else w.resolve({ value: undefined, done: true });
+          if (error) w.reject(error);
+          else w.resolve({ value: undefined, done: true });
         }
       },
     };
@@ -78,17 +86,21 @@ export class ShipmentFanout {
         if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
         if (ended) {
           const error = ended.error;
-          ended = { };
+          ended = {};
           return error ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise((resolve, reject) => { waiting = { resolve, reject }; });
+        return new Promise((resolve, reject) => {
+          waiting = { resolve, reject };
+        });
       },
       return: () => {
         subscriber.end();
         queue.length = 0;
         return Promise.resolve({ value: undefined, done: true });
       },
-      [Symbol.asyncIterator]() { return iterator; },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
     };
     return iterator;
   }
@@ -117,9 +129,15 @@ export class ShipmentFanout {
     this.stop = stop;
     void (async () => {
       for await (const change of this.changes.changes(stop.signal)) {
-        await Promise.all([...this.groups.values()].map((group) => this.judge(change, [...group])
-          // Whatever fails unexpectedly ends that group's subscriptions, never the fan-out of the others.
-          .catch(() => { for (const s of group) s.end(GatewayError.unavailable()); })));
+        await Promise.all(
+          [...this.groups.values()].map((group) =>
+            this.judge(change, [...group])
+              // Whatever fails unexpectedly ends that group's subscriptions, never the fan-out of the others.
+              .catch(() => {
+                for (const s of group) s.end(GatewayError.unavailable());
+              }),
+          ),
+        );
       }
     })();
   }
@@ -128,7 +146,10 @@ export class ShipmentFanout {
     const interested = group.filter((s) => !s.wanted.shipmentId || s.wanted.shipmentId === change.shipmentId);
     const live = interested.filter((s) => {
       // Nothing is delivered on an expired token (the socket is also closed when it expires).
-      if (s.principal.expiresAt !== undefined && s.principal.expiresAt * 1000 <= Date.now()) { s.end(); return false; }
+      if (s.principal.expiresAt !== undefined && s.principal.expiresAt * 1000 <= Date.now()) {
+        s.end();
+        return false;
+      }
       return true;
     });
     if (live.length === 0) return;
@@ -142,7 +163,9 @@ export class ShipmentFanout {
     const record = new AuditRecord(randomUUID(), 'graphql', 'graphql subscription shipmentUpdated judgement');
     record.principal = first.principal;
     const caller: Caller = {
-      principal: first.principal, purpose: first.purpose, audit: record,
+      principal: first.principal,
+      purpose: first.purpose,
+      audit: record,
       // Judged by the version last seen in force, which the read checks in its own statement.
       policyLastSeen: partnerId ? this.policies.lastSeen(partnerId) : undefined,
     };

@@ -45,8 +45,11 @@ export class ShipmentUpdatesResolver {
   }
 
   @Subscription(() => GQL.Shipment.object, { nullable: true, resolve: (row: GovernedRow) => toGraphqlRow(row) })
-  async shipmentUpdated(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo,
-    @Args('filter', { type: () => ShipmentUpdatedFilter, nullable: true }) filter: Record<string, unknown> | null) {
+  async shipmentUpdated(
+    @Context() ctx: GqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args('filter', { type: () => ShipmentUpdatedFilter, nullable: true }) filter: Record<string, unknown> | null,
+  ) {
     const caller = this.gql.caller(ctx);
     // Subscribing is itself an access: refused now (e.g. no purpose) rather than silently later.
     await this.data.policyOf(caller);

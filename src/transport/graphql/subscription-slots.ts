@@ -9,7 +9,10 @@ import { Principal } from '../../auth/principal';
 export class SubscriptionSlots {
   private readonly byOwner = new Map<string, number>();
 
-  constructor(private readonly perConnection: number, private readonly perPartner: number) {}
+  constructor(
+    private readonly perConnection: number,
+    private readonly perPartner: number,
+  ) {}
 
   /** Takes a slot for subscription `id` of the connection holding `held`; the refusal when none is free. */
   take(held: Set<string>, id: string, principal: Principal | null): GatewayError | null {
@@ -42,8 +45,9 @@ function ownerOf(principal: Principal | null): string {
 }
 
 function refusal(scope: 'connection' | 'partner', limit: number): GatewayError {
-  const detail = scope === 'connection'
-    ? `A connection may hold ${limit} live subscriptions at once; complete one before starting another.`
-    : `Your partner may hold ${limit} live subscriptions at once on this gateway; complete one before starting another.`;
+  const detail =
+    scope === 'connection'
+      ? `A connection may hold ${limit} live subscriptions at once; complete one before starting another.`
+      : `Your partner may hold ${limit} live subscriptions at once on this gateway; complete one before starting another.`;
   return new GatewayError(429, 'SUBSCRIPTION_LIMIT', 'Too many subscriptions', { detail, extra: { scope, limit } });
 }

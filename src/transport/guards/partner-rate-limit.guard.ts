@@ -38,7 +38,7 @@ export class PartnerRateLimitGuard implements CanActivate {
     // the next request that reads the version. Reads check that version in their own query; every
     // other operation reads it afresh.
     const lastSeen = this.policies.lastSeen(principal.partnerId);
-    const inForce = lastSeen ?? await this.policies.inForce(principal.partnerId);
+    const inForce = lastSeen ?? (await this.policies.inForce(principal.partnerId));
     if (lastSeen) gateway.policyLastSeen = lastSeen;
     else gateway.policyInForce = inForce;
     const limit = inForce.document.limits?.requestsPerMinute ?? DEFAULT_LIMITS.requestsPerMinute;

@@ -9,7 +9,11 @@ import { GatewayRequest } from '../gateway-request';
 import { RestAdapter } from './rest-adapter';
 import { ApiEnvelope, ApiProblems, PurposeHeader } from './api-docs';
 
-const GROUPS = () => ApiEnvelope({ type: 'object', description: 'One group: its groupBy fields and measures (e.g. sum_forecastQty)', additionalProperties: true }, { list: true, meta: 'AggregateMeta', description: 'One row per group of at least minGroupSize rows' });
+const GROUPS = () =>
+  ApiEnvelope(
+    { type: 'object', description: 'One group: its groupBy fields and measures (e.g. sum_forecastQty)', additionalProperties: true },
+    { list: true, meta: 'AggregateMeta', description: 'One row per group of at least minGroupSize rows' },
+  );
 
 const RESERVED = new Set(['groupBy', 'measures']);
 
@@ -18,7 +22,10 @@ const RESERVED = new Set(['groupBy', 'measures']);
 @Roles('partner', 'admin')
 @Controller('api/v1')
 export class AggregatesController {
-  constructor(private readonly rest: RestAdapter, private readonly aggregates: AggregateService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly aggregates: AggregateService,
+  ) {}
 
   @Get('demand-signals/aggregate')
   @ApiOperation({ summary: 'Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted' })
@@ -58,13 +65,19 @@ export class AggregatesController {
       const v = query[name];
       if (v === undefined) return [];
       if (typeof v !== 'string') throw GatewayError.validation([`${name} must be given once, as a comma-separated list`]);
-      return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     };
     const filters: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const [field, raw] of Object.entries(query)) {
       if (RESERVED.has(field)) continue;
-      if (typeof raw !== 'string') { problems.push(`filter '${field}' must be given once`); continue; }
+      if (typeof raw !== 'string') {
+        problems.push(`filter '${field}' must be given once`);
+        continue;
+      }
       const typed = filterValue(subject, field, raw);
       if ('problem' in typed) problems.push(typed.problem);
       else filters[field] = typed.value;

@@ -15,10 +15,14 @@ const AGREEMENT_BODY = {
   type: 'object',
   required: ['partnerId', 'title', 'terms', 'purposes', 'subjects', 'validUntil'],
   properties: {
-    id: { type: 'string', description: 'optional; generated when left out' }, partnerId: { type: 'string' }, title: { type: 'string' },
-    terms: { type: 'string' }, purposes: { type: 'array', items: { type: 'string' } },
+    id: { type: 'string', description: 'optional; generated when left out' },
+    partnerId: { type: 'string' },
+    title: { type: 'string' },
+    terms: { type: 'string' },
+    purposes: { type: 'array', items: { type: 'string' } },
     subjects: { type: 'array', items: { type: 'string', enum: ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] } },
-    validFrom: { type: 'string', format: 'date-time', description: 'default: now' }, validUntil: { type: 'string', format: 'date-time' },
+    validFrom: { type: 'string', format: 'date-time', description: 'default: now' },
+    validUntil: { type: 'string', format: 'date-time' },
   },
 };
 const NOTE_BODY = { required: false, schema: { type: 'object', properties: { note: { type: 'string' } } } };

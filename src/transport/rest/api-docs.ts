@@ -5,10 +5,20 @@ import { filterSchema } from './api-schemas';
 import type { HeaderObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 
 export const PurposeHeader = () =>
-  ApiHeader({ name: 'X-Purpose', required: false, description: "Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim", example: 'replenishment-planning' });
+  ApiHeader({
+    name: 'X-Purpose',
+    required: false,
+    description: 'Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim',
+    example: 'replenishment-planning',
+  });
 
 export const IdempotencyHeader = () =>
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body)', example: 'order-7781-try' });
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body)',
+    example: 'order-7781-try',
+  });
 
 /**
  * Query of a list of partner rows. Filters are plain `field=value` pairs (e.g. ?sku=SKU-100), one per
@@ -18,10 +28,25 @@ export const IdempotencyHeader = () =>
 export const ListQueries = (example: string, subject?: SubjectName, except: string[] = []) =>
   applyDecorators(
     PurposeHeader(),
-    ...(subject ? Object.entries(SUBJECTS[subject].fields).filter(([field]) => !except.includes(field)).map(([field, spec]) =>
-      ApiQuery({ name: field, required: false, description: `Only rows whose ${field} equals this value (a field you may read)`, schema: filterSchema(spec) })) : []),
+    ...(subject
+      ? Object.entries(SUBJECTS[subject].fields)
+          .filter(([field]) => !except.includes(field))
+          .map(([field, spec]) =>
+            ApiQuery({
+              name: field,
+              required: false,
+              description: `Only rows whose ${field} equals this value (a field you may read)`,
+              schema: filterSchema(spec),
+            }),
+          )
+      : []),
     ApiQuery({ name: 'fields', required: false, description: 'Comma-separated fields to return (default: every field you may read)', example }),
-    ApiQuery({ name: 'limit', required: false, description: "Page size (default 100, at most your policy's maxPageSize)", schema: { type: 'integer', minimum: 1 } }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      description: "Page size (default 100, at most your policy's maxPageSize)",
+      schema: { type: 'integer', minimum: 1 },
+    }),
     ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' }),
   );
 
@@ -73,7 +98,11 @@ export function ApiEnvelope(model: ApiModel, options: EnvelopeOptions = {}) {
 }
 
 /** A success answer that is not an envelope (a document, a report, text). */
-export function ApiAnswer(contentType: string | Record<string, ApiModel>, schema: ApiModel | null, options: { status?: number; description: string; headers?: Record<string, HeaderObject> }) {
+export function ApiAnswer(
+  contentType: string | Record<string, ApiModel>,
+  schema: ApiModel | null,
+  options: { status?: number; description: string; headers?: Record<string, HeaderObject> },
+) {
   const types = typeof contentType === 'string' ? { [contentType]: schema! } : contentType;
   const content = Object.fromEntries(Object.entries(types).map(([type, model]) => [type, { schema: schemaOf(model) }]));
   return ApiResponse({ status: options.status ?? 200, description: options.description, headers: options.headers, content });
@@ -99,12 +128,16 @@ export const RETRY_AFTER: HeaderObject = { description: 'Seconds to wait before 
 
 /** problem+json answers of the given statuses (application/problem+json, schema Problem). */
 export function ApiProblems(...statuses: number[]) {
-  return applyDecorators(...statuses.map((status) => ApiResponse({
-    status,
-    description: PROBLEM_STATUSES[status] ?? 'Refused',
-    headers: status === 429 ? { 'Retry-After': RETRY_AFTER } : undefined,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  })));
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: PROBLEM_STATUSES[status] ?? 'Refused',
+        headers: status === 429 ? { 'Retry-After': RETRY_AFTER } : undefined,
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      }),
+    ),
+  );
 }
 
 export const IF_MATCH_STATUSES = [412, 428];

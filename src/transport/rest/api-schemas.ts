@@ -15,12 +15,18 @@ const str: SchemaObject = { type: 'string' };
 const strings: SchemaObject = { type: 'array', items: { type: 'string' } };
 
 function fieldSchema(spec: FieldSpec): SchemaObject {
-  const base: SchemaObject = spec.type === 'integer' ? { type: 'integer', format: 'int32' }
-    : spec.type === 'number' ? { type: 'number' }
-      : spec.type === 'date' ? { type: 'string', format: 'date' }
-        : spec.type === 'timestamp' ? { type: 'string', format: 'date-time' }
-          : spec.type === 'enum' ? { type: 'string', enum: [...spec.values!] }
-            : { type: 'string', ...(spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {}) };
+  const base: SchemaObject =
+    spec.type === 'integer'
+      ? { type: 'integer', format: 'int32' }
+      : spec.type === 'number'
+        ? { type: 'number' }
+        : spec.type === 'date'
+          ? { type: 'string', format: 'date' }
+          : spec.type === 'timestamp'
+            ? { type: 'string', format: 'date-time' }
+            : spec.type === 'enum'
+              ? { type: 'string', enum: [...spec.values!] }
+              : { type: 'string', ...(spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {}) };
   return spec.nullable ? nullable(base) : base;
 }
 
@@ -31,7 +37,10 @@ export function filterSchema(spec: FieldSpec): SchemaObject {
 }
 
 const DEMO_ROWS: Record<SubjectName, object> = {
-  DemandSignal: demoDemandSignals[0], CapacitySignal: demoCapacitySignals[0], Shipment: demoShipments[0], ShipmentEvent: demoShipmentEvents[0],
+  DemandSignal: demoDemandSignals[0],
+  CapacitySignal: demoCapacitySignals[0],
+  Shipment: demoShipments[0],
+  ShipmentEvent: demoShipmentEvents[0],
 };
 
 function rowSchema(subject: SubjectName): SchemaObject {
@@ -45,7 +54,8 @@ function rowSchema(subject: SubjectName): SchemaObject {
 
 export const PROBLEM_SCHEMA: SchemaObject = {
   type: 'object',
-  description: 'RFC 9457 problem details; `code` is stable and machine-readable. Some codes add members (`errors`, `fields`, `purposes`, `currentVersion`, `limit`, `retryAfterSeconds`).',
+  description:
+    'RFC 9457 problem details; `code` is stable and machine-readable. Some codes add members (`errors`, `fields`, `purposes`, `currentVersion`, `limit`, `retryAfterSeconds`).',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
     type: { type: 'string', format: 'uri', example: 'https://gateway.local/problems/validation-failed' },
@@ -64,13 +74,29 @@ const AUDIT_EVENT: SchemaObject = {
   description: 'One audited access (docs/audit.md), with its place in the hash chain.',
   required: ['id', 'seq', 'at', 'operation', 'decision', 'status', 'hash'],
   properties: {
-    id: str, seq: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, requestId: str,
+    id: str,
+    seq: { type: 'integer' },
+    at: { type: 'string', format: 'date-time' },
+    requestId: str,
     actor: { type: 'object', properties: { sub: nullable(str), partnerId: nullable(str), roles: strings } },
-    transport: str, operation: { type: 'string', example: 'GET /api/v1/demand-signals' }, action: nullable(str), subject: nullable(str),
-    resourceIds: strings, purpose: nullable(str), decision: { type: 'string', enum: ['allow', 'partial', 'deny', 'error'] },
-    status: { type: 'integer' }, code: nullable(str), reason: nullable(str), fieldsReturned: strings, fieldsDenied: strings,
-    rowCount: { type: 'integer' }, policyVersion: nullable({ type: 'integer' }), ruleIds: strings, latencyMs: nullable({ type: 'number' }),
-    prevHash: str, hash: str,
+    transport: str,
+    operation: { type: 'string', example: 'GET /api/v1/demand-signals' },
+    action: nullable(str),
+    subject: nullable(str),
+    resourceIds: strings,
+    purpose: nullable(str),
+    decision: { type: 'string', enum: ['allow', 'partial', 'deny', 'error'] },
+    status: { type: 'integer' },
+    code: nullable(str),
+    reason: nullable(str),
+    fieldsReturned: strings,
+    fieldsDenied: strings,
+    rowCount: { type: 'integer' },
+    policyVersion: nullable({ type: 'integer' }),
+    ruleIds: strings,
+    latencyMs: nullable({ type: 'number' }),
+    prevHash: str,
+    hash: str,
   },
 };
 
@@ -78,8 +104,11 @@ const POLICY_VERSION: SchemaObject = {
   type: 'object',
   required: ['partnerId', 'version', 'document'],
   properties: {
-    partnerId: { type: 'string', example: 'supplier-northwind' }, version: { type: 'integer', example: 1 }, author: nullable(str),
-    createdAt: { type: 'string', format: 'date-time' }, note: nullable(str),
+    partnerId: { type: 'string', example: 'supplier-northwind' },
+    version: { type: 'integer', example: 1 },
+    author: nullable(str),
+    createdAt: { type: 'string', format: 'date-time' },
+    note: nullable(str),
     document: { type: 'object', description: 'The policy document (same shape as policies/*.yaml; docs/policy-language.md)' },
   },
 };
@@ -88,8 +117,13 @@ const VERSION_SUMMARY: SchemaObject = {
   type: 'object',
   required: ['version', 'state'],
   properties: {
-    version: { type: 'integer' }, author: nullable(str), createdAt: { type: 'string', format: 'date-time' }, note: nullable(str),
-    state: { type: 'string', example: 'in-force' }, inForce: { type: 'boolean' }, documentHash: str,
+    version: { type: 'integer' },
+    author: nullable(str),
+    createdAt: { type: 'string', format: 'date-time' },
+    note: nullable(str),
+    state: { type: 'string', example: 'in-force' },
+    inForce: { type: 'boolean' },
+    documentHash: str,
   },
 };
 
@@ -129,8 +163,11 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
           type: 'object',
           required: ['index', 'outcome'],
           properties: {
-            index: { type: 'integer' }, eventId: nullable(str), outcome: { type: 'string', enum: ['accepted', 'refused', 'duplicate'] },
-            code: nullable({ type: 'string', description: 'refused: the code the single-event route would give; duplicate: DUPLICATE' }), message: nullable(str),
+            index: { type: 'integer' },
+            eventId: nullable(str),
+            outcome: { type: 'string', enum: ['accepted', 'refused', 'duplicate'] },
+            code: nullable({ type: 'string', description: 'refused: the code the single-event route would give; duplicate: DUPLICATE' }),
+            message: nullable(str),
           },
         },
       },
@@ -139,32 +176,57 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
   BatchMeta: {
     type: 'object',
     properties: {
-      total: { type: 'integer' }, accepted: { type: 'integer' }, refused: { type: 'integer' }, duplicate: { type: 'integer' },
-      policyVersion: nullable({ type: 'integer' }), purpose: nullable(str),
+      total: { type: 'integer' },
+      accepted: { type: 'integer' },
+      refused: { type: 'integer' },
+      duplicate: { type: 'integer' },
+      policyVersion: nullable({ type: 'integer' }),
+      purpose: nullable(str),
     },
   },
   AuditEvent: AUDIT_EVENT,
   PolicyVersion: POLICY_VERSION,
   PolicyVersionSummary: VERSION_SUMMARY,
-  DecisionMeta: { type: 'object', properties: { version: { type: 'integer' }, inForce: nullable({ type: 'integer', description: 'The version in force, if any' }) } },
+  DecisionMeta: {
+    type: 'object',
+    properties: { version: { type: 'integer' }, inForce: nullable({ type: 'integer', description: 'The version in force, if any' }) },
+  },
   Agreement: {
     type: 'object',
     description: 'A data-sharing agreement (docs/governance-guide.md, "Agreements"); `dependents` only for governance.',
     required: ['id', 'partnerId', 'status', 'revision'],
     properties: {
-      id: str, partnerId: str, title: str, terms: str,
+      id: str,
+      partnerId: str,
+      title: str,
+      terms: str,
       status: { type: 'string', enum: [...AGREEMENT_STATUSES] },
-      revision: { type: 'integer' }, purposes: { type: 'array', items: str }, subjects: { type: 'array', items: str },
-      validFrom: str, validUntil: str, createdBy: str, createdAt: str, updatedAt: str,
-      history: { type: 'array', items: { type: 'object', properties: { at: str, by: str, role: str, action: str, revision: { type: 'integer' }, note: nullable(str) } } },
-      dependents: { type: 'array', description: 'The partners and rules that rest on it', items: { type: 'object', properties: { partnerId: str, ruleIds: strings } } },
+      revision: { type: 'integer' },
+      purposes: { type: 'array', items: str },
+      subjects: { type: 'array', items: str },
+      validFrom: str,
+      validUntil: str,
+      createdBy: str,
+      createdAt: str,
+      updatedAt: str,
+      history: {
+        type: 'array',
+        items: { type: 'object', properties: { at: str, by: str, role: str, action: str, revision: { type: 'integer' }, note: nullable(str) } },
+      },
+      dependents: {
+        type: 'array',
+        description: 'The partners and rules that rest on it',
+        items: { type: 'object', properties: { partnerId: str, ruleIds: strings } },
+      },
     },
   },
   AggregateMeta: {
     type: 'object',
     properties: {
-      minGroupSize: nullable({ type: 'integer' }), suppressedGroups: { type: 'integer', description: 'Groups under minGroupSize, left out' },
-      policyVersion: nullable({ type: 'integer' }), purpose: nullable(str),
+      minGroupSize: nullable({ type: 'integer' }),
+      suppressedGroups: { type: 'integer', description: 'Groups under minGroupSize, left out' },
+      policyVersion: nullable({ type: 'integer' }),
+      purpose: nullable(str),
     },
   },
 };

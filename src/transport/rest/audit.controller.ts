@@ -13,8 +13,15 @@ const VERIFY_RESULT = {
   type: 'object',
   required: ['ok', 'checked', 'head', 'headSeq', 'from', 'to'],
   properties: {
-    ok: { type: 'boolean' }, checked: { type: 'integer' }, head: { type: 'string', nullable: true }, headSeq: { type: 'integer' }, from: { type: 'integer' }, to: { type: 'integer' },
-    brokenSeq: { type: 'integer' }, reason: { type: 'string', enum: ['hash-mismatch', 'broken-link', 'gap', 'head-mismatch', 'checkpoint-mismatch'] }, detail: { type: 'string' },
+    ok: { type: 'boolean' },
+    checked: { type: 'integer' },
+    head: { type: 'string', nullable: true },
+    headSeq: { type: 'integer' },
+    from: { type: 'integer' },
+    to: { type: 'integer' },
+    brokenSeq: { type: 'integer' },
+    reason: { type: 'string', enum: ['hash-mismatch', 'broken-link', 'gap', 'head-mismatch', 'checkpoint-mismatch'] },
+    detail: { type: 'string' },
     checkpoint: { type: 'object', properties: { seq: { type: 'integer' }, ok: { type: 'boolean' } } },
   },
 };
@@ -26,30 +33,42 @@ const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'r
 @Roles('auditor')
 @Controller('api/v1/audit-events')
 export class AuditController {
-  constructor(private readonly queries: AuditQueryService, private readonly audit: AuditService) {}
+  constructor(
+    private readonly queries: AuditQueryService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Audit events, oldest first, filtered; page with meta.nextCursor' })
-  @ApiQuery({ name: 'partnerId', required: false }) @ApiQuery({ name: 'sub', required: false })
-  @ApiQuery({ name: 'subject', required: false }) @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
-  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' })
+  @ApiQuery({ name: 'partnerId', required: false })
+  @ApiQuery({ name: 'sub', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
+  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' })
+  @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' })
   @ApiQuery({ name: 'resourceId', required: false, description: 'Events that addressed or returned this record, refused ones included' })
   @ApiQuery({ name: 'field', required: false, description: 'Events that returned or were denied this field' })
-  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
   @ApiEnvelope('AuditEvent', { list: true, meta: 'CountMeta', description: 'A page of events, oldest first' })
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);
     const limit = parseLimit(query.limit);
     const { data, nextCursor } = await this.queries.list(filter, limit, query.cursor as string | undefined);
-    this.note(req, data.length, data.map((e) => e.id));
+    this.note(
+      req,
+      data.length,
+      data.map((e) => e.id),
+    );
     return { data, meta: { nextCursor, count: data.length } };
   }
 
   @Get('export')
   @ApiOperation({ summary: 'Stream every matching event as CSV or NDJSON' })
   @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'], description: 'csv or ndjson' })
-  @ApiAnswer({ 'text/csv': { type: 'string' }, 'application/x-ndjson': { type: 'string' } }, null,
-    { description: 'Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson)' })
+  @ApiAnswer({ 'text/csv': { type: 'string' }, 'application/x-ndjson': { type: 'string' } }, null, {
+    description: 'Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson)',
+  })
   async export(@Req() req: GatewayRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
     const format = query.format;
     if (format !== 'csv' && format !== 'ndjson') throw GatewayError.validation(['format must be csv or ndjson']);
@@ -74,7 +93,8 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint)' })
-  @ApiQuery({ name: 'from', required: false, description: 'First seq' }) @ApiQuery({ name: 'to', required: false, description: 'Last seq' })
+  @ApiQuery({ name: 'from', required: false, description: 'First seq' })
+  @ApiQuery({ name: 'to', required: false, description: 'Last seq' })
   @ApiQuery({ name: 'checkpoint', required: false, description: 'A signed checkpoint (audit:checkpoint)' })
   @ApiAnswer('application/json', VERIFY_RESULT, { description: 'Whether the chain holds, how many events were checked, and the first break' })
   async verify(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
@@ -106,7 +126,11 @@ function write(res: Response, chunk: string): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   if (res.write(chunk)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const done = (ok: boolean) => { res.off('drain', onDrain); res.off('close', onClose); resolve(ok); };
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
     const onDrain = () => done(true);
     const onClose = () => done(false);
     res.once('drain', onDrain);

@@ -12,7 +12,10 @@ import { RestAdapter, nonEmpty } from './rest-adapter';
 @Roles('partner', 'admin')
 @Controller('api/v1/capacity-signals')
 export class CapacitySignalsController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly data: GovernedDataService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Capacity and risk signals your policy lets you read' })
@@ -33,7 +36,8 @@ export class CapacitySignalsController {
 
   @Post()
   @ApiOperation({ summary: 'Publish a capacity and risk signal (suppliers: their own)' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('CapacitySignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
@@ -42,7 +46,8 @@ export class CapacitySignalsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update your capacity and risk signal' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('CapacitySignal', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {

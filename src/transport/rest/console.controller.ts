@@ -33,7 +33,13 @@ export class ConsoleController {
       data: {
         token: issued.token,
         expiresAt: issued.expiresAt,
-        identity: { id: issued.identity.id, label: issued.identity.label, sub: issued.identity.sub, roles: issued.identity.roles, partnerId: issued.identity.partnerId ?? null },
+        identity: {
+          id: issued.identity.id,
+          label: issued.identity.label,
+          sub: issued.identity.sub,
+          roles: issued.identity.roles,
+          partnerId: issued.identity.partnerId ?? null,
+        },
       },
     };
   }

@@ -29,8 +29,17 @@ export class DataQualityController {
   @ApiQuery({ name: 'window', required: false, description: 'ISO 8601 duration back from now (or from `until`), e.g. P7D, PT12H; default P7D' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601 timestamp; instead of window' })
   @ApiQuery({ name: 'until', required: false, description: 'ISO 8601 timestamp; default now' })
-  @ApiEnvelope({ type: 'object', description: 'Counts and rates per data set over the window (docs/api-guide-carriers.md, Data quality)', properties: { partnerKind: { type: 'string' } } },
-    { meta: { type: 'object', properties: { generatedAt: { type: 'string', format: 'date-time' }, lateAfterHours: { type: 'number' } } }, description: 'The report' })
+  @ApiEnvelope(
+    {
+      type: 'object',
+      description: 'Counts and rates per data set over the window (docs/api-guide-carriers.md, Data quality)',
+      properties: { partnerKind: { type: 'string' } },
+    },
+    {
+      meta: { type: 'object', properties: { generatedAt: { type: 'string', format: 'date-time' }, lateAfterHours: { type: 'number' } } },
+      description: 'The report',
+    },
+  )
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     const record = req.gateway!.audit;
@@ -41,7 +50,10 @@ export class DataQualityController {
     if (!partner) throw GatewayError.notFound('Partner', id);
     const report = await this.quality.report(id, since, until, duration);
     record.rowCount = 1;
-    return { data: { ...report, partnerKind: partner.kind }, meta: { generatedAt: new Date().toISOString(), lateAfterHours: this.config.DATA_QUALITY_LATE_AFTER_HOURS } };
+    return {
+      data: { ...report, partnerKind: partner.kind },
+      meta: { generatedAt: new Date().toISOString(), lateAfterHours: this.config.DATA_QUALITY_LATE_AFTER_HOURS },
+    };
   }
 }
 
@@ -51,7 +63,8 @@ const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)
 export function parseWindow(query: Record<string, unknown>): { since: Date; until: Date; duration: string | null } {
   const unknown = Object.keys(query).filter((k) => !['window', 'since', 'until'].includes(k));
   if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
-  for (const k of ['window', 'since', 'until']) if (query[k] !== undefined && typeof query[k] !== 'string') throw GatewayError.validation([`${k} must be given once`]);
+  for (const k of ['window', 'since', 'until'])
+    if (query[k] !== undefined && typeof query[k] !== 'string') throw GatewayError.validation([`${k} must be given once`]);
   if (query.window !== undefined && query.since !== undefined) throw GatewayError.validation(['give window or since, not both']);
   const until = query.until !== undefined ? timestamp(query.until as string, 'until') : new Date();
   if (query.since !== undefined) {

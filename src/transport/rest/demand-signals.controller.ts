@@ -12,7 +12,10 @@ import { RestAdapter } from './rest-adapter';
 @Roles('partner', 'admin')
 @Controller('api/v1/demand-signals')
 export class DemandSignalsController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly data: GovernedDataService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Demand signals your policy shares with you, with the fields it grants' })
@@ -33,7 +36,8 @@ export class DemandSignalsController {
 
   @Post()
   @ApiOperation({ summary: 'Load a demand signal (the orchestrator)' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('DemandSignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateDemandSignalDto, @Res({ passthrough: true }) res: Response) {

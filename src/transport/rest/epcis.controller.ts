@@ -17,8 +17,22 @@ const EPCIS_QUERY_DOCUMENT = {
   type: 'object',
   required: ['type', 'epcisBody'],
   properties: {
-    '@context': {}, type: { type: 'string', enum: ['EPCISQueryDocument'] }, schemaVersion: { type: 'string' }, creationDate: { type: 'string', format: 'date-time' },
-    epcisBody: { type: 'object', properties: { queryResults: { type: 'object', properties: { queryName: { type: 'string' }, resultsBody: { type: 'object', properties: { eventList: { type: 'array', items: { type: 'object' } } } } } } } },
+    '@context': {},
+    type: { type: 'string', enum: ['EPCISQueryDocument'] },
+    schemaVersion: { type: 'string' },
+    creationDate: { type: 'string', format: 'date-time' },
+    epcisBody: {
+      type: 'object',
+      properties: {
+        queryResults: {
+          type: 'object',
+          properties: {
+            queryName: { type: 'string' },
+            resultsBody: { type: 'object', properties: { eventList: { type: 'array', items: { type: 'object' } } } },
+          },
+        },
+      },
+    },
   },
 };
 
@@ -32,15 +46,21 @@ const EPCIS_DOCUMENT_HEADERS = {
 @Roles('partner', 'admin')
 @Controller('api/v1/epcis')
 export class EpcisController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService, private readonly epcis: EpcisEventsService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly data: GovernedDataService,
+    private readonly epcis: EpcisEventsService,
+  ) {}
 
   @Post('capture')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Capture an EPCIS 2.0 EPCISDocument (JSON-LD): events of the five EPCIS types, error declarations included',
-    description: 'Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.',
+    description:
+      'Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.',
   })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('BatchResult', { meta: 'BatchMeta', description: 'One result per ObjectEvent, in order' })
   @ApiProblems(422)
   @ApiBody({ description: 'An EPCISDocument (content type application/ld+json or application/json)', schema: { type: 'object' } })
@@ -51,11 +71,12 @@ export class EpcisController {
   @Get('events')
   @ApiOperation({
     summary: 'EPCIS 2.0 simple event query over the events you captured, as an EPCISQueryDocument (application/ld+json)',
-    description: 'Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, '
-      + 'MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; '
-      + 'several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is '
-      + 'announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment\'s tracking history written '
-      + 'as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).',
+    description:
+      'Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, ' +
+      'MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; ' +
+      'several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is ' +
+      'announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment\'s tracking history written ' +
+      'as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).',
   })
   @PurposeHeader()
   @ApiQuery({ name: 'shipmentId', required: false, description: 'A shipment: its tracking history written as EPCIS', example: 'shp-0001' })
@@ -80,8 +101,13 @@ export class EpcisController {
     }
     const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
     const { shipmentId, ...others } = filters;
-    const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string,
-      { fields, filters: others, limit, cursor, ungranted: 'refuse' });
+    const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string, {
+      fields,
+      filters: others,
+      limit,
+      cursor,
+      ungranted: 'refuse',
+    });
     if (meta.nextCursor) {
       const next = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), cursor: meta.nextCursor });
       res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
@@ -93,7 +119,8 @@ export class EpcisController {
   @Get('events/:eventID')
   @ApiOperation({
     summary: 'One event you captured, by its eventID (URL-encoded), as an EPCISQueryDocument (application/ld+json)',
-    description: 'The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.',
+    description:
+      'The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.',
   })
   @PurposeHeader()
   @ApiParam({ name: 'eventID', description: 'The eventID, URL-encoded' })

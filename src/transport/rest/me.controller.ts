@@ -20,7 +20,11 @@ const FIELD_RIGHT = {
 const SUBJECTS_VIEW = {
   type: 'object',
   description: 'Subject → action (read | create | update) → { scope, fields }. Subjects and actions the policy does not grant are left out.',
-  example: { DemandSignal: { read: { scope: 'sku is one of SKU-100, SKU-200', fields: [{ field: 'forecastQty', rows: 'all', ruleIds: ['demand-for-supplied-skus'], reasons: ['…'] }] } } },
+  example: {
+    DemandSignal: {
+      read: { scope: 'sku is one of SKU-100, SKU-200', fields: [{ field: 'forecastQty', rows: 'all', ruleIds: ['demand-for-supplied-skus'], reasons: ['…'] }] },
+    },
+  },
   additionalProperties: {
     type: 'object',
     additionalProperties: {
@@ -40,11 +44,16 @@ const ME_SCHEMA = {
         purpose: { type: 'string', nullable: true, description: "The purpose in use (X-Purpose or the token's claim); null when none" },
         policyVersion: { type: 'integer' },
         limits: { type: 'object', properties: { requestsPerMinute: { type: 'integer' }, maxPageSize: { type: 'integer' } } },
-        quota: { type: 'object', properties: { remaining: { type: 'integer' }, resetSeconds: { type: 'integer' } }, description: 'After counting this request' },
+        quota: {
+          type: 'object',
+          properties: { remaining: { type: 'integer' }, resetSeconds: { type: 'integer' } },
+          description: 'After counting this request',
+        },
         transparency: { type: 'object', properties: { accessLog: { type: 'boolean' }, dataAccess: { type: 'boolean' } } },
         subjects: { ...SUBJECTS_VIEW, nullable: true, description: 'The view under the purpose in use; null when no purpose is given (see byPurpose)' },
         byPurpose: {
-          type: 'array', description: 'One entry per purpose: the purpose in use only, or every purpose of the policy when none is given',
+          type: 'array',
+          description: 'One entry per purpose: the purpose in use only, or every purpose of the policy when none is given',
           items: { type: 'object', properties: { purpose: { type: 'string', nullable: true }, subjects: SUBJECTS_VIEW } },
         },
       },
@@ -61,7 +70,10 @@ export class MeController {
   constructor(private readonly me: MeService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words' })
+  @ApiOperation({
+    summary:
+      'Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words',
+  })
   @PurposeHeader()
   @ApiAnswer('application/json', ME_SCHEMA, { description: 'Your view' })
   async view(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
@@ -71,9 +83,15 @@ export class MeController {
   }
 
   @Get('openapi.json')
-  @ApiOperation({ summary: 'An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use' })
+  @ApiOperation({
+    summary: 'An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use',
+  })
   @PurposeHeader()
-  @ApiAnswer('application/json', { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } }, { description: 'An OpenAPI 3.1 document' })
+  @ApiAnswer(
+    'application/json',
+    { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } },
+    { description: 'An OpenAPI 3.1 document' },
+  )
   openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
     return this.me.openApi(callerOf(req));
@@ -90,11 +108,17 @@ export class MeController {
   }
 
   @Get('access-log')
-  @ApiOperation({ summary: "Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off" })
-  @ApiQuery({ name: 'sub', required: false }) @ApiQuery({ name: 'subject', required: false })
+  @ApiOperation({
+    summary:
+      "Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off",
+  })
+  @ApiQuery({ name: 'sub', required: false })
+  @ApiQuery({ name: 'subject', required: false })
   @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' }) @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' }) @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
   @ApiEnvelope('AuditEvent', { list: true, meta: 'CountMeta', description: 'A page of your own events, oldest first' })
   async accessLog(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);
@@ -104,10 +128,15 @@ export class MeController {
   }
 
   @Get('data-access')
-  @ApiOperation({ summary: "Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off" })
+  @ApiOperation({
+    summary:
+      "Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off",
+  })
   @ApiQuery({ name: 'from', required: false, description: `ISO 8601, inclusive (default: ${DATA_ACCESS_DEFAULT_DAYS} days before to)` })
   @ApiQuery({ name: 'to', required: false, description: `ISO 8601, exclusive (default: now); at most ${DATA_ACCESS_MAX_DAYS} days after from` })
-  @ApiAnswer('application/json', {
+  @ApiAnswer(
+    'application/json',
+    {
       type: 'object',
       properties: {
         data: {
@@ -115,14 +144,19 @@ export class MeController {
           items: {
             type: 'object',
             properties: {
-              partnerId: { type: 'string' }, subject: { type: 'string', enum: ['CapacitySignal', 'Shipment', 'ShipmentEvent'] }, field: { type: 'string' },
-              day: { type: 'string', format: 'date' }, count: { type: 'integer', description: 'Audited reads that returned this field of at least one of your records' },
+              partnerId: { type: 'string' },
+              subject: { type: 'string', enum: ['CapacitySignal', 'Shipment', 'ShipmentEvent'] },
+              field: { type: 'string' },
+              day: { type: 'string', format: 'date' },
+              count: { type: 'integer', description: 'Audited reads that returned this field of at least one of your records' },
             },
           },
         },
         meta: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, count: { type: 'integer' } } },
       },
-  }, { description: 'Counts per partner, subject, field and day' })
+    },
+    { description: 'Counts per partner, subject, field and day' },
+  )
   async dataAccess(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, ['from', 'to']);
     const { rows, from, to } = await this.me.dataAccess(callerOf(req), { from: query.from, to: query.to });

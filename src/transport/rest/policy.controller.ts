@@ -16,23 +16,33 @@ const VERSION_META = { type: 'object', properties: { version: { type: 'integer' 
 const CHANGE_META = {
   type: 'object',
   properties: {
-    version: { type: 'integer' }, previousVersion: { type: 'integer', nullable: true }, state: { type: 'string', example: 'in-force' },
-    baseVersion: { type: 'integer' }, rolledBackTo: { type: 'integer' }, approvedBy: { type: 'string' },
+    version: { type: 'integer' },
+    previousVersion: { type: 'integer', nullable: true },
+    state: { type: 'string', example: 'in-force' },
+    baseVersion: { type: 'integer' },
+    rolledBackTo: { type: 'integer' },
+    approvedBy: { type: 'string' },
   },
 };
 const ACCESS_ROW = {
   type: 'object',
   properties: {
-    partnerId: { type: 'string' }, subject: { type: 'string' }, action: { type: 'string' }, purpose: { type: 'string' }, rows: { type: 'string' },
-    fields: { type: 'array', items: { type: 'string' } }, fieldsOnSomeRows: { type: 'array', items: { type: 'string' } },
+    partnerId: { type: 'string' },
+    subject: { type: 'string' },
+    action: { type: 'string' },
+    purpose: { type: 'string' },
+    rows: { type: 'string' },
+    fields: { type: 'array', items: { type: 'string' } },
+    fieldsOnSomeRows: { type: 'array', items: { type: 'string' } },
   },
 };
 
 const IF_MATCH = {
   name: 'If-Match',
   required: false,
-  description: 'The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. '
-    + '412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required`',
+  description:
+    'The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. ' +
+    '412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required`',
 };
 
 /** Governance: policies as versioned data (docs/governance-guide.md). Only governance officers change them. */
@@ -51,14 +61,22 @@ export class PolicyController {
   @ApiEnvelope('PolicyVersion', { list: true, meta: 'CountMeta', description: 'Every policy in force' })
   async list(@Req() req: GatewayRequest) {
     const all = await this.policies.listInForce();
-    note(req, 'read', all.map((p) => p.partnerId));
+    note(
+      req,
+      'read',
+      all.map((p) => p.partnerId),
+    );
     return { data: all.map(view), meta: { count: all.length } };
   }
 
   @Get('policies/:partnerId')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: "A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve" })
-  @ApiEnvelope('PolicyVersion', { meta: VERSION_META, description: 'The version in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiEnvelope('PolicyVersion', {
+    meta: VERSION_META,
+    description: 'The version in force',
+    headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } },
+  })
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
@@ -70,7 +88,11 @@ export class PolicyController {
   @Get('policies/:partnerId/versions')
   @Roles('governance', 'admin')
   @ApiOperation({ summary: "Every version of a partner's policy, newest first, with author, time and state" })
-  @ApiEnvelope('PolicyVersionSummary', { list: true, meta: { type: 'object', properties: { inForce: { type: 'integer', nullable: true } } }, description: 'Every version, newest first' })
+  @ApiEnvelope('PolicyVersionSummary', {
+    list: true,
+    meta: { type: 'object', properties: { inForce: { type: 'integer', nullable: true } } },
+    description: 'Every version, newest first',
+  })
   @ApiProblems(404)
   async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
     note(req, 'read', [partnerId]);
@@ -96,11 +118,21 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put a new version (validated, its own tests run; in force at once, or proposed when approval is required)' })
-  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The version written (in force, or proposed)', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiEnvelope('PolicyVersion', {
+    meta: CHANGE_META,
+    description: 'The version written (in force, or proposed)',
+    headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } },
+  })
   @ApiHeader(IF_MATCH)
   @ApiPreconditionResponses()
   @ApiBody({ description: 'The policy document as JSON (same shape as policies/*.yaml); optional top-level `note`', schema: { type: 'object' } })
-  async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown, @Headers('if-match') ifMatch?: string) {
+  async put(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) res: Response,
+    @Param('partnerId') partnerId: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch?: string,
+  ) {
     const precondition = parseIfMatch(ifMatch);
     const { note: changeNote, document } = splitNote(body);
     const result = await this.admin.put(officerOf(req), partnerId, document, changeNote, precondition);
@@ -113,13 +145,22 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance')
   @ApiOperation({ summary: 'Put an earlier version back in force, as a new version equal to it' })
-  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The new version', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiEnvelope('PolicyVersion', {
+    meta: CHANGE_META,
+    description: 'The new version',
+    headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } },
+  })
   @ApiProblems(404)
   @ApiHeader(IF_MATCH)
   @ApiPreconditionResponses()
   @ApiBody({ schema: { type: 'object', properties: { version: { type: 'integer' }, note: { type: 'string' } }, required: ['version'] } })
-  async rollback(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string,
-    @Body() body: { version?: unknown; note?: unknown }, @Headers('if-match') ifMatch?: string) {
+  async rollback(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) res: Response,
+    @Param('partnerId') partnerId: string,
+    @Body() body: { version?: unknown; note?: unknown },
+    @Headers('if-match') ifMatch?: string,
+  ) {
     const precondition = parseIfMatch(ifMatch);
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
     const result = await this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
@@ -131,14 +172,34 @@ export class PolicyController {
   @Post('policies/:partnerId/versions/:version/approve')
   @HttpCode(200)
   @Roles('governance')
-  @ApiOperation({ summary: 'Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force' })
-  @ApiHeader({ ...IF_MATCH, required: true, description: 'The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force' })
+  @ApiOperation({
+    summary: 'Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force',
+  })
+  @ApiHeader({
+    ...IF_MATCH,
+    required: true,
+    description:
+      'The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force',
+  })
   @ApiPreconditionResponses()
-  @ApiEnvelope('PolicyVersion', { meta: CHANGE_META, description: 'The version now in force', headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } } })
+  @ApiEnvelope('PolicyVersion', {
+    meta: CHANGE_META,
+    description: 'The version now in force',
+    headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } },
+  })
   @ApiProblems(404)
-  @ApiResponse({ status: 409, description: '`PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)' })
-  async approve(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Param('version') version: string,
-    @Headers('if-match') ifMatch?: string) {
+  @ApiResponse({
+    status: 409,
+    description:
+      '`PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)',
+  })
+  async approve(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) res: Response,
+    @Param('partnerId') partnerId: string,
+    @Param('version') version: string,
+    @Headers('if-match') ifMatch?: string,
+  ) {
     const n = versionNumber(version);
     const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatch));
     const p = await this.policies.loadVersion(partnerId, result.version);
@@ -180,9 +241,25 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows' })
-  @ApiEnvelope({ type: 'object', description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)' }, { meta: 'EmptyMeta', description: 'The simulation' })
+  @ApiEnvelope(
+    { type: 'object', description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)' },
+    { meta: 'EmptyMeta', description: 'The simulation' },
+  )
   @ApiProblems(404)
-  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, action: { type: 'string' }, subject: { type: 'string' }, purpose: { type: 'string' }, record: { type: 'object' }, withoutAgreements: { type: 'array', items: { type: 'string' } } }, required: ['action', 'subject', 'purpose'] } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        document: { type: 'object' },
+        action: { type: 'string' },
+        subject: { type: 'string' },
+        purpose: { type: 'string' },
+        record: { type: 'object' },
+        withoutAgreements: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['action', 'subject', 'purpose'],
+    },
+  })
   async simulate(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: SimulateRequest) {
     note(req, 'simulate', [partnerId]);
     return { data: await this.governance.simulate(partnerId, body ?? ({} as SimulateRequest)), meta: {} };
@@ -192,7 +269,10 @@ export class PolicyController {
   @HttpCode(200)
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Field by field what changes between two versions, or between a draft and the version in force' })
-  @ApiEnvelope({ type: 'object', description: 'Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md)' }, { meta: 'EmptyMeta', description: 'The difference' })
+  @ApiEnvelope(
+    { type: 'object', description: 'Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md)' },
+    { meta: 'EmptyMeta', description: 'The difference' },
+  )
   @ApiProblems(404)
   @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, from: { type: 'integer' }, to: { type: 'integer' } } } })
   async diff(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { document?: unknown; from?: unknown; to?: unknown }) {
@@ -205,15 +285,28 @@ export class PolicyController {
       return p.document;
     };
     const from = body?.from !== undefined ? await load(body.from, 'from') : current.document;
-    const to = body?.document !== undefined ? this.governance.checkDraft(body.document, partnerId, { runTests: false }) : body?.to !== undefined ? await load(body.to, 'to') : current.document;
+    const to =
+      body?.document !== undefined
+        ? this.governance.checkDraft(body.document, partnerId, { runTests: false })
+        : body?.to !== undefined
+          ? await load(body.to, 'to')
+          : current.document;
     return { data: await this.governance.diff(partnerId, from, to), meta: {} };
   }
 
   @Get('access-matrix')
   @Roles('governance', 'admin')
-  @ApiOperation({ summary: 'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold' })
+  @ApiOperation({
+    summary:
+      'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'json (default) or csv' })
-  @ApiEnvelope(ACCESS_ROW, { list: true, meta: 'CountMeta', description: 'One row per partner, subject, action and purpose (format=json; as CSV with format=csv)', alsoAs: { 'text/csv': { type: 'string' } } })
+  @ApiEnvelope(ACCESS_ROW, {
+    list: true,
+    meta: 'CountMeta',
+    description: 'One row per partner, subject, action and purpose (format=json; as CSV with format=csv)',
+    alsoAs: { 'text/csv': { type: 'string' } },
+  })
   async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query('format') format?: string) {
     if (format !== undefined && format !== 'json' && format !== 'csv') throw GatewayError.validation(['format must be json or csv']);
     const rows = await this.governance.accessMatrix();
@@ -221,8 +314,12 @@ export class PolicyController {
     if (format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       // New columns go last, so readers of the earlier columns by position keep working.
-      return ['partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows',
-        ...rows.map((r) => [r.partnerId, r.subject, r.action, r.purpose, r.rows, r.fields.join(' '), r.fieldsOnSomeRows.join(' ')].join(','))].join('\n') + '\n';
+      return (
+        [
+          'partnerId,subject,action,purpose,rows,fields,fieldsOnSomeRows',
+          ...rows.map((r) => [r.partnerId, r.subject, r.action, r.purpose, r.rows, r.fields.join(' '), r.fieldsOnSomeRows.join(' ')].join(',')),
+        ].join('\n') + '\n'
+      );
     }
     return { data: rows, meta: { count: rows.length } };
   }
@@ -261,7 +358,8 @@ function reasonOf(body: { reason?: unknown } | undefined, required: boolean): st
     if (required) throw GatewayError.validation(['reason is required: say why the proposal is rejected']);
     return null;
   }
-  if (typeof r !== 'string' || r.trim() === '' || r.length > REASON_MAX) throw GatewayError.validation([`reason must be a non-empty string of at most ${REASON_MAX} characters`]);
+  if (typeof r !== 'string' || r.trim() === '' || r.length > REASON_MAX)
+    throw GatewayError.validation([`reason must be a non-empty string of at most ${REASON_MAX} characters`]);
   return r;
 }
 

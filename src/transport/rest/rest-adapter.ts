@@ -20,12 +20,22 @@ export class RestAdapter {
     if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
       throw GatewayError.validation(['Idempotency-Key must be 1 to 200 visible ASCII characters']);
     }
-    return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, idempotencyKey: key, policyInForce: gateway.policyInForce, policyLastSeen: gateway.policyLastSeen };
+    return {
+      principal,
+      purpose: purposeOf(req.headers['x-purpose'], principal),
+      audit: gateway.audit,
+      idempotencyKey: key,
+      policyInForce: gateway.policyInForce,
+      policyLastSeen: gateway.policyLastSeen,
+    };
   }
 
   async list(req: GatewayRequest, subject: SubjectName, query: Record<string, unknown>) {
     const { rows, meta } = await this.data.list(this.caller(req), subject, { ...parseListQuery(subject, query), ungranted: 'refuse' });
-    return envelope(rows.map((r) => r.values), meta);
+    return envelope(
+      rows.map((r) => r.values),
+      meta,
+    );
   }
 
   async get(req: GatewayRequest, subject: SubjectName, id: string, query: Record<string, unknown>) {
@@ -37,7 +47,10 @@ export class RestAdapter {
 
   async listEvents(req: GatewayRequest, shipmentId: string, query: Record<string, unknown>) {
     const { rows, meta } = await this.data.listShipmentEvents(this.caller(req), shipmentId, { ...parseListQuery('ShipmentEvent', query), ungranted: 'refuse' });
-    return envelope(rows.map((r) => r.values), meta);
+    return envelope(
+      rows.map((r) => r.values),
+      meta,
+    );
   }
 
   /** Sends a write's answer with the status of its first execution (a replay says so in a header). */
@@ -57,7 +70,10 @@ export type RestRows = GovernedRow[];
 function parseFields(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw GatewayError.validation(['fields must be given once, as a comma-separated list']);
-  const fields = value.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = value
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (fields.length === 0) throw GatewayError.validation(['fields names no field']);
   return fields;
 }

@@ -14,16 +14,21 @@ import { RestAdapter } from './rest-adapter';
 @Roles('partner', 'admin')
 @Controller('api/v1')
 export class ShipmentEventsController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly data: GovernedDataService,
+  ) {}
 
   // Express 5 reads `:batch` as a parameter; the backslash keeps it literal.
   @Post('shipment-events\\:batch')
   @HttpCode(200)
   @ApiOperation({
     summary: `Record up to ${MAX_PUSH_EVENTS} tracking events at once; each is judged alone`,
-    description: 'Answers 200 with one result per event, in order: accepted, refused (with the code the single-event route would give) or duplicate (its eventId was already recorded by your partner). Accepted events commit together with one audit event. More than 1,000 events: 413 PAYLOAD_TOO_LARGE.',
+    description:
+      'Answers 200 with one result per event, in order: accepted, refused (with the code the single-event route would give) or duplicate (its eventId was already recorded by your partner). Accepted events commit together with one audit event. More than 1,000 events: 413 PAYLOAD_TOO_LARGE.',
   })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('BatchResult', { meta: 'BatchMeta', description: 'One result per event, in order' })
   @ApiProblems(422)
   @ApiBody({
@@ -56,4 +61,3 @@ export class ShipmentEventsController {
     return this.rest.send(res, await this.data.recordShipmentEvents(this.rest.caller(req), 'batch', body, batchItems, 'POST /shipment-events:batch'));
   }
 }
-

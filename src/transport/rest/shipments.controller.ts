@@ -12,7 +12,10 @@ import { RestAdapter, nonEmpty } from './rest-adapter';
 @Roles('partner', 'admin')
 @Controller('api/v1/shipments')
 export class ShipmentsController {
-  constructor(private readonly rest: RestAdapter, private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly rest: RestAdapter,
+    private readonly data: GovernedDataService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Shipments your policy lets you track' })
@@ -33,7 +36,8 @@ export class ShipmentsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a shipment (the orchestrator)' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('Shipment', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateShipmentDto, @Res({ passthrough: true }) res: Response) {
@@ -42,7 +46,8 @@ export class ShipmentsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update status, ETA or location of a shipment you carry' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('Shipment', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateShipmentDto, @Res({ passthrough: true }) res: Response) {
@@ -61,7 +66,8 @@ export class ShipmentsController {
 
   @Post(':id/events')
   @ApiOperation({ summary: 'Record a tracking event on a shipment you carry (updates its status, location and lastEventAt)' })
-  @PurposeHeader() @IdempotencyHeader()
+  @PurposeHeader()
+  @IdempotencyHeader()
   @ApiEnvelope('ShipmentEvent', { status: 201, meta: 'WriteMeta', description: 'Recorded: the fields you may read of the event' })
   @ApiProblems(404, 409, 422)
   async recordEvent(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: RecordShipmentEventDto, @Res({ passthrough: true }) res: Response) {

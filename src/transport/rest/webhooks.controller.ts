@@ -13,23 +13,39 @@ const EVENTS = { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT
 const ENDPOINT = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, url: { type: 'string', example: 'https://hooks.northwind.example/gateway' }, events: EVENTS,
-    description: { type: 'string', nullable: true }, purpose: { type: 'string', description: 'Deliveries are judged under this purpose' },
-    enabled: { type: 'boolean' }, status: { type: 'string', enum: ['active', 'disabled'] },
-    disabledReason: { type: 'string', nullable: true }, disabledAt: { type: 'string', nullable: true },
-    createdAt: { type: 'string' }, updatedAt: { type: 'string' },
+    id: { type: 'string' },
+    url: { type: 'string', example: 'https://hooks.northwind.example/gateway' },
+    events: EVENTS,
+    description: { type: 'string', nullable: true },
+    purpose: { type: 'string', description: 'Deliveries are judged under this purpose' },
+    enabled: { type: 'boolean' },
+    status: { type: 'string', enum: ['active', 'disabled'] },
+    disabledReason: { type: 'string', nullable: true },
+    disabledAt: { type: 'string', nullable: true },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
   },
 };
-const WITH_SECRET = { ...ENDPOINT, properties: { ...ENDPOINT.properties, secret: { type: 'string', example: 'whsec_…', description: 'Shown once: keep it to verify signatures' } } };
+const WITH_SECRET = {
+  ...ENDPOINT,
+  properties: { ...ENDPOINT.properties, secret: { type: 'string', example: 'whsec_…', description: 'Shown once: keep it to verify signatures' } },
+};
 const DELIVERY = {
   type: 'object',
   properties: {
-    id: { type: 'string', description: 'Also the webhook-id header' }, eventType: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
-    subject: { type: 'string' }, recordId: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'skipped', 'cancelled'] }, attempts: { type: 'integer' },
-    nextAttemptAt: { type: 'string', nullable: true }, lastAttemptAt: { type: 'string', nullable: true },
-    lastStatus: { type: 'integer', nullable: true }, lastError: { type: 'string', nullable: true },
-    occurredAt: { type: 'string' }, createdAt: { type: 'string' }, settledAt: { type: 'string', nullable: true },
+    id: { type: 'string', description: 'Also the webhook-id header' },
+    eventType: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
+    subject: { type: 'string' },
+    recordId: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'skipped', 'cancelled'] },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: 'string', nullable: true },
+    lastAttemptAt: { type: 'string', nullable: true },
+    lastStatus: { type: 'integer', nullable: true },
+    lastError: { type: 'string', nullable: true },
+    occurredAt: { type: 'string' },
+    createdAt: { type: 'string' },
+    settledAt: { type: 'string', nullable: true },
   },
 };
 
@@ -41,9 +57,18 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production' })
+  @ApiOperation({
+    summary:
+      'Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production',
+  })
   @PurposeHeader()
-  @ApiBody({ schema: { type: 'object', required: ['url', 'events'], properties: { url: { type: 'string' }, events: EVENTS, description: { type: 'string' }, purpose: { type: 'string' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['url', 'events'],
+      properties: { url: { type: 'string' }, events: EVENTS, description: { type: 'string' }, purpose: { type: 'string' } },
+    },
+  })
   @ApiEnvelope(WITH_SECRET, { status: 201, meta: 'EmptyMeta', description: 'The endpoint, with its secret (shown once)' })
   async create(@Req() req: GatewayRequest, @Body() body: unknown) {
     return { data: await this.webhooks.create(callerOf(req), body), meta: {} };
@@ -70,7 +95,18 @@ export class WebhooksController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled)' })
   @PurposeHeader()
-  @ApiBody({ schema: { type: 'object', properties: { url: { type: 'string' }, events: EVENTS, description: { type: 'string', nullable: true }, purpose: { type: 'string' }, enabled: { type: 'boolean' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        url: { type: 'string' },
+        events: EVENTS,
+        description: { type: 'string', nullable: true },
+        purpose: { type: 'string' },
+        enabled: { type: 'boolean' },
+      },
+    },
+  })
   @ApiEnvelope(ENDPOINT, { meta: 'EmptyMeta', description: 'The endpoint, changed' })
   @ApiProblems(404)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {

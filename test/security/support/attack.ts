@@ -22,10 +22,14 @@ export interface TableFingerprint {
 export type DbFingerprint = Record<string, TableFingerprint>;
 
 async function tableNames(gw: TestGateway): Promise<string[]> {
-  const rows = gw.dialect === 'postgres'
-    ? await gw.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
-    : await gw.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-  return rows.map((r) => r.name).filter((n) => !NOT_DATA.has(n)).sort();
+  const rows =
+    gw.dialect === 'postgres'
+      ? await gw.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
+      : await gw.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  return rows
+    .map((r) => r.name)
+    .filter((n) => !NOT_DATA.has(n))
+    .sort();
 }
 
 /** Row count and an order-independent checksum of every data table. */
@@ -33,7 +37,15 @@ export async function dbFingerprint(gw: TestGateway, ignore: string[] = []): Pro
   const out: DbFingerprint = {};
   for (const table of (await tableNames(gw)).filter((t) => !ignore.includes(t))) {
     const rows = await gw.query(`SELECT * FROM ${table}`);
-    const lines = rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k] === null || r[k] === undefined ? null : String(r[k])]))).sort();
+    const lines = rows
+      .map((r) =>
+        JSON.stringify(
+          Object.keys(r)
+            .sort()
+            .map((k) => [k, r[k] === null || r[k] === undefined ? null : String(r[k])]),
+        ),
+      )
+      .sort();
     out[table] = { rows: rows.length, checksum: createHash('sha256').update(lines.join('\n')).digest('hex') };
   }
   return out;
@@ -56,14 +68,19 @@ export interface Refusal<T> {
  * Runs one attack request and proves it was refused: exactly one audit event, decision deny
  * (with the given HTTP status on that event when named), no data table changed, no pollution.
  */
-export async function refused<T>(gw: TestGateway, attack: () => Promise<T>, options: number | { status?: number; ignore?: string[] } = {}): Promise<Refusal<T>> {
+export async function refused<T>(
+  gw: TestGateway,
+  attack: () => Promise<T>,
+  options: number | { status?: number; ignore?: string[] } = {},
+): Promise<Refusal<T>> {
   const { status, ignore } = typeof options === 'number' ? { status: options, ignore: [] } : options;
   const before = await dbFingerprint(gw, ignore);
   const seq = await gw.headSeq();
   const res = await attack();
   const events = await gw.auditSince(seq);
-  expect(events.map((e) => ({ decision: e.decision, ...(status === undefined ? {} : { status: Number(e.status) }) })))
-    .toEqual([{ decision: 'deny', ...(status === undefined ? {} : { status }) }]);
+  expect(events.map((e) => ({ decision: e.decision, ...(status === undefined ? {} : { status: Number(e.status) }) }))).toEqual([
+    { decision: 'deny', ...(status === undefined ? {} : { status }) },
+  ]);
   expect(await dbFingerprint(gw, ignore)).toEqual(before);
   expectNoPollution();
   return { res, event: events[0] };
@@ -89,11 +106,17 @@ export async function harmless<T>(gw: TestGateway, attack: () => Promise<T>, for
 /** A local HTTP server that counts (and records) every request it receives; an SSRF canary or a JWKS host. */
 export class CanaryServer {
   readonly requests: Array<{ method: string; url: string; at: number }> = [];
-  handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => { res.statusCode = 404; res.end(); };
+  handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  };
   private readonly sockets = new Set<import('node:net').Socket>();
 
   private constructor(private readonly server: Server) {
-    server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
   }
 
   static async start(): Promise<CanaryServer> {

@@ -8,8 +8,11 @@ import { createDatabaseBeside } from '../../support/database';
  */
 export async function createCollatedDatabase(base: string, icuLocale: string): Promise<{ url: string; drop(): Promise<void> } | null> {
   try {
-    return await createDatabaseBeside(base, 'gw_nl_icu',
-      `TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE '${icuLocale.replace(/'/g, '')}' LOCALE 'C.UTF-8'`);
+    return await createDatabaseBeside(
+      base,
+      'gw_nl_icu',
+      `TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE '${icuLocale.replace(/'/g, '')}' LOCALE 'C.UTF-8'`,
+    );
   } catch {
     return null;
   }

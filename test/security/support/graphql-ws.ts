@@ -34,7 +34,13 @@ export class WsClients {
 
   async client(who: TokenOptions): Promise<Client> {
     const token = await this.gw.token(who);
-    const client = createClient({ url: this.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: this.url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
     this.clients.push(client);
     return client;
   }
@@ -49,21 +55,27 @@ export class WsClients {
     const outcome: WsOutcome = { results: [], errors: null, all: [] };
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
-      timer = setTimeout(() => { dispose(); resolve(); }, patienceMs);
-      const dispose = client.subscribe({ query, variables }, {
-        next: (v) => {
-          outcome.results.push(v as WsOutcome['results'][number]);
-          outcome.all.push(...((v.errors ?? []) as WsError[]));
-          dispose();
-          resolve();
+      timer = setTimeout(() => {
+        dispose();
+        resolve();
+      }, patienceMs);
+      const dispose = client.subscribe(
+        { query, variables },
+        {
+          next: (v) => {
+            outcome.results.push(v as WsOutcome['results'][number]);
+            outcome.all.push(...((v.errors ?? []) as WsError[]));
+            dispose();
+            resolve();
+          },
+          error: (e) => {
+            outcome.errors = Array.isArray(e) ? (e as WsError[]) : [{ message: String((e as { reason?: string })?.reason ?? e) }];
+            outcome.all.push(...outcome.errors);
+            resolve();
+          },
+          complete: () => resolve(),
         },
-        error: (e) => {
-          outcome.errors = Array.isArray(e) ? (e as WsError[]) : [{ message: String((e as { reason?: string })?.reason ?? e) }];
-          outcome.all.push(...outcome.errors);
-          resolve();
-        },
-        complete: () => resolve(),
-      });
+      );
     });
     clearTimeout(timer);
     return outcome;

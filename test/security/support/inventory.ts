@@ -3,8 +3,18 @@ import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import {
-  GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLNamedType, getNamedType, isEnumType, isInputObjectType, isLeafType, isListType,
-  isNonNullType, isScalarType, GraphQLSchema,
+  GraphQLArgument,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLNamedType,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  GraphQLSchema,
 } from 'graphql';
 import { PUBLIC_KEY, ROLES_KEY } from '../../../src/auth/auth.decorators';
 import { TestGateway } from '../../support/test-app';
@@ -33,7 +43,11 @@ export interface GraphqlOperation {
   roles: string[] | null;
 }
 
-const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]) =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 function metadataOf<T>(key: string, handler: object, cls: object): T | undefined {
   return Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, cls);
@@ -59,7 +73,10 @@ export function nestRoutes(gw: TestGateway): RestRoute[] {
       for (const prefix of prefixes) {
         for (const p of ([] as string[]).concat(paths)) {
           out.push({
-            method, path: join(prefix, p).replace(/\\:/g, ':'), controller: cls.name, handler: name,
+            method,
+            path: join(prefix, p).replace(/\\:/g, ':'),
+            controller: cls.name,
+            handler: name,
             isPublic: metadataOf<boolean>(PUBLIC_KEY, handler, cls) === true,
             roles: metadataOf<string[]>(ROLES_KEY, handler, cls) ?? null,
           });
@@ -98,7 +115,9 @@ export function graphqlOperations(gw: TestGateway): GraphqlOperation[] {
       const kind = Reflect.getMetadata('graphql:resolver_type', handler) as GraphqlOperation['kind'] | undefined;
       if (kind !== 'Query' && kind !== 'Mutation' && kind !== 'Subscription') continue;
       out.push({
-        kind, name: (Reflect.getMetadata('graphql:resolver_name', handler) as string | undefined) ?? name, resolver: cls.name,
+        kind,
+        name: (Reflect.getMetadata('graphql:resolver_name', handler) as string | undefined) ?? name,
+        resolver: cls.name,
         isPublic: metadataOf<boolean>(PUBLIC_KEY, handler, cls) === true,
         roles: metadataOf<string[]>(ROLES_KEY, handler, cls) ?? null,
       });
@@ -115,7 +134,11 @@ export function schemaOf(gw: TestGateway): GraphQLSchema {
 export function schemaFields(gw: TestGateway): Array<{ kind: GraphqlOperation['kind']; field: GraphQLField<unknown, unknown> }> {
   const schema = schemaOf(gw);
   const out: Array<{ kind: GraphqlOperation['kind']; field: GraphQLField<unknown, unknown> }> = [];
-  for (const [kind, type] of [['Query', schema.getQueryType()], ['Mutation', schema.getMutationType()], ['Subscription', schema.getSubscriptionType()]] as const) {
+  for (const [kind, type] of [
+    ['Query', schema.getQueryType()],
+    ['Mutation', schema.getMutationType()],
+    ['Subscription', schema.getSubscriptionType()],
+  ] as const) {
     for (const field of Object.values(type?.getFields() ?? {})) out.push({ kind, field });
   }
   return out;
@@ -141,11 +164,16 @@ function valueFor(type: GraphQLInputType, depth = 0): string {
   }
   if (isScalarType(type)) {
     switch (type.name) {
-      case 'Int': return '1';
-      case 'Float': return '1.5';
-      case 'Boolean': return 'true';
-      case 'JSON': return '{}';
-      default: return '"inventory-probe"';
+      case 'Int':
+        return '1';
+      case 'Float':
+        return '1.5';
+      case 'Boolean':
+        return 'true';
+      case 'JSON':
+        return '{}';
+      default:
+        return '"inventory-probe"';
     }
   }
   return 'null';

@@ -20,15 +20,45 @@ export const PARTNER_POOL = ['partner-A', 'partner-a', 'partner-B'];
  * All at most 10 characters (the narrowest general column is 64, period_start is 10).
  */
 export const TEXT = [
-  'SKU-100', 'SKU-200', 'sku-100', 'SKU-1', 'SKU-10', 'SKU-9', '10', '9', '09', '-1',
-  'A', 'a', 'B', 'b', 'Z', 'z', '', 'a ', ' a', 'é', 'e\u0301', 'É', 'Ω', '~', '\uFF5E', '\u{1F600}', 'x%_y', "o'k",
+  'SKU-100',
+  'SKU-200',
+  'sku-100',
+  'SKU-1',
+  'SKU-10',
+  'SKU-9',
+  '10',
+  '9',
+  '09',
+  '-1',
+  'A',
+  'a',
+  'B',
+  'b',
+  'Z',
+  'z',
+  '',
+  'a ',
+  ' a',
+  'é',
+  'e\u0301',
+  'É',
+  'Ω',
+  '~',
+  '\uFF5E',
+  '\u{1F600}',
+  'x%_y',
+  "o'k",
   ...PARTNER_POOL,
 ];
 const DATES = ['2026-01-01', '2026-01-02', '2026-1-1', '2025-12-31', '2026-02-01', '2026-10-01', '2026-9-01', '', '9999-12-31'];
 /** Stored timestamps are ISO 8601 UTC with milliseconds (the gateway normalizes every write so). */
 const TIMESTAMPS = [
-  '2026-01-01T00:00:00.000Z', '2026-01-01T09:30:00.000Z', '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.001Z',
-  '2027-01-01T00:00:00.000Z', '1999-12-31T23:00:00.000Z',
+  '2026-01-01T00:00:00.000Z',
+  '2026-01-01T09:30:00.000Z',
+  '2025-12-31T23:59:59.999Z',
+  '2026-01-01T00:00:00.001Z',
+  '2027-01-01T00:00:00.000Z',
+  '1999-12-31T23:00:00.000Z',
 ];
 /** PostgreSQL text cannot hold U+0000: a value with it can match nothing and must not break a query. */
 export const NUL_PROBE = 'a\u0000';
@@ -50,12 +80,22 @@ export function domainOf(subject: SubjectName, field: string): Domain {
   const spec = SUBJECTS[subject].fields[field];
   const nullable = spec.nullable === true;
   switch (spec.type) {
-    case 'integer': return { kind: 'integer', data: INTEGERS, probes: [4, -3, 1.5, -0.5, 3e9, -3e9], nullable };
-    case 'number': return { kind: 'number', data: NUMBERS, probes: [0.2, -7, 2, 4.5, 1e12], nullable };
-    case 'enum': return { kind: 'enum', data: spec.values!, probes: [], nullable };
-    case 'date': return { kind: 'text', data: DATES, probes: ['2026-01-015', '2026'], nullable };
+    case 'integer':
+      return { kind: 'integer', data: INTEGERS, probes: [4, -3, 1.5, -0.5, 3e9, -3e9], nullable };
+    case 'number':
+      return { kind: 'number', data: NUMBERS, probes: [0.2, -7, 2, 4.5, 1e12], nullable };
+    case 'enum':
+      return { kind: 'enum', data: spec.values!, probes: [], nullable };
+    case 'date':
+      return { kind: 'text', data: DATES, probes: ['2026-01-015', '2026'], nullable };
     // Condition values need not be normalized (compared as text in memory and in SQL alike).
-    case 'timestamp': return { kind: 'text', data: TIMESTAMPS, probes: ['2026-01-01T00:00:00.002Z', '2026-01-01', '2026-01-01T00:00:00Z', '2026-01-01T', '2026-01-01T00:00:00.000+01:00'], nullable };
+    case 'timestamp':
+      return {
+        kind: 'text',
+        data: TIMESTAMPS,
+        probes: ['2026-01-01T00:00:00.002Z', '2026-01-01', '2026-01-01T00:00:00Z', '2026-01-01T', '2026-01-01T00:00:00.000+01:00'],
+        nullable,
+      };
     default:
       if (field === 'sscc') return { kind: 'text', data: SSCC, probes: ['0031'], nullable };
       return { kind: 'text', data: TEXT, probes: ['SKU-1000', 'SKU', 'zz', 'ÿ', NUL_PROBE], nullable };
@@ -66,9 +106,18 @@ export function domainOf(subject: SubjectName, field: string): Domain {
 function idsFor(subject: ReadSubject, count: number): string[] {
   const p = { DemandSignal: 'ds', CapacitySignal: 'cap', Shipment: 'shp' }[subject];
   const shapes = [
-    (i: number) => `${p}-${i}`, (i: number) => `${p.toUpperCase()}-${i}`, (i: number) => `${p}-0${i}`, (i: number) => `${i}`,
-    (i: number) => `${p}_${i}`, (i: number) => `é${i}`, (i: number) => `Z${i}`, (i: number) => `z${i}`,
-    (i: number) => `\u{1F600}${i}`, (i: number) => `~${i}`, (i: number) => `\uFF5E${i}`, (i: number) => `${p} ${i}`,
+    (i: number) => `${p}-${i}`,
+    (i: number) => `${p.toUpperCase()}-${i}`,
+    (i: number) => `${p}-0${i}`,
+    (i: number) => `${i}`,
+    (i: number) => `${p}_${i}`,
+    (i: number) => `é${i}`,
+    (i: number) => `Z${i}`,
+    (i: number) => `z${i}`,
+    (i: number) => `\u{1F600}${i}`,
+    (i: number) => `~${i}`,
+    (i: number) => `\uFF5E${i}`,
+    (i: number) => `${p} ${i}`,
   ];
   const ids = Array.from({ length: count }, (_, i) => shapes[i % shapes.length](i));
   if (new Set(ids).size !== ids.length) throw new Error('duplicate ids in the no-leak data set');
@@ -103,7 +152,11 @@ export async function insertDataSet(gw: TestGateway, data: DataSet): Promise<voi
   for (const subject of READ_SUBJECTS) {
     const fields = fieldsOf(subject);
     const sql = `INSERT INTO ${SUBJECTS[subject].table} (${fields.map(columnOf).join(', ')}) VALUES (${fields.map(() => '?').join(', ')})`;
-    for (const row of data[subject]) await gw.query(sql, fields.map((f) => row[f] ?? null));
+    for (const row of data[subject])
+      await gw.query(
+        sql,
+        fields.map((f) => row[f] ?? null),
+      );
   }
 }
 

@@ -44,9 +44,7 @@ const ORDER_OPS: Op[] = ['$gt', '$gte', '$lt', '$lte'];
 function singleValue(subject: ReadSubject, field: string, op: Op): fc.Arbitrary<unknown> {
   const d = domainOf(subject, field);
   const probes = d.probes.filter((p) => p !== NUL_PROBE);
-  const options: fc.WeightedArbitrary<unknown>[] = [
-    { weight: 40, arbitrary: fc.constantFrom(...d.data) },
-  ];
+  const options: fc.WeightedArbitrary<unknown>[] = [{ weight: 40, arbitrary: fc.constantFrom(...d.data) }];
   if (probes.length > 0) options.push({ weight: 10, arbitrary: fc.constantFrom(...probes) });
   // Rarely a value the database cannot hold: the validator must refuse the document.
   if (d.probes.includes(NUL_PROBE)) options.push({ weight: 1, arbitrary: fc.constant(NUL_PROBE) });
@@ -54,7 +52,10 @@ function singleValue(subject: ReadSubject, field: string, op: Op): fc.Arbitrary<
   if (nullOk) options.push({ weight: 10, arbitrary: fc.constant(null) });
   if (d.kind === 'text') {
     // Whole placeholders take the attribute's value; embedded ones are spliced in as text.
-    options.push({ weight: 10, arbitrary: fc.constantFrom('${partner.id}', '${partner.attributes.s}', 'SKU-${partner.attributes.n}', '${partner.attributes.s}0') });
+    options.push({
+      weight: 10,
+      arbitrary: fc.constantFrom('${partner.id}', '${partner.attributes.s}', 'SKU-${partner.attributes.n}', '${partner.attributes.s}0'),
+    });
     if (nullOk) options.push({ weight: 5, arbitrary: fc.constant('${partner.attributes.nil}') });
   }
   if (d.kind === 'integer' || d.kind === 'number') {
@@ -86,16 +87,18 @@ function fieldCondition(subject: ReadSubject, field: string): fc.Arbitrary<unkno
     { weight: 2, arbitrary: singleValue(subject, field, 'plain') },
     {
       weight: 5,
-      arbitrary: fc.uniqueArray(fc.constantFrom(...ops), { minLength: 1, maxLength: 2 }).chain((chosen) =>
-        fc.tuple(...chosen.map(opValue)).map((values) => Object.fromEntries(chosen.map((op, i) => [op, values[i]])))),
+      arbitrary: fc
+        .uniqueArray(fc.constantFrom(...ops), { minLength: 1, maxLength: 2 })
+        .chain((chosen) => fc.tuple(...chosen.map(opValue)).map((values) => Object.fromEntries(chosen.map((op, i) => [op, values[i]])))),
     },
   );
 }
 
 function conditionsArb(subject: ReadSubject): fc.Arbitrary<Record<string, unknown>> {
   // Fields that rows vary on most are the interesting ones, but every field may be named.
-  return fc.uniqueArray(fc.constantFrom(...fieldsOf(subject)), { minLength: 1, maxLength: 3 }).chain((fields) =>
-    fc.tuple(...fields.map((f) => fieldCondition(subject, f))).map((conds) => Object.fromEntries(fields.map((f, i) => [f, conds[i]]))));
+  return fc
+    .uniqueArray(fc.constantFrom(...fieldsOf(subject)), { minLength: 1, maxLength: 3 })
+    .chain((fields) => fc.tuple(...fields.map((f) => fieldCondition(subject, f))).map((conds) => Object.fromEntries(fields.map((f, i) => [f, conds[i]]))));
 }
 
 type Validity = 'always' | 'expired' | 'future' | 'window';
@@ -116,22 +119,25 @@ function ruleArb(main: ReadSubject): fc.Arbitrary<RuleDraft> {
   const invertedArb = fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
   // Inverted rules mostly take fields away on some rows: that is where field rights depend on the row.
   return fc.tuple(subjectArb, invertedArb).chain(([subject, inverted]) =>
-    fc.record({
-      subject: fc.constant(subject),
-      action: fc.oneof(
-        { weight: 6, arbitrary: fc.constant<PolicyRule['action']>('read') },
-        { weight: 2, arbitrary: fc.constantFrom<PolicyRule['action']>(['read', 'update'], ['create', 'read']) },
-        { weight: 1, arbitrary: fc.constantFrom<PolicyRule['action']>('update', 'create') },
-      ),
-      fields: fc.option(fc.subarray(fieldsOf(subject), { minLength: 1 }), { nil: undefined, freq: inverted ? 4 : 2 }),
-      conditions: fc.option(conditionsArb(subject), { nil: undefined, freq: inverted ? 5 : 3 }),
-      inverted: fc.constant(inverted),
-      purposes: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.subarray(PURPOSES, { minLength: 1 }) }),
-      validity: fc.oneof(
-        { weight: 12, arbitrary: fc.constant<Validity>('always') },
-        { weight: 1, arbitrary: fc.constantFrom<Validity>('expired', 'future', 'window') },
-      ),
-    }, { requiredKeys: ['subject', 'action', 'inverted', 'validity'] }),
+    fc.record(
+      {
+        subject: fc.constant(subject),
+        action: fc.oneof(
+          { weight: 6, arbitrary: fc.constant<PolicyRule['action']>('read') },
+          { weight: 2, arbitrary: fc.constantFrom<PolicyRule['action']>(['read', 'update'], ['create', 'read']) },
+          { weight: 1, arbitrary: fc.constantFrom<PolicyRule['action']>('update', 'create') },
+        ),
+        fields: fc.option(fc.subarray(fieldsOf(subject), { minLength: 1 }), { nil: undefined, freq: inverted ? 4 : 2 }),
+        conditions: fc.option(conditionsArb(subject), { nil: undefined, freq: inverted ? 5 : 3 }),
+        inverted: fc.constant(inverted),
+        purposes: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.subarray(PURPOSES, { minLength: 1 }) }),
+        validity: fc.oneof(
+          { weight: 12, arbitrary: fc.constant<Validity>('always') },
+          { weight: 1, arbitrary: fc.constantFrom<Validity>('expired', 'future', 'window') },
+        ),
+      },
+      { requiredKeys: ['subject', 'action', 'inverted', 'validity'] },
+    ),
   );
 }
 
@@ -155,18 +161,29 @@ const pageSize = fc.oneof(
 );
 
 export function caseArb(): fc.Arbitrary<CaseDraft> {
-  return fc.constantFrom(...READ_SUBJECTS).chain((subject) => fc.record({
-    subject: fc.constant(subject),
-    partner: fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...PARTNER_POOL) }, { weight: 1, arbitrary: fc.constant(FRESH) }),
-    kind: fc.constantFrom<PolicyDocument['partner']['kind']>('supplier', 'logistics', 'customer', 'other'),
-    attributes: attributesArb,
-    maxPageSize: fc.constantFrom(undefined, undefined, 7, 25, 500),
-    rules: fc.oneof({ weight: 1, arbitrary: fc.constant<RuleDraft[]>([]) }, { weight: 12, arbitrary: fc.array(ruleArb(subject), { minLength: 1, maxLength: 6 }) }),
-    purpose: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...PURPOSES) }, { weight: 1, arbitrary: fc.constantFrom(...REQUEST_PURPOSES.filter((p) => !PURPOSES.includes(p))) }),
-    restLimit: pageSize,
-    graphqlFirst: pageSize,
-    filter: fc.record({ field: fc.constantFrom(...fieldsOf(subject)), pick: fc.nat(), probe: fc.boolean() }),
-  }, { requiredKeys: ['subject', 'partner', 'kind', 'attributes', 'rules', 'purpose', 'filter'] }));
+  return fc.constantFrom(...READ_SUBJECTS).chain((subject) =>
+    fc.record(
+      {
+        subject: fc.constant(subject),
+        partner: fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...PARTNER_POOL) }, { weight: 1, arbitrary: fc.constant(FRESH) }),
+        kind: fc.constantFrom<PolicyDocument['partner']['kind']>('supplier', 'logistics', 'customer', 'other'),
+        attributes: attributesArb,
+        maxPageSize: fc.constantFrom(undefined, undefined, 7, 25, 500),
+        rules: fc.oneof(
+          { weight: 1, arbitrary: fc.constant<RuleDraft[]>([]) },
+          { weight: 12, arbitrary: fc.array(ruleArb(subject), { minLength: 1, maxLength: 6 }) },
+        ),
+        purpose: fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...PURPOSES) },
+          { weight: 1, arbitrary: fc.constantFrom(...REQUEST_PURPOSES.filter((p) => !PURPOSES.includes(p))) },
+        ),
+        restLimit: pageSize,
+        graphqlFirst: pageSize,
+        filter: fc.record({ field: fc.constantFrom(...fieldsOf(subject)), pick: fc.nat(), probe: fc.boolean() }),
+      },
+      { requiredKeys: ['subject', 'partner', 'kind', 'attributes', 'rules', 'purpose', 'filter'] },
+    ),
+  );
 }
 
 /** The document a case puts in force (what the validator accepts: condition fields readable, etc.). */
@@ -179,11 +196,20 @@ export function documentOf(draft: CaseDraft, partnerId: string): PolicyDocument 
     if (rule.fields && rule.conditions && !r.inverted && reads) {
       for (const f of Object.keys(rule.conditions)) if (!rule.fields.includes(f)) rule.fields.push(f);
     }
-    if (r.inverted) { rule.inverted = true; rule.reason = `taken away by r${i}`; }
+    if (r.inverted) {
+      rule.inverted = true;
+      rule.reason = `taken away by r${i}`;
+    }
     if (r.purposes) rule.purposes = [...r.purposes];
-    if (r.validity === 'expired') { rule.validFrom = LONG_AGO; rule.validUntil = PAST; }
+    if (r.validity === 'expired') {
+      rule.validFrom = LONG_AGO;
+      rule.validUntil = PAST;
+    }
     if (r.validity === 'future') rule.validFrom = FUTURE;
-    if (r.validity === 'window') { rule.validFrom = PAST; rule.validUntil = FAR_FUTURE; }
+    if (r.validity === 'window') {
+      rule.validFrom = PAST;
+      rule.validUntil = FAR_FUTURE;
+    }
     return rule;
   });
   const doc: PolicyDocument = {

@@ -7,10 +7,16 @@ import { CatalogValues } from './catalog-values';
 @CatalogValues('CapacitySignal')
 export class CreateCapacitySignalDto {
   @ApiPropertyOptional({ example: 'cap-2001', description: 'Generated when left out' })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) id?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  id?: string;
 
   @ApiPropertyOptional({ example: 'supplier-northwind', description: "Defaults to the caller's partner id when its policy pins it" })
-  @IsOptional() @IsString() @MinLength(1) supplierId?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  supplierId?: string;
 
   @ApiProperty({ example: 'PLANT-DE-1' }) @IsString() @MinLength(1) site: string;
   @ApiProperty({ example: 'SKU-100' }) @IsString() @MinLength(1) sku: string;

@@ -12,8 +12,12 @@ import { FieldSpec, SUBJECTS, SubjectName } from '../../../data/subjects';
  */
 export function CatalogValues(subject: SubjectName): ClassDecorator {
   return (target) => {
-    const own = new Set(getMetadataStorage().getTargetValidationMetadatas(target, '', false, false)
-      .filter((m) => m.target === target).map((m) => m.propertyName));
+    const own = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(target, '', false, false)
+        .filter((m) => m.target === target)
+        .map((m) => m.propertyName),
+    );
     for (const field of own) {
       const spec = SUBJECTS[subject].fields[field];
       if (!spec) continue;
@@ -31,7 +35,8 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
 
 /** A text property that is not a catalog field (e.g. a client's event id), held to its column the same way (with IsString). */
 export function StoredText(maxLength: number, minLength = 1): PropertyDecorator {
-  return (target, property) => registerCheck(target.constructor, String(property), (value) => (typeof value !== 'string' ? null : textProblem(value, maxLength, minLength)));
+  return (target, property) =>
+    registerCheck(target.constructor, String(property), (value) => (typeof value !== 'string' ? null : textProblem(value, maxLength, minLength)));
 }
 
 function registerCheck(target: Parameters<typeof registerDecorator>[0]['target'], propertyName: string, problem: (value: unknown) => string | null): void {
@@ -49,11 +54,16 @@ function registerCheck(target: Parameters<typeof registerDecorator>[0]['target']
 /** The same limits in the OpenAPI document (merged into the property's own ApiProperty). */
 function openApiOf(spec: FieldSpec): ApiPropertyOptions | null {
   switch (spec.type) {
-    case 'string': return spec.maxLength !== undefined ? { maxLength: spec.maxLength } : null;
-    case 'date': return { format: 'date' };
-    case 'timestamp': return { format: 'date-time' };
-    case 'integer': return { format: 'int32', maximum: INT32_MAX };
-    default: return null;
+    case 'string':
+      return spec.maxLength !== undefined ? { maxLength: spec.maxLength } : null;
+    case 'date':
+      return { format: 'date' };
+    case 'timestamp':
+      return { format: 'date-time' };
+    case 'integer':
+      return { format: 'int32', maximum: INT32_MAX };
+    default:
+      return null;
   }
 }
 

@@ -8,7 +8,10 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 @CatalogValues('DemandSignal')
 export class CreateDemandSignalDto {
   @ApiPropertyOptional({ example: 'ds-2001', description: 'Generated when left out' })
-  @IsOptional() @IsString() @Matches(ID) id?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(ID)
+  id?: string;
 
   @ApiProperty({ example: 'SKU-100' }) @IsString() @MinLength(1) sku: string;
   @ApiPropertyOptional({ example: 'Drive units' }) @IsOptional() @IsString() @MinLength(1) productFamily?: string;

@@ -7,7 +7,10 @@ import { CatalogValues, StoredText } from './catalog-values';
 @CatalogValues('Shipment')
 export class CreateShipmentDto {
   @ApiPropertyOptional({ example: 'shp-2001', description: 'Generated when left out' })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) id?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  id?: string;
 
   @ApiProperty({ example: 'PO-2026-0042' }) @IsString() @MinLength(1) reference: string;
   @ApiProperty({ example: 'carrier-swiftlog' }) @IsString() @MinLength(1) carrierId: string;
@@ -16,7 +19,10 @@ export class CreateShipmentDto {
   @ApiProperty({ example: 'DC-US-EAST' }) @IsString() @MinLength(1) destination: string;
   @ApiProperty({ example: 'SKU-100' }) @IsString() @MinLength(1) sku: string;
   @ApiProperty({ example: 400 }) @IsInt() @Min(1) quantity: number;
-  @ApiPropertyOptional({ enum: SHIPMENT_STATUSES, example: 'planned', description: 'planned when left out' }) @IsOptional() @IsIn(SHIPMENT_STATUSES) status?: string;
+  @ApiPropertyOptional({ enum: SHIPMENT_STATUSES, example: 'planned', description: 'planned when left out' })
+  @IsOptional()
+  @IsIn(SHIPMENT_STATUSES)
+  status?: string;
   @ApiPropertyOptional({ example: '2026-12-04T16:00:00.000Z' }) @IsOptional() @IsString() eta?: string;
   @ApiPropertyOptional({ example: 'Hamburg hub' }) @IsOptional() @IsString() @MinLength(1) lastLocation?: string;
   @ApiPropertyOptional({ example: 4.5 }) @IsOptional() @IsNumber() temperatureC?: number;
@@ -33,12 +39,17 @@ export class UpdateShipmentDto extends PartialType(OmitType(CreateShipmentDto, [
 @CatalogValues('ShipmentEvent')
 export class RecordShipmentEventDto {
   @ApiPropertyOptional({ example: 'swift-7781', description: 'Your own event id, unique per partner: a resent event is refused as a duplicate' })
-  @IsOptional() @IsString() @StoredText(128) eventId?: string;
+  @IsOptional()
+  @IsString()
+  @StoredText(128)
+  eventId?: string;
 
   @ApiProperty({ enum: SHIPMENT_STATUSES, example: 'in_transit' }) @IsIn(SHIPMENT_STATUSES) status: string;
   @ApiProperty({ example: '2026-12-02T09:30:00.000Z' }) @IsString() occurredAt: string;
   @ApiPropertyOptional({ example: 'Rotterdam port' }) @IsOptional() @IsString() @MinLength(1) location?: string;
   @ApiPropertyOptional({ example: 'Customs cleared' }) @IsOptional() @IsString() note?: string;
   @ApiPropertyOptional({ example: 5.2, description: 'Applied to the shipment (needs update right on its temperatureC)' })
-  @IsOptional() @IsNumber() temperatureC?: number;
+  @IsOptional()
+  @IsNumber()
+  temperatureC?: number;
 }
