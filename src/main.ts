@@ -11,7 +11,7 @@ import { startupConnection } from './database/connect-retry';
 import { ShutdownState } from './health/shutdown-state';
 import { configureApp } from './transport/configure-app';
 import { HttpDrain } from './transport/http-drain';
-import { isDatabaseUnavailable } from './transport/problem';
+import { isDatabaseUnavailable } from './common/database-unavailable';
 
 async function bootstrap(): Promise<void> {
   // A start that fails ends with one line (below), not with the buffered logs and a stack trace.

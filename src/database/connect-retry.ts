@@ -1,5 +1,5 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { isDatabaseUnavailable } from '../transport/problem';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 
 const ATTEMPTS = 10;
 const DELAY_MS = 3000;

@@ -1,13 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { IsString, MinLength, validateSync, ValidationError } from 'class-validator';
 import { EntityManager } from 'typeorm';
 import { Decision } from '../audit/audit-record';
-import { parseDateTime } from '../data/field-values';
 import { GatewayError } from '../common/gateway-error';
 import { PushTally } from './data-quality.service';
 import type { CapturedEpcisEvent } from './epcis/captured-event';
-import { CatalogValues } from '../transport/rest/dto/catalog-values';
-import { RecordShipmentEventDto } from '../transport/rest/dto/shipment.dto';
 
 /**
  * Logistics pushes of many tracking events at once (POST /shipment-events:batch and
@@ -44,8 +39,13 @@ export interface ShipmentLocator {
 export interface PushItem {
   index: number;
   eventId: string | null;
-  /** The event's fields as a batch item or the EPCIS mapping gives them; validated by the per-event rules. */
+  /** The event's fields as a batch item or the EPCIS mapping gives them. */
   raw: unknown;
+  /**
+   * The fields once the transport has validated `raw` by the rules of a single event (its DTO), with
+   * `shipmentId` for a batch item; an item that fails them carries a VALIDATION_FAILED refusal instead.
+   */
+  input?: Record<string, unknown>;
   /** EPCIS: the shipment is found by these identifiers (among those the caller may read) rather than by raw.shipmentId. */
   locate?: ShipmentLocator;
   /** Refused before judgement (e.g. an EPCIS event the gateway cannot map). */
@@ -83,12 +83,6 @@ export interface EventJudge {
   keptOnly(captured: CapturedEpcisEvent): StoredShipmentEvent & { stored: true };
 }
 
-/** A batch item: the fields of RecordShipmentEventDto, by the same rules, plus the shipment it belongs to. */
-@CatalogValues('ShipmentEvent')
-export class BatchEventItem extends RecordShipmentEventDto {
-  @IsString() @MinLength(1) shipmentId: string;
-}
-
 export interface BatchRun {
   results: PushResult[];
   tally: PushTally;
@@ -97,7 +91,7 @@ export interface BatchRun {
   addressed: string[];
 }
 
-/** Judges and stores the items one by one, inside the caller's transaction; refused items change nothing. */
+/** Judges and stores the items one by one, inside the caller's transaction; refused items change nothing. Items come validated (`input`) or refused. */
 export async function runEventBatch(m: EntityManager, judge: EventJudge, items: PushItem[]): Promise<BatchRun> {
   const results: PushResult[] = [];
   const tally = new PushTally();
@@ -112,12 +106,8 @@ export async function runEventBatch(m: EntityManager, judge: EventJudge, items: 
       refuse(item, item.refusal.code, item.refusal.message);
       continue;
     }
-    const checked = validateItem(item.raw, item.locate ? RecordShipmentEventDto : BatchEventItem);
-    if ('errors' in checked) {
-      refuse(item, 'VALIDATION_FAILED', checked.errors.join('; '));
-      continue;
-    }
-    const { shipmentId: named, ...input } = checked.value;
+    if (!item.input) throw new Error(`push item ${item.index} reached the batch without being validated`);
+    const { shipmentId: named, ...input } = item.input;
     let shipmentId = named as string | undefined;
     if (shipmentId !== undefined) addressed.add(shipmentId);
     if (item.locate) {
@@ -273,23 +263,6 @@ export function assertPushSize(count: number): void {
       extra: { maxEvents: MAX_PUSH_EVENTS, events: count },
     });
   }
-}
-
-function validateItem(raw: unknown, dto: new () => object): { value: Record<string, unknown> } | { errors: string[] } {
-  if (!isPlainObject(raw)) return { errors: ['the event must be a JSON object'] };
-  const instance = plainToInstance(dto, raw);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  if (errors.length > 0) return { errors: flatten(errors) };
-  const value: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(instance)) {
-    if (v === undefined || v === null) continue;
-    value[k] = k === 'occurredAt' ? parseDateTime(v) : v;
-  }
-  return { value };
-}
-
-function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}));
 }
 
 function describe(locator: ShipmentLocator): string {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { GraphQLSchema, printSchema } from 'graphql';
 import { Caller } from '../access/caller';
 import { AuditEventView } from '../audit/audit-event.view';
@@ -45,7 +44,6 @@ export class MeService {
     private readonly policies: PolicyService,
     private readonly db: DatabaseService,
     private readonly audit: AuditQueryService,
-    private readonly schemaHost: GraphQLSchemaHost,
   ) {}
 
   async view(caller: Caller, quota: Quota | undefined) {
@@ -96,8 +94,9 @@ export class MeService {
     });
   }
 
-  async sdl(caller: Caller): Promise<string> {
-    return printSchema(await this.graphqlView(caller, this.schemaHost.schema));
+  /** The served schema (the transport's) cut to the caller's view, as SDL. */
+  async sdl(caller: Caller, served: GraphQLSchema): Promise<string> {
+    return printSchema(await this.graphqlView(caller, served));
   }
 
   /** The served GraphQL schema cut down to the caller's view under the purpose in use (SDL and introspection). */

@@ -1,16 +1,10 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ErrorCode, GatewayError } from '../common/gateway-error';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { bodyNotRead } from './client-aborted';
 
 const logger = new Logger('Errors');
-
-const DB_UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded|Query read timeout|terminating connection|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_FULL|database is locked|readonly database|disk I\/O error|database or disk is full|unable to open database file|Client has encountered a connection error|Client was closed and is not queryable|Query runner already released|Connection is not established|Pool is closed|statement timeout|canceling statement/i;
-const DB_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
-/** SQLite result codes, with their extended forms (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…), that mean the store cannot be used now. */
-const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|IOERR|FULL|CANTOPEN)(_[A-Z_]+)?$/;
-const unavailableCode = (code: string | undefined) => Boolean(code && (DB_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)));
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -80,24 +74,6 @@ export function toGatewayError(error: unknown): GatewayError {
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return new GatewayError(500, 'INTERNAL', 'Internal error', { detail: 'The gateway failed to answer; the failure was logged.' });
-}
-
-/**
- * TypeORM's errors when the connection under a transaction was lost between two of its statements:
- * the query runner gave the broken connection back, and the next statement finds it released.
- */
-const LOST_RUNNER = new Set([
-  'QueryRunnerAlreadyReleasedError',
-  'QueryRunnerProviderAlreadyReleasedError',
-  'TransactionNotStartedError',
-  'ConnectionIsNotSetError',
-]);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; name?: string; driverError?: { code?: string } };
-  return Boolean(
-    e && (unavailableCode(e.code) || unavailableCode(e.driverError?.code) || LOST_RUNNER.has(e.name ?? '') || DB_UNAVAILABLE.test(e.message ?? '')),
-  );
 }
 
 export function problemBody(error: GatewayError, instance?: string): Record<string, unknown> {

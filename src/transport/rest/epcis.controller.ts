@@ -10,6 +10,7 @@ import { epcisItems } from '../../logistics/epcis/epcis-capture';
 import { EPCIS_ANSWER_HEADERS, epcisQueryDocument, epcisStoredQueryDocument } from '../../logistics/epcis/epcis-query';
 import { isStandardQuery, parseEpcisQuery } from '../../logistics/epcis/epcis-query-params';
 import { ApiAnswer, ApiEnvelope, ApiProblems, IdempotencyHeader, PurposeHeader } from './api-docs';
+import { validatedItems } from './dto/push-items';
 import { parseListQuery, RestAdapter } from './rest-adapter';
 
 /** EPCIS 2.0 capture and query (docs/api-guide-carriers.md) over the same enforcement path as every other write and read. */
@@ -65,7 +66,10 @@ export class EpcisController {
   @ApiProblems(422)
   @ApiBody({ description: 'An EPCISDocument (content type application/ld+json or application/json)', schema: { type: 'object' } })
   async capture(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.recordShipmentEvents(this.rest.caller(req), 'epcis', body, epcisItems, 'POST /epcis/capture'));
+    return this.rest.send(
+      res,
+      await this.data.recordShipmentEvents(this.rest.caller(req), 'epcis', body, (b) => validatedItems(epcisItems(b)), 'POST /epcis/capture'),
+    );
   }
 
   @Get('events')

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Query, Req } from '@nestjs/common';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Caller, purposeOf } from '../../access/caller';
 import { parseFilter, parseLimit } from './audit.controller';
@@ -67,7 +68,10 @@ const ME_SCHEMA = {
 @Roles('partner')
 @Controller('api/v1/me')
 export class MeController {
-  constructor(private readonly me: MeService) {}
+  constructor(
+    private readonly me: MeService,
+    private readonly schemaHost: GraphQLSchemaHost,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -104,7 +108,7 @@ export class MeController {
   @ApiAnswer('text/plain', { type: 'string' }, { description: 'GraphQL SDL' })
   sdl(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    return this.me.sdl(callerOf(req));
+    return this.me.sdl(callerOf(req), this.schemaHost.schema);
   }
 
   @Get('access-log')

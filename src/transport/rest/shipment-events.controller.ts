@@ -7,6 +7,7 @@ import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
 import { SHIPMENT_STATUSES } from '../../data/subjects';
 import { ApiEnvelope, ApiProblems, IdempotencyHeader, PurposeHeader } from './api-docs';
+import { validatedItems } from './dto/push-items';
 import { RestAdapter } from './rest-adapter';
 
 /** Many tracking events in one request, each judged alone (docs/api-guide-carriers.md). */
@@ -58,6 +59,9 @@ export class ShipmentEventsController {
     },
   })
   async batch(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.recordShipmentEvents(this.rest.caller(req), 'batch', body, batchItems, 'POST /shipment-events:batch'));
+    return this.rest.send(
+      res,
+      await this.data.recordShipmentEvents(this.rest.caller(req), 'batch', body, (b) => validatedItems(batchItems(b)), 'POST /shipment-events:batch'),
+    );
   }
 }

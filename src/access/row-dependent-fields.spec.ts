@@ -1,9 +1,9 @@
 import { subject as asSubject } from '@casl/ability';
-import { permittedFields } from '../access/policy-queries';
+import { permittedFields } from './policy-queries';
 import { SHIPMENT_STATUSES } from '../data/subjects';
-import { compilePolicy } from './policy-compiler';
-import { PolicyDocument, PolicyRule } from './policy-document';
-import { fieldsOnSomeRows } from './row-dependent-fields';
+import { compilePolicy } from '../policy/policy-compiler';
+import { PolicyDocument, PolicyRule } from '../policy/policy-document';
+import { fieldsOnSomeRows } from '../policy/row-dependent-fields';
 
 const me = 'carrier-me';
 const doc = (rules: Array<Omit<PolicyRule, 'id' | 'action' | 'subject'>>): PolicyDocument => ({
