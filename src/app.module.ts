@@ -6,11 +6,12 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { EpcisEventsService } from './access/epcis-events.service';
 import { levels } from 'pino';
 import { GovernedDataService } from './access/governed-data.service';
+import { GovernedWriteService } from './access/governed-write.service';
+import { WriteTransactions } from './access/write-transactions';
 import { UngovernedAuditService } from './bench/ungoverned-audit.service';
-import { UngovernedDataService } from './bench/ungoverned-data.service';
+import { UngovernedDataService, UngovernedWriteService } from './bench/ungoverned-data.service';
 import { AuditController } from './transport/rest/audit.controller';
 import { AuditQueryService } from './audit/audit-query.service';
 import { AuditResolver } from './transport/graphql/audit.resolver';
@@ -66,7 +67,11 @@ import { DemoSignInService } from './console/demo-sign-in.service';
 import { validationPipe } from './transport/rest/validation-pipe';
 import { WebhooksController } from './transport/rest/webhooks.controller';
 import { WebhookQueue } from './webhooks/webhook-queue';
-import { RecordChanges } from './access/record-changes';
+import { PublishShipmentChanges, RecordChanges } from './access/record-changes';
+import { EpcisEventsService } from './logistics/epcis/epcis-events.service';
+import { ShipmentEventStore } from './logistics/shipment-event-store';
+import { ShipmentEventsService } from './logistics/shipment-events.service';
+import { IdempotentTransactions } from './idempotency/idempotent-transactions';
 import { WebhookWorker } from './webhooks/webhook-worker';
 import { WebhooksService } from './webhooks/webhooks.service';
 
@@ -160,6 +165,10 @@ export class AppModule {
         AgreementsService,
         IdempotencyService,
         config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
+        config.BENCH_UNGOVERNED ? { provide: GovernedWriteService, useClass: UngovernedWriteService } : GovernedWriteService,
+        { provide: WriteTransactions, useClass: IdempotentTransactions },
+        ShipmentEventsService,
+        ShipmentEventStore,
         DataQualityService,
         EpcisEventsService,
         AggregateService,
@@ -174,6 +183,7 @@ export class AppModule {
         ShipmentChanges,
         WebhookQueue,
         { provide: RecordChanges, useExisting: WebhookQueue },
+        { provide: PublishShipmentChanges, useExisting: ShipmentChanges },
         WebhooksService,
         WebhookWorker,
         { provide: APP_GUARD, useClass: AuthGuard },

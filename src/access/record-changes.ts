@@ -5,3 +5,12 @@
 export abstract class RecordChanges {
   abstract changed(subject: string, ...recordIds: string[]): Promise<void>;
 }
+
+/**
+ * Told, after a governed update of a shipment has committed, that it changed: live subscribers are
+ * woken (src/logistics/shipment-changes.service.ts). Only the id travels; what a subscriber may see
+ * is judged at delivery by its own policy.
+ */
+export abstract class PublishShipmentChanges {
+  abstract publish(shipmentId: string): void;
+}

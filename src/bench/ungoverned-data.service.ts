@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
 import { decodeCursor, encodeCursor } from '../access/cursor';
-import { GovernedDataService, GovernedRow, normalizeTimestamps, pickFields, ReadMeta, ReadOptions, WriteResult } from '../access/governed-data.service';
+import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../access/governed-data.service';
+import { GovernedWriteService } from '../access/governed-write.service';
 import { selectPage } from '../access/page-query';
 import { normalize, valuesOf } from '../access/row-judge';
 import { planFor } from '../access/policy-queries';
+import { normalizeTimestamps, pickFields } from '../access/row-values';
+import { WriteResult } from '../access/write-transactions';
 import { GatewayError } from '../common/gateway-error';
 import { columnOf } from '../data/column-name';
 import { ENTITY_OF } from '../data/entities';
@@ -60,6 +63,24 @@ export class UngovernedDataService extends GovernedDataService {
     };
   }
 
+  /** The caller's read scope, computed from its policy once and never checked again. */
+  private async scopeOf(caller: Caller, subject: SubjectName): Promise<FixedScope> {
+    const key = `${caller.principal.partnerId}|${caller.purpose}|${subject}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      const policy = await this.policyOf(caller);
+      const plan = planFor(policy, 'read', subject, this.db.dialect);
+      if (!plan.rowScope) throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `No read of ${subject}.` });
+      scope = { sql: plan.rowScope.sql, params: plan.rowScope.params, fields: plan.grantable };
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+}
+
+/** Benchmark only, beside UngovernedDataService: an update without scope, field rights, idempotency or audit. */
+@Injectable()
+export class UngovernedWriteService extends GovernedWriteService {
   override async update(caller: Caller, subject: SubjectName, id: string, input: Record<string, unknown>): Promise<WriteResult> {
     const body = normalizeTimestamps(subject, input);
     const updatedAt = new Date().toISOString();
@@ -84,19 +105,5 @@ export class UngovernedDataService extends GovernedDataService {
     if (!row) throw GatewayError.notFound(subject, id);
     if (subject === 'Shipment') this.changes.publish(id);
     return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false };
-  }
-
-  /** The caller's read scope, computed from its policy once and never checked again. */
-  private async scopeOf(caller: Caller, subject: SubjectName): Promise<FixedScope> {
-    const key = `${caller.principal.partnerId}|${caller.purpose}|${subject}`;
-    let scope = this.scopes.get(key);
-    if (!scope) {
-      const policy = await this.policyOf(caller);
-      const plan = planFor(policy, 'read', subject, this.db.dialect);
-      if (!plan.rowScope) throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `No read of ${subject}.` });
-      scope = { sql: plan.rowScope.sql, params: plan.rowScope.params, fields: plan.grantable };
-      this.scopes.set(key, scope);
-    }
-    return scope;
   }
 }

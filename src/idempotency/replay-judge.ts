@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Caller } from '../access/caller';
 import { permittedFields, planFor } from '../access/policy-queries';
+import { ReplayRights } from '../access/write-transactions';
 import { GatewayError } from '../common/gateway-error';
-import { fieldsOf, SubjectName } from '../data/subjects';
+import { fieldsOf } from '../data/subjects';
 import { Dialect } from '../database/database.service';
-import { CompiledPolicy } from '../policy/policy-compiler';
-
-/** What a write is, for judging a replay of its answer again. */
-export interface ReplayRights {
-  policy: CompiledPolicy;
-  action: 'create' | 'update';
-  subject: SubjectName;
-  /** Whether the answer's `data` is the written row (a single write), not a summary (a push). */
-  answerIsRow: boolean;
-}
 
 /**
  * The Idempotency-Key's scope: who sent it (partner, or subject for other callers), the route, and

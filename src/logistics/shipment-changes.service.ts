@@ -2,6 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { PublishShipmentChanges } from '../access/record-changes';
 import { redisClient } from '../common/redis-client';
 import { AppConfig } from '../config/app-config';
 
@@ -16,7 +17,7 @@ export interface ShipmentChange {
  * through Redis pub/sub when REDIS_URL is set.
  */
 @Injectable()
-export class ShipmentChanges implements OnModuleInit, OnModuleDestroy {
+export class ShipmentChanges implements PublishShipmentChanges, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ShipmentChanges.name);
   private readonly emitter = new EventEmitter();
   private readonly origin = randomUUID();

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GovernedDataService } from '../../src/access/governed-data.service';
+import { GovernedWriteService } from '../../src/access/governed-write.service';
+import { ShipmentEventsService } from '../../src/logistics/shipment-events.service';
 import { validateConfig } from '../../src/config/app-config';
 import { ADMIN, bearer, dbIds, expectProblem, expectStatus, GOVERNANCE, gql, SWIFTLOG } from '../support/contract';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -38,7 +40,13 @@ describe('API4 resource consumption', () => {
     swift = await bearer(gw, SWIFTLOG);
     swiftShipment = (await dbIds(gw, 'shipments', 'carrier_id = ?', ['carrier-swiftlog']))[0];
     const data = gw.app.get(GovernedDataService);
-    const spies = (['list', 'get', 'create', 'update', 'recordShipmentEvent', 'recordShipmentEvents', 'policyOf'] as const).map((m) => jest.spyOn(data, m));
+    const writes = gw.app.get(GovernedWriteService);
+    const events = gw.app.get(ShipmentEventsService);
+    const spies = [
+      ...(['list', 'get', 'policyOf'] as const).map((m) => jest.spyOn(data, m)),
+      ...(['create', 'update'] as const).map((m) => jest.spyOn(writes, m)),
+      ...(['recordShipmentEvent', 'recordShipmentEvents'] as const).map((m) => jest.spyOn(events, m)),
+    ];
     executed = () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
   });
   beforeEach(() => jest.clearAllMocks());

@@ -4,6 +4,8 @@ import { validate } from 'class-validator';
 import { defaultFieldResolver, GraphQLError, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { Caller, purposeOf } from '../../access/caller';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
+import { GovernedWriteService } from '../../access/governed-write.service';
+import { ShipmentEventsService } from '../../logistics/shipment-events.service';
 import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
@@ -14,10 +16,14 @@ export interface GqlContext {
   req: GatewayRequest;
 }
 
-/** Turns GraphQL operations into calls of the governed data service; withheld fields become field errors. */
+/** Turns GraphQL operations into calls of the governed services (reads, writes, tracking events); withheld fields become field errors. */
 @Injectable()
 export class GraphqlAdapter {
-  constructor(readonly data: GovernedDataService) {}
+  constructor(
+    readonly data: GovernedDataService,
+    readonly writes: GovernedWriteService,
+    readonly events: ShipmentEventsService,
+  ) {}
 
   caller(ctx: GqlContext): Caller {
     const gateway = ctx.req.gateway!;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { GovernedDataService } from '../../access/governed-data.service';
+import { GovernedWriteService } from '../../access/governed-write.service';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
 import { ApiEnvelope, ApiProblems, IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
@@ -14,7 +14,7 @@ import { RestAdapter, nonEmpty } from './rest-adapter';
 export class CapacitySignalsController {
   constructor(
     private readonly rest: RestAdapter,
-    private readonly data: GovernedDataService,
+    private readonly writes: GovernedWriteService,
   ) {}
 
   @Get()
@@ -41,7 +41,7 @@ export class CapacitySignalsController {
   @ApiEnvelope('CapacitySignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'CapacitySignal', { ...body }, 'POST /capacity-signals'));
+    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'CapacitySignal', { ...body }, 'POST /capacity-signals'));
   }
 
   @Patch(':id')
@@ -51,6 +51,6 @@ export class CapacitySignalsController {
   @ApiEnvelope('CapacitySignal', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.update(this.rest.caller(req), 'CapacitySignal', id, nonEmpty(body), `PATCH /capacity-signals/${id}`));
+    return this.rest.send(res, await this.writes.update(this.rest.caller(req), 'CapacitySignal', id, nonEmpty(body), `PATCH /capacity-signals/${id}`));
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { GovernedDataService } from '../../access/governed-data.service';
+import { GovernedWriteService } from '../../access/governed-write.service';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
 import { ApiEnvelope, ApiProblems, IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
@@ -14,7 +14,7 @@ import { RestAdapter } from './rest-adapter';
 export class DemandSignalsController {
   constructor(
     private readonly rest: RestAdapter,
-    private readonly data: GovernedDataService,
+    private readonly writes: GovernedWriteService,
   ) {}
 
   @Get()
@@ -41,6 +41,6 @@ export class DemandSignalsController {
   @ApiEnvelope('DemandSignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateDemandSignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'DemandSignal', { ...body }, 'POST /demand-signals'));
+    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'DemandSignal', { ...body }, 'POST /demand-signals'));
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { EpcisEventsService } from '../../access/epcis-events.service';
-import { GovernedDataService } from '../../access/governed-data.service';
+import { EpcisEventsService } from '../../logistics/epcis/epcis-events.service';
+import { ShipmentEventsService } from '../../logistics/shipment-events.service';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
@@ -49,7 +49,7 @@ const EPCIS_DOCUMENT_HEADERS = {
 export class EpcisController {
   constructor(
     private readonly rest: RestAdapter,
-    private readonly data: GovernedDataService,
+    private readonly trackingEvents: ShipmentEventsService,
     private readonly epcis: EpcisEventsService,
   ) {}
 
@@ -68,7 +68,7 @@ export class EpcisController {
   async capture(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     return this.rest.send(
       res,
-      await this.data.recordShipmentEvents(this.rest.caller(req), 'epcis', body, (b) => validatedItems(epcisItems(b)), 'POST /epcis/capture'),
+      await this.trackingEvents.recordShipmentEvents(this.rest.caller(req), 'epcis', body, (b) => validatedItems(epcisItems(b)), 'POST /epcis/capture'),
     );
   }
 
@@ -105,7 +105,7 @@ export class EpcisController {
     }
     const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
     const { shipmentId, ...others } = filters;
-    const { shipment, rows, meta, readings } = await this.data.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string, {
+    const { shipment, rows, meta, readings } = await this.trackingEvents.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string, {
       fields,
       filters: others,
       limit,

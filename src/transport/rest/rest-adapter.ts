@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Caller, purposeOf } from '../../access/caller';
-import { GovernedDataService, GovernedRow, ReadMeta, WriteResult } from '../../access/governed-data.service';
+import { GovernedDataService, GovernedRow, ReadMeta } from '../../access/governed-data.service';
+import { WriteResult } from '../../access/write-transactions';
+import { ShipmentEventsService } from '../../logistics/shipment-events.service';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { SUBJECTS, SubjectName } from '../../data/subjects';
@@ -11,7 +13,10 @@ const RESERVED = new Set(['fields', 'limit', 'cursor']);
 /** Turns REST requests into calls of the governed data service and its results into envelopes. */
 @Injectable()
 export class RestAdapter {
-  constructor(private readonly data: GovernedDataService) {}
+  constructor(
+    private readonly data: GovernedDataService,
+    private readonly events: ShipmentEventsService,
+  ) {}
 
   caller(req: GatewayRequest): Caller {
     const gateway = req.gateway!;
@@ -46,7 +51,10 @@ export class RestAdapter {
   }
 
   async listEvents(req: GatewayRequest, shipmentId: string, query: Record<string, unknown>) {
-    const { rows, meta } = await this.data.listShipmentEvents(this.caller(req), shipmentId, { ...parseListQuery('ShipmentEvent', query), ungranted: 'refuse' });
+    const { rows, meta } = await this.events.listShipmentEvents(this.caller(req), shipmentId, {
+      ...parseListQuery('ShipmentEvent', query),
+      ungranted: 'refuse',
+    });
     return envelope(
       rows.map((r) => r.values),
       meta,

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { GovernedDataService } from '../../access/governed-data.service';
+import { ShipmentEventsService } from '../../logistics/shipment-events.service';
 import { batchItems, MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
@@ -17,7 +17,7 @@ import { RestAdapter } from './rest-adapter';
 export class ShipmentEventsController {
   constructor(
     private readonly rest: RestAdapter,
-    private readonly data: GovernedDataService,
+    private readonly events: ShipmentEventsService,
   ) {}
 
   // Express 5 reads `:batch` as a parameter; the backslash keeps it literal.
@@ -61,7 +61,7 @@ export class ShipmentEventsController {
   async batch(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     return this.rest.send(
       res,
-      await this.data.recordShipmentEvents(this.rest.caller(req), 'batch', body, (b) => validatedItems(batchItems(b)), 'POST /shipment-events:batch'),
+      await this.events.recordShipmentEvents(this.rest.caller(req), 'batch', body, (b) => validatedItems(batchItems(b)), 'POST /shipment-events:batch'),
     );
   }
 }

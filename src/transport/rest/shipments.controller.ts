@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { GovernedDataService } from '../../access/governed-data.service';
+import { GovernedWriteService } from '../../access/governed-write.service';
+import { ShipmentEventsService } from '../../logistics/shipment-events.service';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayRequest } from '../gateway-request';
 import { ApiEnvelope, ApiProblems, IdempotencyHeader, ListQueries, PurposeHeader } from './api-docs';
@@ -14,7 +15,8 @@ import { RestAdapter, nonEmpty } from './rest-adapter';
 export class ShipmentsController {
   constructor(
     private readonly rest: RestAdapter,
-    private readonly data: GovernedDataService,
+    private readonly writes: GovernedWriteService,
+    private readonly trackingEvents: ShipmentEventsService,
   ) {}
 
   @Get()
@@ -41,7 +43,7 @@ export class ShipmentsController {
   @ApiEnvelope('Shipment', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateShipmentDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.create(this.rest.caller(req), 'Shipment', { ...body }, 'POST /shipments'));
+    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'Shipment', { ...body }, 'POST /shipments'));
   }
 
   @Patch(':id')
@@ -51,7 +53,7 @@ export class ShipmentsController {
   @ApiEnvelope('Shipment', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateShipmentDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.update(this.rest.caller(req), 'Shipment', id, nonEmpty(body), `PATCH /shipments/${id}`));
+    return this.rest.send(res, await this.writes.update(this.rest.caller(req), 'Shipment', id, nonEmpty(body), `PATCH /shipments/${id}`));
   }
 
   @Get(':id/events')
@@ -71,6 +73,6 @@ export class ShipmentsController {
   @ApiEnvelope('ShipmentEvent', { status: 201, meta: 'WriteMeta', description: 'Recorded: the fields you may read of the event' })
   @ApiProblems(404, 409, 422)
   async recordEvent(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: RecordShipmentEventDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.data.recordShipmentEvent(this.rest.caller(req), id, { ...body }, `POST /shipments/${id}/events`));
+    return this.rest.send(res, await this.trackingEvents.recordShipmentEvent(this.rest.caller(req), id, { ...body }, `POST /shipments/${id}/events`));
   }
 }

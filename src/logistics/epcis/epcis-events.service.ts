@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { GatewayError } from '../common/gateway-error';
-import { DatabaseService } from '../database/database.service';
-import { EpcisQuery } from '../logistics/epcis/epcis-query-params';
-import { StoredEpcisDocument } from '../logistics/epcis/epcis-store';
-import { Caller } from './caller';
-import { GovernedDataService } from './governed-data.service';
-import { planFor } from './policy-queries';
+import { Caller } from '../../access/caller';
+import { GovernedDataService } from '../../access/governed-data.service';
+import { planFor } from '../../access/policy-queries';
+import { GatewayError } from '../../common/gateway-error';
+import { DatabaseService } from '../../database/database.service';
+import { EpcisQuery } from './epcis-query-params';
+import { StoredEpcisDocument } from './epcis-store';
 
 /** One event of an answer: as captured, with the repository's recordTime (and its id when it was sent without one). */
 export interface EpcisAnswer {

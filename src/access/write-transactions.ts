@@ -1,0 +1,32 @@
+import { EntityManager } from 'typeorm';
+import { SubjectName } from '../data/subjects';
+import { CompiledPolicy } from '../policy/policy-compiler';
+import { Caller } from './caller';
+
+export interface WriteResult {
+  status: number;
+  body: { data: Record<string, unknown>; meta: Record<string, unknown> };
+  replayed: boolean;
+}
+
+/** What a write is, for judging a replay of its answer again. */
+export interface ReplayRights {
+  policy: CompiledPolicy;
+  action: 'create' | 'update';
+  subject: SubjectName;
+  /** Whether the answer's `data` is the written row (a single write), not a summary (a push). */
+  answerIsRow: boolean;
+}
+
+/** The work of one write inside its transaction: the status and body it answers with. */
+export type WriteWork = (m: EntityManager) => Promise<{ status: number; body: WriteResult['body'] }>;
+
+/**
+ * Runs a governed write with its audit event in one transaction. With an Idempotency-Key, a replay
+ * returns the first answer judged again under the policy in force, and writes nothing but its own
+ * audit event. Implemented by src/idempotency (idempotent-transactions.ts), which sits above this
+ * folder: the write services here and in src/logistics state what to write, it decides whether to.
+ */
+export abstract class WriteTransactions {
+  abstract run(caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights, work: WriteWork): Promise<WriteResult>;
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { Caller } from '../access/caller';
+import { selectRows } from '../access/page-query';
+import { normalize } from '../access/row-judge';
+import { allColumnsOf } from '../access/row-values';
+import { ReplayRights, WriteResult, WriteTransactions, WriteWork } from '../access/write-transactions';
+import { AuditService } from '../audit/audit.service';
+import { GatewayError } from '../common/gateway-error';
+import { SUBJECTS } from '../data/subjects';
+import { DatabaseService } from '../database/database.service';
+import { IdempotencyService } from './idempotency.service';
+import { idempotencyScope, judgeReplay } from './replay-judge';
+
+/**
+ * Runs a write with its audit event in one transaction. With an Idempotency-Key, a replay
+ * returns the first answer, judged again under the policy in force (replay-judge.ts), and
+ * writes nothing but its own audit event.
+ */
+@Injectable()
+export class IdempotentTransactions extends WriteTransactions {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyService,
+  ) {
+    super();
+  }
+
+  async run(caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights, work: WriteWork): Promise<WriteResult> {
+    const key = caller.idempotencyKey;
+    const scope = idempotencyScope(caller, route);
+    const hash = this.idempotency.hashRequest(body);
+    if (key) {
+      const replay = await this.replay(caller, scope, key, hash, rights);
+      if (replay) return replay;
+    }
+    try {
+      const result = await this.db.transaction(async (m) => {
+        const r = await work(m);
+        if (key) await this.idempotency.save(m, scope, key, hash, r.status, r.body);
+        await this.audit.appendWithin(m, [caller.audit.toEvent(r.status)]);
+        return r;
+      });
+      caller.audit.committed = true;
+      return { ...result, replayed: false };
+    } catch (error) {
+      // A concurrent duplicate with the same key may have committed meanwhile: its effect can make
+      // this one fail (a unique violation, or a refusal such as 409 "already exists"). Answer it.
+      if (key) {
+        const replay = await this.replay(caller, scope, key, hash, rights);
+        if (replay) return replay;
+      }
+      throw error;
+    }
+  }
+
+  private async replay(caller: Caller, scope: string, key: string, hash: string, rights: ReplayRights): Promise<WriteResult | null> {
+    const prior = await this.db.read((m) => this.idempotency.find(m, scope, key));
+    if (!prior) return null;
+    if (prior.requestHash !== hash) {
+      throw new GatewayError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', {
+        detail: 'This Idempotency-Key was used for a different request; use a new key.',
+      });
+    }
+    caller.audit.reason = 'idempotent replay: nothing written';
+    const first = JSON.parse(prior.body) as WriteResult['body'];
+    const id = first.data && typeof first.data.id === 'string' ? first.data.id : null;
+    if (id) caller.audit.resourceIds.add(id);
+    const current =
+      rights.answerIsRow && id
+        ? ((await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null)
+        : null;
+    const body = judgeReplay(caller, rights, this.db.dialect, first, current && normalize(rights.subject, current));
+    return { status: prior.status, body, replayed: true };
+  }
+}
