@@ -1,14 +1,18 @@
 /**
- * The layers of the gateway, as rules the checker enforces (`npm run check`).
+ * The layers of the gateway, as rules the checker enforces (`npm run deps:check`, part of `npm run check`).
  *
+ *   main.ts, app.module.ts, cli/, bootstrap/ (wiring, start-up, seeding)
+ *       ↓
  *   transport (REST controllers, GraphQL resolvers, the graphql-ws server)
- *       ↓ only through the governed services
- *   domain services: access, policy, audit, logistics, idempotency, me, rate-limit, auth
+ *       ↓ only through the domain services
+ *   domain services, each folder importing only folders below it (no cycle between folders):
+ *     governance, me, webhooks, logistics, idempotency  (built on the governed reads and writes)
+ *     access                                           (the governed reads and writes)
+ *     policy, agreements, audit, auth, rate-limit, ...
  *       ↓
  *   persistence: database, entities
  *
- * docs/architecture.md shows the same picture; scripts/folder-cycles.ts adds the one rule that
- * dependency-cruiser states per module and the project wants per folder: no cycle between folders.
+ * docs/architecture.md ("Layers") shows the same picture.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
