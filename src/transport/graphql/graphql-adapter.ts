@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { defaultFieldResolver, GraphQLError, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
-import { Caller, purposeOf } from '../../access/caller';
+import { Caller } from '../../access/caller';
+import { callerOf } from '../caller-of';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
 import { GovernedWriteService } from '../../access/governed-write.service';
 import { ShipmentEventsService } from '../../logistics/shipment-events.service';
@@ -26,16 +27,7 @@ export class GraphqlAdapter {
   ) {}
 
   caller(ctx: GqlContext): Caller {
-    const gateway = ctx.req.gateway!;
-    const key = ctx.req.headers['idempotency-key'];
-    return {
-      principal: gateway.principal!,
-      purpose: purposeOf(ctx.req.headers['x-purpose'], gateway.principal!),
-      audit: gateway.audit,
-      idempotencyKey: typeof key === 'string' ? key : undefined,
-      policyInForce: gateway.policyInForce,
-      policyLastSeen: gateway.policyLastSeen,
-    };
+    return callerOf(ctx.req);
   }
 
   async list(ctx: GqlContext, info: GraphQLResolveInfo, subject: SubjectName, args: { filter?: object | null; first?: number | null; after?: string | null }) {

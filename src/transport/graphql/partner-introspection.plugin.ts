@@ -1,6 +1,7 @@
 import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
 import { DocumentNode, execute, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, Kind } from 'graphql';
-import { Caller, purposeOf } from '../../access/caller';
+import { Caller } from '../../access/caller';
+import { callerOf } from '../caller-of';
 import { GatewayError } from '../../common/gateway-error';
 import { GqlContext } from './graphql-adapter';
 
@@ -33,12 +34,7 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
                 detail: 'Ask introspection (__schema, __type) in an operation of its own, without data fields.',
               });
             }
-            const caller: Caller = {
-              principal,
-              purpose: purposeOf(rc.contextValue.req.headers['x-purpose'], principal),
-              audit: gateway.audit,
-              policyInForce: gateway.policyInForce,
-            };
+            const caller = callerOf(rc.contextValue.req);
             schema = await viewOf(caller, rc.schema);
           } catch (error) {
             if (!(error instanceof GatewayError)) throw error;

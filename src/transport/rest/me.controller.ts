@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Query, Req } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Caller, purposeOf } from '../../access/caller';
+import { callerOf } from '../caller-of';
 import { parseFilter, parseLimit } from './audit.controller';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
@@ -171,10 +171,4 @@ export class MeController {
 function onlyParams(query: Record<string, unknown>, allowed: string[]): void {
   const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
-}
-
-function callerOf(req: GatewayRequest): Caller {
-  const gateway = req.gateway!;
-  const principal = gateway.principal!;
-  return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, policyInForce: gateway.policyInForce };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { Caller, purposeOf } from '../../access/caller';
+import { Caller } from '../../access/caller';
+import { callerOf } from '../caller-of';
 import { GovernedDataService, GovernedRow, ReadMeta } from '../../access/governed-data.service';
 import { WriteResult } from '../../access/write-transactions';
 import { ShipmentEventsService } from '../../logistics/shipment-events.service';
@@ -19,20 +20,7 @@ export class RestAdapter {
   ) {}
 
   caller(req: GatewayRequest): Caller {
-    const gateway = req.gateway!;
-    const principal = gateway.principal!;
-    const key = req.headers['idempotency-key'];
-    if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
-      throw GatewayError.validation(['Idempotency-Key must be 1 to 200 visible ASCII characters']);
-    }
-    return {
-      principal,
-      purpose: purposeOf(req.headers['x-purpose'], principal),
-      audit: gateway.audit,
-      idempotencyKey: key,
-      policyInForce: gateway.policyInForce,
-      policyLastSeen: gateway.policyLastSeen,
-    };
+    return callerOf(req);
   }
 
   async list(req: GatewayRequest, subject: SubjectName, query: Record<string, unknown>) {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Caller, purposeOf } from '../../access/caller';
+import { callerOf } from '../caller-of';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/webhook-queue';
@@ -146,10 +146,4 @@ export class WebhooksController {
 function onlyParams(query: Record<string, unknown>, allowed: string[]): void {
   const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
-}
-
-function callerOf(req: GatewayRequest): Caller {
-  const gateway = req.gateway!;
-  const principal = gateway.principal!;
-  return { principal, purpose: purposeOf(req.headers['x-purpose'], principal), audit: gateway.audit, policyInForce: gateway.policyInForce };
 }
