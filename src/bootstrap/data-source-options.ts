@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Client, ClientConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { migrationClasses } from '../database/migration-classes';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditHeadEntity } from '../audit/audit-head.entity';
 import { CapacitySignalEntity } from '../data/capacity-signal.entity';
@@ -15,16 +16,8 @@ import { PartnerEntity } from '../policy/partner.entity';
 import { PolicyDecisionEntity } from '../policy/policy-decision.entity';
 import { PolicyVersionEntity } from '../policy/policy-version.entity';
 import { PushTallyEntity } from '../logistics/push-tally.entity';
-import { InitialSchema1732350000000 } from '../database/migrations/1732350000000-initial-schema';
-import { PushDataQuality1733000000000 } from '../database/migrations/1733000000000-push-data-quality';
-import { IdempotencyRetention1734000000000 } from '../database/migrations/1734000000000-idempotency-retention';
-import { KeysetIndexes1735000000000 } from '../database/migrations/1735000000000-keyset-indexes';
-import { PolicyVersionsAppendOnly1735100000000 } from '../database/migrations/1735100000000-policy-versions-append-only';
-import { Webhooks1736200000000 } from '../database/migrations/1736200000000-webhooks';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
-import { EpcisEvents1736000000000 } from '../database/migrations/1736000000000-epcis-events';
-import { Agreements1736100000000 } from '../database/migrations/1736100000000-agreements';
 import { AgreementEntity } from '../agreements/agreement.entity';
 
 export const ENTITIES = [
@@ -43,16 +36,8 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   AgreementEntity,
 ];
-export const MIGRATIONS = [
-  InitialSchema1732350000000,
-  PushDataQuality1733000000000,
-  IdempotencyRetention1734000000000,
-  KeysetIndexes1735000000000,
-  PolicyVersionsAppendOnly1735100000000,
-  EpcisEvents1736000000000,
-  Agreements1736100000000,
-  Webhooks1736200000000,
-];
+/** The schema's history, discovered from src/database/migrations (see migration-classes.ts). */
+export const MIGRATIONS = migrationClasses();
 
 /**
  * A pg client that gives up its connection when a statement gets no answer in time (`query_timeout`).
