@@ -7,7 +7,7 @@ import type { CapturedEpcisEvent } from './epcis/captured-event';
 /**
  * Logistics pushes of many tracking events at once (POST /shipment-events:batch and
  * POST /epcis/capture). Each event is judged alone by the same per-event judgement as
- * POST /shipments/:id/events (GovernedDataService supplies it as an EventJudge); the accepted ones
+ * POST /shipments/:id/events (ShipmentEventsService supplies it as an EventJudge); the accepted ones
  * commit together, with one audit event for the request, in one transaction.
  */
 
@@ -69,7 +69,7 @@ export interface JudgedShipmentEvent {
 
 export type StoredShipmentEvent = { stored: true; late: boolean; outOfOrder: boolean; lagSeconds: number } | { stored: false; existingId: string };
 
-/** The per-event judgement, as GovernedDataService performs it for single events too. */
+/** The per-event judgement, as ShipmentEventsService performs it for single events too. */
 export interface EventJudge {
   /** Ids of the shipments the locator names, among those the caller may read. */
   locate(m: EntityManager, locator: ShipmentLocator): Promise<string[]>;
