@@ -69,6 +69,10 @@ import { WebhookQueue } from './webhooks/webhook-queue';
 import { RecordChanges } from './access/record-changes';
 import { WebhookWorker } from './webhooks/webhook-worker';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { AccessObserver } from './access/access-observer';
+import { ShadowEvaluator } from './shadow/shadow-evaluator';
+import { ShadowService } from './shadow/shadow.service';
+import { ShadowController } from './transport/rest/shadow.controller';
 
 @Module({})
 export class AppModule {
@@ -129,6 +133,7 @@ export class AppModule {
         HealthController,
         JwksController,
         PolicyController,
+        ShadowController,
         AuditController,
         AggregatesController,
         DemandSignalsController,
@@ -174,6 +179,9 @@ export class AppModule {
         ShipmentChanges,
         WebhookQueue,
         { provide: RecordChanges, useExisting: WebhookQueue },
+        ShadowEvaluator,
+        { provide: AccessObserver, useExisting: ShadowEvaluator },
+        ShadowService,
         WebhooksService,
         WebhookWorker,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -30,6 +30,7 @@ import { DataQualityService, PushTally } from '../logistics/data-quality.service
 import { keepEpcisEvent } from '../logistics/epcis/epcis-store';
 import { ShipmentChanges } from '../logistics/shipment-changes.service';
 import { RecordChanges } from './record-changes';
+import { AccessObserver } from './access-observer';
 import {
   batchDecision,
   EventJudge,
@@ -89,6 +90,7 @@ export class GovernedDataService {
     private readonly quality: DataQualityService,
     protected readonly changes: ShipmentChanges,
     protected readonly recordChanges: RecordChanges,
+    private readonly observer: AccessObserver,
   ) {}
 
   async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
@@ -240,6 +242,8 @@ export class GovernedDataService {
     const judge = new RowJudge(policy, subject, shape.requested, shape.selectable, plan.conditionFields);
     const rows = page.map((r) => judge.judge(r));
     this.recordRead(caller, subject, page, judge);
+    const { fields, ungranted, cursor, limit: requestedLimit } = options;
+    this.observer.afterRead({ caller, subject, id, policy, fields, ungranted, filters, cursor, requestedLimit, page, rows, hasMore });
     return {
       rows,
       meta: {
@@ -678,6 +682,7 @@ export class GovernedDataService {
     caller.audit.resourceIds.add(String(row.id));
     const ruleId = decidingRuleId(policy.ability, action, subject, row);
     if (ruleId) caller.audit.ruleIds.add(ruleId);
+    this.observer.afterWrite({ caller, action, subject, policy, row, answered: Object.keys(data) });
     return { data, meta: { policyVersion: policy.version, purpose: caller.purpose } };
   }
 

@@ -26,6 +26,9 @@ import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 import { EpcisEvents1736000000000 } from '../database/migrations/1736000000000-epcis-events';
 import { Agreements1736100000000 } from '../database/migrations/1736100000000-agreements';
 import { AgreementEntity } from '../agreements/agreement.entity';
+import { PolicyShadows1736500000000 } from '../database/migrations/1736500000000-policy-shadows';
+import { PolicyShadowEntity } from '../shadow/policy-shadow.entity';
+import { ShadowTallyEntity } from '../shadow/shadow-tally.entity';
 
 export const ENTITIES = [
   PartnerEntity,
@@ -42,6 +45,8 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   AgreementEntity,
+  PolicyShadowEntity,
+  ShadowTallyEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732350000000,
@@ -52,6 +57,7 @@ export const MIGRATIONS = [
   EpcisEvents1736000000000,
   Agreements1736100000000,
   Webhooks1736200000000,
+  PolicyShadows1736500000000,
 ];
 
 /**
