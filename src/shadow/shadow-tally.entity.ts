@@ -7,6 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('shadow_tallies')
 @Index(['shadowId'])
+@Index(['partnerId'])
 export class ShadowTallyEntity {
   @PrimaryColumn('varchar', { length: 36 }) id: string;
   @Column('varchar', { name: 'shadow_id', length: 36 }) shadowId: string;
