@@ -177,7 +177,15 @@ describe('shadow mode', () => {
     await gw.http
       .post('/api/v1/capacity-signals')
       .set('Authorization', capacity)
-      .send({ supplierId: 'supplier-northwind', site: 'PLANT-DE-1', sku: 'SKU-100', periodStart: '2026-04-06', availableQty: 10, committedQty: 1, riskLevel: 'low' })
+      .send({
+        supplierId: 'supplier-northwind',
+        site: 'PLANT-DE-1',
+        sku: 'SKU-100',
+        periodStart: '2026-04-06',
+        availableQty: 10,
+        committedQty: 1,
+        riskLevel: 'low',
+      })
       .expect(201);
     const op = (await report()).operations.find((o: OperationReport) => o.operation === 'create CapacitySignal');
     expect(op).toMatchObject({ rowsGained: 0, rowsLost: 1 });
@@ -243,7 +251,7 @@ describe('shadow mode', () => {
     expect([event.action, event.subject]).toEqual(['shadow-promote', 'Policy']);
     const inForce = await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', governance).expect(200);
     expect(inForce.body.meta.version).not.toBe(version);
-    const etag = inForce.headers.etag as string;
+    const etag = inForce.headers.etag;
     // Its author cannot approve it; another officer can.
     expectProblem(
       await gw.http.post(`/api/v1/policies/supplier-northwind/versions/${version}/approve`).set('Authorization', governance).set('If-Match', etag),

@@ -65,7 +65,16 @@ describe('tallies', () => {
       { operation: REQUESTS, evaluated: 2, differing: 2, errors: 1, ...none },
       { operation: 'read Shipment', evaluated: 1, differing: 0, errors: 0, ...none },
       { operation: 'read DemandSignal', evaluated: 3, differing: 1, errors: 0, ...none, rowsGained: 4, fieldsGained: ['unitPrice'], ruleIds: ['r2'] },
-      { operation: 'read DemandSignal', evaluated: 2, differing: 2, errors: 0, ...none, rowsLost: 1, fieldsGained: ['marginPct', 'unitPrice'], ruleIds: ['r1'] },
+      {
+        operation: 'read DemandSignal',
+        evaluated: 2,
+        differing: 2,
+        errors: 0,
+        ...none,
+        rowsLost: 1,
+        fieldsGained: ['marginPct', 'unitPrice'],
+        ruleIds: ['r1'],
+      },
     ]);
     expect(sums).toEqual({
       evaluated: 5,

@@ -207,8 +207,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     if (!candidate || candidate.expiresAt <= Date.now()) {
       candidate = compilePolicy(shadow.document, null, purpose, Date.now(), agreements);
       if (candidate.transforms) {
-        candidate.pseudonymKey =
-          live.pseudonymKey ?? partnerPseudonymKey(pseudonymSecret(this.config.DATA_DIR, this.config.PSEUDONYM_KEY), shadow.partnerId);
+        candidate.pseudonymKey = live.pseudonymKey ?? partnerPseudonymKey(pseudonymSecret(this.config.DATA_DIR, this.config.PSEUDONYM_KEY), shadow.partnerId);
       }
       if (this.compiled.size >= COMPILED_KEPT) this.compiled.clear();
       this.compiled.set(key, candidate);

@@ -26,7 +26,10 @@ export class ShadowController {
     summary:
       "Run a candidate policy in shadow: the partner's live requests (REST and GraphQL) are judged by it too, after their answers, which it never changes; replaces a running shadow and its tallies",
   })
-  @ApiBody({ description: 'The candidate policy document as JSON (same shape as PUT /api/v1/policies/:partnerId), validated the same way', schema: { type: 'object' } })
+  @ApiBody({
+    description: 'The candidate policy document as JSON (same shape as PUT /api/v1/policies/:partnerId), validated the same way',
+    schema: { type: 'object' },
+  })
   @ApiOkResponse({ description: 'The shadow, started (nothing counted yet)', content: { 'application/json': { schema: REPORT } } })
   @ApiProblems(404)
   async start(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: unknown) {
@@ -73,7 +76,11 @@ export class ShadowController {
             data: { $ref: '#/components/schemas/PolicyVersion' },
             meta: {
               type: 'object',
-              properties: { version: { type: 'integer' }, previousVersion: { type: 'integer', nullable: true }, state: { type: 'string', example: 'proposed' } },
+              properties: {
+                version: { type: 'integer' },
+                previousVersion: { type: 'integer', nullable: true },
+                state: { type: 'string', example: 'proposed' },
+              },
             },
           },
         },
@@ -84,7 +91,7 @@ export class ShadowController {
   async promote(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { note?: unknown } | undefined) {
     const note = body?.note;
     if (note !== undefined && note !== null && typeof note !== 'string') throw GatewayError.validation(['note must be a string']);
-    const result = await this.shadows.promote(officerOf(req), partnerId, (note as string | null | undefined) ?? null);
+    const result = await this.shadows.promote(officerOf(req), partnerId, note ?? null);
     const p = await this.policies.loadVersion(partnerId, result.version);
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state } };
   }
