@@ -417,6 +417,16 @@ function ratioLines(ratios: Record<string, number[]>): string {
     .join('\n');
 }
 
+/** Settings for the second side: `--b-env K=V,K=V`. */
+function envArg(): Record<string, string> {
+  return Object.fromEntries(
+    argValue('--b-env', '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 /**
  * `npm run bench -- --ab <label> [--b-dist <dir>] [--b-env K=V,K=V] [--ab-pg]`: one lever at a time.
  * The governed gateway of this build against a variant (another compiled build, e.g. a worktree of
@@ -428,12 +438,7 @@ async function abRun(): Promise<void> {
   const label = argValue('--ab', 'variant');
   MODE_LABEL.variant = `governed, ${label}`;
   const bMain = args.includes('--b-dist') ? join(argValue('--b-dist', ''), 'main.js') : 'dist/main.js';
-  const bEnv = Object.fromEntries(
-    argValue('--b-env', '')
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+  const bEnv = envArg();
   const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
   if (!args.includes('--no-build')) build();
   const sink = createServer((req, res) => {
@@ -467,16 +472,18 @@ async function abRun(): Promise<void> {
 }
 
 /**
- * `npm run bench -- --shadow [--ab-pg] [--rounds n] [--slice s]`: only the shadow-mode case. Two
- * governed gateways of this build side by side, one running a candidate in shadow, on the REST list.
+ * `npm run bench -- --shadow [--ab-pg] [--b-env SHADOW_SAMPLE_RATE=0.1] [--rounds n] [--slice s]`: only the
+ * shadow-mode case. Two governed gateways of this build side by side, one running a candidate in
+ * shadow (with the settings of --b-env), on the REST list.
  */
 async function shadowRun(): Promise<void> {
   const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
+  const bEnv = envArg();
   const loadAtStart = loadavg()[0];
   if (!args.includes('--no-build')) build();
   const a = await newStore(dialect, 'a');
   const b = await newStore(dialect, 'b');
-  const [ga, gb] = await Promise.all([startGateway(4200, a.env), startGateway(4201, b.env)]);
+  const [ga, gb] = await Promise.all([startGateway(4200, a.env), startGateway(4201, { ...b.env, ...bEnv })]);
   try {
     await liftQuotas('http://127.0.0.1:4200', a.dataDir);
     await liftQuotas('http://127.0.0.1:4201', b.dataDir);
@@ -487,7 +494,13 @@ async function shadowRun(): Promise<void> {
     await measure(SHADOW_ROUTE, sides, runs, ratios);
     const counted = await shadowReport('http://127.0.0.1:4201', b.dataDir);
     process.stdout.write(
-      `## ${dialect}: the governed REST list with and without a shadow (${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end; ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${SLICE} s slices)\n\n${table(combineSlices(runs))}\n\n${ratioLines(ratios)}\n- The shadow evaluated ${counted.evaluated} requests (${counted.differing} differing, ${counted.errors} errors).\n`,
+      `## ${dialect}: the governed REST list with and without a shadow${
+        Object.keys(bEnv).length
+          ? ` (shadowed side: ${Object.entries(bEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')})`
+          : ''
+      } (${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end; ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${SLICE} s slices)\n\n${table(combineSlices(runs))}\n\n${ratioLines(ratios)}\n- The shadow evaluated ${counted.evaluated} requests (${counted.differing} differing, ${counted.errors} errors).\n`,
     );
   } finally {
     await stop(ga);

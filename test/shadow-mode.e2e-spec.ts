@@ -141,6 +141,21 @@ describe('shadow mode', () => {
     await stopShadow();
   });
 
+  it('a candidate that changes fields only is judged on the rows answered, pages cut by their limit included', async () => {
+    const restBefore = await rest();
+    await startShadow(
+      candidate((rule) => {
+        rule.fields = [...(rule.fields as string[]).filter((f) => f !== 'productFamily'), 'unitPrice'];
+      }),
+    );
+    expect(await rest()).toBe(restBefore);
+    await gw.http.get(`/api/v1/demand-signals?site=${SITE}&limit=1`).set('Authorization', northwind).expect(200);
+    const body = await report();
+    expect(body).toMatchObject({ evaluated: 2, differing: 2 });
+    expect(demandOperation(body)).toMatchObject({ rowsGained: 0, rowsLost: 0, fieldsGained: ['unitPrice'], fieldsLost: ['productFamily'] });
+    await stopShadow();
+  });
+
   it('a candidate equal to the version in force evaluates requests and finds none differing', async () => {
     const same = structuredClone(seed);
     await startShadow(same);

@@ -6,7 +6,7 @@ import { Caller } from '../access/caller';
 import { valueColumn } from '../access/conditions-to-sql';
 import { decodeCursor } from '../access/cursor';
 import { selectPage } from '../access/page-query';
-import { decidingRuleId, permittedFields, planFor, withholdingReason } from '../access/policy-queries';
+import { decidingRuleId, permittedFields, planFor, Scope, SubjectPlan, withholdingReason } from '../access/policy-queries';
 import { readShapeOf } from '../access/read-shape';
 import { normalize, RowJudge } from '../access/row-judge';
 import { AuditRecord } from '../audit/audit-record';
@@ -234,6 +234,15 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
       read.filters.some(([f]) => !plan.grantable.includes(f) || plan.transformed.has(f));
     if (refused) return { operation, difference: compareReads(live, [], null), ruleIds: [] };
 
+    const limit = read.id !== null ? 1 : Math.min(read.requestedLimit ?? DEFAULT_PAGE, candidate.limits.maxPageSize);
+    if (this.sameRows(read, plan, limit)) {
+      // The candidate's query would be the live one: its rows are the rows answered, judged afresh in memory.
+      const judge = new RowJudge(candidate, subject, shape.requested, shape.selectable, plan.conditionFields);
+      const views = read.page.map((r) => ({ id: String(r.id), fields: Object.keys(judge.judge(r).values) }));
+      const difference = compareReads(live, views, null);
+      return { operation, difference, ruleIds: this.rulesBehind(candidate, subject, difference, read.page) };
+    }
+
     const where = [plan.rowScope!.sql];
     const params: Record<string, unknown> = { ...plan.rowScope!.params };
     read.filters.forEach(([field, value], i) => {
@@ -262,7 +271,6 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
       where.push('t.id <= :shadowUpTo');
       params.shadowUpTo = liveUpTo;
     }
-    const limit = read.id !== null ? 1 : Math.min(read.requestedLimit ?? DEFAULT_PAGE, candidate.limits.maxPageSize);
     const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, shape.columns, where.join(' AND '), params, limit));
     const judge = new RowJudge(candidate, subject, shape.requested, shape.selectable, plan.conditionFields);
     const views = raw.map((r) => ({ id: String(r.id), fields: Object.keys(judge.judge(r).values) }));
@@ -271,8 +279,22 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     return { operation, difference, ruleIds: this.rulesBehind(candidate, subject, difference, raw) };
   }
 
+  /**
+   * Whether the candidate selects exactly the rows answered: the same row scope and page size, the
+   * same scopes on the filtered fields, and every field its conditions read in the rows at hand (a
+   * candidate that changes fields only, the common case, costs no query).
+   */
+  private sameRows(read: ObservedRead, plan: SubjectPlan, limit: number): boolean {
+    const livePlan = planFor(read.policy, 'read', read.subject, this.db.dialect);
+    const liveLimit = read.id !== null ? 1 : Math.min(read.requestedLimit ?? DEFAULT_PAGE, read.policy.limits.maxPageSize);
+    if (limit !== liveLimit || !sameScope(plan.rowScope, livePlan.rowScope)) return false;
+    if (!read.filters.every(([f]) => sameScope(plan.fieldScopes.get(f) ?? null, livePlan.fieldScopes.get(f) ?? null))) return false;
+    const first = read.page[0];
+    return !first || plan.conditionFields.every((f) => f in first);
+  }
+
   /** The candidate's rules behind rows gained, and behind fields gained or lost on a row. */
-  private rulesBehind(candidate: CompiledPolicy, subject: SubjectName, d: Difference, raw: Record<string, unknown>[]): string[] {
+  private rulesBehind(candidate: CompiledPolicy, subject: SubjectName, d: Difference, raw: ReadonlyArray<Record<string, unknown>>): string[] {
     if (!differs(d)) return [];
     const ids = new Set<string>();
     const byId = new Map(raw.map((r) => [String(r.id), r]));
@@ -411,6 +433,12 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
       for (const r of t.ruleIds) tally.ruleIds.add(r);
     }
   }
+}
+
+/** Two SQL scopes alike in text and parameters select the same rows. */
+function sameScope(a: Scope | null, b: Scope | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.sql === b.sql && JSON.stringify(a.params) === JSON.stringify(b.params);
 }
 
 /** The lower of two ids (null: no bound). */
