@@ -189,16 +189,20 @@ const SHADOW_ROUTE: Route = { name: 'REST list, shadow', request: (s) => ({ url:
 
 /**
  * Runs a candidate in shadow for Northwind on one gateway: the version in force without the product
- * family, so every list differs and is counted (SHADOW_SAMPLE_RATE stays at its default, 1).
+ * family, so every list differs and is counted (SHADOW_SAMPLE_RATE stays at its default, 1). Such a
+ * candidate keeps the row scope and is judged on the rows answered; with --shadow-rows it narrows
+ * the rows too and each evaluation runs one more query.
  */
 async function startShadow(base: string, dataDir: string): Promise<void> {
   const gov = await token(dataDir, { roles: ['governance'] });
   const current = (await (await fetch(`${base}/api/v1/policies/supplier-northwind`, { headers: auth(gov) })).json()) as {
-    data: { document: { rules: Array<{ id: string; fields?: string[] }> } };
+    data: { document: { rules: Array<{ id: string; fields?: string[]; conditions?: Record<string, unknown> }> } };
   };
   const doc = structuredClone(current.data.document);
   const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
   rule.fields = rule.fields!.filter((f) => f !== 'productFamily');
+  // `--shadow-rows`: the candidate also changes the row scope, so each evaluation runs its own query.
+  if (args.includes('--shadow-rows')) rule.conditions = { ...(rule.conditions ?? {}), region: { $ne: 'EMEA-RESTRICTED' } };
   const res = await fetch(`${base}/api/v1/policies/supplier-northwind/shadow`, { method: 'PUT', headers: auth(gov), body: JSON.stringify(doc) });
   if (res.status !== 200) throw new Error(`could not start the shadow: ${res.status} ${await res.text()}`);
 }
@@ -472,7 +476,7 @@ async function abRun(): Promise<void> {
 }
 
 /**
- * `npm run bench -- --shadow [--ab-pg] [--b-env SHADOW_SAMPLE_RATE=0.1] [--rounds n] [--slice s]`: only the
+ * `npm run bench -- --shadow [--shadow-rows] [--ab-pg] [--b-env SHADOW_SAMPLE_RATE=0.1] [--rounds n] [--slice s]`: only the
  * shadow-mode case. Two governed gateways of this build side by side, one running a candidate in
  * shadow (with the settings of --b-env), on the REST list.
  */
@@ -494,7 +498,7 @@ async function shadowRun(): Promise<void> {
     await measure(SHADOW_ROUTE, sides, runs, ratios);
     const counted = await shadowReport('http://127.0.0.1:4201', b.dataDir);
     process.stdout.write(
-      `## ${dialect}: the governed REST list with and without a shadow${
+      `## ${dialect}: the governed REST list with and without a shadow (candidate: ${args.includes('--shadow-rows') ? 'other rows and fields' : 'other fields'})${
         Object.keys(bEnv).length
           ? ` (shadowed side: ${Object.entries(bEnv)
               .map(([k, v]) => `${k}=${v}`)
