@@ -202,7 +202,7 @@ async function startShadow(base: string, dataDir: string): Promise<void> {
   const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
   rule.fields = rule.fields!.filter((f) => f !== 'productFamily');
   // `--shadow-rows`: the candidate also changes the row scope, so each evaluation runs its own query.
-  if (args.includes('--shadow-rows')) rule.conditions = { ...(rule.conditions ?? {}), region: { $ne: 'EMEA-RESTRICTED' } };
+  if (args.includes('--shadow-rows')) rule.conditions = { ...(rule.conditions ?? {}), region: { $ne: 'APAC' } };
   const res = await fetch(`${base}/api/v1/policies/supplier-northwind/shadow`, { method: 'PUT', headers: auth(gov), body: JSON.stringify(doc) });
   if (res.status !== 200) throw new Error(`could not start the shadow: ${res.status} ${await res.text()}`);
 }
