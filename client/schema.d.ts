@@ -288,6 +288,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/{partnerId}/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the candidate would have answered differently since it started, summed over every replica: requests evaluated and differing, and per operation the rows and fields gained or lost (counts, field names and rule ids; no values)
+         * @description What the candidate would have answered differently since it started, summed over every replica: requests evaluated and differing, and per operation the rows and fields gained or lost (counts, field names and rule ids; no values). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Shadow_report"];
+        /**
+         * Run a candidate policy in shadow: the partner's live requests (REST and GraphQL) are judged by it too, after their answers, which it never changes; replaces a running shadow and its tallies
+         * @description Run a candidate policy in shadow: the partner's live requests (REST and GraphQL) are judged by it too, after their answers, which it never changes; replaces a running shadow and its tallies. Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
+         */
+        put: operations["Shadow_start"];
+        post?: never;
+        /**
+         * Stop the shadow; its tallies are dropped
+         * @description Stop the shadow; its tallies are dropped. Answers 204, 400, 401, 403, 404, 429, 503.
+         */
+        delete: operations["Shadow_stop"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{partnerId}/shadow/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose the candidate as a new version (pending: another officer approves it, four eyes); the shadow keeps running until stopped
+         * @description Propose the candidate as a new version (pending: another officer approves it, four eyes); the shadow keeps running until stopped. Answers 201, 400, 401, 403, 404, 413, 415, 429, 503.
+         */
+        post: operations["Shadow_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -1377,6 +1425,44 @@ export interface components {
             /** @description The partners and rules that rest on it */
             dependents?: {
                 partnerId?: string;
+                ruleIds?: string[];
+            }[];
+        };
+        /** @description What a candidate policy in shadow would have answered differently (counts, field names and rule ids; never a value of partner data) */
+        ShadowReport: {
+            partnerId: string;
+            /**
+             * Format: date-time
+             * @description When the shadow started
+             */
+            since: string;
+            author?: string;
+            /** @description sha256 of the candidate document */
+            documentHash?: string;
+            /** @description The version in force it is compared with */
+            policyVersion?: number | null;
+            /** @description SHADOW_SAMPLE_RATE: the share of requests evaluated */
+            sampleRate?: number;
+            /** @description Requests evaluated */
+            evaluated: number;
+            /** @description Requests the candidate would have answered differently */
+            differing: number;
+            /** @description Evaluations that failed (logged; never part of an answer) */
+            errors?: number;
+            operations: {
+                /** @example read DemandSignal */
+                operation: string;
+                evaluated?: number;
+                differing?: number;
+                /** @description Rows the candidate would have answered besides */
+                rowsGained: number;
+                /** @description Rows answered that the candidate would not have answered */
+                rowsLost: number;
+                /** @description Fields the candidate would have returned on rows where they were withheld */
+                fieldsGained: string[];
+                /** @description Fields returned that the candidate would have withheld */
+                fieldsLost: string[];
+                /** @description The candidate's rules behind the rows and fields that differ */
                 ruleIds?: string[];
             }[];
         };
@@ -3249,6 +3335,435 @@ export interface operations {
             };
             /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shadow_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shadow report */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReport"];
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shadow_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The candidate policy document as JSON (same shape as PUT /api/v1/policies/:partnerId), validated the same way */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The shadow, started (nothing counted yet) */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReport"];
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shadow_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped */
+            204: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shadow_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The proposed version */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                            previousVersion?: number | null;
+                            /** @example proposed */
+                            state?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

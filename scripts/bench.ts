@@ -143,7 +143,7 @@ async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<
   return { env, dataDir, drop };
 }
 
-type Mode = 'governed' | 'ungoverned' | 'nest' | 'bare' | 'grown' | 'variant';
+type Mode = 'governed' | 'ungoverned' | 'nest' | 'bare' | 'grown' | 'variant' | 'shadowed';
 interface Side {
   mode: Mode;
   base: string;
@@ -158,6 +158,7 @@ const MODE_LABEL: Record<Mode, string> = {
   bare: 'bare node:http',
   grown: 'governed, grown data',
   variant: 'governed, variant',
+  shadowed: 'governed, shadow running',
 };
 
 async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promise<Side> {
@@ -183,6 +184,39 @@ const ROUTES: Route[] = [
     request: (s) => ({ url: `${s.base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(s.sw), body: JSON.stringify({ lastLocation: 'Bench hub' }) }),
   },
 ];
+/** The governed list of a partner with and without a candidate policy in shadow (docs/governance-guide.md, "Shadow mode"). */
+const SHADOW_ROUTE: Route = { name: 'REST list, shadow', request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }) };
+
+/**
+ * Runs a candidate in shadow for Northwind on one gateway: the version in force without the product
+ * family, so every list differs and is counted (SHADOW_SAMPLE_RATE stays at its default, 1). Such a
+ * candidate keeps the row scope and is judged on the rows answered; with --shadow-rows it narrows
+ * the rows too and each evaluation runs one more query.
+ */
+async function startShadow(base: string, dataDir: string): Promise<void> {
+  const gov = await token(dataDir, { roles: ['governance'] });
+  const current = (await (await fetch(`${base}/api/v1/policies/supplier-northwind`, { headers: auth(gov) })).json()) as {
+    data: { document: { rules: Array<{ id: string; fields?: string[]; conditions?: Record<string, unknown> }> } };
+  };
+  const doc = structuredClone(current.data.document);
+  const rule = doc.rules.find((r) => r.id === 'demand-for-supplied-skus')!;
+  rule.fields = rule.fields!.filter((f) => f !== 'productFamily');
+  // `--shadow-rows`: the candidate also changes the row scope, so each evaluation runs its own query.
+  if (args.includes('--shadow-rows')) rule.conditions = { ...(rule.conditions ?? {}), region: { $ne: 'APAC' } };
+  const res = await fetch(`${base}/api/v1/policies/supplier-northwind/shadow`, { method: 'PUT', headers: auth(gov), body: JSON.stringify(doc) });
+  if (res.status !== 200) throw new Error(`could not start the shadow: ${res.status} ${await res.text()}`);
+}
+
+/** What the shadow counted over the run (a check that it ran: every list evaluated). */
+async function shadowReport(base: string, dataDir: string): Promise<{ evaluated: number; differing: number; errors: number }> {
+  const gov = await token(dataDir, { roles: ['governance'] });
+  return (await (await fetch(`${base}/api/v1/policies/supplier-northwind/shadow`, { headers: auth(gov) })).json()) as {
+    evaluated: number;
+    differing: number;
+    errors: number;
+  };
+}
+
 /** Northwind holds 19 demo rows in scope: a page of 19 is the same answer with or without the growth. */
 const GROWTH_ROUTE: Route = { name: 'REST list, page of 19', request: (s) => ({ url: `${s.base}/api/v1/demand-signals?limit=19`, headers: auth(s.nw) }) };
 const GROWTH = smoke ? 20_000 : 200_000;
@@ -245,12 +279,13 @@ async function benchDialect(
     ungoverned: await newStore(dialect, 'ungov'),
     floor: await newStore(dialect, 'floor'),
     grown: await newStore(dialect, 'grown'),
+    shadowed: await newStore(dialect, 'shadow'),
   };
   const runs: Run[] = [];
   const ratios: Record<string, number[]> = {};
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${port}`;
-  const portOf = { ungoverned: port + 1, bare: port + 2, nest: port + 3, grown: port + 4 };
+  const portOf = { ungoverned: port + 1, bare: port + 2, nest: port + 3, grown: port + 4, shadowed: port + 5 };
   // Every side runs at once, each on its own copy of the demo data (the floors share one); the ones not measured idle.
   // Started together: each start is mostly waiting (migrations, seeding, readiness polls).
   const started = await Promise.allSettled([
@@ -259,6 +294,7 @@ async function benchDialect(
     // The floors' store is created and seeded by a gateway that then stops.
     startGateway(portOf.bare, stores.floor.env),
     startGateway(portOf.grown, stores.grown.env),
+    startGateway(portOf.shadowed, stores.shadowed.env),
   ]);
   for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -266,6 +302,7 @@ async function benchDialect(
   try {
     if (failed) throw failed.reason as Error;
     children.shift();
+    const shadowedGateway = children.pop()!;
     const grownGateway = children.pop()!;
     await stop(children.pop());
     const floorEnv = { ...stores.floor.env };
@@ -277,6 +314,10 @@ async function benchDialect(
     children.push(grownGateway);
     await liftQuotas(`http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir);
     await grow(dialect, stores.grown.env, stores.grown.dataDir);
+    children.push(shadowedGateway);
+    const shadowedBase = `http://127.0.0.1:${portOf.shadowed}`;
+    await liftQuotas(shadowedBase, stores.shadowed.dataDir);
+    await startShadow(shadowedBase, stores.shadowed.dataDir);
 
     const gov = await sideOf('governed', base, stores.governed.dataDir);
     const sides = [
@@ -287,6 +328,7 @@ async function benchDialect(
     ];
     for (const route of ROUTES) await measure(route, sides, runs, ratios);
     await measure(GROWTH_ROUTE, [gov, await sideOf('grown', `http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir)], runs, ratios);
+    await measure(SHADOW_ROUTE, [gov, await sideOf('shadowed', shadowedBase, stores.shadowed.dataDir)], runs, ratios);
 
     const nw = gov.nw;
     let audit: { batched: number; unbatched: number } | undefined;
@@ -379,6 +421,16 @@ function ratioLines(ratios: Record<string, number[]>): string {
     .join('\n');
 }
 
+/** Settings for the second side: `--b-env K=V,K=V`. */
+function envArg(): Record<string, string> {
+  return Object.fromEntries(
+    argValue('--b-env', '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 /**
  * `npm run bench -- --ab <label> [--b-dist <dir>] [--b-env K=V,K=V] [--ab-pg]`: one lever at a time.
  * The governed gateway of this build against a variant (another compiled build, e.g. a worktree of
@@ -390,12 +442,7 @@ async function abRun(): Promise<void> {
   const label = argValue('--ab', 'variant');
   MODE_LABEL.variant = `governed, ${label}`;
   const bMain = args.includes('--b-dist') ? join(argValue('--b-dist', ''), 'main.js') : 'dist/main.js';
-  const bEnv = Object.fromEntries(
-    argValue('--b-env', '')
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+  const bEnv = envArg();
   const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
   if (!args.includes('--no-build')) build();
   const sink = createServer((req, res) => {
@@ -428,8 +475,48 @@ async function abRun(): Promise<void> {
   }
 }
 
+/**
+ * `npm run bench -- --shadow [--shadow-rows] [--ab-pg] [--b-env SHADOW_SAMPLE_RATE=0.1] [--rounds n] [--slice s]`: only the
+ * shadow-mode case. Two governed gateways of this build side by side, one running a candidate in
+ * shadow (with the settings of --b-env), on the REST list.
+ */
+async function shadowRun(): Promise<void> {
+  const dialect = args.includes('--ab-pg') ? 'postgres' : 'sqlite';
+  const bEnv = envArg();
+  const loadAtStart = loadavg()[0];
+  if (!args.includes('--no-build')) build();
+  const a = await newStore(dialect, 'a');
+  const b = await newStore(dialect, 'b');
+  const [ga, gb] = await Promise.all([startGateway(4200, a.env), startGateway(4201, { ...b.env, ...bEnv })]);
+  try {
+    await liftQuotas('http://127.0.0.1:4200', a.dataDir);
+    await liftQuotas('http://127.0.0.1:4201', b.dataDir);
+    await startShadow('http://127.0.0.1:4201', b.dataDir);
+    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir), await sideOf('shadowed', 'http://127.0.0.1:4201', b.dataDir)];
+    const runs: Run[] = [];
+    const ratios: Record<string, number[]> = {};
+    await measure(SHADOW_ROUTE, sides, runs, ratios);
+    const counted = await shadowReport('http://127.0.0.1:4201', b.dataDir);
+    process.stdout.write(
+      `## ${dialect}: the governed REST list with and without a shadow (candidate: ${args.includes('--shadow-rows') ? 'other rows and fields' : 'other fields'})${
+        Object.keys(bEnv).length
+          ? ` (shadowed side: ${Object.entries(bEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')})`
+          : ''
+      } (${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end; ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${SLICE} s slices)\n\n${table(combineSlices(runs))}\n\n${ratioLines(ratios)}\n- The shadow evaluated ${counted.evaluated} requests (${counted.differing} differing, ${counted.errors} errors).\n`,
+    );
+  } finally {
+    await stop(ga);
+    await stop(gb);
+    await a.drop();
+    await b.drop();
+  }
+}
+
 async function main(): Promise<void> {
   if (args.includes('--ab')) return abRun();
+  if (args.includes('--shadow')) return shadowRun();
   const results: string[] = [];
   const loadAtStart = loadavg()[0];
   build();
@@ -468,6 +555,7 @@ async function main(): Promise<void> {
     '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused in production and off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
     "- *minimal Nest (Express)*: a Nest app with one controller and nothing else (scripts/bench-nest-floor.ts) around the same work as the bare handler: the framework's floor.",
     "- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list's page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.",
+    '- *shadow running*: a governed gateway on which governance runs a candidate policy in shadow for Northwind (the version in force without `productFamily`, so every list differs and is counted; `SHADOW_SAMPLE_RATE=1`, every request evaluated), against the governed gateway without one, on the same REST list.',
     `- *+200,000 rows*: a governed gateway on the demo data plus ${GROWTH.toLocaleString('en')} demand rows, ${(GROWTH / GROWTH_IN_SCOPE_EVERY).toLocaleString('en')} of them in Northwind's scope, against the governed gateway on the demo data; both asked for a page of 19 (the same 19 rows).`,
     '',
   ].join('\n');

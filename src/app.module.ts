@@ -74,6 +74,10 @@ import { ShipmentEventsService } from './logistics/shipment-events.service';
 import { IdempotentTransactions } from './idempotency/idempotent-transactions';
 import { WebhookWorker } from './webhooks/webhook-worker';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { AccessObserver } from './access/access-observer';
+import { ShadowEvaluator } from './shadow/shadow-evaluator';
+import { ShadowService } from './shadow/shadow.service';
+import { ShadowController } from './transport/rest/shadow.controller';
 
 @Module({})
 export class AppModule {
@@ -134,6 +138,7 @@ export class AppModule {
         HealthController,
         JwksController,
         PolicyController,
+        ShadowController,
         AuditController,
         AggregatesController,
         DemandSignalsController,
@@ -184,6 +189,9 @@ export class AppModule {
         WebhookQueue,
         { provide: RecordChanges, useExisting: WebhookQueue },
         { provide: PublishShipmentChanges, useExisting: ShipmentChanges },
+        ShadowEvaluator,
+        { provide: AccessObserver, useExisting: ShadowEvaluator },
+        ShadowService,
         WebhooksService,
         WebhookWorker,
         { provide: APP_GUARD, useClass: AuthGuard },

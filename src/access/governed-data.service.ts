@@ -18,6 +18,7 @@ import { hasNul } from './row-values';
 import { assertNoTransformedFilter, transformedMeta } from './transformed-reads';
 
 export { GovernedRow, normalize, Redaction } from './row-judge';
+import { AccessObserver } from './access-observer';
 
 export interface ReadOptions {
   /** Requested fields; absent means every field the caller may read. */
@@ -58,6 +59,7 @@ export class GovernedDataService {
     protected readonly db: DatabaseService,
     protected readonly policies: PolicyService,
     private readonly metrics: MetricsService,
+    private readonly observer: AccessObserver,
   ) {}
 
   async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
@@ -209,6 +211,8 @@ export class GovernedDataService {
     const judge = new RowJudge(policy, subject, shape.requested, shape.selectable, plan.conditionFields);
     const rows = page.map((r) => judge.judge(r));
     this.recordRead(caller, subject, page, judge);
+    const { fields, ungranted, cursor, limit: requestedLimit } = options;
+    this.observer.afterRead({ caller, subject, id, policy, fields, ungranted, filters, cursor, requestedLimit, page, rows, hasMore });
     return {
       rows,
       meta: {

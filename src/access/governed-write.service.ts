@@ -6,6 +6,7 @@ import { ENTITY_OF } from '../data/entities';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
+import { AccessObserver } from './access-observer';
 import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { GovernedDataService } from './governed-data.service';
@@ -31,6 +32,7 @@ export class GovernedWriteService {
     private readonly transactions: WriteTransactions,
     protected readonly changes: PublishShipmentChanges,
     private readonly recordChanges: RecordChanges,
+    private readonly observer: AccessObserver,
   ) {}
 
   /** Creates a row as the caller; every body field must be writable and the row inside the caller's conditions. */
@@ -153,6 +155,7 @@ export class GovernedWriteService {
     caller.audit.resourceIds.add(String(row.id));
     const ruleId = decidingRuleId(policy.ability, action, subject, row);
     if (ruleId) caller.audit.ruleIds.add(ruleId);
+    this.observer.afterWrite({ caller, action, subject, policy, row, answered: Object.keys(data) });
     return { data, meta: { policyVersion: policy.version, purpose: caller.purpose } };
   }
 }

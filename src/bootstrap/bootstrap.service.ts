@@ -1,10 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { parse } from 'yaml';
 import { AppConfig } from '../config/app-config';
 import { seedDemoData } from '../demo/seed-demo';
 import { seedDemoAgreements } from '../demo/demo-agreements';
+import { readPolicyDocuments } from '../policy/policy-files';
 import { PolicyService } from '../policy/policy.service';
 import { DatabaseService } from '../database/database.service';
 
@@ -48,19 +46,4 @@ export class BootstrapService implements OnModuleInit {
       if (agreements > 0) this.logger.log(`loaded ${agreements} demo agreements`);
     }
   }
-}
-
-export function readPolicyDocuments(dir: string): Array<{ file: string; raw: unknown }> {
-  let files: string[];
-  try {
-    files = readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
-  } catch {
-    return [];
-  }
-  return files.map((f) => {
-    const file = join(dir, f);
-    return { file, raw: parse(readFileSync(file, 'utf8'), { maxAliasCount: 50 }) as unknown };
-  });
 }

@@ -19,6 +19,8 @@ import { PushTallyEntity } from '../logistics/push-tally.entity';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 import { AgreementEntity } from '../agreements/agreement.entity';
+import { PolicyShadowEntity } from '../shadow/policy-shadow.entity';
+import { ShadowTallyEntity } from '../shadow/shadow-tally.entity';
 
 export const ENTITIES = [
   PartnerEntity,
@@ -35,6 +37,8 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   AgreementEntity,
+  PolicyShadowEntity,
+  ShadowTallyEntity,
 ];
 /** The schema's history, discovered from src/database/migrations (see migration-classes.ts). */
 export const MIGRATIONS = migrationClasses();

@@ -32,6 +32,15 @@ describe('validateConfig', () => {
     }
   });
 
+  it('bounds the shadow sample rate to 0..1', () => {
+    expect(validateConfig({}).SHADOW_SAMPLE_RATE).toBe(1);
+    expect(validateConfig({ SHADOW_SAMPLE_RATE: '0' }).SHADOW_SAMPLE_RATE).toBe(0);
+    expect(validateConfig({ SHADOW_SAMPLE_RATE: '0.25' }).SHADOW_SAMPLE_RATE).toBe(0.25);
+    for (const bad of ['-0.1', '1.5', 'half', '']) {
+      expect(() => validateConfig({ SHADOW_SAMPLE_RATE: bad })).toThrow(/SHADOW_SAMPLE_RATE/);
+    }
+  });
+
   it('refuses the benchmark switch in production', () => {
     expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);
   });

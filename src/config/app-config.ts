@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string'
@@ -10,6 +10,7 @@ const toBool = ({ value }: { value: unknown }) =>
         : value
     : value;
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+const toDecimal = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /**
@@ -333,6 +334,16 @@ export class AppConfig {
   @Min(1)
   @Max(8760)
   DATA_QUALITY_LATE_AFTER_HOURS = 24;
+
+  /**
+   * Shadow mode: the fraction (0 to 1) of a partner's requests evaluated against its candidate policy
+   * when governance runs one (docs/governance-guide.md, "Shadow mode"). 0 evaluates none.
+   */
+  @Transform(toDecimal)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  SHADOW_SAMPLE_RATE = 1;
 
   /** Benchmark-only: serve data with governance and audit off. Refused in production. */
   @Transform(toBool)

@@ -40,6 +40,19 @@ export class PolicyAdministration {
     );
   }
 
+  /**
+   * Proposes a document as a new version whatever the version in force says about approval (a shadow
+   * promoted by governance): in force only once another officer approves it (four eyes).
+   */
+  async propose(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, action = 'propose') {
+    checkId(partnerId);
+    const doc = this.governance.checkDraft(raw, partnerId);
+    await this.checkAgreements(doc);
+    return this.audited(officer, action, partnerId, (m) =>
+      this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { governedBy: () => ({ propose: true, requireIfMatch: false }) }),
+    );
+  }
+
   async rollback(officer: Officer, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
     checkId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);

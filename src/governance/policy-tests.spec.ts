@@ -1,4 +1,4 @@
-import { readPolicyDocuments } from '../bootstrap/bootstrap.service';
+import { readPolicyDocuments } from '../policy/policy-files';
 import { PolicyDocument } from '../policy/policy-document';
 import { runPolicyTests } from './policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';

@@ -35,6 +35,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly shadowEvaluations = new Counter({
+    name: 'gateway_shadow_evaluations_total',
+    help: 'Requests judged again by a candidate policy in shadow mode, by partner and outcome (same, differing, error)',
+    labelNames: ['partner', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimitFallback = new Gauge({
     name: 'gateway_rate_limit_fallback',
     help: '1 while Redis cannot be reached and request quotas are counted per replica, else 0',

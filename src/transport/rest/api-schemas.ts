@@ -220,6 +220,39 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
       },
     },
   },
+  ShadowReport: {
+    type: 'object',
+    description: 'What a candidate policy in shadow would have answered differently (counts, field names and rule ids; never a value of partner data)',
+    required: ['partnerId', 'since', 'evaluated', 'differing', 'operations'],
+    properties: {
+      partnerId: str,
+      since: { type: 'string', format: 'date-time', description: 'When the shadow started' },
+      author: str,
+      documentHash: { type: 'string', description: 'sha256 of the candidate document' },
+      policyVersion: nullable({ type: 'integer', description: 'The version in force it is compared with' }),
+      sampleRate: { type: 'number', minimum: 0, maximum: 1, description: 'SHADOW_SAMPLE_RATE: the share of requests evaluated' },
+      evaluated: { type: 'integer', description: 'Requests evaluated' },
+      differing: { type: 'integer', description: 'Requests the candidate would have answered differently' },
+      errors: { type: 'integer', description: 'Evaluations that failed (logged; never part of an answer)' },
+      operations: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['operation', 'rowsGained', 'rowsLost', 'fieldsGained', 'fieldsLost'],
+          properties: {
+            operation: { type: 'string', example: 'read DemandSignal' },
+            evaluated: { type: 'integer' },
+            differing: { type: 'integer' },
+            rowsGained: { type: 'integer', description: 'Rows the candidate would have answered besides' },
+            rowsLost: { type: 'integer', description: 'Rows answered that the candidate would not have answered' },
+            fieldsGained: { ...strings, description: 'Fields the candidate would have returned on rows where they were withheld' },
+            fieldsLost: { ...strings, description: 'Fields returned that the candidate would have withheld' },
+            ruleIds: { ...strings, description: "The candidate's rules behind the rows and fields that differ" },
+          },
+        },
+      },
+    },
+  },
   AggregateMeta: {
     type: 'object',
     properties: {

@@ -1,0 +1,171 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { GatewayError } from '../common/gateway-error';
+import { AppConfig } from '../config/app-config';
+import { DatabaseService } from '../database/database.service';
+import { GovernanceService } from '../governance/governance.service';
+import { Officer, PolicyAdministration } from '../governance/policy-administration.service';
+import { PolicyService } from '../policy/policy.service';
+import { PolicyShadowEntity } from './policy-shadow.entity';
+import { OperationReport, sumTallies } from './shadow-comparison';
+import { ShadowEvaluator } from './shadow-evaluator';
+import { ShadowTallyEntity } from './shadow-tally.entity';
+
+const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** What governance sees of a shadow: counts, field names and rule ids, never a value of partner data. */
+export interface ShadowReport {
+  partnerId: string;
+  since: string;
+  author: string;
+  /** sha256 of the candidate document as stored. */
+  documentHash: string;
+  /** The policy version in force the candidate is compared with. */
+  policyVersion: number | null;
+  sampleRate: number;
+  evaluated: number;
+  differing: number;
+  errors: number;
+  operations: OperationReport[];
+}
+
+/**
+ * Shadow mode (docs/governance-guide.md): governance runs a candidate policy beside the version in
+ * force on a partner's live requests, reads what it would have changed, stops it, or promotes it
+ * to a proposal. The candidate and its tallies live in the database, so every replica evaluates it
+ * and a report sums them all. Each call is audited as a governance action on the partner's Policy.
+ */
+@Injectable()
+export class ShadowService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly policies: PolicyService,
+    private readonly governance: GovernanceService,
+    private readonly admin: PolicyAdministration,
+    private readonly audit: AuditService,
+    private readonly evaluator: ShadowEvaluator,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /** Starts (or restarts, with fresh tallies) a shadow: the candidate is validated as a proposal would be. */
+  async start(officer: Officer, partnerId: string, raw: unknown): Promise<ShadowReport> {
+    checkId(partnerId);
+    const record = officer.audit;
+    record.touch('shadow-start', 'Policy');
+    record.resourceIds.add(partnerId);
+    const document = this.governance.checkDraft(raw, partnerId);
+    const current = await this.policies.inForceOrNull(partnerId);
+    if (!current) throw GatewayError.notFound('Policy', partnerId);
+    const text = JSON.stringify(document);
+    const entity: PolicyShadowEntity = {
+      partnerId,
+      shadowId: randomUUID(),
+      document: text,
+      documentHash: createHash('sha256').update(text).digest('hex'),
+      author: officer.sub,
+      startedAt: new Date().toISOString(),
+    };
+    record.policyVersion = current.version;
+    record.rowCount = 1;
+    record.reason = `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`;
+    await this.db.transaction(async (m) => {
+      await m.delete(ShadowTallyEntity, { partnerId });
+      await m.delete(PolicyShadowEntity, { partnerId });
+      await m.insert(PolicyShadowEntity, entity);
+      await this.audit.appendWithin(m, [record.toEvent(200)]);
+    });
+    record.committed = true;
+    this.evaluator.started({ partnerId, shadowId: entity.shadowId, document });
+    return this.reportOf(entity, current.version, []);
+  }
+
+  /** What the shadow has counted on every replica, this replica's evaluations under way included. */
+  async report(officer: Officer, partnerId: string): Promise<ShadowReport> {
+    const record = officer.audit;
+    record.touch('shadow-read', 'Policy');
+    record.resourceIds.add(partnerId);
+    const shadow = await this.mustExist(partnerId);
+    await this.evaluator.settle();
+    const [tallies, current] = await Promise.all([
+      this.db.read((m) => m.find(ShadowTallyEntity, { where: { shadowId: shadow.shadowId } })),
+      this.policies.inForceOrNull(partnerId),
+    ]);
+    record.policyVersion = current?.version ?? null;
+    record.rowCount = 1;
+    return this.reportOf(shadow, current?.version ?? null, tallies);
+  }
+
+  /** Stops the shadow and drops its tallies. */
+  async stop(officer: Officer, partnerId: string): Promise<void> {
+    const record = officer.audit;
+    record.touch('shadow-stop', 'Policy');
+    record.resourceIds.add(partnerId);
+    await this.db.transaction(async (m) => {
+      const shadow = await m.findOne(PolicyShadowEntity, { where: { partnerId } });
+      if (!shadow) throw notFound(partnerId);
+      await m.delete(ShadowTallyEntity, { partnerId });
+      await m.delete(PolicyShadowEntity, { partnerId });
+      record.rowCount = 1;
+      record.reason = `policy ${partnerId}: shadow started ${shadow.startedAt} stopped`;
+      await this.audit.appendWithin(m, [record.toEvent(204)]);
+    });
+    record.committed = true;
+    this.evaluator.stopped(partnerId);
+  }
+
+  /**
+   * Turns the candidate into a proposal (the four-eyes flow: another officer approves it). The shadow
+   * keeps running until it is stopped.
+   */
+  async promote(officer: Officer, partnerId: string, note: string | null) {
+    const shadow = await this.mustExist(partnerId);
+    return this.admin.propose(
+      officer,
+      partnerId,
+      JSON.parse(shadow.document) as unknown,
+      note ?? `proposed from the shadow started ${shadow.startedAt}`,
+      'shadow-promote',
+    );
+  }
+
+  private async mustExist(partnerId: string): Promise<PolicyShadowEntity> {
+    checkId(partnerId);
+    const shadow = await this.db.read((m) => m.findOne(PolicyShadowEntity, { where: { partnerId } }));
+    if (!shadow) throw notFound(partnerId);
+    return shadow;
+  }
+
+  private reportOf(shadow: PolicyShadowEntity, policyVersion: number | null, tallies: ShadowTallyEntity[]): ShadowReport {
+    const sums = sumTallies(
+      tallies.map((t) => ({
+        operation: t.operation,
+        evaluated: Number(t.evaluated),
+        differing: Number(t.differing),
+        errors: Number(t.errors),
+        rowsGained: Number(t.rowsGained),
+        rowsLost: Number(t.rowsLost),
+        fieldsGained: JSON.parse(t.fieldsGained) as string[],
+        fieldsLost: JSON.parse(t.fieldsLost) as string[],
+        ruleIds: JSON.parse(t.ruleIds) as string[],
+      })),
+    );
+    return {
+      partnerId: shadow.partnerId,
+      since: shadow.startedAt,
+      author: shadow.author,
+      documentHash: shadow.documentHash,
+      policyVersion,
+      sampleRate: this.config.SHADOW_SAMPLE_RATE,
+      ...sums,
+    };
+  }
+}
+
+function notFound(partnerId: string): GatewayError {
+  return new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `No shadow policy runs for partner '${partnerId}'.` });
+}
+
+function checkId(partnerId: string): void {
+  if (!PARTNER_ID.test(partnerId)) throw GatewayError.validation(['partnerId must be letters, digits, ".", "_" or "-" (at most 64)']);
+}
