@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
@@ -18,6 +18,17 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'docs', 'console');
 const RESOURCE = 'https://gateway.test/api';
 const CLIENT_ID = 'gateway-console';
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  expect({ page: name, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ page: name, violations: [] });
+}
 
 jest.setTimeout(240_000);
 
@@ -132,7 +143,7 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
   });
 
   it('an auditor signs in at the provider (code flow with PKCE), lands in the console and sees the audit log', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const page = await context.newPage();
     const authorizeRequests: URL[] = [];
     const cspViolations: string[] = [];
@@ -170,6 +181,36 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     expect(cspViolations).toEqual([]);
 
     expect(decodeJwt(accessToken)).toMatchObject({ iss: issuer, aud: RESOURCE, sub: 'alice.auditor', gateway: { roles: ['auditor', 'offline_access'] } });
+
+    // Requests and refusals per partner over time.
+    await page.getByRole('heading', { name: 'Requests and refusals per partner', level: 2 }).waitFor();
+    await page.getByRole('figure', { name: 'Requests' }).locator('.recharts-legend-item-text', { hasText: '(no partner)' }).waitFor();
+    expect(await page.getByRole('figure', { name: 'Requests' }).locator('.recharts-line').count()).toBeGreaterThan(0);
+    await page.getByRole('cell', { name: '(no partner)' }).waitFor();
+
+    // A signed checkpoint to download, which the API then verifies the chain against.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download checkpoint' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^audit-checkpoint-\d+\.jws$/);
+    const jws = readFileSync(await download.path(), 'utf8').trim();
+    expect(jws).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    const verified = await (await fetch(`${gw.url}/api/v1/audit-events/verify?checkpoint=${encodeURIComponent(jws)}`, { headers: { Authorization: `Bearer ${accessToken}` } })).json();
+    expect(verified).toMatchObject({ ok: true, checkpoint: { ok: true } });
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByText('The chain holds').waitFor();
+    await expectAccessible(page, 'Audit log with activity');
+    await page.getByRole('heading', { name: 'Requests and refusals per partner', level: 2 }).locator('..').screenshot({ path: join(SHOTS, 'audit-activity.png') });
+
+    // An event on its own page: disclosure manifest, policy version and rules, hashes.
+    await page.getByRole('button', { name: /^Details of event/ }).first().click();
+    const open = page.getByRole('link', { name: /^Open the page of event \d+$/ });
+    const seq = /(\d+)$/.exec(await open.innerText())![1];
+    await open.click();
+    await page.getByRole('heading', { name: `Audit event ${seq}`, level: 1 }).waitFor();
+    for (const term of ['Fields returned', 'Fields denied', 'Policy version and rules', 'Hash', 'Previous hash']) await page.getByText(term, { exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/console\/audit-log\/[^/]+$/);
+    await expectAccessible(page, 'Audit event');
+    await page.screenshot({ path: join(SHOTS, 'audit-event.png') });
     await context.close();
   });
 
@@ -212,6 +253,22 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     await page.getByText('Signed in as nora.northwind (supplier-northwind)').waitFor();
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts()).toEqual(['My access']);
     await context.close();
+  });
+
+  it('counts requests and refusals per partner and hour, and refuses a bucket it does not know', async () => {
+    const auth = { headers: { Authorization: `Bearer ${accessToken}` } };
+    const res = await fetch(`${gw.url}/api/v1/audit-events/activity?bucket=hour`, auth);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { bucket: string; partnerId: string | null; requests: number; refusals: number }[]; meta: { bucket: string } };
+    expect(body.meta.bucket).toBe('hour');
+    const northwind = body.data.filter((r) => r.partnerId === 'supplier-northwind');
+    expect(northwind.reduce((n, r) => n + r.requests, 0)).toBeGreaterThan(0);
+    // The auditor's refused GET /api/v1/policies is a refusal of a caller acting for no partner.
+    expect(body.data.filter((r) => r.partnerId === null).reduce((n, r) => n + r.refusals, 0)).toBeGreaterThan(0);
+    expect(body.data.every((r) => /^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/.test(r.bucket))).toBe(true);
+    const bad = await fetch(`${gw.url}/api/v1/audit-events/activity?bucket=week`, auth);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
   });
 });
 
