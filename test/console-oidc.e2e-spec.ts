@@ -24,7 +24,8 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 async function expectAccessible(page: Page, name: string): Promise<void> {
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (window as unknown as { axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+      .axe;
     return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
   expect({ page: name, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ page: name, violations: [] });
@@ -40,12 +41,12 @@ async function startProvider(settings: Record<string, unknown>): Promise<{ child
   });
   let output = '';
   const issuer = await new Promise<string>((resolveReady, reject) => {
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       output += String(d);
       const m = /^ready (\S+)$/m.exec(output);
       if (m) resolveReady(m[1]);
     });
-    child.stderr!.on('data', (d) => {
+    child.stderr.on('data', (d) => {
       output += String(d);
     });
     child.once('exit', (code) => reject(new Error(`the OpenID provider exited (${code}):\n${output}`)));
@@ -103,7 +104,15 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -172,7 +181,10 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
 
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByText('Signed in as alice.auditor').waitFor();
-    await page.getByRole('button', { name: /^Details of event/ }).first().waitFor();
+    await page
+      .getByRole('button', { name: /^Details of event/ })
+      .first()
+      .waitFor();
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts()).toEqual(['Audit log']);
 
     // Tokens live in the page's memory only.
@@ -193,21 +205,30 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     expect(download.suggestedFilename()).toMatch(/^audit-checkpoint-\d+\.jws$/);
     const jws = readFileSync(await download.path(), 'utf8').trim();
     expect(jws).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    const verified = await (await fetch(`${gw.url}/api/v1/audit-events/verify?checkpoint=${encodeURIComponent(jws)}`, { headers: { Authorization: `Bearer ${accessToken}` } })).json();
+    const verified = await (
+      await fetch(`${gw.url}/api/v1/audit-events/verify?checkpoint=${encodeURIComponent(jws)}`, { headers: { Authorization: `Bearer ${accessToken}` } })
+    ).json();
     expect(verified).toMatchObject({ ok: true, checkpoint: { ok: true } });
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByText('The chain holds').waitFor();
     await expectAccessible(page, 'Audit log with activity');
-    await page.getByRole('heading', { name: 'Requests and refusals per partner', level: 2 }).locator('..').screenshot({ path: join(SHOTS, 'audit-activity.png') });
+    await page
+      .getByRole('heading', { name: 'Requests and refusals per partner', level: 2 })
+      .locator('..')
+      .screenshot({ path: join(SHOTS, 'audit-activity.png') });
 
     // An event on its own page: disclosure manifest, policy version and rules, hashes.
-    await page.getByRole('button', { name: /^Details of event/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Details of event/ })
+      .first()
+      .click();
     const open = page.getByRole('link', { name: /^Open the page of event \d+$/ });
     const seq = /(\d+)$/.exec(await open.innerText())![1];
     await open.click();
     await page.getByRole('heading', { name: `Audit event ${seq}`, level: 1 }).waitFor();
-    for (const term of ['Fields returned', 'Fields denied', 'Policy version and rules', 'Hash', 'Previous hash']) await page.getByText(term, { exact: true }).waitFor();
+    for (const term of ['Fields returned', 'Fields denied', 'Policy version and rules', 'Hash', 'Previous hash'])
+      await page.getByText(term, { exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/console\/audit-log\/[^/]+$/);
     await expectAccessible(page, 'Audit event');
     await page.screenshot({ path: join(SHOTS, 'audit-event.png') });

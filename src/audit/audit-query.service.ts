@@ -80,7 +80,8 @@ export class AuditQueryService {
     const from = filter.from ? isoOrThrow(filter.from, 'from') : new Date(Date.parse(to) - (bucket === 'hour' ? 24 : 7 * 24) * 3600_000).toISOString();
     const span = Date.parse(to) - Date.parse(from);
     if (span <= 0) throw GatewayError.validation(['from must be before to']);
-    if (span > ACTIVITY_SPAN_MS[bucket]) throw GatewayError.validation([`a range of ${bucket === 'hour' ? 'hours spans at most 31 days' : 'days spans at most 400 days'}`]);
+    if (span > ACTIVITY_SPAN_MS[bucket])
+      throw GatewayError.validation([`a range of ${bucket === 'hour' ? 'hours spans at most 31 days' : 'days spans at most 400 days'}`]);
     const { where, params } = this.where({ ...filter, from, to }, 0);
     const width = bucket === 'hour' ? 13 : 10;
     const rows = await this.db.read((m) =>
@@ -103,7 +104,9 @@ export class AuditQueryService {
 
   /** The chain head now, signed with the gateway's key: keep it elsewhere, verify against it later. */
   async checkpoint(): Promise<{ checkpoint: string; seq: number; hash: string; at: string }> {
-    const [head] = await this.db.read((m) => m.query<Array<{ seq: string | number; hash: string }>>(this.db.sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]));
+    const [head] = await this.db.read((m) =>
+      m.query<Array<{ seq: string | number; hash: string }>>(this.db.sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]),
+    );
     const cp = { seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() };
     const jws = await signCheckpoint(cp, await loadOrCreateSigningKey(this.config.DATA_DIR));
     return { checkpoint: jws, ...cp };

@@ -25,7 +25,9 @@ describe('OpenID Connect claims', () => {
 
   it('validates the settings: issuer and client id together, https in production, claim names', () => {
     expect(() => validateConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_ISSUER, OIDC_CLIENT_ID/);
-    expect(() => validateConfig({ NODE_ENV: 'production', METRICS_TOKEN: 'x'.repeat(24), OIDC_ISSUER: 'http://id.example.com', OIDC_CLIENT_ID: 'c' })).toThrow(/https/);
+    expect(() => validateConfig({ NODE_ENV: 'production', METRICS_TOKEN: 'x'.repeat(24), OIDC_ISSUER: 'http://id.example.com', OIDC_CLIENT_ID: 'c' })).toThrow(
+      /https/,
+    );
     expect(() => validateConfig({ OIDC_ROLES_CLAIM: 'roles here' })).toThrow(/OIDC_ROLES_CLAIM/);
     expect(() => validateConfig({ OIDC_SCOPE: 'profile' })).toThrow(/OIDC_SCOPE/);
     const c = validateConfig({ OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'console' });

@@ -28,7 +28,8 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number, fetchIm
     throw new KeySetUnavailableError(`the discovery document at ${url} cannot be read: ${(e as Error).message}`);
   }
   const { issuer: named, jwks_uri: jwksUri } = (doc ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
-  if (named !== issuer) throw new KeySetUnavailableError(`the discovery document at ${url} names issuer ${JSON.stringify(named)}, not ${JSON.stringify(issuer)}`);
+  if (named !== issuer)
+    throw new KeySetUnavailableError(`the discovery document at ${url} names issuer ${JSON.stringify(named)}, not ${JSON.stringify(issuer)}`);
   if (typeof jwksUri !== 'string') throw new KeySetUnavailableError(`the discovery document at ${url} has no jwks_uri`);
   let keys: URL;
   try {
@@ -81,5 +82,5 @@ export function discoveredKeyResolver(issuer: string, options: DiscoveryOptions 
       await load();
       return issuer;
     },
-  }) as KeyResolver & { discover(): Promise<string> };
+  });
 }

@@ -100,7 +100,9 @@ export class TokenVerifier implements OnModuleInit {
       }
       throw unauthenticated();
     }
-    const principal = this.config.oidcEnabled ? toPrincipal(mapIssuerClaims(payload, this.config.OIDC_ROLES_CLAIM, this.config.OIDC_PARTNER_CLAIM)) : toPrincipal(payload);
+    const principal = this.config.oidcEnabled
+      ? toPrincipal(mapIssuerClaims(payload, this.config.OIDC_ROLES_CLAIM, this.config.OIDC_PARTNER_CLAIM))
+      : toPrincipal(payload);
     // The generation after the verification: a refetch it caused belongs to this token's key set.
     this.verified.set(match[1], principal, payload, keySetGeneration(this.keys));
     return principal;

@@ -46,7 +46,11 @@ const ACTIVITY = {
     meta: {
       type: 'object',
       required: ['bucket', 'from', 'to'],
-      properties: { bucket: { type: 'string', enum: ['hour', 'day'] }, from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' } },
+      properties: {
+        bucket: { type: 'string', enum: ['hour', 'day'] },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+      },
     },
   },
 };
@@ -155,7 +159,11 @@ export class AuditController {
   @ApiQuery({ name: 'subject', required: false })
   @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
   @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive; default now. At most 31 days of hours or 400 days of days' })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive; default now. At most 31 days of hours or 400 days of days',
+  })
   @ApiQuery({ name: 'resourceId', required: false })
   @ApiQuery({ name: 'field', required: false })
   @ApiAnswer('application/json', ACTIVITY, { description: 'One row per bucket and partner that had events, oldest first' })
