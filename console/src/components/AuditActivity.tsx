@@ -77,7 +77,7 @@ export function AuditActivity({ partnerId }: { partnerId: string }) {
               </Table.Tbody>
             </Table>
           </div>
-          <Text size="xs">Refusals are events with decision “deny”; “{NONE}” are officers, auditors and administrators.</Text>
+          <Text size="xs">Refusals are events with decision “deny”; “{NONE}” are callers acting for no partner: officers, auditors, administrators, and requests without a valid token.</Text>
         </>
       ) : null}
     </Stack>
