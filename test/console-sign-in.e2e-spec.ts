@@ -51,7 +51,7 @@ describe('console demo sign-in', () => {
   });
 
   it.each([
-    ['OIDC_ISSUER is set', { OIDC_ISSUER: 'https://id.example.com' }],
+    ['OIDC_ISSUER is set', { OIDC_ISSUER: 'https://id.example.com', OIDC_CLIENT_ID: 'gateway-console', JWT_JWKS_TIMEOUT_MS: '500' }],
     ['JWT_JWKS_URL is set', { JWT_JWKS_URL: 'https://id.example.com/jwks.json' }],
     ['HOST is not loopback', { HOST: '10.0.0.5' }],
   ])('answers 404 and offers no demo identity when %s', async (_why, settings) => {

@@ -261,6 +261,9 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/audit-events/export', 200, get('/api/v1/audit-events/export?format=ndjson', AUDITOR)],
   ['GET /api/v1/audit-events/export', 400, get('/api/v1/audit-events/export', AUDITOR)],
   ['GET /api/v1/audit-events/verify', 200, get('/api/v1/audit-events/verify', AUDITOR)],
+  ['GET /api/v1/audit-events/activity', 200, get('/api/v1/audit-events/activity?bucket=hour', AUDITOR)],
+  ['GET /api/v1/audit-events/activity', 400, get('/api/v1/audit-events/activity?bucket=week', AUDITOR)],
+  ['GET /api/v1/audit-events/checkpoint', 200, get('/api/v1/audit-events/checkpoint', AUDITOR)],
   ['GET /api/v1/audit-events/{id}', 200, get('/api/v1/audit-events/{auditEvent}', AUDITOR)],
   ['GET /api/v1/audit-events/{id}', 404, get('/api/v1/audit-events/no-such-event', AUDITOR)],
 

@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { useCallback, useMemo, useState } from 'react';
 import { Api } from './api/client';
 import { AccessMatrixPage } from './pages/AccessMatrixPage';
+import { AuditEventPage } from './pages/AuditEventPage';
 import { AuditLogPage } from './pages/AuditLogPage';
 import { DataQualityPage } from './pages/DataQualityPage';
 import { MyAccessPage } from './pages/MyAccessPage';
@@ -92,7 +93,7 @@ function Route({ path, allowed }: { path: string; allowed: PageId[] }) {
     case 'policy': return <PolicyPage partnerId={second ? decodeURIComponent(second) : null} />;
     case 'access-matrix': return <AccessMatrixPage />;
     case 'data-quality': return <DataQualityPage />;
-    case 'audit-log': return <AuditLogPage />;
+    case 'audit-log': return second ? <AuditEventPage id={decodeURIComponent(second)} /> : <AuditLogPage />;
     case 'my-access': return <MyAccessPage />;
   }
 }

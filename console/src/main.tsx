@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { CALLBACK_PATH, completeSignInWindow } from './oidc';
 import './console.css';
 
 // Darker shades than the defaults, so text, links and captions keep a 4.5:1 contrast (WCAG AA).
@@ -21,7 +22,14 @@ const queries = new QueryClient({
   },
 });
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root')!;
+if (window.location.pathname === CALLBACK_PATH) {
+  // The sign-in window, back from the OpenID Connect issuer: it hands the answer to the console and closes.
+  root.textContent = 'Completing sign-in…';
+  completeSignInWindow().catch((e: Error) => {
+    root.textContent = `Sign-in could not be completed: ${e.message}. Close this window and try again.`;
+  });
+} else createRoot(root).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={resolver}>
       <QueryClientProvider client={queries}>

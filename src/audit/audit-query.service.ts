@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { GatewayError } from '../common/gateway-error';
 import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime, textProblem } from '../data/field-values';
 import { DatabaseService } from '../database/database.service';
-import { readCheckpoint } from './audit-checkpoint';
+import { readCheckpoint, signCheckpoint } from './audit-checkpoint';
 import { AuditEventView, toView } from './audit-event.view';
 import { verifyChain, VerifyResult } from './audit-verifier';
 
@@ -22,6 +22,19 @@ export interface AuditFilter {
 }
 
 const DECISIONS = ['allow', 'partial', 'deny', 'error'];
+
+export type ActivityBucket = 'hour' | 'day';
+
+/** Requests and refusals (decision deny) of one partner in one hour or day; partnerId null: callers acting for no partner. */
+export interface ActivityRow {
+  bucket: string;
+  partnerId: string | null;
+  requests: number;
+  refusals: number;
+}
+
+/** The longest range one activity answer covers, per bucket size: at most 744 hours or 400 days. */
+const ACTIVITY_SPAN_MS: Record<ActivityBucket, number> = { hour: 31 * 24 * 3600_000, day: 400 * 24 * 3600_000 };
 
 /** What auditors read: filtered pages, streamed exports, single events and chain verification. */
 @Injectable()
@@ -55,6 +68,48 @@ export class AuditQueryService {
       after = views[views.length - 1].seq;
       if (rows.length < pageSize) return;
     }
+  }
+
+  /**
+   * Requests and refusals per partner and hour or day, for the events the filter selects. `from`
+   * defaults to 7 days (hour: 24 hours) before `to`, which defaults to now; a longer span than 31 days
+   * of hours or 400 days of days is refused.
+   */
+  async activity(filter: AuditFilter, bucket: ActivityBucket): Promise<{ data: ActivityRow[]; from: string; to: string }> {
+    const to = filter.to ? isoOrThrow(filter.to, 'to') : new Date().toISOString();
+    const from = filter.from ? isoOrThrow(filter.from, 'from') : new Date(Date.parse(to) - (bucket === 'hour' ? 24 : 7 * 24) * 3600_000).toISOString();
+    const span = Date.parse(to) - Date.parse(from);
+    if (span <= 0) throw GatewayError.validation(['from must be before to']);
+    if (span > ACTIVITY_SPAN_MS[bucket])
+      throw GatewayError.validation([`a range of ${bucket === 'hour' ? 'hours spans at most 31 days' : 'days spans at most 400 days'}`]);
+    const { where, params } = this.where({ ...filter, from, to }, 0);
+    const width = bucket === 'hour' ? 13 : 10;
+    const rows = await this.db.read((m) =>
+      m.query<Record<string, unknown>[]>(
+        this.db.sql(
+          `SELECT substr(at, 1, ${width}) AS b, actor_partner_id AS p, COUNT(*) AS n, SUM(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) AS r ` +
+            `FROM audit_events WHERE ${where} GROUP BY substr(at, 1, ${width}), actor_partner_id ORDER BY 1, 2`,
+        ),
+        params,
+      ),
+    );
+    const data = rows.map((row) => ({
+      bucket: `${String(row.b)}${bucket === 'hour' ? ':00:00.000Z' : 'T00:00:00.000Z'}`,
+      partnerId: (row.p as string | null) ?? null,
+      requests: Number(row.n),
+      refusals: Number(row.r ?? 0),
+    }));
+    return { data, from, to };
+  }
+
+  /** The chain head now, signed with the gateway's key: keep it elsewhere, verify against it later. */
+  async checkpoint(): Promise<{ checkpoint: string; seq: number; hash: string; at: string }> {
+    const [head] = await this.db.read((m) =>
+      m.query<Array<{ seq: string | number; hash: string }>>(this.db.sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]),
+    );
+    const cp = { seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() };
+    const jws = await signCheckpoint(cp, await loadOrCreateSigningKey(this.config.DATA_DIR));
+    return { checkpoint: jws, ...cp };
   }
 
   /** Refuses a bad filter (400) before anything is committed or streamed. */

@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { errors, JWK, jwtVerify } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { GatewayError } from '../common/gateway-error';
 import { KeyResolver, keySetGeneration, KeySetUnavailableError, loadOrCreateSigningKey, localKeyResolver, remoteKeyResolver } from './key-store';
+import { discoveredKeyResolver } from './oidc-discovery';
 import { Principal, Role, ROLES } from './principal';
 import { VerifiedTokenCache } from './verified-token-cache';
 
@@ -22,6 +23,7 @@ export const unauthenticated = () => new GatewayError(401, 'UNAUTHENTICATED', 'U
 /** Verifies bearer tokens with jose: asymmetric algorithms only, exp/nbf/iss/aud, keys never taken from the token. */
 @Injectable()
 export class TokenVerifier implements OnModuleInit {
+  private readonly logger = new Logger('TokenVerifier');
   private keys!: KeyResolver;
   private published: JWK[] = [];
   private readonly verified: VerifiedTokenCache;
@@ -36,12 +38,18 @@ export class TokenVerifier implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    const remote = {
+      cooldownMs: this.config.JWT_JWKS_COOLDOWN_MS,
+      cacheMaxAgeMs: this.config.JWT_JWKS_CACHE_MAX_AGE_MS,
+      timeoutMs: this.config.JWT_JWKS_TIMEOUT_MS,
+    };
     if (this.config.JWT_JWKS_URL) {
-      this.keys = remoteKeyResolver(this.config.JWT_JWKS_URL, {
-        cooldownMs: this.config.JWT_JWKS_COOLDOWN_MS,
-        cacheMaxAgeMs: this.config.JWT_JWKS_CACHE_MAX_AGE_MS,
-        timeoutMs: this.config.JWT_JWKS_TIMEOUT_MS,
-      });
+      this.keys = remoteKeyResolver(this.config.JWT_JWKS_URL, remote);
+    } else if (this.config.oidcEnabled) {
+      const keys = discoveredKeyResolver(this.config.OIDC_ISSUER!, remote);
+      // Read the discovery document now; if the issuer cannot be reached, start anyway and answer 503 until it can.
+      await keys.discover().catch((e: Error) => this.logger.warn(`OpenID Connect: ${e.message}; tokens are refused (503) until it can be read`));
+      this.keys = keys;
     } else {
       const key = await loadOrCreateSigningKey(this.config.DATA_DIR);
       this.published = [key.publicJwk];
@@ -79,7 +87,7 @@ export class TokenVerifier implements OnModuleInit {
         },
         {
           algorithms: ACCEPTED_ALGORITHMS,
-          issuer: this.config.JWT_ISSUER,
+          issuer: this.config.oidcEnabled ? this.config.OIDC_ISSUER : this.config.JWT_ISSUER,
           audience: this.config.JWT_AUDIENCE,
           clockTolerance: this.config.JWT_CLOCK_TOLERANCE_S,
           requiredClaims: ['exp', 'sub'],
@@ -92,11 +100,40 @@ export class TokenVerifier implements OnModuleInit {
       }
       throw unauthenticated();
     }
-    const principal = toPrincipal(payload);
+    const principal = this.config.oidcEnabled
+      ? toPrincipal(mapIssuerClaims(payload, this.config.OIDC_ROLES_CLAIM, this.config.OIDC_PARTNER_CLAIM))
+      : toPrincipal(payload);
     // The generation after the verification: a refetch it caused belongs to this token's key set.
     this.verified.set(match[1], principal, payload, keySetGeneration(this.keys));
     return principal;
   }
+}
+
+/** A claim by its name, or else by a dotted path into nested objects (`realm_access.roles`). */
+export function claimAt(payload: Record<string, unknown>, name: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(payload, name)) return payload[name];
+  let at: unknown = payload;
+  for (const part of name.split('.')) {
+    if (at === null || typeof at !== 'object' || Array.isArray(at) || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
+/**
+ * An OpenID Connect issuer's claims as the gateway's own: roles from `rolesClaim` (an array, or names
+ * separated by spaces or commas; names that are not gateway roles, such as the issuer's own, are
+ * dropped) and the partner from `partnerClaim`. What is left is checked as any token's claims.
+ */
+export function mapIssuerClaims(payload: Record<string, unknown>, rolesClaim: string, partnerClaim: string): Record<string, unknown> {
+  const raw = claimAt(payload, rolesClaim);
+  const names = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[\s,]+/) : [];
+  const roles = [...new Set(names.filter((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r)))];
+  const { roles: _roles, partner_id: _partner, ...rest } = payload;
+  void _roles;
+  void _partner;
+  const partner = claimAt(payload, partnerClaim);
+  return { ...rest, roles, ...(partner === undefined || partner === null ? {} : { partner_id: partner }) };
 }
 
 export function toPrincipal(payload: Record<string, unknown>): Principal {

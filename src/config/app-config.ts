@@ -113,6 +113,22 @@ export class AppConfig {
   @IsString()
   OIDC_CLIENT_ID?: string;
 
+  /**
+   * With OIDC_ISSUER: the token claim that holds the caller's roles (an array, or names separated by
+   * spaces or commas; names that are not gateway roles are ignored). A dotted path reaches into an
+   * object (`realm_access.roles`) when no claim has the whole name.
+   */
+  @Matches(/^[A-Za-z0-9_:/.#-]{1,200}$/, { message: 'OIDC_ROLES_CLAIM must be a claim name or dotted path (letters, digits, _:/.#-)' })
+  OIDC_ROLES_CLAIM = 'roles';
+
+  /** With OIDC_ISSUER: the token claim that names the partner the caller acts for (same form as OIDC_ROLES_CLAIM). */
+  @Matches(/^[A-Za-z0-9_:/.#-]{1,200}$/, { message: 'OIDC_PARTNER_CLAIM must be a claim name or dotted path (letters, digits, _:/.#-)' })
+  OIDC_PARTNER_CLAIM = 'partner_id';
+
+  /** With OIDC_ISSUER: the scopes the console asks for at sign-in (space-separated, `openid` among them). */
+  @Matches(/^(?=(?:.* )?openid(?: |$))[\x21-\x7e]+(?: [\x21-\x7e]+)*$/, { message: 'OIDC_SCOPE must be space-separated scopes including openid' })
+  OIDC_SCOPE = 'openid';
+
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (its counters name partners). */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -350,6 +366,11 @@ export class AppConfig {
   @IsBoolean()
   BENCH_UNGOVERNED = false;
 
+  /** Tokens come from an OpenID Connect issuer (OIDC_ISSUER and OIDC_CLIENT_ID are both set). */
+  get oidcEnabled(): boolean {
+    return Boolean(this.OIDC_ISSUER && this.OIDC_CLIENT_ID);
+  }
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -388,6 +409,12 @@ export function validateConfig(raw: Record<string, unknown>, { serving = true }:
   }
   if (config.BENCH_UNGOVERNED && !['127.0.0.1', '::1', 'localhost'].includes(config.HOST)) {
     problems.push(`BENCH_UNGOVERNED: the benchmark-only mode listens on loopback only; set HOST=127.0.0.1 (got ${JSON.stringify(config.HOST)})`);
+  }
+  if (Boolean(config.OIDC_ISSUER) !== Boolean(config.OIDC_CLIENT_ID)) {
+    problems.push('OIDC_ISSUER, OIDC_CLIENT_ID: set both (OpenID Connect sign-in) or neither');
+  }
+  if (config.OIDC_ISSUER && config.isProduction && !config.OIDC_ISSUER.startsWith('https://')) {
+    problems.push(`OIDC_ISSUER: must be an https URL when NODE_ENV=production (got ${JSON.stringify(config.OIDC_ISSUER)})`);
   }
   if (serving && config.isProduction && !config.METRICS_TOKEN) {
     problems.push('METRICS_TOKEN: must be set when NODE_ENV=production (GET /metrics names partners; scrape it with Authorization: Bearer <METRICS_TOKEN>)');

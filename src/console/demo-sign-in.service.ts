@@ -7,7 +7,7 @@ import { DEMO_IDENTITIES, demoSignInOpen, DemoIdentity, signDemoToken } from './
 export interface ConsoleSettings {
   /** The sign-in the console offers: OpenID Connect, the demo identities, or none (tokens come from elsewhere). */
   signIn: 'oidc' | 'demo' | 'none';
-  oidc: { issuer: string; clientId: string } | null;
+  oidc: { issuer: string; clientId: string; scope: string; rolesClaim: string; partnerClaim: string } | null;
   demoIdentities: { id: string; label: string; roles: string[]; partnerId: string | null }[];
 }
 
@@ -31,8 +31,8 @@ export class DemoSignInService {
   }
 
   settings(remoteAddress: string | undefined): ConsoleSettings {
-    const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId } = this.config;
-    if (issuer && clientId) return { signIn: 'oidc', oidc: { issuer, clientId }, demoIdentities: [] };
+    const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_SCOPE: scope, OIDC_ROLES_CLAIM: rolesClaim, OIDC_PARTNER_CLAIM: partnerClaim } = this.config;
+    if (issuer && clientId) return { signIn: 'oidc', oidc: { issuer, clientId, scope, rolesClaim, partnerClaim }, demoIdentities: [] };
     if (!this.open(remoteAddress)) return { signIn: 'none', oidc: null, demoIdentities: [] };
     return {
       signIn: 'demo',

@@ -17,9 +17,9 @@ export class GatewayProcess {
     });
   }
 
-  /** `main` is the entry file; a compiled `main.js` (as `npm start` runs) starts faster than ts-node. */
+  /** `main` is the entry file; a compiled `main.js` (as `npm start` runs) starts faster than ts-node. `env.PORT` picks the port (default: a free one). */
   static async start(env: Record<string, string>, main = 'src/main.ts', readyTimeoutMs = 60_000): Promise<GatewayProcess> {
-    const port = await freePort();
+    const port = env.PORT ? Number(env.PORT) : await freePort();
     const args = main.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', main] : [main];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -65,7 +65,7 @@ export class GatewayProcess {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

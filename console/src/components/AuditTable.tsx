@@ -1,6 +1,7 @@
 import { Badge, Button, Code, Table, Text } from '@mantine/core';
 import { Fragment, useState } from 'react';
 import { AuditEvent } from '../api/types';
+import { href, navigate } from '../router';
 
 const COLOR: Record<string, string> = { allow: 'green', partial: 'yellow', deny: 'red', error: 'gray' };
 
@@ -32,17 +33,10 @@ export function AuditTable({ events, caption }: { events: AuditEvent[]; caption:
               {open === e.id ? (
                 <Table.Tr>
                   <Table.Td colSpan={8}>
-                    <dl className="event-detail">
-                      <dt>Event id</dt><dd>{e.id} (request {e.requestId}, {e.transport})</dd>
-                      <dt>Purpose</dt><dd>{e.purpose ?? '—'}</dd>
-                      <dt>Fields returned</dt><dd>{e.fieldsReturned.join(', ') || '—'}</dd>
-                      <dt>Fields denied</dt><dd>{e.fieldsDenied.join(', ') || '—'}</dd>
-                      <dt>Rows</dt><dd>{e.rowCount ?? '—'}</dd>
-                      <dt>Records</dt><dd>{e.resourceIds.join(', ') || '—'}</dd>
-                      <dt>Policy version and rules</dt><dd>{e.policyVersion ?? '—'}{e.ruleIds.length ? `: ${e.ruleIds.join(', ')}` : ''}</dd>
-                      <dt>Hash</dt><dd><Code>{e.hash}</Code></dd>
-                      <dt>Previous hash</dt><dd><Code>{e.prevHash}</Code></dd>
-                    </dl>
+                    <EventDetail event={e} />
+                    <a href={href(`/audit-log/${encodeURIComponent(e.id)}`)} onClick={(ev) => { ev.preventDefault(); navigate(`/audit-log/${encodeURIComponent(e.id)}`); }}>
+                      Open the page of event {e.seq}
+                    </a>
                   </Table.Td>
                 </Table.Tr>
               ) : null}
@@ -51,5 +45,22 @@ export function AuditTable({ events, caption }: { events: AuditEvent[]; caption:
         </Table.Tbody>
       </Table>
     </div>
+  );
+}
+
+/** One event's disclosure manifest, the policy version and rules that decided, and its place in the hash chain. */
+export function EventDetail({ event: e }: { event: AuditEvent }) {
+  return (
+    <dl className="event-detail">
+      <dt>Event id</dt><dd>{e.id} (request {e.requestId}, {e.transport})</dd>
+      <dt>Purpose</dt><dd>{e.purpose ?? '—'}</dd>
+      <dt>Fields returned</dt><dd>{e.fieldsReturned.join(', ') || '—'}</dd>
+      <dt>Fields denied</dt><dd>{e.fieldsDenied.join(', ') || '—'}</dd>
+      <dt>Rows</dt><dd>{e.rowCount ?? '—'}</dd>
+      <dt>Records</dt><dd>{e.resourceIds.join(', ') || '—'}</dd>
+      <dt>Policy version and rules</dt><dd>{e.policyVersion ?? '—'}{e.ruleIds.length ? `: ${e.ruleIds.join(', ')}` : ''}</dd>
+      <dt>Hash</dt><dd><Code>{e.hash}</Code></dd>
+      <dt>Previous hash</dt><dd><Code>{e.prevHash}</Code></dd>
+    </dl>
   );
 }

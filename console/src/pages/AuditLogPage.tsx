@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { Query, saveBlob } from '../api/client';
 import { AuditEvent, Page, SUBJECTS } from '../api/types';
+import { AuditActivity } from '../components/AuditActivity';
 import { AuditTable } from '../components/AuditTable';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
@@ -30,6 +31,15 @@ export function AuditLogPage() {
     setExportError(null);
     try {
       saveBlob(await api.download('/api/v1/audit-events/export', { ...query, format }), `audit-events.${format}`);
+    } catch (e) {
+      setExportError(e);
+    }
+  };
+  const downloadCheckpoint = async () => {
+    setExportError(null);
+    try {
+      const { data } = await api.get<{ data: { checkpoint: string; seq: number } }>('/api/v1/audit-events/checkpoint');
+      saveBlob(new Blob([`${data.checkpoint}\n`], { type: 'application/jose' }), `audit-checkpoint-${data.seq}.jws`);
     } catch (e) {
       setExportError(e);
     }
@@ -66,6 +76,7 @@ export function AuditLogPage() {
         <Button variant="light" onClick={() => verify.mutate()} loading={verify.isPending}>Verify chain</Button>
         <Button variant="light" onClick={() => void exportAs('csv')}>Export CSV</Button>
         <Button variant="light" onClick={() => void exportAs('ndjson')}>Export NDJSON</Button>
+        <Button variant="light" onClick={() => void downloadCheckpoint()}>Download checkpoint</Button>
       </Group>
       <div aria-live="polite">
         {verify.isError ? <ErrorState error={verify.error} onRetry={() => verify.mutate()} /> : null}
@@ -82,6 +93,7 @@ export function AuditLogPage() {
         <Button variant="default" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</Button>
         <Button variant="default" disabled={!events.data?.meta.nextCursor} onClick={() => setCursors([...cursors, events.data!.meta.nextCursor])}>Next page</Button>
       </Group>
+      <AuditActivity partnerId={filters.partnerId} />
     </Stack>
   );
 }

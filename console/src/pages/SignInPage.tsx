@@ -3,11 +3,12 @@ import { useQuery } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
 import { Api, ApiError } from '../api/client';
 import { ErrorState, Loading } from '../components/ErrorState';
+import { OidcSettings, sessionFromUser, userManager } from '../oidc';
 import { Role, Session } from '../session';
 
 interface Settings {
   signIn: 'oidc' | 'demo' | 'none';
-  oidc: { issuer: string; clientId: string } | null;
+  oidc: OidcSettings | null;
   demoIdentities: { id: string; label: string; roles: Role[]; partnerId: string | null }[];
 }
 
@@ -26,7 +27,8 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) =>
         {settings.isPending ? <Loading what="sign-in options" /> : null}
         {settings.isError ? <ErrorState error={settings.error} onRetry={() => void settings.refetch()} /> : null}
         {settings.data?.signIn === 'demo' ? <DemoSignIn identities={settings.data.demoIdentities} onSignedIn={onSignedIn} /> : null}
-        {settings.data && settings.data.signIn !== 'demo' ? <TokenSignIn oidc={settings.data.oidc} onSignedIn={onSignedIn} /> : null}
+        {settings.data?.signIn === 'oidc' && settings.data.oidc ? <OidcSignIn oidc={settings.data.oidc} onSignedIn={onSignedIn} /> : null}
+        {settings.data?.signIn === 'none' ? <TokenSignIn onSignedIn={onSignedIn} /> : null}
       </main>
     </Container>
   );
@@ -63,8 +65,40 @@ function DemoSignIn({ identities, onSignedIn }: { identities: Settings['demoIden
   );
 }
 
-/** Without demo sign-in: a bearer token from the organisation's identity provider, pasted in. */
-function TokenSignIn({ oidc, onSignedIn }: { oidc: Settings['oidc']; onSignedIn: (s: Session) => void }) {
+/** OpenID Connect: the issuer's sign-in opens in its own window; the tokens come back to this page's memory. */
+function OidcSignIn({ oidc, onSignedIn }: { oidc: OidcSettings; onSignedIn: (s: Session) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const issuerName = new URL(oidc.issuer).host;
+  const signIn = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await userManager(oidc).signinPopup();
+      const session = sessionFromUser(user, oidc);
+      if (session.roles.length === 0) throw new Error(`Your account at ${issuerName} carries no gateway role (claim ${oidc.rolesClaim}). Ask an administrator for the governance, auditor or partner role.`);
+      onSignedIn(session);
+    } catch (e) {
+      const message = (e as Error).message ?? String(e);
+      setError(/closed|blocked/i.test(message) ? new Error(`The sign-in window was closed or blocked before sign-in finished (${message}). Allow pop-ups for this page and try again.`) : e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Stack>
+      <Title order={1}>Sign in</Title>
+      <Text size="sm">
+        This gateway signs you in with {oidc.issuer}. Its sign-in opens in a new window; your token is then kept in this page only and forgotten when you reload or sign out.
+      </Text>
+      {error ? <ErrorState error={error} onRetry={() => void signIn()} /> : null}
+      <Button onClick={() => void signIn()} loading={busy}>Sign in with {issuerName}</Button>
+    </Stack>
+  );
+}
+
+/** Without demo sign-in or OpenID Connect: a bearer token from the organisation's identity provider, pasted in. */
+function TokenSignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: FormEvent) => {
@@ -83,7 +117,6 @@ function TokenSignIn({ oidc, onSignedIn }: { oidc: Settings['oidc']; onSignedIn:
   return (
     <Stack>
       <Title order={1}>Sign in</Title>
-      {oidc ? <Text size="sm">Single sign-on with {oidc.issuer} is configured for this gateway. Until the console offers it, paste a token that issuer gave you.</Text> : null}
       <Text size="sm">Paste a bearer token for this gateway. It is kept in this page only and forgotten when you reload or sign out.</Text>
       {error ? <ErrorState error={error} /> : null}
       <form onSubmit={(e) => void submit(e)}>

@@ -26,6 +26,53 @@ const VERIFY_RESULT = {
   },
 };
 
+const ACTIVITY = {
+  type: 'object',
+  required: ['data', 'meta'],
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['bucket', 'partnerId', 'requests', 'refusals'],
+        properties: {
+          bucket: { type: 'string', format: 'date-time', description: 'Start of the hour or day (UTC)' },
+          partnerId: { type: 'string', nullable: true, description: 'The caller’s partner; null for callers acting for no partner' },
+          requests: { type: 'integer' },
+          refusals: { type: 'integer', description: 'Events with decision deny' },
+        },
+      },
+    },
+    meta: {
+      type: 'object',
+      required: ['bucket', 'from', 'to'],
+      properties: {
+        bucket: { type: 'string', enum: ['hour', 'day'] },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+      },
+    },
+  },
+};
+
+const CHECKPOINT = {
+  type: 'object',
+  required: ['data', 'meta'],
+  properties: {
+    data: {
+      type: 'object',
+      required: ['checkpoint', 'seq', 'hash', 'at'],
+      properties: {
+        checkpoint: { type: 'string', description: 'Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the gateway key' },
+        seq: { type: 'integer' },
+        hash: { type: 'string' },
+        at: { type: 'string', format: 'date-time' },
+      },
+    },
+    meta: { type: 'object' },
+  },
+};
+
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
 
 /** The auditor's API (docs/audit.md). The auditor's own reads are audited like any other. */
@@ -102,6 +149,41 @@ export class AuditController {
     const result = await this.queries.verify(range, typeof query.checkpoint === 'string' ? query.checkpoint : undefined);
     this.note(req, result.checked, []);
     return result;
+  }
+
+  @Get('activity')
+  @ApiOperation({ summary: 'Requests and refusals per partner and hour or day (default: the last 7 days by day, or 24 hours by hour)' })
+  @ApiQuery({ name: 'bucket', required: false, enum: ['hour', 'day'], description: 'default day' })
+  @ApiQuery({ name: 'partnerId', required: false })
+  @ApiQuery({ name: 'sub', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
+  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive; default now. At most 31 days of hours or 400 days of days',
+  })
+  @ApiQuery({ name: 'resourceId', required: false })
+  @ApiQuery({ name: 'field', required: false })
+  @ApiAnswer('application/json', ACTIVITY, { description: 'One row per bucket and partner that had events, oldest first' })
+  @ApiProblems(400)
+  async activity(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    const bucket = query.bucket ?? 'day';
+    if (bucket !== 'hour' && bucket !== 'day') throw GatewayError.validation(['bucket must be hour or day']);
+    const filter = parseFilter(query, ['bucket']);
+    const { data, from, to } = await this.queries.activity(filter, bucket);
+    this.note(req, data.length, []);
+    return { data, meta: { bucket, from, to } };
+  }
+
+  @Get('checkpoint')
+  @ApiOperation({ summary: 'The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=' })
+  @ApiAnswer('application/json', CHECKPOINT, { description: 'The signed checkpoint and what it states' })
+  async checkpoint(@Req() req: GatewayRequest) {
+    const data = await this.queries.checkpoint();
+    this.note(req, 1, []);
+    return { data, meta: {} };
   }
 
   @Get(':id')

@@ -1,0 +1,32 @@
+import { Badge, Group, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { AuditEvent } from '../api/types';
+import { EventDetail } from '../components/AuditTable';
+import { ErrorState, Loading } from '../components/ErrorState';
+import { href, navigate } from '../router';
+import { useSession } from '../session';
+
+/** One audit event on its own page (GET /api/v1/audit-events/:id), so it can be linked and shared. */
+export function AuditEventPage({ id }: { id: string }) {
+  const { api } = useSession();
+  const q = useQuery({ queryKey: ['audit-event', id], queryFn: () => api.get<{ data: AuditEvent }>(`/api/v1/audit-events/${encodeURIComponent(id)}`) });
+  const e = q.data?.data;
+  return (
+    <Stack>
+      <a href={href('/audit-log')} onClick={(ev) => { ev.preventDefault(); navigate('/audit-log'); }}>Back to the audit log</a>
+      <Title order={1}>{e ? `Audit event ${e.seq}` : 'Audit event'}</Title>
+      {q.isPending ? <Loading what="the event" /> : null}
+      {q.isError ? <ErrorState error={q.error} onRetry={() => void q.refetch()} /> : null}
+      {e ? (
+        <>
+          <Group gap="xs">
+            <Badge variant="light">{e.decision}</Badge>
+            <Text size="sm">{new Date(e.at).toLocaleString()} · {e.actor.sub ?? 'anonymous'}{e.actor.partnerId ? ` (${e.actor.partnerId})` : ''} · {e.operation} · {e.status}</Text>
+          </Group>
+          <Title order={2}>Disclosure, decision and hashes</Title>
+          <EventDetail event={e} />
+        </>
+      ) : null}
+    </Stack>
+  );
+}
