@@ -115,23 +115,35 @@ describe('console agreements pages in a browser', () => {
     shipmentRights(page)
       .filter(listed ? { hasText: 'lastLocation' } : { hasNotText: 'lastLocation' })
       .waitFor();
-  const status = (where: Locator) => where.locator('.mantine-Badge-root').first().innerText();
+  /** Picks a filter of the segmented control (its radio inputs are hidden behind their labels). */
+  const show = async (page: Page, name: string) => {
+    await page.locator('label.mantine-SegmentedControl-label', { hasText: new RegExp(`^${name}$`) }).click();
+    await expect(page.getByRole('radio', { name }).isChecked()).resolves.toBe(true);
+  };
+  /** Waits until the first status badge in a region says the status. */
+  const untilStatus = (where: Locator, s: string) =>
+    where
+      .locator('.mantine-Badge-root')
+      .first()
+      .filter({ hasText: new RegExp(`^${s}$`, 'i') })
+      .waitFor();
+  const status = (where: Locator) => where.locator('.mantine-Badge-root').first().textContent();
 
   it('an officer sees the agreements pending acceptance and what rests on them, and offers one (a past period refused at its field)', async () => {
     const { page, context, apiCalls } = await signIn('Governance officer');
-    await page.getByRole('link', { name: 'Agreements' }).click();
+    await page.getByRole('link', { name: 'Agreements', exact: true }).click();
     await page.getByRole('heading', { name: 'Agreements', level: 1 }).waitFor();
     await rowOf(page, 'agr-globex-locations').waitFor();
     await expect(status(rowOf(page, 'agr-globex-locations'))).resolves.toBe('offered');
     await expect(status(rowOf(page, 'agr-northwind-supply'))).resolves.toBe('active');
 
-    await page.getByRole('radio', { name: 'Pending acceptance' }).check({ force: true });
+    await show(page, 'Pending acceptance');
     await page.getByRole('table', { name: /pending acceptance/ }).waitFor();
     const pending = await agreementsTable(page).getByRole('link').allInnerTexts();
     expect(pending).toEqual(['agr-globex-locations']);
-    await page.getByRole('radio', { name: 'Ended' }).check({ force: true });
+    await show(page, 'Ended');
     await page.getByText('No agreement was declined, has expired or was terminated.').waitFor();
-    await page.getByRole('radio', { name: 'All' }).check({ force: true });
+    await show(page, 'All');
     await rowOf(page, 'agr-northwind-supply').waitFor();
 
     // The offer: first with a period already over, refused and shown at its field.
@@ -141,17 +153,20 @@ describe('console agreements pages in a browser', () => {
     await page.getByLabel('Terms', { exact: true }).first().fill('Estimated arrival times of inbound deliveries are shared for delivery tracking only.');
     await page.getByLabel('Purposes').first().fill('delivery-tracking');
     await page.getByRole('checkbox', { name: 'Shipment', exact: true }).first().check();
+    await page.getByLabel('Valid from').first().fill('2020-01-01');
     await page.getByLabel('Valid until').first().fill('2020-01-31');
     await page.getByRole('button', { name: 'Offer' }).click();
     await page.getByText('validUntil is in the past').first().waitFor();
     await expect(page.getByLabel('Valid until').first().getAttribute('aria-invalid')).resolves.toBe('true');
     const nextYear = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Valid from').first().fill('');
     await page.getByLabel('Valid until').first().fill(nextYear);
     await page.getByRole('button', { name: 'Offer' }).click();
     await page.getByText('is offered to customer-globex. Rules resting on it grant nothing until the partner accepts it.').waitFor();
     await rowOf(page, 'agr-globex-eta').waitFor();
     await expect(status(rowOf(page, 'agr-globex-eta'))).resolves.toBe('offered');
     await expectAccessible(page, 'Agreements');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'agreements');
 
     // The location-sharing offer: which partner and rule rest on it.
@@ -183,7 +198,7 @@ describe('console agreements pages in a browser', () => {
     await locations.getByLabel('Note').fill('Accepted for the pilot sites');
     await locations.getByRole('button', { name: 'Accept', exact: true }).click();
     await locations.getByText('Accepted: the agreement is active').waitFor();
-    await expect(status(locations)).resolves.toBe('active');
+    await untilStatus(locations, 'active');
     await untilLocation(page, true);
     await expect(locations.getByRole('button', { name: 'Accept', exact: true }).count()).resolves.toBe(0);
     await locations.getByRole('cell', { name: 'Accepted for the pilot sites' }).waitFor();
@@ -192,7 +207,7 @@ describe('console agreements pages in a browser', () => {
     await eta.getByRole('button', { name: 'Accept', exact: true }).click();
     await eta.getByText('Accepted: the agreement is active').waitFor();
     await expectAccessible(page, 'My access with agreements');
-    await locations.scrollIntoViewIfNeeded();
+    await page.getByRole('heading', { name: 'My agreements' }).evaluate((h) => h.scrollIntoView());
     await shot(page, 'my-agreements');
     expect(apiCalls.filter((c) => !c.startsWith('GET /api/v1/me') && !c.startsWith('POST /api/v1/me/agreements/'))).toEqual([]);
     await context.close();
@@ -200,7 +215,7 @@ describe('console agreements pages in a browser', () => {
 
   it('the officer sees the agreement active, with the acceptance in its history, and terminates it', async () => {
     const { page, context } = await signIn('Governance officer');
-    await page.getByRole('link', { name: 'Agreements' }).click();
+    await page.getByRole('link', { name: 'Agreements', exact: true }).click();
     await rowOf(page, 'agr-globex-eta').waitFor();
     await expect(status(rowOf(page, 'agr-globex-eta'))).resolves.toBe('active');
     await rowOf(page, 'agr-globex-eta').getByRole('link').click();
@@ -212,12 +227,12 @@ describe('console agreements pages in a browser', () => {
     await page.getByLabel('Note').fill('pilot over');
     await page.getByRole('button', { name: 'Terminate', exact: true }).click();
     await page.getByText("Agreement agr-globex-eta is terminated. Rules resting on it grant nothing from the partner's next request on.").waitFor();
-    await expect(status(page.getByRole('region', { name: 'Delivery forecasts (agr-globex-eta)' }))).resolves.toBe('terminated');
+    await untilStatus(page.getByRole('region', { name: 'Delivery forecasts (agr-globex-eta)' }), 'terminated');
     await expect(page.getByRole('button', { name: 'Terminate', exact: true }).isDisabled()).resolves.toBe(true);
     await history.getByRole('cell', { name: 'pilot over' }).waitFor();
 
     await page.getByRole('link', { name: 'All agreements' }).click();
-    await page.getByRole('radio', { name: 'Ended' }).check({ force: true });
+    await show(page, 'Ended');
     await page.getByRole('table', { name: /ended/ }).waitFor();
     await expect(agreementsTable(page).getByRole('link').allInnerTexts()).resolves.toEqual(['agr-globex-eta']);
     await context.close();
@@ -231,7 +246,7 @@ describe('console agreements pages in a browser', () => {
     await expect(status(card(page, 'Delivery forecasts', 'agr-globex-eta'))).resolves.toBe('terminated');
     await locations.getByRole('button', { name: 'Terminate', exact: true }).click();
     await locations.getByText('Terminated: rules resting on this agreement grant nothing from your next request on.').waitFor();
-    await expect(status(locations)).resolves.toBe('terminated');
+    await untilStatus(locations, 'terminated');
     await untilLocation(page, false);
 
     const webhooks = page.getByRole('region', { name: 'My webhooks' });
