@@ -178,6 +178,7 @@ describe('console agreements pages in a browser', () => {
       .getByRole('table', { name: /Who did what to agreement agr-globex-locations/ })
       .getByRole('cell', { name: 'offered', exact: true })
       .waitFor();
+    await page.getByText('Ending it now takes nothing away').waitFor();
     await expectAccessible(page, 'Agreement detail');
     await shot(page, 'agreement-detail');
 
@@ -218,6 +219,12 @@ describe('console agreements pages in a browser', () => {
     await page.getByRole('link', { name: 'Agreements', exact: true }).click();
     await rowOf(page, 'agr-globex-eta').waitFor();
     await expect(status(rowOf(page, 'agr-globex-eta'))).resolves.toBe('active');
+    // Accepted, the location agreement now carries a read: what Globex would lose if it ended.
+    await rowOf(page, 'agr-globex-locations').getByRole('link').click();
+    const losses = page.getByRole('table', { name: 'Reads each partner would lose if agr-globex-locations ended now' });
+    await expect(losses.getByRole('row', { name: /customer-globex/ }).innerText()).resolves.toMatch(/delivery-tracking\s+Shipment\s+lastLocation/);
+    await page.getByRole('link', { name: 'All agreements' }).click();
+    await rowOf(page, 'agr-globex-eta').waitFor();
     await rowOf(page, 'agr-globex-eta').getByRole('link').click();
     const history = page.getByRole('table', { name: /Who did what to agreement agr-globex-eta/ });
     await history.getByRole('row', { name: /accepted/ }).waitFor();

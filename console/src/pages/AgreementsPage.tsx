@@ -298,7 +298,58 @@ function Dependents({ agreement }: { agreement: Agreement }) {
           </Table>
         </div>
       )}
+      {deps.length > 0 ? <IfItEnded agreement={agreement} /> : null}
     </section>
+  );
+}
+
+interface LossRow { partnerId: string; purpose: string; subject: string; fieldsLost: string[]; rowsLost: number | null }
+
+/** What each dependent partner would lose if the agreement ended now: a read simulation without it (`withoutAgreements`). */
+function IfItEnded({ agreement }: { agreement: Agreement }) {
+  const { api } = useSession();
+  const losses = useQuery({
+    queryKey: ['agreements', 'losses', agreement.id, agreement.status, agreement.revision],
+    queryFn: async () => {
+      const rows: LossRow[] = [];
+      for (const d of agreement.dependents ?? []) {
+        for (const purpose of agreement.purposes) {
+          for (const subject of agreement.subjects) {
+            const r = await api.post<{ data: { impact?: Record<string, { fieldsLost: string[]; rowsLost?: number }> } }>(
+              `/api/v1/policies/${encodeURIComponent(d.partnerId)}/simulate`,
+              { action: 'read', subject, purpose, withoutAgreements: [agreement.id] },
+            );
+            const i = r.data.impact?.[subject];
+            if (i && (i.fieldsLost.length > 0 || (i.rowsLost ?? 0) > 0)) rows.push({ partnerId: d.partnerId, purpose, subject, fieldsLost: i.fieldsLost, rowsLost: i.rowsLost ?? null });
+          }
+        }
+      }
+      return rows;
+    },
+  });
+  return (
+    <div>
+      <Title order={4} size="h5" mt="sm" id="losses-heading">If it ended now</Title>
+      {losses.isPending ? <Loading what="what ending it would take away" /> : null}
+      {losses.isError ? <ErrorState error={losses.error} onRetry={() => void losses.refetch()} /> : null}
+      {losses.data && losses.data.length === 0 ? <Empty>Ending it now takes nothing away: no read rests on it at this moment (it is {agreement.status}).</Empty> : null}
+      {losses.data && losses.data.length > 0 ? (
+        <div className="grid-wrap">
+          <Table striped>
+            <Table.Caption>Reads each partner would lose if {agreement.id} ended now</Table.Caption>
+            <Table.Thead><Table.Tr><Table.Th>Partner</Table.Th><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Fields lost</Table.Th><Table.Th>Rows lost</Table.Th></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {losses.data.map((l) => (
+                <Table.Tr key={`${l.partnerId}/${l.purpose}/${l.subject}`}>
+                  <Table.Td>{l.partnerId}</Table.Td><Table.Td>{l.purpose}</Table.Td><Table.Td>{l.subject}</Table.Td>
+                  <Table.Td className="diff-removed">{l.fieldsLost.join(', ') || '—'}</Table.Td><Table.Td>{l.rowsLost ?? 'not countable'}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      ) : null}
+    </div>
   );
 }
 
