@@ -214,7 +214,7 @@ describe('console agreements pages in a browser', () => {
     await context.close();
   });
 
-  it('the officer sees the agreement active, with the acceptance in its history, and terminates it', async () => {
+  it('the officer sees the agreement active, with the acceptance in its history, amends it and terminates it', async () => {
     const { page, context } = await signIn('Governance officer');
     await page.getByRole('link', { name: 'Agreements', exact: true }).click();
     await rowOf(page, 'agr-globex-eta').waitFor();
@@ -231,10 +231,19 @@ describe('console agreements pages in a browser', () => {
     await expect(history.getByRole('row', { name: /accepted/ }).innerText()).resolves.toContain('demo-globex-user (partner)');
     await page.getByText('No rule of a policy in force rests on this agreement').waitFor();
 
+    // Amended: a new revision, offered again, which the partner would have to accept again.
+    const region = page.getByRole('region', { name: 'Delivery forecasts (agr-globex-eta)' });
+    await page.getByLabel('Valid until').fill(new Date(Date.now() + 300 * 86_400_000).toISOString().slice(0, 10));
+    await page.getByLabel('Note').fill('longer pilot');
+    await page.getByRole('button', { name: 'Amend', exact: true }).click();
+    await page.getByText('Revision 2 of agr-globex-eta is offered. The partner must accept it again').waitFor();
+    await untilStatus(region, 'offered');
+    await expect(history.getByRole('row', { name: /revised/ }).innerText()).resolves.toContain('longer pilot');
+
     await page.getByLabel('Note').fill('pilot over');
     await page.getByRole('button', { name: 'Terminate', exact: true }).click();
     await page.getByText("Agreement agr-globex-eta is terminated. Rules resting on it grant nothing from the partner's next request on.").waitFor();
-    await untilStatus(page.getByRole('region', { name: 'Delivery forecasts (agr-globex-eta)' }), 'terminated');
+    await untilStatus(region, 'terminated');
     await expect(page.getByRole('button', { name: 'Terminate', exact: true }).isDisabled()).resolves.toBe(true);
     await history.getByRole('cell', { name: 'pilot over' }).waitFor();
 
