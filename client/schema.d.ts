@@ -3224,7 +3224,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md) */
+                        /** @description changes: per purpose, subject and action the fields gained and lost, those with changed conditions, and the agreements the grants rest on before and after; rules: the rules added, removed or changed with their agreement; agreements: the status of each agreement named; impact: rows and fields per purpose and subject (docs/governance-guide.md) */
                         data: Record<string, never>;
                         meta: components["schemas"]["EmptyMeta"];
                     };

@@ -45,6 +45,52 @@ describe('data-sharing agreements', () => {
     return gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', gov).send(current).expect(status);
   }
 
+  it("the diff of a draft names the agreement each changed rule rests on, and shows a rule's agreement changing", async () => {
+    const doc = (await gw.http.get('/api/v1/policies/customer-globex').set('Authorization', gov).expect(200)).body.data.document;
+    const rule = doc.rules.find((r: { id: string }) => r.id === 'inbound-delivery-locations');
+    rule.agreement = 'agr-globex-deliveries';
+    doc.rules.push({
+      id: 'event-locations',
+      action: 'read',
+      subject: 'ShipmentEvent',
+      fields: ['location'],
+      purposes: ['delivery-tracking'],
+      agreement: 'agr-globex-deliveries',
+    });
+    const diff = (await gw.http.post('/api/v1/policies/customer-globex/diff').set('Authorization', gov).send({ document: doc }).expect(200)).body.data;
+    expect(diff.rules).toEqual([
+      {
+        ruleId: 'inbound-delivery-locations',
+        change: 'changed',
+        subject: 'Shipment',
+        agreementBefore: 'agr-globex-locations',
+        agreementAfter: 'agr-globex-deliveries',
+      },
+      { ruleId: 'event-locations', change: 'added', subject: 'ShipmentEvent', agreementBefore: null, agreementAfter: 'agr-globex-deliveries' },
+    ]);
+    expect(diff.agreements).toEqual({
+      'agr-globex-deliveries': { status: 'active', title: 'Delivery tracking', validUntil: expect.any(String) },
+      'agr-globex-locations': { status: 'offered', title: 'Live location of inbound deliveries', validUntil: expect.any(String) },
+    });
+    const change = (subject: string) =>
+      diff.changes.find((c: Record<string, string>) => c.purpose === 'delivery-tracking' && c.subject === subject && c.action === 'read');
+    // Same fields, same conditions: only the agreement they rest on changed.
+    expect(change('Shipment')).toMatchObject({
+      gained: [],
+      lost: [],
+      conditionsChanged: [],
+      agreementChanged: ['destination', 'lastLocation'],
+      agreementsBefore: ['agr-globex-locations'],
+      agreementsAfter: ['agr-globex-deliveries'],
+    });
+    expect(change('ShipmentEvent')).toMatchObject({ gained: ['location'], agreementsBefore: [], agreementsAfter: ['agr-globex-deliveries'] });
+
+    const unknown = structuredClone(doc);
+    unknown.rules.find((r: { id: string }) => r.id === 'event-locations').agreement = 'agr-nope';
+    const named = (await gw.http.post('/api/v1/policies/customer-globex/diff').set('Authorization', gov).send({ document: unknown }).expect(200)).body.data;
+    expect(named.agreements['agr-nope']).toEqual({ status: 'unknown', title: null, validUntil: null });
+  });
+
   it('demo: Globex has an offer it has not accepted; its rule grants nothing until Globex accepts, and stops when it terminates', async () => {
     const list = await gw.http.get('/api/v1/agreements').query({ partnerId: 'customer-globex' }).set('Authorization', gov).expect(200);
     expect(list.body.data.map((a: { id: string; status: string }) => [a.id, a.status])).toEqual([

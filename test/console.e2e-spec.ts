@@ -122,7 +122,7 @@ describe('console (/console) in a browser', () => {
   it('an officer edits Northwind’s policy, sees a problem inline, fixes it, simulates, sees impact and diff, and proposes', async () => {
     const { page, context, apiCalls } = await signIn('Governance officer');
     await page.getByRole('heading', { name: 'Partners', level: 1 }).waitFor();
-    expect(await navLinks(page)).toEqual(['Partners', 'Policy', 'Access matrix', 'Data quality']);
+    expect(await navLinks(page)).toEqual(['Partners', 'Policy', 'Access matrix', 'Data quality', 'Agreements']);
     await page.getByRole('cell', { name: /none/ }).first().waitFor();
     await expectAccessible(page, 'Partners');
     await shot(page, 'partners');

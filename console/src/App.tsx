@@ -4,6 +4,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { Api } from './api/client';
 import { AccessMatrixPage } from './pages/AccessMatrixPage';
 import { AuditEventPage } from './pages/AuditEventPage';
+import { AgreementsPage } from './pages/AgreementsPage';
 import { AuditLogPage } from './pages/AuditLogPage';
 import { DataQualityPage } from './pages/DataQualityPage';
 import { MyAccessPage } from './pages/MyAccessPage';
@@ -13,13 +14,21 @@ import { SignInPage } from './pages/SignInPage';
 import { href, navigate, usePath } from './router';
 import { PageId, pagesFor, Session, SessionContext } from './session';
 
-const PAGES: Record<PageId, { label: string; path: string }> = {
+/** The session's pages, and the agreements page for governance officers. */
+type ConsolePage = PageId | 'agreements';
+function consolePages(roles: Session['roles']): ConsolePage[] {
+  const pages: ConsolePage[] = pagesFor(roles);
+  return roles.includes('governance') ? [...pages, 'agreements'] : pages;
+}
+
+const PAGES: Record<ConsolePage, { label: string; path: string }> = {
   partners: { label: 'Partners', path: '/partners' },
   policy: { label: 'Policy', path: '/policy' },
   'access-matrix': { label: 'Access matrix', path: '/access-matrix' },
   'data-quality': { label: 'Data quality', path: '/data-quality' },
   'audit-log': { label: 'Audit log', path: '/audit-log' },
   'my-access': { label: 'My access', path: '/my-access' },
+  agreements: { label: 'Agreements', path: '/agreements' },
 };
 
 export function App() {
@@ -33,7 +42,7 @@ export function App() {
   const api = useMemo(() => new Api(session?.token ?? null, expired), [session, expired]);
 
   if (!session) {
-    return <SignInPage notice={ended} onSignedIn={(s) => { setEnded(null); setSession(s); const first = pagesFor(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
+    return <SignInPage notice={ended} onSignedIn={(s) => { setEnded(null); setSession(s); const first = consolePages(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
   }
   return (
     <SessionContext.Provider value={{ session, api, signOut }}>
@@ -45,7 +54,7 @@ export function App() {
 function Shell({ session, signOut }: { session: Session; signOut: () => void }) {
   const [opened, { toggle, close }] = useDisclosure();
   const path = usePath();
-  const allowed = pagesFor(session.roles);
+  const allowed = consolePages(session.roles);
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
@@ -79,9 +88,9 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
   );
 }
 
-function Route({ path, allowed }: { path: string; allowed: PageId[] }) {
+function Route({ path, allowed }: { path: string; allowed: ConsolePage[] }) {
   const [, first, second] = path.split('/');
-  const page = (Object.keys(PAGES) as PageId[]).find((id) => PAGES[id].path === `/${first}`) ?? allowed[0];
+  const page = (Object.keys(PAGES) as ConsolePage[]).find((id) => PAGES[id].path === `/${first}`) ?? allowed[0];
   if (!page) {
     return <><Title order={1}>No pages</Title><Text>Your roles give you no page in this console. Ask an administrator for the governance, auditor or partner role.</Text></>;
   }
@@ -95,5 +104,6 @@ function Route({ path, allowed }: { path: string; allowed: PageId[] }) {
     case 'data-quality': return <DataQualityPage />;
     case 'audit-log': return second ? <AuditEventPage id={decodeURIComponent(second)} /> : <AuditLogPage />;
     case 'my-access': return <MyAccessPage />;
+    case 'agreements': return <AgreementsPage agreementId={second ? decodeURIComponent(second) : null} />;
   }
 }

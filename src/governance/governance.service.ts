@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ParamBag, rulesToSql } from '../access/conditions-to-sql';
 import { resolveRelativeTimes } from '../policy/relative-time';
 import { planFor } from '../access/policy-queries';
+import { AgreementsService } from '../agreements/agreements.service';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
@@ -37,6 +38,7 @@ export class GovernanceService {
   constructor(
     private readonly policies: PolicyService,
     private readonly db: DatabaseService,
+    private readonly agreementsService: AgreementsService,
   ) {}
 
   /** Validates a draft and (unless only simulating) runs its own tests; refuses it whole with every problem named. */
@@ -111,35 +113,58 @@ export class GovernanceService {
     return result;
   }
 
-  /** Field by field, what changes from one document to another, for every subject, action and purpose; with row counts. */
+  /**
+   * Field by field, what changes from one document to another, for every subject, action and
+   * purpose; with row counts. The changes judge the documents as written: a rule resting on an
+   * agreement counts as if that agreement were active, and each change names the agreements its
+   * grants rest on before and after (`agreementsBefore`, `agreementsAfter`) and the fields whose
+   * agreements changed (`agreementChanged`). `rules` lists the rules added, removed or changed, with
+   * the agreement each rests on; `agreements` the status of every agreement either side names. The
+   * `impact` counts rows as the partner's agreements stand now.
+   */
   async diff(partnerId: string, from: PolicyDocument, to: PolicyDocument) {
     const purposes = [...new Set([...purposesOf(from), ...purposesOf(to)])];
     if (purposes.length === 0) purposes.push(ANY_PURPOSE);
     const changes: Array<Record<string, unknown>> = [];
     const impact: Record<string, unknown> = {};
+    const asWritten: AgreementContext = { windows: 'assume-active', revision: null };
+    const standing = (await this.policies.inForceWithAgreements(partnerId))?.agreements ?? NO_AGREEMENTS;
     for (const purpose of purposes) {
       const p = purpose === ANY_PURPOSE ? null : purpose;
-      const before = compilePolicy(from, null, p);
-      const after = compilePolicy(to, null, p);
+      const before = compilePolicy(from, null, p, Date.now(), asWritten);
+      const after = compilePolicy(to, null, p, Date.now(), asWritten);
       for (const subject of SUBJECT_NAMES) {
         for (const action of ACTIONS) {
           const a = planFor(before, action, subject, this.db.dialect);
           const b = planFor(after, action, subject, this.db.dialect);
           const gained = b.grantable.filter((f) => !a.grantable.includes(f));
           const lost = a.grantable.filter((f) => !b.grantable.includes(f));
-          const conditionsChanged = b.grantable.filter(
-            (f) => a.grantable.includes(f) && describe(before, action, subject, f) !== describe(after, action, subject, f),
-          );
-          if (gained.length || lost.length || conditionsChanged.length) changes.push({ purpose, subject, action, gained, lost, conditionsChanged });
+          const kept = b.grantable.filter((f) => a.grantable.includes(f));
+          const conditionsChanged = kept.filter((f) => describe(before, action, subject, f) !== describe(after, action, subject, f));
+          const agreementChanged = kept.filter((f) => restsOn(before, action, subject, f).join() !== restsOn(after, action, subject, f).join());
+          const agreementsBefore = restsOn(before, action, subject);
+          const agreementsAfter = restsOn(after, action, subject);
+          if (gained.length || lost.length || conditionsChanged.length || agreementChanged.length || agreementsBefore.join() !== agreementsAfter.join()) {
+            changes.push({ purpose, subject, action, gained, lost, conditionsChanged, agreementChanged, agreementsBefore, agreementsAfter });
+          }
         }
       }
       impact[purpose] = await this.impact(
-        before,
-        after,
+        compilePolicy(from, null, p, Date.now(), standing),
+        compilePolicy(to, null, p, Date.now(), standing),
         SUBJECT_NAMES.filter((s) => s !== 'ShipmentEvent'),
       );
     }
-    return { partnerId, changes, impact };
+    const rules = ruleChanges(from, to);
+    const named = [...new Set([...from.rules, ...to.rules].flatMap((r) => (r.agreement === undefined ? [] : [r.agreement])))].sort();
+    const found = await this.agreementsService.findMany(named);
+    const agreements: Record<string, { status: string; title: string | null; validUntil: string | null }> = {};
+    for (const id of named) {
+      const a = found.get(id);
+      agreements[id] =
+        a && a.partnerId === partnerId ? { status: a.status, title: a.title, validUntil: a.validUntil } : { status: 'unknown', title: null, validUntil: null };
+    }
+    return { partnerId, changes, rules, agreements, impact };
   }
 
   /** partner × subject × action × purpose → fields (and which of them some rows withhold), for every policy in force. */
@@ -237,6 +262,34 @@ function withoutAgreements(agreements: AgreementContext, ended: string[]): Agree
   const windows = new Map(agreements.windows);
   for (const id of ended) windows.delete(id);
   return { windows, revision: null };
+}
+
+/** Rules added, removed or changed between two documents (by rule id), with the agreement each rests on before and after. */
+function ruleChanges(from: PolicyDocument, to: PolicyDocument) {
+  const before = new Map(from.rules.map((r) => [r.id, r]));
+  const after = new Map(to.rules.map((r) => [r.id, r]));
+  const out: Array<{
+    ruleId: string;
+    change: 'added' | 'removed' | 'changed';
+    subject: string;
+    agreementBefore: string | null;
+    agreementAfter: string | null;
+  }> = [];
+  for (const id of [...new Set([...before.keys(), ...after.keys()])]) {
+    const b = before.get(id);
+    const a = after.get(id);
+    const change = !b ? 'added' : !a ? 'removed' : JSON.stringify(b) !== JSON.stringify(a) ? 'changed' : null;
+    if (change === null) continue;
+    out.push({ ruleId: id, change, subject: (a ?? b)!.subject, agreementBefore: b?.agreement ?? null, agreementAfter: a?.agreement ?? null });
+  }
+  return out;
+}
+
+/** The agreements the grants of an action on a subject (or on one of its fields) rest on, sorted. */
+function restsOn(policy: CompiledPolicy, action: string, subject: SubjectName, field?: string): string[] {
+  const rules = field === undefined ? policy.ability.rulesFor(action, subject) : policy.ability.rulesFor(action, subject, field);
+  const ids = rules.filter((r) => !r.inverted).flatMap((r) => policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []);
+  return [...new Set(ids)].sort();
 }
 
 function describe(policy: CompiledPolicy, action: string, subject: SubjectName, field: string): string {

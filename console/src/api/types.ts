@@ -59,3 +59,64 @@ export interface Page<T> {
 
 export const SUBJECTS = ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] as const;
 export const ACTIONS = ['read', 'create', 'update'] as const;
+
+export type AgreementStatus = 'offered' | 'accepted' | 'active' | 'declined' | 'expired' | 'terminated';
+
+export interface AgreementHistoryEntry {
+  at: string;
+  by: string;
+  role: 'governance' | 'partner';
+  action: 'offered' | 'accepted' | 'declined' | 'terminated' | 'revised';
+  revision: number;
+  note?: string | null;
+}
+
+/** `GET /api/v1/agreements/:id` and `/api/v1/me/agreements` (contract section 14). */
+export interface Agreement {
+  id: string;
+  partnerId: string;
+  title: string;
+  terms: string;
+  purposes: string[];
+  subjects: string[];
+  validFrom: string;
+  validUntil: string;
+  status: AgreementStatus;
+  revision: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  history: AgreementHistoryEntry[];
+  /** On GET /api/v1/agreements/:id: the partners and rules (of the policies in force) that rest on it. */
+  dependents?: { partnerId: string; ruleIds: string[] }[];
+}
+
+export const WEBHOOK_EVENTS = ['shipment.updated', 'demand.updated', 'capacity.updated'] as const;
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  purpose: string;
+  enabled: boolean;
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  disabledAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventType: string;
+  subject: string;
+  recordId: string;
+  status: 'pending' | 'delivered' | 'failed' | 'skipped' | 'cancelled';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  occurredAt: string;
+  settledAt: string | null;
+}

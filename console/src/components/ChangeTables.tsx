@@ -3,9 +3,18 @@ import { Empty } from './ErrorState';
 
 export interface DiffResult {
   partnerId: string;
-  changes: { purpose: string; subject: string; action: string; gained: string[]; lost: string[]; conditionsChanged: string[] }[];
+  changes: {
+    purpose: string; subject: string; action: string; gained: string[]; lost: string[]; conditionsChanged: string[];
+    agreementChanged?: string[]; agreementsBefore?: string[]; agreementsAfter?: string[];
+  }[];
+  /** Rules added, removed or changed, with the agreement each rests on before and after. */
+  rules?: RuleChange[];
+  /** Every agreement either side names, with its status now. */
+  agreements?: Record<string, { status: string; title: string | null; validUntil: string | null }>;
   impact: Record<string, Record<string, ImpactRow>>;
 }
+
+export interface RuleChange { ruleId: string; change: 'added' | 'removed' | 'changed'; subject: string; agreementBefore: string | null; agreementAfter: string | null }
 
 export interface ImpactRow {
   rowsNow?: number;
@@ -25,7 +34,7 @@ export function ChangesTable({ changes, caption }: { changes: DiffResult['change
     <div className="grid-wrap">
       <Table striped>
         <Table.Caption>{caption}</Table.Caption>
-        <Table.Thead><Table.Tr><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Action</Table.Th><Table.Th>Fields gained</Table.Th><Table.Th>Fields lost</Table.Th><Table.Th>Conditions changed</Table.Th></Table.Tr></Table.Thead>
+        <Table.Thead><Table.Tr><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Action</Table.Th><Table.Th>Fields gained</Table.Th><Table.Th>Fields lost</Table.Th><Table.Th>Conditions changed</Table.Th><Table.Th>Rests on agreements</Table.Th></Table.Tr></Table.Thead>
         <Table.Tbody>
           {changes.map((c) => (
             <Table.Tr key={`${c.purpose}/${c.subject}/${c.action}`}>
@@ -33,6 +42,42 @@ export function ChangesTable({ changes, caption }: { changes: DiffResult['change
               <Table.Td className={c.gained.length ? 'diff-added' : undefined}>{list(c.gained)}</Table.Td>
               <Table.Td className={c.lost.length ? 'diff-removed' : undefined}>{list(c.lost)}</Table.Td>
               <Table.Td>{list(c.conditionsChanged)}</Table.Td>
+              <Table.Td className={c.agreementChanged?.length ? 'diff-changed' : undefined}>{agreementsCell(c)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </div>
+  );
+}
+
+function agreementsCell(c: DiffResult['changes'][number]): string {
+  const before = list(c.agreementsBefore ?? []);
+  const after = list(c.agreementsAfter ?? []);
+  const moved = c.agreementChanged?.length ? ` (now on another agreement: ${c.agreementChanged.join(', ')})` : '';
+  return (before === after ? after : `${before} → ${after}`) + moved;
+}
+
+/** The rules a change adds, removes or changes, and the agreement each rests on (with its status now). */
+export function RuleChangesTable({ diff, caption }: { diff: DiffResult; caption: string }) {
+  const rules = diff.rules ?? [];
+  if (rules.length === 0) return null;
+  const named = (id: string | null) => {
+    if (id === null) return 'none';
+    const a = diff.agreements?.[id];
+    return a ? `${id} (${a.status})` : id;
+  };
+  return (
+    <div className="grid-wrap">
+      <Table striped>
+        <Table.Caption>{caption}</Table.Caption>
+        <Table.Thead><Table.Tr><Table.Th>Rule</Table.Th><Table.Th>Change</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Agreement before</Table.Th><Table.Th>Agreement after</Table.Th></Table.Tr></Table.Thead>
+        <Table.Tbody>
+          {rules.map((r) => (
+            <Table.Tr key={r.ruleId}>
+              <Table.Td>{r.ruleId}</Table.Td><Table.Td>{r.change}</Table.Td><Table.Td>{r.subject}</Table.Td>
+              <Table.Td>{r.change === 'added' ? '—' : named(r.agreementBefore)}</Table.Td>
+              <Table.Td className={r.agreementBefore !== r.agreementAfter && r.change === 'changed' ? 'diff-changed' : undefined}>{r.change === 'removed' ? '—' : named(r.agreementAfter)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

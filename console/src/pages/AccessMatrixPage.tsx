@@ -14,6 +14,8 @@ interface MatrixRow {
   rows: 'all' | 'conditional';
   fields: string[];
   fieldsOnSomeRows: string[];
+  /** The agreements the grants rest on (empty: none). */
+  agreementIds?: string[];
 }
 
 const columns: ColumnDef<MatrixRow>[] = [
@@ -26,6 +28,7 @@ const columns: ColumnDef<MatrixRow>[] = [
     id: 'fields', header: 'Fields', accessorFn: (r) => r.fields.join(' '),
     cell: ({ row }) => row.original.fields.map((f) => (row.original.fieldsOnSomeRows.includes(f) ? `${f}*` : f)).join(', '),
   },
+  { id: 'agreements', header: 'Rests on agreement', accessorFn: (r) => (r.agreementIds ?? []).join(' '), cell: (c) => (c.getValue() as string) || '—' },
 ];
 
 export function AccessMatrixPage() {
@@ -55,7 +58,7 @@ export function AccessMatrixPage() {
   return (
     <Stack>
       <Title order={1}>Access matrix</Title>
-      <Text size="sm">Who can see what under every policy in force: partner × subject × action × purpose → fields. Fields marked * are withheld on some rows in scope; “some rows” means row conditions apply.</Text>
+      <Text size="sm">Who can see what under every policy in force: partner × subject × action × purpose → fields. Fields marked * are withheld on some rows in scope; “some rows” means row conditions apply; “Rests on agreement” names the data-sharing agreements a grant depends on (it ends with them).</Text>
       <Group align="end" wrap="wrap">
         <TextInput label="Filter" description="Words to match, e.g. northwind read unitPrice" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} style={{ flex: 1, minWidth: 220 }} />
         <Button variant="light" onClick={() => void download()}>Download CSV</Button>

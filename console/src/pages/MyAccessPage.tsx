@@ -4,6 +4,8 @@ import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { AuditEvent, Page } from '../api/types';
 import { AuditTable } from '../components/AuditTable';
+import { MyAgreements } from '../components/MyAgreements';
+import { MyWebhooks } from '../components/MyWebhooks';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
 
@@ -36,6 +38,8 @@ export function MyAccessPage() {
           <Rights me={d} />
         </>
       ) : null}
+      <MyAgreements />
+      {d ? <MyWebhooks purposes={d.purposes} /> : null}
       <AccessLog />
       <DataAccess />
     </Stack>

@@ -4,7 +4,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
 import { ApiError } from '../api/client';
 import { ACTIONS, PolicyView, SUBJECTS, VersionSummary } from '../api/types';
-import { ChangesTable, DiffResult, ImpactTable, SideBySide } from '../components/ChangeTables';
+import { ChangesTable, DiffResult, ImpactTable, RuleChangesTable, SideBySide } from '../components/ChangeTables';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { EditorProblem, YamlEditor } from '../components/YamlEditor';
 import { parseDraft, toEditorProblems } from '../policy-paths';
@@ -237,6 +237,7 @@ function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inF
     <section aria-labelledby="diff-heading">
       <Title order={2} size="h3" id="diff-heading">Changes against the version in force</Title>
       <ChangesTable changes={panel.data.changes} caption="Fields gained and lost per purpose, subject and action" />
+      <RuleChangesTable diff={panel.data} caption="Rules added, removed or changed, and the agreement each rests on" />
       <SideBySide left={inForce} right={draft} leftTitle="Version in force (YAML)" rightTitle="Draft (YAML)" />
     </section>
   );
@@ -286,6 +287,7 @@ function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
           {diff.isPending ? <Loading what="the proposal's changes" /> : null}
           {diff.isError ? <ErrorState error={diff.error} /> : null}
           {diff.data ? <ChangesTable changes={diff.data.data.changes} caption={`What version ${proposal.version} changes against the version in force`} /> : null}
+          {diff.data ? <RuleChangesTable diff={diff.data.data} caption={`Rules version ${proposal.version} changes, and the agreement each rests on`} /> : null}
           <TextInput label="Reason (required to reject)" value={reason} onChange={(e) => setReason(e.currentTarget.value)} mt="xs" />
           <Group mt="sm" wrap="wrap">
             <Button onClick={() => act.mutate('approve')} disabled={proposal.author === me} aria-describedby={proposal.author === me ? 'own-proposal' : undefined} loading={act.isPending && act.variables === 'approve'}>Approve</Button>

@@ -270,7 +270,11 @@ export class PolicyController {
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Field by field what changes between two versions, or between a draft and the version in force' })
   @ApiEnvelope(
-    { type: 'object', description: 'Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md)' },
+    {
+      type: 'object',
+      description:
+        'changes: per purpose, subject and action the fields gained and lost, those with changed conditions, and the agreements the grants rest on before and after; rules: the rules added, removed or changed with their agreement; agreements: the status of each agreement named; impact: rows and fields per purpose and subject (docs/governance-guide.md)',
+    },
     { meta: 'EmptyMeta', description: 'The difference' },
   )
   @ApiProblems(404)
