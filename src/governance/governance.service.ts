@@ -8,8 +8,10 @@ import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { uncountableConditionFields } from '../policy/countable-fields';
-import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf } from '../policy/policy-compiler';
-import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
+import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf, transformsOf } from '../policy/policy-compiler';
+import { describeTransform } from '../policy/transforms';
+import { ACTIONS, AGGREGATE_ACTION, PolicyDocument, purposesOf } from '../policy/policy-document';
+import { aggregateGrants, recordTransform, transformedGrants, transformsByField } from './sharing-grants';
 import { runPolicyTests } from './policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';
 import { PolicyService } from '../policy/policy.service';
@@ -26,6 +28,8 @@ export interface SimulateRequest {
 }
 
 const ANY_PURPOSE = '*';
+/** What simulate, diff and the access matrix judge: the row actions and aggregate-only sharing. */
+const JUDGED_ACTIONS = [...ACTIONS, AGGREGATE_ACTION];
 
 /**
  * What a governance officer needs before a change goes live: what a draft would allow, field by
@@ -60,7 +64,7 @@ export class GovernanceService {
 
   async simulate(partnerId: string, req: SimulateRequest) {
     const errors: string[] = [];
-    if (!ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${ACTIONS.join(', ')}`);
+    if (!JUDGED_ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${JUDGED_ACTIONS.join(', ')}`);
     if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
     if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
     if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record)))
@@ -82,7 +86,15 @@ export class GovernanceService {
         const row = asSubject(subject, { ...req.record });
         const rule = ability.relevantRuleFor(req.action, row, field);
         const allowed = ability.can(req.action, row, field);
-        return { field, allowed, ruleId: rule ? ruleIdOf(rule) : null, reason: rule?.reason ?? (allowed ? null : 'not-granted') };
+        const transform = req.action === 'read' && allowed ? recordTransform(policy, subject, req.record, field) : null;
+        return {
+          field,
+          allowed,
+          ruleId: rule ? ruleIdOf(rule) : null,
+          reason: rule?.reason ?? (allowed ? null : 'not-granted'),
+          // The transform the value would be read with (the least transformed grant), when not the stored value.
+          ...(transform ? { transform } : {}),
+        };
       }
       const rules = ability.rulesFor(req.action, subject, field);
       return {
@@ -90,7 +102,15 @@ export class GovernanceService {
         possible: ability.can(req.action, subject, field),
         grantedBy: rules
           .filter((r) => !r.inverted)
-          .map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null })),
+          .map((r) => {
+            const t = req.action === 'read' ? transformsOf(r)?.[field] : undefined;
+            return {
+              ruleId: ruleIdOf(r),
+              conditions: r.conditions ?? null,
+              agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null,
+              ...(t ? { transform: describeTransform(t) } : {}),
+            };
+          }),
         takenAwayBy: rules.filter((r) => r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, reason: r.reason ?? null })),
       };
     });
@@ -104,6 +124,8 @@ export class GovernanceService {
       fields,
       tests: runPolicyTests(draft),
     };
+    const aggregates = aggregateGrants(policy, subject);
+    if (aggregates.length > 0) result.aggregates = aggregates;
     if ((req.document !== undefined || without !== undefined) && current) {
       result.impact = await this.impact(compilePolicy(current.document, current.version, req.purpose, Date.now(), agreements), policy, [subject]);
     }
@@ -122,7 +144,7 @@ export class GovernanceService {
       const before = compilePolicy(from, null, p);
       const after = compilePolicy(to, null, p);
       for (const subject of SUBJECT_NAMES) {
-        for (const action of ACTIONS) {
+        for (const action of JUDGED_ACTIONS) {
           const a = planFor(before, action, subject, this.db.dialect);
           const b = planFor(after, action, subject, this.db.dialect);
           const gained = b.grantable.filter((f) => !a.grantable.includes(f));
@@ -153,6 +175,12 @@ export class GovernanceService {
       rows: 'all' | 'conditional';
       fieldsOnSomeRows: string[];
       agreementIds: string[];
+      /** Read entries: the fields some grant shares only transformed, with the transform and rule. */
+      transformedFields?: Array<{ field: string; transform: string; ruleId: string | null }>;
+      /** Aggregate entries: what each aggregate rule lets the partner group and measure. */
+      aggregates?: ReturnType<typeof aggregateGrants>;
+      /** Aggregate entries: true when no read rule of the purpose shares rows of the subject (totals only). */
+      aggregateOnly?: boolean;
     }> = [];
     for (const listed of await this.policies.listInForce()) {
       const p = (await this.policies.inForceWithAgreements(listed.partnerId)) ?? listed;
@@ -161,9 +189,11 @@ export class GovernanceService {
       for (const purpose of purposes) {
         const compiled = compilePolicy(p.document, p.version, purpose === ANY_PURPOSE ? null : purpose, Date.now(), p.agreements);
         for (const subject of SUBJECT_NAMES) {
-          for (const action of ACTIONS) {
+          for (const action of JUDGED_ACTIONS) {
             const plan = planFor(compiled, action, subject, this.db.dialect);
             if (!plan.rowScope || plan.grantable.length === 0) continue;
+            const transformed = transformedGrants(compiled, subject, action).map((g) => ({ field: g.field, transform: g.description, ruleId: g.ruleId }));
+            const aggregates = action === AGGREGATE_ACTION ? aggregateGrants(compiled, subject) : [];
             rows.push({
               partnerId: p.partnerId,
               subject,
@@ -181,6 +211,8 @@ export class GovernanceService {
                     .flatMap((r) => compiled.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []),
                 ),
               ].sort(),
+              ...(transformed.length > 0 ? { transformedFields: transformed } : {}),
+              ...(action === AGGREGATE_ACTION ? { aggregates, aggregateOnly: !planFor(compiled, 'read', subject, this.db.dialect).rowScope } : {}),
             });
           }
         }
@@ -198,7 +230,15 @@ export class GovernanceService {
     for (const subject of subjects) {
       const nowFields = planFor(now, 'read', subject, this.db.dialect).grantable;
       const draftFields = planFor(draft, 'read', subject, this.db.dialect).grantable;
-      const fieldsChange = { fieldsGained: draftFields.filter((f) => !nowFields.includes(f)), fieldsLost: nowFields.filter((f) => !draftFields.includes(f)) };
+      const fieldsChange: Record<string, unknown> = {
+        fieldsGained: draftFields.filter((f) => !nowFields.includes(f)),
+        fieldsLost: nowFields.filter((f) => !draftFields.includes(f)),
+      };
+      // Transformed and aggregate grants, now and under the draft (only where either has some).
+      const transforms = { now: transformsByField(now, subject), draft: transformsByField(draft, subject) };
+      if (Object.keys(transforms.now).length > 0 || Object.keys(transforms.draft).length > 0) fieldsChange.transforms = transforms;
+      const aggregates = { now: aggregateGrants(now, subject), draft: aggregateGrants(draft, subject) };
+      if (aggregates.now.length > 0 || aggregates.draft.length > 0) fieldsChange.aggregates = aggregates;
       const uncountable = uncountableConditionFields(subject, now, draft);
       if (uncountable.length > 0) {
         out[subject] = { rowsWithheld: { code: 'UNCOUNTABLE_CONDITIONS', fields: uncountable }, ...fieldsChange };
