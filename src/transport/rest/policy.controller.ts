@@ -275,7 +275,7 @@ export class PolicyController {
       type: 'object',
       properties: {
         document: { type: 'object' },
-        action: { type: 'string' },
+        action: { type: 'string', enum: ['read', 'create', 'update', 'aggregate'] },
         subject: { type: 'string' },
         purpose: { type: 'string' },
         record: { type: 'object' },
