@@ -234,11 +234,11 @@ export class GovernanceService {
         fieldsGained: draftFields.filter((f) => !nowFields.includes(f)),
         fieldsLost: nowFields.filter((f) => !draftFields.includes(f)),
       };
-      // Transformed and aggregate grants, now and under the draft (only where either has some).
+      // Transformed and aggregate grants, now and under the draft: shown where they change.
       const transforms = { now: transformsByField(now, subject), draft: transformsByField(draft, subject) };
-      if (Object.keys(transforms.now).length > 0 || Object.keys(transforms.draft).length > 0) fieldsChange.transforms = transforms;
+      if (JSON.stringify(transforms.now) !== JSON.stringify(transforms.draft)) fieldsChange.transforms = transforms;
       const aggregates = { now: aggregateGrants(now, subject), draft: aggregateGrants(draft, subject) };
-      if (aggregates.now.length > 0 || aggregates.draft.length > 0) fieldsChange.aggregates = aggregates;
+      if (JSON.stringify(aggregates.now) !== JSON.stringify(aggregates.draft)) fieldsChange.aggregates = aggregates;
       const uncountable = uncountableConditionFields(subject, now, draft);
       if (uncountable.length > 0) {
         out[subject] = { rowsWithheld: { code: 'UNCOUNTABLE_CONDITIONS', fields: uncountable }, ...fieldsChange };
