@@ -220,7 +220,14 @@ describe('REST contract (demo partners)', () => {
       const res = await get(c.who, `/api/v1/${c.resource}?limit=1000`).then((r) => expectStatus(r, 200));
 
       expect(sortedKeys(res.body)).toEqual(['data', 'meta']);
-      expect(sortedKeys(res.body.meta)).toEqual(['fields', 'nextCursor', 'policyVersion', 'purpose', 'redactedFields', ...(c.rounded ? ['transformedFields'] : [])]);
+      expect(sortedKeys(res.body.meta)).toEqual([
+        'fields',
+        'nextCursor',
+        'policyVersion',
+        'purpose',
+        'redactedFields',
+        ...(c.rounded ? ['transformedFields'] : []),
+      ]);
       expect(res.body.meta).toEqual({
         nextCursor: null,
         fields: c.fields,
@@ -235,7 +242,8 @@ describe('REST contract (demo partners)', () => {
         expect(sortedKeys(row)).toEqual([...fields].sort());
         for (const f of fields) {
           const stored = expected[i][f];
-          const want = rounded.has(row.id as string) && f === c.rounded!.field ? Math.round(Number(stored) / c.rounded!.multiple) * c.rounded!.multiple : stored;
+          const want =
+            rounded.has(row.id as string) && f === c.rounded!.field ? Math.round(Number(stored) / c.rounded!.multiple) * c.rounded!.multiple : stored;
           expect([row.id, f, row[f]]).toEqual([row.id, f, want]);
         }
       });

@@ -216,7 +216,13 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
           transform: { forecastQty: { round: 10 }, productFamily: { mask: { keepFirst: 2 } } },
         },
         // NORDICS: the stored value beats every transform.
-        { id: 'exact-in-nordics', action: 'read', subject: 'DemandSignal', fields: ['id', 'region', 'forecastQty', 'productFamily'], conditions: { region: 'NORDICS' } },
+        {
+          id: 'exact-in-nordics',
+          action: 'read',
+          subject: 'DemandSignal',
+          fields: ['id', 'region', 'forecastQty', 'productFamily'],
+          conditions: { region: 'NORDICS' },
+        },
         // CUT: an exact grant placed before an inverted rule is cut off by it; the later coarse grant is what is left.
         { id: 'exact-in-cut', action: 'read', subject: 'DemandSignal', fields: ['id', 'region', 'forecastQty'], conditions: { region: 'CUT' } },
         { id: 'no-forecast-in-cut', action: 'read', subject: 'DemandSignal', fields: ['forecastQty'], conditions: { region: 'CUT' }, inverted: true },
@@ -239,7 +245,10 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
     });
 
     it('each row gets the grant that keeps most, the same over both transports', async () => {
-      const res = await gw.http.get('/api/v1/demand-signals?site=LTW-SITE&fields=id,region,forecastQty,productFamily').set('Authorization', northwind).expect(200);
+      const res = await gw.http
+        .get('/api/v1/demand-signals?site=LTW-SITE&fields=id,region,forecastQty,productFamily')
+        .set('Authorization', northwind)
+        .expect(200);
       const byId = Object.fromEntries((res.body.data as Array<Record<string, unknown>>).map((r) => [r.id, r]));
       expect(byId['ds-ltw-emea']).toMatchObject({ forecastQty: 1230, productFamily: 'FA*****' });
       expect(byId['ds-ltw-nordics']).toMatchObject({ forecastQty: 1234, productFamily: 'FAM-LTW' });
@@ -248,9 +257,14 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
       expect(byId['ds-ltw-cut'].forecastQty).toBe(1000);
       expect(res.body.meta.transformedFields).toEqual(['productFamily', 'forecastQty']);
 
-      const r = await gql(gw, NORTHWIND, listQuery('demandSignals', ['id', 'region', 'forecastQty', 'productFamily'], '$filter: DemandSignalFilter', 'filter: $filter'), {
-        filter: { site: 'LTW-SITE' },
-      });
+      const r = await gql(
+        gw,
+        NORTHWIND,
+        listQuery('demandSignals', ['id', 'region', 'forecastQty', 'productFamily'], '$filter: DemandSignalFilter', 'filter: $filter'),
+        {
+          filter: { site: 'LTW-SITE' },
+        },
+      );
       expect(r.errors).toEqual([]);
       expect(r.data!.demandSignals.nodes).toEqual(res.body.data);
       expect(r.body.extensions.transformedFields).toEqual(['forecastQty', 'productFamily']);

@@ -44,9 +44,9 @@ describe('governance of transforms and aggregates', () => {
       const open = await gw.http.get('/api/v1/demand-signals?region=EMEA&fields=id,forecastQty').set('Authorization', capacity).expect(200);
       expect(open.body.meta.transformedFields).toBeUndefined();
       // Filtering by the transformed field is refused, naming it.
-      expect(expectProblem(await gw.http.get('/api/v1/demand-signals?forecastQty=315').set('Authorization', capacity), 403, 'FORBIDDEN_FIELDS').fields).toEqual([
-        'forecastQty',
-      ]);
+      expect(expectProblem(await gw.http.get('/api/v1/demand-signals?forecastQty=315').set('Authorization', capacity), 403, 'FORBIDDEN_FIELDS').fields).toEqual(
+        ['forecastQty'],
+      );
     });
 
     it("the demo documents' own tests assert transformed values and suppressed groups", async () => {
@@ -101,7 +101,10 @@ describe('governance of transforms and aggregates', () => {
       );
       expect(r.errors).toEqual([]);
       const entries = r.data!.accessMatrix as Array<Record<string, unknown>>;
-      expect(entries.find((e) => e.partnerId === 'customer-globex' && e.action === 'aggregate')).toMatchObject({ aggregateOnly: true, aggregates: totals.aggregates });
+      expect(entries.find((e) => e.partnerId === 'customer-globex' && e.action === 'aggregate')).toMatchObject({
+        aggregateOnly: true,
+        aggregates: totals.aggregates,
+      });
       expect(
         entries.find((e) => e.partnerId === 'supplier-northwind' && e.subject === 'DemandSignal' && e.action === 'read' && e.purpose === 'capacity-planning')!
           .transformedFields,
@@ -115,7 +118,9 @@ describe('governance of transforms and aggregates', () => {
 
     it('simulate names the transform of each grant, and the one a record is read with', async () => {
       const general = await simulate('supplier-northwind', { action: 'read', subject: 'DemandSignal', purpose: 'capacity-planning' });
-      const forecast = (general.body.data.fields as Array<{ field: string; grantedBy: Array<Record<string, unknown>> }>).find((f) => f.field === 'forecastQty')!;
+      const forecast = (general.body.data.fields as Array<{ field: string; grantedBy: Array<Record<string, unknown>> }>).find(
+        (f) => f.field === 'forecastQty',
+      )!;
       expect(forecast.grantedBy).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ ruleId: 'restricted-forecast-rounded-for-capacity', transform: 'round 100' }),

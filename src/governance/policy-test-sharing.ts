@@ -26,7 +26,8 @@ export function transformFailures(ability: GatewayAbility, t: PolicyTestCase, re
     const tr = judge(field);
     if (tr === undefined) continue;
     const got = tr ? describeTransform(tr) : null;
-    if (got !== want) failures.push(`expected '${field}' read ${want === null ? 'as stored' : `with ${want}`}, but it is read ${got === null ? 'as stored' : `with ${got}`}`);
+    if (got !== want)
+      failures.push(`expected '${field}' read ${want === null ? 'as stored' : `with ${want}`}, but it is read ${got === null ? 'as stored' : `with ${got}`}`);
   }
   for (const [field, want] of Object.entries(t.values ?? {})) {
     const tr = judge(field);
@@ -68,7 +69,8 @@ export function runAggregateCase(doc: PolicyDocument, ability: GatewayAbility, t
     if (rule) failures.push(`expected the aggregate of ${subject} by ${groupBy.join(', ')} denied, but it is allowed`);
     return failures;
   }
-  if (!rule) return [`expected the aggregate of ${subject} by ${[...groupBy, ...measures.map((m) => m.key)].join(', ')} allowed, but no aggregate rule grants it`];
+  if (!rule)
+    return [`expected the aggregate of ${subject} by ${[...groupBy, ...measures.map((m) => m.key)].join(', ')} allowed, but no aggregate rule grants it`];
   if (t.rows === undefined) return failures;
   const k = aggregateOf(rule)!.minGroupSize;
   const groups = new Map<string, Array<Record<string, unknown>>>();

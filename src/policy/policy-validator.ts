@@ -376,7 +376,8 @@ function validateSharingTest(test: Record<string, unknown>, path: string, aggreg
     if (!isObject(map)) add(`${path}.${key}`, 'must be an object of field: value');
     else if (subject) for (const f of Object.keys(map)) checkField(subject, f, `${path}.${key}.${f}`, add);
     if (key === 'transforms' && isObject(map))
-      for (const [f, v] of Object.entries(map)) if (v !== null && typeof v !== 'string') add(`${path}.transforms.${f}`, 'must be a transform in words (round 100) or null');
+      for (const [f, v] of Object.entries(map))
+        if (v !== null && typeof v !== 'string') add(`${path}.transforms.${f}`, 'must be a transform in words (round 100) or null');
   }
   const aggregateKeys = ['groupBy', 'measures', 'rows', 'groups', 'suppressedGroups'].filter((k) => test[k] !== undefined);
   if (!aggregate) {
@@ -399,7 +400,8 @@ function validateSharingTest(test: Record<string, unknown>, path: string, aggreg
   if (test.groups !== undefined && (!Array.isArray(test.groups) || !test.groups.every(isObject))) add(`${path}.groups`, 'must be a list of groups');
   if (test.suppressedGroups !== undefined && !(Number.isInteger(test.suppressedGroups) && (test.suppressedGroups as number) >= 0))
     add(`${path}.suppressedGroups`, 'must be a whole number >= 0');
-  if ((test.groups !== undefined || test.suppressedGroups !== undefined) && test.rows === undefined) add(`${path}.rows`, 'is required with groups or suppressedGroups');
+  if ((test.groups !== undefined || test.suppressedGroups !== undefined) && test.rows === undefined)
+    add(`${path}.rows`, 'is required with groups or suppressedGroups');
 }
 
 function checkField(subject: SubjectName, f: unknown, path: string, add: (p: string, m: string) => void): void {

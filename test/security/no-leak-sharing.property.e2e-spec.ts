@@ -8,9 +8,9 @@ import { TestGateway } from '../support/test-app';
  * For random policies of read rules with random field transforms (round, floor, truncate, mask,
  * pseudonym; several grants of a field on one row) and a random aggregate rule (groupBy, measures,
  * minGroupSize k, conditions), over REST and GraphQL:
- *  - no stored value of a field appears in any answer or audit event on a row where every grant
- *    of that field transforms it (the raw value never leaves; "least transformed wins" lets it
- *    out only where some grant does not transform it);
+ *  - no stored value of a field appears in any row answer, refusal or audit event on a row where
+ *    every grant of that field transforms it (the raw value never leaves; "least transformed wins"
+ *    lets it out only where some grant does not transform it);
  *  - aggregate answers are exactly the groups of at least k rows inside the rule's scope (the
  *    in-memory oracle), with exactly the others counted as suppressed; no value that only a group
  *    under k holds (its sum, minimum or maximum) appears in any aggregate answer, error or audit
@@ -38,10 +38,11 @@ type Row = Record<string, string | number>;
 /** Deterministic rows: unique, recognisable values that no transform returns unchanged. */
 function dataSet(): Row[] {
   const rows: Row[] = [];
+  const day = new Date(Date.UTC(2026, 2, 2));
   for (let i = 0; i < ROWS; i++) {
-    // Tuesdays to Sundays only, never the first of a month: truncate week/month always changes them.
-    const day = new Date(Date.UTC(2026, 2, 3 + i + Math.floor(i / 6)));
-    if (day.getUTCDay() === 1 || day.getUTCDate() === 1) day.setUTCDate(day.getUTCDate() + 1);
+    // One date a row, Tuesdays to Sundays only and never the first of a month: truncate week/month always changes them.
+    do day.setUTCDate(day.getUTCDate() + 1);
+    while (day.getUTCDay() === 1 || day.getUTCDate() === 1);
     rows.push({
       id: `nls-${String(i).padStart(2, '0')}`,
       sku: `SKUQ${String(40_000 + i * 37)}`,
@@ -62,16 +63,28 @@ function dataSet(): Row[] {
 }
 
 const TRANSFORMS: Record<SecretField, fc.Arbitrary<object>> = {
-  forecastQty: fc.oneof(fc.constantFrom(10, 100, 1000).map((round) => ({ round })), fc.constant({ floor: [0, 7_100_100, 7_100_400] })),
-  unitPrice: fc.oneof(fc.constantFrom(0.5, 10).map((round) => ({ round })), fc.constant({ floor: [0, 60, 70] })),
+  forecastQty: fc.oneof(
+    fc.constantFrom(10, 100, 1000).map((round) => ({ round })),
+    fc.constant({ floor: [0, 7_100_100, 7_100_400] }),
+  ),
+  unitPrice: fc.oneof(
+    fc.constantFrom(0.5, 10).map((round) => ({ round })),
+    fc.constant({ floor: [0, 60, 70] }),
+  ),
   periodStart: fc.constantFrom('week', 'month').map((truncate) => ({ truncate })),
   sku: fc.oneof(
     fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepLast: n } })),
     fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepFirst: n } })),
     fc.constant({ pseudonym: true }),
   ),
-  productFamily: fc.oneof(fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepFirst: n } })), fc.constant({ pseudonym: true })),
-  customerName: fc.oneof(fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepLast: n } })), fc.constant({ pseudonym: true })),
+  productFamily: fc.oneof(
+    fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepFirst: n } })),
+    fc.constant({ pseudonym: true }),
+  ),
+  customerName: fc.oneof(
+    fc.integer({ min: 0, max: 3 }).map((n) => ({ mask: { keepLast: n } })),
+    fc.constant({ pseudonym: true }),
+  ),
 };
 
 const regionCondition = fc.oneof(
@@ -258,7 +271,9 @@ describe('no-leak property: transforms and aggregates', () => {
       const a = c.aggregate;
       const measures = a.measures.map((m) => `${m}:forecastQty`);
       const inScope = rows.filter((r) => matches(a.conditions, r));
-      const filterValue = a.filter ? [...new Set(rows.map((r) => r[a.filter!.field]))][a.filter.pick % new Set(rows.map((r) => r[a.filter!.field])).size] : null;
+      const filterValue = a.filter
+        ? [...new Set(rows.map((r) => r[a.filter!.field]))][a.filter.pick % new Set(rows.map((r) => r[a.filter!.field])).size]
+        : null;
       const filtered = inScope.filter((r) => !a.filter || r[a.filter.field] === filterValue);
       const groups = new Map<string, Row[]>();
       for (const r of filtered) {
@@ -315,17 +330,19 @@ describe('no-leak property: transforms and aggregates', () => {
           variables: { g: a.ask, m: measures, f: a.filter ? { [a.filter.field]: filterValue } : null },
         });
       const result = gqlAgg.body.data?.demandSignalAggregate as
-        | { groups: Array<Record<string, unknown> & { measures: Array<{ name: string; value: unknown }> }>; suppressedGroups: number }
-        | undefined;
+        { groups: Array<Record<string, unknown> & { measures: Array<{ name: string; value: unknown }> }>; suppressedGroups: number } | undefined;
       if (!result) throw new Error(`GraphQL aggregate failed: ${JSON.stringify(gqlAgg.body)}\n${context()}`);
       close(
         result.groups.map(({ measures: ms, ...g }) => ({ ...g, ...Object.fromEntries(ms.map((m) => [m.name, m.value])) })),
         'GraphQL aggregate',
       );
-      if (result.suppressedGroups !== small.length) throw new Error(`GraphQL suppressedGroups ${result.suppressedGroups}, expected ${small.length}\n${context()}`);
+      if (result.suppressedGroups !== small.length)
+        throw new Error(`GraphQL suppressedGroups ${result.suppressedGroups}, expected ${small.length}\n${context()}`);
       answers.push(['REST aggregate', restAgg.body], ['GraphQL aggregate', gqlAgg.body]);
       // A groupBy no rule grants: refused, naming the field only.
-      const refused = await gw.http.get('/api/v1/demand-signals/aggregate?groupBy=customerName&measures=sum:forecastQty').set('Authorization', `Bearer ${token}`);
+      const refused = await gw.http
+        .get('/api/v1/demand-signals/aggregate?groupBy=customerName&measures=sum:forecastQty')
+        .set('Authorization', `Bearer ${token}`);
       if (refused.status !== 403) throw new Error(`an ungranted groupBy answered ${refused.status}\n${context()}`);
       answers.push(['REST aggregate refusal', refused.body]);
     }
@@ -333,10 +350,14 @@ describe('no-leak property: transforms and aggregates', () => {
     const events = await gw.query<Record<string, unknown>>('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq', [Number(before ?? 0)]);
     const audit = JSON.stringify(events);
     const texts: Array<[string, string]> = [...answers.map(([what, body]) => [what, JSON.stringify(body)] as [string, string]), ['audit events', audit]];
+    // Aggregate answers were checked above to be exactly the oracle's groups: a minimum or maximum of
+    // a group of k rows is a stored value the aggregate rule shares on its own terms.
+    const rowTexts = texts.filter(([what]) => !what.includes('aggregate') || what.includes('refusal'));
     for (const s of secrets) {
       const pattern = tokenPattern(s.value);
-      for (const [what, text] of texts) {
-        if (pattern.test(text)) throw new Error(`${what} holds the stored ${s.field} of ${s.id} (${JSON.stringify(s.value)}), which every grant transforms\n${context()}`);
+      for (const [what, text] of rowTexts) {
+        if (pattern.test(text))
+          throw new Error(`${what} holds the stored ${s.field} of ${s.id} (${JSON.stringify(s.value)}), which every grant transforms\n${context()}`);
       }
     }
     // Row reads may show a stored forecast where a read rule grants it; aggregate answers and the audit log may not.

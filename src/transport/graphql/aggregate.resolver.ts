@@ -22,7 +22,9 @@ export class AggregateResolver {
     private readonly aggregates: AggregateService,
   ) {}
 
-  @Query(() => GQL_AGGREGATE.DemandSignal.result, { description: 'Group totals of demand signals your policy shares as aggregates; groups under k are left out' })
+  @Query(() => GQL_AGGREGATE.DemandSignal.result, {
+    description: 'Group totals of demand signals your policy shares as aggregates; groups under k are left out',
+  })
   demandSignalAggregate(
     @Context() ctx: GqlContext,
     @Args('groupBy', GROUP_BY) groupBy: string[],
