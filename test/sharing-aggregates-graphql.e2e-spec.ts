@@ -1,4 +1,4 @@
-import { ACME, ADMIN, bearer, expectProblem, GLOBEX, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
+import { ACME, ADMIN, bearer, GLOBEX, GOVERNANCE, gql, listQuery, NORTHWIND } from './support/contract';
 import { TestGateway } from './support/test-app';
 
 /**

@@ -64,7 +64,7 @@ export class GovernanceService {
 
   async simulate(partnerId: string, req: SimulateRequest) {
     const errors: string[] = [];
-    if (!JUDGED_ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${JUDGED_ACTIONS.join(', ')}`);
+    if (!JUDGED_ACTIONS.includes(req.action)) errors.push(`action must be one of ${JUDGED_ACTIONS.join(', ')}`);
     if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
     if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
     if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record)))

@@ -117,7 +117,9 @@ function measure(subject: SubjectName, m: Measure, field: string, rows: Array<Re
     const sum = values.reduce<number>((a, v) => a + Number(v), 0);
     return m === 'sum' ? sum : sum / values.length;
   }
-  const sorted = [...values].sort((a, b) => (numeric ? Number(a) - Number(b) : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  // Dates and timestamps are text in a form that sorts as it reads.
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const sorted = [...values].sort((a, b) => (numeric ? Number(a) - Number(b) : text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
   return m === 'min' ? sorted[0] : sorted[sorted.length - 1];
 }
 

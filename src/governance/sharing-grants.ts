@@ -51,7 +51,7 @@ export function aggregateGrants(policy: CompiledPolicy, subject: SubjectName): A
         groupBy: a.groupBy,
         measures: a.measures,
         minGroupSize: a.minGroupSize,
-        conditions: (r.conditions as Record<string, unknown> | undefined) ?? null,
+        conditions: r.conditions ?? null,
       };
     });
 }
