@@ -161,7 +161,8 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
         operation: 'graphql query demandSignalAggregate',
       });
       expect(JSON.parse(String(event.rule_ids))).toEqual(['demand-totals']);
-      expect(JSON.stringify(event)).not.toMatch(/G-SMALL|\b51\b|\b67\b|9999/);
+      const { reason, fields_returned, fields_denied, resource_ids, operation } = event;
+      expect(JSON.stringify({ reason, fields_returned, fields_denied, resource_ids, operation })).not.toMatch(/G-SMALL|\b51\b|\b67\b|\b9999\b/);
       // A refusal is audited too, with its code.
       await aggregate({ groupBy: ['customerName'] });
       const [refusal] = await gw.query<{ decision: string; code: string }>('SELECT decision, code FROM audit_events ORDER BY seq DESC LIMIT 1');
@@ -189,6 +190,39 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
       const rows = await gql(gw, GLOBEX, listQuery('demandSignals', ['id'], '$first: Int', 'first: $first'), { first: 5 });
       expect(rows.errors[0].extensions?.code).toBe('FORBIDDEN');
       expect(rows.data?.demandSignals ?? null).toBeNull();
+    });
+  });
+
+  describe("a partner's own schema", () => {
+    it('shows the aggregate queries its policy grants, with only the fields it may group by', async () => {
+      const sdl = (
+        await gw.http
+          .get('/api/v1/me/schema.graphql')
+          .set('Authorization', await bearer(gw, GLOBEX))
+          .expect(200)
+      ).text;
+      expect(sdl).toMatch(/demandSignalAggregate\(/);
+      expect(sdl).not.toMatch(/shipmentAggregate|capacitySignalAggregate|demandSignals\(/);
+      const group = /type DemandSignalGroup \{([^}]*)\}/.exec(sdl)![1];
+      expect(
+        group
+          .match(/^\s+(\w+)/gm)!
+          .map((f) => f.trim())
+          .sort(),
+      ).toEqual(['count', 'measures', 'periodStart', 'region']);
+      const filter = /input DemandSignalAggregateFilter \{([^}]*)\}/.exec(sdl)![1];
+      expect(
+        filter
+          .match(/^\s+(\w+)/gm)!
+          .map((f) => f.trim())
+          .sort(),
+      ).toEqual(['periodStart', 'region']);
+      // Introspection answers the same view.
+      const r = await gql(gw, GLOBEX, '{ __type(name: "Query") { fields { name } } }');
+      expect((r.data!.__type.fields as Array<{ name: string }>).map((f) => f.name)).toContain('demandSignalAggregate');
+      // A partner without aggregate grants does not see them.
+      const northwindSdl = (await gw.http.get('/api/v1/me/schema.graphql').set('Authorization', northwind).expect(200)).text;
+      expect(northwindSdl).not.toMatch(/Aggregate/);
     });
   });
 
