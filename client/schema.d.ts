@@ -4,8808 +4,8779 @@
  */
 
 export interface paths {
-  '/health/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description Liveness: the process answers. Answers 200.
+         */
+        get: operations["Health_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Liveness: the process answers
-     * @description Liveness: the process answers. Answers 200.
-     */
-    get: operations['Health_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: database reachable, audit log writable, not draining
+         * @description Readiness: database reachable, audit log writable, not draining. Answers 200, 503.
+         */
+        get: operations["Health_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Readiness: database reachable, audit log writable, not draining
-     * @description Readiness: database reachable, audit log writable, not draining. Answers 200, 503.
-     */
-    get: operations['Health_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/.well-known/jwks.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL)
+         * @description Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL). Answers 200.
+         */
+        get: operations["Jwks_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL)
-     * @description Public keys of the embedded issuer (empty when tokens come from JWT_JWKS_URL). Answers 200.
-     */
-    get: operations['Jwks_jwks'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every partner policy in force
+         * @description Every partner policy in force. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Policy_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Every partner policy in force
-     * @description Every partner policy in force. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Policy_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve
+         * @description A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Policy_get"];
+        /**
+         * Put a new version (validated, its own tests run; in force at once, or proposed when approval is required)
+         * @description Put a new version (validated, its own tests run; in force at once, or proposed when approval is required). Answers 200, 400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 503.
+         */
+        put: operations["Policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve
-     * @description A partner's policy in force, with its version; its ETag is what If-Match takes on PUT, rollback and approve. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Policy_get'];
-    /**
-     * Put a new version (validated, its own tests run; in force at once, or proposed when approval is required)
-     * @description Put a new version (validated, its own tests run; in force at once, or proposed when approval is required). Answers 200, 400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 503.
-     */
-    put: operations['Policy_put'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/versions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a partner's policy, newest first, with author, time and state
+         * @description Every version of a partner's policy, newest first, with author, time and state. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Policy_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Every version of a partner's policy, newest first, with author, time and state
-     * @description Every version of a partner's policy, newest first, with author, time and state. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Policy_versions'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/versions/{version}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of a policy, with its document
+         * @description One version of a policy, with its document. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Policy_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One version of a policy, with its document
-     * @description One version of a policy, with its document. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Policy_version'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/rollback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put an earlier version back in force, as a new version equal to it
+         * @description Put an earlier version back in force, as a new version equal to it. Answers 200, 400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 503.
+         */
+        post: operations["Policy_rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Put an earlier version back in force, as a new version equal to it
-     * @description Put an earlier version back in force, as a new version equal to it. Answers 200, 400, 401, 403, 404, 409, 412, 413, 415, 428, 429, 503.
-     */
-    post: operations['Policy_rollback'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/versions/{version}/approve': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/versions/{version}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force
+         * @description Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force. Answers 200, 400, 401, 403, 404, 409, 412, 428, 429, 503.
+         */
+        post: operations["Policy_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force
-     * @description Approve a proposed version (four eyes): another officer than its author puts it in force, if it was proposed against the version still in force. Answers 200, 400, 401, 403, 404, 409, 412, 428, 429, 503.
-     */
-    post: operations['Policy_approve'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/versions/{version}/reject': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/versions/{version}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved
+         * @description Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["Policy_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved
-     * @description Reject an open proposal (four eyes: another officer than its author), with a reason; it can no longer be approved. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['Policy_reject'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/versions/{version}/withdraw': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/versions/{version}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw your own open proposal (its author only); it can no longer be approved
+         * @description Withdraw your own open proposal (its author only); it can no longer be approved. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["Policy_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Withdraw your own open proposal (its author only); it can no longer be approved
-     * @description Withdraw your own open proposal (its author only); it can no longer be approved. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['Policy_withdraw'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/simulate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows
+         * @description What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows. Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
+         */
+        post: operations["Policy_simulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows
-     * @description What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows. Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
-     */
-    post: operations['Policy_simulate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/policies/{partnerId}/diff': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/policies/{partnerId}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Field by field what changes between two versions, or between a draft and the version in force
+         * @description Field by field what changes between two versions, or between a draft and the version in force. Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
+         */
+        post: operations["Policy_diff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Field by field what changes between two versions, or between a draft and the version in force
-     * @description Field by field what changes between two versions, or between a draft and the version in force. Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
-     */
-    post: operations['Policy_diff'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/access-matrix': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/access-matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only
+         * @description Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Policy_accessMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only
-     * @description Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Policy_accessMatrix'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/audit-events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit events, oldest first, filtered; page with meta.nextCursor
+         * @description Audit events, oldest first, filtered; page with meta.nextCursor. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Audit events, oldest first, filtered; page with meta.nextCursor
-     * @description Audit events, oldest first, filtered; page with meta.nextCursor. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Audit_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/audit-events/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream every matching event as CSV or NDJSON
+         * @description Stream every matching event as CSV or NDJSON. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Audit_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Stream every matching event as CSV or NDJSON
-     * @description Stream every matching event as CSV or NDJSON. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Audit_export'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/audit-events/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/audit-events/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint)
+         * @description Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint). Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Audit_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint)
-     * @description Verify the hash chain (whole, or a from/to seq range, or up to a signed checkpoint). Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Audit_verify'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/audit-events/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/audit-events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One audit event
+         * @description One audit event. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One audit event
-     * @description One audit event. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Audit_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/demand-signals/aggregate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/demand-signals/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted
+         * @description Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Aggregates_demand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted
-     * @description Group totals of demand signals your policy shares as aggregates only; groups under its minGroupSize are left out and counted. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Aggregates_demand'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/capacity-signals/aggregate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/capacity-signals/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Group totals of capacity signals (aggregate-only sharing)
+         * @description Group totals of capacity signals (aggregate-only sharing). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Aggregates_capacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Group totals of capacity signals (aggregate-only sharing)
-     * @description Group totals of capacity signals (aggregate-only sharing). Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Aggregates_capacity'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/shipments/aggregate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/shipments/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Group totals of shipments (aggregate-only sharing)
+         * @description Group totals of shipments (aggregate-only sharing). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Aggregates_shipments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Group totals of shipments (aggregate-only sharing)
-     * @description Group totals of shipments (aggregate-only sharing). Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Aggregates_shipments'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/demand-signals': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/demand-signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Demand signals your policy shares with you, with the fields it grants
+         * @description Demand signals your policy shares with you, with the fields it grants. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["DemandSignals_list"];
+        put?: never;
+        /**
+         * Load a demand signal (the orchestrator)
+         * @description Load a demand signal (the orchestrator). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
+         */
+        post: operations["DemandSignals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Demand signals your policy shares with you, with the fields it grants
-     * @description Demand signals your policy shares with you, with the fields it grants. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['DemandSignals_list'];
-    put?: never;
-    /**
-     * Load a demand signal (the orchestrator)
-     * @description Load a demand signal (the orchestrator). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
-     */
-    post: operations['DemandSignals_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/demand-signals/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/demand-signals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One demand signal you may read
+         * @description One demand signal you may read. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["DemandSignals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One demand signal you may read
-     * @description One demand signal you may read. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['DemandSignals_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/capacity-signals': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/capacity-signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Capacity and risk signals your policy lets you read
+         * @description Capacity and risk signals your policy lets you read. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["CapacitySignals_list"];
+        put?: never;
+        /**
+         * Publish a capacity and risk signal (suppliers: their own)
+         * @description Publish a capacity and risk signal (suppliers: their own). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
+         */
+        post: operations["CapacitySignals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Capacity and risk signals your policy lets you read
-     * @description Capacity and risk signals your policy lets you read. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['CapacitySignals_list'];
-    put?: never;
-    /**
-     * Publish a capacity and risk signal (suppliers: their own)
-     * @description Publish a capacity and risk signal (suppliers: their own). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
-     */
-    post: operations['CapacitySignals_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/capacity-signals/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/capacity-signals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One capacity signal you may read
+         * @description One capacity signal you may read. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["CapacitySignals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update your capacity and risk signal
+         * @description Update your capacity and risk signal. Answers 200, 400, 401, 403, 404, 413, 415, 422, 429, 503.
+         */
+        patch: operations["CapacitySignals_update"];
+        trace?: never;
     };
-    /**
-     * One capacity signal you may read
-     * @description One capacity signal you may read. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['CapacitySignals_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /**
-     * Update your capacity and risk signal
-     * @description Update your capacity and risk signal. Answers 200, 400, 401, 403, 404, 413, 415, 422, 429, 503.
-     */
-    patch: operations['CapacitySignals_update'];
-    trace?: never;
-  };
-  '/api/v1/shipments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipments your policy lets you track
+         * @description Shipments your policy lets you track. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Shipments_list"];
+        put?: never;
+        /**
+         * Create a shipment (the orchestrator)
+         * @description Create a shipment (the orchestrator). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
+         */
+        post: operations["Shipments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Shipments your policy lets you track
-     * @description Shipments your policy lets you track. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Shipments_list'];
-    put?: never;
-    /**
-     * Create a shipment (the orchestrator)
-     * @description Create a shipment (the orchestrator). Answers 201, 400, 401, 403, 409, 413, 415, 422, 429, 503.
-     */
-    post: operations['Shipments_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/shipments/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/shipments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shipment you may track
+         * @description One shipment you may track. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Shipments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update status, ETA or location of a shipment you carry
+         * @description Update status, ETA or location of a shipment you carry. Answers 200, 400, 401, 403, 404, 413, 415, 422, 429, 503.
+         */
+        patch: operations["Shipments_update"];
+        trace?: never;
     };
-    /**
-     * One shipment you may track
-     * @description One shipment you may track. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Shipments_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /**
-     * Update status, ETA or location of a shipment you carry
-     * @description Update status, ETA or location of a shipment you carry. Answers 200, 400, 401, 403, 404, 413, 415, 422, 429, 503.
-     */
-    patch: operations['Shipments_update'];
-    trace?: never;
-  };
-  '/api/v1/shipments/{id}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/shipments/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tracking events of a shipment you may read
+         * @description Tracking events of a shipment you may read. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Shipments_events"];
+        put?: never;
+        /**
+         * Record a tracking event on a shipment you carry (updates its status, location and lastEventAt)
+         * @description Record a tracking event on a shipment you carry (updates its status, location and lastEventAt). Answers 201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503.
+         */
+        post: operations["Shipments_recordEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Tracking events of a shipment you may read
-     * @description Tracking events of a shipment you may read. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Shipments_events'];
-    put?: never;
-    /**
-     * Record a tracking event on a shipment you carry (updates its status, location and lastEventAt)
-     * @description Record a tracking event on a shipment you carry (updates its status, location and lastEventAt). Answers 201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503.
-     */
-    post: operations['Shipments_recordEvent'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/shipment-events:batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/shipment-events:batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 1000 tracking events at once; each is judged alone
+         * @description Answers 200 with one result per event, in order: accepted, refused (with the code the single-event route would give) or duplicate (its eventId was already recorded by your partner). Accepted events commit together with one audit event. More than 1,000 events: 413 PAYLOAD_TOO_LARGE.
+         */
+        post: operations["ShipmentEvents_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Record up to 1000 tracking events at once; each is judged alone
-     * @description Answers 200 with one result per event, in order: accepted, refused (with the code the single-event route would give) or duplicate (its eventId was already recorded by your partner). Accepted events commit together with one audit event. More than 1,000 events: 413 PAYLOAD_TOO_LARGE.
-     */
-    post: operations['ShipmentEvents_batch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/epcis/capture': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/epcis/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture an EPCIS 2.0 EPCISDocument (JSON-LD): events of the five EPCIS types, error declarations included
+         * @description Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.
+         */
+        post: operations["Epcis_capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Capture an EPCIS 2.0 EPCISDocument (JSON-LD): events of the five EPCIS types, error declarations included
-     * @description Each event is kept as captured, linked to the shipments whose SSCC is in its EPC lists or parentID (urn:epc:id:sscc:… or GS1 Digital Link …/00/<sscc>) or whose reference is in its bizTransactionList, and becomes a tracking event of each, judged alone like a batch item. The event id is its eventID, else its CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0). A document whose envelope does not match the EPCIS 2.0 schema is 400 VALIDATION_FAILED naming each problem; an invalid event is refused alone with its path; more than 1,000 events is 413.
-     */
-    post: operations['Epcis_capture'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/epcis/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/epcis/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * EPCIS 2.0 simple event query over the events you captured, as an EPCISQueryDocument (application/ld+json)
+         * @description Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment's tracking history written as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).
+         */
+        get: operations["Epcis_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * EPCIS 2.0 simple event query over the events you captured, as an EPCISQueryDocument (application/ld+json)
-     * @description Standard query parameters (eventType, GE_/LT_eventTime, GE_/LT_recordTime, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_eventID, MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass, EQ_bizTransaction_<type>, perPage, nextPageToken; several values joined by | match any) select among the events kept as captured that concern shipments you may read; a further page is announced in a Link header (rel="next"). With shipmentId alone (and limit, cursor) the answer is that shipment's tracking history written as EPCIS, each event limited to the fields you may read (docs/api-guide-carriers.md).
-     */
-    get: operations['Epcis_events'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/epcis/events/{eventID}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/epcis/events/{eventID}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One event you captured, by its eventID (URL-encoded), as an EPCISQueryDocument (application/ld+json)
+         * @description The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.
+         */
+        get: operations["Epcis_event"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One event you captured, by its eventID (URL-encoded), as an EPCISQueryDocument (application/ld+json)
-     * @description The eventID it was captured with, or the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) it was kept under. 404 when there is none among the events you may read.
-     */
-    get: operations['Epcis_event'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/partners/{id}/data-quality': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/partners/{id}/data-quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner's push data quality over a window: accepted, refused (by code), duplicate, late and out-of-order rates, and freshness per data set
+         * @description A partner's push data quality over a window: accepted, refused (by code), duplicate, late and out-of-order rates, and freshness per data set. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["DataQuality_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A partner's push data quality over a window: accepted, refused (by code), duplicate, late and out-of-order rates, and freshness per data set
-     * @description A partner's push data quality over a window: accepted, refused (by code), duplicate, late and out-of-order rates, and freshness per data set. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['DataQuality_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words
+         * @description Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Me_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words
-     * @description Your own view: partner, purposes, limits, quota, and per subject and action the fields your policy grants (all or some rows), why, and the row scope in words. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Me_view'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/openapi.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use
+         * @description An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Me_openApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use
-     * @description An OpenAPI 3.1 document of only the operations, and in their schemas only the fields, your policy allows under the purpose in use. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Me_openApi'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/schema.graphql': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/schema.graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use
+         * @description The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Me_sdl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use
-     * @description The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Me_sdl'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/access-log': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off
+         * @description Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Me_accessLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off
-     * @description Your partner's own audit events (fields, filters and paging as GET /api/v1/audit-events); 403 TRANSPARENCY_DISABLED when governance switched it off. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Me_accessLog'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/data-access': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/data-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off
+         * @description Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Me_dataAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off
-     * @description Per day: which other partners' audited reads returned which fields of the records you contributed (capacity signals you supply, shipments you carry and their tracking events); counts, no values. 403 TRANSPARENCY_DISABLED when switched off. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Me_dataAccess'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/webhooks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your webhook endpoints (secrets are never shown again)
+         * @description Your webhook endpoints (secrets are never shown again). Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Webhooks_list"];
+        put?: never;
+        /**
+         * Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production
+         * @description Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production. Answers 201, 400, 401, 403, 413, 415, 429, 503.
+         */
+        post: operations["Webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Your webhook endpoints (secrets are never shown again)
-     * @description Your webhook endpoints (secrets are never shown again). Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Webhooks_list'];
-    put?: never;
-    /**
-     * Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production
-     * @description Register an endpoint for event types; answers its secret once. The URL must not resolve to a loopback, link-local or private address, and must be https: in production. Answers 201, 400, 401, 403, 413, 415, 429, 503.
-     */
-    post: operations['Webhooks_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/webhooks/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your webhook endpoints
+         * @description One of your webhook endpoints. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Webhooks_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint with its delivery history
+         * @description Delete an endpoint with its delivery history. Answers 204, 400, 401, 403, 404, 429, 503.
+         */
+        delete: operations["Webhooks_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled)
+         * @description Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled). Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
+         */
+        patch: operations["Webhooks_update"];
+        trace?: never;
     };
-    /**
-     * One of your webhook endpoints
-     * @description One of your webhook endpoints. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Webhooks_get'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete an endpoint with its delivery history
-     * @description Delete an endpoint with its delivery history. Answers 204, 400, 401, 403, 404, 429, 503.
-     */
-    delete: operations['Webhooks_remove'];
-    options?: never;
-    head?: never;
-    /**
-     * Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled)
-     * @description Change url, events, description, purpose, or enabled (enabling again clears the reason it was disabled). Answers 200, 400, 401, 403, 404, 413, 415, 429, 503.
-     */
-    patch: operations['Webhooks_update'];
-    trace?: never;
-  };
-  '/api/v1/me/webhooks/{id}/rotate-secret': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret, shown once; the old one stops signing at once
+         * @description A new signing secret, shown once; the old one stops signing at once. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        post: operations["Webhooks_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * A new signing secret, shown once; the old one stops signing at once
-     * @description A new signing secret, shown once; the old one stops signing at once. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    post: operations['Webhooks_rotate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/webhooks/{id}/deliveries': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's deliveries, newest first: status, attempts, the last answer
+         * @description The endpoint's deliveries, newest first: status, attempts, the last answer. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The endpoint's deliveries, newest first: status, attempts, the last answer
-     * @description The endpoint's deliveries, newest first: status, attempts, the last answer. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Webhooks_deliveries'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/agreements': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreements, optionally of one partner, in one status, or expiring within n days
+         * @description Agreements, optionally of one partner, in one status, or expiring within n days. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Agreements_list"];
+        put?: never;
+        /**
+         * Offer an agreement to a partner (status offered); 404 for an unknown partner; 400 VALIDATION_FAILED naming each field at fault
+         * @description Offer an agreement to a partner (status offered); 404 for an unknown partner; 400 VALIDATION_FAILED naming each field at fault. Answers 201, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["Agreements_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Agreements, optionally of one partner, in one status, or expiring within n days
-     * @description Agreements, optionally of one partner, in one status, or expiring within n days. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['Agreements_list'];
-    put?: never;
-    /**
-     * Offer an agreement to a partner (status offered); 404 for an unknown partner; 400 VALIDATION_FAILED naming each field at fault
-     * @description Offer an agreement to a partner (status offered); 404 for an unknown partner; 400 VALIDATION_FAILED naming each field at fault. Answers 201, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['Agreements_offer'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/agreements/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/agreements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One agreement, its history, and the partners and rules that rest on it (`dependents`)
+         * @description One agreement, its history, and the partners and rules that rest on it (`dependents`). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Agreements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One agreement, its history, and the partners and rules that rest on it (`dependents`)
-     * @description One agreement, its history, and the partners and rules that rest on it (`dependents`). Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['Agreements_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/agreements/{id}/terminate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/agreements/{id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an agreement (or withdraw an offer) at once; rules naming it stop granting on the next request, on every replica
+         * @description End an agreement (or withdraw an offer) at once; rules naming it stop granting on the next request, on every replica. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["Agreements_terminate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * End an agreement (or withdraw an offer) at once; rules naming it stop granting on the next request, on every replica
-     * @description End an agreement (or withdraw an offer) at once; rules naming it stop granting on the next request, on every replica. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['Agreements_terminate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/agreements/{id}/revisions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/agreements/{id}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Amend the terms: a new revision, offered again; the partner must accept it again (its rules stop granting until then)
+         * @description Amend the terms: a new revision, offered again; the partner must accept it again (its rules stop granting until then). Answers 201, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["Agreements_revise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Amend the terms: a new revision, offered again; the partner must accept it again (its rules stop granting until then)
-     * @description Amend the terms: a new revision, offered again; the partner must accept it again (its rules stop granting until then). Answers 201, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['Agreements_revise'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/agreements': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your agreements, with their status and history
+         * @description Your agreements, with their status and history. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["MyAgreements_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Your agreements, with their status and history
-     * @description Your agreements, with their status and history. Answers 200, 400, 401, 403, 429, 503.
-     */
-    get: operations['MyAgreements_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/agreements/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/agreements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your agreements
+         * @description One of your agreements. Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["MyAgreements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * One of your agreements
-     * @description One of your agreements. Answers 200, 400, 401, 403, 404, 429, 503.
-     */
-    get: operations['MyAgreements_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/agreements/{id}/accept': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/agreements/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an offered agreement (or revision): the rules resting on it grant from its validFrom
+         * @description Accept an offered agreement (or revision): the rules resting on it grant from its validFrom. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["MyAgreements_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Accept an offered agreement (or revision): the rules resting on it grant from its validFrom
-     * @description Accept an offered agreement (or revision): the rules resting on it grant from its validFrom. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['MyAgreements_accept'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/agreements/{id}/decline': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/agreements/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an offered agreement
+         * @description Decline an offered agreement. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["MyAgreements_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Decline an offered agreement
-     * @description Decline an offered agreement. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['MyAgreements_decline'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/me/agreements/{id}/terminate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/me/agreements/{id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an agreement at once
+         * @description End an agreement at once. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
+         */
+        post: operations["MyAgreements_terminate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * End an agreement at once
-     * @description End an agreement at once. Answers 200, 400, 401, 403, 404, 409, 413, 415, 429, 503.
-     */
-    post: operations['MyAgreements_terminate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /** @description RFC 9457 problem details; `code` is stable and machine-readable. Some codes add members (`errors`, `fields`, `purposes`, `currentVersion`, `limit`, `retryAfterSeconds`). */
-    Problem: {
-      /**
-       * Format: uri
-       * @example https://gateway.local/problems/validation-failed
-       */
-      type: string;
-      /** @example Validation failed */
-      title: string;
-      /** @example 400 */
-      status: number;
-      /** @example unknown query parameter or field 'colour' */
-      detail: string;
-      /**
-       * @example VALIDATION_FAILED
-       * @enum {string}
-       */
-      code:
-        | 'UNAUTHENTICATED'
-        | 'FORBIDDEN'
-        | 'FORBIDDEN_ROLE'
-        | 'FORBIDDEN_FIELDS'
-        | 'OUT_OF_SCOPE'
-        | 'NOT_FOUND'
-        | 'PURPOSE_REQUIRED'
-        | 'PURPOSE_CONFLICT'
-        | 'PARTNER_SUSPENDED'
-        | 'NO_POLICY'
-        | 'VALIDATION_FAILED'
-        | 'POLICY_INVALID'
-        | 'INVALID_CURSOR'
-        | 'CONFLICT'
-        | 'IDEMPOTENCY_KEY_REUSED'
-        | 'PAYLOAD_TOO_LARGE'
-        | 'RATE_LIMITED'
-        | 'SERVICE_UNAVAILABLE'
-        | 'INTERNAL'
-        | 'VERSION_CONFLICT'
-        | 'METHOD_NOT_ALLOWED'
-        | 'UNSUPPORTED_MEDIA_TYPE'
-        | 'PRECONDITION_FAILED'
-        | 'PRECONDITION_REQUIRED'
-        | 'PROPOSAL_STALE'
-        | 'TRANSPARENCY_DISABLED'
-        | 'SUBSCRIPTION_LIMIT'
-        | 'SUBSCRIPTION_BUDGET_EXCEEDED'
-        | 'CLIENT_ABORTED';
-      /** @example /api/v1/demand-signals */
-      instance?: string;
-      /** @description VALIDATION_FAILED: each problem found */
-      errors?: string[];
-      /** @description FORBIDDEN_FIELDS: the fields refused */
-      fields?: string[];
-    };
-    /**
-     * @description A DemandSignal row: only the fields your policy lets you read (and asked for with ?fields=) are present.
-     * @example {
-     *       "id": "ds-0001",
-     *       "sku": "SKU-100",
-     *       "productFamily": "Drive Units",
-     *       "site": "DC-EU-CENTRAL",
-     *       "region": "EMEA",
-     *       "periodStart": "2025-03-01",
-     *       "forecastQty": 1200,
-     *       "orderedQty": 1140,
-     *       "unitPrice": 84.5,
-     *       "customerName": "Initech GmbH",
-     *       "marginPct": 22.5,
-     *       "updatedAt": "2025-02-24T06:01:00.000Z"
-     *     }
-     */
-    DemandSignal: {
-      id?: string;
-      sku?: string;
-      productFamily?: string | null;
-      site?: string;
-      region?: string;
-      /** Format: date */
-      periodStart?: string;
-      /** Format: int32 */
-      forecastQty?: number;
-      /** Format: int32 */
-      orderedQty?: number | null;
-      unitPrice?: number | null;
-      customerName?: string | null;
-      marginPct?: number | null;
-      /** Format: date-time */
-      updatedAt?: string;
-    };
-    /**
-     * @description A CapacitySignal row: only the fields your policy lets you read (and asked for with ?fields=) are present.
-     * @example {
-     *       "id": "cap-0001",
-     *       "supplierId": "supplier-northwind",
-     *       "site": "PLANT-DE-1",
-     *       "sku": "SKU-100",
-     *       "periodStart": "2025-03-01",
-     *       "availableQty": 2600,
-     *       "committedQty": 2080,
-     *       "leadTimeDays": 14,
-     *       "riskLevel": "low",
-     *       "riskNotes": null,
-     *       "unitCost": 51.2,
-     *       "updatedAt": "2025-02-25T08:16:00.000Z"
-     *     }
-     */
-    CapacitySignal: {
-      id?: string;
-      supplierId?: string;
-      site?: string;
-      sku?: string;
-      /** Format: date */
-      periodStart?: string;
-      /** Format: int32 */
-      availableQty?: number;
-      /** Format: int32 */
-      committedQty?: number | null;
-      /** Format: int32 */
-      leadTimeDays?: number | null;
-      /** @enum {string} */
-      riskLevel?: 'low' | 'medium' | 'high' | 'critical';
-      riskNotes?: string | null;
-      unitCost?: number | null;
-      /** Format: date-time */
-      updatedAt?: string;
-    };
-    /**
-     * @description A Shipment row: only the fields your policy lets you read (and asked for with ?fields=) are present.
-     * @example {
-     *       "id": "shp-0001",
-     *       "reference": "ASN-2025-0101",
-     *       "carrierId": "carrier-swiftlog",
-     *       "shipperId": "supplier-northwind",
-     *       "origin": "PLANT-DE-1",
-     *       "destination": "DC-US-EAST",
-     *       "sku": "SKU-100",
-     *       "quantity": 480,
-     *       "status": "in_transit",
-     *       "eta": "2025-03-06T07:00:00.000Z",
-     *       "lastLocation": "Port of Hamburg, DE",
-     *       "lastEventAt": "2025-02-24T12:00:00.000Z",
-     *       "temperatureC": null,
-     *       "sscc": "106141410000001016",
-     *       "freightCost": 6840,
-     *       "routingPlan": "PLANT-DE-1 > Port of Hamburg, DE > DC-US-EAST; lane SWIFTLOG-0101, 336 h planned",
-     *       "updatedAt": "2025-02-24T12:00:00.000Z"
-     *     }
-     */
-    Shipment: {
-      id?: string;
-      reference?: string;
-      carrierId?: string;
-      shipperId?: string;
-      origin?: string;
-      destination?: string;
-      sku?: string;
-      /** Format: int32 */
-      quantity?: number;
-      /** @enum {string} */
-      status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-      /** Format: date-time */
-      eta?: string | null;
-      lastLocation?: string | null;
-      /** Format: date-time */
-      lastEventAt?: string | null;
-      temperatureC?: number | null;
-      sscc?: string | null;
-      freightCost?: number | null;
-      routingPlan?: string | null;
-      /** Format: date-time */
-      updatedAt?: string;
-    };
-    /**
-     * @description A ShipmentEvent row: only the fields your policy lets you read (and asked for with ?fields=) are present.
-     * @example {
-     *       "id": "evt-0001",
-     *       "shipmentId": "shp-0001",
-     *       "status": "picked_up",
-     *       "occurredAt": "2025-02-20T07:00:00.000Z",
-     *       "location": "Stuttgart, DE",
-     *       "note": null,
-     *       "recordedBy": "carrier-swiftlog"
-     *     }
-     */
-    ShipmentEvent: {
-      id?: string;
-      shipmentId?: string;
-      /** @enum {string} */
-      status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-      /** Format: date-time */
-      occurredAt?: string;
-      location?: string | null;
-      note?: string | null;
-      recordedBy?: string;
-    };
-    /** @description How the answer was judged: the fields returned, those withheld on some rows, the policy version and purpose, and the next page. */
-    ReadMeta: {
-      /** @description Pass as ?cursor= for the next page; null on the last page */
-      nextCursor: string | null;
-      /**
-       * @example [
-       *       "id",
-       *       "sku",
-       *       "periodStart",
-       *       "forecastQty"
-       *     ]
-       */
-      fields: string[];
-      /** @description Fields left out of some rows (granted on some rows only) */
-      redactedFields: string[];
-      /** @example 1 */
-      policyVersion: number | null;
-      /** @example replenishment-planning */
-      purpose: string | null;
-    };
-    /** @description The policy version and purpose that judged the write. */
-    WriteMeta: {
-      policyVersion?: number | null;
-      purpose?: string | null;
-    };
-    CountMeta: {
-      count?: number;
-      /** @description Present on paged lists */
-      nextCursor?: string | null;
-    };
-    /** @description Nothing to add */
-    EmptyMeta: Record<string, never>;
-    BatchResult: {
-      results: {
-        index: number;
-        eventId?: string | null;
-        /** @enum {string} */
-        outcome: 'accepted' | 'refused' | 'duplicate';
-        /** @description refused: the code the single-event route would give; duplicate: DUPLICATE */
-        code?: string | null;
-        message?: string | null;
-      }[];
-    };
-    BatchMeta: {
-      total?: number;
-      accepted?: number;
-      refused?: number;
-      duplicate?: number;
-      policyVersion?: number | null;
-      purpose?: string | null;
-    };
-    /** @description One audited access (docs/audit.md), with its place in the hash chain. */
-    AuditEvent: {
-      id: string;
-      seq: number;
-      /** Format: date-time */
-      at: string;
-      requestId?: string;
-      actor?: {
-        sub?: string | null;
-        partnerId?: string | null;
-        roles?: string[];
-      };
-      transport?: string;
-      /** @example GET /api/v1/demand-signals */
-      operation: string;
-      action?: string | null;
-      subject?: string | null;
-      resourceIds?: string[];
-      purpose?: string | null;
-      /** @enum {string} */
-      decision: 'allow' | 'partial' | 'deny' | 'error';
-      status: number;
-      code?: string | null;
-      reason?: string | null;
-      fieldsReturned?: string[];
-      fieldsDenied?: string[];
-      rowCount?: number;
-      policyVersion?: number | null;
-      ruleIds?: string[];
-      latencyMs?: number | null;
-      prevHash?: string;
-      hash: string;
-    };
-    PolicyVersion: {
-      /** @example supplier-northwind */
-      partnerId: string;
-      /** @example 1 */
-      version: number;
-      author?: string | null;
-      /** Format: date-time */
-      createdAt?: string;
-      note?: string | null;
-      /** @description The policy document (same shape as policies/*.yaml; docs/policy-language.md) */
-      document: Record<string, never>;
-    };
-    PolicyVersionSummary: {
-      version: number;
-      author?: string | null;
-      /** Format: date-time */
-      createdAt?: string;
-      note?: string | null;
-      /** @example in-force */
-      state: string;
-      inForce?: boolean;
-      documentHash?: string;
-    };
-    DecisionMeta: {
-      version?: number;
-      /** @description The version in force, if any */
-      inForce?: number | null;
-    };
-    /** @description A data-sharing agreement (docs/governance-guide.md, "Agreements"); `dependents` only for governance. */
-    Agreement: {
-      id: string;
-      partnerId: string;
-      title?: string;
-      terms?: string;
-      /** @enum {string} */
-      status: 'offered' | 'accepted' | 'active' | 'declined' | 'expired' | 'terminated';
-      revision: number;
-      purposes?: string[];
-      subjects?: string[];
-      validFrom?: string;
-      validUntil?: string;
-      createdBy?: string;
-      createdAt?: string;
-      updatedAt?: string;
-      history?: {
-        at?: string;
-        by?: string;
-        role?: string;
-        action?: string;
-        revision?: number;
-        note?: string | null;
-      }[];
-      /** @description The partners and rules that rest on it */
-      dependents?: {
-        partnerId?: string;
-        ruleIds?: string[];
-      }[];
-    };
-    AggregateMeta: {
-      minGroupSize?: number | null;
-      /** @description Groups under minGroupSize, left out */
-      suppressedGroups?: number;
-      policyVersion?: number | null;
-      purpose?: string | null;
-    };
-    CreateDemandSignalDto: {
-      /**
-       * @description Generated when left out
-       * @example ds-2001
-       */
-      id?: string;
-      /** @example SKU-100 */
-      sku: string;
-      /** @example Drive units */
-      productFamily?: string;
-      /** @example PLANT-DE-1 */
-      site: string;
-      /** @example EMEA */
-      region: string;
-      /**
-       * Format: date
-       * @example 2026-12-01
-       */
-      periodStart: string;
-      /**
-       * Format: int32
-       * @example 1200
-       */
-      forecastQty: number;
-      /**
-       * Format: int32
-       * @example 800
-       */
-      orderedQty?: number;
-      /** @example 12.5 */
-      unitPrice?: number;
-      /** @example Contoso Retail */
-      customerName?: string;
-      /** @example 18.2 */
-      marginPct?: number;
-    };
-    CreateCapacitySignalDto: {
-      /**
-       * @description Generated when left out
-       * @example cap-2001
-       */
-      id?: string;
-      /**
-       * @description Defaults to the caller's partner id when its policy pins it
-       * @example supplier-northwind
-       */
-      supplierId?: string;
-      /** @example PLANT-DE-1 */
-      site: string;
-      /** @example SKU-100 */
-      sku: string;
-      /**
-       * Format: date
-       * @example 2026-12-01
-       */
-      periodStart: string;
-      /**
-       * Format: int32
-       * @example 5000
-       */
-      availableQty: number;
-      /**
-       * Format: int32
-       * @example 3200
-       */
-      committedQty?: number;
-      /**
-       * Format: int32
-       * @example 21
-       */
-      leadTimeDays?: number;
-      /**
-       * @example medium
-       * @enum {string}
-       */
-      riskLevel: 'low' | 'medium' | 'high' | 'critical';
-      /** @example Resin supply tight until Q1 */
-      riskNotes?: string;
-      /** @example 7.1 */
-      unitCost?: number;
-    };
-    UpdateCapacitySignalDto: {
-      /**
-       * @description Defaults to the caller's partner id when its policy pins it
-       * @example supplier-northwind
-       */
-      supplierId?: string;
-      /** @example PLANT-DE-1 */
-      site?: string;
-      /** @example SKU-100 */
-      sku?: string;
-      /**
-       * Format: date
-       * @example 2026-12-01
-       */
-      periodStart?: string;
-      /**
-       * Format: int32
-       * @example 5000
-       */
-      availableQty?: number;
-      /**
-       * Format: int32
-       * @example 3200
-       */
-      committedQty?: number;
-      /**
-       * Format: int32
-       * @example 21
-       */
-      leadTimeDays?: number;
-      /**
-       * @example medium
-       * @enum {string}
-       */
-      riskLevel?: 'low' | 'medium' | 'high' | 'critical';
-      /** @example Resin supply tight until Q1 */
-      riskNotes?: string;
-      /** @example 7.1 */
-      unitCost?: number;
-    };
-    CreateShipmentDto: {
-      /**
-       * @description Generated when left out
-       * @example shp-2001
-       */
-      id?: string;
-      /** @example PO-2026-0042 */
-      reference: string;
-      /** @example carrier-swiftlog */
-      carrierId: string;
-      /** @example supplier-northwind */
-      shipperId: string;
-      /** @example PLANT-DE-1 */
-      origin: string;
-      /** @example DC-US-EAST */
-      destination: string;
-      /** @example SKU-100 */
-      sku: string;
-      /**
-       * Format: int32
-       * @example 400
-       */
-      quantity: number;
-      /**
-       * @description planned when left out
-       * @example planned
-       * @enum {string}
-       */
-      status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-      /**
-       * Format: date-time
-       * @example 2026-12-04T16:00:00.000Z
-       */
-      eta?: string;
-      /** @example Hamburg hub */
-      lastLocation?: string;
-      /** @example 4.5 */
-      temperatureC?: number;
-      /**
-       * @description GS1 SSCC, 18 digits
-       * @example 106141411234567897
-       */
-      sscc?: string;
-      /** @example 1830 */
-      freightCost?: number;
-      /** @example A7 -> Hamburg -> sea */
-      routingPlan?: string;
-    };
-    UpdateShipmentDto: {
-      /** @example PO-2026-0042 */
-      reference?: string;
-      /** @example carrier-swiftlog */
-      carrierId?: string;
-      /** @example supplier-northwind */
-      shipperId?: string;
-      /** @example PLANT-DE-1 */
-      origin?: string;
-      /** @example DC-US-EAST */
-      destination?: string;
-      /** @example SKU-100 */
-      sku?: string;
-      /**
-       * Format: int32
-       * @example 400
-       */
-      quantity?: number;
-      /**
-       * @description planned when left out
-       * @example planned
-       * @enum {string}
-       */
-      status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-      /**
-       * Format: date-time
-       * @example 2026-12-04T16:00:00.000Z
-       */
-      eta?: string;
-      /** @example Hamburg hub */
-      lastLocation?: string;
-      /** @example 4.5 */
-      temperatureC?: number;
-      /**
-       * @description GS1 SSCC, 18 digits
-       * @example 106141411234567897
-       */
-      sscc?: string;
-      /** @example 1830 */
-      freightCost?: number;
-      /** @example A7 -> Hamburg -> sea */
-      routingPlan?: string;
-      /**
-       * Format: date-time
-       * @example 2026-12-04T18:00:00.000Z
-       */
-      lastEventAt?: string;
-    };
-    RecordShipmentEventDto: {
-      /**
-       * @description Your own event id, unique per partner: a resent event is refused as a duplicate
-       * @example swift-7781
-       */
-      eventId?: string;
-      /**
-       * @example in_transit
-       * @enum {string}
-       */
-      status: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-      /**
-       * Format: date-time
-       * @example 2026-12-02T09:30:00.000Z
-       */
-      occurredAt: string;
-      /** @example Rotterdam port */
-      location?: string;
-      /** @example Customs cleared */
-      note?: string;
-      /**
-       * @description Applied to the shipment (needs update right on its temperatureC)
-       * @example 5.2
-       */
-      temperatureC?: number;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
-}
-export type $defs = Record<string, never>;
-export interface operations {
-  Health_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Alive */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    schemas: {
+        /** @description RFC 9457 problem details; `code` is stable and machine-readable. Some codes add members (`errors`, `fields`, `purposes`, `currentVersion`, `limit`, `retryAfterSeconds`). */
+        Problem: {
+            /**
+             * Format: uri
+             * @example https://gateway.local/problems/validation-failed
+             */
+            type: string;
+            /** @example Validation failed */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example unknown query parameter or field 'colour' */
+            detail: string;
+            /**
+             * @example VALIDATION_FAILED
+             * @enum {string}
+             */
+            code: "UNAUTHENTICATED" | "FORBIDDEN" | "FORBIDDEN_ROLE" | "FORBIDDEN_FIELDS" | "OUT_OF_SCOPE" | "NOT_FOUND" | "PURPOSE_REQUIRED" | "PURPOSE_CONFLICT" | "PARTNER_SUSPENDED" | "NO_POLICY" | "VALIDATION_FAILED" | "POLICY_INVALID" | "INVALID_CURSOR" | "CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL" | "VERSION_CONFLICT" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "PROPOSAL_STALE" | "TRANSPARENCY_DISABLED" | "SUBSCRIPTION_LIMIT" | "SUBSCRIPTION_BUDGET_EXCEEDED" | "CLIENT_ABORTED";
+            /** @example /api/v1/demand-signals */
+            instance?: string;
+            /** @description VALIDATION_FAILED: each problem found */
+            errors?: string[];
+            /** @description FORBIDDEN_FIELDS: the fields refused */
+            fields?: string[];
         };
-        content: {
-          'application/json': {
+        /**
+         * @description A DemandSignal row: only the fields your policy lets you read (and asked for with ?fields=) are present.
+         * @example {
+         *       "id": "ds-0001",
+         *       "sku": "SKU-100",
+         *       "productFamily": "Drive Units",
+         *       "site": "DC-EU-CENTRAL",
+         *       "region": "EMEA",
+         *       "periodStart": "2025-03-01",
+         *       "forecastQty": 1200,
+         *       "orderedQty": 1140,
+         *       "unitPrice": 84.5,
+         *       "customerName": "Initech GmbH",
+         *       "marginPct": 22.5,
+         *       "updatedAt": "2025-02-24T06:01:00.000Z"
+         *     }
+         */
+        DemandSignal: {
+            id?: string;
+            sku?: string;
+            productFamily?: string | null;
+            site?: string;
+            region?: string;
+            /** Format: date */
+            periodStart?: string;
+            /** Format: int32 */
+            forecastQty?: number;
+            /** Format: int32 */
+            orderedQty?: number | null;
+            unitPrice?: number | null;
+            customerName?: string | null;
+            marginPct?: number | null;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /**
+         * @description A CapacitySignal row: only the fields your policy lets you read (and asked for with ?fields=) are present.
+         * @example {
+         *       "id": "cap-0001",
+         *       "supplierId": "supplier-northwind",
+         *       "site": "PLANT-DE-1",
+         *       "sku": "SKU-100",
+         *       "periodStart": "2025-03-01",
+         *       "availableQty": 2600,
+         *       "committedQty": 2080,
+         *       "leadTimeDays": 14,
+         *       "riskLevel": "low",
+         *       "riskNotes": null,
+         *       "unitCost": 51.2,
+         *       "updatedAt": "2025-02-25T08:16:00.000Z"
+         *     }
+         */
+        CapacitySignal: {
+            id?: string;
+            supplierId?: string;
+            site?: string;
+            sku?: string;
+            /** Format: date */
+            periodStart?: string;
+            /** Format: int32 */
+            availableQty?: number;
+            /** Format: int32 */
+            committedQty?: number | null;
+            /** Format: int32 */
+            leadTimeDays?: number | null;
             /** @enum {string} */
-            status: 'ok';
-          };
-        };
-      };
-    };
-  };
-  Health_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /**
-       * @description Ready
-       *
-       *     The Health Check is successful
-       */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @example ok */
-            status?: string;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
-             *     }
-             */
-            info?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /** @example {} */
-            error?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
-             *     }
-             */
-            details?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            };
-          };
-        };
-      };
-      /**
-       * @description Not ready (same shape, status error)
-       *
-       *     The Health Check is not successful
-       */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @example error */
-            status?: string;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
-             *     }
-             */
-            info?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            error?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       },
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            details?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            };
-          };
-        };
-      };
-    };
-  };
-  Jwks_jwks: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A JSON Web Key Set (RFC 7517) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            keys: Record<string, never>[];
-          };
-        };
-      };
-    };
-  };
-  Policy_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Every policy in force */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'][];
-            meta: components['schemas']['CountMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The version in force */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The version in force as a strong entity tag, e.g. "3" */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'];
-            meta: {
-              version?: number;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_put: {
-    parameters: {
-      query?: never;
-      header: {
-        'if-match': string;
-        /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
-        'If-Match'?: string;
-      };
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    /** @description The policy document as JSON (same shape as policies/*.yaml); optional top-level `note` */
-    requestBody: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      /** @description The version written (in force, or proposed) */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The version in force as a strong entity tag, e.g. "3" */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'];
-            meta: {
-              version?: number;
-              previousVersion?: number | null;
-              /** @example in-force */
-              state?: string;
-              baseVersion?: number;
-              rolledBackTo?: number;
-              approvedBy?: string;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
-      428: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_versions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Every version, newest first */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersionSummary'][];
-            meta: {
-              inForce?: number | null;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_version: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-        version: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The version */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'];
-            meta: {
-              version?: number;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_rollback: {
-    parameters: {
-      query?: never;
-      header: {
-        'if-match': string;
-        /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
-        'If-Match'?: string;
-      };
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          version: number;
-          note?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The new version */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The version in force as a strong entity tag, e.g. "3" */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'];
-            meta: {
-              version?: number;
-              previousVersion?: number | null;
-              /** @example in-force */
-              state?: string;
-              baseVersion?: number;
-              rolledBackTo?: number;
-              approvedBy?: string;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /**
-       * @description NOT_FOUND: no such record, or none you may see
-       *
-       *     NOT_FOUND: no such record, or none you may see
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
-      428: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_approve: {
-    parameters: {
-      query?: never;
-      header: {
-        'if-match': string;
-        /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force */
-        'If-Match': string;
-      };
-      path: {
-        partnerId: string;
-        version: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The version now in force */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The version in force as a strong entity tag, e.g. "3" */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersion'];
-            meta: {
-              version?: number;
-              previousVersion?: number | null;
-              /** @example in-force */
-              state?: string;
-              baseVersion?: number;
-              rolledBackTo?: number;
-              approvedBy?: string;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /**
-       * @description NOT_FOUND: no such record, or none you may see
-       *
-       *     NOT_FOUND: no such record, or none you may see
-       */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /**
-       * @description `PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)
-       *
-       *     CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE
-       */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
-      428: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_reject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-        version: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          reason: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The version, now rejected */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersionSummary'];
-            meta: components['schemas']['DecisionMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /**
-       * @description `CONFLICT`: the version is no open proposal
-       *
-       *     CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE
-       */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_withdraw: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-        version: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          reason?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The version, now withdrawn */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['PolicyVersionSummary'];
-            meta: components['schemas']['DecisionMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description `CONFLICT`: the version is no open proposal */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_simulate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          document?: Record<string, never>;
-          /** @enum {string} */
-          action: 'read' | 'create' | 'update' | 'aggregate';
-          subject: string;
-          purpose: string;
-          record?: Record<string, never>;
-          withoutAgreements?: string[];
-        };
-      };
-    };
-    responses: {
-      /** @description The simulation */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md) */
-            data: Record<string, never>;
-            meta: components['schemas']['EmptyMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_diff: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        partnerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          document?: Record<string, never>;
-          from?: number;
-          to?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description The difference */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md) */
-            data: Record<string, never>;
-            meta: components['schemas']['EmptyMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Policy_accessMatrix: {
-    parameters: {
-      query?: {
-        /** @description json (default) or csv */
-        format?: 'json' | 'csv';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per partner, subject, action and purpose (format=json; as CSV with format=csv) */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              partnerId?: string;
-              subject?: string;
-              action?: string;
-              purpose?: string;
-              rows?: string;
-              fields?: string[];
-              fieldsOnSomeRows?: string[];
-              agreementIds?: string[];
-              /** @description Read entries: fields some grant shares only transformed (a field may have several grants; the least transformed wins on a row) */
-              transformedFields?: {
-                field?: string;
-                /** @example round 100 */
-                transform?: string;
-                ruleId?: string | null;
-              }[];
-              /** @description Aggregate entries: what each aggregate rule lets the partner group and measure */
-              aggregates?: {
-                ruleId?: string | null;
-                groupBy?: string[];
-                measures?: {
-                  [key: string]: ('count' | 'sum' | 'avg' | 'min' | 'max')[];
-                };
-                minGroupSize?: number;
-                conditions?: {
-                  [key: string]: unknown;
-                } | null;
-              }[];
-              /** @description Aggregate entries: no read rule of the purpose shares rows of the subject */
-              aggregateOnly?: boolean;
-            }[];
-            meta: components['schemas']['CountMeta'];
-          };
-          'text/csv': string;
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Audit_list: {
-    parameters: {
-      query?: {
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-        /** @description default 100, at most 1000 */
-        limit?: unknown;
-        /** @description Events that returned or were denied this field */
-        field?: unknown;
-        /** @description Events that addressed or returned this record, refused ones included */
-        resourceId?: unknown;
-        /** @description RFC 3339 date-time or YYYY-MM-DD, exclusive */
-        to?: unknown;
-        /** @description RFC 3339 date-time or YYYY-MM-DD, inclusive */
-        from?: unknown;
-        decision?: 'allow' | 'partial' | 'deny' | 'error';
-        subject?: unknown;
-        sub?: unknown;
-        partnerId?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of events, oldest first */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['AuditEvent'][];
-            meta: components['schemas']['CountMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Audit_export: {
-    parameters: {
-      query: {
-        /** @description csv or ndjson */
-        format: 'csv' | 'ndjson';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson) */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/csv': string;
-          'application/x-ndjson': string;
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Audit_verify: {
-    parameters: {
-      query?: {
-        /** @description A signed checkpoint (audit:checkpoint) */
-        checkpoint?: unknown;
-        /** @description Last seq */
-        to?: unknown;
-        /** @description First seq */
-        from?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Whether the chain holds, how many events were checked, and the first break */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            ok: boolean;
-            checked: number;
-            head: string | null;
-            headSeq: number;
-            from: number;
-            to: number;
-            brokenSeq?: number;
+            riskLevel?: "low" | "medium" | "high" | "critical";
+            riskNotes?: string | null;
+            unitCost?: number | null;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /**
+         * @description A Shipment row: only the fields your policy lets you read (and asked for with ?fields=) are present.
+         * @example {
+         *       "id": "shp-0001",
+         *       "reference": "ASN-2025-0101",
+         *       "carrierId": "carrier-swiftlog",
+         *       "shipperId": "supplier-northwind",
+         *       "origin": "PLANT-DE-1",
+         *       "destination": "DC-US-EAST",
+         *       "sku": "SKU-100",
+         *       "quantity": 480,
+         *       "status": "in_transit",
+         *       "eta": "2025-03-06T07:00:00.000Z",
+         *       "lastLocation": "Port of Hamburg, DE",
+         *       "lastEventAt": "2025-02-24T12:00:00.000Z",
+         *       "temperatureC": null,
+         *       "sscc": "106141410000001016",
+         *       "freightCost": 6840,
+         *       "routingPlan": "PLANT-DE-1 > Port of Hamburg, DE > DC-US-EAST; lane SWIFTLOG-0101, 336 h planned",
+         *       "updatedAt": "2025-02-24T12:00:00.000Z"
+         *     }
+         */
+        Shipment: {
+            id?: string;
+            reference?: string;
+            carrierId?: string;
+            shipperId?: string;
+            origin?: string;
+            destination?: string;
+            sku?: string;
+            /** Format: int32 */
+            quantity?: number;
             /** @enum {string} */
-            reason?: 'hash-mismatch' | 'broken-link' | 'gap' | 'head-mismatch' | 'checkpoint-mismatch';
-            detail?: string;
-            checkpoint?: {
-              seq?: number;
-              ok?: boolean;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Audit_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The event */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['AuditEvent'];
-            meta: components['schemas']['EmptyMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Aggregates_demand: {
-    parameters: {
-      query: {
-        measures?: unknown;
-        groupBy: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per group of at least minGroupSize rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              [key: string]: unknown;
-            }[];
-            meta: components['schemas']['AggregateMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Aggregates_capacity: {
-    parameters: {
-      query: {
-        measures?: unknown;
-        groupBy: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per group of at least minGroupSize rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              [key: string]: unknown;
-            }[];
-            meta: components['schemas']['AggregateMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Aggregates_shipments: {
-    parameters: {
-      query: {
-        measures?: unknown;
-        groupBy: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per group of at least minGroupSize rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              [key: string]: unknown;
-            }[];
-            meta: components['schemas']['AggregateMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  DemandSignals_list: {
-    parameters: {
-      query?: {
-        /** @description Only rows whose id equals this value (a field you may read) */
-        id?: string;
-        /** @description Only rows whose sku equals this value (a field you may read) */
-        sku?: string;
-        /** @description Only rows whose productFamily equals this value (a field you may read) */
-        productFamily?: string;
-        /** @description Only rows whose site equals this value (a field you may read) */
-        site?: string;
-        /** @description Only rows whose region equals this value (a field you may read) */
-        region?: string;
-        /** @description Only rows whose periodStart equals this value (a field you may read) */
-        periodStart?: string;
-        /** @description Only rows whose forecastQty equals this value (a field you may read) */
-        forecastQty?: number;
-        /** @description Only rows whose orderedQty equals this value (a field you may read) */
-        orderedQty?: number;
-        /** @description Only rows whose unitPrice equals this value (a field you may read) */
-        unitPrice?: number;
-        /** @description Only rows whose customerName equals this value (a field you may read) */
-        customerName?: string;
-        /** @description Only rows whose marginPct equals this value (a field you may read) */
-        marginPct?: number;
-        /** @description Only rows whose updatedAt equals this value (a field you may read) */
-        updatedAt?: string;
-        /** @description Comma-separated fields to return (default: every field you may read) */
-        fields?: unknown;
-        /** @description Page size (default 100, at most your policy's maxPageSize) */
-        limit?: number;
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['DemandSignal'][];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  DemandSignals_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateDemandSignalDto'];
-      };
-    };
-    responses: {
-      /** @description Created: the fields you may read of the row written */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['DemandSignal'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  DemandSignals_get: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The answer */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['DemandSignal'];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  CapacitySignals_list: {
-    parameters: {
-      query?: {
-        /** @description Only rows whose id equals this value (a field you may read) */
-        id?: string;
-        /** @description Only rows whose supplierId equals this value (a field you may read) */
-        supplierId?: string;
-        /** @description Only rows whose site equals this value (a field you may read) */
-        site?: string;
-        /** @description Only rows whose sku equals this value (a field you may read) */
-        sku?: string;
-        /** @description Only rows whose periodStart equals this value (a field you may read) */
-        periodStart?: string;
-        /** @description Only rows whose availableQty equals this value (a field you may read) */
-        availableQty?: number;
-        /** @description Only rows whose committedQty equals this value (a field you may read) */
-        committedQty?: number;
-        /** @description Only rows whose leadTimeDays equals this value (a field you may read) */
-        leadTimeDays?: number;
-        /** @description Only rows whose riskLevel equals this value (a field you may read) */
-        riskLevel?: 'low' | 'medium' | 'high' | 'critical';
-        /** @description Only rows whose riskNotes equals this value (a field you may read) */
-        riskNotes?: string;
-        /** @description Only rows whose unitCost equals this value (a field you may read) */
-        unitCost?: number;
-        /** @description Only rows whose updatedAt equals this value (a field you may read) */
-        updatedAt?: string;
-        /** @description Comma-separated fields to return (default: every field you may read) */
-        fields?: unknown;
-        /** @description Page size (default 100, at most your policy's maxPageSize) */
-        limit?: number;
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['CapacitySignal'][];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  CapacitySignals_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateCapacitySignalDto'];
-      };
-    };
-    responses: {
-      /** @description Created: the fields you may read of the row written */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['CapacitySignal'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  CapacitySignals_get: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The answer */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['CapacitySignal'];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  CapacitySignals_update: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateCapacitySignalDto'];
-      };
-    };
-    responses: {
-      /** @description Updated: the fields you may read of the row */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['CapacitySignal'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_list: {
-    parameters: {
-      query?: {
-        /** @description Only rows whose id equals this value (a field you may read) */
-        id?: string;
-        /** @description Only rows whose reference equals this value (a field you may read) */
-        reference?: string;
-        /** @description Only rows whose carrierId equals this value (a field you may read) */
-        carrierId?: string;
-        /** @description Only rows whose shipperId equals this value (a field you may read) */
-        shipperId?: string;
-        /** @description Only rows whose origin equals this value (a field you may read) */
-        origin?: string;
-        /** @description Only rows whose destination equals this value (a field you may read) */
-        destination?: string;
-        /** @description Only rows whose sku equals this value (a field you may read) */
-        sku?: string;
-        /** @description Only rows whose quantity equals this value (a field you may read) */
-        quantity?: number;
-        /** @description Only rows whose status equals this value (a field you may read) */
-        status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-        /** @description Only rows whose eta equals this value (a field you may read) */
-        eta?: string;
-        /** @description Only rows whose lastLocation equals this value (a field you may read) */
-        lastLocation?: string;
-        /** @description Only rows whose lastEventAt equals this value (a field you may read) */
-        lastEventAt?: string;
-        /** @description Only rows whose temperatureC equals this value (a field you may read) */
-        temperatureC?: number;
-        /** @description Only rows whose sscc equals this value (a field you may read) */
-        sscc?: string;
-        /** @description Only rows whose freightCost equals this value (a field you may read) */
-        freightCost?: number;
-        /** @description Only rows whose routingPlan equals this value (a field you may read) */
-        routingPlan?: string;
-        /** @description Only rows whose updatedAt equals this value (a field you may read) */
-        updatedAt?: string;
-        /** @description Comma-separated fields to return (default: every field you may read) */
-        fields?: unknown;
-        /** @description Page size (default 100, at most your policy's maxPageSize) */
-        limit?: number;
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['Shipment'][];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateShipmentDto'];
-      };
-    };
-    responses: {
-      /** @description Created: the fields you may read of the row written */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['Shipment'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_get: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The answer */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['Shipment'];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_update: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateShipmentDto'];
-      };
-    };
-    responses: {
-      /** @description Updated: the fields you may read of the row */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['Shipment'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_events: {
-    parameters: {
-      query?: {
-        /** @description Only rows whose status equals this value (a field you may read) */
-        status?: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-        /** @description Only rows whose occurredAt equals this value (a field you may read) */
-        occurredAt?: string;
-        /** @description Only rows whose location equals this value (a field you may read) */
-        location?: string;
-        /** @description Only rows whose note equals this value (a field you may read) */
-        note?: string;
-        /** @description Only rows whose recordedBy equals this value (a field you may read) */
-        recordedBy?: string;
-        /** @description Comma-separated fields to return (default: every field you may read) */
-        fields?: unknown;
-        /** @description Page size (default 100, at most your policy's maxPageSize) */
-        limit?: number;
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of rows */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['ShipmentEvent'][];
-            meta: components['schemas']['ReadMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Shipments_recordEvent: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RecordShipmentEventDto'];
-      };
-    };
-    responses: {
-      /** @description Recorded: the fields you may read of the event */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['ShipmentEvent'];
-            meta: components['schemas']['WriteMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  ShipmentEvents_batch: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          events: {
+            status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+            /** Format: date-time */
+            eta?: string | null;
+            lastLocation?: string | null;
+            /** Format: date-time */
+            lastEventAt?: string | null;
+            temperatureC?: number | null;
+            sscc?: string | null;
+            freightCost?: number | null;
+            routingPlan?: string | null;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /**
+         * @description A ShipmentEvent row: only the fields your policy lets you read (and asked for with ?fields=) are present.
+         * @example {
+         *       "id": "evt-0001",
+         *       "shipmentId": "shp-0001",
+         *       "status": "picked_up",
+         *       "occurredAt": "2025-02-20T07:00:00.000Z",
+         *       "location": "Stuttgart, DE",
+         *       "note": null,
+         *       "recordedBy": "carrier-swiftlog"
+         *     }
+         */
+        ShipmentEvent: {
+            id?: string;
+            shipmentId?: string;
+            /** @enum {string} */
+            status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+            /** Format: date-time */
+            occurredAt?: string;
+            location?: string | null;
+            note?: string | null;
+            recordedBy?: string;
+        };
+        /** @description How the answer was judged: the fields returned, those withheld on some rows, the policy version and purpose, and the next page. */
+        ReadMeta: {
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
             /**
-             * @description Your own id, unique per partner: a resent event is a duplicate
+             * @example [
+             *       "id",
+             *       "sku",
+             *       "periodStart",
+             *       "forecastQty"
+             *     ]
+             */
+            fields: string[];
+            /** @description Fields left out of some rows (granted on some rows only) */
+            redactedFields: string[];
+            /** @example 1 */
+            policyVersion: number | null;
+            /** @example replenishment-planning */
+            purpose: string | null;
+        };
+        /** @description The policy version and purpose that judged the write. */
+        WriteMeta: {
+            policyVersion?: number | null;
+            purpose?: string | null;
+        };
+        CountMeta: {
+            count?: number;
+            /** @description Present on paged lists */
+            nextCursor?: string | null;
+        };
+        /** @description Nothing to add */
+        EmptyMeta: Record<string, never>;
+        BatchResult: {
+            results: {
+                index: number;
+                eventId?: string | null;
+                /** @enum {string} */
+                outcome: "accepted" | "refused" | "duplicate";
+                /** @description refused: the code the single-event route would give; duplicate: DUPLICATE */
+                code?: string | null;
+                message?: string | null;
+            }[];
+        };
+        BatchMeta: {
+            total?: number;
+            accepted?: number;
+            refused?: number;
+            duplicate?: number;
+            policyVersion?: number | null;
+            purpose?: string | null;
+        };
+        /** @description One audited access (docs/audit.md), with its place in the hash chain. */
+        AuditEvent: {
+            id: string;
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            requestId?: string;
+            actor?: {
+                sub?: string | null;
+                partnerId?: string | null;
+                roles?: string[];
+            };
+            transport?: string;
+            /** @example GET /api/v1/demand-signals */
+            operation: string;
+            action?: string | null;
+            subject?: string | null;
+            resourceIds?: string[];
+            purpose?: string | null;
+            /** @enum {string} */
+            decision: "allow" | "partial" | "deny" | "error";
+            status: number;
+            code?: string | null;
+            reason?: string | null;
+            fieldsReturned?: string[];
+            fieldsDenied?: string[];
+            rowCount?: number;
+            policyVersion?: number | null;
+            ruleIds?: string[];
+            latencyMs?: number | null;
+            prevHash?: string;
+            hash: string;
+        };
+        PolicyVersion: {
+            /** @example supplier-northwind */
+            partnerId: string;
+            /** @example 1 */
+            version: number;
+            author?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            note?: string | null;
+            /** @description The policy document (same shape as policies/*.yaml; docs/policy-language.md) */
+            document: Record<string, never>;
+        };
+        PolicyVersionSummary: {
+            version: number;
+            author?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            note?: string | null;
+            /** @example in-force */
+            state: string;
+            inForce?: boolean;
+            documentHash?: string;
+        };
+        DecisionMeta: {
+            version?: number;
+            /** @description The version in force, if any */
+            inForce?: number | null;
+        };
+        /** @description A data-sharing agreement (docs/governance-guide.md, "Agreements"); `dependents` only for governance. */
+        Agreement: {
+            id: string;
+            partnerId: string;
+            title?: string;
+            terms?: string;
+            /** @enum {string} */
+            status: "offered" | "accepted" | "active" | "declined" | "expired" | "terminated";
+            revision: number;
+            purposes?: string[];
+            subjects?: string[];
+            validFrom?: string;
+            validUntil?: string;
+            createdBy?: string;
+            createdAt?: string;
+            updatedAt?: string;
+            history?: {
+                at?: string;
+                by?: string;
+                role?: string;
+                action?: string;
+                revision?: number;
+                note?: string | null;
+            }[];
+            /** @description The partners and rules that rest on it */
+            dependents?: {
+                partnerId?: string;
+                ruleIds?: string[];
+            }[];
+        };
+        AggregateMeta: {
+            minGroupSize?: number | null;
+            /** @description Groups under minGroupSize, left out */
+            suppressedGroups?: number;
+            policyVersion?: number | null;
+            purpose?: string | null;
+        };
+        CreateDemandSignalDto: {
+            /**
+             * @description Generated when left out
+             * @example ds-2001
+             */
+            id?: string;
+            /** @example SKU-100 */
+            sku: string;
+            /** @example Drive units */
+            productFamily?: string;
+            /** @example PLANT-DE-1 */
+            site: string;
+            /** @example EMEA */
+            region: string;
+            /**
+             * Format: date
+             * @example 2026-12-01
+             */
+            periodStart: string;
+            /**
+             * Format: int32
+             * @example 1200
+             */
+            forecastQty: number;
+            /**
+             * Format: int32
+             * @example 800
+             */
+            orderedQty?: number;
+            /** @example 12.5 */
+            unitPrice?: number;
+            /** @example Contoso Retail */
+            customerName?: string;
+            /** @example 18.2 */
+            marginPct?: number;
+        };
+        CreateCapacitySignalDto: {
+            /**
+             * @description Generated when left out
+             * @example cap-2001
+             */
+            id?: string;
+            /**
+             * @description Defaults to the caller's partner id when its policy pins it
+             * @example supplier-northwind
+             */
+            supplierId?: string;
+            /** @example PLANT-DE-1 */
+            site: string;
+            /** @example SKU-100 */
+            sku: string;
+            /**
+             * Format: date
+             * @example 2026-12-01
+             */
+            periodStart: string;
+            /**
+             * Format: int32
+             * @example 5000
+             */
+            availableQty: number;
+            /**
+             * Format: int32
+             * @example 3200
+             */
+            committedQty?: number;
+            /**
+             * Format: int32
+             * @example 21
+             */
+            leadTimeDays?: number;
+            /**
+             * @example medium
+             * @enum {string}
+             */
+            riskLevel: "low" | "medium" | "high" | "critical";
+            /** @example Resin supply tight until Q1 */
+            riskNotes?: string;
+            /** @example 7.1 */
+            unitCost?: number;
+        };
+        UpdateCapacitySignalDto: {
+            /**
+             * @description Defaults to the caller's partner id when its policy pins it
+             * @example supplier-northwind
+             */
+            supplierId?: string;
+            /** @example PLANT-DE-1 */
+            site?: string;
+            /** @example SKU-100 */
+            sku?: string;
+            /**
+             * Format: date
+             * @example 2026-12-01
+             */
+            periodStart?: string;
+            /**
+             * Format: int32
+             * @example 5000
+             */
+            availableQty?: number;
+            /**
+             * Format: int32
+             * @example 3200
+             */
+            committedQty?: number;
+            /**
+             * Format: int32
+             * @example 21
+             */
+            leadTimeDays?: number;
+            /**
+             * @example medium
+             * @enum {string}
+             */
+            riskLevel?: "low" | "medium" | "high" | "critical";
+            /** @example Resin supply tight until Q1 */
+            riskNotes?: string;
+            /** @example 7.1 */
+            unitCost?: number;
+        };
+        CreateShipmentDto: {
+            /**
+             * @description Generated when left out
+             * @example shp-2001
+             */
+            id?: string;
+            /** @example PO-2026-0042 */
+            reference: string;
+            /** @example carrier-swiftlog */
+            carrierId: string;
+            /** @example supplier-northwind */
+            shipperId: string;
+            /** @example PLANT-DE-1 */
+            origin: string;
+            /** @example DC-US-EAST */
+            destination: string;
+            /** @example SKU-100 */
+            sku: string;
+            /**
+             * Format: int32
+             * @example 400
+             */
+            quantity: number;
+            /**
+             * @description planned when left out
+             * @example planned
+             * @enum {string}
+             */
+            status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T16:00:00.000Z
+             */
+            eta?: string;
+            /** @example Hamburg hub */
+            lastLocation?: string;
+            /** @example 4.5 */
+            temperatureC?: number;
+            /**
+             * @description GS1 SSCC, 18 digits
+             * @example 106141411234567897
+             */
+            sscc?: string;
+            /** @example 1830 */
+            freightCost?: number;
+            /** @example A7 -> Hamburg -> sea */
+            routingPlan?: string;
+        };
+        UpdateShipmentDto: {
+            /** @example PO-2026-0042 */
+            reference?: string;
+            /** @example carrier-swiftlog */
+            carrierId?: string;
+            /** @example supplier-northwind */
+            shipperId?: string;
+            /** @example PLANT-DE-1 */
+            origin?: string;
+            /** @example DC-US-EAST */
+            destination?: string;
+            /** @example SKU-100 */
+            sku?: string;
+            /**
+             * Format: int32
+             * @example 400
+             */
+            quantity?: number;
+            /**
+             * @description planned when left out
+             * @example planned
+             * @enum {string}
+             */
+            status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T16:00:00.000Z
+             */
+            eta?: string;
+            /** @example Hamburg hub */
+            lastLocation?: string;
+            /** @example 4.5 */
+            temperatureC?: number;
+            /**
+             * @description GS1 SSCC, 18 digits
+             * @example 106141411234567897
+             */
+            sscc?: string;
+            /** @example 1830 */
+            freightCost?: number;
+            /** @example A7 -> Hamburg -> sea */
+            routingPlan?: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T18:00:00.000Z
+             */
+            lastEventAt?: string;
+        };
+        RecordShipmentEventDto: {
+            /**
+             * @description Your own event id, unique per partner: a resent event is refused as a duplicate
              * @example swift-7781
              */
             eventId?: string;
-            /** @example shp-0001 */
-            shipmentId: string;
-            /** @enum {string} */
-            status: 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
-            /** Format: date-time */
+            /**
+             * @example in_transit
+             * @enum {string}
+             */
+            status: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+            /**
+             * Format: date-time
+             * @example 2026-12-02T09:30:00.000Z
+             */
             occurredAt: string;
+            /** @example Rotterdam port */
             location?: string;
+            /** @example Customs cleared */
             note?: string;
+            /**
+             * @description Applied to the shipment (needs update right on its temperatureC)
+             * @example 5.2
+             */
             temperatureC?: number;
-          }[];
         };
-      };
     };
-    responses: {
-      /** @description One result per event, in order */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    Health_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['BatchResult'];
-            meta: components['schemas']['BatchMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Epcis_capture: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
-        'Idempotency-Key'?: string;
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    /** @description An EPCISDocument (content type application/ld+json or application/json) */
-    requestBody: {
-      content: {
-        'application/json': Record<string, never>;
-      };
-    };
-    responses: {
-      /** @description One result per ObjectEvent, in order */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['BatchResult'];
-            meta: components['schemas']['BatchMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Epcis_events: {
-    parameters: {
-      query?: {
-        /** @description From the Link header of the previous page of a standard query */
-        nextPageToken?: unknown;
-        /** @description Page size of a standard query */
-        perPage?: number;
-        /** @description From the Link header of the previous page (with shipmentId) */
-        cursor?: unknown;
-        /** @description Page size (with shipmentId) */
-        limit?: number;
-        /** @description A shipment: its tracking history written as EPCIS */
-        shipmentId?: unknown;
-      };
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description An EPCISQueryDocument */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The next page: <…>; rel="next" */
-          Link?: string;
-          /** @description The EPCIS version of the answer */
-          'GS1-EPCIS-Version'?: string;
-          /** @description The policy version that judged the read */
-          'X-Policy-Version'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/ld+json': {
-            '@context'?: unknown;
-            /** @enum {string} */
-            type: 'EPCISQueryDocument';
-            schemaVersion?: string;
-            /** Format: date-time */
-            creationDate?: string;
-            epcisBody: {
-              queryResults?: {
-                queryName?: string;
-                resultsBody?: {
-                  eventList?: Record<string, never>[];
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-              };
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Epcis_event: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        /** @description The eventID, URL-encoded */
-        eventID: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description An EPCISQueryDocument holding the event */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description The next page: <…>; rel="next" */
-          Link?: string;
-          /** @description The EPCIS version of the answer */
-          'GS1-EPCIS-Version'?: string;
-          /** @description The policy version that judged the read */
-          'X-Policy-Version'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/ld+json': {
-            '@context'?: unknown;
-            /** @enum {string} */
-            type: 'EPCISQueryDocument';
-            schemaVersion?: string;
-            /** Format: date-time */
-            creationDate?: string;
-            epcisBody: {
-              queryResults?: {
-                queryName?: string;
-                resultsBody?: {
-                  eventList?: Record<string, never>[];
-                };
-              };
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  DataQuality_get: {
-    parameters: {
-      query?: {
-        /** @description ISO 8601 timestamp; default now */
-        until?: unknown;
-        /** @description ISO 8601 timestamp; instead of window */
-        since?: unknown;
-        /** @description ISO 8601 duration back from now (or from `until`), e.g. P7D, PT12H; default P7D */
-        window?: unknown;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The report */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @description Counts and rates per data set over the window (docs/api-guide-carriers.md, Data quality) */
-            data: {
-              partnerKind?: string;
-            };
-            meta: {
-              /** Format: date-time */
-              generatedAt?: string;
-              lateAfterHours?: number;
-            };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Me_view: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Your view */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data?: {
-              partner?: {
-                id?: string;
-                name?: string;
-                kind?: string;
-              };
-              /** @description Every purpose the policy names */
-              purposes?: string[];
-              /** @description The purpose in use (X-Purpose or the token's claim); null when none */
-              purpose?: string | null;
-              policyVersion?: number;
-              limits?: {
-                requestsPerMinute?: number;
-                maxPageSize?: number;
-              };
-              /** @description After counting this request */
-              quota?: {
-                remaining?: number;
-                resetSeconds?: number;
-              };
-              transparency?: {
-                accessLog?: boolean;
-                dataAccess?: boolean;
-              };
-              /**
-               * @description The view under the purpose in use; null when no purpose is given (see byPurpose)
-               * @example {
-               *       "DemandSignal": {
-               *         "read": {
-               *           "scope": "sku is one of SKU-100, SKU-200",
-               *           "fields": [
-               *             {
-               *               "field": "forecastQty",
-               *               "rows": "all",
-               *               "ruleIds": [
-               *                 "demand-for-supplied-skus"
-               *               ],
-               *               "reasons": [
-               *                 "…"
-               *               ]
-               *             }
-               *           ]
-               *         }
-               *       }
-               *     }
-               */
-              subjects?: {
-                [key: string]: {
-                  [key: string]: {
-                    /** @description The rows the action may touch, in words */
-                    scope?: string;
-                    fields?: {
-                      /** @example orderedQty */
-                      field?: string;
-                      /**
-                       * @description all: on every row of the scope; some: only on some rows (left out of the others)
-                       * @enum {string}
-                       */
-                      rows?: 'all' | 'some';
-                      ruleIds?: string[];
-                      reasons?: string[];
-                    }[];
-                  };
-                };
-              } | null;
-              /** @description One entry per purpose: the purpose in use only, or every purpose of the policy when none is given */
-              byPurpose?: {
-                purpose?: string | null;
-                /**
-                 * @description Subject → action (read | create | update) → { scope, fields }. Subjects and actions the policy does not grant are left out.
-                 * @example {
-                 *       "DemandSignal": {
-                 *         "read": {
-                 *           "scope": "sku is one of SKU-100, SKU-200",
-                 *           "fields": [
-                 *             {
-                 *               "field": "forecastQty",
-                 *               "rows": "all",
-                 *               "ruleIds": [
-                 *                 "demand-for-supplied-skus"
-                 *               ],
-                 *               "reasons": [
-                 *                 "…"
-                 *               ]
-                 *             }
-                 *           ]
-                 *         }
-                 *       }
-                 *     }
-                 */
-                subjects?: {
-                  [key: string]: {
-                    [key: string]: {
-                      /** @description The rows the action may touch, in words */
-                      scope?: string;
-                      fields?: {
-                        /** @example orderedQty */
-                        field?: string;
-                        /**
-                         * @description all: on every row of the scope; some: only on some rows (left out of the others)
-                         * @enum {string}
-                         */
-                        rows?: 'all' | 'some';
-                        ruleIds?: string[];
-                        reasons?: string[];
-                      }[];
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
                     };
-                  };
                 };
-              }[];
             };
-            meta?: Record<string, never>;
-          };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Me_openApi: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description An OpenAPI 3.1 document */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Health_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            openapi: string;
-            paths: Record<string, never>;
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Me_sdl: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description GraphQL SDL */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Me_accessLog: {
-    parameters: {
-      query?: {
-        /** @description meta.nextCursor of the previous page */
-        cursor?: unknown;
-        /** @description default 100, at most 1000 */
-        limit?: unknown;
-        /** @description ISO 8601, exclusive */
-        to?: unknown;
-        /** @description ISO 8601, inclusive */
-        from?: unknown;
-        decision?: 'allow' | 'partial' | 'deny' | 'error';
-        subject?: unknown;
-        sub?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of your own events, oldest first */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['AuditEvent'][];
-            meta: components['schemas']['CountMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Me_dataAccess: {
-    parameters: {
-      query?: {
-        /** @description ISO 8601, exclusive (default: now); at most 92 days after from */
-        to?: unknown;
-        /** @description ISO 8601, inclusive (default: 30 days before to) */
-        from?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Counts per partner, subject, field and day */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data?: {
-              partnerId?: string;
-              /** @enum {string} */
-              subject?: 'CapacitySignal' | 'Shipment' | 'ShipmentEvent';
-              field?: string;
-              /** Format: date */
-              day?: string;
-              /** @description Audited reads that returned this field of at least one of your records */
-              count?: number;
-            }[];
-            meta?: {
-              from?: string;
-              to?: string;
-              count?: number;
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Ready
+             *
+             *     The Health Check is successful
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example ok */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Webhooks_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Your endpoints */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              id?: string;
-              /** @example https://hooks.northwind.example/gateway */
-              url?: string;
-              events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-              description?: string | null;
-              /** @description Deliveries are judged under this purpose */
-              purpose?: string;
-              enabled?: boolean;
-              /** @enum {string} */
-              status?: 'active' | 'disabled';
-              disabledReason?: string | null;
-              disabledAt?: string | null;
-              createdAt?: string;
-              updatedAt?: string;
-            }[];
-            meta: components['schemas']['CountMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Webhooks_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          url: string;
-          events: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-          description?: string;
-          purpose?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description The endpoint, with its secret (shown once) */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              id?: string;
-              /** @example https://hooks.northwind.example/gateway */
-              url?: string;
-              events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-              description?: string | null;
-              /** @description Deliveries are judged under this purpose */
-              purpose?: string;
-              enabled?: boolean;
-              /** @enum {string} */
-              status?: 'active' | 'disabled';
-              disabledReason?: string | null;
-              disabledAt?: string | null;
-              createdAt?: string;
-              updatedAt?: string;
-              /**
-               * @description Shown once: keep it to verify signatures
-               * @example whsec_…
-               */
-              secret?: string;
+            /**
+             * @description Not ready (same shape, status error)
+             *
+             *     The Health Check is not successful
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
-            meta: components['schemas']['EmptyMeta'];
-          };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Webhooks_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The endpoint */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Jwks_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: {
-              id?: string;
-              /** @example https://hooks.northwind.example/gateway */
-              url?: string;
-              events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-              description?: string | null;
-              /** @description Deliveries are judged under this purpose */
-              purpose?: string;
-              enabled?: boolean;
-              /** @enum {string} */
-              status?: 'active' | 'disabled';
-              disabledReason?: string | null;
-              disabledAt?: string | null;
-              createdAt?: string;
-              updatedAt?: string;
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Web Key Set (RFC 7517) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: Record<string, never>[];
+                    };
+                };
             };
-            meta: components['schemas']['EmptyMeta'];
-          };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Webhooks_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Policy_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Webhooks_update: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
-        'X-Purpose'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          url?: string;
-          events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-          description?: string | null;
-          purpose?: string;
-          enabled?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description The endpoint, changed */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              id?: string;
-              /** @example https://hooks.northwind.example/gateway */
-              url?: string;
-              events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-              description?: string | null;
-              /** @description Deliveries are judged under this purpose */
-              purpose?: string;
-              enabled?: boolean;
-              /** @enum {string} */
-              status?: 'active' | 'disabled';
-              disabledReason?: string | null;
-              disabledAt?: string | null;
-              createdAt?: string;
-              updatedAt?: string;
+        requestBody?: never;
+        responses: {
+            /** @description Every policy in force */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"][];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
             };
-            meta: components['schemas']['EmptyMeta'];
-          };
-        };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  Webhooks_rotate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The endpoint, with its new secret (shown once) */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              id?: string;
-              /** @example https://hooks.northwind.example/gateway */
-              url?: string;
-              events?: ('shipment.updated' | 'demand.updated' | 'capacity.updated')[];
-              description?: string | null;
-              /** @description Deliveries are judged under this purpose */
-              purpose?: string;
-              enabled?: boolean;
-              /** @enum {string} */
-              status?: 'active' | 'disabled';
-              disabledReason?: string | null;
-              disabledAt?: string | null;
-              createdAt?: string;
-              updatedAt?: string;
-              /**
-               * @description Shown once: keep it to verify signatures
-               * @example whsec_…
-               */
-              secret?: string;
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            meta: components['schemas']['EmptyMeta'];
-          };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Webhooks_deliveries: {
-    parameters: {
-      query?: {
-        /** @description default 100, at most 1000 */
-        limit?: unknown;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version in force */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version in force as a strong entity tag, e.g. "3" */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Deliveries, newest first */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Policy_put: {
+        parameters: {
+            query?: never;
+            header: {
+                "if-match": string;
+                /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
+                "If-Match"?: string;
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: {
-              /** @description Also the webhook-id header */
-              id?: string;
-              /** @enum {string} */
-              eventType?: 'shipment.updated' | 'demand.updated' | 'capacity.updated';
-              subject?: string;
-              recordId?: string;
-              /** @enum {string} */
-              status?: 'pending' | 'delivered' | 'failed' | 'skipped' | 'cancelled';
-              attempts?: number;
-              nextAttemptAt?: string | null;
-              lastAttemptAt?: string | null;
-              lastStatus?: number | null;
-              lastError?: string | null;
-              occurredAt?: string;
-              createdAt?: string;
-              settledAt?: string | null;
-            }[];
-            meta: components['schemas']['CountMeta'];
-          };
+        /** @description The policy document as JSON (same shape as policies/*.yaml); optional top-level `note` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The version written (in force, or proposed) */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version in force as a strong entity tag, e.g. "3" */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                            previousVersion?: number | null;
+                            /** @example in-force */
+                            state?: string;
+                            baseVersion?: number;
+                            rolledBackTo?: number;
+                            approvedBy?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Agreements_list: {
-    parameters: {
-      query?: {
-        /** @description active or accepted agreements whose validUntil falls within n days */
-        expiringWithinDays?: unknown;
-        status?: 'offered' | 'accepted' | 'active' | 'declined' | 'expired' | 'terminated';
-        partnerId?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    Policy_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every version, newest first */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersionSummary"][];
+                        meta: {
+                            inForce?: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The agreements */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Policy_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                version: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'][];
-            meta: components['schemas']['CountMeta'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Agreements_offer: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    Policy_rollback: {
+        parameters: {
+            query?: never;
+            header: {
+                "if-match": string;
+                /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
+                "If-Match"?: string;
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version: number;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new version */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version in force as a strong entity tag, e.g. "3" */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                            previousVersion?: number | null;
+                            /** @example in-force */
+                            state?: string;
+                            baseVersion?: number;
+                            rolledBackTo?: number;
+                            approvedBy?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such record, or none you may see
+             *
+             *     NOT_FOUND: no such record, or none you may see
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description optional; generated when left out */
-          id?: string;
-          partnerId: string;
-          title: string;
-          terms: string;
-          purposes: string[];
-          subjects: ('DemandSignal' | 'CapacitySignal' | 'Shipment' | 'ShipmentEvent')[];
-          /**
-           * Format: date-time
-           * @description default: now
-           */
-          validFrom?: string;
-          /** Format: date-time */
-          validUntil: string;
+    Policy_approve: {
+        parameters: {
+            query?: never;
+            header: {
+                "if-match": string;
+                /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force */
+                "If-Match": string;
+            };
+            path: {
+                partnerId: string;
+                version: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description The version now in force */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The version in force as a strong entity tag, e.g. "3" */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersion"];
+                        meta: {
+                            version?: number;
+                            previousVersion?: number | null;
+                            /** @example in-force */
+                            state?: string;
+                            baseVersion?: number;
+                            rolledBackTo?: number;
+                            approvedBy?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description NOT_FOUND: no such record, or none you may see
+             *
+             *     NOT_FOUND: no such record, or none you may see
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `PROPOSAL_STALE`: another version came into force after the proposal was made; `CONFLICT`: the version is no open proposal (already approved, rejected or withdrawn)
+             *
+             *     CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_FAILED: If-Match does not name the version in force; nothing changed (`currentVersion`) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: If-Match is required here; nothing changed */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The agreement, offered */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Policy_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                version: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The version, now rejected */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersionSummary"];
+                        meta: components["schemas"]["DecisionMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description `CONFLICT`: the version is no open proposal
+             *
+             *     CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Agreements_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Policy_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The version, now withdrawn */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyVersionSummary"];
+                        meta: components["schemas"]["DecisionMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CONFLICT`: the version is no open proposal */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The agreement */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Policy_simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody: {
+            content: {
+                "application/json": {
+                    document?: Record<string, never>;
+                    /** @enum {string} */
+                    action: "read" | "create" | "update" | "aggregate";
+                    subject: string;
+                    purpose: string;
+                    record?: Record<string, never>;
+                    withoutAgreements?: string[];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The simulation */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md) */
+                        data: Record<string, never>;
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Agreements_terminate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Policy_diff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    document?: Record<string, never>;
+                    from?: number;
+                    to?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The difference */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Per partner, subject, action and purpose: the fields gained and lost (docs/governance-guide.md) */
+                        data: Record<string, never>;
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: {
-      content: {
-        'application/json': {
-          note?: string;
+    Policy_accessMatrix: {
+        parameters: {
+            query?: {
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description One row per partner, subject, action and purpose (format=json; as CSV with format=csv) */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            partnerId?: string;
+                            subject?: string;
+                            action?: string;
+                            purpose?: string;
+                            rows?: string;
+                            fields?: string[];
+                            fieldsOnSomeRows?: string[];
+                            agreementIds?: string[];
+                            /** @description Read entries: fields some grant shares only transformed (a field may have several grants; the least transformed wins on a row) */
+                            transformedFields?: {
+                                field?: string;
+                                /** @example round 100 */
+                                transform?: string;
+                                ruleId?: string | null;
+                            }[];
+                            /** @description Aggregate entries: what each aggregate rule lets the partner group and measure */
+                            aggregates?: {
+                                ruleId?: string | null;
+                                groupBy?: string[];
+                                measures?: {
+                                    [key: string]: ("count" | "sum" | "avg" | "min" | "max")[];
+                                };
+                                minGroupSize?: number;
+                                conditions?: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[];
+                            /** @description Aggregate entries: no read rule of the purpose shares rows of the subject */
+                            aggregateOnly?: boolean;
+                        }[];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The agreement, terminated */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Audit_list: {
+        parameters: {
+            query?: {
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description default 100, at most 1000 */
+                limit?: unknown;
+                /** @description Events that returned or were denied this field */
+                field?: unknown;
+                /** @description Events that addressed or returned this record, refused ones included */
+                resourceId?: unknown;
+                /** @description RFC 3339 date-time or YYYY-MM-DD, exclusive */
+                to?: unknown;
+                /** @description RFC 3339 date-time or YYYY-MM-DD, inclusive */
+                from?: unknown;
+                decision?: "allow" | "partial" | "deny" | "error";
+                subject?: unknown;
+                sub?: unknown;
+                partnerId?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, oldest first */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  Agreements_revise: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Audit_export: {
+        parameters: {
+            query: {
+                /** @description csv or ndjson */
+                format: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson) */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description optional; generated when left out */
-          id?: string;
-          partnerId?: string;
-          title?: string;
-          terms?: string;
-          purposes?: string[];
-          subjects?: ('DemandSignal' | 'CapacitySignal' | 'Shipment' | 'ShipmentEvent')[];
-          /**
-           * Format: date-time
-           * @description default: now
-           */
-          validFrom?: string;
-          /** Format: date-time */
-          validUntil?: string;
-          note?: string;
+    Audit_verify: {
+        parameters: {
+            query?: {
+                /** @description A signed checkpoint (audit:checkpoint) */
+                checkpoint?: unknown;
+                /** @description Last seq */
+                to?: unknown;
+                /** @description First seq */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the chain holds, how many events were checked, and the first break */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        checked: number;
+                        head: string | null;
+                        headSeq: number;
+                        from: number;
+                        to: number;
+                        brokenSeq?: number;
+                        /** @enum {string} */
+                        reason?: "hash-mismatch" | "broken-link" | "gap" | "head-mismatch" | "checkpoint-mismatch";
+                        detail?: string;
+                        checkpoint?: {
+                            seq?: number;
+                            ok?: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The new revision, offered */
-      201: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Audit_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description The event */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"];
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  MyAgreements_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    Aggregates_demand: {
+        parameters: {
+            query: {
+                measures?: unknown;
+                groupBy: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per group of at least minGroupSize rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["AggregateMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The agreements */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Aggregates_capacity: {
+        parameters: {
+            query: {
+                measures?: unknown;
+                groupBy: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'][];
-            meta: components['schemas']['CountMeta'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description One row per group of at least minGroupSize rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["AggregateMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  MyAgreements_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Aggregates_shipments: {
+        parameters: {
+            query: {
+                measures?: unknown;
+                groupBy: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per group of at least minGroupSize rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            [key: string]: unknown;
+                        }[];
+                        meta: components["schemas"]["AggregateMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The agreement */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    DemandSignals_list: {
+        parameters: {
+            query?: {
+                /** @description Only rows whose id equals this value (a field you may read) */
+                id?: string;
+                /** @description Only rows whose sku equals this value (a field you may read) */
+                sku?: string;
+                /** @description Only rows whose productFamily equals this value (a field you may read) */
+                productFamily?: string;
+                /** @description Only rows whose site equals this value (a field you may read) */
+                site?: string;
+                /** @description Only rows whose region equals this value (a field you may read) */
+                region?: string;
+                /** @description Only rows whose periodStart equals this value (a field you may read) */
+                periodStart?: string;
+                /** @description Only rows whose forecastQty equals this value (a field you may read) */
+                forecastQty?: number;
+                /** @description Only rows whose orderedQty equals this value (a field you may read) */
+                orderedQty?: number;
+                /** @description Only rows whose unitPrice equals this value (a field you may read) */
+                unitPrice?: number;
+                /** @description Only rows whose customerName equals this value (a field you may read) */
+                customerName?: string;
+                /** @description Only rows whose marginPct equals this value (a field you may read) */
+                marginPct?: number;
+                /** @description Only rows whose updatedAt equals this value (a field you may read) */
+                updatedAt?: string;
+                /** @description Comma-separated fields to return (default: every field you may read) */
+                fields?: unknown;
+                /** @description Page size (default 100, at most your policy's maxPageSize) */
+                limit?: number;
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DemandSignal"][];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  MyAgreements_accept: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    DemandSignals_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDemandSignalDto"];
+            };
+        };
+        responses: {
+            /** @description Created: the fields you may read of the row written */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DemandSignal"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: {
-      content: {
-        'application/json': {
-          note?: string;
+    DemandSignals_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DemandSignal"];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The agreement, accepted */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    CapacitySignals_list: {
+        parameters: {
+            query?: {
+                /** @description Only rows whose id equals this value (a field you may read) */
+                id?: string;
+                /** @description Only rows whose supplierId equals this value (a field you may read) */
+                supplierId?: string;
+                /** @description Only rows whose site equals this value (a field you may read) */
+                site?: string;
+                /** @description Only rows whose sku equals this value (a field you may read) */
+                sku?: string;
+                /** @description Only rows whose periodStart equals this value (a field you may read) */
+                periodStart?: string;
+                /** @description Only rows whose availableQty equals this value (a field you may read) */
+                availableQty?: number;
+                /** @description Only rows whose committedQty equals this value (a field you may read) */
+                committedQty?: number;
+                /** @description Only rows whose leadTimeDays equals this value (a field you may read) */
+                leadTimeDays?: number;
+                /** @description Only rows whose riskLevel equals this value (a field you may read) */
+                riskLevel?: "low" | "medium" | "high" | "critical";
+                /** @description Only rows whose riskNotes equals this value (a field you may read) */
+                riskNotes?: string;
+                /** @description Only rows whose unitCost equals this value (a field you may read) */
+                unitCost?: number;
+                /** @description Only rows whose updatedAt equals this value (a field you may read) */
+                updatedAt?: string;
+                /** @description Comma-separated fields to return (default: every field you may read) */
+                fields?: unknown;
+                /** @description Page size (default 100, at most your policy's maxPageSize) */
+                limit?: number;
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CapacitySignal"][];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  MyAgreements_decline: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    CapacitySignals_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCapacitySignalDto"];
+            };
+        };
+        responses: {
+            /** @description Created: the fields you may read of the row written */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CapacitySignal"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: {
-      content: {
-        'application/json': {
-          note?: string;
+    CapacitySignals_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CapacitySignal"];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The agreement, declined */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    CapacitySignals_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCapacitySignalDto"];
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Updated: the fields you may read of the row */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CapacitySignal"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  MyAgreements_terminate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    Shipments_list: {
+        parameters: {
+            query?: {
+                /** @description Only rows whose id equals this value (a field you may read) */
+                id?: string;
+                /** @description Only rows whose reference equals this value (a field you may read) */
+                reference?: string;
+                /** @description Only rows whose carrierId equals this value (a field you may read) */
+                carrierId?: string;
+                /** @description Only rows whose shipperId equals this value (a field you may read) */
+                shipperId?: string;
+                /** @description Only rows whose origin equals this value (a field you may read) */
+                origin?: string;
+                /** @description Only rows whose destination equals this value (a field you may read) */
+                destination?: string;
+                /** @description Only rows whose sku equals this value (a field you may read) */
+                sku?: string;
+                /** @description Only rows whose quantity equals this value (a field you may read) */
+                quantity?: number;
+                /** @description Only rows whose status equals this value (a field you may read) */
+                status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+                /** @description Only rows whose eta equals this value (a field you may read) */
+                eta?: string;
+                /** @description Only rows whose lastLocation equals this value (a field you may read) */
+                lastLocation?: string;
+                /** @description Only rows whose lastEventAt equals this value (a field you may read) */
+                lastEventAt?: string;
+                /** @description Only rows whose temperatureC equals this value (a field you may read) */
+                temperatureC?: number;
+                /** @description Only rows whose sscc equals this value (a field you may read) */
+                sscc?: string;
+                /** @description Only rows whose freightCost equals this value (a field you may read) */
+                freightCost?: number;
+                /** @description Only rows whose routingPlan equals this value (a field you may read) */
+                routingPlan?: string;
+                /** @description Only rows whose updatedAt equals this value (a field you may read) */
+                updatedAt?: string;
+                /** @description Comma-separated fields to return (default: every field you may read) */
+                fields?: unknown;
+                /** @description Page size (default 100, at most your policy's maxPageSize) */
+                limit?: number;
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Shipment"][];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: {
-      content: {
-        'application/json': {
-          note?: string;
+    Shipments_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-      };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShipmentDto"];
+            };
+        };
+        responses: {
+            /** @description Created: the fields you may read of the row written */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Shipment"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The agreement, terminated */
-      200: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          [name: string]: unknown;
+    Shipments_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['Agreement'];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Shipment"];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid bearer token: UNAUTHENTICATED */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description NOT_FOUND: no such record, or none you may see */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
-      429: {
-        headers: {
-          /** @description Requests per minute your policy allows (partner tokens) */
-          'RateLimit-Limit'?: number;
-          /** @description Requests left in the current window (partner tokens) */
-          'RateLimit-Remaining'?: number;
-          /** @description Seconds until the window resets (partner tokens) */
-          'RateLimit-Reset'?: number;
-          /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
-          'RateLimit-Policy'?: string;
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
+    Shipments_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateShipmentDto"];
+            };
+        };
+        responses: {
+            /** @description Updated: the fields you may read of the row */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Shipment"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shipments_events: {
+        parameters: {
+            query?: {
+                /** @description Only rows whose status equals this value (a field you may read) */
+                status?: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+                /** @description Only rows whose occurredAt equals this value (a field you may read) */
+                occurredAt?: string;
+                /** @description Only rows whose location equals this value (a field you may read) */
+                location?: string;
+                /** @description Only rows whose note equals this value (a field you may read) */
+                note?: string;
+                /** @description Only rows whose recordedBy equals this value (a field you may read) */
+                recordedBy?: string;
+                /** @description Comma-separated fields to return (default: every field you may read) */
+                fields?: unknown;
+                /** @description Page size (default 100, at most your policy's maxPageSize) */
+                limit?: number;
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rows */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ShipmentEvent"][];
+                        meta: components["schemas"]["ReadMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Shipments_recordEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordShipmentEventDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded: the fields you may read of the event */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ShipmentEvent"];
+                        meta: components["schemas"]["WriteMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ShipmentEvents_batch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /**
+                         * @description Your own id, unique per partner: a resent event is a duplicate
+                         * @example swift-7781
+                         */
+                        eventId?: string;
+                        /** @example shp-0001 */
+                        shipmentId: string;
+                        /** @enum {string} */
+                        status: "planned" | "picked_up" | "in_transit" | "delayed" | "delivered" | "exception";
+                        /** Format: date-time */
+                        occurredAt: string;
+                        location?: string;
+                        note?: string;
+                        temperatureC?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per event, in order */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BatchResult"];
+                        meta: components["schemas"]["BatchMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Epcis_capture: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried write safe: a replay returns the first answer and writes nothing (422 IDEMPOTENCY_KEY_REUSED for another body) */
+                "Idempotency-Key"?: string;
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An EPCISDocument (content type application/ld+json or application/json) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description One result per ObjectEvent, in order */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BatchResult"];
+                        meta: components["schemas"]["BatchMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Epcis_events: {
+        parameters: {
+            query?: {
+                /** @description From the Link header of the previous page of a standard query */
+                nextPageToken?: unknown;
+                /** @description Page size of a standard query */
+                perPage?: number;
+                /** @description From the Link header of the previous page (with shipmentId) */
+                cursor?: unknown;
+                /** @description Page size (with shipmentId) */
+                limit?: number;
+                /** @description A shipment: its tracking history written as EPCIS */
+                shipmentId?: unknown;
+            };
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An EPCISQueryDocument */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The next page: <…>; rel="next" */
+                    Link?: string;
+                    /** @description The EPCIS version of the answer */
+                    "GS1-EPCIS-Version"?: string;
+                    /** @description The policy version that judged the read */
+                    "X-Policy-Version"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/ld+json": {
+                        "@context"?: unknown;
+                        /** @enum {string} */
+                        type: "EPCISQueryDocument";
+                        schemaVersion?: string;
+                        /** Format: date-time */
+                        creationDate?: string;
+                        epcisBody: {
+                            queryResults?: {
+                                queryName?: string;
+                                resultsBody?: {
+                                    eventList?: Record<string, never>[];
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Epcis_event: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                /** @description The eventID, URL-encoded */
+                eventID: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An EPCISQueryDocument holding the event */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The next page: <…>; rel="next" */
+                    Link?: string;
+                    /** @description The EPCIS version of the answer */
+                    "GS1-EPCIS-Version"?: string;
+                    /** @description The policy version that judged the read */
+                    "X-Policy-Version"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/ld+json": {
+                        "@context"?: unknown;
+                        /** @enum {string} */
+                        type: "EPCISQueryDocument";
+                        schemaVersion?: string;
+                        /** Format: date-time */
+                        creationDate?: string;
+                        epcisBody: {
+                            queryResults?: {
+                                queryName?: string;
+                                resultsBody?: {
+                                    eventList?: Record<string, never>[];
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DataQuality_get: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601 timestamp; default now */
+                until?: unknown;
+                /** @description ISO 8601 timestamp; instead of window */
+                since?: unknown;
+                /** @description ISO 8601 duration back from now (or from `until`), e.g. P7D, PT12H; default P7D */
+                window?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Counts and rates per data set over the window (docs/api-guide-carriers.md, Data quality) */
+                        data: {
+                            partnerKind?: string;
+                        };
+                        meta: {
+                            /** Format: date-time */
+                            generatedAt?: string;
+                            lateAfterHours?: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Me_view: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your view */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            partner?: {
+                                id?: string;
+                                name?: string;
+                                kind?: string;
+                            };
+                            /** @description Every purpose the policy names */
+                            purposes?: string[];
+                            /** @description The purpose in use (X-Purpose or the token's claim); null when none */
+                            purpose?: string | null;
+                            policyVersion?: number;
+                            limits?: {
+                                requestsPerMinute?: number;
+                                maxPageSize?: number;
+                            };
+                            /** @description After counting this request */
+                            quota?: {
+                                remaining?: number;
+                                resetSeconds?: number;
+                            };
+                            transparency?: {
+                                accessLog?: boolean;
+                                dataAccess?: boolean;
+                            };
+                            /**
+                             * @description The view under the purpose in use; null when no purpose is given (see byPurpose)
+                             * @example {
+                             *       "DemandSignal": {
+                             *         "read": {
+                             *           "scope": "sku is one of SKU-100, SKU-200",
+                             *           "fields": [
+                             *             {
+                             *               "field": "forecastQty",
+                             *               "rows": "all",
+                             *               "ruleIds": [
+                             *                 "demand-for-supplied-skus"
+                             *               ],
+                             *               "reasons": [
+                             *                 "…"
+                             *               ]
+                             *             }
+                             *           ]
+                             *         }
+                             *       }
+                             *     }
+                             */
+                            subjects?: {
+                                [key: string]: {
+                                    [key: string]: {
+                                        /** @description The rows the action may touch, in words */
+                                        scope?: string;
+                                        fields?: {
+                                            /** @example orderedQty */
+                                            field?: string;
+                                            /**
+                                             * @description all: on every row of the scope; some: only on some rows (left out of the others)
+                                             * @enum {string}
+                                             */
+                                            rows?: "all" | "some";
+                                            ruleIds?: string[];
+                                            reasons?: string[];
+                                        }[];
+                                    };
+                                };
+                            } | null;
+                            /** @description One entry per purpose: the purpose in use only, or every purpose of the policy when none is given */
+                            byPurpose?: {
+                                purpose?: string | null;
+                                /**
+                                 * @description Subject → action (read | create | update) → { scope, fields }. Subjects and actions the policy does not grant are left out.
+                                 * @example {
+                                 *       "DemandSignal": {
+                                 *         "read": {
+                                 *           "scope": "sku is one of SKU-100, SKU-200",
+                                 *           "fields": [
+                                 *             {
+                                 *               "field": "forecastQty",
+                                 *               "rows": "all",
+                                 *               "ruleIds": [
+                                 *                 "demand-for-supplied-skus"
+                                 *               ],
+                                 *               "reasons": [
+                                 *                 "…"
+                                 *               ]
+                                 *             }
+                                 *           ]
+                                 *         }
+                                 *       }
+                                 *     }
+                                 */
+                                subjects?: {
+                                    [key: string]: {
+                                        [key: string]: {
+                                            /** @description The rows the action may touch, in words */
+                                            scope?: string;
+                                            fields?: {
+                                                /** @example orderedQty */
+                                                field?: string;
+                                                /**
+                                                 * @description all: on every row of the scope; some: only on some rows (left out of the others)
+                                                 * @enum {string}
+                                                 */
+                                                rows?: "all" | "some";
+                                                ruleIds?: string[];
+                                                reasons?: string[];
+                                            }[];
+                                        };
+                                    };
+                                };
+                            }[];
+                        };
+                        meta?: Record<string, never>;
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Me_openApi: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        openapi: string;
+                        paths: Record<string, never>;
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Me_sdl: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GraphQL SDL */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Me_accessLog: {
+        parameters: {
+            query?: {
+                /** @description meta.nextCursor of the previous page */
+                cursor?: unknown;
+                /** @description default 100, at most 1000 */
+                limit?: unknown;
+                /** @description ISO 8601, exclusive */
+                to?: unknown;
+                /** @description ISO 8601, inclusive */
+                from?: unknown;
+                decision?: "allow" | "partial" | "deny" | "error";
+                subject?: unknown;
+                sub?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your own events, oldest first */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEvent"][];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Me_dataAccess: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601, exclusive (default: now); at most 92 days after from */
+                to?: unknown;
+                /** @description ISO 8601, inclusive (default: 30 days before to) */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts per partner, subject, field and day */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            partnerId?: string;
+                            /** @enum {string} */
+                            subject?: "CapacitySignal" | "Shipment" | "ShipmentEvent";
+                            field?: string;
+                            /** Format: date */
+                            day?: string;
+                            /** @description Audited reads that returned this field of at least one of your records */
+                            count?: number;
+                        }[];
+                        meta?: {
+                            from?: string;
+                            to?: string;
+                            count?: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your endpoints */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id?: string;
+                            /** @example https://hooks.northwind.example/gateway */
+                            url?: string;
+                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                            description?: string | null;
+                            /** @description Deliveries are judged under this purpose */
+                            purpose?: string;
+                            enabled?: boolean;
+                            /** @enum {string} */
+                            status?: "active" | "disabled";
+                            disabledReason?: string | null;
+                            disabledAt?: string | null;
+                            createdAt?: string;
+                            updatedAt?: string;
+                        }[];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    events: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                    description?: string;
+                    purpose?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret (shown once) */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id?: string;
+                            /** @example https://hooks.northwind.example/gateway */
+                            url?: string;
+                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                            description?: string | null;
+                            /** @description Deliveries are judged under this purpose */
+                            purpose?: string;
+                            enabled?: boolean;
+                            /** @enum {string} */
+                            status?: "active" | "disabled";
+                            disabledReason?: string | null;
+                            disabledAt?: string | null;
+                            createdAt?: string;
+                            updatedAt?: string;
+                            /**
+                             * @description Shown once: keep it to verify signatures
+                             * @example whsec_…
+                             */
+                            secret?: string;
+                        };
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id?: string;
+                            /** @example https://hooks.northwind.example/gateway */
+                            url?: string;
+                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                            description?: string | null;
+                            /** @description Deliveries are judged under this purpose */
+                            purpose?: string;
+                            enabled?: boolean;
+                            /** @enum {string} */
+                            status?: "active" | "disabled";
+                            disabledReason?: string | null;
+                            disabledAt?: string | null;
+                            createdAt?: string;
+                            updatedAt?: string;
+                        };
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Why you ask (e.g. replenishment-planning); required for partners unless the token carries a purpose claim */
+                "X-Purpose"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                    description?: string | null;
+                    purpose?: string;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, changed */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id?: string;
+                            /** @example https://hooks.northwind.example/gateway */
+                            url?: string;
+                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                            description?: string | null;
+                            /** @description Deliveries are judged under this purpose */
+                            purpose?: string;
+                            enabled?: boolean;
+                            /** @enum {string} */
+                            status?: "active" | "disabled";
+                            disabledReason?: string | null;
+                            disabledAt?: string | null;
+                            createdAt?: string;
+                            updatedAt?: string;
+                        };
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with its new secret (shown once) */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id?: string;
+                            /** @example https://hooks.northwind.example/gateway */
+                            url?: string;
+                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+                            description?: string | null;
+                            /** @description Deliveries are judged under this purpose */
+                            purpose?: string;
+                            enabled?: boolean;
+                            /** @enum {string} */
+                            status?: "active" | "disabled";
+                            disabledReason?: string | null;
+                            disabledAt?: string | null;
+                            createdAt?: string;
+                            updatedAt?: string;
+                            /**
+                             * @description Shown once: keep it to verify signatures
+                             * @example whsec_…
+                             */
+                            secret?: string;
+                        };
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Webhooks_deliveries: {
+        parameters: {
+            query?: {
+                /** @description default 100, at most 1000 */
+                limit?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries, newest first */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Also the webhook-id header */
+                            id?: string;
+                            /** @enum {string} */
+                            eventType?: "shipment.updated" | "demand.updated" | "capacity.updated";
+                            subject?: string;
+                            recordId?: string;
+                            /** @enum {string} */
+                            status?: "pending" | "delivered" | "failed" | "skipped" | "cancelled";
+                            attempts?: number;
+                            nextAttemptAt?: string | null;
+                            lastAttemptAt?: string | null;
+                            lastStatus?: number | null;
+                            lastError?: string | null;
+                            occurredAt?: string;
+                            createdAt?: string;
+                            settledAt?: string | null;
+                        }[];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Agreements_list: {
+        parameters: {
+            query?: {
+                /** @description active or accepted agreements whose validUntil falls within n days */
+                expiringWithinDays?: unknown;
+                status?: "offered" | "accepted" | "active" | "declined" | "expired" | "terminated";
+                partnerId?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreements */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"][];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Agreements_offer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description optional; generated when left out */
+                    id?: string;
+                    partnerId: string;
+                    title: string;
+                    terms: string;
+                    purposes: string[];
+                    subjects: ("DemandSignal" | "CapacitySignal" | "Shipment" | "ShipmentEvent")[];
+                    /**
+                     * Format: date-time
+                     * @description default: now
+                     */
+                    validFrom?: string;
+                    /** Format: date-time */
+                    validUntil: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The agreement, offered */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Agreements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreement */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Agreements_terminate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The agreement, terminated */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Agreements_revise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description optional; generated when left out */
+                    id?: string;
+                    partnerId?: string;
+                    title?: string;
+                    terms?: string;
+                    purposes?: string[];
+                    subjects?: ("DemandSignal" | "CapacitySignal" | "Shipment" | "ShipmentEvent")[];
+                    /**
+                     * Format: date-time
+                     * @description default: now
+                     */
+                    validFrom?: string;
+                    /** Format: date-time */
+                    validUntil?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new revision, offered */
+            201: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MyAgreements_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreements */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"][];
+                        meta: components["schemas"]["CountMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MyAgreements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreement */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MyAgreements_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The agreement, accepted */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MyAgreements_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The agreement, declined */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MyAgreements_terminate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The agreement, terminated */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Agreement"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONFLICT (the id exists, or the state changed) or PROPOSAL_STALE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit, or holds too many events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is in an encoding or charset the gateway does not read */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
