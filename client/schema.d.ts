@@ -276,8 +276,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold
-         * @description Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold. Answers 200, 400, 401, 403, 429, 503.
+         * Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only
+         * @description Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only. Answers 200, 400, 401, 403, 429, 503.
          */
         get: operations["Policy_accessMatrix"];
         put?: never;
@@ -3076,7 +3076,8 @@ export interface operations {
             content: {
                 "application/json": {
                     document?: Record<string, never>;
-                    action: string;
+                    /** @enum {string} */
+                    action: "read" | "create" | "update" | "aggregate";
                     subject: string;
                     purpose: string;
                     record?: Record<string, never>;
@@ -3349,6 +3350,28 @@ export interface operations {
                             rows?: string;
                             fields?: string[];
                             fieldsOnSomeRows?: string[];
+                            agreementIds?: string[];
+                            /** @description Read entries: fields some grant shares only transformed (a field may have several grants; the least transformed wins on a row) */
+                            transformedFields?: {
+                                field?: string;
+                                /** @example round 100 */
+                                transform?: string;
+                                ruleId?: string | null;
+                            }[];
+                            /** @description Aggregate entries: what each aggregate rule lets the partner group and measure */
+                            aggregates?: {
+                                ruleId?: string | null;
+                                groupBy?: string[];
+                                measures?: {
+                                    [key: string]: ("count" | "sum" | "avg" | "min" | "max")[];
+                                };
+                                minGroupSize?: number;
+                                conditions?: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[];
+                            /** @description Aggregate entries: no read rule of the purpose shares rows of the subject */
+                            aggregateOnly?: boolean;
                         }[];
                         meta: components["schemas"]["CountMeta"];
                     };

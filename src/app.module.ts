@@ -38,6 +38,7 @@ import { PolicyResolver } from './transport/graphql/policy.resolver';
 import { PolicyService } from './policy/policy.service';
 import { AuditInterceptor } from './transport/audit.interceptor';
 import { DataResolver } from './transport/graphql/data.resolver';
+import { AggregateResolver } from './transport/graphql/aggregate.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
@@ -182,6 +183,7 @@ export class AppModule {
         RestAdapter,
         GraphqlAdapter,
         DataResolver,
+        AggregateResolver,
         AuditResolver,
         PolicyResolver,
         ShipmentUpdatesResolver,

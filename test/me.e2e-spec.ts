@@ -250,9 +250,11 @@ describe('a partner\u2019s own view (contract section 10)', () => {
         const schema = buildSchema(res.text);
         const where = `${id}/${purpose}`;
         const query = Object.keys(schema.getQueryType()!.getFields()).sort();
-        const expected = RESOURCES.filter((r) => subjects[r.subject]?.read)
-          .flatMap((r) => [r.list, r.single])
-          .sort();
+        // Aggregate queries appear for the subjects the policy shares as totals under the purpose.
+        const aggregates = demoPolicyFile(id)
+          .rules.filter((r) => r.action === 'aggregate' && (!r.purposes || (r.purposes as string[]).includes(purpose)))
+          .map((r) => `${String(r.subject).charAt(0).toLowerCase()}${String(r.subject).slice(1)}Aggregate`);
+        const expected = [...RESOURCES.filter((r) => subjects[r.subject]?.read).flatMap((r) => [r.list, r.single]), ...aggregates].sort();
         expect({ where, query }).toEqual({ where, query: expected });
         for (const { subject } of RESOURCES) {
           const type = schema.getType(subject);

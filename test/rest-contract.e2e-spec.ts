@@ -50,6 +50,8 @@ interface ReadCase {
   fields: string[];
   /** A field granted on some rows only: withheld where `where` holds. */
   rowDependent?: { field: string; where: string };
+  /** A field read rounded to a multiple where `where` holds (a transform, policy-language.md). */
+  rounded?: { field: string; where: string; multiple: number };
 }
 
 const READS: ReadCase[] = [
@@ -89,6 +91,7 @@ const READS: ReadCase[] = [
     table: 'demand_signals',
     where: "sku IN ('SKU-100','SKU-200')",
     fields: without(SUPPLIER_DEMAND, 'orderedQty'),
+    rounded: { field: 'forecastQty', where: "region = 'EMEA-RESTRICTED'", multiple: 100 },
   },
   {
     caller: 'northwind (capacity)',
@@ -213,29 +216,46 @@ describe('REST contract (demo partners)', () => {
       const expected = await dbRows(gw, c.table, c.where);
       const hidden = new Set(c.rowDependent ? await dbIds(gw, c.table, `(${c.where}) AND ${c.rowDependent.where}`) : []);
       expect(expected.length).toBeGreaterThan(0);
+      const rounded = new Set(c.rounded ? await dbIds(gw, c.table, `(${c.where}) AND ${c.rounded.where}`) : []);
       const res = await get(c.who, `/api/v1/${c.resource}?limit=1000`).then((r) => expectStatus(r, 200));
 
       expect(sortedKeys(res.body)).toEqual(['data', 'meta']);
-      expect(sortedKeys(res.body.meta)).toEqual(['fields', 'nextCursor', 'policyVersion', 'purpose', 'redactedFields']);
+      expect(sortedKeys(res.body.meta)).toEqual([
+        'fields',
+        'nextCursor',
+        'policyVersion',
+        'purpose',
+        'redactedFields',
+        ...(c.rounded ? ['transformedFields'] : []),
+      ]);
       expect(res.body.meta).toEqual({
         nextCursor: null,
         fields: c.fields,
         redactedFields: hidden.size > 0 ? [c.rowDependent!.field] : [],
         policyVersion: c.who.partner ? 1 : null,
         purpose: c.who.purpose ?? null,
+        ...(c.rounded ? { transformedFields: [c.rounded.field] } : {}),
       });
       expect(res.body.data.map((r: { id: string }) => r.id)).toEqual(expected.map((r) => r.id));
       res.body.data.forEach((row: Record<string, unknown>, i: number) => {
         const fields = hidden.has(row.id as string) ? without(c.fields, c.rowDependent!.field) : c.fields;
         expect(sortedKeys(row)).toEqual([...fields].sort());
-        for (const f of fields) expect([row.id, f, row[f]]).toEqual([row.id, f, expected[i][f]]);
+        for (const f of fields) {
+          const stored = expected[i][f];
+          const want =
+            rounded.has(row.id as string) && f === c.rounded!.field ? Math.round(Number(stored) / c.rounded!.multiple) * c.rounded!.multiple : stored;
+          expect([row.id, f, row[f]]).toEqual([row.id, f, want]);
+        }
       });
+      if (c.rounded) expect(rounded.size).toBeGreaterThan(0);
     });
 
     it.each(READS.map((c) => [`${c.caller}: ${c.resource}`, c] as const))('%s: GET /:id answers one row exactly as listed', async (_, c) => {
       const list = (await get(c.who, `/api/v1/${c.resource}?limit=1000`)).body.data as Array<Record<string, unknown>>;
       const hidden = c.rowDependent ? await dbIds(gw, c.table, `(${c.where}) AND ${c.rowDependent.where}`) : [];
       const picks = new Set([list[0], list[list.length - 1], ...list.filter((r) => hidden.includes(r.id as string)).slice(0, 1)]);
+      const rounded = c.rounded ? await dbIds(gw, c.table, `(${c.where}) AND ${c.rounded.where}`) : [];
+      if (rounded.length > 0) picks.add(list.find((r) => r.id === rounded[0])!);
       for (const row of picks) {
         const res = await get(c.who, `/api/v1/${c.resource}/${row.id}`).then((r) => expectStatus(r, 200));
         expect(res.body.data).toEqual(row);
@@ -245,6 +265,7 @@ describe('REST contract (demo partners)', () => {
           redactedFields: hidden.includes(row.id as string) ? [c.rowDependent!.field] : [],
           policyVersion: c.who.partner ? 1 : null,
           purpose: c.who.purpose ?? null,
+          ...(rounded.includes(row.id as string) ? { transformedFields: [c.rounded!.field] } : {}),
         });
       }
     });

@@ -9,8 +9,10 @@ import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { uncountableConditionFields } from '../policy/countable-fields';
-import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf } from '../policy/policy-compiler';
-import { ACTIONS, PolicyDocument, purposesOf } from '../policy/policy-document';
+import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf, transformsOf } from '../policy/policy-compiler';
+import { describeTransform } from '../policy/transforms';
+import { ACTIONS, AGGREGATE_ACTION, PolicyDocument, purposesOf } from '../policy/policy-document';
+import { aggregateGrants, recordTransform, transformedGrants, transformsByField } from './sharing-grants';
 import { runPolicyTests } from './policy-tests';
 import { validatePolicyDocument } from '../policy/policy-validator';
 import { PolicyService } from '../policy/policy.service';
@@ -27,6 +29,8 @@ export interface SimulateRequest {
 }
 
 const ANY_PURPOSE = '*';
+/** What simulate, diff and the access matrix judge: the row actions and aggregate-only sharing. */
+const JUDGED_ACTIONS = [...ACTIONS, AGGREGATE_ACTION];
 
 /**
  * What a governance officer needs before a change goes live: what a draft would allow, field by
@@ -62,7 +66,7 @@ export class GovernanceService {
 
   async simulate(partnerId: string, req: SimulateRequest) {
     const errors: string[] = [];
-    if (!ACTIONS.includes(req.action as never)) errors.push(`action must be one of ${ACTIONS.join(', ')}`);
+    if (!JUDGED_ACTIONS.includes(req.action)) errors.push(`action must be one of ${JUDGED_ACTIONS.join(', ')}`);
     if (!isSubjectName(req.subject)) errors.push(`subject must be one of ${SUBJECT_NAMES.join(', ')}`);
     if (typeof req.purpose !== 'string' || req.purpose === '') errors.push('purpose is required');
     if (req.record !== undefined && (typeof req.record !== 'object' || req.record === null || Array.isArray(req.record)))
@@ -84,7 +88,15 @@ export class GovernanceService {
         const row = asSubject(subject, { ...req.record });
         const rule = ability.relevantRuleFor(req.action, row, field);
         const allowed = ability.can(req.action, row, field);
-        return { field, allowed, ruleId: rule ? ruleIdOf(rule) : null, reason: rule?.reason ?? (allowed ? null : 'not-granted') };
+        const transform = req.action === 'read' && allowed ? recordTransform(policy, subject, req.record, field) : null;
+        return {
+          field,
+          allowed,
+          ruleId: rule ? ruleIdOf(rule) : null,
+          reason: rule?.reason ?? (allowed ? null : 'not-granted'),
+          // The transform the value would be read with (the least transformed grant), when not the stored value.
+          ...(transform ? { transform } : {}),
+        };
       }
       const rules = ability.rulesFor(req.action, subject, field);
       return {
@@ -92,7 +104,15 @@ export class GovernanceService {
         possible: ability.can(req.action, subject, field),
         grantedBy: rules
           .filter((r) => !r.inverted)
-          .map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null })),
+          .map((r) => {
+            const t = req.action === 'read' ? transformsOf(r)?.[field] : undefined;
+            return {
+              ruleId: ruleIdOf(r),
+              conditions: r.conditions ?? null,
+              agreementId: policy.ruleAgreements.get(ruleIdOf(r) ?? '') ?? null,
+              ...(t ? { transform: describeTransform(t) } : {}),
+            };
+          }),
         takenAwayBy: rules.filter((r) => r.inverted).map((r) => ({ ruleId: ruleIdOf(r), conditions: r.conditions ?? null, reason: r.reason ?? null })),
       };
     });
@@ -106,6 +126,8 @@ export class GovernanceService {
       fields,
       tests: runPolicyTests(draft),
     };
+    const aggregates = aggregateGrants(policy, subject);
+    if (aggregates.length > 0) result.aggregates = aggregates;
     if ((req.document !== undefined || without !== undefined) && current) {
       result.impact = await this.impact(compilePolicy(current.document, current.version, req.purpose, Date.now(), agreements), policy, [subject]);
     }
@@ -134,7 +156,7 @@ export class GovernanceService {
       const before = compilePolicy(from, null, p, Date.now(), asWritten);
       const after = compilePolicy(to, null, p, Date.now(), asWritten);
       for (const subject of SUBJECT_NAMES) {
-        for (const action of ACTIONS) {
+        for (const action of JUDGED_ACTIONS) {
           const a = planFor(before, action, subject, this.db.dialect);
           const b = planFor(after, action, subject, this.db.dialect);
           const gained = b.grantable.filter((f) => !a.grantable.includes(f));
@@ -178,6 +200,12 @@ export class GovernanceService {
       rows: 'all' | 'conditional';
       fieldsOnSomeRows: string[];
       agreementIds: string[];
+      /** Read entries: the fields some grant shares only transformed, with the transform and rule. */
+      transformedFields?: Array<{ field: string; transform: string; ruleId: string | null }>;
+      /** Aggregate entries: what each aggregate rule lets the partner group and measure. */
+      aggregates?: ReturnType<typeof aggregateGrants>;
+      /** Aggregate entries: true when no read rule of the purpose shares rows of the subject (totals only). */
+      aggregateOnly?: boolean;
     }> = [];
     for (const listed of await this.policies.listInForce()) {
       const p = (await this.policies.inForceWithAgreements(listed.partnerId)) ?? listed;
@@ -186,9 +214,11 @@ export class GovernanceService {
       for (const purpose of purposes) {
         const compiled = compilePolicy(p.document, p.version, purpose === ANY_PURPOSE ? null : purpose, Date.now(), p.agreements);
         for (const subject of SUBJECT_NAMES) {
-          for (const action of ACTIONS) {
+          for (const action of JUDGED_ACTIONS) {
             const plan = planFor(compiled, action, subject, this.db.dialect);
             if (!plan.rowScope || plan.grantable.length === 0) continue;
+            const transformed = transformedGrants(compiled, subject, action).map((g) => ({ field: g.field, transform: g.description, ruleId: g.ruleId }));
+            const aggregates = action === AGGREGATE_ACTION ? aggregateGrants(compiled, subject) : [];
             rows.push({
               partnerId: p.partnerId,
               subject,
@@ -206,6 +236,8 @@ export class GovernanceService {
                     .flatMap((r) => compiled.ruleAgreements.get(ruleIdOf(r) ?? '') ?? []),
                 ),
               ].sort(),
+              ...(transformed.length > 0 ? { transformedFields: transformed } : {}),
+              ...(action === AGGREGATE_ACTION ? { aggregates, aggregateOnly: !planFor(compiled, 'read', subject, this.db.dialect).rowScope } : {}),
             });
           }
         }
@@ -223,7 +255,15 @@ export class GovernanceService {
     for (const subject of subjects) {
       const nowFields = planFor(now, 'read', subject, this.db.dialect).grantable;
       const draftFields = planFor(draft, 'read', subject, this.db.dialect).grantable;
-      const fieldsChange = { fieldsGained: draftFields.filter((f) => !nowFields.includes(f)), fieldsLost: nowFields.filter((f) => !draftFields.includes(f)) };
+      const fieldsChange: Record<string, unknown> = {
+        fieldsGained: draftFields.filter((f) => !nowFields.includes(f)),
+        fieldsLost: nowFields.filter((f) => !draftFields.includes(f)),
+      };
+      // Transformed and aggregate grants, now and under the draft: shown where they change.
+      const transforms = { now: transformsByField(now, subject), draft: transformsByField(draft, subject) };
+      if (JSON.stringify(transforms.now) !== JSON.stringify(transforms.draft)) fieldsChange.transforms = transforms;
+      const aggregates = { now: aggregateGrants(now, subject), draft: aggregateGrants(draft, subject) };
+      if (JSON.stringify(aggregates.now) !== JSON.stringify(aggregates.draft)) fieldsChange.aggregates = aggregates;
       const uncountable = uncountableConditionFields(subject, now, draft);
       if (uncountable.length > 0) {
         out[subject] = { rowsWithheld: { code: 'UNCOUNTABLE_CONDITIONS', fields: uncountable }, ...fieldsChange };

@@ -4,6 +4,8 @@ import { permittedFields } from '../access/policy-queries';
 import { AgreementContext, compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument, PolicyTestCase } from '../policy/policy-document';
 import { resolvePlaceholders } from '../policy/placeholders';
+import { AGGREGATE_ACTION } from '../policy/policy-document';
+import { runAggregateCase, transformFailures } from './policy-test-sharing';
 
 /**
  * A document's own tests do not depend on the state of agreements in the store: a case judges the
@@ -39,6 +41,10 @@ export function runPolicyTests(doc: PolicyDocument, now = Date.now()): PolicyTes
 
 function runOne(doc: PolicyDocument, t: PolicyTestCase, now: number): PolicyTestResult {
   const { ability } = compilePolicy(doc, null, t.purpose ?? null, t.now === undefined ? now : Date.parse(t.now), agreementsOf(t));
+  if (t.action === AGGREGATE_ACTION) {
+    const failures = runAggregateCase(doc, ability, t);
+    return { name: t.name, passed: failures.length === 0, failures };
+  }
   const failures: string[] = [];
   let allowedFields: string[];
   let accessible: boolean;
@@ -46,6 +52,7 @@ function runOne(doc: PolicyDocument, t: PolicyTestCase, now: number): PolicyTest
     const record = resolvePlaceholders(doc, t.record);
     allowedFields = permittedFields(ability, t.action, t.subject, record);
     accessible = ability.can(t.action, asSubject(t.subject, { ...record }));
+    if (t.values || t.transforms) failures.push(...transformFailures(ability, t, record));
   } else {
     const all = fieldsOf(t.subject);
     allowedFields = all.filter((f) => ability.can(t.action, t.subject, f));

@@ -10,7 +10,7 @@ import { compilePolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { DEFAULT_LIMITS, purposesOf, transparencyOf } from '../policy/policy-document';
 import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { partnerOpenApi } from './partner-openapi';
-import { partnerSchema } from './partner-sdl';
+import { aggregatesView, partnerSchema } from './partner-sdl';
 import { subjectsView, SubjectsView } from './partner-view';
 
 export interface Quota {
@@ -107,7 +107,7 @@ export class MeService {
     let perPolicy = this.schemas.get(policy);
     if (!perPolicy) this.schemas.set(policy, (perPolicy = new WeakMap()));
     let cut = perPolicy.get(served);
-    if (!cut) perPolicy.set(served, (cut = partnerSchema(served, subjects)));
+    if (!cut) perPolicy.set(served, (cut = partnerSchema(served, subjects, aggregatesView(policy))));
     return cut;
   }
 

@@ -1,7 +1,8 @@
 import { MapperKind, mapSchema, pruneSchema } from '@graphql-tools/utils';
 import { GraphQLSchema, isNonNullType, lexicographicSortSchema } from 'graphql';
 import { isSubjectName, SUBJECTS, SubjectName } from '../data/subjects';
-import { Action } from '../policy/policy-document';
+import { aggregateOf, CompiledPolicy } from '../policy/policy-compiler';
+import { Action, AGGREGATE_ACTION } from '../policy/policy-document';
 import { SubjectsView } from './partner-view';
 
 /** The data root fields of the GraphQL API and the rights each needs (any one alternative; every pair of it). */
@@ -29,7 +30,27 @@ const ROOT_FIELD_RIGHTS: Record<string, Array<Array<[SubjectName, Action]>>> = {
  * under the purpose in use (root fields of other roles are gone), object types with only the
  * fields it may read, filters on those fields, and mutation inputs with only the fields it may write.
  */
-export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): GraphQLSchema {
+/** The aggregate root fields of the GraphQL API, the subject each aggregates, and its group and filter types. */
+const AGGREGATE_ROOTS: Record<string, SubjectName> = {
+  demandSignalAggregate: 'DemandSignal',
+  capacitySignalAggregate: 'CapacitySignal',
+  shipmentAggregate: 'Shipment',
+};
+const GROUP_COUNTS = new Set(['count', 'measures']);
+
+/** Per subject, the fields the policy's aggregate rules let the partner group by (none: no aggregate of it). */
+export type AggregatesView = Partial<Record<SubjectName, Set<string>>>;
+
+export function aggregatesView(policy: CompiledPolicy): AggregatesView {
+  const out: AggregatesView = {};
+  for (const subject of Object.values(AGGREGATE_ROOTS)) {
+    const rules = policy.ability.rulesFor(AGGREGATE_ACTION, subject).filter((r) => !r.inverted && aggregateOf(r));
+    if (rules.length > 0) out[subject] = new Set(rules.flatMap((r) => aggregateOf(r)!.groupBy));
+  }
+  return out;
+}
+
+export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView, aggregates: AggregatesView = {}): GraphQLSchema {
   const has = (s: SubjectName, a: Action) => Boolean(subjects[s]?.[a]);
   const fieldsOf = (s: SubjectName, a: Action) => new Set((subjects[s]?.[a]?.fields ?? []).map((f) => f.field));
   const readable = (s: SubjectName) => {
@@ -57,6 +78,13 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
     ]),
   };
   for (const s of Object.keys(SUBJECTS) as SubjectName[]) inputs[`${s}Filter`] = fieldsOf(s, 'read');
+  // Aggregates: groups and their filters carry only the fields the partner may group by.
+  const groupTypes: Record<string, Set<string>> = {};
+  for (const s of Object.values(AGGREGATE_ROOTS)) {
+    const groupBy = aggregates[s] ?? new Set<string>();
+    inputs[`${s}AggregateFilter`] = groupBy;
+    groupTypes[`${s}Group`] = new Set([...groupBy, ...GROUP_COUNTS]);
+  }
 
   // An input that loses a required field can no longer be sent: the root fields taking it go too.
   const unusable = new Set<string>();
@@ -67,6 +95,8 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
       if (isNonNullType(def.type) && !keep.has(field)) unusable.add(name);
   }
   const rootField = (fieldName: string, config: { args?: Record<string, { type: unknown }> }) => {
+    const aggregated = AGGREGATE_ROOTS[fieldName];
+    if (aggregated) return aggregates[aggregated] ? config : null;
     const rights = ROOT_FIELD_RIGHTS[fieldName];
     if (!rights || !rights.some((alt) => alt.every(([s, a]) => has(s, a)))) return null;
     for (const arg of Object.values(config.args ?? {})) if (unusable.has(namedTypeName(arg.type))) return null;
@@ -77,7 +107,8 @@ export function partnerSchema(schema: GraphQLSchema, subjects: SubjectsView): Gr
     [MapperKind.QUERY_ROOT_FIELD]: (config, fieldName) => rootField(fieldName, config as never) as never,
     [MapperKind.MUTATION_ROOT_FIELD]: (config, fieldName) => rootField(fieldName, config as never) as never,
     [MapperKind.SUBSCRIPTION_ROOT_FIELD]: (config, fieldName) => rootField(fieldName, config as never) as never,
-    [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => (isSubjectName(typeName) && !readable(typeName).has(fieldName) ? null : config),
+    [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) =>
+      (isSubjectName(typeName) && !readable(typeName).has(fieldName)) || (groupTypes[typeName] && !groupTypes[typeName].has(fieldName)) ? null : config,
     [MapperKind.INPUT_OBJECT_FIELD]: (config, fieldName, typeName) => (inputs[typeName] && !inputs[typeName].has(fieldName) ? null : config),
   });
   return lexicographicSortSchema(pruneSchema(dropEmptyRoots(cut)));

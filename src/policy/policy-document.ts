@@ -53,7 +53,7 @@ export interface PolicyRule {
 
 export interface PolicyTestCase {
   name: string;
-  action: Action;
+  action: Action | typeof AGGREGATE_ACTION;
   subject: SubjectName;
   purpose?: string;
   record?: Record<string, unknown>;
@@ -65,6 +65,17 @@ export interface PolicyTestCase {
   now?: string;
   /** Agreements the case judges as active; rules resting on any other agreement grant nothing in the case. */
   agreements?: string[];
+  /** Read cases with a record: the value each field is read with (transforms applied). */
+  values?: Record<string, Scalar>;
+  /** Read cases with a record: the transform each field is read with, in words (`round 100`), or null for the stored value. */
+  transforms?: Record<string, string | null>;
+  /** Aggregate cases: the request (groupBy fields, `sum:forecastQty` measures) over `rows`, and the expected answer. */
+  groupBy?: string[];
+  measures?: string[];
+  rows?: Array<Record<string, unknown>>;
+  /** The groups answered (each with its groupBy fields, `count` and measures), in any order. */
+  groups?: Array<Record<string, unknown>>;
+  suppressedGroups?: number;
 }
 
 export interface PolicyProblem {

@@ -24,7 +24,25 @@ const RULE_KEYS = [
   'measures',
   'minGroupSize',
 ];
-const TEST_KEYS = ['name', 'action', 'subject', 'purpose', 'record', 'allowed', 'denied', 'expect', 'now', 'agreements'];
+const TEST_KEYS = [
+  'name',
+  'action',
+  'subject',
+  'purpose',
+  'record',
+  'allowed',
+  'denied',
+  'expect',
+  'now',
+  'agreements',
+  'values',
+  'transforms',
+  'groupBy',
+  'measures',
+  'rows',
+  'groups',
+  'suppressedGroups',
+];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -325,7 +343,9 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
   if (!isObject(test)) return add(path, 'must be an object');
   unknownKeys(test, TEST_KEYS, path, add);
   if (typeof test.name !== 'string') add(`${path}.name`, 'is required');
-  if (!ACTIONS.includes(test.action as never)) add(`${path}.action`, `must be one of ${ACTIONS.join(', ')}`);
+  const aggregate = test.action === AGGREGATE_ACTION;
+  if (!ACTIONS.includes(test.action as never) && !aggregate) add(`${path}.action`, `must be one of ${[...ACTIONS, AGGREGATE_ACTION].join(', ')}`);
+  validateSharingTest(test, path, aggregate, add);
   if (!isSubjectName(test.subject)) add(`${path}.subject`, `must be one of ${SUBJECT_NAMES.join(', ')}`);
   else {
     for (const key of ['allowed', 'denied'] as const) {
@@ -341,6 +361,47 @@ function validateTest(test: unknown, path: string, add: (p: string, m: string) =
   dateOf(test.now, `${path}.now`, add);
   if (test.agreements !== undefined && (!Array.isArray(test.agreements) || test.agreements.some((a) => typeof a !== 'string')))
     add(`${path}.agreements`, 'must be a list of agreement ids');
+}
+
+/**
+ * The keys of a test case about transforms (`values`, `transforms`: with a `record`, read only) and
+ * about aggregates (`groupBy`, `measures`, `rows`, `groups`, `suppressedGroups`: action aggregate only).
+ */
+function validateSharingTest(test: Record<string, unknown>, path: string, aggregate: boolean, add: (p: string, m: string) => void): void {
+  const subject = isSubjectName(test.subject) ? test.subject : null;
+  for (const key of ['values', 'transforms'] as const) {
+    const map = test[key];
+    if (map === undefined) continue;
+    if (test.action !== 'read' || !isObject(test.record)) add(`${path}.${key}`, 'applies to read cases with a record');
+    if (!isObject(map)) add(`${path}.${key}`, 'must be an object of field: value');
+    else if (subject) for (const f of Object.keys(map)) checkField(subject, f, `${path}.${key}.${f}`, add);
+    if (key === 'transforms' && isObject(map))
+      for (const [f, v] of Object.entries(map))
+        if (v !== null && typeof v !== 'string') add(`${path}.transforms.${f}`, 'must be a transform in words (round 100) or null');
+  }
+  const aggregateKeys = ['groupBy', 'measures', 'rows', 'groups', 'suppressedGroups'].filter((k) => test[k] !== undefined);
+  if (!aggregate) {
+    for (const k of aggregateKeys) add(`${path}.${k}`, 'applies to aggregate cases only');
+    return;
+  }
+  for (const k of ['record', 'allowed', 'denied', 'values', 'transforms']) if (test[k] !== undefined) add(`${path}.${k}`, 'does not apply to aggregate cases');
+  if (!Array.isArray(test.groupBy) || test.groupBy.length === 0) add(`${path}.groupBy`, 'is required: a non-empty list of fields');
+  else if (subject) test.groupBy.forEach((f, j) => checkField(subject, f, `${path}.groupBy[${j}]`, add));
+  if (test.measures !== undefined) {
+    if (!Array.isArray(test.measures)) add(`${path}.measures`, 'must be a list of <measure>:<field>');
+    else
+      test.measures.forEach((m, j) => {
+        const [measure, field, extra] = typeof m === 'string' ? m.split(':') : [];
+        if (extra !== undefined || !MEASURES.includes(measure as never) || !field) add(`${path}.measures[${j}]`, 'must be <count|sum|avg|min|max>:<field>');
+        else if (subject) checkField(subject, field, `${path}.measures[${j}]`, add);
+      });
+  }
+  if (test.rows !== undefined && (!Array.isArray(test.rows) || !test.rows.every(isObject))) add(`${path}.rows`, 'must be a list of records');
+  if (test.groups !== undefined && (!Array.isArray(test.groups) || !test.groups.every(isObject))) add(`${path}.groups`, 'must be a list of groups');
+  if (test.suppressedGroups !== undefined && !(Number.isInteger(test.suppressedGroups) && (test.suppressedGroups as number) >= 0))
+    add(`${path}.suppressedGroups`, 'must be a whole number >= 0');
+  if ((test.groups !== undefined || test.suppressedGroups !== undefined) && test.rows === undefined)
+    add(`${path}.rows`, 'is required with groups or suppressedGroups');
 }
 
 function checkField(subject: SubjectName, f: unknown, path: string, add: (p: string, m: string) => void): void {

@@ -7,7 +7,7 @@ import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../../data/subj
  * schema names exactly the fields policies can name. Every data field is nullable: a field
  * your policy withholds comes back null with a FORBIDDEN_FIELD error at its path.
  */
-function scalarOf(name: string, spec: FieldSpec) {
+export function scalarOf(name: string, spec: FieldSpec) {
   if (name === 'id' || name.endsWith('Id')) return ID;
   if (spec.type === 'integer') return Int;
   if (spec.type === 'number') return Float;

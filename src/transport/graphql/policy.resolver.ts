@@ -35,6 +35,13 @@ class PolicyVersionType {
   @Field() inForce: boolean;
 }
 
+@ObjectType('TransformedFieldGrant')
+class TransformedFieldGrant {
+  @Field() field: string;
+  @Field({ description: 'The transform in words, e.g. round 100' }) transform: string;
+  @Field(() => String, { nullable: true }) ruleId: string | null;
+}
+
 @ObjectType('AccessMatrixEntry')
 class AccessMatrixEntry {
   @Field() partnerId: string;
@@ -44,6 +51,13 @@ class AccessMatrixEntry {
   @Field() rows: string;
   @Field(() => [String]) fields: string[];
   @Field(() => [String], { description: 'Those of `fields` that some rows in scope may withhold (row-dependent grants)' }) fieldsOnSomeRows: string[];
+  @Field(() => [String], { nullable: true }) agreementIds?: string[];
+  @Field(() => [TransformedFieldGrant], { nullable: true, description: 'Read entries: fields some grant shares only transformed' })
+  transformedFields?: TransformedFieldGrant[];
+  @Field(() => JSONScalar, { nullable: true, description: 'Aggregate entries: groupBy, measures and minGroupSize of each aggregate rule' })
+  aggregates?: unknown;
+  @Field(() => Boolean, { nullable: true, description: 'Aggregate entries: no read rule of the purpose shares rows of the subject' })
+  aggregateOnly?: boolean;
 }
 
 @InputType('SimulatePolicyInput')

@@ -34,6 +34,30 @@ const ACCESS_ROW = {
     rows: { type: 'string' },
     fields: { type: 'array', items: { type: 'string' } },
     fieldsOnSomeRows: { type: 'array', items: { type: 'string' } },
+    agreementIds: { type: 'array', items: { type: 'string' } },
+    transformedFields: {
+      type: 'array',
+      description: 'Read entries: fields some grant shares only transformed (a field may have several grants; the least transformed wins on a row)',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, transform: { type: 'string', example: 'round 100' }, ruleId: { type: 'string', nullable: true } },
+      },
+    },
+    aggregates: {
+      type: 'array',
+      description: 'Aggregate entries: what each aggregate rule lets the partner group and measure',
+      items: {
+        type: 'object',
+        properties: {
+          ruleId: { type: 'string', nullable: true },
+          groupBy: { type: 'array', items: { type: 'string' } },
+          measures: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string', enum: ['count', 'sum', 'avg', 'min', 'max'] } } },
+          minGroupSize: { type: 'integer' },
+          conditions: { type: 'object', nullable: true, additionalProperties: true },
+        },
+      },
+    },
+    aggregateOnly: { type: 'boolean', description: 'Aggregate entries: no read rule of the purpose shares rows of the subject' },
   },
 };
 
@@ -251,7 +275,7 @@ export class PolicyController {
       type: 'object',
       properties: {
         document: { type: 'object' },
-        action: { type: 'string' },
+        action: { type: 'string', enum: ['read', 'create', 'update', 'aggregate'] },
         subject: { type: 'string' },
         purpose: { type: 'string' },
         record: { type: 'object' },
@@ -302,7 +326,7 @@ export class PolicyController {
   @Roles('governance', 'admin')
   @ApiOperation({
     summary:
-      'Who can see what: partner × subject × action × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold',
+      'Who can see what: partner × subject × action (read, create, update, aggregate) × purpose → fields, for every policy in force; `fieldsOnSomeRows` names those of `fields` that some rows in scope withhold, `transformedFields` those shared transformed, `aggregateOnly` subjects shared as totals only',
   })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'json (default) or csv' })
   @ApiEnvelope(ACCESS_ROW, {
