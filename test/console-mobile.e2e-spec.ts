@@ -171,6 +171,32 @@ describe('console (/console) on a small screen', () => {
     await context.close();
   });
 
+  it('an auditor’s audit log and event page are no wider than the screen', async () => {
+    const { page, context } = await signIn('Auditor');
+    await checkPage(page, 'Audit log', () =>
+      page
+        .getByRole('button', { name: /^Details of event/ })
+        .first()
+        .waitFor(),
+    );
+    await page
+      .getByRole('button', { name: /^Details of event/ })
+      .first()
+      .click();
+    const open = page.getByRole('link', { name: /^Open the page of event \d+$/ });
+    const seq = /(\d+)$/.exec(await open.innerText())![1];
+    await open.click();
+    await checkPage(page, `Audit event ${seq}`, () => page.getByText('Previous hash', { exact: true }).waitFor());
+    await openThroughBurger(page, 'Audit log');
+    await checkPage(page, 'Audit log', () =>
+      page
+        .getByRole('button', { name: /^Details of event/ })
+        .first()
+        .waitFor(),
+    );
+    await context.close();
+  });
+
   it('a lost connection says what happened and what to do instead of a blank page', async () => {
     const { page, context } = await signIn('Governance officer');
     await page.getByRole('heading', { name: 'Partners', level: 1 }).waitFor();
