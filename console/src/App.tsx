@@ -60,7 +60,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? 'Close navigation' : 'Open navigation'} aria-expanded={opened} aria-controls="console-navigation" />
             <Text fw={700}>Gateway console</Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
@@ -69,7 +69,7 @@ function Shell({ session, signOut }: { session: Session; signOut: () => void }) 
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" component="nav" aria-label="Pages">
+      <AppShell.Navbar p="xs" component="nav" aria-label="Pages" id="console-navigation" className="console-nav" data-open={opened}>
         {allowed.map((id) => {
           const page = PAGES[id];
           const current = path === page.path || path.startsWith(`${page.path}/`);

@@ -59,7 +59,7 @@ export function AuditActivity({ partnerId }: { partnerId: string }) {
         <>
           {chart('requests', 'Requests')}
           {chart('refusals', 'Refusals')}
-          <div className="grid-wrap">
+          <div className="grid-wrap" tabIndex={0}>
             <Table>
               <Table.Caption>Requests and refusals per partner (the charts' figures)</Table.Caption>
               <Table.Thead><Table.Tr><Table.Th>Partner</Table.Th><Table.Th>Requests</Table.Th><Table.Th>Refusals</Table.Th></Table.Tr></Table.Thead>

@@ -9,7 +9,7 @@ const COLOR: Record<string, string> = { allow: 'green', partial: 'yellow', deny:
 export function AuditTable({ events, caption }: { events: AuditEvent[]; caption: string }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
-    <div className="grid-wrap">
+    <div className="grid-wrap" tabIndex={0}>
       <Table striped>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead><Table.Tr><Table.Th>Seq</Table.Th><Table.Th>At</Table.Th><Table.Th>Who</Table.Th><Table.Th>Operation</Table.Th><Table.Th>Decision</Table.Th><Table.Th>Status</Table.Th><Table.Th>Records</Table.Th><Table.Th>Details</Table.Th></Table.Tr></Table.Thead>

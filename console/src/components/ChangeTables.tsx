@@ -31,7 +31,7 @@ const list = (xs: string[]) => (xs.length ? xs.join(', ') : '—');
 export function ChangesTable({ changes, caption }: { changes: DiffResult['changes']; caption: string }) {
   if (changes.length === 0) return <Empty>No field changes: the draft grants exactly what the version in force grants.</Empty>;
   return (
-    <div className="grid-wrap">
+    <div className="grid-wrap" tabIndex={0}>
       <Table striped>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead><Table.Tr><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Action</Table.Th><Table.Th>Fields gained</Table.Th><Table.Th>Fields lost</Table.Th><Table.Th>Conditions changed</Table.Th><Table.Th>Rests on agreements</Table.Th></Table.Tr></Table.Thead>
@@ -68,7 +68,7 @@ export function RuleChangesTable({ diff, caption }: { diff: DiffResult; caption:
     return a ? `${id} (${a.status})` : id;
   };
   return (
-    <div className="grid-wrap">
+    <div className="grid-wrap" tabIndex={0}>
       <Table striped>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead><Table.Tr><Table.Th>Rule</Table.Th><Table.Th>Change</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Agreement before</Table.Th><Table.Th>Agreement after</Table.Th></Table.Tr></Table.Thead>
@@ -90,7 +90,7 @@ export function ImpactTable({ impact, caption }: { impact: Record<string, Record
   const rows = Object.entries(impact).flatMap(([purpose, bySubject]) => Object.entries(bySubject).map(([subject, r]) => ({ purpose, subject, r })));
   if (rows.length === 0) return <Empty>Nothing to compare: the policy reads no stored data.</Empty>;
   return (
-    <div className="grid-wrap">
+    <div className="grid-wrap" tabIndex={0}>
       <Table striped>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead><Table.Tr><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Rows now</Table.Th><Table.Th>Rows under draft</Table.Th><Table.Th>Rows gained</Table.Th><Table.Th>Rows lost</Table.Th><Table.Th>Fields gained</Table.Th><Table.Th>Fields lost</Table.Th></Table.Tr></Table.Thead>

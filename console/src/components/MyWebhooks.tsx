@@ -36,7 +36,7 @@ export function MyWebhooks({ purposes }: { purposes: string[] }) {
       {list.isError ? <ErrorState error={list.error} onRetry={() => void list.refetch()} /> : null}
       {list.data && list.data.data.length === 0 ? <Empty>No webhook endpoint registered.</Empty> : null}
       {list.data && list.data.data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Your webhook endpoints</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>URL</Table.Th><Table.Th>Events</Table.Th><Table.Th>Purpose</Table.Th><Table.Th>Status</Table.Th><Table.Th>Actions</Table.Th></Table.Tr></Table.Thead>
@@ -83,7 +83,7 @@ function Deliveries({ id }: { id: string }) {
       {rows.isError ? <ErrorState error={rows.error} onRetry={() => void rows.refetch()} /> : null}
       {rows.data && rows.data.data.length === 0 ? <Empty>Nothing delivered yet: a delivery is made when a record you may read changes.</Empty> : null}
       {rows.data && rows.data.data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>The last deliveries, newest first</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Occurred</Table.Th><Table.Th>Event</Table.Th><Table.Th>Record</Table.Th><Table.Th>Status</Table.Th><Table.Th>Attempts</Table.Th><Table.Th>Last answer</Table.Th></Table.Tr></Table.Thead>

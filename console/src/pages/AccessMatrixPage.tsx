@@ -68,7 +68,7 @@ export function AccessMatrixPage() {
       {matrix.isError ? <ErrorState error={matrix.error} onRetry={() => void matrix.refetch()} /> : null}
       {matrix.data && data.length === 0 ? <Empty>No policy in force grants anything.</Empty> : null}
       {data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>{table.getRowModel().rows.length} of {data.length} grants shown</Table.Caption>
             <Table.Thead>

@@ -1,4 +1,5 @@
 import { Alert, Anchor, Badge, Button, Checkbox, Group, NativeSelect, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ColumnDef, flexRender, getCoreRowModel, getSortedRowModel, SortingState, useReactTable } from '@tanstack/react-table';
 import { FormEvent, useMemo, useState } from 'react';
@@ -73,6 +74,8 @@ function AgreementList() {
   const [show, setShow] = useState<Show>('all');
   const [partner, setPartner] = useState('');
   const [sorting, setSorting] = useState<SortingState>([]);
+  // On a narrow screen the four choices stack rather than widen the page.
+  const narrow = useMediaQuery('(max-width: 36em)');
   const partners = usePartners();
   const list = useQuery({
     queryKey: ['agreements', show, partner],
@@ -98,7 +101,7 @@ function AgreementList() {
       <Group align="end" wrap="wrap">
         <div>
           <Text size="sm" fw={500} id="show-label">Show</Text>
-          <SegmentedControl aria-labelledby="show-label" data={SHOW} value={show} onChange={(v) => setShow(v as Show)} />
+          <SegmentedControl aria-labelledby="show-label" data={SHOW} value={show} onChange={(v) => setShow(v as Show)} orientation={narrow ? 'vertical' : 'horizontal'} />
         </div>
         <NativeSelect label="Partner" value={partner} onChange={(e) => setPartner(e.currentTarget.value)}
           data={[{ value: '', label: 'All partners' }, ...(partners.data?.data ?? []).map((p) => ({ value: p.partnerId, label: `${p.document.partner.name} (${p.partnerId})` }))]} />
@@ -107,7 +110,7 @@ function AgreementList() {
       {list.isError ? <ErrorState error={list.error} onRetry={() => void list.refetch()} /> : null}
       {list.data && data.length === 0 ? <Empty>{empty[show]}</Empty> : null}
       {data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>{data.length} agreement(s): {SHOW.find((s) => s.value === show)!.label.toLowerCase()}{show === 'expiring' ? ` (within ${EXPIRING_DAYS} days)` : ''}</Table.Caption>
             <Table.Thead>
@@ -257,7 +260,7 @@ export function History({ agreement }: { agreement: Agreement }) {
   return (
     <section aria-labelledby={`history-${agreement.id}`}>
       <Title order={3} size="h4" id={`history-${agreement.id}`}>Status history</Title>
-      <div className="grid-wrap">
+      <div className="grid-wrap" tabIndex={0}>
         <Table striped>
           <Table.Caption>Who did what to agreement {agreement.id}, oldest first</Table.Caption>
           <Table.Thead><Table.Tr><Table.Th>When</Table.Th><Table.Th>What</Table.Th><Table.Th>Revision</Table.Th><Table.Th>Who</Table.Th><Table.Th>Note</Table.Th></Table.Tr></Table.Thead>
@@ -281,7 +284,7 @@ function Dependents({ agreement }: { agreement: Agreement }) {
     <section aria-labelledby="dependents-heading">
       <Title order={3} size="h4" id="dependents-heading">Rules and partners that depend on it</Title>
       {deps.length === 0 ? <Empty>No rule of a policy in force rests on this agreement: ending it takes no access away.</Empty> : (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Rules of the policies in force that grant only while {agreement.id} is active</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Partner</Table.Th><Table.Th>Rules</Table.Th></Table.Tr></Table.Thead>
@@ -334,7 +337,7 @@ function IfItEnded({ agreement }: { agreement: Agreement }) {
       {losses.isError ? <ErrorState error={losses.error} onRetry={() => void losses.refetch()} /> : null}
       {losses.data && losses.data.length === 0 ? <Empty>Ending it now takes nothing away: no read rests on it at this moment (it is {agreement.status}).</Empty> : null}
       {losses.data && losses.data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Reads each partner would lose if {agreement.id} ended now</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Partner</Table.Th><Table.Th>Purpose</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Fields lost</Table.Th><Table.Th>Rows lost</Table.Th></Table.Tr></Table.Thead>

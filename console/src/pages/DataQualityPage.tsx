@@ -50,7 +50,7 @@ export function DataQualityPage() {
         <>
           <Text size="sm">{q.pushes} push(es) with {q.events.received} event(s) between {new Date(q.window.since).toLocaleString()} and {new Date(q.window.until).toLocaleString()}.</Text>
           {q.events.received === 0 ? <Empty>No pushes from this partner in the window. Suppliers push capacity signals and carriers shipment events; pick a longer window or another partner.</Empty> : null}
-          <div className="grid-wrap">
+          <div className="grid-wrap" tabIndex={0}>
             <Table striped>
               <Table.Caption>Rates (accepted, refused and duplicate per received event; late and out of order per accepted event)</Table.Caption>
               <Table.Thead><Table.Tr>{Object.keys(q.rates).map((k) => <Table.Th key={k}>{k}</Table.Th>)}</Table.Tr></Table.Thead>

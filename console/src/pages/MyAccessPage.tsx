@@ -54,7 +54,7 @@ function Rights({ me }: { me: Me }) {
       {me.byPurpose.map((p) => {
         const rows = Object.entries(p.subjects).flatMap(([subject, actions]) => Object.entries(actions).map(([action, v]) => ({ subject, action, v })));
         return (
-          <div key={p.purpose ?? 'any'} className="grid-wrap">
+          <div key={p.purpose ?? 'any'} className="grid-wrap" tabIndex={0}>
             <Table striped mt="xs">
               <Table.Caption>Purpose: {p.purpose ?? 'any'}</Table.Caption>
               <Table.Thead><Table.Tr><Table.Th>Subject</Table.Th><Table.Th>Action</Table.Th><Table.Th>Rows</Table.Th><Table.Th>Fields</Table.Th></Table.Tr></Table.Thead>
@@ -114,7 +114,7 @@ function DataAccess() {
         : <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />) : null}
       {rows.data && rows.data.data.length === 0 ? <Empty>No other partner read records you contributed in the last days.</Empty> : null}
       {rows.data && rows.data.data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Reads of your records by other partners</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Day</Table.Th><Table.Th>Partner</Table.Th><Table.Th>Subject</Table.Th><Table.Th>Field</Table.Th><Table.Th>Reads</Table.Th></Table.Tr></Table.Thead>

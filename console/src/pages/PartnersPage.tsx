@@ -22,7 +22,7 @@ export function PartnersPage() {
       {policies.isError ? <ErrorState error={policies.error} onRetry={() => void policies.refetch()} /> : null}
       {policies.data && policies.data.data.length === 0 ? <Empty>No partner has a policy yet. Policies are loaded from policies/*.yaml at start, or created with PUT /api/v1/policies/:partnerId.</Empty> : null}
       {policies.data && policies.data.data.length > 0 ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped highlightOnHover>
             <Table.Caption>Partners and their policies</Table.Caption>
             <Table.Thead>

@@ -206,7 +206,7 @@ function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inF
       <section aria-labelledby="sim-heading">
         <Title order={2} size="h3" id="sim-heading">Simulation</Title>
         <Text size="sm">Based on the {s.basedOn}; the action is {s.allowed ? 'allowed' : 'refused'} as a whole.</Text>
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Field by field, with the deciding rules</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Field</Table.Th><Table.Th>Allowed</Table.Th><Table.Th>Deciding rules</Table.Th></Table.Tr></Table.Thead>
@@ -325,7 +325,7 @@ function History({ versions, loading, path, etag, onChanged }: { versions?: Vers
       <Title order={2} size="h3" id="history-heading">Versions</Title>
       {loading ? <Loading what="versions" /> : null}
       {versions ? (
-        <div className="grid-wrap">
+        <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Every version, newest first</Table.Caption>
             <Table.Thead><Table.Tr><Table.Th>Version</Table.Th><Table.Th>State</Table.Th><Table.Th>Author</Table.Th><Table.Th>Created</Table.Th><Table.Th>Decided by</Table.Th><Table.Th>Note</Table.Th></Table.Tr></Table.Thead>

@@ -1,0 +1,222 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { GatewayProcess } from './support/gateway-process';
+
+/**
+ * The console on a small screen (390×844) in a real browser against a real gateway process: every page
+ * an officer or a partner can reach fits the width (wide tables scroll in their own box), keeps its
+ * heading in view, is reachable through the collapsed navigation, passes axe-core, and a lost
+ * connection says what happened and what to do.
+ */
+const ROOT = resolve(__dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'docs', 'console');
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTH = 390;
+const HEIGHT = 844;
+
+jest.setTimeout(240_000);
+
+describe('console (/console) on a small screen', () => {
+  let db: TestDatabase;
+  let gw: GatewayProcess;
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
+      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-mobile-'));
+    gw = await GatewayProcess.start({
+      DATABASE_URL: db.url ?? '',
+      REDIS_URL: '',
+      JWT_JWKS_URL: '',
+      OIDC_ISSUER: '',
+      OIDC_CLIENT_ID: '',
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      SEED_DEMO: 'true',
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function signIn(identity: string): Promise<{ page: Page; context: BrowserContext }> {
+    const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${gw.url}/console`);
+    await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
+    await page.getByRole('button', { name: identity, exact: true }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    return { page, context };
+  }
+
+  async function expectAccessible(page: Page, name: string): Promise<void> {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const result = await (
+        window as unknown as {
+          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
+        }
+      ).axe.run(document);
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+      }));
+    });
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
+  }
+
+  /** The page is no wider than the screen: anything wide scrolls inside its own box. */
+  async function expectNoHorizontalOverflow(page: Page, name: string): Promise<void> {
+    const { width, wide } = await page.evaluate((max) => {
+      // Elements reaching past the screen's right edge that no scrolling box of their own contains, to name in a failure.
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > max + 1 && !e.parentElement?.closest('.grid-wrap, .cm-scroller, pre'))
+        .slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (right edge ${Math.round(e.getBoundingClientRect().right)})`);
+      return { width: document.documentElement.scrollWidth, wide };
+    }, WIDTH);
+    expect({ page: name, fits: width <= WIDTH, wide: width <= WIDTH ? [] : wide }).toEqual({ page: name, fits: true, wide: [] });
+  }
+
+  /** Opens a page through the burger: the navigation is hidden until the burger opens it, and closes after a pick. */
+  async function openThroughBurger(page: Page, label: string): Promise<void> {
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    const link = nav.getByRole('link', { name: label, exact: true });
+    await expect(link.isVisible()).resolves.toBe(false);
+    const burger = page.getByRole('button', { name: 'Open navigation' });
+    await expect(burger.getAttribute('aria-expanded')).resolves.toBe('false');
+    await burger.click();
+    await link.waitFor({ state: 'visible' });
+    await expect(page.getByRole('button', { name: 'Close navigation' }).getAttribute('aria-expanded')).resolves.toBe('true');
+    await link.click();
+    await link.waitFor({ state: 'hidden' });
+  }
+
+  async function checkPage(page: Page, heading: string, ready: () => Promise<void>): Promise<void> {
+    const title = page.getByRole('heading', { name: heading, level: 1 });
+    await title.waitFor();
+    await ready();
+    await expect(title.isVisible()).resolves.toBe(true);
+    await expectNoHorizontalOverflow(page, heading);
+    await expectAccessible(page, `${heading} at ${WIDTH}×${HEIGHT}`);
+  }
+
+  it('a governance officer reaches every page through the burger and none is wider than the screen', async () => {
+    const { page, context } = await signIn('Governance officer');
+    await checkPage(page, 'Partners', () => page.getByRole('link', { name: 'Northwind Components' }).waitFor());
+
+    await page.getByRole('link', { name: 'Northwind Components' }).click();
+    await checkPage(page, 'Policy', async () => {
+      await page.locator('.cm-content').waitFor();
+      await page.getByText('No problems found in the draft.').waitFor();
+    });
+    await page.screenshot({ path: join(SHOTS, 'mobile-policy.png'), fullPage: false });
+
+    await openThroughBurger(page, 'Access matrix');
+    await checkPage(page, 'Access matrix', () => page.getByRole('cell', { name: 'supplier-northwind' }).first().waitFor());
+
+    await openThroughBurger(page, 'Data quality');
+    await checkPage(page, 'Data quality', () => page.getByText(/push\(es\) with/).waitFor());
+
+    await openThroughBurger(page, 'Agreements');
+    await checkPage(page, 'Agreements', () =>
+      page
+        .getByRole('table', { name: /agreement\(s\)/ })
+        .or(page.getByRole('status').filter({ hasText: /agreement/i }))
+        .first()
+        .waitFor(),
+    );
+
+    await openThroughBurger(page, 'Partners');
+    await checkPage(page, 'Partners', () => page.getByRole('link', { name: 'Northwind Components' }).waitFor());
+    await context.close();
+  });
+
+  it('a partner reaches “My access” through the burger and it is no wider than the screen', async () => {
+    const { page, context } = await signIn('Northwind (supplier)');
+    await checkPage(page, 'My access', async () => {
+      await page.getByRole('heading', { name: 'My rights' }).waitFor();
+      await page.getByRole('heading', { name: 'Who read my data' }).waitFor();
+    });
+    await openThroughBurger(page, 'My access');
+    await checkPage(page, 'My access', () => page.getByRole('heading', { name: 'My rights' }).waitFor());
+    await context.close();
+  });
+
+  it('an auditor’s audit log and event page are no wider than the screen', async () => {
+    const { page, context } = await signIn('Auditor');
+    await checkPage(page, 'Audit log', () =>
+      page
+        .getByRole('button', { name: /^Details of event/ })
+        .first()
+        .waitFor(),
+    );
+    await page
+      .getByRole('button', { name: /^Details of event/ })
+      .first()
+      .click();
+    const open = page.getByRole('link', { name: /^Open the page of event \d+$/ });
+    const seq = /(\d+)$/.exec(await open.innerText())![1];
+    await open.click();
+    await checkPage(page, `Audit event ${seq}`, () => page.getByText('Previous hash', { exact: true }).waitFor());
+    await openThroughBurger(page, 'Audit log');
+    await checkPage(page, 'Audit log', () =>
+      page
+        .getByRole('button', { name: /^Details of event/ })
+        .first()
+        .waitFor(),
+    );
+    await context.close();
+  });
+
+  it('a lost connection says what happened and what to do instead of a blank page', async () => {
+    const { page, context } = await signIn('Governance officer');
+    await page.getByRole('heading', { name: 'Partners', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Northwind Components' }).waitFor();
+    // From here on the gateway cannot be reached: every API request fails at the network level.
+    await page.route('**/api/v1/**', (r) => r.abort('internetdisconnected'));
+    await openThroughBurger(page, 'Access matrix');
+    await page.getByRole('heading', { name: 'Access matrix', level: 1 }).waitFor();
+    const alert = page.getByRole('alert').filter({ hasText: 'Connection lost' });
+    await alert.waitFor();
+    await alert.getByText('The console cannot reach the gateway.').waitFor();
+    await alert.getByText('Check that the gateway is running and your network is up, then try again.').waitFor();
+    await expectNoHorizontalOverflow(page, 'Access matrix, connection lost');
+    await expectAccessible(page, 'Access matrix, connection lost');
+
+    // Back online, "Try again" loads the page.
+    await page.unroute('**/api/v1/**');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('cell', { name: 'supplier-northwind' }).first().waitFor();
+    await expect(page.getByRole('alert').filter({ hasText: 'Connection lost' }).count()).resolves.toBe(0);
+    await context.close();
+  });
+});
