@@ -182,6 +182,24 @@ describe('shadow mode', () => {
     await stopShadow();
   });
 
+  it('a candidate conditioned on a value that may not be counted by is not compared: no counts could read it out', async () => {
+    // Counting rows lost under `orderedQty > x` would tell governance a partner's order volume one
+    // comparison at a time, as simulate's row counts would (docs/security.md, "Simulation counts").
+    await startShadow(
+      candidate((rule) => {
+        rule.conditions = { ...(rule.conditions as object), orderedQty: { $gt: 40000 } };
+      }),
+    );
+    const restBefore = await rest();
+    expect(await rest()).toBe(restBefore);
+    await graphql();
+    const body = await report();
+    expect(body.notCompared).toEqual([{ subject: 'DemandSignal', fields: ['orderedQty'] }]);
+    expect(body).toMatchObject({ evaluated: 0, differing: 0 });
+    expect(body.operations.find((o: OperationReport) => o.operation === 'read DemandSignal')).toBeUndefined();
+    await stopShadow();
+  });
+
   it('a write is judged too: the candidate that would refuse it loses the row', async () => {
     // Northwind maintains its own capacity; the candidate takes that right away.
     const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };

@@ -157,7 +157,7 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
         action: 'aggregate',
         subject: 'DemandSignal',
         decision: 'allow',
-        reason: 'aggregate: 1 groups of at least 3 rows, 1 suppressed',
+        reason: 'aggregate DemandSignal by region: 1 groups of at least 3 rows, 1 suppressed',
         operation: 'graphql query demandSignalAggregate',
       });
       expect(JSON.parse(String(event.rule_ids))).toEqual(['demand-totals']);
@@ -167,6 +167,26 @@ describe('aggregates over GraphQL, and transforms on both transports', () => {
       await aggregate({ groupBy: ['customerName'] });
       const [refusal] = await gw.query<{ decision: string; code: string }>('SELECT decision, code FROM audit_events ORDER BY seq DESC LIMIT 1');
       expect(refusal).toMatchObject({ decision: 'deny', code: 'FORBIDDEN_FIELDS' });
+    });
+
+    it('several aggregates in one operation (aliases) are each named in its audit event', async () => {
+      const [{ seq }] = await gw.query<{ seq: number }>('SELECT MAX(seq) AS seq FROM audit_events');
+      const r = await gql(
+        gw,
+        NORTHWIND,
+        `query ($filter: DemandSignalAggregateFilter) {
+          byRegion: demandSignalAggregate(groupBy: ["region"], measures: ["sum:forecastQty"], filter: $filter) { suppressedGroups }
+          bySite: demandSignalAggregate(groupBy: ["region", "site"], measures: ["sum:forecastQty"], filter: $filter) { suppressedGroups }
+        }`,
+        { filter: { site: 'GQA-SITE' } },
+      );
+      expect(r.errors).toEqual([]);
+      const events = await gw.auditSince(Number(seq));
+      expect(events).toHaveLength(1);
+      expect(String(events[0].reason).split('; ').sort()).toEqual([
+        'aggregate DemandSignal by region,site: 1 groups of at least 3 rows, 1 suppressed',
+        'aggregate DemandSignal by region: 1 groups of at least 3 rows, 1 suppressed',
+      ]);
     });
 
     it('the demo customer sees demand totals per region and period with k = 3, and no row', async () => {

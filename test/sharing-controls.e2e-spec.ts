@@ -388,7 +388,11 @@ describe('sharing controls beyond allow and deny', () => {
       const [event] = await gw.query<{ action: string; reason: string; decision: string }>(
         'SELECT action, reason, decision FROM audit_events ORDER BY seq DESC LIMIT 1',
       );
-      expect(event).toMatchObject({ action: 'aggregate', decision: 'allow', reason: 'aggregate: 1 groups of at least 3 rows, 1 suppressed' });
+      expect(event).toMatchObject({
+        action: 'aggregate',
+        decision: 'allow',
+        reason: 'aggregate DemandSignal by region: 1 groups of at least 3 rows, 1 suppressed',
+      });
     });
 
     it('the validator refuses an aggregate rule that is incomplete or does not fit its fields', async () => {

@@ -138,7 +138,10 @@ export class AggregateService {
     const a = caller.audit;
     a.rowCount += rows.length;
     for (const f of [...request.groupBy, ...asked.map((m) => m.field)]) a.fieldsReturned.add(f);
-    a.reason = `aggregate: ${rows.length} groups of at least ${grant.minGroupSize} rows, ${suppressedGroups} suppressed`;
+    // One GraphQL operation may ask several aggregates (aliases): each one's grouping stays in the event,
+    // so overlapping groupings in a request are as visible to governance as across requests.
+    const summary = `aggregate ${subject} by ${request.groupBy.join(',') || '(all)'}: ${rows.length} groups of at least ${grant.minGroupSize} rows, ${suppressedGroups} suppressed`;
+    a.reason = a.reason ? `${a.reason}; ${summary}` : summary;
     return { rows, meta: { minGroupSize: grant.minGroupSize, suppressedGroups, policyVersion: policy.version, purpose: caller.purpose } };
   }
 }

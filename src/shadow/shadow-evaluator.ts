@@ -15,6 +15,7 @@ import { columnOf } from '../data/column-name';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
+import { uncountableConditionFieldsOf } from '../policy/countable-fields';
 import { compilePolicy, compareCodePoints, CompiledPolicy, NO_AGREEMENTS } from '../policy/policy-compiler';
 import { PolicyDocument } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
@@ -68,7 +69,13 @@ interface Outcome {
 @Injectable()
 export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   private readonly logger = new Logger('ShadowMode');
-  private readonly known = new Map<string, { shadow: ActiveShadow | null; at: number }>();
+  /** Which partners have a shadow (partner → shadow id), read in one query for all partners at most every REFRESH_MS. */
+  private index = { at: 0, shadows: new Map<string, string>() };
+  private indexLookup: Promise<void> | null = null;
+  /** Shadows started or stopped on this replica, newer than an index read asked before them. */
+  private readonly localChanges = new Map<string, { shadowId: string | null; at: number }>();
+  /** The candidate documents read, per partner. */
+  private readonly known = new Map<string, ActiveShadow>();
   private readonly lookups = new Map<string, Promise<ActiveShadow | null>>();
   private readonly compiled = new Map<string, CompiledPolicy>();
   private readonly requests = new WeakMap<AuditRecord, RequestMark>();
@@ -116,13 +123,21 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
 
   /** This replica started a shadow: judged from the next request on. */
   started(shadow: ActiveShadow): void {
-    this.known.set(shadow.partnerId, { shadow, at: Date.now() });
+    this.known.set(shadow.partnerId, shadow);
+    this.changedHere(shadow.partnerId, shadow.shadowId);
   }
 
   /** This replica stopped a partner's shadow: what it still holds uncounted is dropped. */
   stopped(partnerId: string): void {
-    this.known.set(partnerId, { shadow: null, at: Date.now() });
+    this.known.delete(partnerId);
+    this.changedHere(partnerId, null);
     for (const [id, p] of this.pending) if (p.partnerId === partnerId) this.pending.delete(id);
+  }
+
+  private changedHere(partnerId: string, shadowId: string | null): void {
+    this.localChanges.set(partnerId, { shadowId, at: Date.now() });
+    if (shadowId) this.index.shadows.set(partnerId, shadowId);
+    else this.index.shadows.delete(partnerId);
   }
 
   /** Waits for the evaluations under way on this replica and writes their tallies (a report sees its own replica's requests). */
@@ -141,8 +156,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     const { principal } = caller;
     const partnerId = principal.partnerId;
     if (!partnerId || !principal.roles.includes('partner') || this.rate <= 0) return null;
-    const known = this.known.get(partnerId);
-    if (known && known.shadow === null && Date.now() - known.at < REFRESH_MS) return null;
+    if (fresh(this.index.at) && !this.index.shadows.has(partnerId)) return null;
     let mark = this.requests.get(caller.audit);
     if (!mark) {
       mark = { sampled: this.rate >= 1 || Math.random() < this.rate, counted: new Set(), differed: new Set() };
@@ -152,14 +166,15 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   }
 
   /** Runs after the answer (next turn of the event loop), tracked so a report can wait for it. */
-  private schedule(partnerId: string, request: AuditRecord, work: (shadow: ActiveShadow) => Promise<Outcome>): void {
+  private schedule(partnerId: string, request: AuditRecord, work: (shadow: ActiveShadow) => Promise<Outcome | null>): void {
     const mark = this.requests.get(request)!;
     const run: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.active(partnerId))
       .then(async (shadow) => {
         if (!shadow) return;
         try {
-          this.count(shadow, mark, await work(shadow));
+          const outcome = await work(shadow);
+          if (outcome) this.count(shadow, mark, outcome);
         } catch (error) {
           this.failed(shadow, mark, error);
         }
@@ -169,10 +184,13 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     this.inflight.add(run);
   }
 
-  /** A partner's shadow as last read, read again when older than REFRESH_MS (one lookup at a time per partner). */
-  private active(partnerId: string): Promise<ActiveShadow | null> {
+  /** A partner's shadow, after the index of shadows is fresh; its document read once per shadow (one lookup at a time per partner). */
+  private async active(partnerId: string): Promise<ActiveShadow | null> {
+    if (!fresh(this.index.at)) await this.refreshIndex();
+    const shadowId = this.index.shadows.get(partnerId);
+    if (!shadowId) return null;
     const known = this.known.get(partnerId);
-    if (known && Date.now() - known.at < REFRESH_MS) return Promise.resolve(known.shadow);
+    if (known?.shadowId === shadowId) return known;
     let lookup = this.lookups.get(partnerId);
     if (!lookup) {
       lookup = this.load(partnerId).finally(() => this.lookups.delete(partnerId));
@@ -181,21 +199,35 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     return lookup;
   }
 
+  /** One query for every partner's shadow id: a replica with no shadow running asks nothing per partner. */
+  private refreshIndex(): Promise<void> {
+    if (!this.indexLookup) {
+      const asked = Date.now();
+      this.indexLookup = this.db
+        .read((m) => m.query<Array<{ partner_id: string; shadow_id: string }>>('SELECT partner_id, shadow_id FROM policy_shadows'))
+        .then((rows) => {
+          const shadows = new Map(rows.map((r) => [r.partner_id, r.shadow_id]));
+          // This replica's own starts and stops since the question was asked are newer than the answer.
+          for (const [partnerId, change] of this.localChanges) {
+            if (change.at < asked) this.localChanges.delete(partnerId);
+            else if (change.shadowId) shadows.set(partnerId, change.shadowId);
+            else shadows.delete(partnerId);
+          }
+          this.index = { at: Date.now(), shadows };
+        })
+        .finally(() => (this.indexLookup = null));
+    }
+    return this.indexLookup;
+  }
+
   private async load(partnerId: string): Promise<ActiveShadow | null> {
-    const asked = Date.now();
     const rows = await this.db.read((m) =>
       m.query<Array<{ shadow_id: string; document: string }>>(this.db.sql('SELECT shadow_id, document FROM policy_shadows WHERE partner_id = ?'), [partnerId]),
     );
-    const known = this.known.get(partnerId);
-    // This replica's own start or stop since the question was asked is newer than the answer.
-    if (known && known.at > asked) return known.shadow;
     const row = rows[0];
-    const shadow = !row
-      ? null
-      : known?.shadow?.shadowId === row.shadow_id
-        ? known.shadow
-        : { partnerId, shadowId: row.shadow_id, document: JSON.parse(row.document) as PolicyDocument };
-    this.known.set(partnerId, { shadow, at: Date.now() });
+    if (!row || row.shadow_id !== this.index.shadows.get(partnerId)) return null;
+    const shadow = { partnerId, shadowId: row.shadow_id, document: JSON.parse(row.document) as PolicyDocument };
+    this.known.set(partnerId, shadow);
     return shadow;
   }
 
@@ -221,10 +253,11 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
    * A read the candidate would refuse (no rows granted, a field or filter it does not grant) loses
    * every row answered.
    */
-  private async compareRead(shadow: ActiveShadow, read: ObservedRead, live: RowView[]): Promise<Outcome> {
+  private async compareRead(shadow: ActiveShadow, read: ObservedRead, live: RowView[]): Promise<Outcome | null> {
     const { subject } = read;
     const operation = `read ${subject}`;
     const candidate = this.candidateFor(shadow, read.caller.purpose, read.policy);
+    if (uncountableConditionFieldsOf(['read'], subject, read.policy, candidate).length > 0) return null;
     const plan = planFor(candidate, 'read', subject, this.db.dialect);
     const shape = plan.rowScope ? readShapeOf(plan, subject, read.fields) : null;
     const refused =
@@ -313,10 +346,11 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   }
 
   /** Whether the candidate lets the write happen, and which fields its answer would then return. */
-  private compareWrite(shadow: ActiveShadow, write: ObservedWrite, row: Record<string, unknown>, answered: string[]): Outcome {
+  private compareWrite(shadow: ActiveShadow, write: ObservedWrite, row: Record<string, unknown>, answered: string[]): Outcome | null {
     const { subject, action } = write;
     const operation = `${action} ${subject}`;
     const candidate = this.candidateFor(shadow, write.caller.purpose, write.policy);
+    if (uncountableConditionFieldsOf(['read', action], subject, write.policy, candidate).length > 0) return null;
     const id = String(row.id);
     const live = [{ id, fields: answered }];
     if (!candidate.ability.can(action, asSubject(subject, { ...row }))) return { operation, difference: compareReads(live, [], null), ruleIds: [] };
@@ -337,7 +371,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   }
 
   private count(shadow: ActiveShadow, mark: RequestMark, outcome: Outcome): void {
-    if (this.known.get(shadow.partnerId)?.shadow?.shadowId !== shadow.shadowId) return;
+    if (this.index.shadows.get(shadow.partnerId) !== shadow.shadowId) return;
     const p = this.pendingFor(shadow);
     if (!mark.counted.has(shadow.shadowId)) {
       mark.counted.add(shadow.shadowId);
@@ -357,7 +391,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   private failed(shadow: ActiveShadow, mark: RequestMark, error: unknown): void {
     this.logger.warn(`shadow evaluation failed for ${shadow.partnerId}: ${(error as Error).message}`);
     this.metrics.shadowEvaluations.inc({ partner: shadow.partnerId, outcome: 'error' });
-    if (this.known.get(shadow.partnerId)?.shadow?.shadowId !== shadow.shadowId) return;
+    if (this.index.shadows.get(shadow.partnerId) !== shadow.shadowId) return;
     const p = this.pendingFor(shadow);
     p.errors += 1;
     mark.counted.add(shadow.shadowId);
@@ -376,6 +410,8 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     const at = new Date().toISOString();
     const rows: ShadowTallyEntity[] = [];
     for (const p of batch.values()) {
+      // A shadow stopped or replaced since (here or on another replica): its counts would never be reported.
+      if (this.index.shadows.get(p.partnerId) !== p.shadowId) continue;
       const base = { shadowId: p.shadowId, partnerId: p.partnerId, flushedAt: at };
       rows.push({
         ...base,
@@ -406,6 +442,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
         });
       }
     }
+    if (rows.length === 0) return;
     try {
       await this.db.transaction((m) => m.insert(ShadowTallyEntity, rows));
     } catch (error) {
@@ -415,9 +452,8 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   }
 
   private mergeBack(p: Pending): void {
-    const known = this.known.get(p.partnerId);
-    if (known && known.shadow?.shadowId !== p.shadowId) return;
-    const into = this.pendingFor({ partnerId: p.partnerId, shadowId: p.shadowId, document: known?.shadow?.document as PolicyDocument });
+    if (this.index.shadows.get(p.partnerId) !== p.shadowId) return;
+    const into = this.pendingFor({ partnerId: p.partnerId, shadowId: p.shadowId, document: this.known.get(p.partnerId)?.document as PolicyDocument });
     into.evaluated += p.evaluated;
     into.differing += p.differing;
     into.errors += p.errors;
@@ -433,6 +469,10 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
       for (const r of t.ruleIds) tally.ruleIds.add(r);
     }
   }
+}
+
+function fresh(at: number): boolean {
+  return Date.now() - at < REFRESH_MS;
 }
 
 /** Two SQL scopes alike in text and parameters select the same rows. */

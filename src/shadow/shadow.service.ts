@@ -6,7 +6,10 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from '../governance/governance.service';
 import { Officer, PolicyAdministration } from '../governance/policy-administration.service';
-import { PolicyService } from '../policy/policy.service';
+import { SubjectName } from '../data/subjects';
+import { uncountableConditionsByDocument } from '../policy/countable-fields';
+import { PolicyDocument } from '../policy/policy-document';
+import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { PolicyShadowEntity } from './policy-shadow.entity';
 import { OperationReport, sumTallies } from './shadow-comparison';
 import { ShadowEvaluator } from './shadow-evaluator';
@@ -27,6 +30,12 @@ export interface ShadowReport {
   evaluated: number;
   differing: number;
   errors: number;
+  /**
+   * Subjects whose rules (in force or candidate) condition on fields that may not be counted by
+   * (policy/countable-fields.ts): requests judged by such rules are not compared, since row and field
+   * counts under conditions the officer chose would read those values out one comparison at a time.
+   */
+  notCompared: Array<{ subject: SubjectName; fields: string[] }>;
   operations: OperationReport[];
 }
 
@@ -77,7 +86,7 @@ export class ShadowService {
     });
     record.committed = true;
     this.evaluator.started({ partnerId, shadowId: entity.shadowId, document });
-    return this.reportOf(entity, current.version, []);
+    return this.reportOf(entity, current, []);
   }
 
   /** What the shadow has counted on every replica, this replica's evaluations under way included. */
@@ -93,7 +102,7 @@ export class ShadowService {
     ]);
     record.policyVersion = current?.version ?? null;
     record.rowCount = 1;
-    return this.reportOf(shadow, current?.version ?? null, tallies);
+    return this.reportOf(shadow, current, tallies);
   }
 
   /** Stops the shadow and drops its tallies. */
@@ -136,7 +145,8 @@ export class ShadowService {
     return shadow;
   }
 
-  private reportOf(shadow: PolicyShadowEntity, policyVersion: number | null, tallies: ShadowTallyEntity[]): ShadowReport {
+  private reportOf(shadow: PolicyShadowEntity, current: PolicyInForce | null, tallies: ShadowTallyEntity[]): ShadowReport {
+    const candidate = JSON.parse(shadow.document) as PolicyDocument;
     const sums = sumTallies(
       tallies.map((t) => ({
         operation: t.operation,
@@ -155,8 +165,9 @@ export class ShadowService {
       since: shadow.startedAt,
       author: shadow.author,
       documentHash: shadow.documentHash,
-      policyVersion,
+      policyVersion: current?.version ?? null,
       sampleRate: this.config.SHADOW_SAMPLE_RATE,
+      notCompared: uncountableConditionsByDocument(candidate, ...(current ? [current.document] : [])),
       ...sums,
     };
   }

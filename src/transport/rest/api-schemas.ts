@@ -234,6 +234,12 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
       evaluated: { type: 'integer', description: 'Requests evaluated' },
       differing: { type: 'integer', description: 'Requests the candidate would have answered differently' },
       errors: { type: 'integer', description: 'Evaluations that failed (logged; never part of an answer)' },
+      notCompared: {
+        type: 'array',
+        description:
+          'Subjects whose rules (in force or candidate) condition on fields that may not be counted by: requests those rules judge are not compared, since counts under chosen conditions would read the values out',
+        items: { type: 'object', required: ['subject', 'fields'], properties: { subject: str, fields: strings } },
+      },
       operations: {
         type: 'array',
         items: {
