@@ -1383,31 +1383,33 @@ export interface components {
             seq: number;
             /** Format: date-time */
             at: string;
-            requestId?: string;
-            actor?: {
-                sub?: string | null;
-                partnerId?: string | null;
-                roles?: string[];
+            requestId: string;
+            actor: {
+                sub: string | null;
+                partnerId: string | null;
+                roles: string[];
             };
-            transport?: string;
+            transport: string;
             /** @example GET /api/v1/demand-signals */
             operation: string;
-            action?: string | null;
-            subject?: string | null;
-            resourceIds?: string[];
-            purpose?: string | null;
+            action: string | null;
+            subject: string | null;
+            resourceIds: string[];
+            purpose: string | null;
             /** @enum {string} */
             decision: "allow" | "partial" | "deny" | "error";
             status: number;
-            code?: string | null;
-            reason?: string | null;
-            fieldsReturned?: string[];
-            fieldsDenied?: string[];
-            rowCount?: number;
-            policyVersion?: number | null;
-            ruleIds?: string[];
-            latencyMs?: number | null;
-            prevHash?: string;
+            code: string | null;
+            reason: string | null;
+            fieldsReturned: string[];
+            fieldsDenied: string[];
+            rowCount: number;
+            policyVersion: number | null;
+            ruleIds: string[];
+            /** @description The agreements the deciding rules rest on */
+            agreementIds: string[];
+            latencyMs: number | null;
+            prevHash: string;
             hash: string;
         };
         PolicyVersion: {
@@ -1415,23 +1417,60 @@ export interface components {
             partnerId: string;
             /** @example 1 */
             version: number;
-            author?: string | null;
+            author: string | null;
             /** Format: date-time */
-            createdAt?: string;
-            note?: string | null;
+            createdAt: string;
+            note: string | null;
             /** @description The policy document (same shape as policies/*.yaml; docs/policy-language.md) */
-            document: Record<string, never>;
+            document: {
+                partner: {
+                    id: string;
+                    name: string;
+                    kind: string;
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @enum {string} */
+                approval?: "required" | "none";
+                rules: ({
+                    id: string;
+                    action: string | string[];
+                    subject: string;
+                    fields?: string[];
+                    purposes?: string[];
+                    inverted?: boolean;
+                    reason?: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } & {
+                [key: string]: unknown;
+            };
         };
         PolicyVersionSummary: {
             version: number;
-            author?: string | null;
+            author: string | null;
             /** Format: date-time */
-            createdAt?: string;
-            note?: string | null;
-            /** @example in-force */
-            state: string;
-            inForce?: boolean;
-            documentHash?: string;
+            createdAt: string;
+            note: string | null;
+            /**
+             * @example active
+             * @enum {string}
+             */
+            state: "active" | "proposed" | "rejected" | "withdrawn";
+            /** @description The officer who approved it (four eyes) */
+            approvedBy: string | null;
+            /** @description The version in force when it was made */
+            baseVersion: number | null;
+            decidedBy: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            decisionReason: string | null;
+            inForce: boolean;
+            documentHash: string;
         };
         DecisionMeta: {
             version?: number;
@@ -1442,31 +1481,91 @@ export interface components {
         Agreement: {
             id: string;
             partnerId: string;
-            title?: string;
-            terms?: string;
+            title: string;
+            terms: string;
             /** @enum {string} */
             status: "offered" | "accepted" | "active" | "declined" | "expired" | "terminated";
             revision: number;
-            purposes?: string[];
-            subjects?: string[];
-            validFrom?: string;
-            validUntil?: string;
-            createdBy?: string;
-            createdAt?: string;
-            updatedAt?: string;
-            history?: {
-                at?: string;
-                by?: string;
-                role?: string;
-                action?: string;
-                revision?: number;
+            purposes: string[];
+            subjects: string[];
+            validFrom: string;
+            validUntil: string;
+            createdBy: string;
+            createdAt: string;
+            updatedAt: string;
+            history: {
+                at: string;
+                by: string;
+                /** @enum {string} */
+                role: "governance" | "partner";
+                /** @enum {string} */
+                action: "offered" | "accepted" | "declined" | "terminated" | "revised";
+                revision: number;
                 note?: string | null;
             }[];
             /** @description The partners and rules that rest on it */
             dependents?: {
-                partnerId?: string;
-                ruleIds?: string[];
+                partnerId: string;
+                ruleIds: string[];
             }[];
+        };
+        /** @description A webhook endpoint of yours (contract section 11) */
+        WebhookEndpoint: {
+            id: string;
+            /** @example https://hooks.northwind.example/gateway */
+            url: string;
+            events: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+            description: string | null;
+            /** @description Deliveries are judged under this purpose */
+            purpose: string;
+            enabled: boolean;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            disabledReason: string | null;
+            disabledAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        /** @description A webhook endpoint of yours (contract section 11) */
+        WebhookEndpointWithSecret: {
+            id: string;
+            /** @example https://hooks.northwind.example/gateway */
+            url: string;
+            events: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
+            description: string | null;
+            /** @description Deliveries are judged under this purpose */
+            purpose: string;
+            enabled: boolean;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            disabledReason: string | null;
+            disabledAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /**
+             * @description Shown once: keep it to verify signatures
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        /** @description One delivery of an event to one of your endpoints */
+        WebhookDelivery: {
+            /** @description Also the webhook-id header */
+            id: string;
+            /** @enum {string} */
+            eventType: "shipment.updated" | "demand.updated" | "capacity.updated";
+            subject: string;
+            recordId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "skipped" | "cancelled";
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            lastStatus: number | null;
+            lastError: string | null;
+            occurredAt: string;
+            createdAt: string;
+            settledAt: string | null;
         };
         /** @description What a candidate policy in shadow would have answered differently (counts, field names and rule ids; never a value of partner data) */
         ShadowReport: {
@@ -7582,22 +7681,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            id?: string;
-                            /** @example https://hooks.northwind.example/gateway */
-                            url?: string;
-                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
-                            description?: string | null;
-                            /** @description Deliveries are judged under this purpose */
-                            purpose?: string;
-                            enabled?: boolean;
-                            /** @enum {string} */
-                            status?: "active" | "disabled";
-                            disabledReason?: string | null;
-                            disabledAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                        }[];
+                        data: components["schemas"]["WebhookEndpoint"][];
                         meta: components["schemas"]["CountMeta"];
                     };
                 };
@@ -7695,27 +7779,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            id?: string;
-                            /** @example https://hooks.northwind.example/gateway */
-                            url?: string;
-                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
-                            description?: string | null;
-                            /** @description Deliveries are judged under this purpose */
-                            purpose?: string;
-                            enabled?: boolean;
-                            /** @enum {string} */
-                            status?: "active" | "disabled";
-                            disabledReason?: string | null;
-                            disabledAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                            /**
-                             * @description Shown once: keep it to verify signatures
-                             * @example whsec_…
-                             */
-                            secret?: string;
-                        };
+                        data: components["schemas"]["WebhookEndpointWithSecret"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -7821,22 +7885,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            id?: string;
-                            /** @example https://hooks.northwind.example/gateway */
-                            url?: string;
-                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
-                            description?: string | null;
-                            /** @description Deliveries are judged under this purpose */
-                            purpose?: string;
-                            enabled?: boolean;
-                            /** @enum {string} */
-                            status?: "active" | "disabled";
-                            disabledReason?: string | null;
-                            disabledAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                        };
+                        data: components["schemas"]["WebhookEndpoint"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -8038,22 +8087,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            id?: string;
-                            /** @example https://hooks.northwind.example/gateway */
-                            url?: string;
-                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
-                            description?: string | null;
-                            /** @description Deliveries are judged under this purpose */
-                            purpose?: string;
-                            enabled?: boolean;
-                            /** @enum {string} */
-                            status?: "active" | "disabled";
-                            disabledReason?: string | null;
-                            disabledAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                        };
+                        data: components["schemas"]["WebhookEndpoint"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -8168,27 +8202,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            id?: string;
-                            /** @example https://hooks.northwind.example/gateway */
-                            url?: string;
-                            events?: ("shipment.updated" | "demand.updated" | "capacity.updated")[];
-                            description?: string | null;
-                            /** @description Deliveries are judged under this purpose */
-                            purpose?: string;
-                            enabled?: boolean;
-                            /** @enum {string} */
-                            status?: "active" | "disabled";
-                            disabledReason?: string | null;
-                            disabledAt?: string | null;
-                            createdAt?: string;
-                            updatedAt?: string;
-                            /**
-                             * @description Shown once: keep it to verify signatures
-                             * @example whsec_…
-                             */
-                            secret?: string;
-                        };
+                        data: components["schemas"]["WebhookEndpointWithSecret"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -8288,24 +8302,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** @description Also the webhook-id header */
-                            id?: string;
-                            /** @enum {string} */
-                            eventType?: "shipment.updated" | "demand.updated" | "capacity.updated";
-                            subject?: string;
-                            recordId?: string;
-                            /** @enum {string} */
-                            status?: "pending" | "delivered" | "failed" | "skipped" | "cancelled";
-                            attempts?: number;
-                            nextAttemptAt?: string | null;
-                            lastAttemptAt?: string | null;
-                            lastStatus?: number | null;
-                            lastError?: string | null;
-                            occurredAt?: string;
-                            createdAt?: string;
-                            settledAt?: string | null;
-                        }[];
+                        data: components["schemas"]["WebhookDelivery"][];
                         meta: components["schemas"]["CountMeta"];
                     };
                 };

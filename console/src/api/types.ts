@@ -1,57 +1,23 @@
-export interface PolicyDocument {
-  partner: { id: string; name: string; kind: string; attributes?: Record<string, unknown> };
-  approval?: 'required' | 'none';
-  rules: { id: string; action: string | string[]; subject: string; fields?: string[]; purposes?: string[]; inverted?: boolean; reason?: string }[];
-  [key: string]: unknown;
-}
+/**
+ * The console's view of the gateway's answers. Every shape with a named schema in the OpenAPI
+ * document comes from the generated typed client (client/schema.d.ts, `npm run client:generate`),
+ * so a change of the public API shows up here at compile time. The declarations live with the
+ * gateway (src/transport/rest/api-schemas.ts).
+ */
+import type { components } from '../../../client/schema';
 
-export interface PolicyView {
-  partnerId: string;
-  version: number;
-  author: string | null;
-  createdAt: string;
-  note: string | null;
-  document: PolicyDocument;
-}
+type Schemas = components['schemas'];
 
-export interface VersionSummary {
-  version: number;
-  author: string | null;
-  createdAt: string;
-  note: string | null;
-  state: string;
-  approvedBy: string | null;
-  baseVersion: number | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
-  inForce: boolean;
-}
+/** A policy document (same shape as policies/*.yaml). */
+export type PolicyDocument = Schemas['PolicyVersion']['document'];
+/** `GET /api/v1/policies` and `/api/v1/policies/:partnerId`. */
+export type PolicyView = Schemas['PolicyVersion'];
+/** `GET /api/v1/policies/:partnerId/versions`. */
+export type VersionSummary = Schemas['PolicyVersionSummary'];
+/** `GET /api/v1/audit/events` and `/api/v1/me/audit-events`. */
+export type AuditEvent = Schemas['AuditEvent'];
 
-export interface AuditEvent {
-  id: string;
-  seq: number;
-  at: string;
-  requestId: string;
-  actor: { sub: string | null; partnerId: string | null; roles: string[] };
-  transport: string;
-  operation: string;
-  action: string | null;
-  subject: string | null;
-  resourceIds: string[];
-  purpose: string | null;
-  decision: string;
-  status: number;
-  fieldsReturned: string[];
-  fieldsDenied: string[];
-  rowCount: number | null;
-  policyVersion: number | null;
-  ruleIds: string[];
-  latencyMs: number | null;
-  prevHash: string;
-  hash: string;
-}
-
+/** The envelope of a paged list (its `meta` varies by route; this is the part the console reads). */
 export interface Page<T> {
   data: T[];
   meta: { nextCursor: string | null; count: number };
@@ -60,63 +26,15 @@ export interface Page<T> {
 export const SUBJECTS = ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] as const;
 export const ACTIONS = ['read', 'create', 'update'] as const;
 
-export type AgreementStatus = 'offered' | 'accepted' | 'active' | 'declined' | 'expired' | 'terminated';
-
-export interface AgreementHistoryEntry {
-  at: string;
-  by: string;
-  role: 'governance' | 'partner';
-  action: 'offered' | 'accepted' | 'declined' | 'terminated' | 'revised';
-  revision: number;
-  note?: string | null;
-}
-
-/** `GET /api/v1/agreements/:id` and `/api/v1/me/agreements` (contract section 14). */
-export interface Agreement {
-  id: string;
-  partnerId: string;
-  title: string;
-  terms: string;
-  purposes: string[];
-  subjects: string[];
-  validFrom: string;
-  validUntil: string;
-  status: AgreementStatus;
-  revision: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  history: AgreementHistoryEntry[];
-  /** On GET /api/v1/agreements/:id: the partners and rules (of the policies in force) that rest on it. */
-  dependents?: { partnerId: string; ruleIds: string[] }[];
-}
+/** `GET /api/v1/agreements/:id` and `/api/v1/me/agreements` (contract section 14); `dependents` only for governance. */
+export type Agreement = Schemas['Agreement'];
+export type AgreementStatus = Agreement['status'];
+export type AgreementHistoryEntry = Agreement['history'][number];
 
 export const WEBHOOK_EVENTS = ['shipment.updated', 'demand.updated', 'capacity.updated'] as const;
 
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  purpose: string;
-  enabled: boolean;
-  status: 'active' | 'disabled';
-  disabledReason: string | null;
-  disabledAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  secret?: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventType: string;
-  subject: string;
-  recordId: string;
-  status: 'pending' | 'delivered' | 'failed' | 'skipped' | 'cancelled';
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  occurredAt: string;
-  settledAt: string | null;
-}
+/** `GET /api/v1/me/webhooks`; register and rotate-secret answer it with its `secret` (shown once). */
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
+/** `GET /api/v1/me/webhooks/:id/deliveries`. */
+export type WebhookDelivery = Schemas['WebhookDelivery'];

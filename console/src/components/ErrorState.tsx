@@ -14,7 +14,11 @@ export function explain(error: unknown): { title: string; what: string; todo: st
     case 401:
       return { title: 'Signed out', what: `Your sign-in is no longer valid (it may have expired).${detail}`, todo: 'Sign in again.' };
     case 403:
-      return { title: 'Not allowed', what: `Your role may not do this.${detail}`, todo: 'Ask an administrator for the role you need, or sign in as someone who has it.' };
+      if (p.code === 'FORBIDDEN_ROLE' || p.code === 'HTTP_403') {
+        return { title: 'Not allowed', what: `Your role may not do this.${detail}`, todo: 'Ask an administrator for the role you need, or sign in as someone who has it.' };
+      }
+      // Refused for another reason than the role (four eyes, the partner's policy or state): the detail says which.
+      return { title: 'Not allowed', what: p.detail || p.title, todo: 'Nothing was changed. If this should be allowed, ask a governance officer: the policy or the partner\'s state decides it.' };
     case 404:
       return { title: 'Not found', what: `It does not exist (any more).${detail}`, todo: 'Go back to the list and pick again.' };
     case 409:

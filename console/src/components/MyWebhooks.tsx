@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Code, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
-import { WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint } from '../api/types';
+import { WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from '../api/types';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from './ErrorState';
 
@@ -23,8 +23,8 @@ export function MyWebhooks({ purposes }: { purposes: string[] }) {
         if (shown === id) setShown(null);
         return;
       }
-      const r = await api.post<{ data: WebhookEndpoint }>(`${BASE}/${encodeURIComponent(id)}/rotate-secret`);
-      setSecret({ id, secret: r.data.secret ?? '' });
+      const r = await api.post<{ data: WebhookEndpointWithSecret }>(`${BASE}/${encodeURIComponent(id)}/rotate-secret`);
+      setSecret({ id, secret: r.data.secret });
     },
     onSuccess: changed,
   });
@@ -65,7 +65,7 @@ export function MyWebhooks({ purposes }: { purposes: string[] }) {
         {secret ? <Alert color="green" title="New secret" role="status">The new signing secret of {secret.id}, shown only now: <Code>{secret.secret}</Code></Alert> : null}
       </div>
       {shown ? <Deliveries id={shown} /> : null}
-      <RegisterForm purposes={purposes} onCreated={(w) => { setSecret({ id: w.id, secret: w.secret ?? '' }); changed(); }} />
+      <RegisterForm purposes={purposes} onCreated={(w) => { setSecret({ id: w.id, secret: w.secret }); changed(); }} />
     </section>
   );
 }
@@ -102,7 +102,7 @@ function Deliveries({ id }: { id: string }) {
   );
 }
 
-function RegisterForm({ purposes, onCreated }: { purposes: string[]; onCreated: (w: WebhookEndpoint) => void }) {
+function RegisterForm({ purposes, onCreated }: { purposes: string[]; onCreated: (w: WebhookEndpointWithSecret) => void }) {
   const { api } = useSession();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([]);
@@ -113,7 +113,7 @@ function RegisterForm({ purposes, onCreated }: { purposes: string[]; onCreated: 
       const body: Record<string, unknown> = { url, events };
       if (description.trim()) body.description = description.trim();
       if (purpose) body.purpose = purpose;
-      return (await api.post<{ data: WebhookEndpoint }>(BASE, body)).data;
+      return (await api.post<{ data: WebhookEndpointWithSecret }>(BASE, body)).data;
     },
     onSuccess: (w) => {
       setUrl('');

@@ -4,6 +4,7 @@ import { ERROR_CODES } from '../../common/gateway-error';
 import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../../data/subjects';
 import { demoCapacitySignals, demoDemandSignals, demoShipmentEvents, demoShipments } from '../../demo/demo-data';
 import { MAX_PUSH_EVENTS } from '../../logistics/shipment-event-batch';
+import { WEBHOOK_EVENT_TYPES } from '../../webhooks/webhook-queue';
 
 /**
  * Named schemas of the OpenAPI document (components.schemas), referenced by ApiEnvelope('Name') and
@@ -72,13 +73,38 @@ export const PROBLEM_SCHEMA: SchemaObject = {
 const AUDIT_EVENT: SchemaObject = {
   type: 'object',
   description: 'One audited access (docs/audit.md), with its place in the hash chain.',
-  required: ['id', 'seq', 'at', 'operation', 'decision', 'status', 'hash'],
+  required: [
+    'id',
+    'seq',
+    'at',
+    'requestId',
+    'actor',
+    'transport',
+    'operation',
+    'action',
+    'subject',
+    'resourceIds',
+    'purpose',
+    'decision',
+    'status',
+    'code',
+    'reason',
+    'fieldsReturned',
+    'fieldsDenied',
+    'rowCount',
+    'policyVersion',
+    'ruleIds',
+    'agreementIds',
+    'latencyMs',
+    'prevHash',
+    'hash',
+  ],
   properties: {
     id: str,
     seq: { type: 'integer' },
     at: { type: 'string', format: 'date-time' },
     requestId: str,
-    actor: { type: 'object', properties: { sub: nullable(str), partnerId: nullable(str), roles: strings } },
+    actor: { type: 'object', required: ['sub', 'partnerId', 'roles'], properties: { sub: nullable(str), partnerId: nullable(str), roles: strings } },
     transport: str,
     operation: { type: 'string', example: 'GET /api/v1/demand-signals' },
     action: nullable(str),
@@ -94,36 +120,147 @@ const AUDIT_EVENT: SchemaObject = {
     rowCount: { type: 'integer' },
     policyVersion: nullable({ type: 'integer' }),
     ruleIds: strings,
+    agreementIds: { ...strings, description: 'The agreements the deciding rules rest on' },
     latencyMs: nullable({ type: 'number' }),
     prevHash: str,
     hash: str,
   },
 };
 
+const POLICY_RULE: SchemaObject = {
+  type: 'object',
+  description: 'A rule (docs/policy-language.md); further members as the language defines them',
+  required: ['id', 'action', 'subject'],
+  additionalProperties: true,
+  properties: {
+    id: str,
+    action: { oneOf: [str, strings] },
+    subject: str,
+    fields: strings,
+    purposes: strings,
+    inverted: { type: 'boolean' },
+    reason: str,
+  },
+};
+
+const POLICY_DOCUMENT: SchemaObject = {
+  type: 'object',
+  description: 'The policy document (same shape as policies/*.yaml; docs/policy-language.md)',
+  required: ['partner', 'rules'],
+  additionalProperties: true,
+  properties: {
+    partner: {
+      type: 'object',
+      required: ['id', 'name', 'kind'],
+      additionalProperties: true,
+      properties: { id: str, name: str, kind: str, attributes: { type: 'object', additionalProperties: true } },
+    },
+    approval: { type: 'string', enum: ['required', 'none'] },
+    rules: { type: 'array', items: POLICY_RULE },
+  },
+};
+
 const POLICY_VERSION: SchemaObject = {
   type: 'object',
-  required: ['partnerId', 'version', 'document'],
+  required: ['partnerId', 'version', 'author', 'createdAt', 'note', 'document'],
   properties: {
     partnerId: { type: 'string', example: 'supplier-northwind' },
     version: { type: 'integer', example: 1 },
     author: nullable(str),
     createdAt: { type: 'string', format: 'date-time' },
     note: nullable(str),
-    document: { type: 'object', description: 'The policy document (same shape as policies/*.yaml; docs/policy-language.md)' },
+    document: POLICY_DOCUMENT,
   },
 };
 
 const VERSION_SUMMARY: SchemaObject = {
   type: 'object',
-  required: ['version', 'state'],
+  required: [
+    'version',
+    'author',
+    'createdAt',
+    'note',
+    'state',
+    'approvedBy',
+    'baseVersion',
+    'decidedBy',
+    'decidedAt',
+    'decisionReason',
+    'inForce',
+    'documentHash',
+  ],
   properties: {
     version: { type: 'integer' },
     author: nullable(str),
     createdAt: { type: 'string', format: 'date-time' },
     note: nullable(str),
-    state: { type: 'string', example: 'in-force' },
+    state: { type: 'string', enum: ['active', 'proposed', 'rejected', 'withdrawn'], example: 'active' },
+    approvedBy: nullable({ type: 'string', description: 'The officer who approved it (four eyes)' }),
+    baseVersion: nullable({ type: 'integer', description: 'The version in force when it was made' }),
+    decidedBy: nullable(str),
+    decidedAt: nullable({ type: 'string', format: 'date-time' }),
+    decisionReason: nullable(str),
     inForce: { type: 'boolean' },
     documentHash: str,
+  },
+};
+
+const WEBHOOK_EVENTS: SchemaObject = { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }, minItems: 1 };
+const WEBHOOK_ENDPOINT: SchemaObject = {
+  type: 'object',
+  description: 'A webhook endpoint of yours (contract section 11)',
+  required: ['id', 'url', 'events', 'description', 'purpose', 'enabled', 'status', 'disabledReason', 'disabledAt', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string', example: 'https://hooks.northwind.example/gateway' },
+    events: WEBHOOK_EVENTS,
+    description: { type: 'string', nullable: true },
+    purpose: { type: 'string', description: 'Deliveries are judged under this purpose' },
+    enabled: { type: 'boolean' },
+    status: { type: 'string', enum: ['active', 'disabled'] },
+    disabledReason: { type: 'string', nullable: true },
+    disabledAt: { type: 'string', nullable: true },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+};
+const WEBHOOK_ENDPOINT_WITH_SECRET: SchemaObject = {
+  ...WEBHOOK_ENDPOINT,
+  required: [...WEBHOOK_ENDPOINT.required!, 'secret'],
+  properties: { ...WEBHOOK_ENDPOINT.properties, secret: { type: 'string', example: 'whsec_…', description: 'Shown once: keep it to verify signatures' } },
+};
+const WEBHOOK_DELIVERY: SchemaObject = {
+  type: 'object',
+  description: 'One delivery of an event to one of your endpoints',
+  required: [
+    'id',
+    'eventType',
+    'subject',
+    'recordId',
+    'status',
+    'attempts',
+    'nextAttemptAt',
+    'lastAttemptAt',
+    'lastStatus',
+    'lastError',
+    'occurredAt',
+    'createdAt',
+    'settledAt',
+  ],
+  properties: {
+    id: { type: 'string', description: 'Also the webhook-id header' },
+    eventType: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
+    subject: { type: 'string' },
+    recordId: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'skipped', 'cancelled'] },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: 'string', nullable: true },
+    lastAttemptAt: { type: 'string', nullable: true },
+    lastStatus: { type: 'integer', nullable: true },
+    lastError: { type: 'string', nullable: true },
+    occurredAt: { type: 'string' },
+    createdAt: { type: 'string' },
+    settledAt: { type: 'string', nullable: true },
   },
 };
 
@@ -194,7 +331,22 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
   Agreement: {
     type: 'object',
     description: 'A data-sharing agreement (docs/governance-guide.md, "Agreements"); `dependents` only for governance.',
-    required: ['id', 'partnerId', 'status', 'revision'],
+    required: [
+      'id',
+      'partnerId',
+      'title',
+      'terms',
+      'status',
+      'revision',
+      'purposes',
+      'subjects',
+      'validFrom',
+      'validUntil',
+      'createdBy',
+      'createdAt',
+      'updatedAt',
+      'history',
+    ],
     properties: {
       id: str,
       partnerId: str,
@@ -211,15 +363,29 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
       updatedAt: str,
       history: {
         type: 'array',
-        items: { type: 'object', properties: { at: str, by: str, role: str, action: str, revision: { type: 'integer' }, note: nullable(str) } },
+        items: {
+          type: 'object',
+          required: ['at', 'by', 'role', 'action', 'revision'],
+          properties: {
+            at: str,
+            by: str,
+            role: { type: 'string', enum: ['governance', 'partner'] },
+            action: { type: 'string', enum: ['offered', 'accepted', 'declined', 'terminated', 'revised'] },
+            revision: { type: 'integer' },
+            note: nullable(str),
+          },
+        },
       },
       dependents: {
         type: 'array',
         description: 'The partners and rules that rest on it',
-        items: { type: 'object', properties: { partnerId: str, ruleIds: strings } },
+        items: { type: 'object', required: ['partnerId', 'ruleIds'], properties: { partnerId: str, ruleIds: strings } },
       },
     },
   },
+  WebhookEndpoint: WEBHOOK_ENDPOINT,
+  WebhookEndpointWithSecret: WEBHOOK_ENDPOINT_WITH_SECRET,
+  WebhookDelivery: WEBHOOK_DELIVERY,
   ShadowReport: {
     type: 'object',
     description: 'What a candidate policy in shadow would have answered differently (counts, field names and rule ids; never a value of partner data)',
