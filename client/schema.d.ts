@@ -1588,6 +1588,11 @@ export interface components {
             differing: number;
             /** @description Evaluations that failed (logged; never part of an answer) */
             errors?: number;
+            /** @description Subjects whose rules (in force or candidate) condition on fields that may not be counted by: requests those rules judge are not compared, since counts under chosen conditions would read the values out */
+            notCompared?: {
+                subject: string;
+                fields: string[];
+            }[];
             operations: {
                 /** @example read DemandSignal */
                 operation: string;
