@@ -37,7 +37,7 @@ export class MetricsService {
 
   readonly shadowEvaluations = new Counter({
     name: 'gateway_shadow_evaluations_total',
-    help: 'Requests judged again by a candidate policy in shadow mode, by partner and outcome (same, differing, error)',
+    help: 'Requests judged again by a candidate policy in shadow mode, by partner and outcome (same, differing, error, skipped)',
     labelNames: ['partner', 'outcome'] as const,
     registers: [this.registry],
   });

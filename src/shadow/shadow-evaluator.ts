@@ -37,6 +37,8 @@ const FLUSH_MS = 2000;
 /** The page size of a read that names none, as governed reads use. */
 const DEFAULT_PAGE = 100;
 const COMPILED_KEPT = 1000;
+/** Evaluations under way at once on a replica; more are skipped (counted in gateway_shadow_evaluations_total). */
+const MAX_INFLIGHT = 32;
 
 interface RequestMark {
   sampled: boolean;
@@ -167,6 +169,11 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
 
   /** Runs after the answer (next turn of the event loop), tracked so a report can wait for it. */
   private schedule(partnerId: string, request: AuditRecord, work: (shadow: ActiveShadow) => Promise<Outcome | null>): void {
+    if (this.inflight.size >= MAX_INFLIGHT) {
+      // A burst or a slow database: live requests keep the connections; this one goes unevaluated.
+      this.metrics.shadowEvaluations.inc({ partner: partnerId, outcome: 'skipped' });
+      return;
+    }
     const mark = this.requests.get(request)!;
     const run: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.active(partnerId))
