@@ -225,6 +225,67 @@ describe('shadow mode', () => {
     await stopShadow();
   });
 
+  it('a write is judged once it has committed: its idempotent replay is not judged again', async () => {
+    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
+    delete doc.tests;
+    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
+    await startShadow(doc);
+    const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
+    const send = () =>
+      gw.http.post('/api/v1/capacity-signals').set('Authorization', capacity).set('Idempotency-Key', 'shadow-replay-0001').send({
+        supplierId: 'supplier-northwind',
+        site: 'PLANT-DE-1',
+        sku: 'SKU-100',
+        periodStart: '2026-04-13',
+        availableQty: 12,
+        committedQty: 2,
+        riskLevel: 'low',
+      });
+    const first = await send().expect(201);
+    const replay = await send().expect(201);
+    expect(replay.body.data.id).toBe(first.body.data.id);
+    const body = await report();
+    expect(body).toMatchObject({ evaluated: 1, differing: 1 });
+    expect(body.operations.find((o: OperationReport) => o.operation === 'create CapacitySignal')).toMatchObject({ rowsLost: 1 });
+    await stopShadow();
+  });
+
+  it('a write that rolls back with its audit event is not judged', async () => {
+    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
+    delete doc.tests;
+    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
+    await startShadow(doc);
+    const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
+    // The audit append fails inside the write's transaction, so the write rolls back (503).
+    if (gw.dialect === 'postgres') {
+      await gw.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
+      await gw.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
+    } else {
+      await gw.query(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
+    }
+    try {
+      await gw.http
+        .post('/api/v1/capacity-signals')
+        .set('Authorization', capacity)
+        .send({
+          supplierId: 'supplier-northwind',
+          site: 'PLANT-DE-1',
+          sku: 'SKU-100',
+          periodStart: '2026-04-20',
+          availableQty: 14,
+          committedQty: 3,
+          riskLevel: 'low',
+        })
+        .expect(503);
+    } finally {
+      await gw.query(gw.dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_events' : 'DROP TRIGGER refuse_audit');
+      if (gw.dialect === 'postgres') await gw.query('DROP FUNCTION refuse_audit()');
+    }
+    expect(await gw.query('SELECT id FROM capacity_signals WHERE period_start = ?', ['2026-04-20'])).toHaveLength(0);
+    expect(await report()).toMatchObject({ evaluated: 0, differing: 0, operations: [] });
+    await stopShadow();
+  });
+
   it('DELETE stops counting: 404 afterwards, and a new shadow starts from zero', async () => {
     await startShadow(widening());
     await rest();

@@ -6,7 +6,7 @@ import { ENTITY_OF } from '../data/entities';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
-import { AccessObserver } from './access-observer';
+import { AccessObserver, ObservedWrite } from './access-observer';
 import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { GovernedDataService } from './governed-data.service';
@@ -42,6 +42,7 @@ export class GovernedWriteService {
     assertChosenId(caller.principal, body.id);
     const policy = await this.reads.policyOf(caller);
     let createdId = '';
+    let observed: ObservedWrite | undefined;
     const result = await this.transactions.run(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
       const now = new Date().toISOString();
       const defaults = this.pinnedValues(policy, 'create', subject, body);
@@ -54,8 +55,11 @@ export class GovernedWriteService {
       await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
       caller.audit.resourceIds.add(String(row.id));
       createdId = String(row.id);
-      return { status: 201, body: this.writeAnswer(caller, policy, subject, row) };
+      const answer = this.writeAnswer(caller, policy, subject, row);
+      observed = { caller, action: 'create', subject, policy, row, answered: Object.keys(answer.data) };
+      return { status: 201, body: answer };
     });
+    this.observeCommitted(result, observed);
     if (!result.replayed) await this.recordChanges.changed(subject, createdId);
     return result;
   }
@@ -65,6 +69,7 @@ export class GovernedWriteService {
     caller.audit.touch('update', subject);
     const body = normalizeTimestamps(subject, input);
     const policy = await this.reads.policyOf(caller);
+    let observed: ObservedWrite | undefined;
     const result = await this.transactions.run(caller, route, body, { policy, action: 'update', subject, answerIsRow: true }, async (m) => {
       const existing = await this.loadForWrite(m, policy, subject, id);
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
@@ -76,8 +81,11 @@ export class GovernedWriteService {
         .set(pickFields(subject, { ...body, updatedAt: row.updatedAt }))
         .where('id = :id', { id })
         .execute();
-      return { status: 200, body: this.writeAnswer(caller, policy, subject, row, 'update') };
+      const answer = this.writeAnswer(caller, policy, subject, row, 'update');
+      observed = { caller, action: 'update', subject, policy, row, answered: Object.keys(answer.data) };
+      return { status: 200, body: answer };
     });
+    this.observeCommitted(result, observed);
     if (subject === 'Shipment' && !result.replayed) this.changes.publish(id);
     if (!result.replayed) await this.recordChanges.changed(subject, id);
     return result;
@@ -144,6 +152,14 @@ export class GovernedWriteService {
     return out;
   }
 
+  /**
+   * Tells the observer (shadow mode) about a write once it and its audit event are committed; a replay
+   * wrote nothing, and a write that rolled back never reaches here.
+   */
+  observeCommitted(result: WriteResult, observed: ObservedWrite | undefined): void {
+    if (observed && !result.replayed) this.observer.afterWrite(observed);
+  }
+
   /** The answer to a write: the fields the caller may read on the written row; recorded in the audit. */
   writeAnswer(caller: Caller, policy: CompiledPolicy, subject: SubjectName, row: Record<string, unknown>, action: 'create' | 'update' = 'create') {
     const readable = permittedFields(policy.ability, 'read', subject, row);
@@ -155,7 +171,6 @@ export class GovernedWriteService {
     caller.audit.resourceIds.add(String(row.id));
     const ruleId = decidingRuleId(policy.ability, action, subject, row);
     if (ruleId) caller.audit.ruleIds.add(ruleId);
-    this.observer.afterWrite({ caller, action, subject, policy, row, answered: Object.keys(data) });
     return { data, meta: { policyVersion: policy.version, purpose: caller.purpose } };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Caller } from '../access/caller';
+import { ObservedWrite } from '../access/access-observer';
 import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../access/governed-data.service';
 import { GovernedWriteService } from '../access/governed-write.service';
 import { decidingRuleId, permittedFields } from '../access/policy-queries';
@@ -44,6 +45,7 @@ export class ShipmentEventsService {
     const receivedAt = new Date();
     const tally = new PushTally();
     let refusal: GatewayError | null = null;
+    let observed: ObservedWrite | undefined;
     try {
       const result = await this.transactions.run(caller, route, body, { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: true }, async (m) => {
         const judged = await this.judgeShipmentEvent(m, caller, policy, shipmentId, body).catch((e) => {
@@ -62,8 +64,11 @@ export class ShipmentEventsService {
         await this.quality.record(m, recorder, 'event', tally, receivedAt);
         caller.audit.resourceIds.add(shipmentId);
         caller.audit.resourceIds.add(String(judged.event.id));
-        return { status: 201, body: this.writes.writeAnswer(caller, policy, 'ShipmentEvent', judged.event) };
+        const answer = this.writes.writeAnswer(caller, policy, 'ShipmentEvent', judged.event);
+        observed = { caller, action: 'create', subject: 'ShipmentEvent', policy, row: judged.event, answered: Object.keys(answer.data) };
+        return { status: 201, body: answer };
       });
+      this.writes.observeCommitted(result, observed);
       if (!result.replayed) {
         this.quality.observe(recorder, 'event', tally);
         this.changes.publish(shipmentId);
