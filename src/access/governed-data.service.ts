@@ -9,9 +9,9 @@ import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
-import { valueColumn } from './conditions-to-sql';
 import { planFor } from './policy-queries';
 import { selectPage } from './page-query';
+import { scopedWhere } from './scoped-where';
 import { readShapeOf } from './read-shape';
 import { GovernedRow, RowJudge } from './row-judge';
 import { hasNul } from './row-values';
@@ -144,8 +144,6 @@ export class GovernedDataService {
     if (shape.unknown.length > 0) throw GatewayError.validation(shape.unknown.map((f) => `unknown field '${f}' of ${subject}`));
     if (shape.ungranted.length > 0 && options.ungranted === 'refuse') throw GatewayError.forbiddenFields(shape.ungranted, 'read', subject);
 
-    const where: string[] = [plan.rowScope.sql];
-    const params: Record<string, unknown> = { ...plan.rowScope.params };
     const requested = Object.entries(options.filters ?? {});
     const unknownFilters = requested.filter(([f]) => !all.includes(f)).map(([f]) => f);
     if (unknownFilters.length > 0) throw GatewayError.validation(unknownFilters.map((f) => `unknown filter field '${f}' of ${subject}`));
@@ -162,29 +160,9 @@ export class GovernedDataService {
     const nulFilters = filters.filter(([, v]) => hasNul(v)).map(([f]) => f);
     if (nulFilters.length > 0) throw GatewayError.validation(nulFilters.map((f) => `filter '${f}' must not contain the NUL character (U+0000)`));
     if (id !== null && hasNul(id)) throw GatewayError.notFound(subject, id.replace(/\u0000/g, '\\0'));
-    filters.forEach(([field, value], i) => {
-      // A filter only matches rows on which the caller may see the filtered field.
-      const fieldScope = plan.fieldScopes.get(field);
-      if (fieldScope) {
-        where.push(fieldScope.sql);
-        Object.assign(params, fieldScope.params);
-      }
-      if (value === null) where.push(`t.${columnOf(field)} IS NULL`);
-      else {
-        where.push(`${valueColumn(subject, field, this.db.dialect, 't')} = :q${i}`);
-        params[`q${i}`] = value;
-      }
-    });
-    if (id !== null) {
-      where.push('t.id = :id');
-      params.id = id;
-    }
-    if (options.cursor) {
-      where.push('t.id > :after');
-      params.after = decodeCursor(subject, options.cursor);
-      if (hasNul(params.after))
-        throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
-    }
+    const after = options.cursor ? decodeCursor(subject, options.cursor) : null;
+    if (hasNul(after)) throw new GatewayError(400, 'INVALID_CURSOR', 'Invalid cursor', { detail: 'The cursor is not one this gateway gave for this list.' });
+    const { where, params } = scopedWhere(plan, subject, this.db.dialect, { filters, id, after });
     const limit = Math.min(options.limit ?? DEFAULT_PAGE, policy.limits.maxPageSize);
     const columns = [...shape.columns];
     if (checkFor) {

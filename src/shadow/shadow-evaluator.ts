@@ -3,15 +3,14 @@ import { subject as asSubject } from '@casl/ability';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AccessObserver, ObservedRead, ObservedWrite } from '../access/access-observer';
 import { Caller } from '../access/caller';
-import { valueColumn } from '../access/conditions-to-sql';
 import { decodeCursor } from '../access/cursor';
+import { scopedWhere } from '../access/scoped-where';
 import { selectPage } from '../access/page-query';
 import { decidingRuleId, permittedFields, planFor, Scope, SubjectPlan, withholdingReason } from '../access/policy-queries';
 import { readShapeOf } from '../access/read-shape';
 import { normalize, RowJudge } from '../access/row-judge';
 import { AuditRecord } from '../audit/audit-record';
 import { AppConfig } from '../config/app-config';
-import { columnOf } from '../data/column-name';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
@@ -283,34 +282,10 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
       return { operation, difference, ruleIds: this.rulesBehind(candidate, subject, difference, read.page) };
     }
 
-    const where = [plan.rowScope!.sql];
-    const params: Record<string, unknown> = { ...plan.rowScope!.params };
-    read.filters.forEach(([field, value], i) => {
-      const fieldScope = plan.fieldScopes.get(field);
-      if (fieldScope) {
-        where.push(fieldScope.sql);
-        Object.assign(params, fieldScope.params);
-      }
-      if (value === null) where.push(`t.${columnOf(field)} IS NULL`);
-      else {
-        where.push(`${valueColumn(subject, field, this.db.dialect, 't')} = :sq${i}`);
-        params[`sq${i}`] = value;
-      }
-    });
-    if (read.id !== null) {
-      where.push('t.id = :shadowId');
-      params.shadowId = read.id;
-    }
-    if (read.cursor) {
-      where.push('t.id > :shadowAfter');
-      params.shadowAfter = decodeCursor(subject, read.cursor);
-    }
     // The live page stopped at its last row when cut by its limit: ids after it were not looked at.
     const liveUpTo = read.hasMore && live.length > 0 ? live[live.length - 1].id : null;
-    if (liveUpTo !== null) {
-      where.push('t.id <= :shadowUpTo');
-      params.shadowUpTo = liveUpTo;
-    }
+    const after = read.cursor ? decodeCursor(subject, read.cursor) : null;
+    const { where, params } = scopedWhere(plan, subject, this.db.dialect, { filters: read.filters, id: read.id, after, upTo: liveUpTo });
     const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, shape.columns, where.join(' AND '), params, limit));
     const judge = new RowJudge(candidate, subject, shape.requested, shape.selectable, plan.conditionFields);
     const views = raw.map((r) => ({ id: String(r.id), fields: Object.keys(judge.judge(r).values) }));
