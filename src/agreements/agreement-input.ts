@@ -1,7 +1,7 @@
 import { isSubjectName, SUBJECT_NAMES } from '../data/subjects';
 import { GatewayError } from '../common/gateway-error';
+import { ID_PATTERN } from '../common/partner-id';
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const CREATE_KEYS = ['id', 'partnerId', 'title', 'terms', 'purposes', 'subjects', 'validFrom', 'validUntil'];
@@ -39,9 +39,9 @@ export function parseNewAgreement(body: unknown, now = Date.now()): NewAgreement
   if (!isObject(body)) throw refuse([['body', 'must be a JSON object']]);
   const problems: Array<[string, string]> = [];
   for (const k of Object.keys(body)) if (!CREATE_KEYS.includes(k)) problems.push([k, `is not a field of an agreement; allowed: ${CREATE_KEYS.join(', ')}`]);
-  if (body.id !== undefined && (typeof body.id !== 'string' || !ID.test(body.id)))
+  if (body.id !== undefined && (typeof body.id !== 'string' || !ID_PATTERN.test(body.id)))
     problems.push(['id', 'must be letters, digits, ".", "_" or "-" (at most 64)']);
-  if (typeof body.partnerId !== 'string' || !ID.test(body.partnerId)) problems.push(['partnerId', 'is required: a partner id']);
+  if (typeof body.partnerId !== 'string' || !ID_PATTERN.test(body.partnerId)) problems.push(['partnerId', 'is required: a partner id']);
   const terms = termsOf(body, null, problems, now);
   if (problems.length > 0) throw refuse(problems);
   return { id: (body.id as string | undefined) ?? null, partnerId: body.partnerId as string, ...terms! };

@@ -6,6 +6,7 @@ import { KeyResolver, keySetGeneration, KeySetUnavailableError, loadOrCreateSign
 import { discoveredKeyResolver } from './oidc-discovery';
 import { Principal, Role, ROLES } from './principal';
 import { VerifiedTokenCache } from './verified-token-cache';
+import { ID_PATTERN } from '../common/partner-id';
 
 export const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
@@ -143,7 +144,7 @@ export function toPrincipal(payload: Record<string, unknown>): Principal {
     throw unauthenticated();
   }
   const partnerId = payload.partner_id;
-  if (partnerId !== undefined && (typeof partnerId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(partnerId))) throw unauthenticated();
+  if (partnerId !== undefined && (typeof partnerId !== 'string' || !ID_PATTERN.test(partnerId))) throw unauthenticated();
   if (roles.includes('partner') && !partnerId) throw unauthenticated();
   const purpose = payload.purpose;
   if (purpose !== undefined && (typeof purpose !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(purpose))) throw unauthenticated();

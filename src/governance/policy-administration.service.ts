@@ -10,8 +10,7 @@ import { PolicyDocument } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
 import { agreementIdsOf, agreementProblems } from '../agreements/agreement-rules';
 import { AgreementsService } from '../agreements/agreements.service';
-
-const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { assertPartnerId } from '../common/partner-id';
 
 /** Policy changes (put, rollback, approve, reject, withdraw): each commits together with its audit event. */
 /** The governance officer behind a change, and the audit record their request fills. */
@@ -31,7 +30,7 @@ export class PolicyAdministration {
   ) {}
 
   async put(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, ifMatch?: IfMatch) {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     await this.checkAgreements(doc);
     const current = await this.policies.inForceOrNull(partnerId);
@@ -45,7 +44,7 @@ export class PolicyAdministration {
    * promoted by governance): in force only once another officer approves it (four eyes).
    */
   async propose(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, action = 'propose') {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     await this.checkAgreements(doc);
     return this.audited(officer, action, partnerId, (m) =>
@@ -54,7 +53,7 @@ export class PolicyAdministration {
   }
 
   async rollback(officer: Officer, partnerId: string, toVersion: number, changeNote: string | null, ifMatch?: IfMatch) {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     const target = await this.policies.loadVersion(partnerId, toVersion);
     if (!target) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${toVersion}`);
     // Under four eyes a rollback is a change like any other: proposed, then approved by another officer.
@@ -67,13 +66,13 @@ export class PolicyAdministration {
   }
 
   async approve(officer: Officer, partnerId: string, version: number, ifMatch?: IfMatch) {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     return this.audited(officer, 'approve', partnerId, (m) => this.policies.approve(m, partnerId, version, officer.sub, ifMatch));
   }
 
   /** Another officer than its author refuses a proposal, saying why. */
   async reject(officer: Officer, partnerId: string, version: number, reason: string) {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     return this.audited(
       officer,
       'reject',
@@ -85,7 +84,7 @@ export class PolicyAdministration {
 
   /** Its author takes a proposal back. */
   async withdraw(officer: Officer, partnerId: string, version: number, reason: string | null) {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     return this.audited(
       officer,
       'withdraw',
@@ -140,8 +139,4 @@ export class PolicyAdministration {
     record.committed = true;
     return result;
   }
-}
-
-function checkId(partnerId: string): void {
-  if (!PARTNER_ID.test(partnerId)) throw GatewayError.validation(['partnerId must be letters, digits, ".", "_" or "-" (at most 64)']);
 }

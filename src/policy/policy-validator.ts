@@ -4,6 +4,7 @@ import { lookupPlaceholder, unresolvedPlaceholders } from './placeholders';
 import { isRelativeTime, looksRelative } from './relative-time';
 import { transformProblems } from './transforms';
 import { ACTIONS, AGGREGATE_ACTION, FIELD_OPERATORS, MEASURES, PARTNER_KINDS, PolicyDocument, PolicyProblem, PolicyRule } from './policy-document';
+import { ID_PATTERN } from '../common/partner-id';
 
 const TOP_KEYS = ['partner', 'limits', 'approval', 'transparency', 'rules', 'tests'];
 const PARTNER_KEYS = ['id', 'name', 'kind', 'attributes'];
@@ -44,7 +45,6 @@ const TEST_KEYS = [
   'suppressedGroups',
 ];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -67,7 +67,7 @@ export function validatePolicyDocument(raw: unknown, expectedPartnerId?: string)
   if (!isObject(partner)) add('partner', 'is required and must be an object with id, name and kind');
   else {
     unknownKeys(partner, PARTNER_KEYS, 'partner', add);
-    if (typeof partner.id !== 'string' || !ID.test(partner.id)) add('partner.id', 'must be an id of letters, digits, ".", "_" or "-" (at most 64)');
+    if (typeof partner.id !== 'string' || !ID_PATTERN.test(partner.id)) add('partner.id', 'must be an id of letters, digits, ".", "_" or "-" (at most 64)');
     else if (expectedPartnerId !== undefined && partner.id !== expectedPartnerId)
       add('partner.id', `must equal the partner in the path ('${expectedPartnerId}'), got '${partner.id}'`);
     if (typeof partner.name !== 'string' || partner.name.trim() === '' || partner.name.length > 200)
@@ -121,7 +121,7 @@ export function validatePolicyDocument(raw: unknown, expectedPartnerId?: string)
 function validateRule(rule: unknown, path: string, seen: Set<string>, partner: PolicyDocument['partner'] | null, add: (p: string, m: string) => void): void {
   if (!isObject(rule)) return add(path, 'must be an object');
   unknownKeys(rule, RULE_KEYS, path, add);
-  if (typeof rule.id !== 'string' || !ID.test(rule.id)) add(`${path}.id`, 'is required (letters, digits, ".", "_" or "-")');
+  if (typeof rule.id !== 'string' || !ID_PATTERN.test(rule.id)) add(`${path}.id`, 'is required (letters, digits, ".", "_" or "-")');
   else if (seen.has(rule.id)) add(`${path}.id`, `'${rule.id}' is used by another rule`);
   else seen.add(rule.id);
 
@@ -181,7 +181,7 @@ function validateRule(rule: unknown, path: string, seen: Set<string>, partner: P
   if (from !== null && until !== null && from >= until) add(`${path}.validUntil`, 'must be after validFrom');
   // Whether the agreement exists and covers the rule needs the store: checked at PUT time (agreement-rules.ts), not here.
   if (rule.agreement !== undefined) {
-    if (typeof rule.agreement !== 'string' || !ID.test(rule.agreement))
+    if (typeof rule.agreement !== 'string' || !ID_PATTERN.test(rule.agreement))
       add(`${path}.agreement`, 'must be the id of an agreement (letters, digits, ".", "_" or "-")');
     else if (rule.purposes === undefined) add(`${path}.purposes`, "a rule resting on an agreement names its purposes (within the agreement's)");
   }

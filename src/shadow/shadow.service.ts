@@ -14,8 +14,7 @@ import { PolicyShadowEntity } from './policy-shadow.entity';
 import { OperationReport, sumTallies } from './shadow-comparison';
 import { ShadowEvaluator } from './shadow-evaluator';
 import { ShadowTallyEntity } from './shadow-tally.entity';
-
-const PARTNER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { assertPartnerId } from '../common/partner-id';
 
 /** What governance sees of a shadow: counts, field names and rule ids, never a value of partner data. */
 export interface ShadowReport {
@@ -59,7 +58,7 @@ export class ShadowService {
 
   /** Starts (or restarts, with fresh tallies) a shadow: the candidate is validated as a proposal would be. */
   async start(officer: Officer, partnerId: string, raw: unknown): Promise<ShadowReport> {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     const record = officer.audit;
     record.touch('shadow-start', 'Policy');
     record.resourceIds.add(partnerId);
@@ -139,7 +138,7 @@ export class ShadowService {
   }
 
   private async mustExist(partnerId: string): Promise<PolicyShadowEntity> {
-    checkId(partnerId);
+    assertPartnerId(partnerId);
     const shadow = await this.db.read((m) => m.findOne(PolicyShadowEntity, { where: { partnerId } }));
     if (!shadow) throw notFound(partnerId);
     return shadow;
@@ -175,8 +174,4 @@ export class ShadowService {
 
 function notFound(partnerId: string): GatewayError {
   return new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `No shadow policy runs for partner '${partnerId}'.` });
-}
-
-function checkId(partnerId: string): void {
-  if (!PARTNER_ID.test(partnerId)) throw GatewayError.validation(['partnerId must be letters, digits, ".", "_" or "-" (at most 64)']);
 }

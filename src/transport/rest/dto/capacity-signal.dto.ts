@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
 import { RISK_LEVELS } from '../../../data/subjects';
 import { CatalogValues } from './catalog-values';
+import { ID_PATTERN } from '../../../common/partner-id';
 
 /** Lengths, ranges and date formats come from the subject catalog (CatalogValues). */
 @CatalogValues('CapacitySignal')
@@ -9,7 +10,7 @@ export class CreateCapacitySignalDto {
   @ApiPropertyOptional({ example: 'cap-2001', description: 'Generated when left out' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  @Matches(ID_PATTERN)
   id?: string;
 
   @ApiPropertyOptional({ example: 'supplier-northwind', description: "Defaults to the caller's partner id when its policy pins it" })

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNumber, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
 import { CatalogValues } from './catalog-values';
-
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { ID_PATTERN } from '../../../common/partner-id';
 
 /** Lengths, ranges and date formats come from the subject catalog (CatalogValues). */
 @CatalogValues('DemandSignal')
@@ -10,7 +9,7 @@ export class CreateDemandSignalDto {
   @ApiPropertyOptional({ example: 'ds-2001', description: 'Generated when left out' })
   @IsOptional()
   @IsString()
-  @Matches(ID)
+  @Matches(ID_PATTERN)
   id?: string;
 
   @ApiProperty({ example: 'SKU-100' }) @IsString() @MinLength(1) sku: string;

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
 import { SHIPMENT_STATUSES } from '../../../data/subjects';
 import { CatalogValues, StoredText } from './catalog-values';
+import { ID_PATTERN } from '../../../common/partner-id';
 
 /** Lengths, ranges and date-time formats come from the subject catalog (CatalogValues). */
 @CatalogValues('Shipment')
@@ -9,7 +10,7 @@ export class CreateShipmentDto {
   @ApiPropertyOptional({ example: 'shp-2001', description: 'Generated when left out' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+  @Matches(ID_PATTERN)
   id?: string;
 
   @ApiProperty({ example: 'PO-2026-0042' }) @IsString() @MinLength(1) reference: string;
