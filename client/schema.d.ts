@@ -1817,6 +1817,11 @@ export interface components {
             eta?: string;
             /** @example Hamburg hub */
             lastLocation?: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T18:00:00.000Z
+             */
+            lastEventAt?: string;
             /** @example 4.5 */
             temperatureC?: number;
             /**
@@ -1828,18 +1833,8 @@ export interface components {
             freightCost?: number;
             /** @example A7 -> Hamburg -> sea */
             routingPlan?: string;
-            /**
-             * Format: date-time
-             * @example 2026-12-04T18:00:00.000Z
-             */
-            lastEventAt?: string;
         };
         RecordShipmentEventDto: {
-            /**
-             * @description Your own event id, unique per partner: a resent event is refused as a duplicate
-             * @example swift-7781
-             */
-            eventId?: string;
             /**
              * @example in_transit
              * @enum {string}
@@ -1854,6 +1849,11 @@ export interface components {
             location?: string;
             /** @example Customs cleared */
             note?: string;
+            /**
+             * @description Your own event id, unique per partner: a resent event is refused as a duplicate
+             * @example swift-7781
+             */
+            eventId?: string;
             /**
              * @description Applied to the shipment (needs update right on its temperatureC)
              * @example 5.2

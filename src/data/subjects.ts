@@ -1,3 +1,5 @@
+import { ID_PATTERN } from '../common/partner-id';
+
 /**
  * The catalog of governed subjects: every field a policy may name, its type,
  * and which fields the gateway itself maintains (never written by a caller).
@@ -10,6 +12,19 @@ export interface FieldSpec {
   nullable?: boolean;
   /** Strings: at most this many characters (code points, as the databases count), the column's length. */
   maxLength?: number;
+  /** Strings a caller writes: at least this many characters. */
+  minLength?: number;
+  /** Numbers a caller writes: at least this. */
+  minimum?: number;
+  /** Strings a caller writes: the whole value matches. */
+  pattern?: RegExp;
+  /** Whether a create body may carry the field, and must. Left out: a create never writes it. */
+  create?: 'required' | 'optional';
+  /** Whether an update body may carry the field. */
+  update?: boolean;
+  /** For the API documents (OpenAPI and GraphQL): what the field holds, when its name does not say it all. */
+  description?: string;
+  example?: string | number;
 }
 
 export interface SubjectSpec {
@@ -20,6 +35,10 @@ export interface SubjectSpec {
   systemFields: readonly string[];
   /** Values a created row takes for required fields the body leaves out. */
   defaults?: Readonly<Record<string, unknown>>;
+  /** Fields a create body may carry that are not governed fields of this subject (e.g. a tracking event's client id). */
+  inputOnly?: Record<string, FieldSpec>;
+  /** Columns the gateway keeps for its own work (receipt time, the client's event id): never answered, never named by a policy. */
+  storedOnly?: readonly string[];
 }
 
 export const SUBJECT_NAMES = ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] as const;
@@ -28,33 +47,56 @@ export type SubjectName = (typeof SUBJECT_NAMES)[number];
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export const SHIPMENT_STATUSES = ['planned', 'picked_up', 'in_transit', 'delayed', 'delivered', 'exception'] as const;
 
-/** Text of a varchar(n) column, or of a text column the gateway bounds. */
-const str = (maxLength: number): FieldSpec => ({ type: 'string', maxLength });
-const optStr = (maxLength: number): FieldSpec => ({ type: 'string', nullable: true, maxLength });
-const ID = str(64);
-const int: FieldSpec = { type: 'integer' };
-const optNum: FieldSpec = { type: 'number', nullable: true };
-const ts: FieldSpec = { type: 'timestamp' };
-const optTs: FieldSpec = { type: 'timestamp', nullable: true };
-const date: FieldSpec = { type: 'date' };
+/** An id a caller may choose; generated when left out. */
+const chosenId = (example: string): FieldSpec => ({
+  type: 'string',
+  maxLength: 64,
+  pattern: ID_PATTERN,
+  create: 'optional',
+  description: 'Generated when left out',
+  example,
+});
+/** A required text column a caller writes (not empty). */
+const text = (maxLength: number, example: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  type: 'string',
+  maxLength,
+  minLength: 1,
+  create: 'required',
+  update: true,
+  example,
+  ...extra,
+});
+/** An optional text column a caller writes (not empty when given). */
+const optText = (maxLength: number, example: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  type: 'string',
+  nullable: true,
+  maxLength,
+  minLength: 1,
+  create: 'optional',
+  update: true,
+  example,
+  ...extra,
+});
+const date = (example: string): FieldSpec => ({ type: 'date', create: 'required', update: true, example });
+const updatedAt: FieldSpec = { type: 'timestamp' };
 
 export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
   DemandSignal: {
     name: 'DemandSignal',
     table: 'demand_signals',
     fields: {
-      id: ID,
-      sku: str(64),
-      productFamily: optStr(128),
-      site: str(64),
-      region: str(64),
-      periodStart: date,
-      forecastQty: int,
-      orderedQty: { type: 'integer', nullable: true },
-      unitPrice: optNum,
-      customerName: optStr(200),
-      marginPct: optNum,
-      updatedAt: ts,
+      id: chosenId('ds-2001'),
+      sku: text(64, 'SKU-100'),
+      productFamily: optText(128, 'Drive units'),
+      site: text(64, 'PLANT-DE-1'),
+      region: text(64, 'EMEA'),
+      periodStart: date('2026-12-01'),
+      forecastQty: { type: 'integer', minimum: 0, create: 'required', update: true, example: 1200 },
+      orderedQty: { type: 'integer', nullable: true, minimum: 0, create: 'optional', update: true, example: 800 },
+      unitPrice: { type: 'number', nullable: true, minimum: 0, create: 'optional', update: true, example: 12.5 },
+      customerName: optText(200, 'Contoso Retail'),
+      marginPct: { type: 'number', nullable: true, create: 'optional', update: true, example: 18.2 },
+      updatedAt,
     },
     systemFields: ['updatedAt'],
   },
@@ -62,18 +104,18 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'CapacitySignal',
     table: 'capacity_signals',
     fields: {
-      id: ID,
-      supplierId: str(64),
-      site: str(64),
-      sku: str(64),
-      periodStart: date,
-      availableQty: int,
-      committedQty: { type: 'integer', nullable: true },
-      leadTimeDays: { type: 'integer', nullable: true },
-      riskLevel: { type: 'enum', values: RISK_LEVELS },
-      riskNotes: optStr(2000),
-      unitCost: optNum,
-      updatedAt: ts,
+      id: chosenId('cap-2001'),
+      supplierId: text(64, 'supplier-northwind', { create: 'optional', description: "Defaults to the caller's partner id when its policy pins it" }),
+      site: text(64, 'PLANT-DE-1'),
+      sku: text(64, 'SKU-100'),
+      periodStart: date('2026-12-01'),
+      availableQty: { type: 'integer', minimum: 0, create: 'required', update: true, example: 5000 },
+      committedQty: { type: 'integer', nullable: true, minimum: 0, create: 'optional', update: true, example: 3200 },
+      leadTimeDays: { type: 'integer', nullable: true, minimum: 0, create: 'optional', update: true, example: 21 },
+      riskLevel: { type: 'enum', values: RISK_LEVELS, create: 'required', update: true, example: 'medium' },
+      riskNotes: optText(2000, 'Resin supply tight until Q1', { minLength: undefined }),
+      unitCost: { type: 'number', nullable: true, minimum: 0, create: 'optional', update: true, example: 7.1 },
+      updatedAt,
     },
     systemFields: ['updatedAt'],
   },
@@ -81,23 +123,23 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'Shipment',
     table: 'shipments',
     fields: {
-      id: ID,
-      reference: str(64),
-      carrierId: str(64),
-      shipperId: str(64),
-      origin: str(128),
-      destination: str(128),
-      sku: str(64),
-      quantity: int,
-      status: { type: 'enum', values: SHIPMENT_STATUSES },
-      eta: optTs,
-      lastLocation: optStr(200),
-      lastEventAt: optTs,
-      temperatureC: optNum,
-      sscc: optStr(18),
-      freightCost: optNum,
-      routingPlan: optStr(4000),
-      updatedAt: ts,
+      id: chosenId('shp-2001'),
+      reference: text(64, 'PO-2026-0042'),
+      carrierId: text(64, 'carrier-swiftlog'),
+      shipperId: text(64, 'supplier-northwind'),
+      origin: text(128, 'PLANT-DE-1'),
+      destination: text(128, 'DC-US-EAST'),
+      sku: text(64, 'SKU-100'),
+      quantity: { type: 'integer', minimum: 1, create: 'required', update: true, example: 400 },
+      status: { type: 'enum', values: SHIPMENT_STATUSES, create: 'optional', update: true, description: 'planned when left out', example: 'planned' },
+      eta: { type: 'timestamp', nullable: true, create: 'optional', update: true, example: '2026-12-04T16:00:00.000Z' },
+      lastLocation: optText(200, 'Hamburg hub'),
+      lastEventAt: { type: 'timestamp', nullable: true, update: true, example: '2026-12-04T18:00:00.000Z' },
+      temperatureC: { type: 'number', nullable: true, create: 'optional', update: true, example: 4.5 },
+      sscc: optText(18, '106141411234567897', { minLength: undefined, pattern: /^\d{18}$/, description: 'GS1 SSCC, 18 digits' }),
+      freightCost: { type: 'number', nullable: true, minimum: 0, create: 'optional', update: true, example: 1830 },
+      routingPlan: optText(4000, 'A7 -> Hamburg -> sea', { minLength: undefined }),
+      updatedAt,
     },
     systemFields: ['updatedAt'],
     defaults: { status: 'planned' },
@@ -106,17 +148,42 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     name: 'ShipmentEvent',
     table: 'shipment_events',
     fields: {
-      id: ID,
-      shipmentId: str(64),
-      status: { type: 'enum', values: SHIPMENT_STATUSES },
-      occurredAt: ts,
-      location: optStr(200),
-      note: optStr(2000),
-      recordedBy: str(64),
+      id: { type: 'string', maxLength: 64 },
+      shipmentId: { type: 'string', maxLength: 64 },
+      status: { type: 'enum', values: SHIPMENT_STATUSES, create: 'required', example: 'in_transit' },
+      occurredAt: { type: 'timestamp', create: 'required', example: '2026-12-02T09:30:00.000Z' },
+      location: optText(200, 'Rotterdam port', { update: undefined }),
+      note: optText(2000, 'Customs cleared', { update: undefined, minLength: undefined }),
+      recordedBy: { type: 'string', maxLength: 64 },
     },
     systemFields: ['id', 'shipmentId', 'recordedBy'],
+    storedOnly: ['recordedAt', 'clientEventId', 'temperatureC'],
+    inputOnly: {
+      eventId: {
+        type: 'string',
+        maxLength: 128,
+        minLength: 1,
+        create: 'optional',
+        description: 'Your own event id, unique per partner: a resent event is refused as a duplicate',
+        example: 'swift-7781',
+      },
+      temperatureC: {
+        type: 'number',
+        create: 'optional',
+        description: 'Applied to the shipment (needs update right on its temperatureC)',
+        example: 5.2,
+      },
+    },
   },
 };
+
+/** The fields a create or update body may carry, in catalog order (input-only fields last), each with whether a create must. */
+export function writableFields(subject: SubjectName, action: 'create' | 'update'): Array<{ field: string; spec: FieldSpec; required: boolean }> {
+  const { fields, inputOnly } = SUBJECTS[subject];
+  return Object.entries({ ...fields, ...inputOnly })
+    .filter(([, spec]) => (action === 'create' ? spec.create !== undefined : spec.update === true))
+    .map(([field, spec]) => ({ field, spec, required: action === 'create' && spec.create === 'required' }));
+}
 
 export function isSubjectName(value: unknown): value is SubjectName {
   return typeof value === 'string' && (SUBJECT_NAMES as readonly string[]).includes(value);

@@ -1,6 +1,6 @@
 import { Type } from '@nestjs/common';
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../../data/subjects';
+import { FieldSpec, SUBJECT_NAMES, SUBJECTS, SubjectName, writableFields } from '../../data/subjects';
 
 /**
  * GraphQL object, filter and connection types are built from the subject catalog, so the
@@ -50,55 +50,25 @@ function build(subject: SubjectName): SubjectTypes {
 
 export const GQL: Record<SubjectName, SubjectTypes> = Object.fromEntries(SUBJECT_NAMES.map((s) => [s, build(s)])) as Record<SubjectName, SubjectTypes>;
 
-/** Mutation inputs carry the same fields as the REST bodies and are validated by the same DTO classes. */
-function input(name: string, subject: SubjectName, names: string[], required: string[]): Type<unknown> {
+/**
+ * Mutation inputs carry the fields the catalog lets a create or update body carry (as the REST bodies,
+ * and validated by the same DTO classes). `enforceRequired`: the schema marks the fields a create must
+ * have as non-null; an input that also serves updates leaves them nullable.
+ */
+function input(name: string, subject: SubjectName, action: 'create' | 'update', enforceRequired: boolean): Type<unknown> {
   class InputShape {}
-  for (const field of names) {
-    const spec = SUBJECTS[subject].fields[field] ?? { type: field === 'temperatureC' ? 'number' : 'string' };
-    Field(() => (field === 'id' || field === 'eventId' ? ID : scalarOf(field, spec)), { nullable: !required.includes(field) })(InputShape.prototype, field);
+  for (const { field, spec, required } of writableFields(subject, action)) {
+    Field(() => (field === 'id' || field === 'eventId' ? ID : scalarOf(field, spec)), {
+      nullable: !(enforceRequired && required),
+      ...(spec.description ? { description: spec.description } : {}),
+    })(InputShape.prototype, field);
   }
   Object.defineProperty(InputShape, 'name', { value: `${name}Shape` });
   InputType(name)(InputShape);
   return InputShape;
 }
 
-export const DemandSignalInput = input(
-  'DemandSignalInput',
-  'DemandSignal',
-  ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', 'forecastQty', 'orderedQty', 'unitPrice', 'customerName', 'marginPct'],
-  ['sku', 'site', 'region', 'periodStart', 'forecastQty'],
-);
-export const CapacitySignalInput = input(
-  'CapacitySignalInput',
-  'CapacitySignal',
-  ['id', 'supplierId', 'site', 'sku', 'periodStart', 'availableQty', 'committedQty', 'leadTimeDays', 'riskLevel', 'riskNotes', 'unitCost'],
-  [],
-);
-export const ShipmentUpdateInput = input(
-  'ShipmentUpdateInput',
-  'Shipment',
-  [
-    'reference',
-    'carrierId',
-    'shipperId',
-    'origin',
-    'destination',
-    'sku',
-    'quantity',
-    'status',
-    'eta',
-    'lastLocation',
-    'lastEventAt',
-    'temperatureC',
-    'sscc',
-    'freightCost',
-    'routingPlan',
-  ],
-  [],
-);
-export const ShipmentEventInput = input(
-  'ShipmentEventInput',
-  'ShipmentEvent',
-  ['eventId', 'status', 'occurredAt', 'location', 'note', 'temperatureC'],
-  ['status', 'occurredAt'],
-);
+export const DemandSignalInput = input('DemandSignalInput', 'DemandSignal', 'create', true);
+export const CapacitySignalInput = input('CapacitySignalInput', 'CapacitySignal', 'create', false);
+export const ShipmentUpdateInput = input('ShipmentUpdateInput', 'Shipment', 'update', false);
+export const ShipmentEventInput = input('ShipmentEventInput', 'ShipmentEvent', 'create', true);

@@ -19,7 +19,7 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
         .map((m) => m.propertyName),
     );
     for (const field of own) {
-      const spec = SUBJECTS[subject].fields[field];
+      const spec = SUBJECTS[subject].fields[field] ?? SUBJECTS[subject].inputOnly?.[field];
       if (!spec) continue;
       // A value of the wrong JSON type is the DTO's own type decorator's to name (IsString, IsInt...),
       // and so is an enum value outside its list (IsIn): each problem is named once.
@@ -31,12 +31,6 @@ export function CatalogValues(subject: SubjectName): ClassDecorator {
       if (documented) ApiProperty(documented)((target as { prototype: object }).prototype, field);
     }
   };
-}
-
-/** A text property that is not a catalog field (e.g. a client's event id), held to its column the same way (with IsString). */
-export function StoredText(maxLength: number, minLength = 1): PropertyDecorator {
-  return (target, property) =>
-    registerCheck(target.constructor, String(property), (value) => (typeof value !== 'string' ? null : textProblem(value, maxLength, minLength)));
 }
 
 function registerCheck(target: Parameters<typeof registerDecorator>[0]['target'], propertyName: string, problem: (value: unknown) => string | null): void {
