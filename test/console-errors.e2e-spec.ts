@@ -159,10 +159,13 @@ describe('console (/console) error states', () => {
       expect(res.status).toBe(200);
       return ((await res.json()) as { meta: { version: number; state: string } }).meta;
     };
+    const approve = (who: Record<string, string>, version: number, etag: string) =>
+      fetch(`${gw.url}/api/v1/policies/${ACME}/versions/${version}/approve`, { method: 'POST', headers: { ...who, 'If-Match': etag } });
 
-    // Four eyes for Acme from version 2 on (in force at once: version 1 asks for no approval).
+    // Four eyes for Acme from version 2 on (turning it on takes a second officer already).
     const v1 = await inForce();
-    expect(await put(officer2, v1.etag, { ...v1.document, approval: 'required', note: 'Four eyes for Acme' })).toMatchObject({ version: 2, state: 'active' });
+    expect(await put(officer2, v1.etag, { ...v1.document, approval: 'required', note: 'Four eyes for Acme' })).toMatchObject({ version: 2, state: 'proposed' });
+    expect((await approve(officer1, 2, v1.etag)).status).toBe(200);
     const v2 = await inForce();
     // The first officer proposes two changes against version 2; the second officer approves the later one.
     const stale = await put(officer1, v2.etag, {
@@ -173,8 +176,7 @@ describe('console (/console) error states', () => {
     expect(stale).toMatchObject({ version: 3, state: 'proposed' });
     const overtaking = await put(officer1, v2.etag, { ...v2.document, limits: { ...v2.document.limits, maxPageSize: 250 }, note: 'Smaller pages for Acme' });
     expect(overtaking).toMatchObject({ version: 4, state: 'proposed' });
-    const approved = await fetch(`${gw.url}/api/v1/policies/${ACME}/versions/4/approve`, { method: 'POST', headers: { ...officer2, 'If-Match': v2.etag } });
-    expect(approved.status).toBe(200);
+    expect((await approve(officer2, 4, v2.etag)).status).toBe(200);
 
     // The second officer opens Acme's policy: version 3 still waits, proposed against version 2.
     const { page, context } = await signIn('Second governance officer');
