@@ -15,7 +15,13 @@ export type DemandSignal = Schemas['DemandSignal'];
 export type CapacitySignal = Schemas['CapacitySignal'];
 export type Shipment = Schemas['Shipment'];
 export type ShipmentEvent = Schemas['ShipmentEvent'];
-export type GatewayClient = Client<paths>;
+/** A content type, e.g. `application/json`. */
+export type MediaType = `${string}/${string}`;
+/**
+ * `Media` keeps only the answers of those content types in `data`, e.g. `application/json` for a
+ * caller that reads JSON (a CSV or NDJSON file is then read with `parseAs: 'blob'` or `'text'`).
+ */
+export type GatewayClient<Media extends MediaType = MediaType> = Client<paths, Media>;
 
 export interface GatewayClientOptions {
   /** e.g. https://gateway.example.com (without /api/v1) */
@@ -27,8 +33,8 @@ export interface GatewayClientOptions {
   fetch?: typeof fetch;
 }
 
-export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
-  const client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/$/, ''), fetch: options.fetch });
+export function createGatewayClient<Media extends MediaType = MediaType>(options: GatewayClientOptions): GatewayClient<Media> {
+  const client = createClient<paths, Media>({ baseUrl: options.baseUrl.replace(/\/$/, ''), fetch: options.fetch });
   const auth: Middleware = {
     async onRequest({ request }) {
       const token = typeof options.token === 'function' ? await options.token() : options.token;

@@ -2230,8 +2230,7 @@ export interface operations {
     Policy_put: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
                 "If-Match"?: string;
             };
@@ -2243,7 +2242,9 @@ export interface operations {
         /** @description The policy document as JSON (same shape as policies/*.yaml); optional top-level `note` */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -2590,8 +2591,7 @@ export interface operations {
     Policy_rollback: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you edited), e.g. "3"; also * or a list. 412 PRECONDITION_FAILED if another version is in force; required (428 PRECONDITION_REQUIRED) where the version in force says `approval: required` */
                 "If-Match"?: string;
             };
@@ -2758,7 +2758,6 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "if-match": string;
                 /** @description The ETag of GET /api/v1/policies/:partnerId (the version in force you reviewed the proposal against): 428 without it, 412 if another is in force */
                 "If-Match": string;
             };
@@ -3179,12 +3178,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    document?: Record<string, never>;
+                    document?: {
+                        [key: string]: unknown;
+                    };
                     /** @enum {string} */
                     action: "read" | "create" | "update" | "aggregate";
                     subject: string;
                     purpose: string;
-                    record?: Record<string, never>;
+                    record?: {
+                        [key: string]: unknown;
+                    };
                     withoutAgreements?: string[];
                 };
             };
@@ -3206,7 +3209,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md) */
-                        data: Record<string, never>;
+                        data: {
+                            [key: string]: unknown;
+                        };
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -3307,7 +3312,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    document?: Record<string, never>;
+                    document?: {
+                        [key: string]: unknown;
+                    };
                     from?: number;
                     to?: number;
                 };
@@ -3330,7 +3337,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description changes: per purpose, subject and action the fields gained and lost, those with changed conditions, and the agreements the grants rest on before and after; rules: the rules added, removed or changed with their agreement; agreements: the status of each agreement named; impact: rows and fields per purpose and subject (docs/governance-guide.md) */
-                        data: Record<string, never>;
+                        data: {
+                            [key: string]: unknown;
+                        };
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };
@@ -3975,18 +3984,18 @@ export interface operations {
                 cursor?: unknown;
                 /** @description default 100, at most 1000 */
                 limit?: unknown;
-                /** @description Events that returned or were denied this field */
-                field?: unknown;
-                /** @description Events that addressed or returned this record, refused ones included */
-                resourceId?: unknown;
-                /** @description RFC 3339 date-time or YYYY-MM-DD, exclusive */
-                to?: unknown;
+                partnerId?: unknown;
+                sub?: unknown;
+                subject?: unknown;
+                decision?: "allow" | "partial" | "deny" | "error";
                 /** @description RFC 3339 date-time or YYYY-MM-DD, inclusive */
                 from?: unknown;
-                decision?: "allow" | "partial" | "deny" | "error";
-                subject?: unknown;
-                sub?: unknown;
-                partnerId?: unknown;
+                /** @description RFC 3339 date-time or YYYY-MM-DD, exclusive */
+                to?: unknown;
+                /** @description Events that addressed or returned this record, refused ones included */
+                resourceId?: unknown;
+                /** @description Events that returned or were denied this field */
+                field?: unknown;
             };
             header?: never;
             path?: never;
@@ -4074,6 +4083,18 @@ export interface operations {
     Audit_export: {
         parameters: {
             query: {
+                partnerId?: unknown;
+                sub?: unknown;
+                subject?: unknown;
+                decision?: "allow" | "partial" | "deny" | "error";
+                /** @description RFC 3339 date-time or YYYY-MM-DD, inclusive */
+                from?: unknown;
+                /** @description RFC 3339 date-time or YYYY-MM-DD, exclusive */
+                to?: unknown;
+                /** @description Events that addressed or returned this record, refused ones included */
+                resourceId?: unknown;
+                /** @description Events that returned or were denied this field */
+                field?: unknown;
                 /** @description csv or ndjson */
                 format: "csv" | "ndjson";
             };

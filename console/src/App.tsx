@@ -1,7 +1,7 @@
 import { AppShell, Burger, Button, Group, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useCallback, useMemo, useState } from 'react';
-import { Api } from './api/client';
+import { gatewayClient } from './api/client';
 import { AccessMatrixPage } from './pages/AccessMatrixPage';
 import { AuditEventPage } from './pages/AuditEventPage';
 import { AgreementsPage } from './pages/AgreementsPage';
@@ -39,9 +39,9 @@ export function App() {
     setEnded('Your sign-in expired or is no longer valid. Sign in again to continue.');
     setSession(null);
   }, []);
-  const api = useMemo(() => new Api(session?.token ?? null, expired), [session, expired]);
+  const api = useMemo(() => (session ? gatewayClient(session.token, expired) : null), [session, expired]);
 
-  if (!session) {
+  if (!session || !api) {
     return <SignInPage notice={ended} onSignedIn={(s) => { setEnded(null); setSession(s); const first = consolePages(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
   }
   return (

@@ -42,7 +42,8 @@ export function locate(doc: Document, path: string): [number, number] {
 }
 
 export interface ParsedDraft {
-  value: unknown;
+  /** The draft as the JSON object the API takes; undefined while `syntax` holds a problem. */
+  value: Record<string, unknown> | undefined;
   doc: Document;
   lines: LineCounter;
   syntax: EditorProblem[];
@@ -52,7 +53,13 @@ export function parseDraft(text: string): ParsedDraft {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const syntax = doc.errors.map((e) => ({ from: e.pos[0], to: e.pos[1], line: lines.linePos(e.pos[0]).line, path: '', message: e.message.split('\n')[0] }));
-  return { value: syntax.length ? undefined : doc.toJS(), doc, lines, syntax };
+  if (syntax.length) return { value: undefined, doc, lines, syntax };
+  const value: unknown = doc.toJS();
+  // The validator's own words for a draft that is no mapping (empty, a list, a single value).
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { value: undefined, doc, lines, syntax: [{ from: 0, to: text.length, line: 1, path: '', message: 'a policy document must be an object' }] };
+  }
+  return { value: value as Record<string, unknown>, doc, lines, syntax };
 }
 
 export function toEditorProblems(parsed: ParsedDraft, problems: { path: string; message: string }[]): EditorProblem[] {

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import { Api } from './api/client';
+import type { ConsoleClient } from './api/client';
 
 export type Role = 'partner' | 'governance' | 'auditor' | 'admin';
 
@@ -15,7 +15,8 @@ export interface Session {
 
 export interface SessionContextValue {
   session: Session;
-  api: Api;
+  /** The gateway's typed client, with this session's token. */
+  api: ConsoleClient;
   signOut: () => void;
 }
 

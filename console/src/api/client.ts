@@ -1,16 +1,25 @@
 /**
- * The console's only way to the gateway: the public REST API with a bearer token. Kept small so the
- * typed client generated from the OpenAPI document can take its place.
+ * The console's only way to the gateway's API: the typed client generated from the OpenAPI document
+ * (client/index.ts, openapi-fetch, types from client/schema.d.ts), with the session's bearer token.
+ * Paths, parameters and bodies are checked against the document at compile time, so a call the
+ * gateway does not declare does not build. `unwrap` turns an answer into its data, or throws an
+ * ApiError carrying the problem+json document.
  */
-export interface Problem {
-  status: number;
-  code: string;
-  title: string;
-  detail: string;
+import { createGatewayClient, type GatewayClient, type Problem as ProblemDocument } from '../../../client';
+
+/** The console reads JSON; files (CSV, NDJSON) are read with `parseAs: 'blob'`. */
+export type ConsoleClient = GatewayClient<'application/json'>;
+
+/** A problem+json document as the console reads it; `code` also names failures that never reached the gateway. */
+export type Problem = Omit<ProblemDocument, 'code' | 'type'> & {
+  code: ProblemDocument['code'] | 'CONNECTION_LOST' | `HTTP_${number}` | (string & {});
+  /** POLICY_INVALID and VALIDATION_FAILED on a policy: each problem at its path in the document. */
   problems?: { path: string; message: string }[];
-  errors?: string[];
+  /** PRECONDITION_FAILED and PROPOSAL_STALE: the version in force now. */
   currentVersion?: number;
-}
+  /** PROPOSAL_STALE: the version the proposal was made against. */
+  baseVersion?: number | null;
+};
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -21,62 +30,58 @@ export class ApiError extends Error {
   }
 }
 
-export interface ApiResult<T> {
-  body: T;
-  etag: string | null;
+const ACCEPT = 'application/json, application/problem+json, text/csv, application/x-ndjson';
+
+/** The gateway's typed client for one session; a 401 answer ends the session (`onUnauthenticated`). */
+export function gatewayClient(token: string, onUnauthenticated: () => void): ConsoleClient {
+  const client = createGatewayClient<'application/json'>({
+    baseUrl: window.location.origin,
+    token,
+    fetch: async (input, init) => {
+      try {
+        return await fetch(input, { ...init, cache: 'no-store' });
+      } catch {
+        throw connectionLost();
+      }
+    },
+  });
+  client.use({
+    onRequest({ request }) {
+      request.headers.set('Accept', ACCEPT);
+      return request;
+    },
+    onResponse({ response }) {
+      if (response.status === 401) onUnauthenticated();
+    },
+  });
+  return client;
 }
 
-export type Query = Record<string, string | number | undefined | null>;
+/** An openapi-fetch answer's data, or an ApiError with its problem+json document. */
+export function unwrap<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+  if (answer.response.ok) return answer.data as T;
+  throw refusal(answer.response, answer.error);
+}
 
-export class Api {
-  constructor(private readonly token: string | null, private readonly onUnauthenticated?: () => void) {}
+/** A failed answer as an ApiError: its problem+json document, or (a proxy's page, say) what the status says. */
+export function refusal(response: Response, body: unknown): ApiError {
+  const doc = body !== null && typeof body === 'object' ? (body as Partial<Problem>) : {};
+  return new ApiError({
+    ...doc,
+    status: doc.status ?? response.status,
+    code: doc.code ?? `HTTP_${response.status}`,
+    title: doc.title ?? response.statusText,
+    detail: doc.detail ?? '',
+  });
+}
 
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; ifMatch?: string | null } = {}): Promise<ApiResult<T>> {
-    const res = await this.send(method, path, options);
-    const text = await res.text();
-    const body = text && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as T) : (text as unknown as T);
-    return { body, etag: res.headers.get('etag') };
-  }
+export function connectionLost(): ApiError {
+  return new ApiError({ status: 0, code: 'CONNECTION_LOST', title: 'No connection to the gateway', detail: 'The gateway could not be reached.' });
+}
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, { query }).then((r) => r.body);
-  }
-
-  post<T>(path: string, body?: unknown, ifMatch?: string | null): Promise<T> {
-    return this.request<T>('POST', path, { body: body ?? {}, ifMatch }).then((r) => r.body);
-  }
-
-  /** A file the API streams (CSV, NDJSON), as a blob to save. */
-  async download(path: string, query?: Query): Promise<Blob> {
-    const res = await this.send('GET', path, { query });
-    return res.blob();
-  }
-
-  private async send(method: string, path: string, { query, body, ifMatch }: { query?: Query; body?: unknown; ifMatch?: string | null }): Promise<Response> {
-    const url = new URL(path, window.location.origin);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json, text/csv, application/x-ndjson' };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (ifMatch) headers['If-Match'] = ifMatch;
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
-    } catch {
-      throw new ApiError({ status: 0, code: 'CONNECTION_LOST', title: 'No connection to the gateway', detail: 'The gateway could not be reached.' });
-    }
-    if (!res.ok) {
-      let problem: Partial<Problem> = {};
-      try {
-        problem = (await res.json()) as Partial<Problem>;
-      } catch {
-        // not problem+json (a proxy's page): the status says enough
-      }
-      if (res.status === 401) this.onUnauthenticated?.();
-      throw new ApiError({ status: res.status, code: problem.code ?? `HTTP_${res.status}`, title: problem.title ?? res.statusText, detail: problem.detail ?? '', ...problem } as Problem);
-    }
-    return res;
-  }
+/** The version in force a policy answer names (its ETag), for If-Match on the next change. */
+export function etagOf(answer: { response: Response }): string | null {
+  return answer.response.headers.get('etag');
 }
 
 /** Saves a blob under a file name through a temporary link (no inline script needed). */

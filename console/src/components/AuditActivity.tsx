@@ -2,15 +2,9 @@ import { SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { unwrap } from '../api/client';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from './ErrorState';
-
-interface ActivityRow {
-  bucket: string;
-  partnerId: string | null;
-  requests: number;
-  refusals: number;
-}
 
 const COLORS = ['#1864ab', '#c92a2a', '#2b8a3e', '#e67700', '#5f3dc4', '#0b7285', '#a61e4d', '#495057'];
 const NONE = '(no partner)';
@@ -21,7 +15,7 @@ export function AuditActivity({ partnerId }: { partnerId: string }) {
   const [bucket, setBucket] = useState<'hour' | 'day'>('day');
   const q = useQuery({
     queryKey: ['audit-activity', bucket, partnerId],
-    queryFn: () => api.get<{ data: ActivityRow[]; meta: { from: string; to: string } }>('/api/v1/audit-events/activity', { bucket, partnerId }),
+    queryFn: async () => unwrap(await api.GET('/api/v1/audit-events/activity', { params: { query: { bucket, partnerId } } })),
   });
   const rows = q.data?.data ?? [];
   const partners = [...new Set(rows.map((r) => r.partnerId ?? NONE))].sort();

@@ -22,6 +22,15 @@ export function explain(error: unknown): { title: string; what: string; todo: st
     case 404:
       return { title: 'Not found', what: `It does not exist (any more).${detail}`, todo: 'Go back to the list and pick again.' };
     case 409:
+      if (p.code === 'PROPOSAL_STALE') {
+        const base = p.baseVersion ? `version ${p.baseVersion}` : 'an earlier version';
+        const now = p.currentVersion ? `version ${p.currentVersion}` : 'another version';
+        return {
+          title: 'Proposal out of date',
+          what: `This proposal was made against ${base}, but ${now} has come into force since. Approving it would replace ${now} with a document written before it and undo what changed in between without review, so nothing was changed.`,
+          todo: `Reject this proposal (or ask its author to withdraw it), and have the change proposed again on top of ${now} so it is reviewed against the version in force.`,
+        };
+      }
       return { title: 'Version conflict', what: `Someone changed this at the same time.${detail}`, todo: 'Reload to see the version now in force, then redo your change on top of it.' };
     case 412:
       return { title: 'Version conflict', what: `Another version came into force since you loaded this page${p.currentVersion ? ` (now version ${p.currentVersion})` : ''}.${detail}`, todo: 'Reload the policy, review the version in force, and apply your change again.' };

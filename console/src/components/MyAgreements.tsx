@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, unwrap } from '../api/client';
 import { Agreement } from '../api/types';
 import { day, History, StatusBadge } from '../pages/AgreementsPage';
 import { useSession } from '../session';
@@ -10,7 +10,7 @@ import { Empty, ErrorState, Loading } from './ErrorState';
 /** The partner's own agreements (`/api/v1/me/agreements`), each with Accept, Decline and Terminate. */
 export function MyAgreements() {
   const { api } = useSession();
-  const list = useQuery({ queryKey: ['me-agreements'], queryFn: () => api.get<{ data: Agreement[] }>('/api/v1/me/agreements') });
+  const list = useQuery({ queryKey: ['me-agreements'], queryFn: async () => unwrap(await api.GET('/api/v1/me/agreements')) });
   const offered = list.data?.data.filter((a) => a.status === 'offered').length ?? 0;
   return (
     <section aria-labelledby="agreements-heading">
@@ -33,8 +33,12 @@ function AgreementCard({ agreement: a }: { agreement: Agreement }) {
   const act = useMutation({
     mutationFn: async (kind: 'accept' | 'decline' | 'terminate') => {
       setDone(null);
-      const r = await api.post<{ data: Agreement }>(`/api/v1/me/agreements/${encodeURIComponent(a.id)}/${kind}`, note.trim() ? { note } : {});
-      return r.data;
+      const init = { params: { path: { id: a.id } }, body: note.trim() ? { note } : {} };
+      const answer =
+        kind === 'accept' ? await api.POST('/api/v1/me/agreements/{id}/accept', init)
+          : kind === 'decline' ? await api.POST('/api/v1/me/agreements/{id}/decline', init)
+            : await api.POST('/api/v1/me/agreements/{id}/terminate', init);
+      return unwrap(answer).data;
     },
     onSuccess: (after) => {
       setNote('');

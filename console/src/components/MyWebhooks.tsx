@@ -1,17 +1,16 @@
 import { Alert, Button, Checkbox, Code, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
-import { WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from '../api/types';
+import { unwrap } from '../api/client';
+import { WEBHOOK_EVENTS, WebhookEndpointWithSecret } from '../api/types';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading } from './ErrorState';
-
-const BASE = '/api/v1/me/webhooks';
 
 /** The partner's webhook endpoints (contract section 11): list, register, rotate the secret, delete, and each one's deliveries. */
 export function MyWebhooks({ purposes }: { purposes: string[] }) {
   const { api } = useSession();
   const client = useQueryClient();
-  const list = useQuery({ queryKey: ['me-webhooks'], queryFn: () => api.get<{ data: WebhookEndpoint[] }>(BASE) });
+  const list = useQuery({ queryKey: ['me-webhooks'], queryFn: async () => unwrap(await api.GET('/api/v1/me/webhooks')) });
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
   const [shown, setShown] = useState<string | null>(null);
   const changed = () => void client.invalidateQueries({ queryKey: ['me-webhooks'] });
@@ -19,11 +18,11 @@ export function MyWebhooks({ purposes }: { purposes: string[] }) {
     mutationFn: async ({ kind, id }: { kind: 'delete' | 'rotate'; id: string }) => {
       setSecret(null);
       if (kind === 'delete') {
-        await api.request('DELETE', `${BASE}/${encodeURIComponent(id)}`);
+        unwrap(await api.DELETE('/api/v1/me/webhooks/{id}', { params: { path: { id } } }));
         if (shown === id) setShown(null);
         return;
       }
-      const r = await api.post<{ data: WebhookEndpointWithSecret }>(`${BASE}/${encodeURIComponent(id)}/rotate-secret`);
+      const r = unwrap(await api.POST('/api/v1/me/webhooks/{id}/rotate-secret', { params: { path: { id } } }));
       setSecret({ id, secret: r.data.secret });
     },
     onSuccess: changed,
@@ -72,7 +71,10 @@ export function MyWebhooks({ purposes }: { purposes: string[] }) {
 
 function Deliveries({ id }: { id: string }) {
   const { api } = useSession();
-  const rows = useQuery({ queryKey: ['me-webhook-deliveries', id], queryFn: () => api.get<{ data: WebhookDelivery[] }>(`${BASE}/${encodeURIComponent(id)}/deliveries`, { limit: 50 }) });
+  const rows = useQuery({
+    queryKey: ['me-webhook-deliveries', id],
+    queryFn: async () => unwrap(await api.GET('/api/v1/me/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit: 50 } } })),
+  });
   return (
     <div>
       <Group justify="space-between" mt="xs">
@@ -110,10 +112,13 @@ function RegisterForm({ purposes, onCreated }: { purposes: string[]; onCreated: 
   const [purpose, setPurpose] = useState('');
   const create = useMutation({
     mutationFn: async () => {
-      const body: Record<string, unknown> = { url, events };
-      if (description.trim()) body.description = description.trim();
-      if (purpose) body.purpose = purpose;
-      return (await api.post<{ data: WebhookEndpointWithSecret }>(BASE, body)).data;
+      const body = {
+        url,
+        events: WEBHOOK_EVENTS.filter((e) => events.includes(e)),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        ...(purpose ? { purpose } : {}),
+      };
+      return unwrap(await api.POST('/api/v1/me/webhooks', { body })).data;
     },
     onSuccess: (w) => {
       setUrl('');

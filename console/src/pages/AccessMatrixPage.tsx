@@ -2,38 +2,27 @@ import { Badge, Button, Group, Stack, Table, Text, TextInput, Title } from '@man
 import { useQuery } from '@tanstack/react-query';
 import { ColumnDef, flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, SortingState, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
-import { saveBlob } from '../api/client';
+import { saveBlob, unwrap } from '../api/client';
+import { AccessMatrixRow } from '../api/types';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
 
-interface MatrixRow {
-  partnerId: string;
-  subject: string;
-  action: string;
-  purpose: string;
-  rows: 'all' | 'conditional';
-  fields: string[];
-  fieldsOnSomeRows: string[];
-  /** The agreements the grants rest on (empty: none). */
-  agreementIds?: string[];
-}
-
-const columns: ColumnDef<MatrixRow>[] = [
+const columns: ColumnDef<AccessMatrixRow>[] = [
   { accessorKey: 'partnerId', header: 'Partner' },
   { accessorKey: 'subject', header: 'Subject' },
   { accessorKey: 'action', header: 'Action' },
   { accessorKey: 'purpose', header: 'Purpose' },
   { accessorKey: 'rows', header: 'Rows', cell: (c) => (c.getValue() === 'all' ? 'all rows' : <Badge color="orange" variant="light">some rows</Badge>) },
   {
-    id: 'fields', header: 'Fields', accessorFn: (r) => r.fields.join(' '),
-    cell: ({ row }) => row.original.fields.map((f) => (row.original.fieldsOnSomeRows.includes(f) ? `${f}*` : f)).join(', '),
+    id: 'fields', header: 'Fields', accessorFn: (r) => (r.fields ?? []).join(' '),
+    cell: ({ row }) => (row.original.fields ?? []).map((f) => (row.original.fieldsOnSomeRows?.includes(f) ? `${f}*` : f)).join(', '),
   },
   { id: 'agreements', header: 'Rests on agreement', accessorFn: (r) => (r.agreementIds ?? []).join(' '), cell: (c) => (c.getValue() as string) || '—' },
 ];
 
 export function AccessMatrixPage() {
   const { api } = useSession();
-  const matrix = useQuery({ queryKey: ['access-matrix'], queryFn: () => api.get<{ data: MatrixRow[] }>('/api/v1/access-matrix') });
+  const matrix = useQuery({ queryKey: ['access-matrix'], queryFn: async () => unwrap(await api.GET('/api/v1/access-matrix')) });
   const [filter, setFilter] = useState('');
   const [sorting, setSorting] = useState<SortingState>([]);
   const [error, setError] = useState<unknown>(null);
@@ -50,7 +39,8 @@ export function AccessMatrixPage() {
   const download = async () => {
     setError(null);
     try {
-      saveBlob(await api.download('/api/v1/access-matrix', { format: 'csv' }), 'access-matrix.csv');
+      const csv = unwrap(await api.GET('/api/v1/access-matrix', { params: { query: { format: 'csv' } }, parseAs: 'blob' }));
+      saveBlob(csv, 'access-matrix.csv');
     } catch (e) {
       setError(e);
     }

@@ -3,8 +3,8 @@ import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ColumnDef, flexRender, getCoreRowModel, getSortedRowModel, SortingState, useReactTable } from '@tanstack/react-table';
 import { FormEvent, useMemo, useState } from 'react';
-import { ApiError } from '../api/client';
-import { Agreement, AgreementStatus, PolicyView, SUBJECTS } from '../api/types';
+import { ApiError, unwrap } from '../api/client';
+import { Agreement, AgreementRevision, AgreementStatus, isSubject, PolicyView, Subject, SUBJECTS } from '../api/types';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { href, navigate } from '../router';
 import { useSession } from '../session';
@@ -38,7 +38,7 @@ const SHOW: { value: Show; label: string }[] = [
 /** The fields a VALIDATION_FAILED answer names, and its messages by field. */
 function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError)) return {};
-  const p = error.problem as ApiError['problem'] & { fields?: string[] };
+  const p = error.problem;
   const out: Record<string, string> = {};
   for (const f of p.fields ?? []) out[f] = (p.errors ?? []).filter((m) => m.startsWith(`${f} `)).join('; ') || 'not accepted';
   return out;
@@ -50,7 +50,7 @@ export function AgreementsPage({ agreementId }: { agreementId: string | null }) 
 
 function usePartners() {
   const { api } = useSession();
-  return useQuery({ queryKey: ['policies'], queryFn: () => api.get<{ data: PolicyView[] }>('/api/v1/policies') });
+  return useQuery({ queryKey: ['policies'], queryFn: async () => unwrap(await api.GET('/api/v1/policies')) });
 }
 
 const columns: ColumnDef<Agreement>[] = [
@@ -79,12 +79,16 @@ function AgreementList() {
   const partners = usePartners();
   const list = useQuery({
     queryKey: ['agreements', show, partner],
-    queryFn: () =>
-      api.get<{ data: Agreement[] }>('/api/v1/agreements', {
-        partnerId: partner || undefined,
-        status: show === 'pending' ? 'offered' : undefined,
-        expiringWithinDays: show === 'expiring' ? EXPIRING_DAYS : undefined,
-      }),
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/agreements', {
+        params: {
+          query: {
+            partnerId: partner || undefined,
+            status: show === 'pending' ? 'offered' : undefined,
+            expiringWithinDays: show === 'expiring' ? EXPIRING_DAYS : undefined,
+          },
+        },
+      })),
   });
   const data = useMemo(() => (list.data?.data ?? []).filter((a) => show !== 'ended' || ENDED.includes(a.status)), [list.data, show]);
   const table = useReactTable({ data, columns, state: { sorting }, onSortingChange: setSorting, getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel() });
@@ -145,7 +149,7 @@ function AgreementList() {
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
-interface TermsForm { title: string; terms: string; purposes: string; subjects: string[]; validFrom: string; validUntil: string }
+interface TermsForm { title: string; terms: string; purposes: string; subjects: Subject[]; validFrom: string; validUntil: string }
 
 /** Title, terms, purposes, subjects and period: the fields an offer and an amendment share. */
 function TermsFields({ form, set, errors, purposesHint }: { form: TermsForm; set: (f: Partial<TermsForm>) => void; errors: Record<string, string>; purposesHint?: string }) {
@@ -154,7 +158,7 @@ function TermsFields({ form, set, errors, purposesHint }: { form: TermsForm; set
       <TextInput label="Title" value={form.title} onChange={(e) => set({ title: e.currentTarget.value })} error={errors.title} />
       <Textarea label="Terms" description="The text the partner accepts" autosize minRows={3} value={form.terms} onChange={(e) => set({ terms: e.currentTarget.value })} error={errors.terms} />
       <TextInput label="Purposes" description={`Comma-separated${purposesHint ? `; the partner's policy names: ${purposesHint}` : ''}`} value={form.purposes} onChange={(e) => set({ purposes: e.currentTarget.value })} error={errors.purposes} />
-      <Checkbox.Group label="Subjects" value={form.subjects} onChange={(v) => set({ subjects: v })} error={errors.subjects}>
+      <Checkbox.Group label="Subjects" value={form.subjects} onChange={(v) => set({ subjects: v.filter(isSubject) })} error={errors.subjects}>
         <Group mt={4} wrap="wrap">{SUBJECTS.map((s) => <Checkbox key={s} value={s} label={s} />)}</Group>
       </Checkbox.Group>
       <SimpleGrid cols={{ base: 1, xs: 2 }}>
@@ -177,12 +181,12 @@ function OfferForm({ partners }: { partners: PolicyView[] }) {
   const offer = useMutation({
     mutationFn: async () => {
       setDone(null);
-      const body: Record<string, unknown> = {
+      const body = {
         partnerId, title: form.title, terms: form.terms, purposes: splitList(form.purposes), subjects: form.subjects, validUntil: form.validUntil,
+        ...(id.trim() ? { id: id.trim() } : {}),
+        ...(form.validFrom ? { validFrom: form.validFrom } : {}),
       };
-      if (id.trim()) body.id = id.trim();
-      if (form.validFrom) body.validFrom = form.validFrom;
-      return (await api.post<{ data: Agreement }>('/api/v1/agreements', body)).data;
+      return unwrap(await api.POST('/api/v1/agreements', { body })).data;
     },
     onSuccess: (a) => {
       setDone(a);
@@ -227,8 +231,7 @@ function OfferForm({ partners }: { partners: PolicyView[] }) {
 function AgreementDetail({ id }: { id: string }) {
   const { api } = useSession();
   const client = useQueryClient();
-  const path = `/api/v1/agreements/${encodeURIComponent(id)}`;
-  const one = useQuery({ queryKey: ['agreements', 'one', id], queryFn: () => api.get<{ data: Agreement }>(path) });
+  const one = useQuery({ queryKey: ['agreements', 'one', id], queryFn: async () => unwrap(await api.GET('/api/v1/agreements/{id}', { params: { path: { id } } })) });
   const a = one.data?.data;
   const refresh = () => void client.invalidateQueries({ queryKey: ['agreements'] });
   return (
@@ -249,7 +252,7 @@ function AgreementDetail({ id }: { id: string }) {
           </section>
           <History agreement={a} />
           <Dependents agreement={a} />
-          <Actions agreement={a} path={path} onChanged={refresh} />
+          <Actions agreement={a} onChanged={refresh} />
         </>
       ) : null}
     </Stack>
@@ -318,11 +321,12 @@ function IfItEnded({ agreement }: { agreement: Agreement }) {
       for (const d of agreement.dependents ?? []) {
         for (const purpose of agreement.purposes) {
           for (const subject of agreement.subjects) {
-            const r = await api.post<{ data: { impact?: Record<string, { fieldsLost: string[]; rowsLost?: number }> } }>(
-              `/api/v1/policies/${encodeURIComponent(d.partnerId)}/simulate`,
-              { action: 'read', subject, purpose, withoutAgreements: [agreement.id] },
-            );
-            const i = r.data.impact?.[subject];
+            const r = unwrap(await api.POST('/api/v1/policies/{partnerId}/simulate', {
+              params: { path: { partnerId: d.partnerId } },
+              body: { action: 'read', subject, purpose, withoutAgreements: [agreement.id] },
+            }));
+            // The document describes a simulation's answer in words (docs/governance-guide.md), not as a schema.
+            const i = (r.data as { impact?: Record<string, { fieldsLost: string[]; rowsLost?: number }> }).impact?.[subject];
             if (i && (i.fieldsLost.length > 0 || (i.rowsLost ?? 0) > 0)) rows.push({ partnerId: d.partnerId, purpose, subject, fieldsLost: i.fieldsLost, rowsLost: i.rowsLost ?? null });
           }
         }
@@ -356,23 +360,23 @@ function IfItEnded({ agreement }: { agreement: Agreement }) {
   );
 }
 
-function Actions({ agreement, path, onChanged }: { agreement: Agreement; path: string; onChanged: () => void }) {
+function Actions({ agreement, onChanged }: { agreement: Agreement; onChanged: () => void }) {
   const { api } = useSession();
   const ended = ENDED.includes(agreement.status);
   const [note, setNote] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const [form, setForm] = useState<TermsForm>({
-    title: agreement.title, terms: agreement.terms, purposes: agreement.purposes.join(', '), subjects: agreement.subjects,
+    title: agreement.title, terms: agreement.terms, purposes: agreement.purposes.join(', '), subjects: agreement.subjects.filter(isSubject),
     validFrom: agreement.validFrom.slice(0, 10), validUntil: agreement.validUntil.slice(0, 10),
   });
   const act = useMutation({
     mutationFn: async (kind: 'amend' | 'terminate') => {
       setDone(null);
       if (kind === 'terminate') {
-        await api.post(`${path}/terminate`, note.trim() ? { note } : {});
+        unwrap(await api.POST('/api/v1/agreements/{id}/terminate', { params: { path: { id: agreement.id } }, body: note.trim() ? { note } : {} }));
         return `Agreement ${agreement.id} is terminated. Rules resting on it grant nothing from the partner's next request on.`;
       }
-      const body: Record<string, unknown> = {};
+      const body: AgreementRevision = {};
       if (form.title !== agreement.title) body.title = form.title;
       if (form.terms !== agreement.terms) body.terms = form.terms;
       if (form.purposes !== agreement.purposes.join(', ')) body.purposes = splitList(form.purposes);
@@ -380,7 +384,7 @@ function Actions({ agreement, path, onChanged }: { agreement: Agreement; path: s
       if (form.validFrom !== agreement.validFrom.slice(0, 10)) body.validFrom = form.validFrom;
       if (form.validUntil !== agreement.validUntil.slice(0, 10)) body.validUntil = form.validUntil;
       if (note.trim()) body.note = note;
-      const r = await api.post<{ data: Agreement }>(`${path}/revisions`, body);
+      const r = unwrap(await api.POST('/api/v1/agreements/{id}/revisions', { params: { path: { id: agreement.id } }, body }));
       return `Revision ${r.data.revision} of ${agreement.id} is offered. The partner must accept it again; until then rules resting on it grant nothing.`;
     },
     onSuccess: (message) => {

@@ -1,6 +1,6 @@
 import { Badge, Group, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { AuditEvent } from '../api/types';
+import { unwrap } from '../api/client';
 import { EventDetail } from '../components/AuditTable';
 import { ErrorState, Loading } from '../components/ErrorState';
 import { href, navigate } from '../router';
@@ -9,7 +9,7 @@ import { useSession } from '../session';
 /** One audit event on its own page (GET /api/v1/audit-events/:id), so it can be linked and shared. */
 export function AuditEventPage({ id }: { id: string }) {
   const { api } = useSession();
-  const q = useQuery({ queryKey: ['audit-event', id], queryFn: () => api.get<{ data: AuditEvent }>(`/api/v1/audit-events/${encodeURIComponent(id)}`) });
+  const q = useQuery({ queryKey: ['audit-event', id], queryFn: async () => unwrap(await api.GET('/api/v1/audit-events/{id}', { params: { path: { id } } })) });
   const e = q.data?.data;
   return (
     <Stack>

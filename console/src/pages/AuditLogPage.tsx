@@ -1,14 +1,15 @@
 import { Alert, Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
-import { Query, saveBlob } from '../api/client';
-import { AuditEvent, Page, SUBJECTS } from '../api/types';
+import { saveBlob, unwrap } from '../api/client';
+import { SUBJECTS } from '../api/types';
 import { AuditActivity } from '../components/AuditActivity';
 import { AuditTable } from '../components/AuditTable';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
 
 const EMPTY = { partnerId: '', sub: '', subject: '', decision: '', resourceId: '', field: '', from: '', to: '' };
+const DECISIONS = ['allow', 'partial', 'deny', 'error'] as const;
 const PAGE = 50;
 
 /** A datetime-local value (the browser's local time) as an ISO 8601 UTC instant. */
@@ -20,17 +21,28 @@ export function AuditLogPage() {
   const [filters, setFilters] = useState(EMPTY);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [exportError, setExportError] = useState<unknown>(null);
-  const query: Query = { ...filters, from: instant(filters.from), to: instant(filters.to) };
+  // An empty field filters nothing: it is left out of the query.
+  const query = {
+    partnerId: filters.partnerId || undefined,
+    sub: filters.sub || undefined,
+    subject: filters.subject || undefined,
+    decision: DECISIONS.find((d) => d === filters.decision),
+    resourceId: filters.resourceId || undefined,
+    field: filters.field || undefined,
+    from: instant(filters.from),
+    to: instant(filters.to),
+  };
   const cursor = cursors[cursors.length - 1];
   const events = useQuery({
     queryKey: ['audit-events', query, cursor],
-    queryFn: () => api.get<Page<AuditEvent>>('/api/v1/audit-events', { ...query, limit: PAGE, cursor }),
+    queryFn: async () => unwrap(await api.GET('/api/v1/audit-events', { params: { query: { ...query, limit: PAGE, cursor: cursor ?? undefined } } })),
   });
-  const verify = useMutation({ mutationFn: () => api.get<{ ok: boolean; checked: number; head: string | null; brokenSeq?: number; reason?: string; detail?: string }>('/api/v1/audit-events/verify') });
+  const verify = useMutation({ mutationFn: async () => unwrap(await api.GET('/api/v1/audit-events/verify')) });
   const exportAs = async (format: 'csv' | 'ndjson') => {
     setExportError(null);
     try {
-      saveBlob(await api.download('/api/v1/audit-events/export', { ...query, format }), `audit-events.${format}`);
+      const file = unwrap(await api.GET('/api/v1/audit-events/export', { params: { query: { ...query, format } }, parseAs: 'blob' }));
+      saveBlob(file, `audit-events.${format}`);
     } catch (e) {
       setExportError(e);
     }
@@ -38,7 +50,7 @@ export function AuditLogPage() {
   const downloadCheckpoint = async () => {
     setExportError(null);
     try {
-      const { data } = await api.get<{ data: { checkpoint: string; seq: number } }>('/api/v1/audit-events/checkpoint');
+      const { data } = unwrap(await api.GET('/api/v1/audit-events/checkpoint'));
       saveBlob(new Blob([`${data.checkpoint}\n`], { type: 'application/jose' }), `audit-checkpoint-${data.seq}.jws`);
     } catch (e) {
       setExportError(e);
@@ -61,7 +73,7 @@ export function AuditLogPage() {
           <TextInput label="Partner" placeholder="e.g. supplier-northwind" value={form.partnerId} onChange={(e) => set('partnerId')(e.currentTarget.value)} />
           <TextInput label="Subject (caller)" placeholder="token sub" value={form.sub} onChange={(e) => set('sub')(e.currentTarget.value)} />
           <Select label="Data subject" data={['', ...SUBJECTS, 'Policy'].map((s) => ({ value: s, label: s || 'any' }))} value={form.subject} onChange={set('subject')} />
-          <Select label="Decision" data={[{ value: '', label: 'any' }, ...['allow', 'partial', 'deny', 'error'].map((d) => ({ value: d, label: d }))]} value={form.decision} onChange={set('decision')} />
+          <Select label="Decision" data={[{ value: '', label: 'any' }, ...DECISIONS.map((d) => ({ value: d, label: d }))]} value={form.decision} onChange={set('decision')} />
           <TextInput label="Resource id" value={form.resourceId} onChange={(e) => set('resourceId')(e.currentTarget.value)} />
           <TextInput label="Field" value={form.field} onChange={(e) => set('field')(e.currentTarget.value)} />
           <TextInput type="datetime-local" label="From" value={form.from} onChange={(e) => set('from')(e.currentTarget.value)} />
@@ -91,7 +103,7 @@ export function AuditLogPage() {
       {events.data && events.data.data.length > 0 ? <AuditTable events={events.data.data} caption={`Page ${cursors.length}: ${events.data.data.length} event(s)`} /> : null}
       <Group>
         <Button variant="default" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</Button>
-        <Button variant="default" disabled={!events.data?.meta.nextCursor} onClick={() => setCursors([...cursors, events.data!.meta.nextCursor])}>Next page</Button>
+        <Button variant="default" disabled={!events.data?.meta.nextCursor} onClick={() => setCursors([...cursors, events.data!.meta.nextCursor ?? null])}>Next page</Button>
       </Group>
       <AuditActivity partnerId={filters.partnerId} />
     </Stack>

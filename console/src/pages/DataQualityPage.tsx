@@ -2,7 +2,7 @@ import { Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { PolicyView } from '../api/types';
+import { unwrap } from '../api/client';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
 
@@ -23,14 +23,18 @@ const WINDOWS = [{ value: 'PT24H', label: 'last 24 hours' }, { value: 'P7D', lab
 
 export function DataQualityPage() {
   const { api } = useSession();
-  const policies = useQuery({ queryKey: ['policies'], queryFn: () => api.get<{ data: PolicyView[] }>('/api/v1/policies') });
+  const policies = useQuery({ queryKey: ['policies'], queryFn: async () => unwrap(await api.GET('/api/v1/policies')) });
   const [partner, setPartner] = useState<string | null>(null);
   const [window, setWindow] = useState('P7D');
   const options = (policies.data?.data ?? []).map((p) => ({ value: p.partnerId, label: p.document.partner.name }));
   const chosen = partner ?? options[0]?.value ?? null;
   const quality = useQuery({
     queryKey: ['data-quality', chosen, window],
-    queryFn: () => api.get<{ data: Quality }>(`/api/v1/partners/${encodeURIComponent(chosen!)}/data-quality`, { window }),
+    queryFn: async () => {
+      const r = unwrap(await api.GET('/api/v1/partners/{id}/data-quality', { params: { path: { id: chosen! }, query: { window } } }));
+      // The document describes the report in words (docs/api-guide-carriers.md, Data quality), not field by field.
+      return { data: r.data as Quality };
+    },
     enabled: chosen !== null,
   });
   const q = quality.data?.data;

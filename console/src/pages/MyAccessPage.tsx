@@ -1,30 +1,17 @@
 import { Alert, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError } from '../api/client';
-import { AuditEvent, Page } from '../api/types';
+import { ApiError, unwrap } from '../api/client';
+import { Me } from '../api/types';
 import { AuditTable } from '../components/AuditTable';
 import { MyAgreements } from '../components/MyAgreements';
 import { MyWebhooks } from '../components/MyWebhooks';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { useSession } from '../session';
 
-interface FieldRight { field: string; rows: 'all' | 'some'; ruleIds: string[]; reasons: string[] }
-type Subjects = Record<string, Record<string, { scope: string; fields: FieldRight[] }>>;
-interface Me {
-  partner: { id: string; name: string; kind: string };
-  purposes: string[];
-  purpose: string | null;
-  policyVersion: number;
-  limits: { requestsPerMinute: number; maxPageSize: number };
-  quota: { remaining: number; resetSeconds: number } | null;
-  byPurpose: { purpose: string | null; subjects: Subjects }[];
-}
-interface DataAccessRow { partnerId: string; subject: string; field: string; day: string; count: number }
-
 export function MyAccessPage() {
   const { api } = useSession();
-  const me = useQuery({ queryKey: ['me'], queryFn: () => api.get<{ data: Me }>('/api/v1/me') });
+  const me = useQuery({ queryKey: ['me'], queryFn: async () => unwrap(await api.GET('/api/v1/me')) });
   const d = me.data?.data;
   return (
     <Stack>
@@ -33,13 +20,13 @@ export function MyAccessPage() {
       {me.isError ? <ErrorState error={me.error} onRetry={() => void me.refetch()} /> : null}
       {d ? (
         <>
-          <Text size="sm">{d.partner.name} ({d.partner.id}, {d.partner.kind}) · policy version {d.policyVersion} · up to {d.limits.requestsPerMinute} requests a minute, {d.limits.maxPageSize} rows a page
+          <Text size="sm">{d.partner?.name} ({d.partner?.id}, {d.partner?.kind}) · policy version {d.policyVersion} · up to {d.limits?.requestsPerMinute} requests a minute, {d.limits?.maxPageSize} rows a page
             {d.quota ? ` · ${d.quota.remaining} requests left, reset in ${d.quota.resetSeconds} s` : ''}</Text>
           <Rights me={d} />
         </>
       ) : null}
       <MyAgreements />
-      {d ? <MyWebhooks purposes={d.purposes} /> : null}
+      {d ? <MyWebhooks purposes={d.purposes ?? []} /> : null}
       <AccessLog />
       <DataAccess />
     </Stack>
@@ -51,8 +38,8 @@ function Rights({ me }: { me: Me }) {
     <section aria-labelledby="rights-heading">
       <Title order={2} size="h3" id="rights-heading">My rights</Title>
       <Text size="sm">What your policy lets you read and write, per purpose. “Some rows” means conditions hold the field back on some rows.</Text>
-      {me.byPurpose.map((p) => {
-        const rows = Object.entries(p.subjects).flatMap(([subject, actions]) => Object.entries(actions).map(([action, v]) => ({ subject, action, v })));
+      {(me.byPurpose ?? []).map((p) => {
+        const rows = Object.entries(p.subjects ?? {}).flatMap(([subject, actions]) => Object.entries(actions).map(([action, v]) => ({ subject, action, v })));
         return (
           <div key={p.purpose ?? 'any'} className="grid-wrap" tabIndex={0}>
             <Table striped mt="xs">
@@ -62,7 +49,7 @@ function Rights({ me }: { me: Me }) {
                 {rows.length === 0 ? <Table.Tr><Table.Td colSpan={4}>Nothing is granted under this purpose.</Table.Td></Table.Tr> : rows.map(({ subject, action, v }) => (
                   <Table.Tr key={`${subject}/${action}`}>
                     <Table.Td>{subject}</Table.Td><Table.Td>{action}</Table.Td><Table.Td>{v.scope}</Table.Td>
-                    <Table.Td>{v.fields.map((f) => <span key={f.field}>{f.field}{f.rows === 'some' ? <Badge size="xs" variant="light" color="orange" ml={2}>some rows</Badge> : null}{' '}</span>)}</Table.Td>
+                    <Table.Td>{(v.fields ?? []).map((f) => <span key={f.field}>{f.field}{f.rows === 'some' ? <Badge size="xs" variant="light" color="orange" ml={2}>some rows</Badge> : null}{' '}</span>)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -82,7 +69,10 @@ function AccessLog() {
   const { api } = useSession();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1];
-  const log = useQuery({ queryKey: ['me-access-log', cursor], queryFn: () => api.get<Page<AuditEvent>>('/api/v1/me/access-log', { limit: 25, cursor }) });
+  const log = useQuery({
+    queryKey: ['me-access-log', cursor],
+    queryFn: async () => unwrap(await api.GET('/api/v1/me/access-log', { params: { query: { limit: 25, cursor: cursor ?? undefined } } })),
+  });
   return (
     <section aria-labelledby="log-heading">
       <Title order={2} size="h3" id="log-heading">My access log</Title>
@@ -95,7 +85,7 @@ function AccessLog() {
       {log.data && log.data.data.length > 0 ? <AuditTable events={log.data.data} caption={`Your requests, page ${cursors.length}`} /> : null}
       <Group mt="xs">
         <Button variant="default" size="xs" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</Button>
-        <Button variant="default" size="xs" disabled={!log.data?.meta.nextCursor} onClick={() => setCursors([...cursors, log.data!.meta.nextCursor])}>Next page</Button>
+        <Button variant="default" size="xs" disabled={!log.data?.meta.nextCursor} onClick={() => setCursors([...cursors, log.data!.meta.nextCursor ?? null])}>Next page</Button>
       </Group>
     </section>
   );
@@ -103,7 +93,7 @@ function AccessLog() {
 
 function DataAccess() {
   const { api } = useSession();
-  const rows = useQuery({ queryKey: ['me-data-access'], queryFn: () => api.get<{ data: DataAccessRow[] }>('/api/v1/me/data-access') });
+  const rows = useQuery({ queryKey: ['me-data-access'], queryFn: async () => unwrap(await api.GET('/api/v1/me/data-access')) });
   return (
     <section aria-labelledby="who-heading">
       <Title order={2} size="h3" id="who-heading">Who read my data</Title>
@@ -112,8 +102,8 @@ function DataAccess() {
       {rows.isError ? (transparencyOff(rows.error)
         ? <Alert color="gray" title="Switched off">Governance switched off this view for your partner.</Alert>
         : <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />) : null}
-      {rows.data && rows.data.data.length === 0 ? <Empty>No other partner read records you contributed in the last days.</Empty> : null}
-      {rows.data && rows.data.data.length > 0 ? (
+      {rows.data && (rows.data.data ?? []).length === 0 ? <Empty>No other partner read records you contributed in the last days.</Empty> : null}
+      {rows.data?.data && rows.data.data.length > 0 ? (
         <div className="grid-wrap" tabIndex={0}>
           <Table striped>
             <Table.Caption>Reads of your records by other partners</Table.Caption>

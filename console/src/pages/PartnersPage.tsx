@@ -1,17 +1,17 @@
 import { Anchor, Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { PolicyView, VersionSummary } from '../api/types';
+import { unwrap } from '../api/client';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
 import { href, navigate } from '../router';
 import { useSession } from '../session';
 
 export function PartnersPage() {
   const { api } = useSession();
-  const policies = useQuery({ queryKey: ['policies'], queryFn: () => api.get<{ data: PolicyView[] }>('/api/v1/policies') });
+  const policies = useQuery({ queryKey: ['policies'], queryFn: async () => unwrap(await api.GET('/api/v1/policies')) });
   const versions = useQueries({
     queries: (policies.data?.data ?? []).map((p) => ({
       queryKey: ['versions', p.partnerId],
-      queryFn: () => api.get<{ data: VersionSummary[] }>(`/api/v1/policies/${encodeURIComponent(p.partnerId)}/versions`),
+      queryFn: async () => unwrap(await api.GET('/api/v1/policies/{partnerId}/versions', { params: { path: { partnerId: p.partnerId } } })),
     })),
   });
   return (

@@ -2,7 +2,7 @@ import { Alert, Anchor, Badge, Button, Group, JsonInput, Paper, Select, Stack, T
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
-import { ApiError } from '../api/client';
+import { ApiError, etagOf, unwrap } from '../api/client';
 import { ACTIONS, PolicyView, SUBJECTS, VersionSummary } from '../api/types';
 import { ChangesTable, DiffResult, ImpactTable, RuleChangesTable, SideBySide } from '../components/ChangeTables';
 import { Empty, ErrorState, Loading } from '../components/ErrorState';
@@ -13,7 +13,7 @@ import { useSession } from '../session';
 
 export function PolicyPage({ partnerId }: { partnerId: string | null }) {
   const { api } = useSession();
-  const policies = useQuery({ queryKey: ['policies'], queryFn: () => api.get<{ data: PolicyView[] }>('/api/v1/policies'), enabled: partnerId === null });
+  const policies = useQuery({ queryKey: ['policies'], queryFn: async () => unwrap(await api.GET('/api/v1/policies')), enabled: partnerId === null });
   if (partnerId === null) {
     return (
       <Stack>
@@ -37,6 +37,8 @@ export function PolicyPage({ partnerId }: { partnerId: string | null }) {
 
 type Panel = { kind: 'simulate'; data: SimulateResult } | { kind: 'impact'; data: DiffResult } | { kind: 'diff'; data: DiffResult } | null;
 
+// The OpenAPI document describes the answers of simulate and diff in words (docs/governance-guide.md),
+// as objects of any keys: these are the shapes the console reads from them.
 interface SimulateResult {
   basedOn: string;
   purpose: string;
@@ -49,15 +51,15 @@ interface SimulateResult {
 function PolicyEditor({ partnerId }: { partnerId: string }) {
   const { api, session } = useSession();
   const client = useQueryClient();
-  const path = `/api/v1/policies/${encodeURIComponent(partnerId)}`;
+  const inPath = { path: { partnerId } };
   const policy = useQuery({
     queryKey: ['policy', partnerId],
     queryFn: async () => {
-      const r = await api.request<{ data: PolicyView }>('GET', path);
-      return { view: r.body.data, etag: r.etag };
+      const answer = await api.GET('/api/v1/policies/{partnerId}', { params: inPath });
+      return { view: unwrap(answer).data, etag: etagOf(answer) };
     },
   });
-  const versions = useQuery({ queryKey: ['versions', partnerId], queryFn: () => api.get<{ data: VersionSummary[] }>(`${path}/versions`) });
+  const versions = useQuery({ queryKey: ['versions', partnerId], queryFn: async () => unwrap(await api.GET('/api/v1/policies/{partnerId}/versions', { params: inPath })) });
   const initial = useMemo(() => (policy.data ? stringify(policy.data.view.document) : null), [policy.data]);
   const draft = useRef<string>('');
   const [problems, setProblems] = useState<EditorProblem[]>([]);
@@ -66,7 +68,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [note, setNote] = useState('');
-  const [sim, setSim] = useState({ action: 'read', subject: 'DemandSignal', purpose: '', record: '' });
+  const [sim, setSim] = useState<{ action: Action; subject: string; purpose: string; record: string }>({ action: 'read', subject: 'DemandSignal', purpose: '', record: '' });
   if (initial !== null && draft.current === '') draft.current = initial;
 
   const refresh = () => {
@@ -83,7 +85,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
     let found = parsed.syntax;
     if (found.length === 0) {
       try {
-        await api.post(`${path}/diff`, { document: parsed.value });
+        unwrap(await api.POST('/api/v1/policies/{partnerId}/diff', { params: { path: { partnerId } }, body: { document: parsed.value } }));
         setCheckError(null);
       } catch (e) {
         if (e instanceof ApiError && e.problem.problems) found = toEditorProblems(parsed, e.problem.problems);
@@ -93,12 +95,15 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
     // Only the newest check speaks: an older answer arriving late would show stale problems.
     if (seq === checks.current) setProblems(found);
     return found;
-  }, [api, path]);
+  }, [api, partnerId]);
 
   /** The draft as a document, or a message saying why it is not one yet. */
-  const document = (): unknown => {
+  const document = (): Record<string, unknown> => {
     const parsed = parseDraft(draft.current);
-    if (parsed.syntax.length) throw new ApiError({ status: 400, code: 'YAML', title: 'The draft is not valid YAML', detail: `Line ${parsed.syntax[0].line}: ${parsed.syntax[0].message}` });
+    if (!parsed.value) {
+      const title = parsed.doc.errors.length ? 'The draft is not valid YAML' : 'The draft is not a policy document';
+      throw new ApiError({ status: 400, code: 'YAML', title, detail: `Line ${parsed.syntax[0].line}: ${parsed.syntax[0].message}` });
+    }
     return parsed.value;
   };
 
@@ -108,20 +113,20 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
       setOutcome(null);
       const doc = document();
       if (kind === 'simulate') {
-        let record: unknown;
-        if (sim.record.trim()) {
-          try { record = JSON.parse(sim.record); } catch { throw new ApiError({ status: 400, code: 'RECORD', title: 'Record is not JSON', detail: 'The example record must be a JSON object, or left empty.' }); }
-        }
+        const record = exampleRecord(sim.record);
         const purposeNow = sim.purpose || purposesOf(policy.data?.view)[0] || '';
-        const r = await api.post<{ data: SimulateResult }>(`${path}/simulate`, { document: doc, action: sim.action, subject: sim.subject, purpose: purposeNow, record });
-        setPanel({ kind: 'simulate', data: r.data });
+        const r = unwrap(await api.POST('/api/v1/policies/{partnerId}/simulate', {
+          params: inPath,
+          body: { document: doc, action: sim.action, subject: sim.subject, purpose: purposeNow, record },
+        }));
+        setPanel({ kind: 'simulate', data: r.data as unknown as SimulateResult });
       } else if (kind === 'impact' || kind === 'diff') {
-        const r = await api.post<{ data: DiffResult }>(`${path}/diff`, { document: doc });
-        setPanel({ kind, data: r.data });
+        const r = unwrap(await api.POST('/api/v1/policies/{partnerId}/diff', { params: inPath, body: { document: doc } }));
+        setPanel({ kind, data: r.data as unknown as DiffResult });
       } else {
-        const body = { ...(doc as object), ...(note.trim() ? { note: note.trim() } : {}) };
-        const r = await api.request<{ meta: { version: number; state: string } }>('PUT', path, { body, ifMatch: policy.data?.etag });
-        const { version, state } = r.body.meta;
+        const body = { ...doc, ...(note.trim() ? { note: note.trim() } : {}) };
+        const r = unwrap(await api.PUT('/api/v1/policies/{partnerId}', { params: { ...inPath, header: ifMatch(policy.data?.etag) }, body }));
+        const { version, state } = r.meta;
         setOutcome(state === 'proposed'
           ? `Version ${version} is proposed. Another governance officer must approve it before it is in force.`
           : `Version ${version} is in force.`);
@@ -166,7 +171,7 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
       <Paper withBorder p="sm">
         <Title order={2} size="h3">Try the draft</Title>
         <Group align="end" wrap="wrap">
-          <Select label="Action" data={[...ACTIONS]} value={sim.action} onChange={(v) => setSim({ ...sim, action: v ?? 'read' })} allowDeselect={false} />
+          <Select label="Action" data={[...ACTIONS]} value={sim.action} onChange={(v) => setSim({ ...sim, action: ACTIONS.find((a) => a === v) ?? 'read' })} allowDeselect={false} />
           <Select label="Subject" data={[...SUBJECTS]} value={sim.subject} onChange={(v) => setSim({ ...sim, subject: v ?? 'DemandSignal' })} allowDeselect={false} />
           <TextInput label="Purpose" value={purpose} onChange={(e) => setSim({ ...sim, purpose: e.currentTarget.value })} />
         </Group>
@@ -183,16 +188,43 @@ function PolicyEditor({ partnerId }: { partnerId: string }) {
       </Paper>
 
       <div aria-live="polite">
-        {actionError ? <ErrorState error={actionError} onRetry={actionError instanceof ApiError && [409, 412].includes(actionError.status) ? refresh : undefined} /> : null}
+        {actionError ? <ErrorState error={actionError} onRetry={reloadHelps(actionError) ? refresh : undefined} /> : null}
         {outcome ? <Alert color="green" title="Saved" role="status">{outcome}</Alert> : null}
       </div>
       {panel ? <ResultPanel panel={panel} inForce={initial ?? ''} draft={draft.current} /> : null}
 
-      <Proposals partnerId={partnerId} path={path} versions={versions.data?.data ?? []} etag={policy.data.etag} me={session.sub} onChanged={refresh} />
+      <Proposals partnerId={partnerId} versions={versions.data?.data ?? []} etag={policy.data.etag} me={session.sub} onChanged={refresh} />
       {versions.isError ? <ErrorState error={versions.error} onRetry={() => void versions.refetch()} /> : null}
-      <History versions={versions.data?.data} loading={versions.isPending} path={path} etag={policy.data.etag} onChanged={refresh} />
+      <History partnerId={partnerId} versions={versions.data?.data} loading={versions.isPending} etag={policy.data.etag} onChanged={refresh} />
     </Stack>
   );
+}
+
+type Action = (typeof ACTIONS)[number];
+
+/** Whether loading the policy again can resolve a refusal: not for a stale proposal, which stays stale. */
+function reloadHelps(error: unknown): boolean {
+  return error instanceof ApiError && [409, 412].includes(error.status) && error.problem.code !== 'PROPOSAL_STALE';
+}
+
+/** If-Match with the ETag of the version in force the page loaded, when there is one. */
+function ifMatch(etag: string | null | undefined): { 'If-Match'?: string } {
+  return etag ? { 'If-Match': etag } : {};
+}
+
+/** A simulation's example record: a JSON object, or none when left empty. */
+function exampleRecord(text: string): Record<string, unknown> | undefined {
+  if (!text.trim()) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ApiError({ status: 400, code: 'RECORD', title: 'Record is not a JSON object', detail: 'The example record must be a JSON object, or left empty.' });
+  }
+  return value as Record<string, unknown>;
 }
 
 function purposesOf(view: PolicyView | undefined): string[] {
@@ -243,8 +275,8 @@ function ResultPanel({ panel, inForce, draft }: { panel: NonNullable<Panel>; inF
   );
 }
 
-function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
-  partnerId: string; path: string; versions: VersionSummary[]; etag: string | null; me: string; onChanged: () => void;
+function Proposals({ partnerId, versions, etag, me, onChanged }: {
+  partnerId: string; versions: VersionSummary[]; etag: string | null; me: string; onChanged: () => void;
 }) {
   const { api } = useSession();
   const open = versions.filter((v) => v.state === 'proposed');
@@ -255,17 +287,26 @@ function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
   const proposal = open.find((v) => String(v.version) === picked) ?? open[0];
   const diff = useQuery({
     queryKey: ['proposal-diff', partnerId, proposal?.version],
-    queryFn: () => api.post<{ data: DiffResult }>(`${path}/diff`, { to: proposal!.version }),
+    queryFn: async () => {
+      const r = unwrap(await api.POST('/api/v1/policies/{partnerId}/diff', { params: { path: { partnerId } }, body: { to: proposal!.version } }));
+      return { data: r.data as unknown as DiffResult };
+    },
     enabled: proposal !== undefined,
   });
   const act = useMutation({
     mutationFn: async (kind: 'approve' | 'reject' | 'withdraw') => {
       setError(null);
       setDone(null);
-      const url = `${path}/versions/${proposal!.version}/${kind}`;
-      if (kind === 'approve') await api.post(url, {}, etag);
-      else if (kind === 'reject') await api.post(url, { reason });
-      else await api.post(url, reason.trim() ? { reason } : {});
+      const inPath = { path: { partnerId, version: String(proposal!.version) } };
+      if (kind === 'approve') {
+        // The server would answer the same: approving names the version in force the proposal was reviewed against.
+        if (!etag) throw new ApiError({ status: 428, code: 'PRECONDITION_REQUIRED', title: 'Precondition required', detail: 'The version in force is not known yet.' });
+        unwrap(await api.POST('/api/v1/policies/{partnerId}/versions/{version}/approve', { params: { ...inPath, header: { 'If-Match': etag } } }));
+      } else if (kind === 'reject') {
+        unwrap(await api.POST('/api/v1/policies/{partnerId}/versions/{version}/reject', { params: inPath, body: { reason } }));
+      } else {
+        unwrap(await api.POST('/api/v1/policies/{partnerId}/versions/{version}/withdraw', { params: inPath, body: reason.trim() ? { reason } : {} }));
+      }
       setDone(kind === 'approve' ? `Version ${proposal!.version} is approved and in force.` : kind === 'reject' ? `Version ${proposal!.version} is rejected.` : `Version ${proposal!.version} is withdrawn.`);
       setReason('');
       onChanged();
@@ -277,7 +318,7 @@ function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
     <section aria-labelledby="proposals-heading">
       <Title order={2} size="h3" id="proposals-heading">Open proposals</Title>
       <div aria-live="polite">
-        {error ? <ErrorState error={error} onRetry={error instanceof ApiError && [409, 412].includes(error.status) ? onChanged : undefined} /> : null}
+        {error ? <ErrorState error={error} onRetry={reloadHelps(error) ? onChanged : undefined} /> : null}
         {done ? <Alert color="green" title="Done" role="status">{done}</Alert> : null}
       </div>
       {!proposal ? <Empty>No proposal is waiting for approval.</Empty> : (
@@ -304,7 +345,7 @@ function Proposals({ partnerId, path, versions, etag, me, onChanged }: {
   );
 }
 
-function History({ versions, loading, path, etag, onChanged }: { versions?: VersionSummary[]; loading: boolean; path: string; etag: string | null; onChanged: () => void }) {
+function History({ partnerId, versions, loading, etag, onChanged }: { partnerId: string; versions?: VersionSummary[]; loading: boolean; etag: string | null; onChanged: () => void }) {
   const { api } = useSession();
   const [target, setTarget] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -314,7 +355,7 @@ function History({ versions, loading, path, etag, onChanged }: { versions?: Vers
     mutationFn: async () => {
       setError(null);
       setDone(null);
-      const r = await api.post<{ meta: { version: number; state: string } }>(`${path}/rollback`, { version: Number(target) }, etag);
+      const r = unwrap(await api.POST('/api/v1/policies/{partnerId}/rollback', { params: { path: { partnerId }, header: ifMatch(etag) }, body: { version: Number(target) } }));
       setDone(r.meta.state === 'proposed' ? `Rollback to version ${target} is proposed as version ${r.meta.version}; another officer must approve it.` : `Version ${target} is back in force as version ${r.meta.version}.`);
       onChanged();
     },
@@ -345,7 +386,7 @@ function History({ versions, loading, path, etag, onChanged }: { versions?: Vers
         <Button variant="default" onClick={() => rollback.mutate()} disabled={!target} loading={rollback.isPending}>Roll back</Button>
       </Group>
       <div aria-live="polite">
-        {error ? <ErrorState error={error} onRetry={error instanceof ApiError && [409, 412].includes(error.status) ? onChanged : undefined} /> : null}
+        {error ? <ErrorState error={error} onRetry={reloadHelps(error) ? onChanged : undefined} /> : null}
         {done ? <Alert color="green" title="Rolled back" role="status">{done}</Alert> : null}
       </div>
     </section>

@@ -1,25 +1,14 @@
 import { Alert, Button, Container, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { FormEvent, useState } from 'react';
-import { Api, ApiError } from '../api/client';
+import { ApiError } from '../api/client';
+import { ConsoleSettings, readConsoleSettings, requestDemoToken } from '../api/console-endpoints';
 import { ErrorState, Loading } from '../components/ErrorState';
 import { OidcSettings, sessionFromUser, userManager } from '../oidc';
 import { Role, Session } from '../session';
 
-interface Settings {
-  signIn: 'oidc' | 'demo' | 'none';
-  oidc: OidcSettings | null;
-  demoIdentities: { id: string; label: string; roles: Role[]; partnerId: string | null }[];
-}
-
-interface DemoToken {
-  data: { token: string; expiresAt: string; identity: { label: string; sub: string; roles: Role[]; partnerId: string | null } };
-}
-
-const anonymous = new Api(null);
-
 export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) => void; notice: string | null }) {
-  const settings = useQuery({ queryKey: ['console-settings'], queryFn: () => anonymous.get<Settings>('/console/settings.json') });
+  const settings = useQuery({ queryKey: ['console-settings'], queryFn: readConsoleSettings });
   return (
     <Container size="sm" py="xl">
       <main>
@@ -34,14 +23,14 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) =>
   );
 }
 
-function DemoSignIn({ identities, onSignedIn }: { identities: Settings['demoIdentities']; onSignedIn: (s: Session) => void }) {
+function DemoSignIn({ identities, onSignedIn }: { identities: ConsoleSettings['demoIdentities']; onSignedIn: (s: Session) => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const signIn = async (id: string) => {
     setBusy(id);
     setError(null);
     try {
-      const { data } = await anonymous.post<DemoToken>('/console/demo-token', { identity: id });
+      const { data } = await requestDemoToken(id);
       onSignedIn({ token: data.token, label: data.identity.label, sub: data.identity.sub, roles: data.identity.roles, partnerId: data.identity.partnerId, expiresAt: data.expiresAt });
     } catch (e) {
       setError(e);

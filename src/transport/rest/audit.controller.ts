@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../auth/auth.decorators';
@@ -75,6 +75,20 @@ const CHECKPOINT = {
 
 const FILTER_KEYS = ['partnerId', 'sub', 'subject', 'decision', 'from', 'to', 'resourceId', 'field'];
 
+/** The filters (FILTER_KEYS) the list and the export take alike. */
+function ApiAuditFilters() {
+  return applyDecorators(
+    ApiQuery({ name: 'partnerId', required: false }),
+    ApiQuery({ name: 'sub', required: false }),
+    ApiQuery({ name: 'subject', required: false }),
+    ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] }),
+    ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' }),
+    ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' }),
+    ApiQuery({ name: 'resourceId', required: false, description: 'Events that addressed or returned this record, refused ones included' }),
+    ApiQuery({ name: 'field', required: false, description: 'Events that returned or were denied this field' }),
+  );
+}
+
 /** The auditor's API (docs/audit.md). The auditor's own reads are audited like any other. */
 @ApiTags('audit')
 @Roles('auditor')
@@ -87,14 +101,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Audit events, oldest first, filtered; page with meta.nextCursor' })
-  @ApiQuery({ name: 'partnerId', required: false })
-  @ApiQuery({ name: 'sub', required: false })
-  @ApiQuery({ name: 'subject', required: false })
-  @ApiQuery({ name: 'decision', required: false, enum: ['allow', 'partial', 'deny', 'error'] })
-  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 date-time or YYYY-MM-DD, exclusive' })
-  @ApiQuery({ name: 'resourceId', required: false, description: 'Events that addressed or returned this record, refused ones included' })
-  @ApiQuery({ name: 'field', required: false, description: 'Events that returned or were denied this field' })
+  @ApiAuditFilters()
   @ApiQuery({ name: 'limit', required: false, description: 'default 100, at most 1000' })
   @ApiQuery({ name: 'cursor', required: false, description: 'meta.nextCursor of the previous page' })
   @ApiEnvelope('AuditEvent', { list: true, meta: 'CountMeta', description: 'A page of events, oldest first' })
@@ -113,6 +120,7 @@ export class AuditController {
   @Get('export')
   @ApiOperation({ summary: 'Stream every matching event as CSV or NDJSON' })
   @ApiQuery({ name: 'format', required: true, enum: ['csv', 'ndjson'], description: 'csv or ndjson' })
+  @ApiAuditFilters()
   @ApiAnswer({ 'text/csv': { type: 'string' }, 'application/x-ndjson': { type: 'string' } }, null, {
     description: 'Every matching event: CSV (format=csv), or one JSON event per line (format=ndjson)',
   })

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Roles } from '../../auth/auth.decorators';
@@ -149,15 +149,12 @@ export class PolicyController {
   })
   @ApiHeader(IF_MATCH)
   @ApiPreconditionResponses()
-  @ApiBody({ description: 'The policy document as JSON (same shape as policies/*.yaml); optional top-level `note`', schema: { type: 'object' } })
-  async put(
-    @Req() req: GatewayRequest,
-    @Res({ passthrough: true }) res: Response,
-    @Param('partnerId') partnerId: string,
-    @Body() body: unknown,
-    @Headers('if-match') ifMatch?: string,
-  ) {
-    const precondition = parseIfMatch(ifMatch);
+  @ApiBody({
+    description: 'The policy document as JSON (same shape as policies/*.yaml); optional top-level `note`',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown) {
+    const precondition = parseIfMatch(ifMatchOf(req));
     const { note: changeNote, document } = splitNote(body);
     const result = await this.admin.put(officerOf(req), partnerId, document, changeNote, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
@@ -183,9 +180,8 @@ export class PolicyController {
     @Res({ passthrough: true }) res: Response,
     @Param('partnerId') partnerId: string,
     @Body() body: { version?: unknown; note?: unknown },
-    @Headers('if-match') ifMatch?: string,
   ) {
-    const precondition = parseIfMatch(ifMatch);
+    const precondition = parseIfMatch(ifMatchOf(req));
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
     const result = await this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
     const p = await this.policies.loadVersion(partnerId, result.version);
@@ -222,10 +218,9 @@ export class PolicyController {
     @Res({ passthrough: true }) res: Response,
     @Param('partnerId') partnerId: string,
     @Param('version') version: string,
-    @Headers('if-match') ifMatch?: string,
   ) {
     const n = versionNumber(version);
-    const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatch));
+    const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatchOf(req)));
     const p = await this.policies.loadVersion(partnerId, result.version);
     res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, approvedBy: req.gateway!.principal!.sub } };
@@ -266,7 +261,11 @@ export class PolicyController {
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'What a draft (or the version in force) allows, field by field, with the deciding rules and the effect on stored rows' })
   @ApiEnvelope(
-    { type: 'object', description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)' },
+    {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Fields allowed and refused, the deciding rules, and the effect on stored rows (docs/governance-guide.md)',
+    },
     { meta: 'EmptyMeta', description: 'The simulation' },
   )
   @ApiProblems(404)
@@ -274,11 +273,11 @@ export class PolicyController {
     schema: {
       type: 'object',
       properties: {
-        document: { type: 'object' },
+        document: { type: 'object', additionalProperties: true },
         action: { type: 'string', enum: ['read', 'create', 'update', 'aggregate'] },
         subject: { type: 'string' },
         purpose: { type: 'string' },
-        record: { type: 'object' },
+        record: { type: 'object', additionalProperties: true },
         withoutAgreements: { type: 'array', items: { type: 'string' } },
       },
       required: ['action', 'subject', 'purpose'],
@@ -296,13 +295,16 @@ export class PolicyController {
   @ApiEnvelope(
     {
       type: 'object',
+      additionalProperties: true,
       description:
         'changes: per purpose, subject and action the fields gained and lost, those with changed conditions, and the agreements the grants rest on before and after; rules: the rules added, removed or changed with their agreement; agreements: the status of each agreement named; impact: rows and fields per purpose and subject (docs/governance-guide.md)',
     },
     { meta: 'EmptyMeta', description: 'The difference' },
   )
   @ApiProblems(404)
-  @ApiBody({ schema: { type: 'object', properties: { document: { type: 'object' }, from: { type: 'integer' }, to: { type: 'integer' } } } })
+  @ApiBody({
+    schema: { type: 'object', properties: { document: { type: 'object', additionalProperties: true }, from: { type: 'integer' }, to: { type: 'integer' } } },
+  })
   async diff(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { document?: unknown; from?: unknown; to?: unknown }) {
     note(req, 'simulate', [partnerId]);
     const current = await this.mustExist(partnerId);
@@ -389,6 +391,14 @@ function reasonOf(body: { reason?: unknown } | undefined, required: boolean): st
   if (typeof r !== 'string' || r.trim() === '' || r.length > REASON_MAX)
     throw GatewayError.validation([`reason must be a non-empty string of at most ${REASON_MAX} characters`]);
   return r;
+}
+
+/**
+ * Read from the request rather than with @Headers('if-match'): that decorator would declare a second,
+ * required `if-match` parameter in the OpenAPI document beside the documented `If-Match`.
+ */
+function ifMatchOf(req: GatewayRequest): string | undefined {
+  return req.get('if-match');
 }
 
 function ApiPreconditionResponses() {
