@@ -80,6 +80,7 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
       port: providerPort,
       clientId: CLIENT_ID,
       redirectUris: [`http://127.0.0.1:${gatewayPort}/console/oidc-callback`],
+      postLogoutRedirectUris: [`http://127.0.0.1:${gatewayPort}/console/oidc-signed-out`],
       resource: RESOURCE,
       scope: 'gateway',
       accounts: { 'alice.auditor': { roles: ['auditor', 'offline_access'] }, 'nora.northwind': { roles: ['partner'], partner: 'supplier-northwind' } },
@@ -273,6 +274,79 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     await page.getByRole('heading', { name: 'My access', level: 1 }).waitFor();
     await page.getByText('Signed in as nora.northwind (supplier-northwind)').waitFor();
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts()).toEqual(['My access']);
+    await context.close();
+  });
+
+  it('signing out ends the provider’s session too: signing in again asks for the credentials at the provider', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const endSessionRequests: URL[] = [];
+    const cspViolations: string[] = [];
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.origin === new URL(issuer).origin && url.pathname === '/session/end') endSessionRequests.push(url);
+    });
+    context.on('page', (p) =>
+      p.on('console', (m) => {
+        if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+      }),
+    );
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await signIn(page, 'alice.auditor');
+
+    // While the provider's session lives, another sign-in in this browser is silent: no login form.
+    const other = await context.newPage();
+    await other.goto(`${gw.url}/console`);
+    await Promise.all([other.waitForEvent('popup'), other.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click()]);
+    await other.getByText('Signed in as alice.auditor').waitFor();
+    await other.close();
+
+    const [signOutWindow] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await signOutWindow.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await signOutWindow.waitForEvent('close');
+    await page.getByText(`You are signed out of this console and of ${new URL(issuer).host}.`).waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+
+    expect(endSessionRequests).toHaveLength(1);
+    expect(decodeJwt(endSessionRequests[0].searchParams.get('id_token_hint') ?? '')).toMatchObject({ iss: issuer, aud: CLIENT_ID, sub: 'alice.auditor' });
+    expect(endSessionRequests[0].searchParams.get('post_logout_redirect_uri')).toBe(`${gw.url}/console/oidc-signed-out`);
+
+    // The provider's session is gone: its login form again, then the console as before.
+    const [signInWindow] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click()]);
+    await signInWindow.locator('input[name="login"]').waitFor();
+    expect(await signInWindow.locator('input[name="password"]').isVisible()).toBe(true);
+    await signInWindow.locator('input[name="login"]').fill('alice.auditor');
+    await signInWindow.locator('input[name="password"]').fill('any password');
+    await signInWindow.getByRole('button', { name: 'Sign-in' }).click();
+    await signInWindow.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('Signed in as alice.auditor').waitFor();
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('with a provider that offers no end_session_endpoint, signing out is the console’s only, and says so', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // The browser reads a discovery document without end_session_endpoint; the gateway reads the real one.
+    await context.route(`${issuer}/.well-known/openid-configuration`, async (route) => {
+      const response = await route.fetch();
+      const { end_session_endpoint: _dropped, ...discovery } = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: discovery });
+    });
+    const page = await context.newPage();
+    await signIn(page, 'nora.northwind');
+    const popups: Page[] = [];
+    page.on('popup', (p) => popups.push(p));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(`${new URL(issuer).host} offers no sign-out endpoint`, { exact: false })
+      .waitFor();
+    await expectAccessible(page, 'Signed out, the provider’s session still active');
+    expect(popups).toEqual([]);
     await context.close();
   });
 
