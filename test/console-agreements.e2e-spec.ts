@@ -1,10 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from './support/database';
-import { GatewayProcess } from './support/gateway-process';
+import { Locator, Page } from 'playwright-core';
+import { ConsoleBrowser, expectAccessible, screenshot as shot } from './support/console-browser';
 
 /**
  * The agreements pages in a real browser (Debian's Chromium through playwright-core) against a real
@@ -12,96 +7,24 @@ import { GatewayProcess } from './support/gateway-process';
  * access starts, the officer sees it active and terminates it; the partner's webhooks. axe-core
  * checks each page visited.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 jest.setTimeout(240_000);
 
 describe('console agreements pages in a browser', () => {
-  let db: TestDatabase;
-  let gw: GatewayProcess;
-  let browser: Browser;
-  let dataDir: string;
-  const cspViolations: string[] = [];
+  let rig: ConsoleBrowser;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-agr-'));
-    gw = await GatewayProcess.start({
-      DATABASE_URL: db.url ?? '',
-      REDIS_URL: '',
-      JWT_JWKS_URL: '',
-      OIDC_ISSUER: '',
-      OIDC_CLIENT_ID: '',
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'true',
+    rig = await ConsoleBrowser.start('console-agr', {
       // The webhook registered below points at this machine.
       WEBHOOK_ALLOW_PRIVATE: 'true',
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
     });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await gw?.stop();
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  async function signIn(identity: string): Promise<{ page: Page; context: BrowserContext; apiCalls: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const apiCalls: string[] = [];
-    page.on('request', (r) => {
-      const url = new URL(r.url());
-      if (url.pathname.startsWith('/api/')) apiCalls.push(`${r.method()} ${url.pathname}`);
-    });
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
-    await page.goto(`${gw.url}/console`);
-    await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
-    await page.getByRole('button', { name: identity, exact: true }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    return { page, context, apiCalls };
-  }
+  const signIn = (identity: string) => rig.signIn(identity, { viewport: { width: 1280, height: 800 } });
 
-  async function expectAccessible(page: Page, name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        window as unknown as {
-          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
-        }
-      ).axe.run(document);
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-      }));
-    });
-    expect({ page: name, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ page: name, violations: [] });
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
   const agreementsTable = (page: Page) => page.getByRole('table', { name: /agreement\(s\)/ });
   const rowOf = (page: Page, id: string) =>
     agreementsTable(page)
@@ -282,6 +205,6 @@ describe('console agreements pages in a browser', () => {
   });
 
   it('ran without a Content-Security-Policy violation', () => {
-    expect(cspViolations).toEqual([]);
+    expect(rig.cspViolations).toEqual([]);
   });
 });

@@ -1,9 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from './support/database';
+import { ConsoleBrowser, expectAccessible } from './support/console-browser';
 import { GatewayProcess } from './support/gateway-process';
 
 /**
@@ -11,78 +6,28 @@ import { GatewayProcess } from './support/gateway-process';
  * (another officer changed the policy while the editor was open), a proposal overtaken by another
  * version before its approval, and a refusal by role each say what happened and what to do.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NORTHWIND = 'supplier-northwind';
 const ACME = 'supplier-acme';
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 jest.setTimeout(240_000);
 
 describe('console (/console) error states', () => {
-  let db: TestDatabase;
+  let rig: ConsoleBrowser;
   let gw: GatewayProcess;
-  let browser: Browser;
-  let dataDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-errors-'));
-    gw = await GatewayProcess.start({
-      DATABASE_URL: db.url ?? '',
-      REDIS_URL: '',
-      JWT_JWKS_URL: '',
-      OIDC_ISSUER: '',
-      OIDC_CLIENT_ID: '',
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'true',
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    rig = await ConsoleBrowser.start('console-errors');
+    gw = rig.gw;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await gw?.stop();
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  async function signIn(identity: string): Promise<{ page: Page; context: BrowserContext }> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${gw.url}/console`);
-    await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
-    await page.getByRole('button', { name: identity, exact: true }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    return { page, context };
-  }
+  const signIn = (identity: string) => rig.signIn(identity);
 
   /** A bearer token of a demo identity, as the sign-in page gets it. */
-  async function tokenOf(identity: string): Promise<string> {
-    const res = await fetch(`${gw.url}/console/demo-token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ identity }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { data: { token: string } }).data.token;
-  }
+  const tokenOf = (identity: string) => rig.tokenOf(identity);
 
   it('a version conflict: another officer changed the policy while the editor was open', async () => {
     const { page, context } = await signIn('Governance officer');
@@ -121,24 +66,6 @@ describe('console (/console) error states', () => {
     expect(((await versions.json()) as { data: { version: number }[] }).data.map((v) => v.version)).toEqual([2, 1]);
     await context.close();
   });
-
-  async function expectAccessible(page: Page, name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        window as unknown as {
-          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
-        }
-      ).axe.run(document);
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-      }));
-    });
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
-  }
 
   it('a stale proposal: another version came into force before its approval, and approving it changes nothing', async () => {
     const officer1 = { Authorization: `Bearer ${await tokenOf('officer')}` };

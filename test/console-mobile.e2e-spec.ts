@@ -1,10 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from './support/database';
-import { GatewayProcess } from './support/gateway-process';
+import { Page } from 'playwright-core';
+import { ConsoleBrowser, expectAccessible, screenshot } from './support/console-browser';
 
 /**
  * The console on a small screen (390×844) in a real browser against a real gateway process: every page
@@ -12,86 +7,23 @@ import { GatewayProcess } from './support/gateway-process';
  * heading in view, is reachable through the collapsed navigation, passes axe-core, and a lost
  * connection says what happened and what to do.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTH = 390;
 const HEIGHT = 844;
 
 jest.setTimeout(240_000);
 
 describe('console (/console) on a small screen', () => {
-  let db: TestDatabase;
-  let gw: GatewayProcess;
-  let browser: Browser;
-  let dataDir: string;
+  let rig: ConsoleBrowser;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-mobile-'));
-    gw = await GatewayProcess.start({
-      DATABASE_URL: db.url ?? '',
-      REDIS_URL: '',
-      JWT_JWKS_URL: '',
-      OIDC_ISSUER: '',
-      OIDC_CLIENT_ID: '',
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'true',
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    rig = await ConsoleBrowser.start('console-mobile');
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await gw?.stop();
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  async function signIn(identity: string): Promise<{ page: Page; context: BrowserContext }> {
-    const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT }, isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    await page.goto(`${gw.url}/console`);
-    await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
-    await page.getByRole('button', { name: identity, exact: true }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    return { page, context };
-  }
-
-  async function expectAccessible(page: Page, name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        window as unknown as {
-          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
-        }
-      ).axe.run(document);
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-      }));
-    });
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
-  }
+  const signIn = (identity: string) => rig.signIn(identity, { viewport: { width: WIDTH, height: HEIGHT }, isMobile: true, hasTouch: true });
 
   /** The page is no wider than the screen: anything wide scrolls inside its own box. */
   async function expectNoHorizontalOverflow(page: Page, name: string): Promise<void> {
@@ -138,7 +70,7 @@ describe('console (/console) on a small screen', () => {
       await page.locator('.cm-content').waitFor();
       await page.getByText('No problems found in the draft.').waitFor();
     });
-    await page.screenshot({ path: join(SHOTS, 'mobile-policy.png'), fullPage: false });
+    await screenshot(page, 'mobile-policy');
 
     await openThroughBurger(page, 'Access matrix');
     await checkPage(page, 'Access matrix', () => page.getByRole('cell', { name: 'supplier-northwind' }).first().waitFor());

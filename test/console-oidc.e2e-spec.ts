@@ -1,10 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { Browser, chromium, Page } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from './support/database';
+import { Browser, Page } from 'playwright-core';
+import { collectCspViolations, ConsoleBrowser, expectAccessible, screenshot, shotPath } from './support/console-browser';
 import { freePort, GatewayProcess } from './support/gateway-process';
 import { TestGateway } from './support/test-app';
 
@@ -13,24 +12,8 @@ import { TestGateway } from './support/test-app';
  * console's authorization-code flow with PKCE in Chromium, and the gateway accepting that issuer's
  * tokens, found through its discovery document, with roles and partner from a configured claim.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs', 'console');
 const RESOURCE = 'https://gateway.test/api';
 const CLIENT_ID = 'gateway-console';
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function expectAccessible(page: Page, name: string): Promise<void> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-      .axe;
-    return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  expect({ page: name, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ page: name, violations: [] });
-}
-
 jest.setTimeout(240_000);
 
 /** Starts test/support/oidc-provider.mjs (an ES module) with node and waits for its `ready` line. */
@@ -62,38 +45,27 @@ async function stopProvider(child: ChildProcess | undefined): Promise<void> {
 }
 
 describe('console sign-in with OpenID Connect (a real provider)', () => {
-  let db: TestDatabase;
+  let rig: ConsoleBrowser;
   let gw: GatewayProcess;
   let provider: ChildProcess;
   let issuer: string;
   let browser: Browser;
-  let dataDir: string;
   let accessToken = '';
   let idToken = '';
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
-    }
     const [gatewayPort, providerPort] = [await freePort(), await freePort()];
     ({ child: provider, issuer } = await startProvider({
       port: providerPort,
       clientId: CLIENT_ID,
       redirectUris: [`http://127.0.0.1:${gatewayPort}/console/oidc-callback`],
+      postLogoutRedirectUris: [`http://127.0.0.1:${gatewayPort}/console/oidc-signed-out`],
       resource: RESOURCE,
       scope: 'gateway',
       accounts: { 'alice.auditor': { roles: ['auditor', 'offline_access'] }, 'nora.northwind': { roles: ['partner'], partner: 'supplier-northwind' } },
     }));
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-oidc-'));
-    gw = await GatewayProcess.start({
+    rig = await ConsoleBrowser.start('console-oidc', {
       PORT: String(gatewayPort),
-      DATABASE_URL: db.url ?? '',
-      REDIS_URL: '',
-      JWT_JWKS_URL: '',
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'true',
       OIDC_ISSUER: issuer,
       OIDC_CLIENT_ID: CLIENT_ID,
       OIDC_SCOPE: 'openid gateway',
@@ -101,38 +73,28 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
       OIDC_PARTNER_CLAIM: 'gateway.partner',
       JWT_AUDIENCE: RESOURCE,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ gw, browser } = rig);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await gw?.stop();
+    await rig?.stop();
     await stopProvider(provider);
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** The provider's own login and consent pages, in the window the console opened. */
+  async function signInAtProvider(popup: Page, login: string): Promise<void> {
+    await popup.locator('input[name="login"]').fill(login);
+    await popup.locator('input[name="password"]').fill('any password');
+    await popup.getByRole('button', { name: 'Sign-in' }).click();
+    await popup.getByRole('button', { name: 'Continue' }).click();
+  }
 
   /** Signs in through the provider's own login and consent pages, in the window the console opens. */
   async function signIn(page: Page, login: string): Promise<void> {
     await page.goto(`${gw.url}/console`);
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click()]);
-    await popup.locator('input[name="login"]').fill(login);
-    await popup.locator('input[name="password"]').fill('any password');
-    await popup.getByRole('button', { name: 'Sign-in' }).click();
-    await popup.getByRole('button', { name: 'Continue' }).click();
+    await signInAtProvider(popup, login);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   }
 
@@ -164,13 +126,11 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     context.on('response', async (r) => {
       if (r.url() === `${issuer}/token` && r.request().method() === 'POST' && r.ok()) idToken = ((await r.json()) as { id_token: string }).id_token;
     });
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    collectCspViolations(page, cspViolations);
 
     await page.goto(`${gw.url}/console`);
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'oidc-sign-in.png') });
+    await screenshot(page, 'oidc-sign-in');
     await signIn(page, 'alice.auditor');
 
     // The authorization request used the code flow with an S256 PKCE challenge.
@@ -216,7 +176,7 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     await page
       .getByRole('heading', { name: 'Requests and refusals per partner', level: 2 })
       .locator('..')
-      .screenshot({ path: join(SHOTS, 'audit-activity.png') });
+      .screenshot({ path: shotPath('audit-activity') });
 
     // An event on its own page: disclosure manifest, policy version and rules, hashes.
     await page
@@ -231,7 +191,7 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
       await page.getByText(term, { exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/console\/audit-log\/[^/]+$/);
     await expectAccessible(page, 'Audit event');
-    await page.screenshot({ path: join(SHOTS, 'audit-event.png') });
+    await screenshot(page, 'audit-event');
     await context.close();
   });
 
@@ -273,6 +233,71 @@ describe('console sign-in with OpenID Connect (a real provider)', () => {
     await page.getByRole('heading', { name: 'My access', level: 1 }).waitFor();
     await page.getByText('Signed in as nora.northwind (supplier-northwind)').waitFor();
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts()).toEqual(['My access']);
+    await context.close();
+  });
+
+  it('signing out ends the provider’s session too: signing in again asks for the credentials at the provider', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const endSessionRequests: URL[] = [];
+    const cspViolations: string[] = [];
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.origin === new URL(issuer).origin && url.pathname === '/session/end') endSessionRequests.push(url);
+    });
+    // The console page, and the windows it opens (the sign-out window comes back to a console page).
+    collectCspViolations(page, cspViolations);
+    context.on('page', (p) => collectCspViolations(p, cspViolations));
+    await signIn(page, 'alice.auditor');
+
+    // While the provider's session lives, another sign-in in this browser is silent: no login form.
+    const other = await context.newPage();
+    await other.goto(`${gw.url}/console`);
+    await Promise.all([other.waitForEvent('popup'), other.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click()]);
+    await other.getByText('Signed in as alice.auditor').waitFor();
+    await other.close();
+
+    const [signOutWindow] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await signOutWindow.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await signOutWindow.waitForEvent('close');
+    await page.getByText(`You are signed out of this console and of ${new URL(issuer).host}.`).waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+
+    expect(endSessionRequests).toHaveLength(1);
+    expect(decodeJwt(endSessionRequests[0].searchParams.get('id_token_hint') ?? '')).toMatchObject({ iss: issuer, aud: CLIENT_ID, sub: 'alice.auditor' });
+    expect(endSessionRequests[0].searchParams.get('post_logout_redirect_uri')).toBe(`${gw.url}/console/oidc-signed-out`);
+
+    // The provider's session is gone: its login form again, then the console as before.
+    const [signInWindow] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: `Sign in with ${new URL(issuer).host}` }).click()]);
+    await signInWindow.locator('input[name="login"]').waitFor();
+    expect(await signInWindow.locator('input[name="password"]').isVisible()).toBe(true);
+    await signInAtProvider(signInWindow, 'alice.auditor');
+    await page.getByText('Signed in as alice.auditor').waitFor();
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('with a provider that offers no end_session_endpoint, signing out is the console’s only, and says so', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // The browser reads a discovery document without end_session_endpoint; the gateway reads the real one.
+    await context.route(`${issuer}/.well-known/openid-configuration`, async (route) => {
+      const response = await route.fetch();
+      const { end_session_endpoint: _dropped, ...discovery } = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: discovery });
+    });
+    const page = await context.newPage();
+    await signIn(page, 'nora.northwind');
+    const popups: Page[] = [];
+    page.on('popup', (p) => popups.push(p));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(`${new URL(issuer).host} offers no sign-out endpoint`, { exact: false })
+      .waitFor();
+    await expectAccessible(page, 'Signed out, the provider’s session still active');
+    expect(popups).toEqual([]);
     await context.close();
   });
 

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from './support/database';
+import { readFileSync } from 'node:fs';
+import { Page } from 'playwright-core';
+import { ConsoleBrowser, expectAccessible, screenshot as shot } from './support/console-browser';
 import { GatewayProcess } from './support/gateway-process';
 
 /**
@@ -11,99 +8,23 @@ import { GatewayProcess } from './support/gateway-process';
  * process: the officers' four-eyes change of Northwind's policy, the auditor's review of it, and a
  * partner's own view; axe-core checks each page visited.
  */
-const ROOT = resolve(__dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 jest.setTimeout(240_000);
 
 describe('console (/console) in a browser', () => {
-  let db: TestDatabase;
+  let rig: ConsoleBrowser;
   let gw: GatewayProcess;
-  let browser: Browser;
-  let dataDir: string;
-  const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'console', 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'gw-console-'));
-    gw = await GatewayProcess.start({
-      DATABASE_URL: db.url ?? '',
-      REDIS_URL: '',
-      JWT_JWKS_URL: '',
-      OIDC_ISSUER: '',
-      OIDC_CLIENT_ID: '',
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'true',
-    });
-    // launch() gives the browser a fresh profile directory of its own (it refuses --user-data-dir).
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    rig = await ConsoleBrowser.start('console');
+    gw = rig.gw;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await gw?.stop();
-    await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   /** A fresh browser context per person: nothing carries over between sign-ins but the server's state. */
-  async function signIn(identity: string): Promise<{ page: Page; context: BrowserContext; apiCalls: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const page = await context.newPage();
-    const apiCalls: string[] = [];
-    page.on('request', (r) => {
-      const url = new URL(r.url());
-      if (url.pathname.startsWith('/api/')) apiCalls.push(`${r.method()} ${url.pathname}`);
-    });
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
-    await page.goto(`${gw.url}/console`);
-    await page.getByRole('heading', { name: 'Sign in as a demo identity' }).waitFor();
-    await page.getByRole('button', { name: identity, exact: true }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    return { page, context, apiCalls };
-  }
-
-  async function expectAccessible(page: Page, name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        window as unknown as {
-          axe: { run(c: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[] }> };
-        }
-      ).axe.run(document);
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-      }));
-    });
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-  }
+  const signIn = (identity: string) => rig.signIn(identity, { viewport: { width: 1280, height: 800 }, acceptDownloads: true });
 
   const navLinks = (page: Page) => page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts();
 
@@ -280,6 +201,6 @@ describe('console (/console) in a browser', () => {
   });
 
   it('ran without a Content-Security-Policy violation', () => {
-    expect(cspViolations).toEqual([]);
+    expect(rig.cspViolations).toEqual([]);
   });
 });

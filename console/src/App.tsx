@@ -1,6 +1,6 @@
 import { AppShell, Burger, Button, Group, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { gatewayClient } from './api/client';
 import { AccessMatrixPage } from './pages/AccessMatrixPage';
 import { AuditEventPage } from './pages/AuditEventPage';
@@ -10,7 +10,8 @@ import { DataQualityPage } from './pages/DataQualityPage';
 import { MyAccessPage } from './pages/MyAccessPage';
 import { PartnersPage } from './pages/PartnersPage';
 import { PolicyPage } from './pages/PolicyPage';
-import { SignInPage } from './pages/SignInPage';
+import { SignInNotice, SignInPage } from './pages/SignInPage';
+import { endIssuerSession } from './oidc';
 import { href, navigate, usePath } from './router';
 import { PageId, pagesFor, Session, SessionContext } from './session';
 
@@ -33,22 +34,46 @@ const PAGES: Record<ConsolePage, { label: string; path: string }> = {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
-  const [ended, setEnded] = useState<string | null>(null);
-  const signOut = useCallback(() => setSession(null), []);
+  const [ended, setEnded] = useState<SignInNotice | null>(null);
+  // Which sign-out a late answer from the issuer's window belongs to; a newer sign-in or sign-out wins.
+  const turn = useRef(0);
+  const signOut = useCallback(() => {
+    const signedIn = session?.oidc;
+    const mine = ++turn.current;
+    setSession(null);
+    setEnded(signedIn ? issuerSignOut(signedIn, (notice) => { if (turn.current === mine) setEnded(notice); }) : null);
+  }, [session]);
   const expired = useCallback(() => {
-    setEnded('Your sign-in expired or is no longer valid. Sign in again to continue.');
+    setEnded({ tone: 'warning', text: 'Your sign-in expired or is no longer valid. Sign in again to continue.' });
     setSession(null);
   }, []);
   const api = useMemo(() => (session ? gatewayClient(session.token, expired) : null), [session, expired]);
 
   if (!session || !api) {
-    return <SignInPage notice={ended} onSignedIn={(s) => { setEnded(null); setSession(s); const first = consolePages(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
+    return <SignInPage notice={ended} onSignedIn={(s) => { turn.current++; setEnded(null); setSession(s); const first = consolePages(s.roles)[0]; navigate(first ? PAGES[first].path : '/'); }} />;
   }
   return (
     <SessionContext.Provider value={{ session, api, signOut }}>
       <Shell session={session} signOut={signOut} />
     </SessionContext.Provider>
   );
+}
+
+/**
+ * Ends the session at the OpenID Connect issuer as well, so that the next sign-in asks for the
+ * credentials again; the console's tokens are gone either way. Returns the notice to show now and
+ * reports the one to show once the issuer's window has answered.
+ */
+function issuerSignOut(signedIn: NonNullable<Session['oidc']>, then: (notice: SignInNotice) => void): SignInNotice {
+  const issuer = new URL(signedIn.settings.issuer).host;
+  if (!signedIn.endSessionEndpoint) {
+    return { tone: 'warning', text: `You are signed out of this console. ${issuer} offers no sign-out endpoint, so your session there may still be active and the next sign-in may not ask for your password.` };
+  }
+  endIssuerSession(signedIn).then(
+    () => then({ tone: 'info', text: `You are signed out of this console and of ${issuer}.` }),
+    (e: Error) => then({ tone: 'warning', text: `You are signed out of this console, but signing out of ${issuer} did not finish (${e.message}); your session there may still be active.` }),
+  );
+  return { tone: 'info', text: `You are signed out of this console. Finish signing out of ${issuer} in the window that opened.` };
 }
 
 function Shell({ session, signOut }: { session: Session; signOut: () => void }) {

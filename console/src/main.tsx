@@ -4,7 +4,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { CALLBACK_PATH, completeSignInWindow } from './oidc';
+import { CALLBACK_PATH, completeSignInWindow, completeSignOutWindow, SIGNED_OUT_PATH } from './oidc';
 import './console.css';
 
 // Darker shades than the defaults, so text, links and captions keep a 4.5:1 contrast (WCAG AA).
@@ -28,6 +28,12 @@ if (window.location.pathname === CALLBACK_PATH) {
   root.textContent = 'Completing sign-in…';
   completeSignInWindow().catch((e: Error) => {
     root.textContent = `Sign-in could not be completed: ${e.message}. Close this window and try again.`;
+  });
+} else if (window.location.pathname === SIGNED_OUT_PATH) {
+  // The sign-out window, back from the issuer: it tells the console and closes.
+  root.textContent = 'Completing sign-out…';
+  completeSignOutWindow().catch((e: Error) => {
+    root.textContent = `Sign-out could not be completed here: ${e.message}. Close this window.`;
   });
 } else createRoot(root).render(
   <StrictMode>

@@ -13,6 +13,9 @@ export interface OidcSettings {
 /** Where the issuer sends the browser back to, in the sign-in window. */
 export const CALLBACK_PATH = '/console/oidc-callback';
 
+/** Where the issuer sends the browser back to after ending its session, in the sign-out window. */
+export const SIGNED_OUT_PATH = '/console/oidc-signed-out';
+
 const ROLES: Role[] = ['partner', 'governance', 'auditor', 'admin'];
 
 /**
@@ -25,6 +28,7 @@ export function userManager(settings: OidcSettings): UserManager {
     authority: settings.issuer,
     client_id: settings.clientId,
     redirect_uri: `${window.location.origin}${CALLBACK_PATH}`,
+    popup_post_logout_redirect_uri: `${window.location.origin}${SIGNED_OUT_PATH}`,
     response_type: 'code',
     scope: settings.scope,
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
@@ -53,7 +57,7 @@ export class NotAJwtError extends Error {}
  * The session from the issuer's answer. The access token is what the API is called with; its claims
  * say which pages to offer (the gateway decides what is allowed, from the same token).
  */
-export function sessionFromUser(user: User, settings: OidcSettings): Session {
+export function sessionFromUser(user: User, settings: OidcSettings, endSessionEndpoint: string | null): Session {
   const parts = user.access_token.split('.');
   let claims: Record<string, unknown>;
   try {
@@ -75,13 +79,42 @@ export function sessionFromUser(user: User, settings: OidcSettings): Session {
     roles,
     partnerId,
     expiresAt: user.expires_at ? new Date(user.expires_at * 1000).toISOString() : null,
+    oidc: { settings, idToken: user.id_token ?? null, endSessionEndpoint },
   };
+}
+
+/** Signs in in the issuer's window; the issuer's session then outlives the console's tokens until signed out there. */
+export async function signInWindow(settings: OidcSettings): Promise<Session> {
+  const manager = userManager(settings);
+  const user = await manager.signinPopup();
+  // The discovery document is read by now: this does not go to the network.
+  const endSessionEndpoint = (await manager.metadataService.getEndSessionEndpoint()) ?? null;
+  return sessionFromUser(user, settings, endSessionEndpoint);
+}
+
+/**
+ * Ends the session at the issuer (RP-initiated logout, its end_session_endpoint) in a sign-out window,
+ * with the ID token as the hint of who signs out; the window comes back to SIGNED_OUT_PATH and closes.
+ * Call it straight from the click: the window opens before anything is awaited, so pop-up blockers let
+ * it through.
+ */
+export function endIssuerSession(signedIn: NonNullable<Session['oidc']>): Promise<void> {
+  return userManager(signedIn.settings).signoutPopup(signedIn.idToken ? { id_token_hint: signedIn.idToken } : {});
+}
+
+async function configuredManager(): Promise<UserManager> {
+  const res = await fetch('/console/settings.json', { headers: { Accept: 'application/json' } });
+  const settings = (await res.json()) as { oidc: OidcSettings | null };
+  if (!settings.oidc) throw new Error('OpenID Connect sign-in is not configured on this gateway.');
+  return userManager(settings.oidc);
 }
 
 /** In the sign-in window, back from the issuer: hand the answer to the console page that opened it. */
 export async function completeSignInWindow(): Promise<void> {
-  const res = await fetch('/console/settings.json', { headers: { Accept: 'application/json' } });
-  const settings = (await res.json()) as { oidc: OidcSettings | null };
-  if (!settings.oidc) throw new Error('OpenID Connect sign-in is not configured on this gateway.');
-  await userManager(settings.oidc).signinPopupCallback();
+  await (await configuredManager()).signinPopupCallback();
+}
+
+/** In the sign-out window, back from the issuer: tell the console page that opened it, and close. */
+export async function completeSignOutWindow(): Promise<void> {
+  await (await configuredManager()).signoutPopupCallback();
 }

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { ConsoleClient } from './api/client';
+import type { OidcSettings } from './oidc';
 
 export type Role = 'partner' | 'governance' | 'auditor' | 'admin';
 
@@ -11,6 +12,8 @@ export interface Session {
   roles: Role[];
   partnerId: string | null;
   expiresAt: string | null;
+  /** Signed in at an OpenID Connect issuer: what "Sign out" needs to end the session there too. */
+  oidc?: { settings: OidcSettings; idToken: string | null; endSessionEndpoint: string | null };
 }
 
 export interface SessionContextValue {

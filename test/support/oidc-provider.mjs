@@ -2,7 +2,9 @@
 // ES module, so the tests run it as its own node process: `node test/support/oidc-provider.mjs` with
 // OIDC_TEST_SETTINGS (JSON) in the environment; it prints one line `ready <issuer>` when it listens.
 //
-// Settings: { port, clientId, redirectUris, resource, scope, accounts: { <login>: { roles, partner } } }.
+// Settings: { port, clientId, redirectUris, postLogoutRedirectUris, resource, scope, accounts: { <login>: { roles, partner } } }.
+// The discovery document names an end_session_endpoint (RP-initiated logout) where the console's
+// sign-out window ends the provider's session, after the provider's own "Yes, sign me out" page.
 // The access tokens are JWTs for `resource` (aud) carrying { gateway: { roles, partner } } of the account
 // that signed in: a nested claim, as some identity providers put theirs.
 import { createServer } from 'node:http';
@@ -23,6 +25,7 @@ const provider = new Provider(issuer, {
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: settings.redirectUris,
+      post_logout_redirect_uris: settings.postLogoutRedirectUris ?? [],
     },
   ],
   pkce: { required: () => true },

@@ -4,15 +4,21 @@ import { FormEvent, useState } from 'react';
 import { ApiError } from '../api/client';
 import { ConsoleSettings, readConsoleSettings, requestDemoToken } from '../api/console-endpoints';
 import { ErrorState, Loading } from '../components/ErrorState';
-import { OidcSettings, sessionFromUser, userManager } from '../oidc';
+import { OidcSettings, signInWindow } from '../oidc';
 import { Role, Session } from '../session';
 
-export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) => void; notice: string | null }) {
+/** Why the sign-in page shows: signed out, or the sign-in expired. */
+export interface SignInNotice {
+  tone: 'info' | 'warning';
+  text: string;
+}
+
+export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) => void; notice: SignInNotice | null }) {
   const settings = useQuery({ queryKey: ['console-settings'], queryFn: readConsoleSettings });
   return (
     <Container size="sm" py="xl">
       <main>
-        {notice ? <Alert color="yellow" title="Signed out" mb="md" role="alert">{notice}</Alert> : null}
+        {notice ? <Alert color={notice.tone === 'warning' ? 'yellow' : 'blue'} title="Signed out" mb="md" role={notice.tone === 'warning' ? 'alert' : 'status'}>{notice.text}</Alert> : null}
         {settings.isPending ? <Loading what="sign-in options" /> : null}
         {settings.isError ? <ErrorState error={settings.error} onRetry={() => void settings.refetch()} /> : null}
         {settings.data?.signIn === 'demo' ? <DemoSignIn identities={settings.data.demoIdentities} onSignedIn={onSignedIn} /> : null}
@@ -63,8 +69,7 @@ function OidcSignIn({ oidc, onSignedIn }: { oidc: OidcSettings; onSignedIn: (s: 
     setBusy(true);
     setError(null);
     try {
-      const user = await userManager(oidc).signinPopup();
-      const session = sessionFromUser(user, oidc);
+      const session = await signInWindow(oidc);
       if (session.roles.length === 0) throw new Error(`Your account at ${issuerName} carries no gateway role (claim ${oidc.rolesClaim}). Ask an administrator for the governance, auditor or partner role.`);
       onSignedIn(session);
     } catch (e) {
