@@ -2,6 +2,7 @@
  * The layers of the gateway, as rules the checker enforces (`npm run deps:check`, part of `npm run check`).
  *
  *   main.ts, app.module.ts, cli/, bootstrap/ (wiring, start-up, seeding)
+ *   (bench/: the benchmark-only ungoverned gateway, its own entry; nothing above imports it)
  *       ↓
  *   transport (REST controllers, GraphQL resolvers, the graphql-ws server)
  *       ↓ only through the domain services
@@ -59,6 +60,21 @@ module.exports = {
       comment: 'Entities describe tables; they import nothing above them.',
       from: { path: '\\.entity\\.ts$' },
       to: { path: '^src/', pathNot: ['\\.entity\\.ts$', '^src/data/(column-name|subjects)\\.ts$'] },
+    },
+    {
+      name: 'production-not-to-bench',
+      severity: 'error',
+      comment:
+        'bench/ is the benchmark-only ungoverned gateway, its own entry (bench/ungoverned-main.ts) composed from AppModule; nothing the gateway runs may reach it.',
+      from: { path: '^src/', pathNot: '^src/bench/' },
+      to: { path: '^src/bench/' },
+    },
+    {
+      name: 'testing-only-in-bench',
+      severity: 'error',
+      comment: "Nest's testing module replaces providers; only the benchmark's entry composes the gateway that way.",
+      from: { path: '^src/', pathNot: ['^src/bench/', '\\.spec\\.ts$'] },
+      to: { path: '(^|/)node_modules/@nestjs/testing/' },
     },
     {
       name: 'no-orphans',

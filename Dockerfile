@@ -7,7 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build
+# dist/bench is the benchmark-only ungoverned gateway (npm run bench); it has no place in the image.
+RUN npm run build && rm -rf dist/bench
 
 # Run: production dependencies only (the native SQLite driver is compiled here, then the
 # compiler is removed), the compiled gateway and the seed policies; a non-root user.

@@ -6,8 +6,6 @@ module.exports = {
   // Each test file loads the whole application again; a worker that has grown past this is replaced
   // rather than left to spend its time collecting garbage.
   workerIdleMemoryLimit: '1GB',
-  // A handle left open by a failed test must not hold the run until CI's own limit.
-  forceExit: true,
   projects: [
     { displayName: 'unit', testEnvironment: 'node', rootDir: '.', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'], transform },
     {

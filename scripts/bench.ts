@@ -13,6 +13,23 @@ import { loadOrCreateSigningKey } from '../src/auth/key-store';
  * Governed vs ungoverned vs bare-handler throughput and latency, on SQLite and PostgreSQL,
  * in one run on one machine, plus audit group-commit throughput and a CPU profile share.
  */
+const USAGE = `npm run bench [-- options]
+
+Compiles the gateway (tsc -p tsconfig.build.json), then measures it from dist/: the governed gateway
+(dist/main.js) against the ungoverned one (dist/bench/ungoverned-main.js), a minimal Nest app and a bare
+node:http handler, on SQLite and PostgreSQL; writes the figures to docs/benchmarks.md.
+
+  --smoke                 1 s slices, one round, 4 connections; writes to the temporary directory
+  --only sqlite|postgres  one dialect
+  --pg <url>              PostgreSQL server for the fresh databases (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test)
+  --out <file>            where the figures go (default docs/benchmarks.md)
+  --duration <s>          length of the audit and profile runs (default 8)
+  --rounds <n>            rounds per route (default 5)
+  --slice <s>             length of a slice (default 3)
+  --ab <label>            this build against a variant: [--b-dist <dir>] [--b-env K=V,K=V] [--ab-pg] [--no-build]
+  --shadow                a governed gateway with and without a candidate in shadow: [--shadow-rows] [--ab-pg] [--b-env K=V] [--no-build]
+  --help                  this text
+`;
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const argValue = (name: string, fallback: string) => {
@@ -290,7 +307,8 @@ async function benchDialect(
   // Started together: each start is mostly waiting (migrations, seeding, readiness polls).
   const started = await Promise.allSettled([
     startGateway(port, stores.governed.env),
-    startGateway(portOf.ungoverned, { ...stores.ungoverned.env, BENCH_UNGOVERNED: 'true' }),
+    // The ungoverned gateway is its own entry (src/bench/ungoverned-main.ts): AppModule with governance's providers replaced.
+    startGateway(portOf.ungoverned, stores.ungoverned.env, [], 'dist/bench/ungoverned-main.js'),
     // The floors' store is created and seeded by a gateway that then stops.
     startGateway(portOf.bare, stores.floor.env),
     startGateway(portOf.grown, stores.grown.env),
@@ -515,6 +533,7 @@ async function shadowRun(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--help')) return void process.stdout.write(USAGE);
   if (args.includes('--ab')) return abRun();
   if (args.includes('--shadow')) return shadowRun();
   const results: string[] = [];
@@ -552,7 +571,7 @@ async function main(): Promise<void> {
     'Same demo data, same partner (supplier-northwind, purpose replenishment-planning, quota lifted; carrier-swiftlog for the PATCH), same rows and columns in every answer.',
     '',
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
-    '- *ungoverned*: the same routes on a gateway started with `BENCH_UNGOVERNED=true` (refused in production and off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
+    '- *ungoverned*: the same routes on the benchmark-only gateway (`node dist/bench/ungoverned-main.js`: the production AppModule with the audit, data and write services and the rate-limit guard replaced; it refuses to start in production or off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
     "- *minimal Nest (Express)*: a Nest app with one controller and nothing else (scripts/bench-nest-floor.ts) around the same work as the bare handler: the framework's floor.",
     "- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list's page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.",
     '- *shadow running*: a governed gateway on which governance runs a candidate policy in shadow for Northwind (the version in force without `productFamily`, so every list differs and is counted; `SHADOW_SAMPLE_RATE=1`, every request evaluated), against the governed gateway without one, on the same REST list.',

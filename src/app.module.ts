@@ -10,8 +10,6 @@ import { levels } from 'pino';
 import { GovernedDataService } from './access/governed-data.service';
 import { GovernedWriteService } from './access/governed-write.service';
 import { WriteTransactions } from './access/write-transactions';
-import { UngovernedAuditService } from './bench/ungoverned-audit.service';
-import { UngovernedDataService, UngovernedWriteService } from './bench/ungoverned-data.service';
 import { AuditController } from './transport/rest/audit.controller';
 import { AuditQueryService } from './audit/audit-query.service';
 import { AuditResolver } from './transport/graphql/audit.resolver';
@@ -162,16 +160,15 @@ export class AppModule {
         DatabaseService,
         BootstrapService,
         TokenVerifier,
-        // BENCH_UNGOVERNED (benchmark only, refused in production) takes governance out of the data path.
-        config.BENCH_UNGOVERNED ? { provide: AuditService, useClass: UngovernedAuditService } : AuditService,
+        AuditService,
         AuditQueryService,
         PolicyService,
         GovernanceService,
         PolicyAdministration,
         AgreementsService,
         IdempotencyService,
-        config.BENCH_UNGOVERNED ? { provide: GovernedDataService, useClass: UngovernedDataService } : GovernedDataService,
-        config.BENCH_UNGOVERNED ? { provide: GovernedWriteService, useClass: UngovernedWriteService } : GovernedWriteService,
+        GovernedDataService,
+        GovernedWriteService,
         { provide: WriteTransactions, useClass: IdempotentTransactions },
         ShipmentEventsService,
         ShipmentEventStore,
@@ -197,7 +194,9 @@ export class AppModule {
         WebhooksService,
         WebhookWorker,
         { provide: APP_GUARD, useClass: AuthGuard },
-        ...(config.BENCH_UNGOVERNED ? [] : [{ provide: APP_GUARD, useClass: PartnerRateLimitGuard }]),
+        // A provider of its own, so a module composed from this one can replace it by its class.
+        PartnerRateLimitGuard,
+        { provide: APP_GUARD, useExisting: PartnerRateLimitGuard },
         rateLimitStorageProvider,
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,17 +1,24 @@
-import { validateConfig } from '../src/config/app-config';
+import { GovernedDataService } from '../src/access/governed-data.service';
+import { GovernedWriteService } from '../src/access/governed-write.service';
+import { AuditService } from '../src/audit/audit.service';
+import { UngovernedAuditService } from '../src/bench/ungoverned-audit.service';
+import { UngovernedDataService, UngovernedWriteService } from '../src/bench/ungoverned-data.service';
+import { compileUngoverned } from '../src/bench/ungoverned-module';
 import { bearer, NORTHWIND } from './support/contract';
 import { TestGateway } from './support/test-app';
 
 /**
- * BENCH_UNGOVERNED takes governance out of the data path so `npm run bench` can price it. It must
- * never be reachable where it matters, and even on a developer's loopback it serves no field the
- * caller's policy does not grant and takes no SQL from a request.
+ * The ungoverned gateway (src/bench, its own entry) takes governance out of the data path so
+ * `npm run bench` can price it. It must never be reachable where it matters, and even on a
+ * developer's loopback it serves no field the caller's policy does not grant and takes no SQL from
+ * a request.
  */
 describe('benchmark-only ungoverned mode', () => {
-  it('is refused in production and off loopback', () => {
-    expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true', HOST: '127.0.0.1' })).toThrow(/BENCH_UNGOVERNED/);
-    expect(() => validateConfig({ NODE_ENV: 'development', BENCH_UNGOVERNED: 'true' })).toThrow(/loopback/);
-    expect(() => validateConfig({ NODE_ENV: 'development', BENCH_UNGOVERNED: 'true', HOST: '127.0.0.1' })).not.toThrow();
+  it('is refused in production and off loopback', async () => {
+    await expect(compileUngoverned({ NODE_ENV: 'production', HOST: '127.0.0.1', METRICS_TOKEN: 'x'.repeat(32) })).rejects.toThrow(
+      /ungoverned benchmark gateway: refused when NODE_ENV=production/,
+    );
+    await expect(compileUngoverned({ NODE_ENV: 'development', HOST: '0.0.0.0' })).rejects.toThrow(/ungoverned benchmark gateway: listens on loopback only/);
   });
 
   describe('on loopback', () => {
@@ -19,7 +26,7 @@ describe('benchmark-only ungoverned mode', () => {
     let ungoverned: TestGateway;
     beforeAll(async () => {
       governed = await TestGateway.start();
-      ungoverned = await TestGateway.start({ BENCH_UNGOVERNED: 'true', HOST: '127.0.0.1' });
+      ungoverned = await TestGateway.start({ HOST: '127.0.0.1' }, compileUngoverned);
     });
     afterAll(async () => {
       await governed.stop();
@@ -27,6 +34,9 @@ describe('benchmark-only ungoverned mode', () => {
     });
 
     it('serves the governed answer\u2019s rows and columns, writing no audit event', async () => {
+      expect(ungoverned.app.get(GovernedDataService)).toBeInstanceOf(UngovernedDataService);
+      expect(ungoverned.app.get(GovernedWriteService)).toBeInstanceOf(UngovernedWriteService);
+      expect(ungoverned.app.get(AuditService)).toBeInstanceOf(UngovernedAuditService);
       const before = await ungoverned.auditCount();
       const fast = await ungoverned.http
         .get('/api/v1/demand-signals')

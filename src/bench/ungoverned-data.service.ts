@@ -20,7 +20,7 @@ interface FixedScope {
 }
 
 /**
- * Benchmark only (BENCH_UNGOVERNED=true, refused in production and off loopback): the same routes,
+ * Benchmark only (ungoverned-module.ts, refused in production and off loopback): the same routes,
  * controllers, authentication and validation, with governance taken out of the list and update
  * paths. The caller's row scope and granted fields are looked up once and reused as constants, so
  * the answers have the governed answers' rows and columns (per-row exceptions are not applied),

@@ -40,8 +40,4 @@ describe('validateConfig', () => {
       expect(() => validateConfig({ SHADOW_SAMPLE_RATE: bad })).toThrow(/SHADOW_SAMPLE_RATE/);
     }
   });
-
-  it('refuses the benchmark switch in production', () => {
-    expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);
-  });
 });

@@ -361,11 +361,6 @@ export class AppConfig {
   @Max(1)
   SHADOW_SAMPLE_RATE = 1;
 
-  /** Benchmark-only: serve data with governance and audit off. Refused in production. */
-  @Transform(toBool)
-  @IsBoolean()
-  BENCH_UNGOVERNED = false;
-
   /** Tokens come from an OpenID Connect issuer (OIDC_ISSUER and OIDC_CLIENT_ID are both set). */
   get oidcEnabled(): boolean {
     return Boolean(this.OIDC_ISSUER && this.OIDC_CLIENT_ID);
@@ -403,12 +398,6 @@ export function validateConfig(raw: Record<string, unknown>, { serving = true }:
     problems.push(
       `CORS_ORIGINS: each entry must be an origin such as https://portal.example.com ("*", paths and wildcards are not allowed) (got ${JSON.stringify(badOrigins)})`,
     );
-  }
-  if (config.BENCH_UNGOVERNED && config.isProduction) {
-    problems.push('BENCH_UNGOVERNED: must not be true when NODE_ENV=production');
-  }
-  if (config.BENCH_UNGOVERNED && !['127.0.0.1', '::1', 'localhost'].includes(config.HOST)) {
-    problems.push(`BENCH_UNGOVERNED: the benchmark-only mode listens on loopback only; set HOST=127.0.0.1 (got ${JSON.stringify(config.HOST)})`);
   }
   if (Boolean(config.OIDC_ISSUER) !== Boolean(config.OIDC_CLIENT_ID)) {
     problems.push('OIDC_ISSUER, OIDC_CLIENT_ID: set both (OpenID Connect sign-in) or neither');

@@ -10,7 +10,7 @@ export const startupConnection = { failedAttempts: 0 };
 /**
  * A database that is not reachable yet (starting alongside the gateway, failing over) is tried
  * again for about half a minute, one short line per attempt; any other failure (wrong password,
- * no such database) ends the start at once. The last failure is reported by main.ts in one line.
+ * no such database) ends the start at once. The last failure is reported by bootstrap/serve-gateway.ts in one line.
  */
 export function connectRetryOptions(): Pick<TypeOrmModuleOptions, 'retryAttempts' | 'retryDelay' | 'toRetry'> {
   return {

@@ -22,7 +22,7 @@ const PUSH_PATHS = new Set(['/shipment-events:batch', '/epcis/capture']);
 
 /**
  * Everything the HTTP side needs before routes: security headers, request context and token
- * verification, body parsing with its limit, the GraphQL gate, Swagger. Used by main.ts and tests.
+ * verification, body parsing with its limit, the GraphQL gate, Swagger. Used by bootstrap/serve-gateway.ts and tests.
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get(AppConfig);

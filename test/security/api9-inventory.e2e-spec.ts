@@ -1,6 +1,7 @@
 import { GovernedDataService } from '../../src/access/governed-data.service';
+import { GovernedWriteService } from '../../src/access/governed-write.service';
 import { AuditService } from '../../src/audit/audit.service';
-import { validateConfig } from '../../src/config/app-config';
+import { PartnerRateLimitGuard } from '../../src/transport/guards/partner-rate-limit.guard';
 import { expectProblem } from '../support/contract';
 import { TestGateway } from '../support/test-app';
 import { refused } from './support/attack';
@@ -110,10 +111,11 @@ describe('API9 inventory', () => {
       }
     });
 
-    it('the ungoverned benchmark mode exists only when asked for, and never in production', () => {
+    it('the gateway runs the governed services (the ungoverned benchmark gateway is its own entry, src/bench)', () => {
       expect(gw.app.get(GovernedDataService).constructor).toBe(GovernedDataService);
+      expect(gw.app.get(GovernedWriteService).constructor).toBe(GovernedWriteService);
       expect(gw.app.get(AuditService).constructor).toBe(AuditService);
-      expect(() => validateConfig({ NODE_ENV: 'production', BENCH_UNGOVERNED: 'true' })).toThrow(/BENCH_UNGOVERNED/);
+      expect(gw.app.get(PartnerRateLimitGuard).constructor).toBe(PartnerRateLimitGuard);
     });
   });
 

@@ -26,7 +26,13 @@ export class GatewayProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const gw = new GatewayProcess(child, port);
-    await gw.waitReady(readyTimeoutMs);
+    try {
+      await gw.waitReady(readyTimeoutMs);
+    } catch (error) {
+      // A gateway that never became ready is still a process: left running, it outlives the test run.
+      await gw.stop();
+      throw error;
+    }
     return gw;
   }
 

@@ -28,7 +28,16 @@ export class ReplicaPair {
     const db = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-replicas-'));
     const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...extraEnv };
-    const [a, b] = await Promise.all([GatewayProcess.start(env, undefined, readyTimeoutMs), GatewayProcess.start(env, undefined, readyTimeoutMs)]);
+    const started = await Promise.allSettled([GatewayProcess.start(env, undefined, readyTimeoutMs), GatewayProcess.start(env, undefined, readyTimeoutMs)]);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      // The replica that did start, the database and the data directory go with the failed start.
+      for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw failed.reason;
+    }
+    const [a, b] = started.map((s) => (s as PromiseFulfilledResult<GatewayProcess>).value);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     return new ReplicaPair(a, b, pg, db, dataDir);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModule } from '@nestjs/testing';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -31,23 +31,24 @@ export class TestGateway {
     private readonly database: TestDatabase,
   ) {}
 
-  static async start(overrides: Record<string, string> = {}): Promise<TestGateway> {
+  /** `compile` builds the module from the settings: the production AppModule unless told otherwise. */
+  static async start(
+    overrides: Record<string, string> = {},
+    compile: (settings: Record<string, string>) => Promise<TestingModule> = (settings) =>
+      Test.createTestingModule({ imports: [AppModule.register(settings)] }).compile(),
+  ): Promise<TestGateway> {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
     const database = await createTestDatabase();
-    const module = await Test.createTestingModule({
-      imports: [
-        AppModule.register({
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATA_DIR: dataDir,
-          DATABASE_URL: database.url ?? '',
-          JWT_ISSUER: ISSUER,
-          JWT_AUDIENCE: AUDIENCE,
-          AUDIT_FLUSH_MS: '1',
-          ...overrides,
-        }),
-      ],
-    }).compile();
+    const module = await compile({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url ?? '',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      AUDIT_FLUSH_MS: '1',
+      ...overrides,
+    });
     const app = module.createNestApplication({ bodyParser: false, logger: false });
     configureApp(app);
     await app.init();
