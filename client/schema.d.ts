@@ -456,6 +456,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events/{id}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rules that decided an event, as written in the policy version the event records (never the version in force)
+         * @description The rules that decided an event, as written in the policy version the event records (never the version in force). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Audit_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/demand-signals/aggregate": {
         parameters: {
             query?: never;
@@ -1412,6 +1432,44 @@ export interface components {
             prevHash: string;
             hash: string;
         };
+        /** @description The rules an audit event names (ruleIds), as the policy version recorded in the event wrote them; none when the event names no rules or no version. */
+        AuditEventRules: {
+            eventId: string;
+            /** @description The partner whose policy judged the request; null for callers acting for no partner */
+            partnerId: string | null;
+            /** @description The version recorded in the event */
+            policyVersion: number | null;
+            /** @description In the order of the policy document (later rules win) */
+            rules: components["schemas"]["PolicyRule"][];
+            /** @description Ids the event names that the stored version does not hold */
+            ruleIdsNotFound: string[];
+        };
+        /** @description A rule (docs/policy-language.md); further members as the language defines them */
+        PolicyRule: {
+            id: string;
+            action: string | string[];
+            subject: string;
+            fields?: string[];
+            /** @description Row conditions (MongoDB-style operators; placeholders as written) */
+            conditions?: {
+                [key: string]: unknown;
+            };
+            purposes?: string[];
+            inverted?: boolean;
+            reason?: string;
+            /** @description ISO 8601 date or date-time: the rule applies from this instant */
+            validFrom?: string;
+            /** @description ISO 8601 date or date-time: the rule applies until just before this instant */
+            validUntil?: string;
+            /** @description The agreement the rule rests on */
+            agreement?: string;
+            /** @description Fields granted as a coarser value */
+            transform?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         PolicyVersion: {
             /** @example supplier-northwind */
             partnerId: string;
@@ -1435,17 +1493,7 @@ export interface components {
                 };
                 /** @enum {string} */
                 approval?: "required" | "none";
-                rules: ({
-                    id: string;
-                    action: string | string[];
-                    subject: string;
-                    fields?: string[];
-                    purposes?: string[];
-                    inverted?: boolean;
-                    reason?: string;
-                } & {
-                    [key: string]: unknown;
-                })[];
+                rules: components["schemas"]["PolicyRule"][];
             } & {
                 [key: string]: unknown;
             };
@@ -4500,6 +4548,103 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["AuditEvent"];
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Audit_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules the event names; none when it names no rules or no policy version */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEventRules"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };

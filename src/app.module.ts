@@ -14,6 +14,7 @@ import { UngovernedAuditService } from './bench/ungoverned-audit.service';
 import { UngovernedDataService, UngovernedWriteService } from './bench/ungoverned-data.service';
 import { AuditController } from './transport/rest/audit.controller';
 import { AuditQueryService } from './audit/audit-query.service';
+import { AuditEventRulesService } from './audit/audit-event-rules.service';
 import { AuditResolver } from './transport/graphql/audit.resolver';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './transport/guards/auth.guard';
@@ -165,6 +166,7 @@ export class AppModule {
         // BENCH_UNGOVERNED (benchmark only, refused in production) takes governance out of the data path.
         config.BENCH_UNGOVERNED ? { provide: AuditService, useClass: UngovernedAuditService } : AuditService,
         AuditQueryService,
+        AuditEventRulesService,
         PolicyService,
         GovernanceService,
         PolicyAdministration,

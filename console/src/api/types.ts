@@ -16,6 +16,9 @@ export type PolicyView = Schemas['PolicyVersion'];
 export type VersionSummary = Schemas['PolicyVersionSummary'];
 /** `GET /api/v1/audit/events` and `/api/v1/me/audit-events`. */
 export type AuditEvent = Schemas['AuditEvent'];
+/** `GET /api/v1/audit-events/:id/rules`: the rules an event names, as its policy version wrote them. */
+export type AuditEventRules = Schemas['AuditEventRules'];
+export type PolicyRule = Schemas['PolicyRule'];
 
 /** The envelope of a paged list (its `meta` varies by route; this is the part the console reads). */
 export interface Page<T> {

@@ -6,6 +6,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { AuditService } from '../../audit/audit.service';
 import { AuditFilter, AuditQueryService } from '../../audit/audit-query.service';
+import { AuditEventRulesService } from '../../audit/audit-event-rules.service';
 import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
 import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
 
@@ -83,6 +84,7 @@ export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,
     private readonly audit: AuditService,
+    private readonly eventRules: AuditEventRulesService,
   ) {}
 
   @Get()
@@ -194,6 +196,18 @@ export class AuditController {
     const event = await this.queries.get(id);
     this.note(req, 1, [id]);
     return { data: event, meta: {} };
+  }
+
+  @Get(':id/rules')
+  @ApiOperation({
+    summary: 'The rules that decided an event, as written in the policy version the event records (never the version in force)',
+  })
+  @ApiEnvelope('AuditEventRules', { meta: 'EmptyMeta', description: 'The rules the event names; none when it names no rules or no policy version' })
+  @ApiProblems(404)
+  async rules(@Req() req: GatewayRequest, @Param('id') id: string) {
+    const data = await this.eventRules.rulesOf(id);
+    this.note(req, data.rules.length, [id]);
+    return { data, meta: {} };
   }
 
   private note(req: GatewayRequest, rows: number, ids: string[]): void {
