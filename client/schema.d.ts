@@ -424,10 +424,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=
-         * @description The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=. Answers 200, 400, 401, 403, 429, 503.
+         * The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=
+         * @description The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=. Answers 200, 400, 401, 403, 429, 503.
          */
         get: operations["Audit_checkpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/checkpoint-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key
+         * @description The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Audit_checkpointKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1443,6 +1463,25 @@ export interface components {
             rules: components["schemas"]["PolicyRule"][];
             /** @description Ids the event names that the stored version does not hold */
             ruleIdsNotFound: string[];
+        };
+        /** @description A JSON Web Key Set (RFC 7517): the public keys audit checkpoints are verified with */
+        CheckpointKeySet: {
+            keys: ({
+                /** @enum {string} */
+                kty: "RSA" | "EC" | "OKP";
+                kid: string;
+                /** @enum {string} */
+                alg: "RS256" | "ES256" | "EdDSA";
+                /** @enum {string} */
+                use: "sig";
+                n?: string;
+                e?: string;
+                crv?: string;
+                x?: string;
+                y?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
         };
         /** @description A rule (docs/policy-language.md); further members as the language defines them */
         PolicyRule: {
@@ -4453,7 +4492,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            /** @description Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the gateway key */
+                            /** @description Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the checkpoint key (its public half: GET checkpoint-keys) */
                             checkpoint: string;
                             seq: number;
                             hash: string;
@@ -4462,6 +4501,89 @@ export interface operations {
                         };
                         meta: Record<string, never>;
                     };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Audit_checkpointKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Web Key Set (RFC 7517) of the checkpoint key’s public half */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointKeySet"];
                 };
             };
             /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */

@@ -342,6 +342,32 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
   },
   AuditEvent: AUDIT_EVENT,
   AuditEventRules: AUDIT_EVENT_RULES,
+  CheckpointKeySet: {
+    type: 'object',
+    description: 'A JSON Web Key Set (RFC 7517): the public keys audit checkpoints are verified with',
+    required: ['keys'],
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['kty', 'kid', 'alg', 'use'],
+          additionalProperties: true,
+          properties: {
+            kty: { type: 'string', enum: ['RSA', 'EC', 'OKP'] },
+            kid: str,
+            alg: { type: 'string', enum: ['RS256', 'ES256', 'EdDSA'] },
+            use: { type: 'string', enum: ['sig'] },
+            n: str,
+            e: str,
+            crv: str,
+            x: str,
+            y: str,
+          },
+        },
+      },
+    },
+  },
   PolicyRule: POLICY_RULE,
   PolicyVersion: POLICY_VERSION,
   PolicyVersionSummary: VERSION_SUMMARY,

@@ -64,7 +64,10 @@ const CHECKPOINT = {
       type: 'object',
       required: ['checkpoint', 'seq', 'hash', 'at'],
       properties: {
-        checkpoint: { type: 'string', description: 'Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the gateway key' },
+        checkpoint: {
+          type: 'string',
+          description: 'Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the checkpoint key (its public half: GET checkpoint-keys)',
+        },
         seq: { type: 'integer' },
         hash: { type: 'string' },
         at: { type: 'string', format: 'date-time' },
@@ -180,12 +183,23 @@ export class AuditController {
   }
 
   @Get('checkpoint')
-  @ApiOperation({ summary: 'The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=' })
+  @ApiOperation({ summary: 'The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=' })
   @ApiAnswer('application/json', CHECKPOINT, { description: 'The signed checkpoint and what it states' })
   async checkpoint(@Req() req: GatewayRequest) {
     const data = await this.queries.checkpoint();
     this.note(req, 1, []);
     return { data, meta: {} };
+  }
+
+  @Get('checkpoint-keys')
+  @ApiOperation({
+    summary: 'The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key',
+  })
+  @ApiAnswer('application/json', 'CheckpointKeySet', { description: 'A JSON Web Key Set (RFC 7517) of the checkpoint key’s public half' })
+  async checkpointKeys(@Req() req: GatewayRequest) {
+    const keys = await this.queries.checkpointKeys();
+    this.note(req, keys.keys.length, []);
+    return keys;
   }
 
   @Get(':id')
