@@ -148,7 +148,11 @@ export class AuditQueryService implements OnModuleInit {
 
   /** The shared key read at start, or the embedded key, created on first use. */
   private checkpointKey(): Promise<CheckpointKey> {
-    this.key ??= checkpointKeyOf(this.config);
+    // A failed read of the embedded key is tried again on the next call, not remembered.
+    this.key ??= checkpointKeyOf(this.config).catch((e: Error) => {
+      this.key = undefined;
+      throw e;
+    });
     return this.key;
   }
 
