@@ -424,10 +424,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=
-         * @description The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=. Answers 200, 400, 401, 403, 429, 503.
+         * The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=
+         * @description The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=. Answers 200, 400, 401, 403, 429, 503.
          */
         get: operations["Audit_checkpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/checkpoint-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key
+         * @description The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key. Answers 200, 400, 401, 403, 429, 503.
+         */
+        get: operations["Audit_checkpointKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -448,6 +468,26 @@ export interface paths {
          * @description One audit event. Answers 200, 400, 401, 403, 404, 429, 503.
          */
         get: operations["Audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/{id}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rules that decided an event, as written in the policy version the event records (never the version in force)
+         * @description The rules that decided an event, as written in the policy version the event records (never the version in force). Answers 200, 400, 401, 403, 404, 429, 503.
+         */
+        get: operations["Audit_rules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1412,6 +1452,63 @@ export interface components {
             prevHash: string;
             hash: string;
         };
+        /** @description The rules an audit event names (ruleIds), as the policy version recorded in the event wrote them; none when the event names no rules or no version. */
+        AuditEventRules: {
+            eventId: string;
+            /** @description The partner whose policy judged the request; null for callers acting for no partner */
+            partnerId: string | null;
+            /** @description The version recorded in the event */
+            policyVersion: number | null;
+            /** @description In the order of the policy document (later rules win) */
+            rules: components["schemas"]["PolicyRule"][];
+            /** @description Ids the event names that the stored version does not hold */
+            ruleIdsNotFound: string[];
+        };
+        /** @description A JSON Web Key Set (RFC 7517): the public keys audit checkpoints are verified with */
+        CheckpointKeySet: {
+            keys: ({
+                /** @enum {string} */
+                kty: "RSA" | "EC" | "OKP";
+                kid: string;
+                /** @enum {string} */
+                alg: "RS256" | "ES256" | "EdDSA";
+                /** @enum {string} */
+                use: "sig";
+                n?: string;
+                e?: string;
+                crv?: string;
+                x?: string;
+                y?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        /** @description A rule (docs/policy-language.md); further members as the language defines them */
+        PolicyRule: {
+            id: string;
+            action: string | string[];
+            subject: string;
+            fields?: string[];
+            /** @description Row conditions (MongoDB-style operators; placeholders as written) */
+            conditions?: {
+                [key: string]: unknown;
+            };
+            purposes?: string[];
+            inverted?: boolean;
+            reason?: string;
+            /** @description ISO 8601 date or date-time: the rule applies from this instant */
+            validFrom?: string;
+            /** @description ISO 8601 date or date-time: the rule applies until just before this instant */
+            validUntil?: string;
+            /** @description The agreement the rule rests on */
+            agreement?: string;
+            /** @description Fields granted as a coarser value */
+            transform?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         PolicyVersion: {
             /** @example supplier-northwind */
             partnerId: string;
@@ -1435,17 +1532,7 @@ export interface components {
                 };
                 /** @enum {string} */
                 approval?: "required" | "none";
-                rules: ({
-                    id: string;
-                    action: string | string[];
-                    subject: string;
-                    fields?: string[];
-                    purposes?: string[];
-                    inverted?: boolean;
-                    reason?: string;
-                } & {
-                    [key: string]: unknown;
-                })[];
+                rules: components["schemas"]["PolicyRule"][];
             } & {
                 [key: string]: unknown;
             };
@@ -4426,7 +4513,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            /** @description Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the gateway key */
+                            /** @description Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the checkpoint key (its public half: GET checkpoint-keys) */
                             checkpoint: string;
                             seq: number;
                             hash: string;
@@ -4435,6 +4522,89 @@ export interface operations {
                         };
                         meta: Record<string, never>;
                     };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Audit_checkpointKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Web Key Set (RFC 7517) of the checkpoint key’s public half */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointKeySet"];
                 };
             };
             /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
@@ -4521,6 +4691,103 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["AuditEvent"];
+                        meta: components["schemas"]["EmptyMeta"];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, INVALID_CURSOR, PURPOSE_REQUIRED, PURPOSE_CONFLICT or POLICY_INVALID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: FORBIDDEN_ROLE, FORBIDDEN, FORBIDDEN_FIELDS, OUT_OF_SCOPE, NO_POLICY, PARTNER_SUSPENDED or TRANSPARENCY_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description NOT_FOUND: no such record, or none you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED: over your requests per minute; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the access cannot be recorded or the store is unavailable; nothing was returned or changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Audit_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules the event names; none when it names no rules or no policy version */
+            200: {
+                headers: {
+                    /** @description Requests per minute your policy allows (partner tokens) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (partner tokens) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (partner tokens) */
+                    "RateLimit-Reset"?: number;
+                    /** @description The quota policy, e.g. `120;w=60` (partner tokens) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEventRules"];
                         meta: components["schemas"]["EmptyMeta"];
                     };
                 };

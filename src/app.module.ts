@@ -12,6 +12,7 @@ import { GovernedWriteService } from './access/governed-write.service';
 import { WriteTransactions } from './access/write-transactions';
 import { AuditController } from './transport/rest/audit.controller';
 import { AuditQueryService } from './audit/audit-query.service';
+import { AuditEventRulesService } from './audit/audit-event-rules.service';
 import { AuditResolver } from './transport/graphql/audit.resolver';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './transport/guards/auth.guard';
@@ -162,6 +163,7 @@ export class AppModule {
         TokenVerifier,
         AuditService,
         AuditQueryService,
+        AuditEventRulesService,
         PolicyService,
         GovernanceService,
         PolicyAdministration,

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { TestGateway } from './support/test-app';
 
 const run = promisify(execFile);
@@ -140,5 +143,99 @@ describe('audit log', () => {
     events.forEach((e, i) => expect(Number(e.seq)).toBe(before + i + 1));
     const res = await get('/api/v1/audit-events/verify').expect(200);
     expect(res.body.ok).toBe(true);
+  });
+});
+
+describe('the rules behind an audit event', () => {
+  let gw: TestGateway;
+  let auditor: string;
+  const POLICY_FILE = parse(readFileSync(join(__dirname, '..', 'policies', 'supplier-northwind.yaml'), 'utf8')) as { rules: Array<{ id: string }> };
+
+  beforeAll(async () => {
+    gw = await TestGateway.start();
+    auditor = await gw.token({ roles: ['auditor'], sub: 'auditor@orchestrator' });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  const get = (path: string, token = auditor) => gw.http.get(path).set('Authorization', `Bearer ${token}`);
+  const as = (sub: string) => gw.token({ roles: ['governance'], sub });
+  /** A Northwind read of demand signals, and the event it wrote. */
+  const northwindRead = async () => {
+    const before = await gw.headSeq();
+    await get('/api/v1/demand-signals', await gw.token(NORTHWIND)).expect(200);
+    const [row] = await gw.auditSince(before);
+    return (await get(`/api/v1/audit-events/${String(row.event_id)}`).expect(200)).body.data as { id: string; policyVersion: number; ruleIds: string[] };
+  };
+
+  it('answers the rules an event names as the policy file wrote them, and audits the read', async () => {
+    const event = await northwindRead();
+    expect(event.policyVersion).toBe(1);
+    expect(event.ruleIds).toEqual(expect.arrayContaining(['demand-for-supplied-skus', 'no-order-volumes-in-restricted-region']));
+    const before = await gw.headSeq();
+    const res = await get(`/api/v1/audit-events/${event.id}/rules`).expect(200);
+    expect(res.body.data).toMatchObject({ eventId: event.id, partnerId: 'supplier-northwind', policyVersion: 1, ruleIdsNotFound: [] });
+    const rules = res.body.data.rules as Array<{ id: string }>;
+    expect(rules.map((r) => r.id).sort()).toEqual([...event.ruleIds].sort());
+    // Word for word the rules of policies/supplier-northwind.yaml, in the file's order.
+    expect(rules).toEqual(POLICY_FILE.rules.filter((r) => event.ruleIds.includes(r.id)));
+    expect(rules.find((r) => r.id === 'no-order-volumes-in-restricted-region')).toMatchObject({
+      action: 'read',
+      subject: 'DemandSignal',
+      fields: ['orderedQty'],
+      conditions: { region: 'EMEA-RESTRICTED' },
+      inverted: true,
+    });
+    const [own] = await gw.auditSince(before);
+    expect(own).toMatchObject({ actor_sub: 'auditor@orchestrator', subject: 'AuditEvent', decision: 'allow', status: 200 });
+    expect(own.operation).toBe('GET /api/v1/audit-events/:id/rules');
+    expect(JSON.parse(String(own.resource_ids))).toEqual([event.id]);
+  });
+
+  it('keeps answering the recorded version after a new one is approved', async () => {
+    const old = await northwindRead();
+    const officer = await as('ada@orchestrator');
+    const second = await as('grace@orchestrator');
+    const doc = (await get('/api/v1/policies/supplier-northwind', officer).expect(200)).body.data.document;
+    const changed = structuredClone(doc) as { approval?: string; rules: Array<{ id: string; reason?: string }> };
+    changed.approval = 'required';
+    changed.rules.find((r) => r.id === 'demand-for-supplied-skus')!.reason = 'Reworded in version 2.';
+    const proposal = await gw.http.put('/api/v1/policies/supplier-northwind').set('Authorization', `Bearer ${officer}`).send(changed).expect(200);
+    expect(proposal.body.meta.state).toBe('proposed');
+    await gw.http
+      .post(`/api/v1/policies/supplier-northwind/versions/${proposal.body.meta.version}/approve`)
+      .set('Authorization', `Bearer ${second}`)
+      .set('If-Match', `"${old.policyVersion}"`)
+      .send({})
+      .expect(200);
+
+    const fresh = await northwindRead();
+    expect(fresh.policyVersion).toBe(proposal.body.meta.version);
+    const now = (await get(`/api/v1/audit-events/${fresh.id}/rules`).expect(200)).body.data;
+    expect(now.policyVersion).toBe(proposal.body.meta.version);
+    expect(now.rules.find((r: { id: string }) => r.id === 'demand-for-supplied-skus').reason).toBe('Reworded in version 2.');
+
+    const then = (await get(`/api/v1/audit-events/${old.id}/rules`).expect(200)).body.data;
+    expect(then.policyVersion).toBe(old.policyVersion);
+    expect(then.rules).toEqual(POLICY_FILE.rules.filter((r) => old.ruleIds.includes(r.id)));
+  });
+
+  it('answers no rules for an event without rules or policy version, 404 for an unknown event', async () => {
+    const before = await gw.headSeq();
+    await gw.http.get('/api/v1/shipments').expect(401);
+    const [unauthenticated] = await gw.auditSince(before);
+    const none = await get(`/api/v1/audit-events/${String(unauthenticated.event_id)}/rules`).expect(200);
+    expect(none.body.data).toEqual({ eventId: unauthenticated.event_id, partnerId: null, policyVersion: null, rules: [], ruleIdsNotFound: [] });
+    const missing = await get('/api/v1/audit-events/no-such-event/rules').expect(404);
+    expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(missing.body.code).toBe('NOT_FOUND');
+  });
+
+  it('is closed to partners and governance officers', async () => {
+    const event = await northwindRead();
+    const partner = await get(`/api/v1/audit-events/${event.id}/rules`, await gw.token(NORTHWIND)).expect(403);
+    expect(partner.body.code).toBe('FORBIDDEN_ROLE');
+    await get(`/api/v1/audit-events/${event.id}/rules`, await as('ada@orchestrator')).expect(403);
   });
 });

@@ -118,7 +118,13 @@ describe('console (/console) on a small screen', () => {
     const open = page.getByRole('link', { name: /^Open the page of event \d+$/ });
     const seq = /(\d+)$/.exec(await open.innerText())![1];
     await open.click();
-    await checkPage(page, `Audit event ${seq}`, () => page.getByText('Previous hash', { exact: true }).waitFor());
+    await checkPage(page, `Audit event ${seq}`, async () => {
+      await page.getByText('Previous hash', { exact: true }).waitFor();
+      await page
+        .getByRole('table', { name: /^Rules of / })
+        .or(page.getByText(/^This event names no rules/))
+        .waitFor();
+    });
     await openThroughBurger(page, 'Audit log');
     await checkPage(page, 'Audit log', () =>
       page

@@ -264,8 +264,12 @@ const SAMPLES: Sample[] = [
   ['GET /api/v1/audit-events/activity', 200, get('/api/v1/audit-events/activity?bucket=hour', AUDITOR)],
   ['GET /api/v1/audit-events/activity', 400, get('/api/v1/audit-events/activity?bucket=week', AUDITOR)],
   ['GET /api/v1/audit-events/checkpoint', 200, get('/api/v1/audit-events/checkpoint', AUDITOR)],
+  ['GET /api/v1/audit-events/checkpoint-keys', 200, get('/api/v1/audit-events/checkpoint-keys', AUDITOR)],
   ['GET /api/v1/audit-events/{id}', 200, get('/api/v1/audit-events/{auditEvent}', AUDITOR)],
   ['GET /api/v1/audit-events/{id}', 404, get('/api/v1/audit-events/no-such-event', AUDITOR)],
+  ['GET /api/v1/audit-events/{id}/rules', 200, get('/api/v1/audit-events/{auditEvent}/rules', AUDITOR)],
+  ['GET /api/v1/audit-events/{id}/rules', 404, get('/api/v1/audit-events/no-such-event/rules', AUDITOR)],
+  ['GET /api/v1/audit-events/{id}/rules', 403, get('/api/v1/audit-events/{auditEvent}/rules', NORTHWIND)],
 
   ['GET /api/v1/policies', 200, get('/api/v1/policies', GOVERNANCE)],
   ['GET /api/v1/policies/{partnerId}', 200, get('/api/v1/policies/supplier-acme', GOVERNANCE)],

@@ -1,5 +1,7 @@
-import { CompactSign, compactVerify, KeyLike } from 'jose';
+import { CompactSign, compactVerify } from 'jose';
 import { KeyResolver } from '../auth/key-store';
+import { SqlQuery, verifyChain, VerifyResult } from './audit-verifier';
+import { CheckpointKey } from './checkpoint-key';
 
 export interface Checkpoint {
   seq: number;
@@ -7,10 +9,14 @@ export interface Checkpoint {
   at: string;
 }
 
+export type SignedCheckpoint = Checkpoint & { checkpoint: string };
+
+export type CheckpointVerifyResult = VerifyResult & { checkpoint: { seq: number; ok: boolean } };
+
 const TYPE = 'audit-checkpoint+jws';
 
 /** A signed statement "the chain had this head at this time"; kept elsewhere, it proves history was not rewritten. */
-export async function signCheckpoint(checkpoint: Checkpoint, key: { privateKey: KeyLike | Uint8Array; kid: string; alg: string }): Promise<string> {
+export async function signCheckpoint(checkpoint: Checkpoint, key: Pick<CheckpointKey, 'privateKey' | 'kid' | 'alg'>): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(checkpoint)))
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TYPE })
     .sign(key.privateKey);
@@ -22,4 +28,28 @@ export async function readCheckpoint(jws: string, keys: KeyResolver): Promise<Ch
   const parsed = JSON.parse(new TextDecoder().decode(payload)) as Checkpoint;
   if (!Number.isInteger(parsed.seq) || parsed.seq < 0 || !/^[0-9a-f]{64}$/.test(parsed.hash)) throw new Error('malformed checkpoint');
   return parsed;
+}
+
+/** The chain head now, signed: what GET /api/v1/audit-events/checkpoint answers and `npm run audit:checkpoint` prints. */
+export async function takeCheckpoint(query: SqlQuery, sql: (text: string) => string, key: CheckpointKey): Promise<SignedCheckpoint> {
+  const [head] = await query(sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]);
+  const cp = { seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() };
+  return { checkpoint: await signCheckpoint(cp, key), ...cp };
+}
+
+/** Verifies events 1..the checkpoint's seq and that the chain there still ends in the checkpoint's hash. */
+export async function verifyToCheckpoint(query: SqlQuery, sql: (text: string) => string, cp: Checkpoint): Promise<CheckpointVerifyResult> {
+  const result = await verifyChain(query, sql, { from: 1, to: cp.seq });
+  if (!result.ok) return { ...result, checkpoint: { seq: cp.seq, ok: false } };
+  if (result.checked < cp.seq || result.head !== cp.hash) {
+    return {
+      ...result,
+      ok: false,
+      brokenSeq: Math.min(result.checked + 1, cp.seq),
+      reason: 'checkpoint-mismatch',
+      detail: `the chain up to seq ${cp.seq} no longer ends in the checkpoint's hash`,
+      checkpoint: { seq: cp.seq, ok: false },
+    };
+  }
+  return { ...result, checkpoint: { seq: cp.seq, ok: true } };
 }

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { loadOrCreateSigningKey, localKeyResolver } from '../auth/key-store';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { JWK } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { GatewayError } from '../common/gateway-error';
 import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime, textProblem } from '../data/field-values';
 import { DatabaseService } from '../database/database.service';
-import { readCheckpoint, signCheckpoint } from './audit-checkpoint';
+import { CheckpointVerifyResult, readCheckpoint, SignedCheckpoint, takeCheckpoint, verifyToCheckpoint } from './audit-checkpoint';
+import { CheckpointKey, checkpointKeyOf, checkpointKeyResolver, checkpointKeySet, readCheckpointKeyFile } from './checkpoint-key';
 import { AuditEventView, toView } from './audit-event.view';
 import { verifyChain, VerifyResult } from './audit-verifier';
 
@@ -38,11 +39,19 @@ const ACTIVITY_SPAN_MS: Record<ActivityBucket, number> = { hour: 31 * 24 * 3600_
 
 /** What auditors read: filtered pages, streamed exports, single events and chain verification. */
 @Injectable()
-export class AuditQueryService {
+export class AuditQueryService implements OnModuleInit {
+  private key: Promise<CheckpointKey> | undefined;
+
   constructor(
     private readonly db: DatabaseService,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  /** A shared checkpoint key file that cannot be used stops the start (one line naming the setting). */
+  onModuleInit(): void {
+    const file = this.config.AUDIT_CHECKPOINT_KEY_FILE;
+    if (file) this.key = Promise.resolve(readCheckpointKeyFile(file));
+  }
 
   async list(filter: AuditFilter, limit: number, cursor?: string): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
     const after = cursor ? decodeSeqCursor(cursor) : 0;
@@ -102,14 +111,14 @@ export class AuditQueryService {
     return { data, from, to };
   }
 
-  /** The chain head now, signed with the gateway's key: keep it elsewhere, verify against it later. */
-  async checkpoint(): Promise<{ checkpoint: string; seq: number; hash: string; at: string }> {
-    const [head] = await this.db.read((m) =>
-      m.query<Array<{ seq: string | number; hash: string }>>(this.db.sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]),
-    );
-    const cp = { seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() };
-    const jws = await signCheckpoint(cp, await loadOrCreateSigningKey(this.config.DATA_DIR));
-    return { checkpoint: jws, ...cp };
+  /** The chain head now, signed with the checkpoint key: keep it elsewhere, verify against it later. */
+  async checkpoint(): Promise<SignedCheckpoint> {
+    return takeCheckpoint(this.query, (t) => this.db.sql(t), await this.checkpointKey());
+  }
+
+  /** The public key set checkpoints verify against (the shared key of AUDIT_CHECKPOINT_KEY_FILE, else this replica's embedded key). */
+  async checkpointKeys(): Promise<{ keys: JWK[] }> {
+    return checkpointKeySet(await this.checkpointKey());
   }
 
   /** Refuses a bad filter (400) before anything is committed or streamed. */
@@ -123,29 +132,28 @@ export class AuditQueryService {
     return toView(rows[0]);
   }
 
-  async verify(range: { from?: number; to?: number }, checkpoint?: string): Promise<VerifyResult & { checkpoint?: { seq: number; ok: boolean } }> {
+  async verify(range: { from?: number; to?: number }, checkpoint?: string): Promise<VerifyResult | CheckpointVerifyResult> {
     if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw GatewayError.validation(['from must not be after to']);
-    const query = (text: string, params: unknown[]) => this.db.read((m) => m.query<Record<string, unknown>[]>(text, params));
-    if (!checkpoint) return verifyChain(query, (t) => this.db.sql(t), range);
+    if (!checkpoint) return verifyChain(this.query, (t) => this.db.sql(t), range);
     let cp;
     try {
-      cp = await readCheckpoint(checkpoint, localKeyResolver([(await loadOrCreateSigningKey(this.config.DATA_DIR)).publicJwk]));
+      cp = await readCheckpoint(checkpoint, checkpointKeyResolver(await this.checkpointKey()));
     } catch {
-      throw GatewayError.validation(['checkpoint is not a checkpoint signed by this gateway']);
+      throw GatewayError.validation(["checkpoint is not a checkpoint signed with this gateway's checkpoint key"]);
     }
-    const result = await verifyChain(query, (t) => this.db.sql(t), { from: 1, to: cp.seq });
-    if (!result.ok) return { ...result, checkpoint: { seq: cp.seq, ok: false } };
-    if (result.checked < cp.seq || result.head !== cp.hash) {
-      return {
-        ...result,
-        ok: false,
-        brokenSeq: Math.min(result.checked + 1, cp.seq),
-        reason: 'checkpoint-mismatch',
-        detail: `the chain up to seq ${cp.seq} no longer ends in the checkpoint's hash`,
-        checkpoint: { seq: cp.seq, ok: false },
-      };
-    }
-    return { ...result, checkpoint: { seq: cp.seq, ok: true } };
+    return verifyToCheckpoint(this.query, (t) => this.db.sql(t), cp);
+  }
+
+  private readonly query = (text: string, params: unknown[]) => this.db.read((m) => m.query<Record<string, unknown>[]>(text, params));
+
+  /** The shared key read at start, or the embedded key, created on first use. */
+  private checkpointKey(): Promise<CheckpointKey> {
+    // A failed read of the embedded key is tried again on the next call, not remembered.
+    this.key ??= checkpointKeyOf(this.config).catch((e: Error) => {
+      this.key = undefined;
+      throw e;
+    });
+    return this.key;
   }
 
   private where(filter: AuditFilter, afterSeq: number): { where: string; params: unknown[] } {

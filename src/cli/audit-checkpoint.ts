@@ -1,22 +1,22 @@
-import { signCheckpoint } from '../audit/audit-checkpoint';
-import { loadOrCreateSigningKey } from '../auth/key-store';
+import { takeCheckpoint } from '../audit/audit-checkpoint';
+import { checkpointKeyOf } from '../audit/checkpoint-key';
 import { readArgs, run } from './cli';
 import { openDataSource } from './cli-data-source';
 
 const USAGE = `usage: npm run -s audit:checkpoint
 
-Prints the audit chain head (seq, hash, time) as a JWS signed with the gateway's key (DATA_DIR/keys).
+Prints the audit chain head (seq, hash, time) as a JWS signed with the checkpoint key: the key file of
+AUDIT_CHECKPOINT_KEY_FILE when set (shared by every replica), else the gateway's key under DATA_DIR/keys.
 Keep it elsewhere; npm run -s audit:verify -- --checkpoint @file later proves the chain up to it is unchanged.`;
 
-/** `npm run -s audit:checkpoint`: prints the chain head (seq, hash) as a JWS signed with the gateway key. */
+/** `npm run -s audit:checkpoint`: prints the chain head (seq, hash) as a JWS signed with the checkpoint key. */
 async function main(): Promise<number> {
   readArgs({ name: 'audit:checkpoint', usage: USAGE, options: {} });
   const { ds, config, sql } = await openDataSource();
   try {
-    const [head] = await ds.query<Array<{ seq: string | number; hash: string }>>(sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]);
-    const key = await loadOrCreateSigningKey(config.DATA_DIR);
-    const jws = await signCheckpoint({ seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() }, key);
-    process.stdout.write(`${jws}\n`);
+    const key = await checkpointKeyOf(config);
+    const { checkpoint } = await takeCheckpoint((text, params) => ds.query<Record<string, unknown>[]>(text, params), sql, key);
+    process.stdout.write(`${checkpoint}\n`);
     return 0;
   } finally {
     await ds.destroy();

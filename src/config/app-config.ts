@@ -101,6 +101,16 @@ export class AppConfig {
   @IsOptional()
   @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'PSEUDONYM_KEY must be 32 to 256 visible ASCII characters' })
   PSEUDONYM_KEY?: string;
+  /**
+   * A private key file (PEM or JWK) every replica signs audit checkpoints with, its public half
+   * published at GET /api/v1/audit-events/checkpoint-keys. Unset: each replica's embedded key.
+   * Read and checked at start (src/audit/checkpoint-key.ts).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  AUDIT_CHECKPOINT_KEY_FILE?: string;
+
   /** OpenID Connect issuer the console signs in with (authorization code + PKCE); closes demo sign-in. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -384,7 +394,17 @@ export class ConfigValidationError extends Error {}
 export function validateConfig(raw: Record<string, unknown>, { serving = true }: { serving?: boolean } = {}): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_JWKS_URL', 'METRICS_TOKEN', 'PSEUDONYM_KEY', 'OIDC_ISSUER', 'OIDC_CLIENT_ID']) {
+  for (const key of [
+    ...known,
+    'DATABASE_URL',
+    'REDIS_URL',
+    'JWT_JWKS_URL',
+    'METRICS_TOKEN',
+    'PSEUDONYM_KEY',
+    'OIDC_ISSUER',
+    'OIDC_CLIENT_ID',
+    'AUDIT_CHECKPOINT_KEY_FILE',
+  ]) {
     if (raw[key] !== undefined) picked[key] = raw[key];
   }
   const config = plainToInstance(AppConfig, picked);

@@ -21,6 +21,9 @@ export type PolicyView = Schemas['PolicyVersion'];
 export type VersionSummary = Schemas['PolicyVersionSummary'];
 /** `GET /api/v1/audit/events` and `/api/v1/me/audit-events`. */
 export type AuditEvent = Schemas['AuditEvent'];
+/** `GET /api/v1/audit-events/:id/rules`: the rules an event names, as its policy version wrote them. */
+export type AuditEventRules = Schemas['AuditEventRules'];
+export type PolicyRule = Schemas['PolicyRule'];
 
 export const SUBJECTS = ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] as const;
 export type Subject = (typeof SUBJECTS)[number];

@@ -2,14 +2,20 @@ import { Badge, Group, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { unwrap } from '../api/client';
 import { EventDetail } from '../components/AuditTable';
+import { DecidingRules } from '../components/DecidingRules';
 import { ErrorState, Loading } from '../components/ErrorState';
 import { href, navigate } from '../router';
 import { useSession } from '../session';
 
-/** One audit event on its own page (GET /api/v1/audit-events/:id), so it can be linked and shared. */
+/** One audit event on its own page (GET /api/v1/audit-events/:id), with the rules that decided it (…/:id/rules), so it can be linked and shared. */
 export function AuditEventPage({ id }: { id: string }) {
   const { api } = useSession();
   const q = useQuery({ queryKey: ['audit-event', id], queryFn: async () => unwrap(await api.GET('/api/v1/audit-events/{id}', { params: { path: { id } } })) });
+  const rules = useQuery({
+    queryKey: ['audit-event-rules', id],
+    queryFn: async () => unwrap(await api.GET('/api/v1/audit-events/{id}/rules', { params: { path: { id } } })),
+    enabled: q.isSuccess,
+  });
   const e = q.data?.data;
   return (
     <Stack>
@@ -25,6 +31,10 @@ export function AuditEventPage({ id }: { id: string }) {
           </Group>
           <Title order={2}>Disclosure, decision and hashes</Title>
           <EventDetail event={e} />
+          <Title order={2}>Rules that decided</Title>
+          {rules.isPending ? <Loading what="the rules" /> : null}
+          {rules.isError ? <ErrorState error={rules.error} onRetry={() => void rules.refetch()} /> : null}
+          {rules.data ? <DecidingRules answer={rules.data.data} /> : null}
         </>
       ) : null}
     </Stack>

@@ -137,9 +137,28 @@ const POLICY_RULE: SchemaObject = {
     action: { oneOf: [str, strings] },
     subject: str,
     fields: strings,
+    conditions: { type: 'object', additionalProperties: true, description: 'Row conditions (MongoDB-style operators; placeholders as written)' },
     purposes: strings,
     inverted: { type: 'boolean' },
     reason: str,
+    validFrom: { type: 'string', description: 'ISO 8601 date or date-time: the rule applies from this instant' },
+    validUntil: { type: 'string', description: 'ISO 8601 date or date-time: the rule applies until just before this instant' },
+    agreement: { type: 'string', description: 'The agreement the rule rests on' },
+    transform: { type: 'object', additionalProperties: true, description: 'Fields granted as a coarser value' },
+  },
+};
+
+const AUDIT_EVENT_RULES: SchemaObject = {
+  type: 'object',
+  description:
+    'The rules an audit event names (ruleIds), as the policy version recorded in the event wrote them; none when the event names no rules or no version.',
+  required: ['eventId', 'partnerId', 'policyVersion', 'rules', 'ruleIdsNotFound'],
+  properties: {
+    eventId: str,
+    partnerId: nullable({ type: 'string', description: 'The partner whose policy judged the request; null for callers acting for no partner' }),
+    policyVersion: nullable({ type: 'integer', description: 'The version recorded in the event' }),
+    rules: { type: 'array', items: { $ref: '#/components/schemas/PolicyRule' }, description: 'In the order of the policy document (later rules win)' },
+    ruleIdsNotFound: { ...strings, description: 'Ids the event names that the stored version does not hold' },
   },
 };
 
@@ -156,7 +175,7 @@ const POLICY_DOCUMENT: SchemaObject = {
       properties: { id: str, name: str, kind: str, attributes: { type: 'object', additionalProperties: true } },
     },
     approval: { type: 'string', enum: ['required', 'none'] },
-    rules: { type: 'array', items: POLICY_RULE },
+    rules: { type: 'array', items: { $ref: '#/components/schemas/PolicyRule' } },
   },
 };
 
@@ -322,6 +341,34 @@ export const API_SCHEMAS: Record<string, SchemaObject> = {
     },
   },
   AuditEvent: AUDIT_EVENT,
+  AuditEventRules: AUDIT_EVENT_RULES,
+  CheckpointKeySet: {
+    type: 'object',
+    description: 'A JSON Web Key Set (RFC 7517): the public keys audit checkpoints are verified with',
+    required: ['keys'],
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['kty', 'kid', 'alg', 'use'],
+          additionalProperties: true,
+          properties: {
+            kty: { type: 'string', enum: ['RSA', 'EC', 'OKP'] },
+            kid: str,
+            alg: { type: 'string', enum: ['RS256', 'ES256', 'EdDSA'] },
+            use: { type: 'string', enum: ['sig'] },
+            n: str,
+            e: str,
+            crv: str,
+            x: str,
+            y: str,
+          },
+        },
+      },
+    },
+  },
+  PolicyRule: POLICY_RULE,
   PolicyVersion: POLICY_VERSION,
   PolicyVersionSummary: VERSION_SUMMARY,
   DecisionMeta: {

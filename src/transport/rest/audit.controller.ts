@@ -6,6 +6,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { AuditService } from '../../audit/audit.service';
 import { AuditFilter, AuditQueryService } from '../../audit/audit-query.service';
+import { AuditEventRulesService } from '../../audit/audit-event-rules.service';
 import { CSV_COLUMNS, toCsvLine } from '../../audit/audit-event.view';
 import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
 
@@ -63,7 +64,10 @@ const CHECKPOINT = {
       type: 'object',
       required: ['checkpoint', 'seq', 'hash', 'at'],
       properties: {
-        checkpoint: { type: 'string', description: 'Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the gateway key' },
+        checkpoint: {
+          type: 'string',
+          description: 'Compact JWS (typ audit-checkpoint+jws) of { seq, hash, at }, signed with the checkpoint key (its public half: GET checkpoint-keys)',
+        },
         seq: { type: 'integer' },
         hash: { type: 'string' },
         at: { type: 'string', format: 'date-time' },
@@ -97,6 +101,7 @@ export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,
     private readonly audit: AuditService,
+    private readonly eventRules: AuditEventRulesService,
   ) {}
 
   @Get()
@@ -186,12 +191,23 @@ export class AuditController {
   }
 
   @Get('checkpoint')
-  @ApiOperation({ summary: 'The chain head signed with the gateway key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=' })
+  @ApiOperation({ summary: 'The chain head signed with the checkpoint key (as npm run audit:checkpoint); verify later with GET /verify?checkpoint=' })
   @ApiAnswer('application/json', CHECKPOINT, { description: 'The signed checkpoint and what it states' })
   async checkpoint(@Req() req: GatewayRequest) {
     const data = await this.queries.checkpoint();
     this.note(req, 1, []);
     return { data, meta: {} };
+  }
+
+  @Get('checkpoint-keys')
+  @ApiOperation({
+    summary: 'The public keys checkpoints verify against: the key every replica shares (AUDIT_CHECKPOINT_KEY_FILE), else this replica’s embedded key',
+  })
+  @ApiAnswer('application/json', 'CheckpointKeySet', { description: 'A JSON Web Key Set (RFC 7517) of the checkpoint key’s public half' })
+  async checkpointKeys(@Req() req: GatewayRequest) {
+    const keys = await this.queries.checkpointKeys();
+    this.note(req, keys.keys.length, []);
+    return keys;
   }
 
   @Get(':id')
@@ -202,6 +218,18 @@ export class AuditController {
     const event = await this.queries.get(id);
     this.note(req, 1, [id]);
     return { data: event, meta: {} };
+  }
+
+  @Get(':id/rules')
+  @ApiOperation({
+    summary: 'The rules that decided an event, as written in the policy version the event records (never the version in force)',
+  })
+  @ApiEnvelope('AuditEventRules', { meta: 'EmptyMeta', description: 'The rules the event names; none when it names no rules or no policy version' })
+  @ApiProblems(404)
+  async rules(@Req() req: GatewayRequest, @Param('id') id: string) {
+    const data = await this.eventRules.rulesOf(id);
+    this.note(req, data.rules.length, [id]);
+    return { data, meta: {} };
   }
 
   private note(req: GatewayRequest, rows: number, ids: string[]): void {
