@@ -77,6 +77,14 @@ describe('shadow mode', () => {
       rule.fields = (rule.fields as string[]).filter((f) => f !== 'orderedQty');
     });
 
+  /** Northwind maintains its own capacity; this candidate takes that right away. */
+  const withoutOwnCapacity = () => {
+    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
+    delete doc.tests;
+    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
+    return doc;
+  };
+
   const rest = async () => (await gw.http.get(`/api/v1/demand-signals?site=${SITE}`).set('Authorization', northwind).expect(200)).text;
   const graphql = async () => {
     const res = await gw.http
@@ -201,11 +209,7 @@ describe('shadow mode', () => {
   });
 
   it('a write is judged too: the candidate that would refuse it loses the row', async () => {
-    // Northwind maintains its own capacity; the candidate takes that right away.
-    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
-    delete doc.tests;
-    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
-    await startShadow(doc);
+    await startShadow(withoutOwnCapacity());
     const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
     await gw.http
       .post('/api/v1/capacity-signals')
@@ -226,10 +230,7 @@ describe('shadow mode', () => {
   });
 
   it('a write is judged once it has committed: its idempotent replay is not judged again', async () => {
-    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
-    delete doc.tests;
-    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
-    await startShadow(doc);
+    await startShadow(withoutOwnCapacity());
     const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
     const send = () =>
       gw.http.post('/api/v1/capacity-signals').set('Authorization', capacity).set('Idempotency-Key', 'shadow-replay-0001').send({
@@ -251,10 +252,7 @@ describe('shadow mode', () => {
   });
 
   it('a write that rolls back with its audit event is not judged', async () => {
-    const doc = structuredClone(seed) as { rules: Array<Record<string, unknown>>; tests?: unknown };
-    delete doc.tests;
-    doc.rules = doc.rules.filter((r) => r.id !== 'own-capacity');
-    await startShadow(doc);
+    await startShadow(withoutOwnCapacity());
     const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
     // The audit append fails inside the write's transaction, so the write rolls back (503).
     if (gw.dialect === 'postgres') {
