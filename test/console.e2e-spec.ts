@@ -197,6 +197,13 @@ describe('console (/console) in a browser', () => {
     });
     await page.getByRole('heading', { name: 'Not available' }).waitFor();
     expect(apiCalls.filter((c) => !c.startsWith('GET /api/v1/me'))).toEqual([]);
+
+    // Another partner signing in on the same tab right after sees its own view, nothing cached from the first.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Acme (supplier)', exact: true }).click();
+    await page.getByRole('heading', { name: 'My access', level: 1 }).waitFor();
+    await page.getByText(/\(supplier-acme, supplier\) · policy version/).waitFor();
+    expect(await page.getByText(/Northwind Components/).count()).toBe(0);
     await context.close();
   });
 

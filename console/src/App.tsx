@@ -1,5 +1,6 @@
 import { AppShell, Burger, Button, Group, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { gatewayClient } from './api/client';
 import { AccessMatrixPage } from './pages/AccessMatrixPage';
@@ -37,16 +38,20 @@ export function App() {
   const [ended, setEnded] = useState<SignInNotice | null>(null);
   // Which sign-out a late answer from the issuer's window belongs to; a newer sign-in or sign-out wins.
   const turn = useRef(0);
+  // Answers cached for one identity are never shown to the next one signing in on this tab.
+  const queries = useQueryClient();
   const signOut = useCallback(() => {
     const signedIn = session?.oidc;
     const mine = ++turn.current;
+    queries.clear();
     setSession(null);
     setEnded(signedIn ? issuerSignOut(signedIn, (notice) => { if (turn.current === mine) setEnded(notice); }) : null);
-  }, [session]);
+  }, [session, queries]);
   const expired = useCallback(() => {
     setEnded({ tone: 'warning', text: 'Your sign-in expired or is no longer valid. Sign in again to continue.' });
+    queries.clear();
     setSession(null);
-  }, []);
+  }, [queries]);
   const api = useMemo(() => (session ? gatewayClient(session.token, expired) : null), [session, expired]);
 
   if (!session || !api) {

@@ -19,7 +19,7 @@ export type PolicyDocument = Schemas['PolicyVersion']['document'];
 export type PolicyView = Schemas['PolicyVersion'];
 /** `GET /api/v1/policies/:partnerId/versions`. */
 export type VersionSummary = Schemas['PolicyVersionSummary'];
-/** `GET /api/v1/audit/events` and `/api/v1/me/audit-events`. */
+/** `GET /api/v1/audit-events` and `/api/v1/me/access-log`. */
 export type AuditEvent = Schemas['AuditEvent'];
 /** `GET /api/v1/audit-events/:id/rules`: the rules an event names, as its policy version wrote them. */
 export type AuditEventRules = Schemas['AuditEventRules'];

@@ -7,7 +7,7 @@ import { FieldSpec, SUBJECTS, SubjectName } from '../../../data/subjects';
  * Class decorator: every property of the DTO that the subject catalog names is also checked as its
  * column will hold it (src/data/field-values.ts): lengths in characters as the databases count,
  * whole numbers within 32 bits, real calendar dates and RFC 3339 date-times, no lone surrogates.
- * The limits live in the catalog, so a DTO states only what its route adds (required, minimums).
+ * The limits live in the catalog (the DTOs themselves are built from it: ./catalog-dto.ts).
  * Only properties the DTO itself declares are covered: registering one makes it whitelisted.
  */
 export function CatalogValues(subject: SubjectName): ClassDecorator {
