@@ -85,6 +85,17 @@ describe('shadow mode', () => {
     return doc;
   };
 
+  /** A capacity row of Northwind's own, as its capacity-planning token creates it. */
+  const ownCapacity = (periodStart: string, availableQty: number, committedQty: number) => ({
+    supplierId: 'supplier-northwind',
+    site: 'PLANT-DE-1',
+    sku: 'SKU-100',
+    periodStart,
+    availableQty,
+    committedQty,
+    riskLevel: 'low',
+  });
+
   const rest = async () => (await gw.http.get(`/api/v1/demand-signals?site=${SITE}`).set('Authorization', northwind).expect(200)).text;
   const graphql = async () => {
     const res = await gw.http
@@ -214,15 +225,7 @@ describe('shadow mode', () => {
     await gw.http
       .post('/api/v1/capacity-signals')
       .set('Authorization', capacity)
-      .send({
-        supplierId: 'supplier-northwind',
-        site: 'PLANT-DE-1',
-        sku: 'SKU-100',
-        periodStart: '2026-04-06',
-        availableQty: 10,
-        committedQty: 1,
-        riskLevel: 'low',
-      })
+      .send(ownCapacity('2026-04-06', 10, 1))
       .expect(201);
     const op = (await report()).operations.find((o: OperationReport) => o.operation === 'create CapacitySignal');
     expect(op).toMatchObject({ rowsGained: 0, rowsLost: 1 });
@@ -233,15 +236,11 @@ describe('shadow mode', () => {
     await startShadow(withoutOwnCapacity());
     const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
     const send = () =>
-      gw.http.post('/api/v1/capacity-signals').set('Authorization', capacity).set('Idempotency-Key', 'shadow-replay-0001').send({
-        supplierId: 'supplier-northwind',
-        site: 'PLANT-DE-1',
-        sku: 'SKU-100',
-        periodStart: '2026-04-13',
-        availableQty: 12,
-        committedQty: 2,
-        riskLevel: 'low',
-      });
+      gw.http
+        .post('/api/v1/capacity-signals')
+        .set('Authorization', capacity)
+        .set('Idempotency-Key', 'shadow-replay-0001')
+        .send(ownCapacity('2026-04-13', 12, 2));
     const first = await send().expect(201);
     const replay = await send().expect(201);
     expect(replay.body.data.id).toBe(first.body.data.id);
@@ -265,15 +264,7 @@ describe('shadow mode', () => {
       await gw.http
         .post('/api/v1/capacity-signals')
         .set('Authorization', capacity)
-        .send({
-          supplierId: 'supplier-northwind',
-          site: 'PLANT-DE-1',
-          sku: 'SKU-100',
-          periodStart: '2026-04-20',
-          availableQty: 14,
-          committedQty: 3,
-          riskLevel: 'low',
-        })
+        .send(ownCapacity('2026-04-20', 14, 3))
         .expect(503);
     } finally {
       await gw.query(gw.dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_events' : 'DROP TRIGGER refuse_audit');
