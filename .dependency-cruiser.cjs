@@ -11,9 +11,10 @@
  *     access                                           (the governed reads and writes)
  *     policy, agreements, audit, auth, rate-limit, ...
  *       ↓
- *   persistence: database, entities
+ *   persistence and shared helpers: database, data (catalog, entities), common
  *
- * docs/architecture.md ("Layers") shows the same picture.
+ * docs/architecture.md ("Layers") shows the same picture, and its rules table is written from this file
+ * (npm run -s docs:layers).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -60,6 +61,14 @@ module.exports = {
       comment: 'Entities describe tables; they import nothing above them.',
       from: { path: '\\.entity\\.ts$' },
       to: { path: '^src/', pathNot: ['\\.entity\\.ts$', '^src/data/(column-name|subjects)\\.ts$'] },
+    },
+    {
+      name: 'persistence-at-the-bottom',
+      severity: 'error',
+      comment:
+        'The database connection, the subject catalog and entities, and the shared helpers sit under every service: they import nothing above them (start-up and seeding live in bootstrap/ and demo/).',
+      from: { path: '^src/(database|data|common)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(database|data|common)/' },
     },
     {
       name: 'production-not-to-bench',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,16 @@ export class ReplicaPair {
   static async start(extraEnv: Record<string, string> = {}, readyTimeoutMs?: number): Promise<ReplicaPair> {
     const db = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-replicas-'));
-    const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, ...extraEnv };
+    // A key prefix of its own: test files run in parallel on one Redis, and a pair must not hear another's live updates.
+    const env = {
+      DATABASE_URL: db.url!,
+      DATA_DIR: dataDir,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `pair-${randomBytes(4).toString('hex')}:`,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      ...extraEnv,
+    };
     const started = await Promise.allSettled([GatewayProcess.start(env, undefined, readyTimeoutMs), GatewayProcess.start(env, undefined, readyTimeoutMs)]);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
