@@ -149,17 +149,29 @@ describe('migration:generate', () => {
     }
   });
 
-  it('the npm script says so and writes nothing when there is no difference', async () => {
-    const migrations = readdirSync(join(ROOT, 'src', 'database', 'migrations'));
-    const ran = await new Promise<{ code: number; stdout: string }>((resolve) => {
+  /** The npm script, as `npm run migration:generate -- <args>` runs it (ts-node, transpile only). */
+  const script = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['-r', 'ts-node/register/transpile-only', 'src/cli/migration-generate.ts', 'nothing-changed'],
+        ['-r', 'ts-node/register/transpile-only', 'src/cli/migration-generate.ts', ...args],
         { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 120_000 },
-        (error, stdout) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? -1) : 0, stdout }),
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? -1) : 0, stdout, stderr }),
       );
     });
-    expect(ran).toEqual({ code: 0, stdout: 'nothing to generate: the migrations already build the tables the catalog describes; no file written\n' });
+
+  it('the npm script says so and writes nothing when there is no difference; a name that is not kebab case is a usage error', async () => {
+    const migrations = readdirSync(join(ROOT, 'src', 'database', 'migrations'));
+    expect(await script(['nothing-changed'])).toEqual({
+      code: 0,
+      stdout: 'nothing to generate: the migrations already build the tables the catalog describes; no file written\n',
+      stderr: '',
+    });
+    expect(await script(['Nothing_Changed'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'migration:generate: give the migration one kebab-case name, e.g. shipment-customs-ref (got "Nothing_Changed"); see --help\n',
+    });
     expect(readdirSync(join(ROOT, 'src', 'database', 'migrations'))).toEqual(migrations);
   });
 });

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { ENTITIES, MIGRATIONS } from '../bootstrap/data-source-options';
 import { ENTITY_OF } from '../data/entities';
-import { generateMigration } from '../database/migration-generator';
+import { generateMigration, MIGRATION_NAME } from '../database/migration-generator';
 import { UnexpressibleChange } from '../database/schema-changes';
 import { readArgs, run, UsageError } from './cli';
 
@@ -19,7 +19,11 @@ arguments.`;
 /** `npm run migration:generate -- <name>`: the migration from the schema the migrations build to the catalog's tables. */
 async function main(): Promise<number> {
   const { positionals } = readArgs({ name: 'migration:generate', usage: USAGE, options: {}, positionals: true });
-  if (positionals.length !== 1) throw new UsageError('give the migration one kebab-case name, e.g. shipment-customs-ref');
+  if (positionals.length !== 1 || !MIGRATION_NAME.test(positionals[0])) {
+    throw new UsageError(
+      `give the migration one kebab-case name, e.g. shipment-customs-ref${positionals.length === 1 ? ` (got ${JSON.stringify(positionals[0])})` : ''}`,
+    );
+  }
   try {
     const { file, changes, warnings } = await generateMigration({
       name: positionals[0],
@@ -34,7 +38,7 @@ async function main(): Promise<number> {
       process.stdout.write('nothing to generate: the migrations already build the tables the catalog describes; no file written\n');
       return 0;
     }
-    process.stdout.write(`wrote ${file}\n${changes.map((c) => `  ${c.kind} ${c.table}`).join('\n')}\n`);
+    process.stdout.write(`wrote ${relative(process.cwd(), file)}\n${changes.map((c) => `  ${c.kind} ${c.table}`).join('\n')}\n`);
     for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
     return 0;
   } catch (error) {

@@ -18,6 +18,9 @@ describe('entities built from the catalog', () => {
   it('the id is the primary key; a string without maxLength has no column', () => {
     expect(columnFor('id', { type: 'string', maxLength: 64 })).toMatchObject({ name: 'id', primary: true });
     expect(() => columnFor('code', { type: 'string' })).toThrow('catalog field code: a string needs maxLength');
+    expect(() => columnFor('state', { type: 'enum', values: ['a', 'seventeen-letters'] })).toThrow(
+      'catalog field state: enum values hold at most 16 characters',
+    );
   });
 
   it('keyset indexes are named idx_<table>_<column>_id; the subject’s own indexes and stored-only columns come from the catalog', () => {

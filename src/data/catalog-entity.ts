@@ -5,6 +5,8 @@ import { FieldSpec, SubjectSpec } from './subjects';
 
 /** Strings longer than this are `text` columns; up to it, `varchar(maxLength)`. */
 const LONGEST_VARCHAR = 255;
+/** Enum values are stored as text of at most this length. */
+const ENUM_LENGTH = 16;
 
 /**
  * The column a catalog field is stored in. Dates and timestamps are ISO text (docs/architecture.md,
@@ -17,7 +19,9 @@ export function columnFor(field: string, spec: FieldSpec): EntitySchemaColumnOpt
       if (spec.maxLength === undefined) throw new Error(`catalog field ${field}: a string needs maxLength (its column's length)`);
       return spec.maxLength > LONGEST_VARCHAR ? { ...column, type: 'text' } : { ...column, type: 'varchar', length: spec.maxLength };
     case 'enum':
-      return { ...column, type: 'varchar', length: 16 };
+      if (spec.values?.some((value) => value.length > ENUM_LENGTH))
+        throw new Error(`catalog field ${field}: enum values hold at most ${ENUM_LENGTH} characters`);
+      return { ...column, type: 'varchar', length: ENUM_LENGTH };
     case 'date':
       return { ...column, type: 'varchar', length: 10 };
     case 'timestamp':

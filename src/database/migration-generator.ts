@@ -31,7 +31,8 @@ export interface GeneratedMigration {
   warnings: string[];
 }
 
-const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** A migration's name: kebab case, starting with a letter (it becomes the class name). */
+export const MIGRATION_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /**
  * Runs the migrations on a fresh in-memory SQLite database, compares the result with the entities
@@ -40,7 +41,8 @@ const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
  * cannot express: UnexpressibleChange), and its `down`, which must lead back to the same difference.
  */
 export async function generateMigration(options: GenerateMigrationOptions): Promise<GeneratedMigration> {
-  if (!KEBAB.test(options.name)) throw new Error(`the migration's name must be kebab case, e.g. shipment-customs-ref (got ${JSON.stringify(options.name)})`);
+  if (!MIGRATION_NAME.test(options.name))
+    throw new Error(`the migration's name must be kebab case, e.g. shipment-customs-ref (got ${JSON.stringify(options.name)})`);
   const ds = new DataSource({
     type: 'better-sqlite3',
     database: ':memory:',
