@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { getMetadataArgsStorage } from 'typeorm';
+import { EntitySchema } from 'typeorm';
 import { columnOf } from './column-name';
 import { ENTITY_OF } from './entities';
 import { characterCount, fieldProblems, filterValue, INT32_MAX, INT32_MIN, isCalendarDate, parseDateTime, rowProblems, textProblem } from './field-values';
@@ -106,18 +106,18 @@ describe('field values as stored', () => {
   });
 
   it('every text field of the catalog has the length of its column (entities), text columns a bound', () => {
-    const columns = getMetadataArgsStorage().columns;
     for (const subject of SUBJECT_NAMES) {
+      const columns = (ENTITY_OF[subject] as EntitySchema).options.columns;
       for (const [field, spec] of Object.entries(SUBJECTS[subject].fields)) {
         if (spec.type !== 'string') continue;
-        const column = columns.find((c) => c.target === ENTITY_OF[subject] && c.propertyName === field);
+        const column = columns[field];
         expect({ subject, field, found: column !== undefined }).toEqual({ subject, field, found: true });
-        const type = column!.options.type;
+        const type = column!.type;
         if (type === 'text') expect({ field, maxLength: spec.maxLength }).toEqual({ field, maxLength: expect.any(Number) });
         else
           expect({ field: `${subject}.${columnOf(field)}`, maxLength: spec.maxLength }).toEqual({
             field: `${subject}.${columnOf(field)}`,
-            maxLength: column!.options.length,
+            maxLength: column!.length,
           });
       }
     }

@@ -27,6 +27,15 @@ export interface FieldSpec {
   example?: string | number;
 }
 
+/** An index the subject's table carries besides its keyset indexes (src/data/keyset-indexes.ts). */
+export interface IndexSpec {
+  /** Fields (or stored-only columns), in index order. */
+  fields: readonly string[];
+  unique?: boolean;
+  /** Left out: TypeORM's generated name (`IDX_` and a digest of the table and columns). */
+  name?: string;
+}
+
 export interface SubjectSpec {
   name: SubjectName;
   table: string;
@@ -38,7 +47,10 @@ export interface SubjectSpec {
   /** Fields a create body may carry that are not governed fields of this subject (e.g. a tracking event's client id). */
   inputOnly?: Record<string, FieldSpec>;
   /** Columns the gateway keeps for its own work (receipt time, the client's event id): never answered, never named by a policy. */
+  storedFields?: Record<string, FieldSpec>;
+  /** The names of `storedFields`, derived from them. */
   storedOnly?: readonly string[];
+  indexes?: readonly IndexSpec[];
 }
 
 export const SUBJECT_NAMES = ['DemandSignal', 'CapacitySignal', 'Shipment', 'ShipmentEvent'] as const;
@@ -47,8 +59,11 @@ export type SubjectName = (typeof SUBJECT_NAMES)[number];
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export const SHIPMENT_STATUSES = ['planned', 'picked_up', 'in_transit', 'delayed', 'delivered', 'exception'] as const;
 
+/** What a helper's caller may add or override: never the type or the nullability, which row types are derived from. */
+type FieldExtras = Partial<Omit<FieldSpec, 'type' | 'nullable'>>;
+
 /** An id a caller may choose; generated when left out. */
-const chosenId = (example: string): FieldSpec => ({
+const chosenId = (example: string): FieldSpec & { type: 'string' } => ({
   type: 'string',
   maxLength: 64,
   pattern: ID_PATTERN,
@@ -57,7 +72,7 @@ const chosenId = (example: string): FieldSpec => ({
   example,
 });
 /** A required text column a caller writes (not empty). */
-const text = (maxLength: number, example: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+const text = (maxLength: number, example: string, extra: FieldExtras = {}): FieldSpec & { type: 'string' } => ({
   type: 'string',
   maxLength,
   minLength: 1,
@@ -67,7 +82,7 @@ const text = (maxLength: number, example: string, extra: Partial<FieldSpec> = {}
   ...extra,
 });
 /** An optional text column a caller writes (not empty when given). */
-const optText = (maxLength: number, example: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+const optText = (maxLength: number, example: string, extra: FieldExtras = {}): FieldSpec & { type: 'string'; nullable: true } => ({
   type: 'string',
   nullable: true,
   maxLength,
@@ -77,10 +92,14 @@ const optText = (maxLength: number, example: string, extra: Partial<FieldSpec> =
   example,
   ...extra,
 });
-const date = (example: string): FieldSpec => ({ type: 'date', create: 'required', update: true, example });
-const updatedAt: FieldSpec = { type: 'timestamp' };
+const date = (example: string): FieldSpec & { type: 'date' } => ({ type: 'date', create: 'required', update: true, example });
+const updatedAt = { type: 'timestamp' } as const satisfies FieldSpec;
 
-export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
+/**
+ * The catalog with its literal types kept (`as const`), so that row types can be derived from it
+ * (catalog-row.ts); code reads it as `SUBJECTS`.
+ */
+const CATALOG = {
   DemandSignal: {
     name: 'DemandSignal',
     table: 'demand_signals',
@@ -143,6 +162,7 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
     },
     systemFields: ['updatedAt'],
     defaults: { status: 'planned' },
+    indexes: [{ fields: ['sscc'] }],
   },
   ShipmentEvent: {
     name: 'ShipmentEvent',
@@ -157,7 +177,15 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
       recordedBy: { type: 'string', maxLength: 64 },
     },
     systemFields: ['id', 'shipmentId', 'recordedBy'],
-    storedOnly: ['recordedAt', 'clientEventId', 'temperatureC'],
+    storedFields: {
+      /** When the gateway received the event. */
+      recordedAt: { type: 'timestamp' },
+      /** The pushing client's own id (batch eventId, EPCIS eventID or event hash): unique per partner. */
+      clientEventId: { type: 'string', maxLength: 128, nullable: true },
+      /** The temperature the event reported (it is applied to the shipment). */
+      temperatureC: { type: 'number', nullable: true },
+    },
+    indexes: [{ fields: ['shipmentId', 'occurredAt'] }, { fields: ['recordedBy', 'clientEventId'], unique: true }],
     inputOnly: {
       eventId: {
         type: 'string',
@@ -175,7 +203,18 @@ export const SUBJECTS: Record<SubjectName, SubjectSpec> = {
       },
     },
   },
-};
+} as const satisfies Record<SubjectName, SubjectSpec>;
+
+/** The catalog's literal types, for the row types of catalog-row.ts. */
+export type Catalog = typeof CATALOG;
+
+export const SUBJECTS: Record<SubjectName, SubjectSpec> = withStoredOnlyNames(CATALOG);
+
+function withStoredOnlyNames(catalog: Record<SubjectName, SubjectSpec>): Record<SubjectName, SubjectSpec> {
+  const subjects = {} as Record<SubjectName, SubjectSpec>;
+  for (const name of SUBJECT_NAMES) subjects[name] = { ...catalog[name], storedOnly: Object.keys(catalog[name].storedFields ?? {}) };
+  return subjects;
+}
 
 /** The fields a create or update body may carry, in catalog order (input-only fields last), each with whether a create must. */
 export function writableFields(subject: SubjectName, action: 'create' | 'update'): Array<{ field: string; spec: FieldSpec; required: boolean }> {

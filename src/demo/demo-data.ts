@@ -12,68 +12,15 @@
  * DemandSignal rows in region EMEA-RESTRICTED (SKU-100) exercise Northwind's inverted rule.
  */
 
-export type DemoRiskLevel = 'low' | 'medium' | 'high' | 'critical';
-export type DemoShipmentStatus = 'planned' | 'picked_up' | 'in_transit' | 'delayed' | 'delivered' | 'exception';
+import type { CatalogRecord } from '../data/catalog-row';
 
-export interface DemoDemandSignal {
-  id: string;
-  sku: string;
-  productFamily: string | null;
-  site: string;
-  region: string;
-  periodStart: string;
-  forecastQty: number;
-  orderedQty: number | null;
-  unitPrice: number | null;
-  customerName: string | null;
-  marginPct: number | null;
-  updatedAt: string;
-}
-
-export interface DemoCapacitySignal {
-  id: string;
-  supplierId: string;
-  site: string;
-  sku: string;
-  periodStart: string;
-  availableQty: number;
-  committedQty: number | null;
-  leadTimeDays: number | null;
-  riskLevel: DemoRiskLevel;
-  riskNotes: string | null;
-  unitCost: number | null;
-  updatedAt: string;
-}
-
-export interface DemoShipment {
-  id: string;
-  reference: string;
-  carrierId: string;
-  shipperId: string;
-  origin: string;
-  destination: string;
-  sku: string;
-  quantity: number;
-  status: DemoShipmentStatus;
-  eta: string | null;
-  lastLocation: string | null;
-  lastEventAt: string | null;
-  temperatureC: number | null;
-  sscc: string | null;
-  freightCost: number | null;
-  routingPlan: string | null;
-  updatedAt: string;
-}
-
-export interface DemoShipmentEvent {
-  id: string;
-  shipmentId: string;
-  status: DemoShipmentStatus;
-  occurredAt: string;
-  location: string | null;
-  note: string | null;
-  recordedBy: string;
-}
+/** The rows' types come from the subject catalog: a field added there is a field here (nullable ones may be left out). */
+export type DemoDemandSignal = CatalogRecord<'DemandSignal'>;
+export type DemoCapacitySignal = CatalogRecord<'CapacitySignal'>;
+export type DemoShipment = CatalogRecord<'Shipment'>;
+export type DemoShipmentEvent = CatalogRecord<'ShipmentEvent'>;
+export type DemoRiskLevel = DemoCapacitySignal['riskLevel'];
+export type DemoShipmentStatus = DemoShipment['status'];
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (ES5-only APIs, so the file compiles under any target)

@@ -1,8 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { CapacitySignalEntity } from '../data/capacity-signal.entity';
-import { DemandSignalEntity } from '../data/demand-signal.entity';
-import { ShipmentEventEntity } from '../data/shipment-event.entity';
-import { ShipmentEntity } from '../data/shipment.entity';
+import { CapacitySignalEntity, DemandSignalEntity, ShipmentEntity, ShipmentEventEntity } from '../data/entities';
 import { demoCapacitySignals, demoDemandSignals, demoShipmentEvents, demoShipments } from './demo-data';
 
 /** Inserts the demo data set when the data tables are empty; returns whether it did. */

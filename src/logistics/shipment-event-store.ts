@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { planFor } from '../access/policy-queries';
 import { columnOf } from '../data/column-name';
-import { ShipmentEntity } from '../data/shipment.entity';
+import { ShipmentEntity } from '../data/entities';
 import { SUBJECTS } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
