@@ -122,6 +122,14 @@ describe('the layer rules fail on each violation they exist for', () => {
       },
     },
     {
+      title: 'a transport importing the entities built from the catalog',
+      rule: 'transport-not-to-persistence',
+      tree: {
+        'src/transport/rest/shipments.controller.ts': `import { ENTITY_OF } from '../../data/entities';\nexport const c = ENTITY_OF;\n`,
+        'src/data/entities.ts': exported('ENTITY_OF'),
+      },
+    },
+    {
       title: 'an entity importing a service above it',
       rule: 'entities-are-leaves',
       tree: {
