@@ -1,22 +1,26 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { loadOrCreateSigningKey } from '../src/auth/key-store';
+import { breakdown, breakdownTable, policyShare, POLICY_COMPONENTS, ProfileBreakdown, readCpuProfile, TimeWindow } from './cpu-profile';
 
 /**
  * `npm run bench [-- --smoke] [-- --pg postgres://…] [-- --out docs/benchmarks.md]`
  * Governed vs ungoverned vs bare-handler throughput and latency, on SQLite and PostgreSQL,
- * in one run on one machine, plus audit group-commit throughput and a CPU profile share.
+ * in one run on one machine, plus audit group-commit throughput and a CPU profile of the governed gateway
+ * read into components (scripts/cpu-profile.ts).
  */
 const USAGE = `npm run bench [-- options]
 
 Compiles the gateway (tsc -p tsconfig.build.json), then measures it from dist/: the governed gateway
-(dist/main.js) against the ungoverned one (dist/bench/ungoverned-main.js), a minimal Nest app and a bare
+(dist/main.js) against the ungoverned one (dist/bench/ungoverned-main.js), minimal Nest apps (Express, Fastify) and a bare
 node:http handler, on SQLite and PostgreSQL; writes the figures to docs/benchmarks.md.
 
   --smoke                 1 s slices, one round, 4 connections; writes to the temporary directory
@@ -24,6 +28,7 @@ node:http handler, on SQLite and PostgreSQL; writes the figures to docs/benchmar
   --pg <url>              PostgreSQL server for the fresh databases (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test)
   --out <file>            where the figures go (default docs/benchmarks.md)
   --duration <s>          length of the audit and profile runs (default 8)
+  --keep-profile <dir>    keep the governed gateway's CPU profile there (governed-<dialect>.cpuprofile)
   --rounds <n>            rounds per route (default 5)
   --slice <s>             length of a slice (default 3)
   --ab <label>            this build against a variant: [--b-dist <dir>] [--b-env K=V,K=V] [--ab-pg] [--no-build]
@@ -39,6 +44,7 @@ const argValue = (name: string, fallback: string) => {
 const PG_BASE = argValue('--pg', process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const OUT = argValue('--out', smoke ? join(tmpdir(), 'benchmarks-smoke.md') : 'docs/benchmarks.md');
 const DURATION = smoke ? 1 : Number(argValue('--duration', '8'));
+const KEEP_PROFILE = argValue('--keep-profile', '');
 const CONNECTIONS = smoke ? 4 : 16;
 const ISSUER = 'https://gateway.bench';
 const AUDIENCE = 'bench';
@@ -160,7 +166,7 @@ async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<
   return { env, dataDir, drop };
 }
 
-type Mode = 'governed' | 'ungoverned' | 'nest' | 'bare' | 'grown' | 'variant' | 'shadowed';
+type Mode = 'governed' | 'ungoverned' | 'nest' | 'nestFastify' | 'nestFastifySchema' | 'bare' | 'grown' | 'variant' | 'shadowed';
 interface Side {
   mode: Mode;
   base: string;
@@ -172,6 +178,8 @@ const MODE_LABEL: Record<Mode, string> = {
   governed: 'governed',
   ungoverned: 'ungoverned',
   nest: 'minimal Nest (Express)',
+  nestFastify: 'minimal Nest (Fastify)',
+  nestFastifySchema: 'minimal Nest (Fastify, answer schema)',
   bare: 'bare node:http',
   grown: 'governed, grown data',
   variant: 'governed, variant',
@@ -192,15 +200,36 @@ const GQL_BODY = JSON.stringify({ query: '{ demandSignals { nodes { id sku produ
 interface Route {
   name: string;
   request: (side: Side) => autocannon.Options;
+  /** Floors measured on this route besides the minimal Nest app on Express and the bare handler. */
+  floors?: Array<'nestFastify' | 'nestFastifySchema'>;
 }
+const REST_LIST: Route = {
+  name: 'REST list',
+  request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }),
+  floors: ['nestFastify', 'nestFastifySchema'],
+};
+const GRAPHQL_LIST: Route = { name: 'GraphQL list', request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }) };
 const ROUTES: Route[] = [
-  { name: 'REST list', request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }) },
-  { name: 'GraphQL list', request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }) },
+  REST_LIST,
+  GRAPHQL_LIST,
   {
     name: 'PATCH shipment',
     request: (s) => ({ url: `${s.base}/api/v1/shipments/shp-0001`, method: 'PATCH', headers: auth(s.sw), body: JSON.stringify({ lastLocation: 'Bench hub' }) }),
+    floors: ['nestFastify'],
   },
 ];
+/** The routes profiled on the governed gateway, one after the other in one profiled process. */
+const PROFILED: Route[] = [REST_LIST, GRAPHQL_LIST];
+
+/** The floors must give the same list answer (a floor serialising with a schema could drop or coerce a field). */
+async function sameListAnswers(urls: string[]): Promise<void> {
+  const answers = await Promise.all(urls.map(async (url): Promise<unknown> => (await fetch(url)).json()));
+  const differing = urls.filter((_, i) => !isDeepStrictEqual(answers[i], answers[0]));
+  if (differing.length) throw new Error(`the floors' list answers differ from ${urls[0]}'s: ${differing.join(', ')}`);
+}
+
+/** Now on the system's monotonic clock in microseconds, the clock of a CPU profile's sample times. */
+const nowMicros = (): number => Number(process.hrtime.bigint() / 1000n);
 /** The governed list of a partner with and without a candidate policy in shadow (docs/governance-guide.md, "Shadow mode"). */
 const SHADOW_ROUTE: Route = { name: 'REST list, shadow', request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }) };
 
@@ -244,7 +273,7 @@ const GROWTH_IN_SCOPE_EVERY = 50;
  * Per round, one slice per side, the order rotated each round so the machine's drift over the run
  * falls on every side alike; each round gives its own ratio of the governed gateway to each other side.
  */
-async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<string, number[]>): Promise<void> {
+async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<string, number[]>, pairs: Array<[Mode, Mode]> = []): Promise<void> {
   for (const side of sides) await cannon('warm-up', { ...route.request(side), duration: 1 });
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)];
@@ -259,6 +288,10 @@ async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<
     for (const side of sides) {
       if (side.mode === reference) continue;
       (ratios[`${route.name}: ${MODE_LABEL[reference]} / ${MODE_LABEL[side.mode]}`] ??= []).push(slice[reference]! / slice[side.mode]!);
+    }
+    // Ratios between two other sides, e.g. the Nest floor on Fastify over the one on Express.
+    for (const [a, b] of pairs) {
+      if (slice[a] !== undefined && slice[b] !== undefined) (ratios[`${route.name}: ${MODE_LABEL[a]} / ${MODE_LABEL[b]}`] ??= []).push(slice[a] / slice[b]);
     }
   }
 }
@@ -287,9 +320,12 @@ async function grow(dialect: 'sqlite' | 'postgres', env: Record<string, string>,
   db.close();
 }
 
-async function benchDialect(
-  dialect: 'sqlite' | 'postgres',
-): Promise<{ runs: Run[]; ratios: Record<string, number[]>; audit?: { batched: number; unbatched: number }; policyShare?: number }> {
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
+  runs: Run[];
+  ratios: Record<string, number[]>;
+  audit?: { batched: number; unbatched: number };
+  profiles?: Array<{ label: string; breakdown: ProfileBreakdown }>;
+}> {
   const port = 4100 + (dialect === 'postgres' ? 10 : 0);
   const stores = {
     governed: await newStore(dialect, 'gov'),
@@ -302,7 +338,15 @@ async function benchDialect(
   const ratios: Record<string, number[]> = {};
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${port}`;
-  const portOf = { ungoverned: port + 1, bare: port + 2, nest: port + 3, grown: port + 4, shadowed: port + 5 };
+  const portOf = {
+    ungoverned: port + 1,
+    bare: port + 2,
+    nest: port + 3,
+    grown: port + 4,
+    shadowed: port + 5,
+    nestFastify: port + 6,
+    nestFastifySchema: port + 7,
+  };
   // Every side runs at once, each on its own copy of the demo data (the floors share one); the ones not measured idle.
   // Started together: each start is mostly waiting (migrations, seeding, readiness polls).
   const started = await Promise.allSettled([
@@ -328,6 +372,14 @@ async function benchDialect(
     await waitFor(`http://127.0.0.1:${portOf.bare}/`);
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-nest-floor.ts'], { ...floorEnv, PORT: String(portOf.nest) }));
     await waitFor(`http://127.0.0.1:${portOf.nest}/api/v1/demand-signals`);
+    for (const [mode, flags] of [
+      ['nestFastify', ['--fastify']],
+      ['nestFastifySchema', ['--fastify', '--schema']],
+    ] as const) {
+      children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-nest-floor.ts', ...flags], { ...floorEnv, PORT: String(portOf[mode]) }));
+      await waitFor(`http://127.0.0.1:${portOf[mode]}/api/v1/demand-signals`);
+    }
+    await sameListAnswers([portOf.bare, portOf.nest, portOf.nestFastify, portOf.nestFastifySchema].map((p) => `http://127.0.0.1:${p}/api/v1/demand-signals`));
     await liftQuotas(base, stores.governed.dataDir);
     children.push(grownGateway);
     await liftQuotas(`http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir);
@@ -344,13 +396,19 @@ async function benchDialect(
       { ...gov, mode: 'nest' as const, base: `http://127.0.0.1:${portOf.nest}` },
       { ...gov, mode: 'bare' as const, base: `http://127.0.0.1:${portOf.bare}` },
     ];
-    for (const route of ROUTES) await measure(route, sides, runs, ratios);
+    for (const route of ROUTES) {
+      const floors = (route.floors ?? []).map((mode) => ({ ...gov, mode, base: `http://127.0.0.1:${portOf[mode]}` }));
+      await measure(route, [...sides.slice(0, 3), ...floors, ...sides.slice(3)], runs, ratios, [
+        ['nestFastify', 'nest'],
+        ['nestFastifySchema', 'nestFastify'],
+      ]);
+    }
     await measure(GROWTH_ROUTE, [gov, await sideOf('grown', `http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir)], runs, ratios);
     await measure(SHADOW_ROUTE, [gov, await sideOf('shadowed', shadowedBase, stores.shadowed.dataDir)], runs, ratios);
 
     const nw = gov.nw;
     let audit: { batched: number; unbatched: number } | undefined;
-    let policyShare: number | undefined;
+    let profiles: Array<{ label: string; breakdown: ProfileBreakdown }> | undefined;
     if (dialect === 'postgres' && !smoke) {
       // Group commit against one transaction per event: each on a fresh process, warmed up alike.
       const eventsPerSecond = async (env: Record<string, string>) => {
@@ -361,44 +419,38 @@ async function benchDialect(
       };
       audit = { batched: await eventsPerSecond({}), unbatched: await eventsPerSecond({ AUDIT_FLUSH_MS: '0', AUDIT_MAX_BATCH: '1' }) };
     }
-    if (!smoke) {
+    {
+      // One profiled process; per route a warm-up, then the measured run, whose samples alone are read.
       await stop(governed);
       const profDir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
       governed = await startGateway(port, stores.governed.env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-      await cannon('profiled', { url: `${base}/api/v1/demand-signals`, headers: auth(nw) });
+      const windows: TimeWindow[] = [];
+      for (const route of PROFILED) {
+        await cannon('warm-up', { ...route.request(gov), duration: 1 });
+        const from = nowMicros();
+        await cannon('profiled', route.request(gov));
+        windows.push({ from, to: nowMicros() });
+      }
       await stop(governed);
-      policyShare = policyCpuShare(profDir);
+      const profile = readCpuProfile(profDir);
       rmSync(profDir, { recursive: true, force: true });
+      if (profile && KEEP_PROFILE) {
+        // With the windows, so a reader of the profile (Chrome DevTools, Performance) can find the measured runs.
+        const kept = join(KEEP_PROFILE, `governed-${dialect}.cpuprofile`);
+        writeFileSync(kept, JSON.stringify(profile));
+        process.stderr.write(
+          `profile kept in ${kept}; measured runs (µs, monotonic clock): ${PROFILED.map((r, i) => `${r.name} ${windows[i].from}–${windows[i].to}`).join(', ')}\n`,
+        );
+      }
+      const root = pathToFileURL(process.cwd()).href;
+      if (profile) profiles = PROFILED.map((route, i) => ({ label: route.name, breakdown: breakdown(profile, root, windows[i]) }));
     }
-    return { runs: combineSlices(runs), ratios, audit, policyShare };
+    return { runs: combineSlices(runs), ratios, audit, profiles };
   } finally {
     await stop(governed);
     for (const child of children) await stop(child);
     for (const store of Object.values(stores)) await store.drop();
   }
-}
-
-/** Share of CPU samples (self time) spent in policy evaluation: ability lookup, CASL, field rights. */
-function policyCpuShare(dir: string): number {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return NaN;
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
-    nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
-    samples: number[];
-  };
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  let policy = 0;
-  let busy = 0;
-  for (const id of profile.samples) {
-    const node = byId.get(id);
-    if (!node) continue;
-    const name = node.callFrame.functionName;
-    if (name === '(idle)' || name === '(program)' || name === '(garbage collector)') continue;
-    busy++;
-    const url = node.callFrame.url;
-    if (/\/(src|dist)\/policy\/|\/(src|dist)\/access\/(policy-queries|row-judge|read-shape)|@casl|@ucast/.test(url)) policy++;
-  }
-  return busy === 0 ? NaN : policy / busy;
 }
 
 /** One row per route: the mean of its slices (the slices' req/s kept for the table). */
@@ -542,7 +594,7 @@ async function main(): Promise<void> {
   const dialects = (['sqlite', 'postgres'] as const).filter((d) => !args.includes('--only') || argValue('--only', '') === d);
   for (const dialect of dialects) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
-    const { runs, ratios, audit, policyShare } = await benchDialect(dialect);
+    const { runs, ratios, audit, profiles } = await benchDialect(dialect);
     const section = [
       `## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`,
       '',
@@ -556,10 +608,22 @@ async function main(): Promise<void> {
       section.push(
         `- Audit log on PostgreSQL: ${audit.batched.toFixed(0)} events/s with group commit vs ${audit.unbatched.toFixed(0)} events/s with one transaction per event (each request writes one event)`,
       );
-    if (policyShare !== undefined)
+    if (profiles) {
+      const share = (b: ProfileBreakdown, counts: 'self' | 'attributed') => `${(policyShare(b[counts], b.busy) * 100).toFixed(1)}%`;
       section.push(
-        `- Policy evaluation (ability lookup, CASL, per-row field rights and their memo, read shapes) in a --cpu-prof profile of the governed list: ${(policyShare * 100).toFixed(1)}% of busy CPU samples (target < 5%)`,
+        '',
+        `CPU profile of the governed gateway (\`--cpu-prof\`; per route, only the samples of its measured ${DURATION} s run after a 1 s warm-up): % of busy samples by component (scripts/cpu-profile.ts). *self*: the frame sampled; *attributed*: walking up the stack from it, the first frame with a script (builtins and native functions count to their caller).`,
+        '',
+        breakdownTable(profiles),
+        '',
+        `- Policy evaluation (ability lookup, CASL, per-row field rights and their memo, read shapes: the rows ${POLICY_COMPONENTS.map((c) => `"${c}"`).join(', ')}): ${profiles
+          .map(({ label, breakdown: b }) => `${label} ${share(b, 'attributed')} attributed (${share(b, 'self')} self)`)
+          .join(', ')} of busy CPU samples (target < 5%)`,
+        `- The answer's serialisation (JSON.stringify called by Express's res.json for the REST list, by Apollo's prettyJSONStringify for GraphQL; within those rows above): ${profiles
+          .map(({ label, breakdown: b }) => `${label} ${((b.answerSerialisation / b.busy) * 100).toFixed(1)}%`)
+          .join(', ')} of busy CPU samples: the most a serialiser for known shapes (fast-json-stringify) could take off`,
       );
+    }
     results.push(section.join('\n'));
     process.stdout.write(`${section.join('\n')}\n\n`);
   }
@@ -573,6 +637,7 @@ async function main(): Promise<void> {
     '- *governed*: the gateway as deployed (`npm start`: compiled, run from dist/ with node). Token verification, validation, rate limit, policy version check, cached ability, SQL row scope, per-row field rights, audit event committed before the answer.',
     '- *ungoverned*: the same routes on the benchmark-only gateway (`node dist/bench/ungoverned-main.js`: the production AppModule with the audit, data and write services and the rate-limit guard replaced; it refuses to start in production or off loopback): same controllers, token verification and validation; the row scope and granted fields are looked up once and reused as constants, and no request reads the policy version, counts a quota, evaluates rules per row or writes an audit event.',
     "- *minimal Nest (Express)*: a Nest app with one controller and nothing else (scripts/bench-nest-floor.ts) around the same work as the bare handler: the framework's floor.",
+    "- *minimal Nest (Fastify)*: the same app and controller on the Fastify adapter (`scripts/bench-nest-floor.ts --fastify`, @nestjs/platform-fastify; answers serialised with JSON.stringify), on the REST list and the PATCH: the Fastify lever at the floor. *answer schema*: the same with the list's JSON schema declared on its route (`--fastify --schema`), so Fastify writes the answer with fast-json-stringify: the known-shapes lever at the floor (REST list only).",
     "- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list's page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.",
     '- *shadow running*: a governed gateway on which governance runs a candidate policy in shadow for Northwind (the version in force without `productFamily`, so every list differs and is counted; `SHADOW_SAMPLE_RATE=1`, every request evaluated), against the governed gateway without one, on the same REST list.',
     `- *+200,000 rows*: a governed gateway on the demo data plus ${GROWTH.toLocaleString('en')} demand rows, ${(GROWTH / GROWTH_IN_SCOPE_EVERY).toLocaleString('en')} of them in Northwind's scope, against the governed gateway on the demo data; both asked for a page of 19 (the same 19 rows).`,
