@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -437,6 +437,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
       if (profile && KEEP_PROFILE) {
         // With the windows, so a reader of the profile (Chrome DevTools, Performance) can find the measured runs.
         const kept = join(KEEP_PROFILE, `governed-${dialect}.cpuprofile`);
+        mkdirSync(KEEP_PROFILE, { recursive: true });
         writeFileSync(kept, JSON.stringify(profile));
         process.stderr.write(
           `profile kept in ${kept}; measured runs (µs, monotonic clock): ${PROFILED.map((r, i) => `${r.name} ${windows[i].from}–${windows[i].to}`).join(', ')}\n`,

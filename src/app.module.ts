@@ -1,4 +1,5 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
@@ -40,6 +41,7 @@ import { DataResolver } from './transport/graphql/data.resolver';
 import { AggregateResolver } from './transport/graphql/aggregate.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
+import { uncacheableAnswersPlugin } from './transport/graphql/uncacheable-answers.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
 import { partnerIntrospectionPlugin } from './transport/graphql/partner-introspection.plugin';
 import { ShipmentUpdatesResolver } from './transport/graphql/shipment-updates.resolver';
@@ -126,6 +128,8 @@ export class AppModule {
             formatError: formatGraphqlError,
             transformSchema: raiseWithheldFields,
             plugins: [
+              ApolloServerPluginCacheControlDisabled(),
+              uncacheableAnswersPlugin(),
               graphqlAuditPlugin(audit),
               partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served)),
               ...(config.isProduction ? [schemaHintsPlugin()] : []),
