@@ -161,17 +161,23 @@ describe('migration:generate', () => {
     });
 
   it('the npm script says so and writes nothing when there is no difference; a name that is not kebab case is a usage error', async () => {
-    const migrations = readdirSync(join(ROOT, 'src', 'database', 'migrations'));
-    expect(await script(['nothing-changed'])).toEqual({
-      code: 0,
-      stdout: 'nothing to generate: the migrations already build the tables the catalog describes; no file written\n',
-      stderr: '',
-    });
-    expect(await script(['Nothing_Changed'])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: 'migration:generate: give the migration one kebab-case name, e.g. shipment-customs-ref (got "Nothing_Changed"); see --help\n',
-    });
-    expect(readdirSync(join(ROOT, 'src', 'database', 'migrations'))).toEqual(migrations);
+    const directory = join(ROOT, 'src', 'database', 'migrations');
+    const migrations = readdirSync(directory);
+    try {
+      expect(await script(['nothing-changed'])).toEqual({
+        code: 0,
+        stdout: 'nothing to generate: the migrations already build the tables the catalog describes; no file written\n',
+        stderr: '',
+      });
+      expect(await script(['Nothing_Changed'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'migration:generate: give the migration one kebab-case name, e.g. shipment-customs-ref (got "Nothing_Changed"); see --help\n',
+      });
+      expect(readdirSync(directory)).toEqual(migrations);
+    } finally {
+      // With a catalog change not yet migrated the script writes a real migration: never leave it behind.
+      for (const file of readdirSync(directory)) if (!migrations.includes(file)) rmSync(join(directory, file));
+    }
   });
 });
