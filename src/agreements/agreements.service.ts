@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { summaryOf, touched } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -66,9 +67,7 @@ export class AgreementsService {
   async offer(actor: Actor, body: unknown, record: AuditRecord): Promise<AgreementView> {
     const input = parseNewAgreement(body);
     const id = input.id ?? `agr-${randomUUID().slice(0, 8)}`;
-    record.touch('create', 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
+    record.add(summaryOf({ actions: ['create'], subjects: ['Agreement'], resourceIds: [id], agreementIds: [id] }));
     return this.audited(
       record,
       input.partnerId,
@@ -107,9 +106,7 @@ export class AgreementsService {
 
   /** Governance: a new revision with amended terms, offered again (the partner must accept it again). */
   async revise(actor: Actor, id: string, body: unknown, record: AuditRecord): Promise<AgreementView> {
-    record.touch('update', 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
+    record.add(summaryOf({ actions: ['update'], subjects: ['Agreement'], resourceIds: [id], agreementIds: [id] }));
     const existing = await this.mustFind(id);
     return this.audited(
       record,
@@ -152,9 +149,7 @@ export class AgreementsService {
 
   /** A transition by governance (terminate) or by the partner (accept, decline, terminate). */
   async transition(actor: Actor, id: string, to: Transition, body: unknown, record: AuditRecord): Promise<AgreementView> {
-    record.touch(to, 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
+    record.add(summaryOf({ actions: [to], subjects: ['Agreement'], resourceIds: [id], agreementIds: [id] }));
     const note = noteOf(body);
     const existing = await this.mustFind(id, actor);
     return this.audited(
@@ -183,7 +178,7 @@ export class AgreementsService {
   }
 
   async list(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }, record: AuditRecord): Promise<AgreementView[]> {
-    record.touch('read', 'Agreement');
+    record.add(touched('read', 'Agreement'));
     const problems: string[] = [];
     if (filter.status !== undefined && !AGREEMENT_STATUSES.includes(filter.status as AgreementStatus))
       problems.push(`status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
@@ -201,17 +196,15 @@ export class AgreementsService {
         if (days !== null) return (a.status === 'active' || a.status === 'accepted') && Date.parse(a.validUntil) <= now + days * 86_400_000;
         return true;
       });
-    for (const a of out) record.resourceIds.add(a.id);
-    record.rowCount = out.length;
+    record.add(summaryOf({ resourceIds: out.map((a) => a.id), rowCount: out.length }));
     return out;
   }
 
   /** One agreement with the partners and rules that rest on it (rules naming it in the policies in force). */
   async get(id: string, record: AuditRecord, actor?: Actor): Promise<AgreementView & { dependents: Array<{ partnerId: string; ruleIds: string[] }> }> {
-    record.touch('read', 'Agreement');
-    record.resourceIds.add(id);
+    record.add(summaryOf({ actions: ['read'], subjects: ['Agreement'], resourceIds: [id] }));
     const row = await this.mustFind(id, actor);
-    record.rowCount = 1;
+    record.add(summaryOf({ rowCount: 1 }));
     return { ...viewOf(row, Date.now()), dependents: await this.dependents(id) };
   }
 
@@ -267,12 +260,11 @@ export class AgreementsService {
     const result = await this.db.transaction(async (m) => {
       const row = await change(m);
       await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
-      record.rowCount = 1;
-      record.reason = describe(row);
+      record.add(summaryOf({ rowCount: 1, reason: describe(row) }));
       await this.audit.appendWithin(m, [record.toEvent(200)]);
       return row;
     });
-    record.committed = true;
+    record.markCommitted();
     return viewOf(result, Date.now());
   }
 }

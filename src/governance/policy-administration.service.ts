@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
+import { summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
@@ -124,19 +125,17 @@ export class PolicyAdministration {
     describe?: (r: T) => string,
   ): Promise<T> {
     const record = officer.audit;
-    record.touch(action, 'Policy');
-    record.resourceIds.add(partnerId);
+    record.add(summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: [partnerId] }));
     const result = await this.db.transaction(async (m) => {
       const r = await change(m);
-      record.policyVersion = r.version;
-      record.rowCount = 1;
-      record.reason = describe
+      const reason = describe
         ? describe(r)
         : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+      record.add(summaryOf({ policyVersion: r.version, rowCount: 1, reason }));
       await this.audit.appendWithin(m, [record.toEvent(200)]);
       return r;
     });
-    record.committed = true;
+    record.markCommitted();
     return result;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
@@ -60,8 +61,7 @@ export class ShadowService {
   async start(officer: Officer, partnerId: string, raw: unknown): Promise<ShadowReport> {
     assertPartnerId(partnerId);
     const record = officer.audit;
-    record.touch('shadow-start', 'Policy');
-    record.resourceIds.add(partnerId);
+    record.add(summaryOf({ actions: ['shadow-start'], subjects: ['Policy'], resourceIds: [partnerId] }));
     const document = this.governance.checkDraft(raw, partnerId);
     const current = await this.policies.inForceOrNull(partnerId);
     if (!current) throw GatewayError.notFound('Policy', partnerId);
@@ -74,16 +74,20 @@ export class ShadowService {
       author: officer.sub,
       startedAt: new Date().toISOString(),
     };
-    record.policyVersion = current.version;
-    record.rowCount = 1;
-    record.reason = `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`;
+    record.add(
+      summaryOf({
+        policyVersion: current.version,
+        rowCount: 1,
+        reason: `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`,
+      }),
+    );
     await this.db.transaction(async (m) => {
       await m.delete(ShadowTallyEntity, { partnerId });
       await m.delete(PolicyShadowEntity, { partnerId });
       await m.insert(PolicyShadowEntity, entity);
       await this.audit.appendWithin(m, [record.toEvent(200)]);
     });
-    record.committed = true;
+    record.markCommitted();
     this.evaluator.started({ partnerId, shadowId: entity.shadowId, document });
     return this.reportOf(entity, current, []);
   }
@@ -91,34 +95,30 @@ export class ShadowService {
   /** What the shadow has counted on every replica, this replica's evaluations under way included. */
   async report(officer: Officer, partnerId: string): Promise<ShadowReport> {
     const record = officer.audit;
-    record.touch('shadow-read', 'Policy');
-    record.resourceIds.add(partnerId);
+    record.add(summaryOf({ actions: ['shadow-read'], subjects: ['Policy'], resourceIds: [partnerId] }));
     const shadow = await this.mustExist(partnerId);
     await this.evaluator.settle();
     const [tallies, current] = await Promise.all([
       this.db.read((m) => m.find(ShadowTallyEntity, { where: { shadowId: shadow.shadowId } })),
       this.policies.inForceOrNull(partnerId),
     ]);
-    record.policyVersion = current?.version ?? null;
-    record.rowCount = 1;
+    record.add(summaryOf({ policyVersion: current?.version ?? null, rowCount: 1 }));
     return this.reportOf(shadow, current, tallies);
   }
 
   /** Stops the shadow and drops its tallies. */
   async stop(officer: Officer, partnerId: string): Promise<void> {
     const record = officer.audit;
-    record.touch('shadow-stop', 'Policy');
-    record.resourceIds.add(partnerId);
+    record.add(summaryOf({ actions: ['shadow-stop'], subjects: ['Policy'], resourceIds: [partnerId] }));
     await this.db.transaction(async (m) => {
       const shadow = await m.findOne(PolicyShadowEntity, { where: { partnerId } });
       if (!shadow) throw notFound(partnerId);
       await m.delete(ShadowTallyEntity, { partnerId });
       await m.delete(PolicyShadowEntity, { partnerId });
-      record.rowCount = 1;
-      record.reason = `policy ${partnerId}: shadow started ${shadow.startedAt} stopped`;
+      record.add(summaryOf({ rowCount: 1, reason: `policy ${partnerId}: shadow started ${shadow.startedAt} stopped` }));
       await this.audit.appendWithin(m, [record.toEvent(204)]);
     });
-    record.committed = true;
+    record.markCommitted();
     this.evaluator.stopped(partnerId);
   }
 

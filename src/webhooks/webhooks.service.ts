@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
+import { summaryOf } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
@@ -91,8 +92,7 @@ export class WebhooksService {
         [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now],
       ),
     );
-    caller.audit.resourceIds.add(id);
-    caller.audit.rowCount = 1;
+    caller.audit.add(summaryOf({ resourceIds: [id], rowCount: 1 }));
     return { ...(await this.load(partnerId, id)), secret };
   }
 
@@ -101,23 +101,22 @@ export class WebhooksService {
     const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
       m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]),
     );
-    caller.audit.rowCount = rows.length;
-    for (const r of rows) caller.audit.resourceIds.add(String(r.id));
+    caller.audit.add(summaryOf({ rowCount: rows.length, resourceIds: rows.map((r) => String(r.id)) }));
     return rows.map(viewOf);
   }
 
   async get(caller: Caller, id: string): Promise<WebhookEndpointView> {
     const partnerId = this.partnerOf(caller, 'read');
-    caller.audit.resourceIds.add(id);
+    caller.audit.add(summaryOf({ resourceIds: [id] }));
     const view = await this.load(partnerId, id);
-    caller.audit.rowCount = 1;
+    caller.audit.add(summaryOf({ rowCount: 1 }));
     return view;
   }
 
   /** Changes url, events, description, purpose or enabled; enabling again clears the reason it was disabled. */
   async update(caller: Caller, id: string, body: unknown): Promise<WebhookEndpointView> {
     const partnerId = this.partnerOf(caller, 'update');
-    caller.audit.resourceIds.add(id);
+    caller.audit.add(summaryOf({ resourceIds: [id] }));
     const input = objectBody(body, PATCH_KEYS);
     const problems: string[] = [];
     if (Object.keys(input).length === 0) problems.push(`give at least one of ${PATCH_KEYS.join(', ')}`);
@@ -156,26 +155,26 @@ export class WebhooksService {
       m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]),
     );
     if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
-    caller.audit.rowCount = 1;
+    caller.audit.add(summaryOf({ rowCount: 1 }));
     return this.load(partnerId, id);
   }
 
   /** Deletes the endpoint with its delivery history; pending deliveries are dropped. */
   async remove(caller: Caller, id: string): Promise<void> {
     const partnerId = this.partnerOf(caller, 'delete');
-    caller.audit.resourceIds.add(id);
+    caller.audit.add(summaryOf({ resourceIds: [id] }));
     await this.load(partnerId, id);
     await this.db.transaction(async (m) => {
       await m.query(this.db.sql('DELETE FROM webhook_deliveries WHERE endpoint_id = ?'), [id]);
       await m.query(this.db.sql('DELETE FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]);
     });
-    caller.audit.rowCount = 1;
+    caller.audit.add(summaryOf({ rowCount: 1 }));
   }
 
   /** A new secret, shown once; the old one no longer signs from the next attempt on. */
   async rotateSecret(caller: Caller, id: string): Promise<WebhookEndpointView & { secret: string }> {
     const partnerId = this.partnerOf(caller, 'update');
-    caller.audit.resourceIds.add(id);
+    caller.audit.add(summaryOf({ resourceIds: [id] }));
     await this.load(partnerId, id);
     const secret = newWebhookSecret();
     await this.db.transaction((m) =>
@@ -186,19 +185,19 @@ export class WebhooksService {
         partnerId,
       ]),
     );
-    caller.audit.rowCount = 1;
+    caller.audit.add(summaryOf({ rowCount: 1 }));
     return { ...(await this.load(partnerId, id)), secret };
   }
 
   /** The endpoint's deliveries, newest first. */
   async deliveries(caller: Caller, id: string, limit: number): Promise<WebhookDeliveryView[]> {
     const partnerId = this.partnerOf(caller, 'read', 'WebhookDelivery');
-    caller.audit.resourceIds.add(id);
+    caller.audit.add(summaryOf({ resourceIds: [id] }));
     await this.load(partnerId, id);
     const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
       m.query(this.db.sql('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]),
     );
-    caller.audit.rowCount = rows.length;
+    caller.audit.add(summaryOf({ rowCount: rows.length }));
     return rows.map((r) => ({
       id: String(r.id),
       eventType: String(r.event_type),
@@ -217,8 +216,7 @@ export class WebhooksService {
   }
 
   private partnerOf(caller: Caller, action: string, subject = 'WebhookEndpoint'): string {
-    caller.audit.touch(action, subject);
-    caller.audit.purpose = caller.purpose;
+    caller.audit.add(summaryOf({ actions: [action], subjects: [subject], purpose: caller.purpose }));
     const partnerId = caller.principal.partnerId;
     if (!partnerId || !caller.principal.roles.includes('partner')) {
       throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Webhooks are registered by partner tokens only.' });
@@ -251,7 +249,7 @@ export class WebhooksService {
    */
   private async purposeFor(caller: Caller, partnerId: string, asked: string | undefined): Promise<string> {
     const inForce = caller.policyInForce?.partnerId === partnerId ? caller.policyInForce : await this.policies.inForce(partnerId);
-    caller.audit.policyVersion = inForce.version;
+    caller.audit.add(summaryOf({ policyVersion: inForce.version }));
     const known = purposesOf(inForce.document);
     const purpose = asked ?? caller.purpose ?? (known.length === 1 ? known[0] : null);
     if (purpose === null) {

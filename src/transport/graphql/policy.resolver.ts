@@ -1,4 +1,5 @@
 import { Args, Context, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { officerOf } from '../gateway-request';
@@ -206,7 +207,5 @@ function precondition(ifMatch: number | null | undefined): IfMatch | undefined {
 
 function note(ctx: GqlContext, action: string, ids: string[]): void {
   const record = ctx.req.gateway!.audit;
-  record.touch(action, 'Policy');
-  for (const id of ids) record.resourceIds.add(id);
-  record.rowCount += ids.length;
+  record.add(summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: ids, rowCount: ids.length }));
 }

@@ -1,6 +1,7 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { deciding, recorded, summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest, officerOf } from '../gateway-request';
@@ -119,10 +120,15 @@ export class PolicyController {
   })
   @ApiProblems(404)
   async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
-    note(req, 'read', [partnerId]);
-    const rows = await this.policies.listVersions(partnerId);
-    if (rows.length === 0) throw GatewayError.notFound('Policy', partnerId);
-    req.gateway!.audit.rowCount = rows.length;
+    const asked = summaryOf({ actions: ['read'], subjects: ['Policy'], resourceIds: [partnerId], rowCount: 1 });
+    const { rows } = await recorded(
+      req.gateway!.audit,
+      deciding(asked, async () => {
+        const rows = await this.policies.listVersions(partnerId);
+        if (rows.length === 0) throw GatewayError.notFound('Policy', partnerId);
+        return { rows, summary: summaryOf({ ...asked, rowCount: rows.length }) };
+      }),
+    );
     return { data: rows, meta: { inForce: rows.find((v) => v.inForce)?.version ?? null } };
   }
 
@@ -367,9 +373,7 @@ export class PolicyController {
 
 function note(req: GatewayRequest, action: string, ids: string[]): void {
   const record = req.gateway!.audit;
-  record.touch(action, 'Policy');
-  for (const id of ids) record.resourceIds.add(id);
-  record.rowCount = ids.length;
+  record.add(summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: ids, rowCount: ids.length }));
 }
 
 export function view(p: PolicyInForce) {
