@@ -162,7 +162,7 @@ export class PolicyController {
   async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown) {
     const precondition = parseIfMatch(ifMatchOf(req));
     const { note: changeNote, document } = splitNote(body);
-    const result = await this.admin.put(officerOf(req), partnerId, document, changeNote, precondition);
+    const result = await recorded(req.gateway!.audit, this.admin.put(officerOf(req), partnerId, document, changeNote, precondition));
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state, baseVersion: result.previous ?? 0 } };
@@ -189,7 +189,10 @@ export class PolicyController {
   ) {
     const precondition = parseIfMatch(ifMatchOf(req));
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
+    const result = await recorded(
+      req.gateway!.audit,
+      this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition),
+    );
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, rolledBackTo: body.version, state: result.state } };
@@ -226,7 +229,7 @@ export class PolicyController {
     @Param('version') version: string,
   ) {
     const n = versionNumber(version);
-    const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatchOf(req)));
+    const result = await recorded(req.gateway!.audit, this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatchOf(req))));
     const p = await this.policies.loadVersion(partnerId, result.version);
     res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, approvedBy: req.gateway!.principal!.sub } };
@@ -243,7 +246,7 @@ export class PolicyController {
   async reject(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, true)!;
-    const result = await this.admin.reject(officerOf(req), partnerId, n, reason);
+    const result = await recorded(req.gateway!.audit, this.admin.reject(officerOf(req), partnerId, n, reason));
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
@@ -258,7 +261,7 @@ export class PolicyController {
   async withdraw(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, false);
-    const result = await this.admin.withdraw(officerOf(req), partnerId, n, reason);
+    const result = await recorded(req.gateway!.audit, this.admin.withdraw(officerOf(req), partnerId, n, reason));
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
