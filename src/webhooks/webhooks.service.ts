@@ -50,7 +50,7 @@ const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /**
  * A partner's webhook endpoints (contract section 11): registered, listed, changed, deleted and
  * re-keyed by the partner itself, never another partner's (someone else's endpoint is 404). Each
- * call fills the request's audit record (subject `WebhookEndpoint`).
+ * call returns its summary for the request's audit event (subject `WebhookEndpoint`).
  */
 @Injectable()
 export class WebhooksService {
