@@ -53,8 +53,9 @@ type Read = { rows: GovernedRow[]; meta: ReadMeta; summary: AccessSummary };
 /**
  * The one enforcement path of reads. Every read of partner data, from REST and GraphQL alike, goes
  * through here: the caller's policy scopes rows in the SQL WHERE clause, fields are selected,
- * withheld or refused by the same rules, and the read's AccessSummary is returned with its rows. Writes judge by the same
- * compiled policy (policyOf) in governed-write.service.ts; tracking events in src/logistics.
+ * withheld or refused by the same rules, and the read's AccessSummary is returned with its rows.
+ * Writes judge by the same compiled policy (policyOf) in governed-write.service.ts; tracking
+ * events in src/logistics.
  */
 @Injectable()
 export class GovernedDataService {
