@@ -63,8 +63,9 @@ export function judgedBy(policy: { version: number | null; ruleAgreements: Reado
 }
 
 /**
- * `a` then `b`: lists joined in order without repeats, counts added, reasons joined with "; ", and
- * what `b` decided about the policy, the purpose or the decision replacing what `a` did.
+ * `a` then `b`: lists joined in order without repeats, counts added, reasons joined with "; " (or
+ * replaced: `replacesReason`), and what `b` decided about the policy, the purpose or the decision
+ * replacing what `a` did.
  */
 export function merge(a: AccessSummary, b: AccessSummary): AccessSummary {
   if (b === NOTHING) return a;
