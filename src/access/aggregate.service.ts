@@ -5,6 +5,7 @@ import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { aggregateOf, ruleIdOf } from '../policy/policy-compiler';
 import { AGGREGATE_ACTION, Measure, MEASURES } from '../policy/policy-document';
+import { AccessSummary, carry, merge, summaryOf, touched } from '../audit/access-summary';
 import { Caller } from './caller';
 import { conditionsToSql, ParamBag, valueColumn } from './conditions-to-sql';
 import { GovernedDataService } from './governed-data.service';
@@ -39,8 +40,21 @@ export class AggregateService {
     private readonly data: GovernedDataService,
   ) {}
 
-  async aggregate(caller: Caller, subject: SubjectName, request: AggregateRequest): Promise<{ rows: Record<string, unknown>[]; meta: AggregateMeta }> {
-    caller.audit.touch(AGGREGATE_ACTION, subject);
+  async aggregate(
+    caller: Caller,
+    subject: SubjectName,
+    request: AggregateRequest,
+  ): Promise<{ rows: Record<string, unknown>[]; meta: AggregateMeta; summary: AccessSummary }> {
+    const decided = { so: touched(AGGREGATE_ACTION, subject) };
+    try {
+      return await this.aggregateAs(caller, subject, request, decided);
+    } catch (error) {
+      throw carry(error, decided.so);
+    }
+  }
+
+  /** The aggregate; `decided.so` grows with what is decided, for the error of a refusal to carry. */
+  private async aggregateAs(caller: Caller, subject: SubjectName, request: AggregateRequest, decided: { so: AccessSummary }) {
     const all = fieldsOf(subject);
     const measures = request.measures.map((m) => parseMeasure(m));
     const bad = [
@@ -60,7 +74,8 @@ export class AggregateService {
     if (bad.length > 0) throw GatewayError.validation(bad);
     const asked = measures as Array<{ measure: Measure; field: string }>;
 
-    const policy = await this.data.policyOf(caller);
+    const { policy, summary: judged } = await this.data.policyOf(caller);
+    decided.so = merge(decided.so, judged);
     const rules = policy.ability.rulesFor(AGGREGATE_ACTION, subject).filter((r) => !r.inverted && aggregateOf(r));
     if (rules.length === 0) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', {
@@ -91,7 +106,7 @@ export class AggregateService {
     }
     const grant = aggregateOf(rule)!;
     const ruleId = ruleIdOf(rule);
-    if (ruleId) caller.audit.ruleIds.add(ruleId);
+    if (ruleId) decided.so = merge(decided.so, summaryOf({ ruleIds: [ruleId] }));
 
     const bag = new ParamBag('a');
     const where = [rule.conditions ? conditionsToSql(rule.conditions, subject, this.db.dialect, 't', bag) : '(1=1)'];
@@ -135,14 +150,15 @@ export class AggregateService {
       return out;
     });
     const suppressedGroups = Number(suppressed[0]?.n ?? 0);
-    const a = caller.audit;
-    a.rowCount += rows.length;
-    for (const f of [...request.groupBy, ...asked.map((m) => m.field)]) a.fieldsReturned.add(f);
     // One GraphQL operation may ask several aggregates (aliases): each one's grouping stays in the event,
     // so overlapping groupings in a request are as visible to governance as across requests.
-    const summary = `aggregate ${subject} by ${request.groupBy.join(',') || '(all)'}: ${rows.length} groups of at least ${grant.minGroupSize} rows, ${suppressedGroups} suppressed`;
-    a.reason = a.reason ? `${a.reason}; ${summary}` : summary;
-    return { rows, meta: { minGroupSize: grant.minGroupSize, suppressedGroups, policyVersion: policy.version, purpose: caller.purpose } };
+    const grouping = `aggregate ${subject} by ${request.groupBy.join(',') || '(all)'}: ${rows.length} groups of at least ${grant.minGroupSize} rows, ${suppressedGroups} suppressed`;
+    const done = summaryOf({ rowCount: rows.length, fieldsReturned: [...request.groupBy, ...asked.map((m) => m.field)], reason: grouping });
+    return {
+      summary: merge(decided.so, done),
+      rows,
+      meta: { minGroupSize: grant.minGroupSize, suppressedGroups, policyVersion: policy.version, purpose: caller.purpose },
+    };
   }
 }
 

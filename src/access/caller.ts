@@ -3,7 +3,10 @@ import { Principal } from '../auth/principal';
 import { GatewayError } from '../common/gateway-error';
 import { PolicyInForce } from '../policy/policy.service';
 
-/** Who asks, for which purpose, and the audit record their request fills. */
+/**
+ * Who asks, for which purpose, and their request's audit record: the governed services return
+ * their summaries rather than fill it; a write builds its event from it inside its transaction.
+ */
 export interface Caller {
   principal: Principal;
   purpose: string | null;

@@ -7,6 +7,7 @@ import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
+import { AccessSummary, carry, deciding, judgedBy, merge, summaryOf, touched } from '../audit/access-summary';
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
 import { planFor } from './policy-queries';
@@ -47,11 +48,14 @@ const IN_FORCE_VERSION = '__policyVersionInForce';
 const IN_FORCE_AGREEMENTS = '__agreementsRevisionInForce';
 const DEFAULT_PAGE = 100;
 
+type Read = { rows: GovernedRow[]; meta: ReadMeta; summary: AccessSummary };
+
 /**
  * The one enforcement path of reads. Every read of partner data, from REST and GraphQL alike, goes
  * through here: the caller's policy scopes rows in the SQL WHERE clause, fields are selected,
- * withheld or refused by the same rules, and the audit record is filled in. Writes judge by the same
- * compiled policy (policyOf) in governed-write.service.ts; tracking events in src/logistics.
+ * withheld or refused by the same rules, and the read's AccessSummary is returned with its rows.
+ * Writes judge by the same compiled policy (policyOf) in governed-write.service.ts; tracking
+ * events in src/logistics.
  */
 @Injectable()
 export class GovernedDataService {
@@ -62,14 +66,20 @@ export class GovernedDataService {
     private readonly observer: AccessObserver,
   ) {}
 
-  async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
-    return this.read(caller, subject, options, null);
+  /** A page of rows, with the summary of the read for its audit event (an error carries what was decided before it). */
+  async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta; summary: AccessSummary }> {
+    const action = touched('read', subject);
+    const read = await deciding(action, () => this.read(caller, subject, options, null));
+    return { ...read, summary: merge(action, read.summary) };
   }
 
-  async get(caller: Caller, subject: SubjectName, id: string, options: ReadOptions): Promise<{ row: GovernedRow; meta: ReadMeta }> {
-    const { rows, meta } = await this.read(caller, subject, { ...options, limit: 1, cursor: undefined }, id);
-    if (rows.length === 0) throw GatewayError.notFound(subject, id);
-    return { row: rows[0], meta: { ...meta, nextCursor: null } };
+  async get(caller: Caller, subject: SubjectName, id: string, options: ReadOptions): Promise<{ row: GovernedRow; meta: ReadMeta; summary: AccessSummary }> {
+    const action = touched('read', subject);
+    return deciding(action, async () => {
+      const { rows, meta, summary } = await this.read(caller, subject, { ...options, limit: 1, cursor: undefined }, id);
+      if (rows.length === 0) throw carry(GatewayError.notFound(subject, id), summary);
+      return { row: rows[0], meta: { ...meta, nextCursor: null }, summary: merge(action, summary) };
+    });
   }
 
   /**
@@ -86,20 +96,18 @@ export class GovernedDataService {
    * With `lastSeen`, a partner may be judged by the version this replica last saw in force, which
    * the caller must then check in its own query (reads do: see `read`).
    */
-  async policyOf(caller: Caller, lastSeen: 'allow-last-seen' | 'in-force' = 'in-force'): Promise<CompiledPolicy> {
-    const { principal, audit } = caller;
-    audit.purpose = caller.purpose;
+  async policyOf(caller: Caller, lastSeen: 'allow-last-seen' | 'in-force' = 'in-force'): Promise<{ policy: CompiledPolicy; summary: AccessSummary }> {
+    const { principal } = caller;
+    const asked = summaryOf({ purpose: caller.purpose });
     if (principal.roles.includes('partner') && principal.partnerId) {
       const known =
         caller.policyInForce ??
         (lastSeen === 'allow-last-seen' && caller.policyLastSeen?.partnerId === principal.partnerId ? caller.policyLastSeen : undefined);
-      const { policy } = await this.policies.accessFor(principal.partnerId, caller.purpose, known);
-      audit.policyVersion = policy.version;
-      audit.ruleAgreements = policy.ruleAgreements;
-      return policy;
+      const { policy } = await deciding(asked, () => this.policies.accessFor(principal.partnerId!, caller.purpose, known));
+      return { policy, summary: judgedBy(policy, caller.purpose) };
     }
-    if (principal.roles.includes('admin')) return ADMIN;
-    throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Partner data is read and written by partner and admin tokens only.' });
+    if (principal.roles.includes('admin')) return { policy: ADMIN, summary: asked };
+    throw carry(new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Partner data is read and written by partner and admin tokens only.' }), asked);
   }
 
   /**
@@ -107,15 +115,14 @@ export class GovernedDataService {
    * to look it up): the data query reads the version in force in the same statement, and a page
    * read, or a refusal decided, under a version no longer in force is thrown away and judged again.
    */
-  private async read(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
-    caller.audit.touch('read', subject);
+  private async read(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null): Promise<Read> {
     const partnerId = caller.principal.partnerId;
     const lastSeen =
       !caller.policyInForce && partnerId && caller.principal.roles.includes('partner') && caller.policyLastSeen?.partnerId === partnerId
         ? caller.policyLastSeen
         : null;
     if (!lastSeen) return (await this.readJudged(caller, subject, options, id, null))!;
-    let result: { rows: GovernedRow[]; meta: ReadMeta } | null;
+    let result: Read | null;
     try {
       result = await this.readJudged(caller, subject, options, id, partnerId);
     } catch (error) {
@@ -131,8 +138,20 @@ export class GovernedDataService {
   }
 
   /** The read itself; with `checkFor`, null when that partner's version in force is not the one judged by. */
-  private async readJudged(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null, checkFor: string | null) {
-    const policy = await this.policyOf(caller, checkFor ? 'allow-last-seen' : 'in-force');
+  private async readJudged(caller: Caller, subject: SubjectName, options: ReadOptions, id: string | null, checkFor: string | null): Promise<Read | null> {
+    const { policy, summary } = await this.policyOf(caller, checkFor ? 'allow-last-seen' : 'in-force');
+    return deciding(summary, () => this.readBy(caller, policy, summary, subject, options, id, checkFor));
+  }
+
+  private async readBy(
+    caller: Caller,
+    policy: CompiledPolicy,
+    judged: AccessSummary,
+    subject: SubjectName,
+    options: ReadOptions,
+    id: string | null,
+    checkFor: string | null,
+  ): Promise<Read | null> {
     const plan = planFor(policy, 'read', subject, this.db.dialect);
     if (!plan.rowScope) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', {
@@ -188,10 +207,11 @@ export class GovernedDataService {
 
     const judge = new RowJudge(policy, subject, shape.requested, shape.selectable, plan.conditionFields);
     const rows = page.map((r) => judge.judge(r));
-    this.recordRead(caller, subject, page, judge);
+    const summary = merge(judged, this.readSummary(caller, subject, page, judge));
     const { fields, ungranted, cursor, limit: requestedLimit } = options;
     this.observer.afterRead({ caller, subject, id, policy, fields, ungranted, filters, cursor, requestedLimit, page, rows, hasMore });
     return {
+      summary,
       rows,
       meta: {
         nextCursor: hasMore ? encodeCursor(subject, String(page[page.length - 1].id)) : null,
@@ -204,15 +224,17 @@ export class GovernedDataService {
     };
   }
 
-  private recordRead(caller: Caller, subject: SubjectName, page: Record<string, unknown>[], judge: RowJudge): void {
-    const a = caller.audit;
-    a.rowCount += page.length;
-    for (const raw of page) a.resourceIds.add(String(raw.id));
-    for (const id of judge.ruleIds) a.ruleIds.add(id);
-    for (const f of judge.fieldsReturned) a.fieldsReturned.add(f);
-    for (const f of judge.fieldsWithheld) a.fieldsDenied.add(f);
-    for (const [f, how] of judge.fieldsTransformed) a.fieldsTransformed.set(f, how);
+  private readSummary(caller: Caller, subject: SubjectName, page: Record<string, unknown>[], judge: RowJudge): AccessSummary {
+    const summary = summaryOf({
+      rowCount: page.length,
+      resourceIds: page.map((raw) => String(raw.id)),
+      ruleIds: [...judge.ruleIds],
+      fieldsReturned: [...judge.fieldsReturned],
+      fieldsDenied: [...judge.fieldsWithheld],
+      fieldsTransformed: [...judge.fieldsTransformed],
+    });
     this.metrics.decisions.inc({ partner: caller.principal.partnerId ?? 'admin', subject, decision: judge.fieldsWithheld.size > 0 ? 'partial' : 'allow' });
+    return summary;
   }
 }
 

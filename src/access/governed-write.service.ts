@@ -1,6 +1,7 @@
 import { subject as asSubject } from '@casl/ability';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
 import { ENTITY_OF } from '../data/entities';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
@@ -37,13 +38,16 @@ export class GovernedWriteService {
 
   /** Creates a row as the caller; every body field must be writable and the row inside the caller's conditions. */
   async create(caller: Caller, subject: SubjectName, input: Record<string, unknown>, route: string): Promise<WriteResult> {
-    caller.audit.touch('create', subject);
-    const body = normalizeTimestamps(subject, input);
-    assertChosenId(caller.principal, body.id);
-    const policy = await this.reads.policyOf(caller);
+    const action = touched('create', subject);
+    const { body, policy, decided } = await deciding(action, async () => {
+      const body = normalizeTimestamps(subject, input);
+      assertChosenId(caller.principal, body.id);
+      const { policy, summary } = await this.reads.policyOf(caller);
+      return { body, policy, decided: merge(action, summary) };
+    });
     let createdId = '';
     let observed: ObservedWrite | undefined;
-    const result = await this.transactions.run(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, async (m) => {
+    const result = await this.transactions.run(caller, route, body, { policy, action: 'create', subject, answerIsRow: true }, decided, async (m) => {
       const now = new Date().toISOString();
       const defaults = this.pinnedValues(policy, 'create', subject, body);
       const row: Record<string, unknown> = { ...nullRow(subject), ...SUBJECTS[subject].defaults, ...defaults, ...body, updatedAt: now };
@@ -53,11 +57,10 @@ export class GovernedWriteService {
       const exists = await m.query<unknown[]>(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
       if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${String(row.id)}' already exists.` });
       await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
-      caller.audit.resourceIds.add(String(row.id));
       createdId = String(row.id);
       const answer = this.writeAnswer(caller, policy, subject, row);
-      observed = { caller, action: 'create', subject, policy, row, answered: Object.keys(answer.data) };
-      return { status: 201, body: answer };
+      observed = { caller, action: 'create', subject, policy, row, answered: Object.keys(answer.body.data) };
+      return { status: 201, body: answer.body, summary: merge(summaryOf({ resourceIds: [createdId] }), answer.summary) };
     });
     this.observeCommitted(result, observed);
     if (!result.replayed) await this.recordChanges.changed(subject, createdId);
@@ -66,11 +69,14 @@ export class GovernedWriteService {
 
   /** Updates a row in the caller's update scope (404 outside their read scope, 403 inside it). */
   async update(caller: Caller, subject: SubjectName, id: string, input: Record<string, unknown>, route: string): Promise<WriteResult> {
-    caller.audit.touch('update', subject);
-    const body = normalizeTimestamps(subject, input);
-    const policy = await this.reads.policyOf(caller);
+    const action = touched('update', subject);
+    const { body, policy, decided } = await deciding(action, async () => {
+      const body = normalizeTimestamps(subject, input);
+      const { policy, summary } = await this.reads.policyOf(caller);
+      return { body, policy, decided: merge(action, summary) };
+    });
     let observed: ObservedWrite | undefined;
-    const result = await this.transactions.run(caller, route, body, { policy, action: 'update', subject, answerIsRow: true }, async (m) => {
+    const result = await this.transactions.run(caller, route, body, { policy, action: 'update', subject, answerIsRow: true }, decided, async (m) => {
       const existing = await this.loadForWrite(m, policy, subject, id);
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
@@ -82,8 +88,8 @@ export class GovernedWriteService {
         .where('id = :id', { id })
         .execute();
       const answer = this.writeAnswer(caller, policy, subject, row, 'update');
-      observed = { caller, action: 'update', subject, policy, row, answered: Object.keys(answer.data) };
-      return { status: 200, body: answer };
+      observed = { caller, action: 'update', subject, policy, row, answered: Object.keys(answer.body.data) };
+      return { status: 200, ...answer };
     });
     this.observeCommitted(result, observed);
     if (subject === 'Shipment' && !result.replayed) this.changes.publish(id);
@@ -160,17 +166,20 @@ export class GovernedWriteService {
     if (observed && !result.replayed) this.observer.afterWrite(observed);
   }
 
-  /** The answer to a write: the fields the caller may read on the written row; recorded in the audit. */
-  writeAnswer(caller: Caller, policy: CompiledPolicy, subject: SubjectName, row: Record<string, unknown>, action: 'create' | 'update' = 'create') {
+  /** The answer to a write: the fields the caller may read on the written row, and its summary for the audit. */
+  writeAnswer(
+    caller: Caller,
+    policy: CompiledPolicy,
+    subject: SubjectName,
+    row: Record<string, unknown>,
+    action: 'create' | 'update' = 'create',
+  ): { body: WriteResult['body']; summary: AccessSummary } {
     const readable = permittedFields(policy.ability, 'read', subject, row);
     const data: Record<string, unknown> = { id: row.id };
     for (const f of fieldsOf(subject)) if (readable.includes(f)) data[f] = row[f] ?? null;
     if (policy.transforms) applyTransforms(policy, subject, row, data);
-    for (const f of Object.keys(data)) caller.audit.fieldsReturned.add(f);
-    caller.audit.rowCount += 1;
-    caller.audit.resourceIds.add(String(row.id));
     const ruleId = decidingRuleId(policy.ability, action, subject, row);
-    if (ruleId) caller.audit.ruleIds.add(ruleId);
-    return { data, meta: { policyVersion: policy.version, purpose: caller.purpose } };
+    const summary = summaryOf({ fieldsReturned: Object.keys(data), rowCount: 1, resourceIds: [String(row.id)], ruleIds: ruleId ? [ruleId] : [] });
+    return { body: { data, meta: { policyVersion: policy.version, purpose: caller.purpose } }, summary };
   }
 }

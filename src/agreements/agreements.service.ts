@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AccessSummary, carry, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -63,14 +64,12 @@ export class AgreementsService {
     private readonly policies: PolicyService,
   ) {}
 
-  async offer(actor: Actor, body: unknown, record: AuditRecord): Promise<AgreementView> {
+  async offer(actor: Actor, body: unknown, record: AuditRecord): Promise<Step<AgreementView>> {
     const input = parseNewAgreement(body);
     const id = input.id ?? `agr-${randomUUID().slice(0, 8)}`;
-    record.touch('create', 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
     return this.audited(
       record,
+      acting('create', id),
       input.partnerId,
       async (m) => {
         const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
@@ -106,13 +105,12 @@ export class AgreementsService {
   }
 
   /** Governance: a new revision with amended terms, offered again (the partner must accept it again). */
-  async revise(actor: Actor, id: string, body: unknown, record: AuditRecord): Promise<AgreementView> {
-    record.touch('update', 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
-    const existing = await this.mustFind(id);
+  async revise(actor: Actor, id: string, body: unknown, record: AuditRecord): Promise<Step<AgreementView>> {
+    const opened = acting('update', id);
+    const existing = await deciding(opened, () => this.mustFind(id));
     return this.audited(
       record,
+      opened,
       existing.partnerId,
       async (m) => {
         const row = await this.lock(m, id);
@@ -151,14 +149,12 @@ export class AgreementsService {
   }
 
   /** A transition by governance (terminate) or by the partner (accept, decline, terminate). */
-  async transition(actor: Actor, id: string, to: Transition, body: unknown, record: AuditRecord): Promise<AgreementView> {
-    record.touch(to, 'Agreement');
-    record.resourceIds.add(id);
-    record.agreementIds.add(id);
-    const note = noteOf(body);
-    const existing = await this.mustFind(id, actor);
+  async transition(actor: Actor, id: string, to: Transition, body: unknown, record: AuditRecord): Promise<Step<AgreementView>> {
+    const opened = acting(to, id);
+    const { note, existing } = await deciding(opened, async () => ({ note: noteOf(body), existing: await this.mustFind(id, actor) }));
     return this.audited(
       record,
+      opened,
       existing.partnerId,
       async (m) => {
         const row = await this.lock(m, id);
@@ -182,8 +178,12 @@ export class AgreementsService {
     );
   }
 
-  async list(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }, record: AuditRecord): Promise<AgreementView[]> {
-    record.touch('read', 'Agreement');
+  async list(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }): Promise<Step<AgreementView[]>> {
+    const opened = touched('read', 'Agreement');
+    return deciding(opened, () => this.listBy(filter, opened));
+  }
+
+  private async listBy(filter: { partnerId?: string; status?: string; expiringWithinDays?: string }, opened: AccessSummary): Promise<Step<AgreementView[]>> {
     const problems: string[] = [];
     if (filter.status !== undefined && !AGREEMENT_STATUSES.includes(filter.status as AgreementStatus))
       problems.push(`status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
@@ -201,22 +201,22 @@ export class AgreementsService {
         if (days !== null) return (a.status === 'active' || a.status === 'accepted') && Date.parse(a.validUntil) <= now + days * 86_400_000;
         return true;
       });
-    for (const a of out) record.resourceIds.add(a.id);
-    record.rowCount = out.length;
-    return out;
+    return { data: out, summary: merge(opened, summaryOf({ resourceIds: out.map((a) => a.id), rowCount: out.length })) };
   }
 
   /** One agreement with the partners and rules that rest on it (rules naming it in the policies in force). */
-  async get(id: string, record: AuditRecord, actor?: Actor): Promise<AgreementView & { dependents: Array<{ partnerId: string; ruleIds: string[] }> }> {
-    record.touch('read', 'Agreement');
-    record.resourceIds.add(id);
-    const row = await this.mustFind(id, actor);
-    record.rowCount = 1;
-    return { ...viewOf(row, Date.now()), dependents: await this.dependents(id) };
+  async get(id: string, actor?: Actor): Promise<Step<AgreementView & { dependents: Array<{ partnerId: string; ruleIds: string[] }> }>> {
+    const opened = summaryOf({ actions: ['read'], subjects: ['Agreement'], resourceIds: [id] });
+    return deciding(opened, async () => {
+      const row = await this.mustFind(id, actor);
+      // The row is counted once found, before its dependents are looked up.
+      const found = merge(opened, summaryOf({ rowCount: 1 }));
+      return { data: { ...viewOf(row, Date.now()), dependents: await deciding(found, () => this.dependents(id)) }, summary: found };
+    });
   }
 
-  async listForPartner(partnerId: string, record: AuditRecord): Promise<AgreementView[]> {
-    return this.list({ partnerId }, record);
+  async listForPartner(partnerId: string): Promise<Step<AgreementView[]>> {
+    return this.list({ partnerId });
   }
 
   /** Rules of the policies in force naming an agreement, by partner. */
@@ -257,24 +257,43 @@ export class AgreementsService {
     return row;
   }
 
-  /** The change, the partner's agreements revision and the audit event, in one transaction. */
+  /**
+   * The change, the partner's agreements revision and the audit event, in one transaction: the
+   * event holds the request's record and this step's complete summary, which is returned too.
+   */
   private async audited(
     record: AuditRecord,
+    opened: AccessSummary,
     partnerId: string,
     change: (m: EntityManager) => Promise<AgreementEntity>,
     describe: (a: AgreementEntity) => string,
-  ): Promise<AgreementView> {
-    const result = await this.db.transaction(async (m) => {
-      const row = await change(m);
-      await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
-      record.rowCount = 1;
-      record.reason = describe(row);
-      await this.audit.appendWithin(m, [record.toEvent(200)]);
-      return row;
-    });
-    record.committed = true;
-    return viewOf(result, Date.now());
+  ): Promise<Step<AgreementView>> {
+    let done = opened;
+    try {
+      const result = await this.db.transaction(async (m) => {
+        const row = await change(m);
+        await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
+        done = merge(opened, summaryOf({ rowCount: 1, reason: describe(row) }));
+        await this.audit.appendWithin(m, [record.toEvent(200, done)]);
+        return row;
+      });
+      record.markCommitted();
+      return { data: viewOf(result, Date.now()), summary: done };
+    } catch (error) {
+      throw carry(error, done);
+    }
   }
+}
+
+/** What an agreement step answers, with its summary for the audit event. */
+export interface Step<T> {
+  data: T;
+  summary: AccessSummary;
+}
+
+/** An action on one agreement, which the event names among its resources and its agreements. */
+function acting(action: string, id: string): AccessSummary {
+  return summaryOf({ actions: [action], subjects: ['Agreement'], resourceIds: [id], agreementIds: [id] });
 }
 
 function noteOf(body: unknown): string | null {

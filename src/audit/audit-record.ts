@@ -1,8 +1,9 @@
 import { v7 as timeOrderedUuid } from 'uuid';
 import { Principal } from '../auth/principal';
+import { AccessSummary, Decision, joinReasons, merge, mergeAll, NOTHING, summaryOf, SummarySink } from './access-summary';
 
 export type Transport = 'rest' | 'graphql';
-export type Decision = 'allow' | 'partial' | 'deny' | 'error';
+export type { Decision };
 
 /** The status an event records for a request whose client closed the connection before its answer (no HTTP answer is sent). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -34,36 +35,23 @@ export interface AuditEventInput {
 }
 
 /**
- * Collects, during one request, what its audit event will say. The governed data service
- * fills in what was decided; the transport closes it with the status and writes it.
+ * What one request's audit event will say. Steps add what they decided as AccessSummary values
+ * (`add`, `place`: the only way in); the transport names the operation and the principal, records
+ * a refusal (`fail`), closes it with the status and writes it.
  */
-export class AuditRecord {
+export class AuditRecord implements SummarySink {
   readonly startedAt = process.hrtime.bigint();
   readonly at = new Date().toISOString();
   principal: Principal | null = null;
   operation: string;
-  private readonly actions = new Set<string>();
-  private readonly subjects = new Set<string>();
-  readonly resourceIds = new Set<string>();
-  readonly fieldsReturned = new Set<string>();
-  readonly fieldsDenied = new Set<string>();
-  readonly ruleIds = new Set<string>();
-  /** Granting rule id → agreement id, of the compiled policy that judged the request. */
-  ruleAgreements: ReadonlyMap<string, string> = new Map();
-  /** Agreements the request acted on itself (an agreement's own transitions). */
-  readonly agreementIds = new Set<string>();
-  /** Fields returned as a transformed value, with the transform (recorded in the event's reason). */
-  readonly fieldsTransformed = new Map<string, string>();
-  purpose: string | null = null;
-  rowCount = 0;
-  policyVersion: number | null = null;
-  code: string | null = null;
-  reason: string | null = null;
-  failureStatus: number | null = null;
-  /** A successful answer that judged many items alone (a logistics push) says allow, partial or deny by their outcomes. */
-  decisionOverride: Decision | null = null;
-  /** Set once the event is in the database (a write commits its event in its own transaction). */
-  committed = false;
+  /** Each step's summary, in the order the steps began (a place is empty until its step ends). */
+  private readonly steps: (AccessSummary | undefined)[] = [];
+  /** Reasons in the order they were recorded: a refusal's detail replaces what came before it. */
+  private reason: string | null = null;
+  private code: string | null = null;
+  private failureDenied: readonly string[] = [];
+  private failedWith: number | null = null;
+  private isCommitted = false;
   /** Set when the client's connection closed before the answer was sent. */
   clientAborted = false;
 
@@ -75,42 +63,86 @@ export class AuditRecord {
     this.operation = operation;
   }
 
-  touch(action: string, subject: string): void {
-    this.actions.add(action);
-    this.subjects.add(subject);
+  add(summary: AccessSummary): void {
+    this.place()(summary);
+  }
+
+  place(): (summary: AccessSummary) => void {
+    const at = this.steps.push(undefined) - 1;
+    return (summary) => {
+      this.steps[at] = summary;
+      this.reason = joinReasons(this.reason, summary);
+    };
   }
 
   /** Records a refusal; fields it names (FORBIDDEN_FIELDS) count as denied. */
   fail(status: number, code: string, reason?: string, fields?: unknown): void {
-    if (Array.isArray(fields)) for (const f of fields) if (typeof f === 'string') this.fieldsDenied.add(f);
-    if (this.failureStatus === null || status > this.failureStatus) {
-      this.failureStatus = status;
+    if (Array.isArray(fields)) this.failureDenied = [...this.failureDenied, ...fields.filter((f): f is string => typeof f === 'string')];
+    if (this.failedWith === null || status > this.failedWith) {
+      this.failedWith = status;
       this.code = code;
       this.reason = reason ?? null;
     }
   }
 
-  decide(status: number): Decision {
+  /** The status of the worst refusal recorded, if any. */
+  get failureStatus(): number | null {
+    return this.failedWith;
+  }
+
+  get failureCode(): string | null {
+    return this.code;
+  }
+
+  /** Set once the event is in the database (a write commits its event in its own transaction). */
+  get committed(): boolean {
+    return this.isCommitted;
+  }
+
+  markCommitted(): void {
+    this.isCommitted = true;
+  }
+
+  /** What the steps recorded so far decided, as one summary. */
+  summary(): AccessSummary {
+    const all = mergeAll(this.steps.filter((s): s is AccessSummary => s !== undefined));
+    return this.failureDenied.length > 0 ? merge(all, summaryOf({ fieldsDenied: this.failureDenied })) : all;
+  }
+
+  get purpose(): string | null {
+    return this.summary().purpose ?? null;
+  }
+
+  /** Fields returned as a transformed value so far. */
+  transformedFields(): string[] {
+    return this.summary().fieldsTransformed.map(([f]) => f);
+  }
+
+  decide(status: number, s: AccessSummary = this.summary()): Decision {
     if (status >= 500 || status === CLIENT_CLOSED_REQUEST) return 'error';
     if (status >= 400) return 'deny';
-    if (this.decisionOverride) return this.decisionOverride;
-    if (this.failureStatus !== null) return this.failureStatus >= 500 ? 'error' : this.fieldsReturned.size > 0 ? 'partial' : 'deny';
+    if (s.decisionOverride) return s.decisionOverride;
+    if (this.failedWith !== null) return this.failedWith >= 500 ? 'error' : s.fieldsReturned.length > 0 ? 'partial' : 'deny';
     // Withheld fields and nothing returned (e.g. a query for forbidden fields only): nothing was allowed.
-    if (this.fieldsDenied.size > 0) return this.fieldsReturned.size > 0 ? 'partial' : 'deny';
+    if (s.fieldsDenied.length > 0) return s.fieldsReturned.length > 0 ? 'partial' : 'deny';
     return 'allow';
   }
 
-  private reasonWithTransforms(): string | null {
-    if (this.fieldsTransformed.size === 0) return this.reason;
-    const transformed = `transformed: ${[...this.fieldsTransformed]
+  private reasonWithTransforms(s: AccessSummary, pending: AccessSummary): string | null {
+    const reason = joinReasons(this.reason, pending);
+    if (s.fieldsTransformed.length === 0) return reason;
+    const transformed = `transformed: ${[...s.fieldsTransformed]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([f, how]) => `${f} (${how})`)
       .join(', ')}`;
-    return this.reason ? `${this.reason}; ${transformed}` : transformed;
+    return reason ? `${reason}; ${transformed}` : transformed;
   }
 
-  toEvent(status: number): AuditEventInput {
+  /** The event, with `pending` (a step not added yet: a write's, whose event commits with it) after what was added. */
+  toEvent(status: number, pending: AccessSummary = NOTHING): AuditEventInput {
     const p = this.principal;
+    const s = merge(this.summary(), pending);
+    const ruleAgreements = s.ruleAgreements ?? new Map<string, string>();
     return {
       // Time-ordered (UUIDv7): a new id lands at the end of the unique index instead of on a random page.
       id: timeOrderedUuid(),
@@ -119,20 +151,20 @@ export class AuditRecord {
       actor: { sub: fit(p?.sub ?? null, 200), partnerId: fit(p?.partnerId ?? null, 64), roles: p ? [...p.roles] : [] },
       transport: this.transport,
       operation: fit(this.operation, 200)!,
-      action: fit(joinOrNull(this.actions), 32),
-      subject: fit(joinOrNull(this.subjects), 128),
-      resourceIds: [...this.resourceIds].map((id) => fit(id, 200)!),
-      purpose: fit(this.purpose, 64),
-      decision: this.decide(status),
+      action: fit(joinOrNull(s.actions), 32),
+      subject: fit(joinOrNull(s.subjects), 128),
+      resourceIds: s.resourceIds.map((id) => fit(id, 200)!),
+      purpose: fit(s.purpose ?? null, 64),
+      decision: this.decide(status, s),
       status,
       code: fit(this.code, 64),
-      reason: fit(this.reasonWithTransforms(), 2000),
-      fieldsReturned: [...this.fieldsReturned].sort(),
-      fieldsDenied: [...this.fieldsDenied].sort(),
-      rowCount: this.rowCount,
-      policyVersion: this.policyVersion,
-      ruleIds: [...this.ruleIds].sort(),
-      agreementIds: [...new Set([...this.agreementIds, ...[...this.ruleIds].flatMap((id) => this.ruleAgreements.get(id) ?? [])])].sort(),
+      reason: fit(this.reasonWithTransforms(s, pending), 2000),
+      fieldsReturned: [...s.fieldsReturned].sort(),
+      fieldsDenied: [...s.fieldsDenied].sort(),
+      rowCount: s.rowCount,
+      policyVersion: s.policyVersion ?? null,
+      ruleIds: [...s.ruleIds].sort(),
+      agreementIds: [...new Set([...s.agreementIds, ...s.ruleIds.flatMap((id) => ruleAgreements.get(id) ?? [])])].sort(),
       latencyMs: Number((process.hrtime.bigint() - this.startedAt) / 1000000n),
     };
   }
@@ -162,6 +194,6 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-function joinOrNull(values: Set<string>): string | null {
-  return values.size === 0 ? null : [...values].join(',');
+function joinOrNull(values: readonly string[]): string | null {
+  return values.length === 0 ? null : values.join(',');
 }

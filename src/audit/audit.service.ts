@@ -52,7 +52,7 @@ export class AuditService implements BeforeApplicationShutdown {
     }
     const event = record.toEvent(status);
     await inSpan('audit commit', { 'audit.decision': event.decision }, () => this.record(event));
-    record.committed = true;
+    record.markCommitted();
   }
 
   /** Queues an event for the next group commit; resolves once it is committed. */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Principal } from '../auth/principal';
+import { summaryOf } from './access-summary';
 import { AuditRecord } from './audit-record';
 
 /** Route parameters and GraphQL arguments (or their `input`, as an upsert's id) that name the record a request addresses. */
@@ -24,11 +25,12 @@ export function declaredPurpose(headers: IncomingHttpHeaders, principal: Princip
  */
 export function noteRefusedRequest(record: AuditRecord, addressed: Record<string, unknown> | undefined, headers: IncomingHttpHeaders): void {
   const input = addressed?.input;
+  const resourceIds: string[] = [];
   for (const source of [addressed, input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : undefined]) {
     for (const name of ADDRESSING) {
       const value = source?.[name];
-      if (typeof value === 'string' && value !== '') record.resourceIds.add(value);
+      if (typeof value === 'string' && value !== '') resourceIds.push(value);
     }
   }
-  if (record.purpose === null) record.purpose = declaredPurpose(headers, record.principal);
+  record.add(summaryOf({ resourceIds, ...(record.purpose === null ? { purpose: declaredPurpose(headers, record.principal) } : {}) }));
 }

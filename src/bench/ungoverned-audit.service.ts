@@ -12,7 +12,7 @@ export class UngovernedAuditService extends AuditService implements OnModuleInit
   }
 
   override commit(record: AuditRecord): Promise<void> {
-    record.committed = true;
+    record.markCommitted();
     return Promise.resolve();
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessSummary, NOTHING } from '../audit/access-summary';
 import { Caller } from '../access/caller';
 import { decodeCursor, encodeCursor } from '../access/cursor';
 import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../access/governed-data.service';
@@ -31,7 +32,7 @@ interface FixedScope {
 export class UngovernedDataService extends GovernedDataService {
   private readonly scopes = new Map<string, FixedScope>();
 
-  override async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
+  override async list(caller: Caller, subject: SubjectName, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta; summary: AccessSummary }> {
     if (options.filters && Object.keys(options.filters).length > 0) {
       throw GatewayError.validation(['filters are not part of the ungoverned benchmark mode']);
     }
@@ -52,6 +53,7 @@ export class UngovernedDataService extends GovernedDataService {
     const page = raw.slice(0, limit);
     const rows = page.map((r) => ({ values: valuesOf(subject, fields, r), redactions: [] }));
     return {
+      summary: NOTHING,
       rows,
       meta: {
         nextCursor: raw.length > limit ? encodeCursor(subject, String(page[page.length - 1].id)) : null,
@@ -68,7 +70,7 @@ export class UngovernedDataService extends GovernedDataService {
     const key = `${caller.principal.partnerId}|${caller.purpose}|${subject}`;
     let scope = this.scopes.get(key);
     if (!scope) {
-      const policy = await this.policyOf(caller);
+      const { policy } = await this.policyOf(caller);
       const plan = planFor(policy, 'read', subject, this.db.dialect);
       if (!plan.rowScope) throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `No read of ${subject}.` });
       scope = { sql: plan.rowScope.sql, params: plan.rowScope.params, fields: plan.grantable };
@@ -104,6 +106,6 @@ export class UngovernedWriteService extends GovernedWriteService {
     );
     if (!row) throw GatewayError.notFound(subject, id);
     if (subject === 'Shipment') this.changes.publish(id);
-    return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false };
+    return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false, summary: NOTHING };
   }
 }

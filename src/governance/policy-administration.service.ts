@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
+import { AccessSummary, carry, merge, summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
@@ -13,7 +14,7 @@ import { AgreementsService } from '../agreements/agreements.service';
 import { assertPartnerId } from '../common/partner-id';
 
 /** Policy changes (put, rollback, approve, reject, withdraw): each commits together with its audit event. */
-/** The governance officer behind a change, and the audit record their request fills. */
+/** The governance officer behind a change, and the audit record of their request (a change commits its event with it). */
 export interface Officer {
   sub: string;
   audit: AuditRecord;
@@ -122,21 +123,25 @@ export class PolicyAdministration {
     partnerId: string,
     change: (m: EntityManager) => Promise<T>,
     describe?: (r: T) => string,
-  ): Promise<T> {
+  ): Promise<T & { summary: AccessSummary }> {
     const record = officer.audit;
-    record.touch(action, 'Policy');
-    record.resourceIds.add(partnerId);
-    const result = await this.db.transaction(async (m) => {
-      const r = await change(m);
-      record.policyVersion = r.version;
-      record.rowCount = 1;
-      record.reason = describe
-        ? describe(r)
-        : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
-      await this.audit.appendWithin(m, [record.toEvent(200)]);
-      return r;
-    });
-    record.committed = true;
-    return result;
+    const opened = summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: [partnerId] });
+    // The step's summary once the change is made: complete before its event is appended with it.
+    let done = opened;
+    try {
+      const result = await this.db.transaction(async (m) => {
+        const r = await change(m);
+        const reason = describe
+          ? describe(r)
+          : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+        done = merge(opened, summaryOf({ policyVersion: r.version, rowCount: 1, reason }));
+        await this.audit.appendWithin(m, [record.toEvent(200, done)]);
+        return r;
+      });
+      record.markCommitted();
+      return { ...result, summary: done };
+    } catch (error) {
+      throw carry(error, done);
+    }
   }
 }

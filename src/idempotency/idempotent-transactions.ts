@@ -4,6 +4,7 @@ import { selectRows } from '../access/page-query';
 import { normalize } from '../access/row-judge';
 import { allColumnsOf } from '../access/row-values';
 import { ReplayRights, WriteResult, WriteTransactions, WriteWork } from '../access/write-transactions';
+import { AccessSummary, carry, deciding, merge, summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { SUBJECTS } from '../data/subjects';
@@ -26,35 +27,38 @@ export class IdempotentTransactions extends WriteTransactions {
     super();
   }
 
-  async run(caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights, work: WriteWork): Promise<WriteResult> {
+  async run(caller: Caller, route: string, body: Record<string, unknown>, rights: ReplayRights, decided: AccessSummary, work: WriteWork): Promise<WriteResult> {
     const key = caller.idempotencyKey;
     const scope = idempotencyScope(caller, route);
     const hash = this.idempotency.hashRequest(body);
     if (key) {
-      const replay = await this.replay(caller, scope, key, hash, rights);
+      const replay = await deciding(decided, () => this.replay(caller, scope, key, hash, rights, decided));
       if (replay) return replay;
     }
+    // What the write decided once its work is done: in its event, or carried by its error if it then fails.
+    let done = decided;
     try {
       const result = await this.db.transaction(async (m) => {
         const r = await work(m);
+        done = merge(decided, r.summary);
         if (key) await this.idempotency.save(m, scope, key, hash, r.status, r.body);
-        await this.audit.appendWithin(m, [caller.audit.toEvent(r.status)]);
+        await this.audit.appendWithin(m, [caller.audit.toEvent(r.status, done)]);
         return r;
       });
-      caller.audit.committed = true;
-      return { ...result, replayed: false };
+      caller.audit.markCommitted();
+      return { ...result, summary: done, replayed: false };
     } catch (error) {
       // A concurrent duplicate with the same key may have committed meanwhile: its effect can make
       // this one fail (a unique violation, or a refusal such as 409 "already exists"). Answer it.
       if (key) {
-        const replay = await this.replay(caller, scope, key, hash, rights);
+        const replay = await deciding(done, () => this.replay(caller, scope, key, hash, rights, done));
         if (replay) return replay;
       }
-      throw error;
+      throw carry(error, done);
     }
   }
 
-  private async replay(caller: Caller, scope: string, key: string, hash: string, rights: ReplayRights): Promise<WriteResult | null> {
+  private async replay(caller: Caller, scope: string, key: string, hash: string, rights: ReplayRights, decided: AccessSummary): Promise<WriteResult | null> {
     const prior = await this.db.read((m) => this.idempotency.find(m, scope, key));
     if (!prior) return null;
     if (prior.requestHash !== hash) {
@@ -62,15 +66,21 @@ export class IdempotentTransactions extends WriteTransactions {
         detail: 'This Idempotency-Key was used for a different request; use a new key.',
       });
     }
-    caller.audit.reason = 'idempotent replay: nothing written';
     const first = JSON.parse(prior.body) as WriteResult['body'];
     const id = first.data && typeof first.data.id === 'string' ? first.data.id : null;
-    if (id) caller.audit.resourceIds.add(id);
+    // A refusal of the replay carries this part; the caller adds what the write decided before it.
+    const replayed = summaryOf({ reason: 'idempotent replay: nothing written', replacesReason: true, resourceIds: id ? [id] : [] });
     const current =
       rights.answerIsRow && id
         ? ((await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null)
         : null;
-    const body = judgeReplay(caller, rights, this.db.dialect, first, current && normalize(rights.subject, current));
-    return { status: prior.status, body, replayed: true };
+    const judged = (() => {
+      try {
+        return judgeReplay(caller, rights, this.db.dialect, first, current && normalize(rights.subject, current));
+      } catch (error) {
+        throw carry(error, replayed);
+      }
+    })();
+    return { status: prior.status, body: judged.body, summary: merge(decided, merge(replayed, judged.summary)), replayed: true };
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Caller } from '../access/caller';
 import { permittedFields, planFor } from '../access/policy-queries';
 import { ReplayRights } from '../access/write-transactions';
+import { AccessSummary, merge, summaryOf } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf } from '../data/subjects';
 import { Dialect } from '../database/database.service';
@@ -24,8 +25,7 @@ export function idempotencyScope(caller: Caller, route: string): string {
  * A replay is answered under the policy in force now, not the one the first answer was given
  * under: without the right to the action any more it gets the refusal a new request would, and
  * of the remembered row it returns only the fields the caller may read now (judged on the row as
- * stored now, or the remembered answer when the row is gone). Fills the audit record with what
- * the replay returns.
+ * stored now, or the remembered answer when the row is gone). Its summary says what the replay returns.
  */
 export function judgeReplay(
   caller: Caller,
@@ -33,27 +33,26 @@ export function judgeReplay(
   dialect: Dialect,
   body: { data: Record<string, unknown>; meta: Record<string, unknown> },
   current: Record<string, unknown> | null,
-): { data: Record<string, unknown>; meta: Record<string, unknown> } {
+): { body: { data: Record<string, unknown>; meta: Record<string, unknown> }; summary: AccessSummary } {
   const { policy, action, subject } = rights;
   if (!planFor(policy, action, subject, dialect).rowScope) {
     throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your policy does not let you ${action} ${subject}.` });
   }
   const meta = { ...body.meta, policyVersion: policy.version, purpose: caller.purpose };
-  const audit = caller.audit;
-  audit.policyVersion = policy.version;
-  audit.ruleAgreements = policy.ruleAgreements;
-  if (!rights.answerIsRow) return { data: body.data, meta };
+  const judged = summaryOf({ policyVersion: policy.version, ruleAgreements: policy.ruleAgreements });
+  if (!rights.answerIsRow) return { body: { data: body.data, meta }, summary: judged };
   const readable = new Set(permittedFields(policy.ability, 'read', subject, current ?? body.data));
   const data: Record<string, unknown> = {};
+  const returned: string[] = [];
+  const denied: string[] = [];
   for (const f of fieldsOf(subject)) {
     if (!(f in body.data)) continue;
     if (readable.has(f)) {
       data[f] = body.data[f];
-      audit.fieldsReturned.add(f);
+      returned.push(f);
     } else {
-      audit.fieldsDenied.add(f);
+      denied.push(f);
     }
   }
-  audit.rowCount += 1;
-  return { data, meta };
+  return { body: { data, meta }, summary: merge(judged, summaryOf({ fieldsReturned: returned, fieldsDenied: denied, rowCount: 1 })) };
 }

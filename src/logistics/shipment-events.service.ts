@@ -8,6 +8,7 @@ import { decidingRuleId, permittedFields } from '../access/policy-queries';
 import { RecordChanges } from '../access/record-changes';
 import { newId, normalizeTimestamps, nullRow } from '../access/row-values';
 import { WriteResult, WriteTransactions } from '../access/write-transactions';
+import { AccessSummary, carry, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
 import { SUBJECTS } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
@@ -38,36 +39,44 @@ export class ShipmentEventsService {
 
   /** Records a tracking event on a shipment in the caller's update scope and applies it to the shipment. */
   async recordShipmentEvent(caller: Caller, shipmentId: string, input: Record<string, unknown>, route: string): Promise<WriteResult> {
-    caller.audit.touch('create', 'ShipmentEvent');
-    const body = normalizeTimestamps('ShipmentEvent', input);
-    const policy = await this.reads.policyOf(caller);
+    const action = touched('create', 'ShipmentEvent');
+    const { body, policy, decided } = await deciding(action, async () => {
+      const body = normalizeTimestamps('ShipmentEvent', input);
+      const { policy, summary } = await this.reads.policyOf(caller);
+      return { body, policy, decided: merge(action, summary) };
+    });
     const recorder = recorderOf(caller);
     const receivedAt = new Date();
     const tally = new PushTally();
     let refusal: GatewayError | null = null;
     let observed: ObservedWrite | undefined;
     try {
-      const result = await this.transactions.run(caller, route, body, { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: true }, async (m) => {
-        const judged = await this.judgeShipmentEvent(m, caller, policy, shipmentId, body).catch((e) => {
-          if (e instanceof GatewayError) refusal = e;
-          throw e;
-        });
-        const stored = await this.store.store(m, judged, receivedAt);
-        if (!stored.stored) {
-          refusal = new GatewayError(409, 'CONFLICT', 'Conflict', {
-            detail: `Event '${judged.clientEventId}' was already recorded.`,
-            extra: { eventId: stored.existingId },
+      const result = await this.transactions.run(
+        caller,
+        route,
+        body,
+        { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: true },
+        decided,
+        async (m) => {
+          const judged = await this.judgeShipmentEvent(m, caller, policy, shipmentId, body).catch((e) => {
+            if (e instanceof GatewayError) refusal = e;
+            throw e;
           });
-          throw refusal;
-        }
-        tally.accept(stored);
-        await this.quality.record(m, recorder, 'event', tally, receivedAt);
-        caller.audit.resourceIds.add(shipmentId);
-        caller.audit.resourceIds.add(String(judged.event.id));
-        const answer = this.writes.writeAnswer(caller, policy, 'ShipmentEvent', judged.event);
-        observed = { caller, action: 'create', subject: 'ShipmentEvent', policy, row: judged.event, answered: Object.keys(answer.data) };
-        return { status: 201, body: answer };
-      });
+          const stored = await this.store.store(m, judged, receivedAt);
+          if (!stored.stored) {
+            refusal = new GatewayError(409, 'CONFLICT', 'Conflict', {
+              detail: `Event '${judged.clientEventId}' was already recorded.`,
+              extra: { eventId: stored.existingId },
+            });
+            throw refusal;
+          }
+          tally.accept(stored);
+          await this.quality.record(m, recorder, 'event', tally, receivedAt);
+          const answer = this.writes.writeAnswer(caller, policy, 'ShipmentEvent', judged.event);
+          observed = { caller, action: 'create', subject: 'ShipmentEvent', policy, row: judged.event, answered: Object.keys(answer.body.data) };
+          return { status: 201, body: answer.body, summary: merge(summaryOf({ resourceIds: [shipmentId, String(judged.event.id)] }), answer.summary) };
+        },
+      );
       this.writes.observeCommitted(result, observed);
       if (!result.replayed) {
         this.quality.observe(recorder, 'event', tally);
@@ -99,9 +108,15 @@ export class ShipmentEventsService {
     toItems: (body: unknown) => PushItem[],
     route: string,
   ): Promise<WriteResult> {
-    caller.audit.touch('create', 'ShipmentEvent');
-    const policy = await this.reads.policyOf(caller);
-    const items = toItems(body);
+    const action = touched('create', 'ShipmentEvent');
+    const { policy, summary } = await deciding(action, () => this.reads.policyOf(caller));
+    const decided = merge(action, summary);
+    let items: PushItem[];
+    try {
+      items = toItems(body);
+    } catch (error) {
+      throw carry(error, decided);
+    }
     const recorder = recorderOf(caller);
     const receivedAt = new Date();
     const judge: EventJudge = {
@@ -123,25 +138,24 @@ export class ShipmentEventsService {
       route,
       body as Record<string, unknown>,
       { policy, action: 'create', subject: 'ShipmentEvent', answerIsRow: false },
+      decided,
       async (m) => {
         const run = await runEventBatch(m, judge, items);
         tally = run.tally;
         for (const { event } of run.accepted) changed.add(String(event.shipmentId));
         await this.quality.record(m, recorder, source, run.tally, receivedAt);
-        const a = caller.audit;
-        for (const { event } of run.accepted) {
-          a.resourceIds.add(String(event.id));
-          a.resourceIds.add(String(event.shipmentId));
-          const ruleId = decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event);
-          if (ruleId) a.ruleIds.add(ruleId);
-        }
-        for (const id of run.addressed) a.resourceIds.add(id);
-        a.rowCount += run.tally.accepted;
         const { decision, reason } = batchDecision(run.tally);
-        a.decisionOverride = decision;
-        a.reason = reason;
+        const summary = summaryOf({
+          resourceIds: [...run.accepted.flatMap(({ event }) => [String(event.id), String(event.shipmentId)]), ...run.addressed],
+          ruleIds: run.accepted.flatMap(({ event }) => decidingRuleId(policy.ability, 'create', 'ShipmentEvent', event) ?? []),
+          rowCount: run.tally.accepted,
+          decisionOverride: decision,
+          reason,
+          replacesReason: true,
+        });
         const t = run.tally;
         return {
+          summary,
           status: 200,
           body: {
             data: { results: run.results },
@@ -198,11 +212,14 @@ export class ShipmentEventsService {
   }
 
   /** Events of one shipment the caller may read (the shipment must be in their read scope). */
-  async listShipmentEvents(caller: Caller, shipmentId: string, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta }> {
-    await this.reads.get(caller, 'Shipment', shipmentId, { fields: ['id'], ungranted: 'refuse' });
-    caller.audit.fieldsReturned.clear();
-    caller.audit.rowCount = 0;
-    return this.reads.list(caller, 'ShipmentEvent', { ...options, filters: { ...(options.filters ?? {}), shipmentId } });
+  async listShipmentEvents(caller: Caller, shipmentId: string, options: ReadOptions): Promise<{ rows: GovernedRow[]; meta: ReadMeta; summary: AccessSummary }> {
+    const check = await this.reads.get(caller, 'Shipment', shipmentId, { fields: ['id'], ungranted: 'refuse' });
+    // The shipment check is not part of what the caller read: its fields and its row are not counted.
+    const checked = summaryOf({ ...check.summary, fieldsReturned: [], rowCount: 0 });
+    const { rows, meta, summary } = await deciding(checked, () =>
+      this.reads.list(caller, 'ShipmentEvent', { ...options, filters: { ...(options.filters ?? {}), shipmentId } }),
+    );
+    return { rows, meta, summary: merge(checked, summary) };
   }
 
   /**
@@ -211,15 +228,15 @@ export class ShipmentEventsService {
    * released only where the caller may read the shipment's temperatureC.
    */
   async shipmentEventsWithContext(caller: Caller, shipmentId: string, options: ReadOptions) {
-    const { row: shipment } = await this.reads.get(caller, 'Shipment', shipmentId, {
+    const { row: shipment, summary: check } = await this.reads.get(caller, 'Shipment', shipmentId, {
       fields: ['id', 'reference', 'sscc', 'temperatureC'],
       ungranted: 'redact',
     });
     // The shipment check is not part of what the caller read: its event lists the events only.
-    caller.audit.rowCount = 0;
-    caller.audit.fieldsReturned.clear();
-    caller.audit.fieldsDenied.clear();
-    const { rows, meta } = await this.reads.list(caller, 'ShipmentEvent', { ...options, filters: { ...(options.filters ?? {}), shipmentId } });
+    const checked = summaryOf({ ...check, rowCount: 0, fieldsReturned: [], fieldsDenied: [] });
+    const read = await deciding(checked, () => this.reads.list(caller, 'ShipmentEvent', { ...options, filters: { ...(options.filters ?? {}), shipmentId } }));
+    const { rows, meta } = read;
+    const summary = merge(checked, read.summary);
     const readings = new Map<string, number>();
     const ids = rows.map((r) => r.values.id).filter((id): id is string => typeof id === 'string');
     if ('temperatureC' in shipment.values && ids.length > 0) {
@@ -233,7 +250,7 @@ export class ShipmentEventsService {
       );
       for (const r of raw) readings.set(String(r.id), Number(r.t));
     }
-    return { shipment: shipment.values, rows, meta, readings };
+    return { shipment: shipment.values, rows, meta, readings, summary };
   }
 }
 

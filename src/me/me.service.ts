@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GraphQLSchema, printSchema } from 'graphql';
 import { Caller } from '../access/caller';
+import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { AuditEventView } from '../audit/audit-event.view';
 import { AuditFilter, AuditQueryService } from '../audit/audit-query.service';
 import { GatewayError } from '../common/gateway-error';
@@ -62,13 +63,15 @@ export class MeService {
     } else {
       for (const purpose of purposes) byPurpose.push({ purpose, subjects: subjectsView(await this.compiled(partnerId, purpose, inForce), this.db.dialect) });
     }
-    const audit = caller.audit;
-    audit.touch('read', 'Policy');
-    audit.policyVersion = inForce.version;
-    audit.purpose = caller.purpose;
-    audit.resourceIds.add(partnerId);
-    audit.rowCount = 1;
-    return {
+    const summary = summaryOf({
+      actions: ['read'],
+      subjects: ['Policy'],
+      policyVersion: inForce.version,
+      purpose: caller.purpose,
+      resourceIds: [partnerId],
+      rowCount: 1,
+    });
+    const view = {
       partner: { id: doc.partner.id, name: doc.partner.name, kind: doc.partner.kind },
       purposes,
       purpose: caller.purpose,
@@ -79,36 +82,35 @@ export class MeService {
       subjects,
       byPurpose,
     };
+    return { view, summary };
   }
 
   async openApi(caller: Caller) {
-    const { partnerId, inForce, policy, subjects } = await this.purposeView(caller);
-    caller.audit.touch('read', 'Policy');
-    caller.audit.resourceIds.add(partnerId);
-    return partnerOpenApi({
+    const { partnerId, inForce, policy, subjects, summary } = await this.purposeView(caller);
+    const document = partnerOpenApi({
       policy,
       subjects,
       purpose: caller.purpose!,
       partner: { id: partnerId, name: inForce.document.partner.name },
       transparency: transparencyOf(inForce.document),
     });
+    return { document, summary };
   }
 
   /** The served schema (the transport's) cut to the caller's view, as SDL. */
-  async sdl(caller: Caller, served: GraphQLSchema): Promise<string> {
-    return printSchema(await this.graphqlView(caller, served));
+  async sdl(caller: Caller, served: GraphQLSchema): Promise<{ sdl: string; summary: AccessSummary }> {
+    const { schema, summary } = await this.graphqlView(caller, served);
+    return { sdl: printSchema(schema), summary };
   }
 
   /** The served GraphQL schema cut down to the caller's view under the purpose in use (SDL and introspection). */
-  async graphqlView(caller: Caller, served: GraphQLSchema): Promise<GraphQLSchema> {
-    const { partnerId, policy, subjects } = await this.purposeView(caller);
-    caller.audit.touch('read', 'Policy');
-    caller.audit.resourceIds.add(partnerId);
+  async graphqlView(caller: Caller, served: GraphQLSchema): Promise<{ schema: GraphQLSchema; summary: AccessSummary }> {
+    const { policy, subjects, summary } = await this.purposeView(caller);
     let perPolicy = this.schemas.get(policy);
     if (!perPolicy) this.schemas.set(policy, (perPolicy = new WeakMap()));
     let cut = perPolicy.get(served);
     if (!cut) perPolicy.set(served, (cut = partnerSchema(served, subjects, aggregatesView(policy))));
-    return cut;
+    return { schema: cut, summary };
   }
 
   /** The partner's own audit events, through the auditor's query service with the partner filter pinned. */
@@ -117,19 +119,19 @@ export class MeService {
     filter: AuditFilter,
     limit: number,
     cursor: string | undefined,
-  ): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
+  ): Promise<{ data: AuditEventView[]; nextCursor: string | null; summary: AccessSummary }> {
     const partnerId = this.partnerOf(caller);
     const inForce = await this.inForce(caller, partnerId);
-    caller.audit.touch('read', 'AuditEvent');
-    caller.audit.policyVersion = inForce.version;
-    if (!transparencyOf(inForce.document).accessLog) throw disabled('accessLog', partnerId);
-    if (filter.partnerId !== undefined && filter.partnerId !== partnerId) {
-      throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your access log holds the events of partner '${partnerId}' only.` });
-    }
-    const page = await this.audit.list({ ...filter, partnerId }, limit, cursor);
-    caller.audit.rowCount = page.data.length;
-    for (const e of page.data.slice(0, 1000)) caller.audit.resourceIds.add(e.id);
-    return page;
+    const decided = merge(touched('read', 'AuditEvent'), summaryOf({ policyVersion: inForce.version }));
+    return deciding(decided, async () => {
+      if (!transparencyOf(inForce.document).accessLog) throw disabled('accessLog', partnerId);
+      if (filter.partnerId !== undefined && filter.partnerId !== partnerId) {
+        throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Your access log holds the events of partner '${partnerId}' only.` });
+      }
+      const page = await this.audit.list({ ...filter, partnerId }, limit, cursor);
+      const read = summaryOf({ rowCount: page.data.length, resourceIds: page.data.slice(0, 1000).map((e) => e.id) });
+      return { ...page, summary: merge(decided, read) };
+    });
   }
 
   /**
@@ -138,11 +140,17 @@ export class MeService {
    * carries and their tracking events). Counted in SQL from the events' resourceIds and
    * fieldsReturned; no values.
    */
-  async dataAccess(caller: Caller, range: { from?: unknown; to?: unknown }): Promise<{ rows: DataAccessRow[]; from: string; to: string }> {
+  async dataAccess(
+    caller: Caller,
+    range: { from?: unknown; to?: unknown },
+  ): Promise<{ rows: DataAccessRow[]; from: string; to: string; summary: AccessSummary }> {
     const partnerId = this.partnerOf(caller);
     const inForce = await this.inForce(caller, partnerId);
-    caller.audit.touch('read', 'AuditEvent');
-    caller.audit.policyVersion = inForce.version;
+    const decided = merge(touched('read', 'AuditEvent'), summaryOf({ policyVersion: inForce.version }));
+    return deciding(decided, () => this.dataAccessOf(partnerId, inForce, decided, range));
+  }
+
+  private async dataAccessOf(partnerId: string, inForce: PolicyInForce, decided: AccessSummary, range: { from?: unknown; to?: unknown }) {
     if (!transparencyOf(inForce.document).dataAccess) throw disabled('dataAccess', partnerId);
     const { from, to } = parseRange(range.from, range.to);
     const postgres = this.db.dialect === 'postgres';
@@ -183,18 +191,21 @@ export class MeService {
       day: String(r.day),
       count: Number(r.n),
     }));
-    caller.audit.rowCount = rows.length;
-    return { rows, from, to };
+    return { rows, from, to, summary: merge(decided, summaryOf({ rowCount: rows.length })) };
   }
 
   /** The compiled policy and view of the purpose in use; a partner with no purpose gets PURPOSE_REQUIRED, as for data. */
-  private async purposeView(caller: Caller): Promise<{ partnerId: string; inForce: PolicyInForce; policy: CompiledPolicy; subjects: SubjectsView }> {
+  private async purposeView(
+    caller: Caller,
+  ): Promise<{ partnerId: string; inForce: PolicyInForce; policy: CompiledPolicy; subjects: SubjectsView; summary: AccessSummary }> {
     const partnerId = this.partnerOf(caller);
     const inForce = await this.inForce(caller, partnerId);
     const { policy } = await this.policies.accessFor(partnerId, caller.purpose, inForce);
-    caller.audit.purpose = caller.purpose;
-    caller.audit.policyVersion = policy.version;
-    return { partnerId, inForce, policy, subjects: subjectsView(policy, this.db.dialect) };
+    const summary = merge(
+      summaryOf({ purpose: caller.purpose, policyVersion: policy.version }),
+      summaryOf({ actions: ['read'], subjects: ['Policy'], resourceIds: [partnerId] }),
+    );
+    return { partnerId, inForce, policy, subjects: subjectsView(policy, this.db.dialect), summary };
   }
 
   /** The very compiled policy enforcement uses (PolicyService caches it per partner, version and purpose). */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { AccessSummary, carry, deciding, merge, summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
@@ -57,14 +58,15 @@ export class ShadowService {
   ) {}
 
   /** Starts (or restarts, with fresh tallies) a shadow: the candidate is validated as a proposal would be. */
-  async start(officer: Officer, partnerId: string, raw: unknown): Promise<ShadowReport> {
+  async start(officer: Officer, partnerId: string, raw: unknown): Promise<{ report: ShadowReport; summary: AccessSummary }> {
     assertPartnerId(partnerId);
-    const record = officer.audit;
-    record.touch('shadow-start', 'Policy');
-    record.resourceIds.add(partnerId);
-    const document = this.governance.checkDraft(raw, partnerId);
-    const current = await this.policies.inForceOrNull(partnerId);
-    if (!current) throw GatewayError.notFound('Policy', partnerId);
+    const opened = summaryOf({ actions: ['shadow-start'], subjects: ['Policy'], resourceIds: [partnerId] });
+    const { document, current } = await deciding(opened, async () => {
+      const document = this.governance.checkDraft(raw, partnerId);
+      const current = await this.policies.inForceOrNull(partnerId);
+      if (!current) throw GatewayError.notFound('Policy', partnerId);
+      return { document, current };
+    });
     const text = JSON.stringify(document);
     const entity: PolicyShadowEntity = {
       partnerId,
@@ -74,52 +76,62 @@ export class ShadowService {
       author: officer.sub,
       startedAt: new Date().toISOString(),
     };
-    record.policyVersion = current.version;
-    record.rowCount = 1;
-    record.reason = `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`;
-    await this.db.transaction(async (m) => {
-      await m.delete(ShadowTallyEntity, { partnerId });
-      await m.delete(PolicyShadowEntity, { partnerId });
-      await m.insert(PolicyShadowEntity, entity);
-      await this.audit.appendWithin(m, [record.toEvent(200)]);
-    });
-    record.committed = true;
+    const summary = merge(
+      opened,
+      summaryOf({
+        policyVersion: current.version,
+        rowCount: 1,
+        reason: `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`,
+      }),
+    );
+    await deciding(summary, () =>
+      this.db.transaction(async (m) => {
+        await m.delete(ShadowTallyEntity, { partnerId });
+        await m.delete(PolicyShadowEntity, { partnerId });
+        await m.insert(PolicyShadowEntity, entity);
+        await this.audit.appendWithin(m, [officer.audit.toEvent(200, summary)]);
+      }),
+    );
+    officer.audit.markCommitted();
     this.evaluator.started({ partnerId, shadowId: entity.shadowId, document });
-    return this.reportOf(entity, current, []);
+    return { report: this.reportOf(entity, current, []), summary };
   }
 
   /** What the shadow has counted on every replica, this replica's evaluations under way included. */
-  async report(officer: Officer, partnerId: string): Promise<ShadowReport> {
-    const record = officer.audit;
-    record.touch('shadow-read', 'Policy');
-    record.resourceIds.add(partnerId);
-    const shadow = await this.mustExist(partnerId);
-    await this.evaluator.settle();
-    const [tallies, current] = await Promise.all([
-      this.db.read((m) => m.find(ShadowTallyEntity, { where: { shadowId: shadow.shadowId } })),
-      this.policies.inForceOrNull(partnerId),
-    ]);
-    record.policyVersion = current?.version ?? null;
-    record.rowCount = 1;
-    return this.reportOf(shadow, current, tallies);
+  async report(partnerId: string): Promise<{ report: ShadowReport; summary: AccessSummary }> {
+    const opened = summaryOf({ actions: ['shadow-read'], subjects: ['Policy'], resourceIds: [partnerId] });
+    return deciding(opened, async () => {
+      const shadow = await this.mustExist(partnerId);
+      await this.evaluator.settle();
+      const [tallies, current] = await Promise.all([
+        this.db.read((m) => m.find(ShadowTallyEntity, { where: { shadowId: shadow.shadowId } })),
+        this.policies.inForceOrNull(partnerId),
+      ]);
+      const summary = merge(opened, summaryOf({ policyVersion: current?.version ?? null, rowCount: 1 }));
+      return { report: this.reportOf(shadow, current, tallies), summary };
+    });
   }
 
   /** Stops the shadow and drops its tallies. */
-  async stop(officer: Officer, partnerId: string): Promise<void> {
-    const record = officer.audit;
-    record.touch('shadow-stop', 'Policy');
-    record.resourceIds.add(partnerId);
-    await this.db.transaction(async (m) => {
-      const shadow = await m.findOne(PolicyShadowEntity, { where: { partnerId } });
-      if (!shadow) throw notFound(partnerId);
-      await m.delete(ShadowTallyEntity, { partnerId });
-      await m.delete(PolicyShadowEntity, { partnerId });
-      record.rowCount = 1;
-      record.reason = `policy ${partnerId}: shadow started ${shadow.startedAt} stopped`;
-      await this.audit.appendWithin(m, [record.toEvent(204)]);
-    });
-    record.committed = true;
+  async stop(officer: Officer, partnerId: string): Promise<{ summary: AccessSummary }> {
+    const opened = summaryOf({ actions: ['shadow-stop'], subjects: ['Policy'], resourceIds: [partnerId] });
+    // Complete once the shadow is found and dropped, before its event is appended in the same transaction.
+    let done = opened;
+    try {
+      await this.db.transaction(async (m) => {
+        const shadow = await m.findOne(PolicyShadowEntity, { where: { partnerId } });
+        if (!shadow) throw notFound(partnerId);
+        await m.delete(ShadowTallyEntity, { partnerId });
+        await m.delete(PolicyShadowEntity, { partnerId });
+        done = merge(opened, summaryOf({ rowCount: 1, reason: `policy ${partnerId}: shadow started ${shadow.startedAt} stopped` }));
+        await this.audit.appendWithin(m, [officer.audit.toEvent(204, done)]);
+      });
+    } catch (error) {
+      throw carry(error, done);
+    }
+    officer.audit.markCommitted();
     this.evaluator.stopped(partnerId);
+    return { summary: done };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Caller } from '../access/caller';
 import { GovernedDataService } from '../access/governed-data.service';
+import { AccessSummary, carriedBy, summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -117,11 +118,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const caller: Caller = { principal: record.principal, purpose: endpoint.purpose, audit: record };
 
     let values: Record<string, unknown>;
+    let read: AccessSummary;
     try {
-      const { row } = await this.data.get(caller, d.subject as SubjectName, d.recordId, { ungranted: 'redact' });
+      const { row, summary } = await this.data.get(caller, d.subject as SubjectName, d.recordId, { ungranted: 'redact' });
       values = row.values;
+      read = summary;
     } catch (e) {
       if (e instanceof GatewayError && e.status < 500) {
+        record.add(carriedBy(e));
         // Out of the partner's scope now (404), or its policy no longer lets it read the subject: not delivered.
         record.fail(e.status, e.code, e.detail);
         if (await this.commit(record, e.status, d)) {
@@ -138,8 +142,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       target = await resolveWebhookUrl(endpoint.url, { allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE, production: this.config.isProduction });
     } catch (e) {
       if (!(e instanceof RefusedWebhookUrl)) throw e;
-      record.fieldsReturned.clear();
-      record.rowCount = 0;
+      // Nothing was sent: the read's fields and row are not counted.
+      record.add(summaryOf({ ...read, fieldsReturned: [], rowCount: 0 }));
       record.fail(400, 'WEBHOOK_URL_REFUSED', e.message);
       if (await this.commit(record, 400, d)) await this.failed(d, endpoint, attempt, { status: null, ok: false, timedOut: false, error: e.message });
       return;
@@ -149,6 +153,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const timestamp = Math.floor(now.getTime() / 1000);
     const body = JSON.stringify({ type: d.eventType, timestamp: d.occurredAt, data: values });
     record.operation = `webhook POST ${d.eventType} attempt ${attempt}`;
+    record.add(read);
     // The attempt's audit event is written before the data leaves, as for every other answer.
     if (!(await this.commit(record, 200, d))) return;
     const headers = { 'webhook-id': d.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(endpoint.secret, d.id, timestamp, body) };

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
+import { AccessSummary, deciding, merge, NOTHING, summaryOf } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { purposesOf } from '../policy/policy-document';
-import { PolicyService } from '../policy/policy.service';
+import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { WebhookQueue, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-queue';
 import { newWebhookSecret } from './webhook-signer';
 import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
@@ -49,7 +50,7 @@ const PURPOSE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /**
  * A partner's webhook endpoints (contract section 11): registered, listed, changed, deleted and
  * re-keyed by the partner itself, never another partner's (someone else's endpoint is 404). Each
- * call fills the request's audit record (subject `WebhookEndpoint`).
+ * call returns its summary for the request's audit event (subject `WebhookEndpoint`).
  */
 @Injectable()
 export class WebhooksService {
@@ -60,170 +61,172 @@ export class WebhooksService {
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
-  async create(caller: Caller, body: unknown): Promise<WebhookEndpointView & { secret: string }> {
-    const partnerId = this.partnerOf(caller, 'create');
-    const input = objectBody(body, CREATE_KEYS);
-    const problems: string[] = [];
-    if (input.url === undefined) problems.push("'url' is required");
-    if (input.events === undefined) problems.push("'events' is required");
-    const events = input.events === undefined ? [] : checkEvents(input.events, problems);
-    const description = checkDescription(input.description, problems);
-    const askedPurpose = checkPurpose(input.purpose, problems);
-    if (typeof input.url !== 'string' && input.url !== undefined) problems.push("'url' must be a string");
-    if (problems.length > 0) throw GatewayError.validation(problems);
-    const url = await this.checkUrl(input.url as string);
-    const purpose = await this.purposeFor(caller, partnerId, askedPurpose);
-    const count: Array<{ n: number | string }> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]),
-    );
-    if (Number(count[0].n) >= MAX_ENDPOINTS_PER_PARTNER) {
-      throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `A partner may register at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints.` });
-    }
-    const now = new Date().toISOString();
-    const id = randomUUID();
-    const secret = newWebhookSecret();
-    await this.db.transaction((m) =>
-      m.query(
-        this.db.sql(
-          `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
+  async create(caller: Caller, body: unknown): Promise<Step<WebhookEndpointView & { secret: string }>> {
+    return this.step(caller, opened(caller, 'create'), async (partnerId) => {
+      const input = objectBody(body, CREATE_KEYS);
+      const problems: string[] = [];
+      if (input.url === undefined) problems.push("'url' is required");
+      if (input.events === undefined) problems.push("'events' is required");
+      const events = input.events === undefined ? [] : checkEvents(input.events, problems);
+      const description = checkDescription(input.description, problems);
+      const askedPurpose = checkPurpose(input.purpose, problems);
+      if (typeof input.url !== 'string' && input.url !== undefined) problems.push("'url' must be a string");
+      if (problems.length > 0) throw GatewayError.validation(problems);
+      const url = await this.checkUrl(input.url as string);
+      const { purpose, judged } = await this.purposeFor(caller, partnerId, askedPurpose);
+      return deciding(judged, async () => {
+        const count: Array<{ n: number | string }> = await this.db.read((m) =>
+          m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]),
+        );
+        if (Number(count[0].n) >= MAX_ENDPOINTS_PER_PARTNER) {
+          throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `A partner may register at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints.` });
+        }
+        const now = new Date().toISOString();
+        const id = randomUUID();
+        const secret = newWebhookSecret();
+        await this.db.transaction((m) =>
+          m.query(
+            this.db.sql(
+              `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?)`,
-        ),
-        [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now],
-      ),
-    );
-    caller.audit.resourceIds.add(id);
-    caller.audit.rowCount = 1;
-    return { ...(await this.load(partnerId, id)), secret };
+            ),
+            [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now],
+          ),
+        );
+        return { data: { ...(await this.load(partnerId, id)), secret }, summary: merge(judged, summaryOf({ resourceIds: [id], rowCount: 1 })) };
+      });
+    });
   }
 
-  async list(caller: Caller): Promise<WebhookEndpointView[]> {
-    const partnerId = this.partnerOf(caller, 'read');
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]),
-    );
-    caller.audit.rowCount = rows.length;
-    for (const r of rows) caller.audit.resourceIds.add(String(r.id));
-    return rows.map(viewOf);
+  async list(caller: Caller): Promise<Step<WebhookEndpointView[]>> {
+    return this.step(caller, opened(caller, 'read'), async (partnerId) => {
+      const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+        m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]),
+      );
+      return { data: rows.map(viewOf), summary: summaryOf({ rowCount: rows.length, resourceIds: rows.map((r) => String(r.id)) }) };
+    });
   }
 
-  async get(caller: Caller, id: string): Promise<WebhookEndpointView> {
-    const partnerId = this.partnerOf(caller, 'read');
-    caller.audit.resourceIds.add(id);
-    const view = await this.load(partnerId, id);
-    caller.audit.rowCount = 1;
-    return view;
+  async get(caller: Caller, id: string): Promise<Step<WebhookEndpointView>> {
+    return this.step(caller, opened(caller, 'read', id), async (partnerId) => ({ data: await this.load(partnerId, id), summary: ONE_ROW }));
   }
 
   /** Changes url, events, description, purpose or enabled; enabling again clears the reason it was disabled. */
-  async update(caller: Caller, id: string, body: unknown): Promise<WebhookEndpointView> {
-    const partnerId = this.partnerOf(caller, 'update');
-    caller.audit.resourceIds.add(id);
-    const input = objectBody(body, PATCH_KEYS);
-    const problems: string[] = [];
-    if (Object.keys(input).length === 0) problems.push(`give at least one of ${PATCH_KEYS.join(', ')}`);
-    const events = input.events === undefined ? undefined : checkEvents(input.events, problems);
-    const description = checkDescription(input.description, problems);
-    const askedPurpose = checkPurpose(input.purpose, problems);
-    if (input.url !== undefined && typeof input.url !== 'string') problems.push("'url' must be a string");
-    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') problems.push("'enabled' must be true or false");
-    if (problems.length > 0) throw GatewayError.validation(problems);
-    await this.load(partnerId, id);
-    const url = input.url === undefined ? undefined : await this.checkUrl(input.url as string);
-    const purpose = askedPurpose === undefined ? undefined : await this.purposeFor(caller, partnerId, askedPurpose);
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    const set = (column: string, value: unknown) => {
-      sets.push(`${column} = ?`);
-      params.push(value);
-    };
-    if (url !== undefined) set('url', url);
-    if (events !== undefined) set('events', JSON.stringify(events));
-    if (input.description !== undefined) set('description', description ?? null);
-    if (purpose !== undefined) set('purpose', purpose);
-    if (input.enabled === true) {
-      set('enabled', 1);
-      set('disabled_reason', null);
-      set('disabled_at', null);
-    }
-    const now = new Date().toISOString();
-    if (input.enabled === false) {
-      set('enabled', 0);
-      set('disabled_reason', 'disabled by the partner');
-      set('disabled_at', now);
-    }
-    set('updated_at', now);
-    await this.db.transaction((m) =>
-      m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]),
-    );
-    if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
-    caller.audit.rowCount = 1;
-    return this.load(partnerId, id);
+  async update(caller: Caller, id: string, body: unknown): Promise<Step<WebhookEndpointView>> {
+    return this.step(caller, opened(caller, 'update', id), async (partnerId) => {
+      const input = objectBody(body, PATCH_KEYS);
+      const problems: string[] = [];
+      if (Object.keys(input).length === 0) problems.push(`give at least one of ${PATCH_KEYS.join(', ')}`);
+      const events = input.events === undefined ? undefined : checkEvents(input.events, problems);
+      const description = checkDescription(input.description, problems);
+      const askedPurpose = checkPurpose(input.purpose, problems);
+      if (input.url !== undefined && typeof input.url !== 'string') problems.push("'url' must be a string");
+      if (input.enabled !== undefined && typeof input.enabled !== 'boolean') problems.push("'enabled' must be true or false");
+      if (problems.length > 0) throw GatewayError.validation(problems);
+      await this.load(partnerId, id);
+      const url = input.url === undefined ? undefined : await this.checkUrl(input.url as string);
+      const asked = askedPurpose === undefined ? undefined : await this.purposeFor(caller, partnerId, askedPurpose);
+      const purpose = asked?.purpose;
+      return deciding(asked?.judged ?? NOTHING, async () => {
+        const sets: string[] = [];
+        const params: unknown[] = [];
+        const set = (column: string, value: unknown) => {
+          sets.push(`${column} = ?`);
+          params.push(value);
+        };
+        if (url !== undefined) set('url', url);
+        if (events !== undefined) set('events', JSON.stringify(events));
+        if (input.description !== undefined) set('description', description ?? null);
+        if (purpose !== undefined) set('purpose', purpose);
+        if (input.enabled === true) {
+          set('enabled', 1);
+          set('disabled_reason', null);
+          set('disabled_at', null);
+        }
+        const now = new Date().toISOString();
+        if (input.enabled === false) {
+          set('enabled', 0);
+          set('disabled_reason', 'disabled by the partner');
+          set('disabled_at', now);
+        }
+        set('updated_at', now);
+        await this.db.transaction((m) =>
+          m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]),
+        );
+        if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
+        return { data: await this.load(partnerId, id), summary: merge(asked?.judged ?? NOTHING, ONE_ROW) };
+      });
+    });
   }
 
   /** Deletes the endpoint with its delivery history; pending deliveries are dropped. */
-  async remove(caller: Caller, id: string): Promise<void> {
-    const partnerId = this.partnerOf(caller, 'delete');
-    caller.audit.resourceIds.add(id);
-    await this.load(partnerId, id);
-    await this.db.transaction(async (m) => {
-      await m.query(this.db.sql('DELETE FROM webhook_deliveries WHERE endpoint_id = ?'), [id]);
-      await m.query(this.db.sql('DELETE FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]);
+  async remove(caller: Caller, id: string): Promise<Step<null>> {
+    return this.step(caller, opened(caller, 'delete', id), async (partnerId) => {
+      await this.load(partnerId, id);
+      await this.db.transaction(async (m) => {
+        await m.query(this.db.sql('DELETE FROM webhook_deliveries WHERE endpoint_id = ?'), [id]);
+        await m.query(this.db.sql('DELETE FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]);
+      });
+      return { data: null, summary: ONE_ROW };
     });
-    caller.audit.rowCount = 1;
   }
 
   /** A new secret, shown once; the old one no longer signs from the next attempt on. */
-  async rotateSecret(caller: Caller, id: string): Promise<WebhookEndpointView & { secret: string }> {
-    const partnerId = this.partnerOf(caller, 'update');
-    caller.audit.resourceIds.add(id);
-    await this.load(partnerId, id);
-    const secret = newWebhookSecret();
-    await this.db.transaction((m) =>
-      m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'), [
-        secret,
-        new Date().toISOString(),
-        id,
-        partnerId,
-      ]),
-    );
-    caller.audit.rowCount = 1;
-    return { ...(await this.load(partnerId, id)), secret };
+  async rotateSecret(caller: Caller, id: string): Promise<Step<WebhookEndpointView & { secret: string }>> {
+    return this.step(caller, opened(caller, 'update', id), async (partnerId) => {
+      await this.load(partnerId, id);
+      const secret = newWebhookSecret();
+      await this.db.transaction((m) =>
+        m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'), [
+          secret,
+          new Date().toISOString(),
+          id,
+          partnerId,
+        ]),
+      );
+      return { data: { ...(await this.load(partnerId, id)), secret }, summary: ONE_ROW };
+    });
   }
 
   /** The endpoint's deliveries, newest first. */
-  async deliveries(caller: Caller, id: string, limit: number): Promise<WebhookDeliveryView[]> {
-    const partnerId = this.partnerOf(caller, 'read', 'WebhookDelivery');
-    caller.audit.resourceIds.add(id);
-    await this.load(partnerId, id);
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]),
-    );
-    caller.audit.rowCount = rows.length;
-    return rows.map((r) => ({
-      id: String(r.id),
-      eventType: String(r.event_type),
-      subject: String(r.subject),
-      recordId: String(r.record_id),
-      status: String(r.status),
-      attempts: Number(r.attempts),
-      nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
-      lastAttemptAt: (r.last_attempt_at as string | null) ?? null,
-      lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
-      lastError: (r.last_error as string | null) ?? null,
-      occurredAt: String(r.occurred_at),
-      createdAt: String(r.created_at),
-      settledAt: (r.settled_at as string | null) ?? null,
-    }));
+  async deliveries(caller: Caller, id: string, limit: number): Promise<Step<WebhookDeliveryView[]>> {
+    return this.step(caller, opened(caller, 'read', id, 'WebhookDelivery'), async (partnerId) => {
+      await this.load(partnerId, id);
+      const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
+        m.query(this.db.sql('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]),
+      );
+      const data = rows.map((r) => ({
+        id: String(r.id),
+        eventType: String(r.event_type),
+        subject: String(r.subject),
+        recordId: String(r.record_id),
+        status: String(r.status),
+        attempts: Number(r.attempts),
+        nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
+        lastAttemptAt: (r.last_attempt_at as string | null) ?? null,
+        lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
+        lastError: (r.last_error as string | null) ?? null,
+        occurredAt: String(r.occurred_at),
+        createdAt: String(r.created_at),
+        settledAt: (r.settled_at as string | null) ?? null,
+      }));
+      return { data, summary: summaryOf({ rowCount: rows.length }) };
+    });
   }
 
-  private partnerOf(caller: Caller, action: string, subject = 'WebhookEndpoint'): string {
-    caller.audit.touch(action, subject);
-    caller.audit.purpose = caller.purpose;
-    const partnerId = caller.principal.partnerId;
-    if (!partnerId || !caller.principal.roles.includes('partner')) {
-      throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Webhooks are registered by partner tokens only.' });
-    }
-    return partnerId;
+  /**
+   * One step on the partner's own endpoints: refused for other tokens; `opened` (the action, the
+   * purpose, the endpoint addressed) is in its summary, and on the error of a refusal.
+   */
+  private async step<T>(caller: Caller, opened: AccessSummary, work: (partnerId: string) => Promise<Step<T>>): Promise<Step<T>> {
+    return deciding(opened, async () => {
+      const partnerId = caller.principal.partnerId;
+      if (!partnerId || !caller.principal.roles.includes('partner')) {
+        throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Webhooks are registered by partner tokens only.' });
+      }
+      const done = await work(partnerId);
+      return { data: done.data, summary: merge(opened, done.summary) };
+    });
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
@@ -249,9 +252,13 @@ export class WebhooksService {
    * Deliveries are judged under one purpose: the one given in the body, else the request's (X-Purpose
    * or the token's claim), else the policy's only purpose; a policy with several needs one named.
    */
-  private async purposeFor(caller: Caller, partnerId: string, asked: string | undefined): Promise<string> {
+  private async purposeFor(caller: Caller, partnerId: string, asked: string | undefined): Promise<{ purpose: string; judged: AccessSummary }> {
     const inForce = caller.policyInForce?.partnerId === partnerId ? caller.policyInForce : await this.policies.inForce(partnerId);
-    caller.audit.policyVersion = inForce.version;
+    const judged = summaryOf({ policyVersion: inForce.version });
+    return { purpose: await deciding(judged, () => Promise.resolve(this.purposeAmong(inForce, caller, asked))), judged };
+  }
+
+  private purposeAmong(inForce: PolicyInForce, caller: Caller, asked: string | undefined): string {
     const known = purposesOf(inForce.document);
     const purpose = asked ?? caller.purpose ?? (known.length === 1 ? known[0] : null);
     if (purpose === null) {
@@ -264,6 +271,19 @@ export class WebhooksService {
       throw GatewayError.validation([`purpose '${purpose}' is not one your policy names (${known.join(', ')})`]);
     return purpose;
   }
+}
+
+/** What a step on webhook endpoints answers, with its summary for the audit event. */
+export interface Step<T> {
+  data: T;
+  summary: AccessSummary;
+}
+
+const ONE_ROW = summaryOf({ rowCount: 1 });
+
+/** The action on the subject, the caller's purpose and the endpoint addressed. */
+function opened(caller: Caller, action: string, id?: string, subject = 'WebhookEndpoint'): AccessSummary {
+  return summaryOf({ actions: [action], subjects: [subject], purpose: caller.purpose, resourceIds: id === undefined ? [] : [id] });
 }
 
 function viewOf(r: Record<string, unknown>): WebhookEndpointView {

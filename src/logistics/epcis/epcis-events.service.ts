@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Caller } from '../../access/caller';
 import { GovernedDataService } from '../../access/governed-data.service';
 import { planFor } from '../../access/policy-queries';
+import { AccessSummary, deciding, merge, summaryOf, touched } from '../../audit/access-summary';
 import { GatewayError } from '../../common/gateway-error';
+import { CompiledPolicy } from '../../policy/policy-compiler';
 import { DatabaseService } from '../../database/database.service';
 import { EpcisQuery } from './epcis-query-params';
 import { StoredEpcisDocument } from './epcis-store';
@@ -32,9 +34,13 @@ export class EpcisEventsService {
     private readonly data: GovernedDataService,
   ) {}
 
-  async query(caller: Caller, q: EpcisQuery): Promise<EpcisAnswer> {
-    caller.audit.touch('read', 'ShipmentEvent');
-    const policy = await this.data.policyOf(caller);
+  async query(caller: Caller, q: EpcisQuery): Promise<EpcisAnswer & { summary: AccessSummary }> {
+    const action = touched('read', 'ShipmentEvent');
+    const { policy, summary } = await deciding(action, () => this.data.policyOf(caller));
+    return deciding(merge(action, summary), () => this.queryBy(caller, policy, merge(action, summary), q));
+  }
+
+  private async queryBy(caller: Caller, policy: CompiledPolicy, decided: AccessSummary, q: EpcisQuery): Promise<EpcisAnswer & { summary: AccessSummary }> {
     const shipments = planFor(policy, 'read', 'Shipment', this.db.dialect).rowScope;
     const events = planFor(policy, 'read', 'ShipmentEvent', this.db.dialect).rowScope;
     if (!shipments || !events) {
@@ -104,11 +110,9 @@ export class EpcisEventsService {
       for (const c of stored.context) contexts.set(JSON.stringify(c), c);
       return asAnswered(stored.event, r.event_id, r.record_time);
     });
-    const a = caller.audit;
-    a.rowCount += page.length;
-    for (const r of page) a.resourceIds.add(r.event_id);
     const last = page[page.length - 1];
     return {
+      summary: merge(decided, summaryOf({ rowCount: page.length, resourceIds: page.map((r) => r.event_id) })),
       events: out,
       contexts: [...contexts.values()],
       nextPageToken: hasMore ? encodeToken(last.event_time, last.id) : null,

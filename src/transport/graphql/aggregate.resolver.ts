@@ -65,11 +65,14 @@ export class AggregateResolver {
     }
     if (problems.length > 0) throw GatewayError.validation(problems);
     const asked = (measures ?? []).map((m) => m.trim()).filter((m) => m !== '');
-    const { rows, meta } = await this.aggregates.aggregate(this.gql.caller(ctx), subject, {
-      groupBy: groupBy.map((f) => f.trim()).filter((f) => f !== ''),
-      measures: asked,
-      filters,
-    });
+    const { rows, meta } = await this.gql.recorded(
+      ctx,
+      this.aggregates.aggregate(this.gql.caller(ctx), subject, {
+        groupBy: groupBy.map((f) => f.trim()).filter((f) => f !== ''),
+        measures: asked,
+        filters,
+      }),
+    );
     const groups = rows.map((row) => {
       const group: Record<string, unknown> = { count: row.count };
       for (const [key, value] of Object.entries(row)) if (!key.includes(':') && key !== 'count') group[key] = value;

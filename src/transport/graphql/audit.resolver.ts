@@ -1,4 +1,5 @@
 import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
+import { summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GqlContext } from './graphql-adapter';
 import { AuditQueryService } from '../../audit/audit-query.service';
@@ -48,8 +49,6 @@ export class AuditResolver {
 
   private note(ctx: GqlContext, rows: number, ids: string[]): void {
     const record = ctx.req.gateway!.audit;
-    record.touch('read', 'AuditEvent');
-    record.rowCount += rows;
-    for (const id of ids.slice(0, 1000)) record.resourceIds.add(id);
+    record.add(summaryOf({ actions: ['read'], subjects: ['AuditEvent'], rowCount: rows, resourceIds: ids.slice(0, 1000) }));
   }
 }

@@ -65,7 +65,7 @@ export class DataResolver {
   @Mutation(() => GQL.DemandSignal.object, { nullable: true })
   async createDemandSignal(@Context() ctx: GqlContext, @Info() info: GraphQLResolveInfo, @Args('input', { type: () => DemandSignalInput }) input: object) {
     const body = await this.gql.validated(CreateDemandSignalDto, input);
-    const result = await this.gql.writes.create(this.gql.caller(ctx), 'DemandSignal', body, 'POST /demand-signals');
+    const result = await this.gql.recorded(ctx, this.gql.writes.create(this.gql.caller(ctx), 'DemandSignal', body, 'POST /demand-signals'));
     return this.gql.writeResult(info, result.body.data);
   }
 
@@ -81,11 +81,11 @@ export class DataResolver {
     // the caller may read the row): the answer never tells whether another partner uses it.
     if (id && (!mayChooseId(caller.principal, id) || (await this.gql.data.exists('CapacitySignal', id)))) {
       const body = await this.gql.validated(UpdateCapacitySignalDto, rest);
-      const result = await this.gql.writes.update(caller, 'CapacitySignal', id, body, `PATCH /capacity-signals/${id}`);
+      const result = await this.gql.recorded(ctx, this.gql.writes.update(caller, 'CapacitySignal', id, body, `PATCH /capacity-signals/${id}`));
       return this.gql.writeResult(info, result.body.data);
     }
     const body = await this.gql.validated(CreateCapacitySignalDto, input);
-    const result = await this.gql.writes.create(caller, 'CapacitySignal', body, 'POST /capacity-signals');
+    const result = await this.gql.recorded(ctx, this.gql.writes.create(caller, 'CapacitySignal', body, 'POST /capacity-signals'));
     return this.gql.writeResult(info, result.body.data);
   }
 
@@ -97,7 +97,7 @@ export class DataResolver {
     @Args('input', { type: () => ShipmentUpdateInput }) input: object,
   ) {
     const body = await this.gql.validated(UpdateShipmentDto, input);
-    const result = await this.gql.writes.update(this.gql.caller(ctx), 'Shipment', id, body, `PATCH /shipments/${id}`);
+    const result = await this.gql.recorded(ctx, this.gql.writes.update(this.gql.caller(ctx), 'Shipment', id, body, `PATCH /shipments/${id}`));
     return this.gql.writeResult(info, result.body.data);
   }
 
@@ -109,7 +109,10 @@ export class DataResolver {
     @Args('input', { type: () => ShipmentEventInput }) input: object,
   ) {
     const body = await this.gql.validated(RecordShipmentEventDto, input);
-    const result = await this.gql.events.recordShipmentEvent(this.gql.caller(ctx), shipmentId, body, `POST /shipments/${shipmentId}/events`);
+    const result = await this.gql.recorded(
+      ctx,
+      this.gql.events.recordShipmentEvent(this.gql.caller(ctx), shipmentId, body, `POST /shipments/${shipmentId}/events`),
+    );
     return this.gql.writeResult(info, result.body.data);
   }
 }

@@ -7,6 +7,7 @@ import { callerOf } from '../caller-of';
 import { GovernedDataService, GovernedRow, Redaction } from '../../access/governed-data.service';
 import { GovernedWriteService } from '../../access/governed-write.service';
 import { ShipmentEventsService } from '../../logistics/shipment-events.service';
+import { AccessSummary, recorded } from '../../audit/access-summary';
 import { noteRefusedRequest } from '../../audit/refusal-context';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
@@ -30,22 +31,30 @@ export class GraphqlAdapter {
     return callerOf(ctx.req);
   }
 
+  /** Adds a governed step to the operation's audit record: every resolver's step goes into the one event of the operation. */
+  recorded<T extends { summary: AccessSummary }>(ctx: GqlContext, step: Promise<T>): Promise<T> {
+    return recorded(ctx.req.gateway!.audit, step);
+  }
+
   async list(ctx: GqlContext, info: GraphQLResolveInfo, subject: SubjectName, args: { filter?: object | null; first?: number | null; after?: string | null }) {
     if (args.first !== undefined && args.first !== null && args.first < 1) throw GatewayError.validation(['first must be at least 1']);
     const filters = Object.fromEntries(Object.entries(args.filter ?? {}).filter(([, v]) => v !== undefined));
-    const { rows, meta } = await this.data.list(this.caller(ctx), subject, {
-      fields: requestedFields(info, 'nodes'),
-      filters,
-      limit: args.first ?? undefined,
-      cursor: args.after ?? undefined,
-      ungranted: 'redact',
-    });
+    const { rows, meta } = await this.recorded(
+      ctx,
+      this.data.list(this.caller(ctx), subject, {
+        fields: requestedFields(info, 'nodes'),
+        filters,
+        limit: args.first ?? undefined,
+        cursor: args.after ?? undefined,
+        ungranted: 'redact',
+      }),
+    );
     return { nodes: rows.map(toGraphqlRow), pageInfo: { endCursor: meta.nextCursor, hasNextPage: meta.nextCursor !== null } };
   }
 
   async get(ctx: GqlContext, info: GraphQLResolveInfo, subject: SubjectName, id: string) {
     try {
-      const { row } = await this.data.get(this.caller(ctx), subject, id, { fields: requestedFields(info), ungranted: 'redact' });
+      const { row } = await this.recorded(ctx, this.data.get(this.caller(ctx), subject, id, { fields: requestedFields(info), ungranted: 'redact' }));
       return toGraphqlRow(row);
     } catch (e) {
       if (e instanceof GatewayError && e.code === 'NOT_FOUND') {

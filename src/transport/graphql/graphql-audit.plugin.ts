@@ -37,13 +37,14 @@ export function graphqlAuditPlugin(audit: AuditService): ApolloServerPlugin<GqlC
             record.fail(DENY_CODES.has(code) ? 400 : 500, code, first.message);
           }
           if (record.failureStatus !== null && req) noteRefusedRequest(record, undefined, req.headers);
-          if (record.code === 'RATE_LIMITED') {
+          if (record.failureCode === 'RATE_LIMITED') {
             rc.response.http.status = 429;
             const retry = req?.res?.getHeader('Retry-After');
             if (retry !== undefined) rc.response.http.headers.set('Retry-After', String(retry));
           }
-          if (record.fieldsTransformed.size > 0 && body.kind === 'single') {
-            body.singleResult.extensions = { ...body.singleResult.extensions, transformedFields: [...record.fieldsTransformed.keys()].sort() };
+          const transformed = record.transformedFields();
+          if (transformed.length > 0 && body.kind === 'single') {
+            body.singleResult.extensions = { ...body.singleResult.extensions, transformedFields: transformed.sort() };
           }
           const status = rc.response.http.status ?? (record.failureStatus && !hasData(rc) && record.failureStatus >= 500 ? 500 : 200);
           try {

@@ -2,13 +2,14 @@ import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
 import { DocumentNode, execute, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, Kind } from 'graphql';
 import { Caller } from '../../access/caller';
 import { callerOf } from '../caller-of';
+import { AccessSummary, NOTHING, recorded } from '../../audit/access-summary';
 import { GatewayError } from '../../common/gateway-error';
 import { GqlContext } from './graphql-adapter';
 
 const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
 
 /** The cut-down schema a caller's introspection answers with; null for callers who see the served schema. */
-export type IntrospectionView = (caller: Caller, served: GraphQLSchema) => Promise<GraphQLSchema | null>;
+export type IntrospectionView = (caller: Caller, served: GraphQLSchema) => Promise<{ schema: GraphQLSchema; summary: AccessSummary } | null>;
 
 /**
  * Introspection answers the caller's own view: a partner's `__schema` / `__type` query is run
@@ -35,7 +36,13 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
               });
             }
             const caller = callerOf(rc.contextValue.req);
-            schema = await viewOf(caller, rc.schema);
+            const view = viewOf(caller, rc.schema);
+            schema = (
+              await recorded(
+                gateway.audit,
+                view.then((v) => v ?? { schema: null, summary: NOTHING }),
+              )
+            ).schema;
           } catch (error) {
             if (!(error instanceof GatewayError)) throw error;
             gateway.audit.fail(error.status, error.code, error.detail);

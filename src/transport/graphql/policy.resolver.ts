@@ -1,4 +1,5 @@
 import { Args, Context, Field, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { recorded, summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { officerOf } from '../gateway-request';
@@ -140,7 +141,7 @@ export class PolicyResolver {
     @Args('note', { type: () => String, nullable: true }) changeNote: string | null,
     @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null,
   ) {
-    const result = await this.admin.put(officerOf(ctx.req), partnerId, document, changeNote, precondition(ifMatch));
+    const result = await recorded(ctx.req.gateway!.audit, this.admin.put(officerOf(ctx.req), partnerId, document, changeNote, precondition(ifMatch)));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -153,7 +154,7 @@ export class PolicyResolver {
     @Args('ifMatch', { type: () => Int, nullable: true }) ifMatch: number | null,
   ) {
     if (version < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(officerOf(ctx.req), partnerId, version, null, precondition(ifMatch));
+    const result = await recorded(ctx.req.gateway!.audit, this.admin.rollback(officerOf(ctx.req), partnerId, version, null, precondition(ifMatch)));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -166,7 +167,7 @@ export class PolicyResolver {
     @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version in force you reviewed the proposal against; required' })
     ifMatch: number | null,
   ) {
-    const result = await this.admin.approve(officerOf(ctx.req), partnerId, version, precondition(ifMatch));
+    const result = await recorded(ctx.req.gateway!.audit, this.admin.approve(officerOf(ctx.req), partnerId, version, precondition(ifMatch)));
     return view((await this.store.loadVersion(partnerId, result.version))!);
   }
 
@@ -179,7 +180,7 @@ export class PolicyResolver {
     @Args('reason') reason: string,
   ) {
     if (reason.trim() === '' || reason.length > 1000) throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
-    await this.admin.reject(officerOf(ctx.req), partnerId, version, reason);
+    await recorded(ctx.req.gateway!.audit, this.admin.reject(officerOf(ctx.req), partnerId, version, reason));
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }
 
@@ -193,7 +194,7 @@ export class PolicyResolver {
   ) {
     if (typeof reason === 'string' && (reason.trim() === '' || reason.length > 1000))
       throw GatewayError.validation(['reason must be a non-empty string of at most 1000 characters']);
-    await this.admin.withdraw(officerOf(ctx.req), partnerId, version, reason ?? null);
+    await recorded(ctx.req.gateway!.audit, this.admin.withdraw(officerOf(ctx.req), partnerId, version, reason ?? null));
     return (await this.store.listVersions(partnerId)).find((v) => v.version === version);
   }
 }
@@ -206,7 +207,5 @@ function precondition(ifMatch: number | null | undefined): IfMatch | undefined {
 
 function note(ctx: GqlContext, action: string, ids: string[]): void {
   const record = ctx.req.gateway!.audit;
-  record.touch(action, 'Policy');
-  for (const id of ids) record.resourceIds.add(id);
-  record.rowCount += ids.length;
+  record.add(summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: ids, rowCount: ids.length }));
 }

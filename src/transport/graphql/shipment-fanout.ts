@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Caller } from '../../access/caller';
 import { GovernedDataService, GovernedRow } from '../../access/governed-data.service';
+import { AccessSummary, merge, summaryOf } from '../../audit/access-summary';
 import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
 import { Principal } from '../../auth/principal';
@@ -169,7 +170,7 @@ export class ShipmentFanout {
       // Judged by the version last seen in force, which the read checks in its own statement.
       policyLastSeen: partnerId ? this.policies.lastSeen(partnerId) : undefined,
     };
-    let judged: { row: GovernedRow; meta: { policyVersion: number | null } };
+    let judged: { row: GovernedRow; meta: { policyVersion: number | null }; summary: AccessSummary };
     try {
       judged = await this.data.get(caller, 'Shipment', change.shipmentId, { fields: [...fields], ungranted: 'redact' });
     } catch (e) {
@@ -178,10 +179,10 @@ export class ShipmentFanout {
       for (const s of live) s.end(e instanceof GatewayError ? e : GatewayError.unavailable());
       return;
     }
-    await Promise.all(live.map((s) => this.deliver(s, judged.row, judged.meta.policyVersion, record, change.shipmentId)));
+    await Promise.all(live.map((s) => this.deliver(s, judged.row, judged.meta.policyVersion, judged.summary, change.shipmentId)));
   }
 
-  private async deliver(s: Subscriber, row: GovernedRow, policyVersion: number | null, judgement: AuditRecord, id: string): Promise<void> {
+  private async deliver(s: Subscriber, row: GovernedRow, policyVersion: number | null, judgement: AccessSummary, id: string): Promise<void> {
     const values: Record<string, unknown> = {};
     for (const f of s.fields) if (f in row.values) values[f] = row.values[f];
     const redactions = row.redactions.filter((r) => s.fields.includes(r.field));
@@ -189,22 +190,23 @@ export class ShipmentFanout {
 
     const record = new AuditRecord(randomUUID(), 'graphql', 'graphql subscription shipmentUpdated delivery');
     record.principal = s.principal;
-    record.purpose = s.purpose;
-    record.policyVersion = policyVersion;
-    record.touch('read', 'Shipment');
-    record.resourceIds.add(id);
+    const addressed = summaryOf({ purpose: s.purpose, policyVersion, actions: ['read'], subjects: ['Shipment'], resourceIds: [id] });
     const refusal = await this.spend(s);
     if (refusal) {
+      record.add(addressed);
       record.fail(refusal.status, refusal.code, refusal.detail);
       await this.audit.commit(record, refusal.status).catch(() => undefined);
       s.end(refusal);
       return;
     }
-    record.rowCount = 1;
-    for (const f of Object.keys(values)) record.fieldsReturned.add(f);
-    for (const r of redactions) record.fieldsDenied.add(r.field);
-    for (const ruleId of judgement.ruleIds) record.ruleIds.add(ruleId);
-    record.ruleAgreements = judgement.ruleAgreements;
+    const delivered = summaryOf({
+      rowCount: 1,
+      fieldsReturned: Object.keys(values),
+      fieldsDenied: redactions.map((r) => r.field),
+      ruleIds: judgement.ruleIds,
+      ruleAgreements: judgement.ruleAgreements ?? new Map(),
+    });
+    record.add(merge(addressed, delivered));
     try {
       await this.audit.commit(record, 200);
     } catch (e) {

@@ -3,6 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Args, Context, Field, ID, Info, InputType, Subscription, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { GovernedDataService, GovernedRow } from '../../access/governed-data.service';
+import { recorded, touched } from '../../audit/access-summary';
 import { AuditService } from '../../audit/audit.service';
 import { Roles } from '../../auth/auth.decorators';
 import { AppConfig } from '../../config/app-config';
@@ -52,8 +53,8 @@ export class ShipmentUpdatesResolver {
   ) {
     const caller = this.gql.caller(ctx);
     // Subscribing is itself an access: refused now (e.g. no purpose) rather than silently later.
-    await this.data.policyOf(caller);
-    caller.audit.touch('subscribe', 'Shipment');
+    await recorded(caller.audit, this.data.policyOf(caller));
+    caller.audit.add(touched('subscribe', 'Shipment'));
     caller.audit.operation = 'graphql subscription shipmentUpdated';
     await this.audit.commit(caller.audit, 200);
     const fields = requestedFields(info);

@@ -83,7 +83,10 @@ export class AggregatesController {
       else filters[field] = typed.value;
     }
     if (problems.length > 0) throw GatewayError.validation(problems);
-    const { rows, meta } = await this.aggregates.aggregate(this.rest.caller(req), subject, { groupBy: list('groupBy'), measures: list('measures'), filters });
+    const { rows, meta } = await this.rest.recorded(
+      req,
+      this.aggregates.aggregate(this.rest.caller(req), subject, { groupBy: list('groupBy'), measures: list('measures'), filters }),
+    );
     return { data: rows, meta };
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { recorded } from '../../audit/access-summary';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Actor, AgreementsService } from '../../agreements/agreements.service';
 import { AGREEMENT_STATUSES } from '../../agreements/agreement-status';
@@ -57,7 +58,9 @@ export class AgreementsController {
   @AgreementAnswer('The agreement, offered', 201)
   @ApiProblems(404, 409)
   async offer(@Req() req: GatewayRequest, @Body() body: unknown) {
-    return { data: await this.agreements.offer(actorOf(req, 'governance'), body, req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.offer(actorOf(req, 'governance'), body, audit));
+    return { data };
   }
 
   @Get()
@@ -69,7 +72,7 @@ export class AgreementsController {
   @AgreementList()
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = onlyParams(query, ['partnerId', 'status', 'expiringWithinDays']);
-    const data = await this.agreements.list(filter, req.gateway!.audit);
+    const { data } = await recorded(req.gateway!.audit, this.agreements.list(filter));
     return { data, meta: { count: data.length } };
   }
 
@@ -79,7 +82,8 @@ export class AgreementsController {
   @AgreementAnswer('The agreement')
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string) {
-    return { data: await this.agreements.get(id, req.gateway!.audit) };
+    const { data } = await recorded(req.gateway!.audit, this.agreements.get(id));
+    return { data };
   }
 
   @Post(':id/terminate')
@@ -90,7 +94,9 @@ export class AgreementsController {
   @AgreementAnswer('The agreement, terminated')
   @ApiProblems(404, 409)
   async terminate(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.agreements.transition(actorOf(req, 'governance'), id, 'terminate', emptyToNull(body), req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.transition(actorOf(req, 'governance'), id, 'terminate', emptyToNull(body), audit));
+    return { data };
   }
 
   @Post(':id/revisions')
@@ -101,7 +107,9 @@ export class AgreementsController {
   @AgreementAnswer('The new revision, offered', 201)
   @ApiProblems(404, 409)
   async revise(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.agreements.revise(actorOf(req, 'governance'), id, body, req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.revise(actorOf(req, 'governance'), id, body, audit));
+    return { data };
   }
 }
 
@@ -117,7 +125,7 @@ export class MyAgreementsController {
   @AgreementList()
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    const data = await this.agreements.listForPartner(req.gateway!.principal!.partnerId!, req.gateway!.audit);
+    const { data } = await recorded(req.gateway!.audit, this.agreements.listForPartner(req.gateway!.principal!.partnerId!));
     return { data, meta: { count: data.length } };
   }
 
@@ -126,7 +134,9 @@ export class MyAgreementsController {
   @AgreementAnswer('The agreement')
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string) {
-    const { dependents: _dependents, ...data } = await this.agreements.get(id, req.gateway!.audit, actorOf(req, 'partner'));
+    const {
+      data: { dependents: _dependents, ...data },
+    } = await recorded(req.gateway!.audit, this.agreements.get(id, actorOf(req, 'partner')));
     return { data };
   }
 
@@ -137,7 +147,9 @@ export class MyAgreementsController {
   @AgreementAnswer('The agreement, accepted')
   @ApiProblems(404, 409)
   async accept(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'accept', emptyToNull(body), req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.transition(actorOf(req, 'partner'), id, 'accept', emptyToNull(body), audit));
+    return { data };
   }
 
   @Post(':id/decline')
@@ -147,7 +159,9 @@ export class MyAgreementsController {
   @AgreementAnswer('The agreement, declined')
   @ApiProblems(404, 409)
   async decline(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'decline', emptyToNull(body), req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.transition(actorOf(req, 'partner'), id, 'decline', emptyToNull(body), audit));
+    return { data };
   }
 
   @Post(':id/terminate')
@@ -157,7 +171,9 @@ export class MyAgreementsController {
   @AgreementAnswer('The agreement, terminated')
   @ApiProblems(404, 409)
   async terminate(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.agreements.transition(actorOf(req, 'partner'), id, 'terminate', emptyToNull(body), req.gateway!.audit) };
+    const audit = req.gateway!.audit;
+    const { data } = await recorded(audit, this.agreements.transition(actorOf(req, 'partner'), id, 'terminate', emptyToNull(body), audit));
+    return { data };
   }
 }
 

@@ -1,6 +1,7 @@
 import { applyDecorators, Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
@@ -135,9 +136,8 @@ export class AuditController {
     const filter = parseFilter(query, ['format']);
     this.queries.assertFilter(filter);
     const record = req.gateway!.audit;
-    record.touch('read', 'AuditEvent');
     record.operation = 'GET /api/v1/audit-events/export';
-    record.reason = `export ${format} ${JSON.stringify(filter)}`;
+    record.add(summaryOf({ actions: ['read'], subjects: ['AuditEvent'], reason: `export ${format} ${JSON.stringify(filter)}` }));
     // The export's own event is committed before the first byte leaves.
     await this.audit.commit(record, 200);
     res.status(200);
@@ -234,9 +234,7 @@ export class AuditController {
 
   private note(req: GatewayRequest, rows: number, ids: string[]): void {
     const record = req.gateway!.audit;
-    record.touch('read', 'AuditEvent');
-    record.rowCount = rows;
-    for (const id of ids.slice(0, 1000)) record.resourceIds.add(id);
+    record.add(summaryOf({ actions: ['read'], subjects: ['AuditEvent'], rowCount: rows, resourceIds: ids.slice(0, 1000) }));
   }
 }
 

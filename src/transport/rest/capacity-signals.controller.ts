@@ -41,7 +41,7 @@ export class CapacitySignalsController {
   @ApiEnvelope('CapacitySignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'CapacitySignal', { ...body }, 'POST /capacity-signals'));
+    return this.rest.send(req, res, this.writes.create(this.rest.caller(req), 'CapacitySignal', { ...body }, 'POST /capacity-signals'));
   }
 
   @Patch(':id')
@@ -51,6 +51,6 @@ export class CapacitySignalsController {
   @ApiEnvelope('CapacitySignal', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateCapacitySignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.writes.update(this.rest.caller(req), 'CapacitySignal', id, nonEmpty(body), `PATCH /capacity-signals/${id}`));
+    return this.rest.send(req, res, this.writes.update(this.rest.caller(req), 'CapacitySignal', id, nonEmpty(body), `PATCH /capacity-signals/${id}`));
   }
 }

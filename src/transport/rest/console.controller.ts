@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { deciding, recorded, summaryOf } from '../../audit/access-summary';
 import { Public } from '../../auth/auth.decorators';
 import { DemoSignInService } from '../../console/demo-sign-in.service';
 import { GatewayRequest } from '../gateway-request';
@@ -24,11 +25,14 @@ export class ConsoleController {
   @ApiOperation({ summary: 'A token of at most 15 minutes for one demo identity; 404 in production, off loopback, or with OIDC_ISSUER or JWT_JWKS_URL set' })
   @ApiBody({ schema: { type: 'object', properties: { identity: { type: 'string' } }, required: ['identity'] } })
   async demoToken(@Req() req: GatewayRequest, @Body() body: { identity?: unknown }) {
-    const record = req.gateway!.audit;
-    record.touch('create', 'DemoToken');
-    if (typeof body?.identity === 'string') record.resourceIds.add(body.identity);
-    const issued = await this.signIn.issue(body?.identity, req.socket.remoteAddress);
-    record.rowCount = 1;
+    const demand = summaryOf({ actions: ['create'], subjects: ['DemoToken'], resourceIds: typeof body?.identity === 'string' ? [body.identity] : [] });
+    const { issued } = await recorded(
+      req.gateway!.audit,
+      deciding(demand, async () => ({
+        issued: await this.signIn.issue(body?.identity, req.socket.remoteAddress),
+        summary: summaryOf({ ...demand, rowCount: 1 }),
+      })),
+    );
     return {
       data: {
         token: issued.token,

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { deciding, merge, recorded, summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { DATE_RULE, DATE_TIME_RULE, isCalendarDate, parseDateTime } from '../../data/field-values';
@@ -42,14 +43,17 @@ export class DataQualityController {
   )
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
-    const record = req.gateway!.audit;
-    record.touch('read', 'DataQuality');
-    record.resourceIds.add(id);
-    const { since, until, duration } = parseWindow(query);
-    const partner = await this.policies.partner(id);
-    if (!partner) throw GatewayError.notFound('Partner', id);
-    const report = await this.quality.report(id, since, until, duration);
-    record.rowCount = 1;
+    const asked = summaryOf({ actions: ['read'], subjects: ['DataQuality'], resourceIds: [id] });
+    const { partner, report } = await recorded(
+      req.gateway!.audit,
+      deciding(asked, async () => {
+        const { since, until, duration } = parseWindow(query);
+        const partner = await this.policies.partner(id);
+        if (!partner) throw GatewayError.notFound('Partner', id);
+        const report = await this.quality.report(id, since, until, duration);
+        return { partner, report, summary: merge(asked, summaryOf({ rowCount: 1 })) };
+      }),
+    );
     return {
       data: { ...report, partnerKind: partner.kind },
       meta: { generatedAt: new Date().toISOString(), lateAfterHours: this.config.DATA_QUALITY_LATE_AFTER_HOURS },

@@ -41,6 +41,6 @@ export class DemandSignalsController {
   @ApiEnvelope('DemandSignal', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateDemandSignalDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'DemandSignal', { ...body }, 'POST /demand-signals'));
+    return this.rest.send(req, res, this.writes.create(this.rest.caller(req), 'DemandSignal', { ...body }, 'POST /demand-signals'));
   }
 }

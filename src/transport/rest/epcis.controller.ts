@@ -67,8 +67,9 @@ export class EpcisController {
   @ApiBody({ description: 'An EPCISDocument (content type application/ld+json or application/json)', schema: { type: 'object' } })
   async capture(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     return this.rest.send(
+      req,
       res,
-      await this.trackingEvents.recordShipmentEvents(this.rest.caller(req), 'epcis', body, (b) => validatedItems(epcisItems(b)), 'POST /epcis/capture'),
+      this.trackingEvents.recordShipmentEvents(this.rest.caller(req), 'epcis', body, (b) => validatedItems(epcisItems(b)), 'POST /epcis/capture'),
     );
   }
 
@@ -93,7 +94,7 @@ export class EpcisController {
   async events(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     if (isStandardQuery(query)) {
       const q = parseEpcisQuery(query);
-      const answer = await this.epcis.query(this.rest.caller(req), q);
+      const answer = await this.rest.recorded(req, this.epcis.query(this.rest.caller(req), q));
       this.answerHeaders(res, answer.policyVersion);
       if (answer.nextPageToken) {
         const next = new URLSearchParams();
@@ -105,13 +106,16 @@ export class EpcisController {
     }
     const { filters, fields, limit, cursor } = parseListQuery('ShipmentEvent', query);
     const { shipmentId, ...others } = filters;
-    const { shipment, rows, meta, readings } = await this.trackingEvents.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string, {
-      fields,
-      filters: others,
-      limit,
-      cursor,
-      ungranted: 'refuse',
-    });
+    const { shipment, rows, meta, readings } = await this.rest.recorded(
+      req,
+      this.trackingEvents.shipmentEventsWithContext(this.rest.caller(req), shipmentId as string, {
+        fields,
+        filters: others,
+        limit,
+        cursor,
+        ungranted: 'refuse',
+      }),
+    );
     if (meta.nextCursor) {
       const next = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), cursor: meta.nextCursor });
       res.setHeader('Link', `</api/v1/epcis/events?${next.toString()}>; rel="next"`);
@@ -133,7 +137,7 @@ export class EpcisController {
   async event(@Req() req: GatewayRequest, @Param('eventID') eventID: string, @Res({ passthrough: true }) res: Response) {
     const q = parseEpcisQuery({ EQ_eventID: eventID });
     q.eventIds = [eventID];
-    const answer = await this.epcis.query(this.rest.caller(req), q);
+    const answer = await this.rest.recorded(req, this.epcis.query(this.rest.caller(req), q));
     if (answer.events.length === 0) throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `No event '${eventID}' among the events you may read.` });
     this.answerHeaders(res, answer.policyVersion);
     return epcisStoredQueryDocument(answer.events, answer.contexts);

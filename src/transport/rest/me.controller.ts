@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Query, Req } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
 import { parseFilter, parseLimit } from './audit.controller';
 import { Roles } from '../../auth/auth.decorators';
@@ -82,7 +83,7 @@ export class MeController {
   @ApiAnswer('application/json', ME_SCHEMA, { description: 'Your view' })
   async view(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    const data = await this.me.view(callerOf(req), req.gateway!.quota);
+    const { view: data } = await recorded(req.gateway!.audit, this.me.view(callerOf(req), req.gateway!.quota));
     return { data, meta: { policyVersion: data.policyVersion, purpose: data.purpose } };
   }
 
@@ -96,9 +97,9 @@ export class MeController {
     { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } },
     { description: 'An OpenAPI 3.1 document' },
   )
-  openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+  async openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    return this.me.openApi(callerOf(req));
+    return (await recorded(req.gateway!.audit, this.me.openApi(callerOf(req)))).document;
   }
 
   @Get('schema.graphql')
@@ -106,9 +107,9 @@ export class MeController {
   @ApiOperation({ summary: 'The GraphQL SDL of your view under the purpose in use: only the root fields and type fields you may use' })
   @PurposeHeader()
   @ApiAnswer('text/plain', { type: 'string' }, { description: 'GraphQL SDL' })
-  sdl(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+  async sdl(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    return this.me.sdl(callerOf(req), this.schemaHost.schema);
+    return (await recorded(req.gateway!.audit, this.me.sdl(callerOf(req), this.schemaHost.schema))).sdl;
   }
 
   @Get('access-log')
@@ -127,7 +128,7 @@ export class MeController {
   async accessLog(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     const filter = parseFilter(query, ['limit', 'cursor']);
     const limit = parseLimit(query.limit);
-    const { data, nextCursor } = await this.me.accessLog(callerOf(req), filter, limit, query.cursor as string | undefined);
+    const { data, nextCursor } = await recorded(req.gateway!.audit, this.me.accessLog(callerOf(req), filter, limit, query.cursor as string | undefined));
     return { data, meta: { nextCursor, count: data.length } };
   }
 
@@ -163,7 +164,7 @@ export class MeController {
   )
   async dataAccess(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, ['from', 'to']);
-    const { rows, from, to } = await this.me.dataAccess(callerOf(req), { from: query.from, to: query.to });
+    const { rows, from, to } = await recorded(req.gateway!.audit, this.me.dataAccess(callerOf(req), { from: query.from, to: query.to }));
     return { data: rows, meta: { from, to, count: rows.length } };
   }
 }

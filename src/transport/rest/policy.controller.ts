@@ -1,6 +1,7 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { deciding, recorded, summaryOf } from '../../audit/access-summary';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest, officerOf } from '../gateway-request';
@@ -119,10 +120,15 @@ export class PolicyController {
   })
   @ApiProblems(404)
   async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
-    note(req, 'read', [partnerId]);
-    const rows = await this.policies.listVersions(partnerId);
-    if (rows.length === 0) throw GatewayError.notFound('Policy', partnerId);
-    req.gateway!.audit.rowCount = rows.length;
+    const asked = summaryOf({ actions: ['read'], subjects: ['Policy'], resourceIds: [partnerId], rowCount: 1 });
+    const { rows } = await recorded(
+      req.gateway!.audit,
+      deciding(asked, async () => {
+        const rows = await this.policies.listVersions(partnerId);
+        if (rows.length === 0) throw GatewayError.notFound('Policy', partnerId);
+        return { rows, summary: summaryOf({ ...asked, rowCount: rows.length }) };
+      }),
+    );
     return { data: rows, meta: { inForce: rows.find((v) => v.inForce)?.version ?? null } };
   }
 
@@ -156,7 +162,7 @@ export class PolicyController {
   async put(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string, @Body() body: unknown) {
     const precondition = parseIfMatch(ifMatchOf(req));
     const { note: changeNote, document } = splitNote(body);
-    const result = await this.admin.put(officerOf(req), partnerId, document, changeNote, precondition);
+    const result = await recorded(req.gateway!.audit, this.admin.put(officerOf(req), partnerId, document, changeNote, precondition));
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state, baseVersion: result.previous ?? 0 } };
@@ -183,7 +189,10 @@ export class PolicyController {
   ) {
     const precondition = parseIfMatch(ifMatchOf(req));
     if (!Number.isInteger(body?.version) || (body.version as number) < 1) throw GatewayError.validation(['version must be a version number']);
-    const result = await this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition);
+    const result = await recorded(
+      req.gateway!.audit,
+      this.admin.rollback(officerOf(req), partnerId, body.version as number, typeof body.note === 'string' ? body.note : null, precondition),
+    );
     const p = await this.policies.loadVersion(partnerId, result.version);
     if (result.inForce > 0) res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, rolledBackTo: body.version, state: result.state } };
@@ -220,7 +229,7 @@ export class PolicyController {
     @Param('version') version: string,
   ) {
     const n = versionNumber(version);
-    const result = await this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatchOf(req)));
+    const result = await recorded(req.gateway!.audit, this.admin.approve(officerOf(req), partnerId, n, parseIfMatch(ifMatchOf(req))));
     const p = await this.policies.loadVersion(partnerId, result.version);
     res.setHeader('ETag', etagOf(result.inForce));
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, approvedBy: req.gateway!.principal!.sub } };
@@ -237,7 +246,7 @@ export class PolicyController {
   async reject(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, true)!;
-    const result = await this.admin.reject(officerOf(req), partnerId, n, reason);
+    const result = await recorded(req.gateway!.audit, this.admin.reject(officerOf(req), partnerId, n, reason));
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
@@ -252,7 +261,7 @@ export class PolicyController {
   async withdraw(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Body() body: { reason?: unknown }) {
     const n = versionNumber(version);
     const reason = reasonOf(body, false);
-    const result = await this.admin.withdraw(officerOf(req), partnerId, n, reason);
+    const result = await recorded(req.gateway!.audit, this.admin.withdraw(officerOf(req), partnerId, n, reason));
     return { data: await this.decided(partnerId, result.version), meta: { version: result.version, inForce: result.inForce || null } };
   }
 
@@ -367,9 +376,7 @@ export class PolicyController {
 
 function note(req: GatewayRequest, action: string, ids: string[]): void {
   const record = req.gateway!.audit;
-  record.touch(action, 'Policy');
-  for (const id of ids) record.resourceIds.add(id);
-  record.rowCount = ids.length;
+  record.add(summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: ids, rowCount: ids.length }));
 }
 
 export function view(p: PolicyInForce) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Caller } from '../../access/caller';
+import { AccessSummary, recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
 import { GovernedDataService, GovernedRow, ReadMeta } from '../../access/governed-data.service';
 import { WriteResult } from '../../access/write-transactions';
@@ -24,7 +25,7 @@ export class RestAdapter {
   }
 
   async list(req: GatewayRequest, subject: SubjectName, query: Record<string, unknown>) {
-    const { rows, meta } = await this.data.list(this.caller(req), subject, { ...parseListQuery(subject, query), ungranted: 'refuse' });
+    const { rows, meta } = await this.recorded(req, this.data.list(this.caller(req), subject, { ...parseListQuery(subject, query), ungranted: 'refuse' }));
     return envelope(
       rows.map((r) => r.values),
       meta,
@@ -34,23 +35,32 @@ export class RestAdapter {
   async get(req: GatewayRequest, subject: SubjectName, id: string, query: Record<string, unknown>) {
     const unknown = Object.keys(query).filter((k) => k !== 'fields');
     if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
-    const { row, meta } = await this.data.get(this.caller(req), subject, id, { fields: parseFields(query.fields), ungranted: 'refuse' });
+    const { row, meta } = await this.recorded(req, this.data.get(this.caller(req), subject, id, { fields: parseFields(query.fields), ungranted: 'refuse' }));
     return envelope(row.values, meta);
   }
 
   async listEvents(req: GatewayRequest, shipmentId: string, query: Record<string, unknown>) {
-    const { rows, meta } = await this.events.listShipmentEvents(this.caller(req), shipmentId, {
-      ...parseListQuery('ShipmentEvent', query),
-      ungranted: 'refuse',
-    });
+    const { rows, meta } = await this.recorded(
+      req,
+      this.events.listShipmentEvents(this.caller(req), shipmentId, {
+        ...parseListQuery('ShipmentEvent', query),
+        ungranted: 'refuse',
+      }),
+    );
     return envelope(
       rows.map((r) => r.values),
       meta,
     );
   }
 
-  /** Sends a write's answer with the status of its first execution (a replay says so in a header). */
-  send(res: Response, result: WriteResult): WriteResult['body'] {
+  /** Records a governed step in the request's audit record (the summary it returns, or the one its error carries). */
+  recorded<T extends { summary: AccessSummary }>(req: GatewayRequest, step: Promise<T>): Promise<T> {
+    return recorded(req.gateway!.audit, step);
+  }
+
+  /** Records a write and sends its answer with the status of its first execution (a replay says so in a header). */
+  async send(req: GatewayRequest, res: Response, write: Promise<WriteResult>): Promise<WriteResult['body']> {
+    const result = await this.recorded(req, write);
     res.status(result.status);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result.body;

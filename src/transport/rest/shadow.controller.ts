@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { recorded } from '../../audit/access-summary';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
@@ -33,7 +34,7 @@ export class ShadowController {
   @ApiOkResponse({ description: 'The shadow, started (nothing counted yet)', content: { 'application/json': { schema: REPORT } } })
   @ApiProblems(404)
   async start(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: unknown) {
-    return this.shadows.start(officerOf(req), partnerId, body);
+    return (await recorded(req.gateway!.audit, this.shadows.start(officerOf(req), partnerId, body))).report;
   }
 
   @Get()
@@ -45,7 +46,7 @@ export class ShadowController {
   @ApiOkResponse({ description: 'The shadow report', content: { 'application/json': { schema: REPORT } } })
   @ApiProblems(404)
   async report(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
-    return this.shadows.report(officerOf(req), partnerId);
+    return (await recorded(req.gateway!.audit, this.shadows.report(partnerId))).report;
   }
 
   @Delete()
@@ -55,7 +56,7 @@ export class ShadowController {
   @ApiNoContentResponse({ description: 'Stopped' })
   @ApiProblems(404)
   async stop(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string): Promise<void> {
-    await this.shadows.stop(officerOf(req), partnerId);
+    await recorded(req.gateway!.audit, this.shadows.stop(officerOf(req), partnerId));
   }
 
   @Post('promote')
@@ -91,7 +92,7 @@ export class ShadowController {
   async promote(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Body() body: { note?: unknown } | undefined) {
     const note = body?.note;
     if (note !== undefined && note !== null && typeof note !== 'string') throw GatewayError.validation(['note must be a string']);
-    const result = await this.shadows.promote(officerOf(req), partnerId, note ?? null);
+    const result = await recorded(req.gateway!.audit, this.shadows.promote(officerOf(req), partnerId, note ?? null));
     const p = await this.policies.loadVersion(partnerId, result.version);
     return { data: view(p!), meta: { version: result.version, previousVersion: result.previous, state: result.state } };
   }

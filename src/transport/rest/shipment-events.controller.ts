@@ -60,8 +60,9 @@ export class ShipmentEventsController {
   })
   async batch(@Req() req: GatewayRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     return this.rest.send(
+      req,
       res,
-      await this.events.recordShipmentEvents(this.rest.caller(req), 'batch', body, (b) => validatedItems(batchItems(b)), 'POST /shipment-events:batch'),
+      this.events.recordShipmentEvents(this.rest.caller(req), 'batch', body, (b) => validatedItems(batchItems(b)), 'POST /shipment-events:batch'),
     );
   }
 }

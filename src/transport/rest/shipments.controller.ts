@@ -43,7 +43,7 @@ export class ShipmentsController {
   @ApiEnvelope('Shipment', { status: 201, meta: 'WriteMeta', description: 'Created: the fields you may read of the row written' })
   @ApiProblems(409, 422)
   async create(@Req() req: GatewayRequest, @Body() body: CreateShipmentDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.writes.create(this.rest.caller(req), 'Shipment', { ...body }, 'POST /shipments'));
+    return this.rest.send(req, res, this.writes.create(this.rest.caller(req), 'Shipment', { ...body }, 'POST /shipments'));
   }
 
   @Patch(':id')
@@ -53,7 +53,7 @@ export class ShipmentsController {
   @ApiEnvelope('Shipment', { meta: 'WriteMeta', description: 'Updated: the fields you may read of the row' })
   @ApiProblems(404, 422)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: UpdateShipmentDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.writes.update(this.rest.caller(req), 'Shipment', id, nonEmpty(body), `PATCH /shipments/${id}`));
+    return this.rest.send(req, res, this.writes.update(this.rest.caller(req), 'Shipment', id, nonEmpty(body), `PATCH /shipments/${id}`));
   }
 
   @Get(':id/events')
@@ -73,6 +73,6 @@ export class ShipmentsController {
   @ApiEnvelope('ShipmentEvent', { status: 201, meta: 'WriteMeta', description: 'Recorded: the fields you may read of the event' })
   @ApiProblems(404, 409, 422)
   async recordEvent(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: RecordShipmentEventDto, @Res({ passthrough: true }) res: Response) {
-    return this.rest.send(res, await this.trackingEvents.recordShipmentEvent(this.rest.caller(req), id, { ...body }, `POST /shipments/${id}/events`));
+    return this.rest.send(req, res, this.trackingEvents.recordShipmentEvent(this.rest.caller(req), id, { ...body }, `POST /shipments/${id}/events`));
   }
 }

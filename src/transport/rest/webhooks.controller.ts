@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
 import { Roles } from '../../auth/auth.decorators';
 import { GatewayError } from '../../common/gateway-error';
@@ -33,7 +34,8 @@ export class WebhooksController {
   })
   @ApiEnvelope('WebhookEndpointWithSecret', { status: 201, meta: 'EmptyMeta', description: 'The endpoint, with its secret (shown once)' })
   async create(@Req() req: GatewayRequest, @Body() body: unknown) {
-    return { data: await this.webhooks.create(callerOf(req), body), meta: {} };
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.create(callerOf(req), body));
+    return { data, meta: {} };
   }
 
   @Get()
@@ -41,7 +43,7 @@ export class WebhooksController {
   @ApiEnvelope('WebhookEndpoint', { list: true, meta: 'CountMeta', description: 'Your endpoints' })
   async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    const data = await this.webhooks.list(callerOf(req));
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.list(callerOf(req)));
     return { data, meta: { count: data.length } };
   }
 
@@ -51,7 +53,8 @@ export class WebhooksController {
   @ApiProblems(404)
   async get(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    return { data: await this.webhooks.get(callerOf(req), id), meta: {} };
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.get(callerOf(req), id));
+    return { data, meta: {} };
   }
 
   @Patch(':id')
@@ -72,7 +75,8 @@ export class WebhooksController {
   @ApiEnvelope('WebhookEndpoint', { meta: 'EmptyMeta', description: 'The endpoint, changed' })
   @ApiProblems(404)
   async update(@Req() req: GatewayRequest, @Param('id') id: string, @Body() body: unknown) {
-    return { data: await this.webhooks.update(callerOf(req), id, body), meta: {} };
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.update(callerOf(req), id, body));
+    return { data, meta: {} };
   }
 
   @Delete(':id')
@@ -81,7 +85,7 @@ export class WebhooksController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404)
   async remove(@Req() req: GatewayRequest, @Param('id') id: string): Promise<void> {
-    await this.webhooks.remove(callerOf(req), id);
+    await recorded(req.gateway!.audit, this.webhooks.remove(callerOf(req), id));
   }
 
   @Post(':id/rotate-secret')
@@ -90,7 +94,8 @@ export class WebhooksController {
   @ApiEnvelope('WebhookEndpointWithSecret', { meta: 'EmptyMeta', description: 'The endpoint, with its new secret (shown once)' })
   @ApiProblems(404)
   async rotate(@Req() req: GatewayRequest, @Param('id') id: string) {
-    return { data: await this.webhooks.rotateSecret(callerOf(req), id), meta: {} };
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.rotateSecret(callerOf(req), id));
+    return { data, meta: {} };
   }
 
   @Get(':id/deliveries')
@@ -100,7 +105,7 @@ export class WebhooksController {
   @ApiProblems(404)
   async deliveries(@Req() req: GatewayRequest, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     onlyParams(query, ['limit']);
-    const data = await this.webhooks.deliveries(callerOf(req), id, parseLimit(query.limit));
+    const { data } = await recorded(req.gateway!.audit, this.webhooks.deliveries(callerOf(req), id, parseLimit(query.limit)));
     return { data, meta: { count: data.length } };
   }
 }
