@@ -6,6 +6,7 @@
  *   npm run -s docs:layers -- --check exits 1 when the page differs from the rules
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -35,8 +36,7 @@ function side(s: Rule['from'] | Rule['to'], what: 'from' | 'to'): string {
 
 /** The table, one row per rule, in the configuration's order. */
 export function rulesTable(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(join(ROOT, '.dependency-cruiser.cjs')) as { forbidden: Rule[] };
+  const config = createRequire(__filename)(join(ROOT, '.dependency-cruiser.cjs')) as { forbidden: Rule[] };
   const rows = config.forbidden.map((r) => {
     const forbids = `${r.scope === 'folder' ? 'folders: ' : ''}${side(r.from, 'from')} → ${side(r.to, 'to')}`;
     return `| \`${r.name}\` | ${forbids} | ${r.comment} |`;

@@ -57,6 +57,25 @@ describe('GraphQL contract (demo partners)', () => {
     expect(r.data?.[root] ?? null).toBeNull();
   };
 
+  it('every answer, with data or with errors, is Cache-Control: no-store (judged for one caller, never kept by a proxy)', async () => {
+    const ask = async (query: string) =>
+      gw.http
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('Authorization', await bearer(gw, NORTHWIND))
+        .send({ query });
+    const data = await ask('{ demandSignals(first: 2) { nodes { id orderedQty } } }');
+    expect(data.status).toBe(200);
+    expect(data.body.data.demandSignals.nodes).toHaveLength(2);
+    expect(data.headers['cache-control']).toBe('no-store');
+    const withheld = await ask('{ demandSignals(first: 2) { nodes { id unitPrice } } }');
+    expect(withheld.body.errors.length).toBeGreaterThan(0);
+    expect(withheld.headers['cache-control']).toBe('no-store');
+    const invalid = await ask('{ noSuchField }');
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers['cache-control']).toBe('no-store');
+  });
+
   describe('lists', () => {
     it.each([
       ['demandSignals', NORTHWIND, 'demand_signals', "sku IN ('SKU-100','SKU-200')"],

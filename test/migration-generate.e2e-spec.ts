@@ -30,8 +30,8 @@ const OTHER_ENTITIES = ENTITIES.filter((entity) => !SUBJECT_ENTITIES.has(entity)
 function changedCatalog(): { entities: GenerateMigrationOptions['entities']; tables: GenerateMigrationOptions['tables'] } {
   const shipment: SubjectSpec = {
     ...SUBJECTS.Shipment,
-    fields: { ...SUBJECTS.Shipment.fields, customsRef: { type: 'string', maxLength: 35, nullable: true, create: 'optional', update: true } },
-    indexes: [...(SUBJECTS.Shipment.indexes ?? []), { fields: ['customsRef'] }],
+    fields: { ...SUBJECTS.Shipment.fields, specOnlyRef: { type: 'string', maxLength: 35, nullable: true, create: 'optional', update: true } },
+    indexes: [...(SUBJECTS.Shipment.indexes ?? []), { fields: ['specOnlyRef'] }],
   };
   const demand: SubjectSpec = {
     ...SUBJECTS.DemandSignal,
@@ -61,15 +61,15 @@ function changedCatalog(): { entities: GenerateMigrationOptions['entities']; tab
 
 describe('migration:generate', () => {
   let dir: string;
+  // Inside the project, so that the generated file resolves typeorm like any migration; a folder of
+  // this file's own under temp/ (which other tools use too).
+  const OWN = join(ROOT, 'temp', 'jest-migration-generate');
   beforeEach(() => {
-    mkdirSync(join(ROOT, 'temp'), { recursive: true });
-    // Inside the project, so that the generated file resolves typeorm like any migration.
-    dir = mkdtempSync(join(ROOT, 'temp', 'migration-generate-'));
+    mkdirSync(OWN, { recursive: true });
+    dir = mkdtempSync(join(OWN, 'run-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  afterAll(() => {
-    if (readdirSync(join(ROOT, 'temp')).length === 0) rmSync(join(ROOT, 'temp'), { recursive: true });
-  });
+  afterAll(() => rmSync(OWN, { recursive: true, force: true }));
 
   const options = (changed: ReturnType<typeof changedCatalog>): GenerateMigrationOptions => ({
     name: 'catalog-additions',
@@ -94,6 +94,16 @@ describe('migration:generate', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('refuses a field dropped and another added on one table (a rename would lose the values) and writes nothing', async () => {
+    const { sscc, ...rest } = SUBJECTS.Shipment.fields;
+    const shipment: SubjectSpec = { ...SUBJECTS.Shipment, fields: { ...rest, ssccCode: sscc }, indexes: [] };
+    const tables = SUBJECT_NAMES.map((name) => catalogEntity(name === 'Shipment' ? shipment : SUBJECTS[name]));
+    const refused = generateMigration(options({ entities: [...OTHER_ENTITIES, ...tables], tables }));
+    await expect(refused).rejects.toThrow(UnexpressibleChange);
+    await expect(refused).rejects.toThrow('shipments drops sscc and adds sscc_code');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('writes a migration for added fields and indexes that leaves nothing to synchronise, and whose down restores the schema', async () => {
     const changed = changedCatalog();
     const generated = await generateMigration({ ...options(changed), now: new Date(Date.UTC(2027, 0, 2)) });
@@ -108,7 +118,7 @@ describe('migration:generate', () => {
     ]);
     expect(generated.warnings).toEqual([]);
     const source = readFileSync(generated.file!, 'utf8');
-    expect(source).toContain("await q.addColumn('shipments', new TableColumn({ name: 'customs_ref', type: 'varchar', length: '35', isNullable: true }));");
+    expect(source).toContain("await q.addColumn('shipments', new TableColumn({ name: 'spec_only_ref', type: 'varchar', length: '35', isNullable: true }));");
     expect(source).toContain("await q.addColumn('demand_signals', new TableColumn({ name: 'planning_note', type: 'text', isNullable: true }));");
     expect(source).toContain(
       "await q.createIndex('demand_signals', new TableIndex({ name: 'idx_demand_signals_product_family_id', columnNames: ['product_family', 'id'] }));",

@@ -4,6 +4,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AgreementEntity } from '../agreements/agreement.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { AuditHeadEntity } from '../audit/audit-head.entity';
+import { AccessSummary, merge } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { Principal } from '../auth/principal';
 import { GatewayError } from '../common/gateway-error';
@@ -38,9 +39,9 @@ class PlainTransactions extends WriteTransactions {
   constructor(private readonly db: DatabaseService) {
     super();
   }
-  async run(_caller: Caller, _route: string, _body: Record<string, unknown>, _rights: unknown, work: WriteWork): Promise<WriteResult> {
+  async run(_caller: Caller, _route: string, _body: Record<string, unknown>, _rights: unknown, decided: AccessSummary, work: WriteWork): Promise<WriteResult> {
     const answer = await this.db.transaction((m) => work(m));
-    return { ...answer, replayed: false };
+    return { ...answer, summary: merge(decided, answer.summary), replayed: false };
   }
 }
 
@@ -136,8 +137,25 @@ describe('governed reads', () => {
     expect(meta.policyVersion).toEqual(expect.any(Number));
   });
 
+  it('return what they decided for the audit event: rows, ids, fields returned and withheld, deciding rules', async () => {
+    const { rows, meta, summary } = await reads.list(northwind(), 'DemandSignal', { ungranted: 'refuse', limit: 500 });
+    expect(summary).toMatchObject({
+      actions: ['read'],
+      subjects: ['DemandSignal'],
+      rowCount: rows.length,
+      policyVersion: meta.policyVersion,
+      purpose: 'replenishment-planning',
+    });
+    expect(summary.resourceIds).toEqual(rows.map((r) => r.values.id));
+    expect(summary.fieldsReturned).toEqual(expect.arrayContaining(['id', 'sku', 'forecastQty', 'orderedQty']));
+    expect(summary.fieldsReturned).not.toContain('customerName');
+    expect(summary.fieldsDenied).toEqual(['orderedQty']);
+    expect(summary.ruleIds).toEqual(expect.arrayContaining(['demand-for-supplied-skus', 'no-order-volumes-in-restricted-region']));
+  });
+
   it('answer only granted fields: customer economics never leave', async () => {
     const { rows, meta } = await reads.list(northwind(), 'DemandSignal', { ungranted: 'refuse', limit: 500 });
+    expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
       expect(r.values).not.toHaveProperty('customerName');
       expect(r.values).not.toHaveProperty('unitPrice');
@@ -185,8 +203,7 @@ describe('governed reads', () => {
   });
 
   it('a purpose the policy does not name grants nothing', async () => {
-    const r = await refusal(reads.list(northwind('marketing'), 'DemandSignal', { ungranted: 'refuse' }));
-    expect(r.status).toBe(403);
+    expect(await refusal(reads.list(northwind('marketing'), 'DemandSignal', { ungranted: 'refuse' }))).toEqual({ status: 403, code: 'FORBIDDEN' });
   });
 
   it('the admin role reads every row and field', async () => {
@@ -208,13 +225,13 @@ describe('governed writes', () => {
   });
 
   it('a field no write rule grants is refused and nothing changes', async () => {
-    const [own] = await dataSource.query<Array<{ id: string; freight_cost: number | null }>>(
-      `SELECT id, freight_cost FROM shipments WHERE carrier_id = 'carrier-swiftlog' LIMIT 1`,
+    const [own] = await dataSource.query<Array<{ id: string; shipper_id: string }>>(
+      `SELECT id, shipper_id FROM shipments WHERE carrier_id = 'carrier-swiftlog' LIMIT 1`,
     );
-    const r = await refusal(writes.update(swiftlog(), 'Shipment', own.id, { shipperId: 'supplier-acme' }, 'spec'));
-    expect(r.status).toBe(403);
+    const other = own.shipper_id === 'supplier-acme' ? 'supplier-northwind' : 'supplier-acme';
+    expect(await refusal(writes.update(swiftlog(), 'Shipment', own.id, { shipperId: other }, 'spec'))).toEqual({ status: 403, code: 'FORBIDDEN_FIELDS' });
     const [after] = await dataSource.query<Array<{ shipper_id: string }>>(`SELECT shipper_id FROM shipments WHERE id = ?`, [own.id]);
-    expect(after.shipper_id).not.toBe('supplier-acme');
+    expect(after.shipper_id).toBe(own.shipper_id);
   });
 
   it("another carrier's shipment is not found for an update", async () => {

@@ -47,6 +47,14 @@ export async function schemaChanges(ds: DataSource, entities: ReadonlyArray<Enti
           throw new UnexpressibleChange(`${table.name}.${column.name} changes from ${describeColumn(existing)} to ${describeColumn(column)}`);
         }
       }
+      const dropped = changes.filter((c) => c.kind === 'dropColumn' && c.table === table.name);
+      const added = changes.filter((c) => c.kind === 'addColumn' && c.table === table.name);
+      if (dropped.length > 0 && added.length > 0) {
+        const names = (list: SchemaChange[]) => list.map((c) => ('column' in c ? c.column.name : '')).join(', ');
+        throw new UnexpressibleChange(
+          `${table.name} drops ${names(dropped)} and adds ${names(added)}: if that is a rename, a generated drop and add would lose the column's values`,
+        );
+      }
       for (const index of wanted.indices) {
         const existing = named(tableIndices, index.name);
         if (!existing) changes.push({ kind: 'createIndex', table: table.name, index });
