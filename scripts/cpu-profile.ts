@@ -60,7 +60,7 @@ const ANSWER_SERIALISERS: Array<{ url: RegExp; functionName: string }> = [
 ];
 
 /** The components that make up policy evaluation (the figure the issue sets a target for). */
-export const POLICY_COMPONENTS = ['src/policy', 'src/access: policy evaluation (policy-queries, row-judge, read-shape)', 'CASL (@casl, @ucast)'];
+export const POLICY_COMPONENTS = ['src/policy', 'src/access: policy evaluation (subject-plans, row-judge, read-shape)', 'CASL (@casl, @ucast)'];
 
 const PROGRAM = 'V8 and native code, no JavaScript on the stack ((program))';
 const NO_SCRIPT = 'V8 builtins and native functions (no script)';
@@ -138,7 +138,7 @@ function packages(...names: string[]): RegExp {
 }
 
 /** The gateway's files where an access file does policy work (the rest of src/access is the governed data path). */
-const ACCESS_POLICY = /^access\/(policy-queries|row-judge|read-shape)\./;
+const ACCESS_POLICY = /^access\/(subject-plans|row-judge|read-shape)\./;
 
 /**
  * The component of one frame, or null when the frame has no script (a V8 builtin or a native

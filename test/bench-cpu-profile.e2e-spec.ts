@@ -14,7 +14,7 @@ import { breakdown, breakdownTable, componentOf, CpuProfile, CpuProfileNode, pol
 const ROOT = 'file:///repo';
 const EXPRESS = 'Express (express, router, body-parser and their packages)';
 const NO_SCRIPT = 'V8 builtins and native functions (no script)';
-const ACCESS_POLICY = 'src/access: policy evaluation (policy-queries, row-judge, read-shape)';
+const ACCESS_POLICY = 'src/access: policy evaluation (subject-plans, row-judge, read-shape)';
 const CASL = 'CASL (@casl, @ucast)';
 
 function frame(id: number, functionName: string, url: string, children: number[] = []): CpuProfileNode {

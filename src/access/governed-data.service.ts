@@ -10,7 +10,7 @@ import { PolicyService } from '../policy/policy.service';
 import { AccessSummary, carry, deciding, judgedBy, merge, summaryOf, touched } from '../audit/access-summary';
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
-import { planFor } from './policy-queries';
+import { planFor } from './subject-plans';
 import { selectPage } from './page-query';
 import { scopedWhere } from './scoped-where';
 import { readShapeOf } from './read-shape';

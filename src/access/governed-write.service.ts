@@ -12,7 +12,7 @@ import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { GovernedDataService } from './governed-data.service';
 import { selectRows } from './page-query';
-import { decidingRuleId, permittedFields, planFor } from './policy-queries';
+import { decidingRuleId, permittedFields, planFor } from './subject-plans';
 import { PublishShipmentChanges, RecordChanges } from './record-changes';
 import { normalize } from './row-judge';
 import { allColumnsOf, assertConsistent, hasNul, newId, normalizeTimestamps, nullRow, pickFields } from './row-values';

@@ -1,6 +1,6 @@
 import { columnOf } from '../data/column-name';
 import { fieldsOf, SubjectName } from '../data/subjects';
-import { SubjectPlan } from './policy-queries';
+import { SubjectPlan } from './subject-plans';
 
 /** What a read of some fields under one plan selects and may return; the same for every such request. */
 export interface ReadShape {

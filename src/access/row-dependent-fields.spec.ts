@@ -1,5 +1,5 @@
 import { subject as asSubject } from '@casl/ability';
-import { permittedFields } from './policy-queries';
+import { permittedFields } from './subject-plans';
 import { SHIPMENT_STATUSES } from '../data/subjects';
 import { compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument, PolicyRule } from '../policy/policy-document';

@@ -1,7 +1,7 @@
 import { compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument } from '../policy/policy-document';
-import * as policyQueries from './policy-queries';
-import { permittedFields, planFor, withholdingReason } from './policy-queries';
+import * as subjectPlans from './subject-plans';
+import { permittedFields, planFor, withholdingReason } from './subject-plans';
 import { readShapeOf } from './read-shape';
 import { RowJudge } from './row-judge';
 
@@ -71,7 +71,7 @@ describe('RowJudge', () => {
   });
 
   it('remembers per compiled policy, so a later request judges alike rows without asking CASL again', () => {
-    const casl = jest.spyOn(policyQueries, 'permittedFields');
+    const casl = jest.spyOn(subjectPlans, 'permittedFields');
     try {
       const policy = compilePolicy(doc, 1, null);
       const first = judgeOf(policy).judge.judge(rows[6]);

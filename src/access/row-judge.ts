@@ -1,7 +1,7 @@
 import { SUBJECTS, SubjectName } from '../data/subjects';
 import { CompiledPolicy } from '../policy/policy-compiler';
 import { applyTransform, describeTransform, FieldTransform } from '../policy/transforms';
-import { decidingRuleId, permittedFields, transformFor, withholdingReason } from './policy-queries';
+import { decidingRuleId, permittedFields, transformFor, withholdingReason } from './subject-plans';
 
 export interface Redaction {
   field: string;

@@ -2,7 +2,7 @@ import { columnOf } from '../data/column-name';
 import { SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
 import { valueColumn } from './conditions-to-sql';
-import { SubjectPlan } from './policy-queries';
+import { SubjectPlan } from './subject-plans';
 
 /** What a read asks for beyond the caller's scope: typed equality filters, one id, rows after a cursor's id, rows up to an id. */
 export interface ReadNarrowing {

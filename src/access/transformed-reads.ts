@@ -2,7 +2,7 @@ import { GatewayError } from '../common/gateway-error';
 import { SubjectName } from '../data/subjects';
 import { CompiledPolicy } from '../policy/policy-compiler';
 import { applyTransform } from '../policy/transforms';
-import { SubjectPlan, transformFor } from './policy-queries';
+import { SubjectPlan, transformFor } from './subject-plans';
 import { RowJudge } from './row-judge';
 
 /**

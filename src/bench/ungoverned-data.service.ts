@@ -6,7 +6,7 @@ import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../acce
 import { GovernedWriteService } from '../access/governed-write.service';
 import { selectPage } from '../access/page-query';
 import { normalize, valuesOf } from '../access/row-judge';
-import { planFor } from '../access/policy-queries';
+import { planFor } from '../access/subject-plans';
 import { normalizeTimestamps, pickFields } from '../access/row-values';
 import { WriteResult } from '../access/write-transactions';
 import { GatewayError } from '../common/gateway-error';

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ParamBag, rulesToSql } from '../access/conditions-to-sql';
 import { resolveRelativeTimes } from '../policy/relative-time';
-import { planFor } from '../access/policy-queries';
+import { planFor } from '../access/subject-plans';
 import { AgreementsService } from '../agreements/agreements.service';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';

@@ -1,5 +1,5 @@
 import { subject as asSubject } from '@casl/ability';
-import { permittedFields, transformFor } from '../access/policy-queries';
+import { permittedFields, transformFor } from '../access/subject-plans';
 import { SUBJECTS, SubjectName } from '../data/subjects';
 import { aggregateOf, GatewayAbility } from '../policy/policy-compiler';
 import { AGGREGATE_ACTION, Measure, PolicyDocument, PolicyTestCase } from '../policy/policy-document';

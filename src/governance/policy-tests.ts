@@ -1,6 +1,6 @@
 import { subject as asSubject } from '@casl/ability';
 import { fieldsOf } from '../data/subjects';
-import { permittedFields } from '../access/policy-queries';
+import { permittedFields } from '../access/subject-plans';
 import { AgreementContext, compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument, PolicyTestCase } from '../policy/policy-document';
 import { resolvePlaceholders } from '../policy/placeholders';

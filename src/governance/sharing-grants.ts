@@ -1,5 +1,5 @@
 import { subject as asSubject } from '@casl/ability';
-import { transformFor } from '../access/policy-queries';
+import { transformFor } from '../access/subject-plans';
 import { fieldsOf, SubjectName } from '../data/subjects';
 import { aggregateOf, CompiledPolicy, ruleIdOf, transformsOf } from '../policy/policy-compiler';
 import { AGGREGATE_ACTION, Measure } from '../policy/policy-document';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Caller } from '../access/caller';
-import { permittedFields, planFor } from '../access/policy-queries';
+import { permittedFields, planFor } from '../access/subject-plans';
 import { ReplayRights } from '../access/write-transactions';
 import { AccessSummary, merge, summaryOf } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { planFor } from '../access/policy-queries';
+import { planFor } from '../access/subject-plans';
 import { columnOf } from '../data/column-name';
 import { ShipmentEntity } from '../data/entities';
 import { SUBJECTS } from '../data/subjects';

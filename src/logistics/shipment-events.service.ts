@@ -4,7 +4,7 @@ import { Caller } from '../access/caller';
 import { ObservedWrite } from '../access/access-observer';
 import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../access/governed-data.service';
 import { GovernedWriteService } from '../access/governed-write.service';
-import { decidingRuleId, permittedFields } from '../access/policy-queries';
+import { decidingRuleId, permittedFields } from '../access/subject-plans';
 import { RecordChanges } from '../access/record-changes';
 import { newId, normalizeTimestamps, nullRow } from '../access/row-values';
 import { WriteResult, WriteTransactions } from '../access/write-transactions';

@@ -1,4 +1,4 @@
-import { planFor } from '../access/policy-queries';
+import { planFor } from '../access/subject-plans';
 import { fieldsOf, SUBJECT_NAMES, SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
 import { CompiledPolicy, ruleIdOf } from '../policy/policy-compiler';

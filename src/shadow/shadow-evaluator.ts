@@ -6,7 +6,7 @@ import { Caller } from '../access/caller';
 import { decodeCursor } from '../access/cursor';
 import { scopedWhere } from '../access/scoped-where';
 import { selectPage } from '../access/page-query';
-import { decidingRuleId, permittedFields, planFor, Scope, SubjectPlan, withholdingReason } from '../access/policy-queries';
+import { decidingRuleId, permittedFields, planFor, Scope, SubjectPlan, withholdingReason } from '../access/subject-plans';
 import { readShapeOf } from '../access/read-shape';
 import { normalize, RowJudge } from '../access/row-judge';
 import { AuditRecord } from '../audit/audit-record';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Caller } from '../../access/caller';
 import { GovernedDataService } from '../../access/governed-data.service';
-import { planFor } from '../../access/policy-queries';
+import { planFor } from '../../access/subject-plans';
 import { AccessSummary, deciding, merge, summaryOf, touched } from '../../audit/access-summary';
 import { GatewayError } from '../../common/gateway-error';
 import { CompiledPolicy } from '../../policy/policy-compiler';

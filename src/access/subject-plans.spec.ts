@@ -1,7 +1,7 @@
 import { compilePolicy } from '../policy/policy-compiler';
 import { PolicyDocument } from '../policy/policy-document';
 import { resolveRelativeTimes } from '../policy/relative-time';
-import { planFor } from './policy-queries';
+import { planFor } from './subject-plans';
 
 const NOW = Date.parse('2026-03-31T10:30:00.000Z');
 
