@@ -1,6 +1,6 @@
 /**
  * `npm run migration:generate`: a field added to the catalog becomes a migration that, run after
- * the existing ones, leaves nothing for TypeORM to synchronise, on SQLite and (with DATABASE_URL)
+ * the existing ones on a database holding the demo data, keeps its rows and leaves nothing for TypeORM to synchronise, on SQLite and (with DATABASE_URL)
  * on PostgreSQL, and whose down leads back to the schema before it. No change: no file.
  */
 import { execFile } from 'node:child_process';
@@ -15,6 +15,7 @@ import { SUBJECT_NAMES, SUBJECTS, SubjectName, SubjectSpec } from '../src/data/s
 import { migrationClasses } from '../src/database/migration-classes';
 import { generateMigration, GenerateMigrationOptions } from '../src/database/migration-generator';
 import { UnexpressibleChange } from '../src/database/schema-changes';
+import { seedDemoData } from '../src/demo/seed-demo';
 import { createDatabaseBeside } from './support/database';
 
 jest.setTimeout(180_000);
@@ -104,7 +105,7 @@ describe('migration:generate', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('writes a migration for added fields and indexes that leaves nothing to synchronise, and whose down restores the schema', async () => {
+  it('writes a migration for added fields and indexes that, on a database with rows, keeps them and leaves nothing to synchronise, and whose down restores the schema', async () => {
     const changed = changedCatalog();
     const generated = await generateMigration({ ...options(changed), now: new Date(Date.UTC(2027, 0, 2)) });
     expect(generated.file).toBe(join(dir, '1798848000000-catalog-additions.ts'));
@@ -135,14 +136,28 @@ describe('migration:generate', () => {
     const connection: DataSourceOptions = database
       ? { type: 'postgres', url: database.url }
       : { type: 'better-sqlite3', database: join(dir, 'generated.sqlite') };
-    const open = async (entities: GenerateMigrationOptions['entities']) =>
-      new DataSource({ ...connection, entities, migrations: [...MIGRATIONS, migration], synchronize: false, logging: false }).initialize();
+    const open = async (entities: GenerateMigrationOptions['entities'], migrations = [...MIGRATIONS, migration]) =>
+      new DataSource({ ...connection, entities, migrations, synchronize: false, logging: false }).initialize();
     const pending = async (ds: DataSource) => (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
+    const shipments = async (ds: DataSource) => Number((await ds.query<Array<{ n: string | number }>>('SELECT COUNT(*) AS n FROM shipments'))[0].n);
     try {
+      // A database in use: the existing migrations, then the demo data, then the generated migration alone.
+      const inUse = await open(ENTITIES, MIGRATIONS);
+      let rows: number;
+      try {
+        await inUse.runMigrations({ transaction: 'each' });
+        await inUse.transaction((m) => seedDemoData(m));
+        rows = await shipments(inUse);
+        expect(rows).toBeGreaterThan(0);
+      } finally {
+        await inUse.destroy();
+      }
       const after = await open(changed.entities);
       try {
-        expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name).pop()).toBe('CatalogAdditions1798848000000');
+        expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['CatalogAdditions1798848000000']);
         expect(await pending(after)).toEqual([]);
+        expect(await shipments(after)).toBe(rows); // the rows stay, the new column is null on each
+        expect(Number((await after.query<Array<{ n: string | number }>>('SELECT COUNT(*) AS n FROM shipments WHERE spec_only_ref IS NULL'))[0].n)).toBe(rows);
       } finally {
         await after.destroy();
       }
