@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, BrowserContextOptions, chromium, Page } from 'playwright-core';
@@ -12,7 +12,12 @@ import { GatewayProcess } from './gateway-process';
  */
 const ROOT = resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs', 'console');
+/**
+ * Screenshots go to docs/console (the console guide's pictures) only with UPDATE_SCREENSHOTS=1;
+ * otherwise to a temporary folder, so that running the tests leaves the working tree as it was.
+ */
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'console') : join(tmpdir(), 'gateway-console-screenshots');
+mkdirSync(SHOTS, { recursive: true });
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A page of a fresh browser context, with the API requests it made ("GET /api/v1/…"). */
@@ -151,7 +156,7 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
 }
 
-/** A screenshot of the viewport for the docs: docs/console/<name>.png. */
+/** A screenshot of the viewport for the docs: docs/console/<name>.png (see SHOTS). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
