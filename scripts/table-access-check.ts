@@ -14,8 +14,13 @@
  *     register entities with TypeORM).
  * A statement over several tables is composed from fragments each owner exports.
  *
- *   npm run -s tables:check            the violations, one per line; exit 1 when there is any
+ * It also keeps the owners table of docs/architecture.md ("One place per table") true:
+ *
+ *   npm run -s tables:check            the violations, one per line; exit 1 when there is any, or when
+ *                                      the owners table of docs/architecture.md differs
+ *   npm run -s tables:check -- --write rewrites that table
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DataSource } from 'typeorm';
 import * as ts from 'typescript';
@@ -76,6 +81,11 @@ export interface CheckOptions {
 }
 
 export function checkTableAccess(options: CheckOptions): Violation[] {
+  return inspect(options).violations;
+}
+
+/** The violations, and which module owns each table. */
+export function inspect(options: CheckOptions): { violations: Violation[]; owners: Map<string, string> } {
   const { root } = options;
   const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
@@ -103,7 +113,8 @@ export function checkTableAccess(options: CheckOptions): Violation[] {
     }
   }
   for (const table of options.tables) {
-    if (!owner.has(table)) violations.push({ file: 'src', line: 0, rule: 'unowned-table', message: `table ${table} has no table module (*.table.ts declaring it in TABLES)` });
+    if (!owner.has(table))
+      violations.push({ file: 'src', line: 0, rule: 'unowned-table', message: `table ${table} has no table module (*.table.ts declaring it in TABLES)` });
   }
   const known = new Set(options.tables);
 
@@ -124,7 +135,11 @@ export function checkTableAccess(options: CheckOptions): Violation[] {
         const target = resolveImport(root, sf.fileName, node.moduleSpecifier.text);
         const table = entityTable.get(target);
         if (table && owner.get(table) !== file && !ENTITY_REGISTRIES.some((p) => p.test(file)) && !isInfrastructure) {
-          violations.push({ ...at(sf, node), rule: 'entity-outside-owner', message: `imports the entity of ${table}, which ${owner.get(table) ?? 'no table module'} owns` });
+          violations.push({
+            ...at(sf, node),
+            rule: 'entity-outside-owner',
+            message: `imports the entity of ${table}, which ${owner.get(table) ?? 'no table module'} owns`,
+          });
         }
       }
       if (!isTableModule && !isInfrastructure && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
@@ -137,11 +152,22 @@ export function checkTableAccess(options: CheckOptions): Violation[] {
           });
         }
       }
-      if (!isInfrastructure && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node))) {
+      if (
+        !isInfrastructure &&
+        (ts.isStringLiteral(node) ||
+          ts.isNoSubstitutionTemplateLiteral(node) ||
+          ts.isTemplateHead(node) ||
+          ts.isTemplateMiddle(node) ||
+          ts.isTemplateTail(node))
+      ) {
         for (const match of node.text.matchAll(SQL_TABLE)) {
           const table = match[1].toLowerCase();
           if (known.has(table) && owner.get(table) !== file) {
-            violations.push({ ...at(sf, node), rule: 'table-named-outside-owner', message: `SQL names ${table}, which ${owner.get(table) ?? 'no table module'} owns` });
+            violations.push({
+              ...at(sf, node),
+              rule: 'table-named-outside-owner',
+              message: `SQL names ${table}, which ${owner.get(table) ?? 'no table module'} owns`,
+            });
           }
         }
       }
@@ -151,12 +177,13 @@ export function checkTableAccess(options: CheckOptions): Violation[] {
   }
   // A chain of query-builder calls is one statement: reported once per line and rule.
   const seen = new Set<string>();
-  return violations
+  const reported = violations
     .filter((v) => {
       const key = `${v.file}:${v.line}:${v.rule}:${v.rule === 'database-call-outside-table-module' ? '' : v.message}`;
       return seen.has(key) ? false : (seen.add(key), true);
     })
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return { violations: reported, owners: owner };
 }
 
 /** The string literals of `export const TABLES = [...]`, or null when the module has none. */
@@ -213,13 +240,36 @@ export async function schemaTables(): Promise<string[]> {
   }
 }
 
+const ARCHITECTURE = join(__dirname, '..', 'docs', 'architecture.md');
+const BEGIN = '<!-- table-owners:begin (written by npm run -s tables:check -- --write) -->';
+const END = '<!-- table-owners:end -->';
+
+/** The page with its owners table replaced by the one the table modules give. */
+export function withOwnersTable(page: string, owners: Map<string, string>): string {
+  const begin = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`docs/architecture.md lacks the markers ${BEGIN} … ${END}`);
+  const byModule = new Map<string, string[]>();
+  for (const [table, module] of [...owners].sort()) byModule.set(module, [...(byModule.get(module) ?? []), table]);
+  const rows = [...byModule]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([module, tables]) => `| \`${module}\` | ${tables.map((t) => `\`${t}\``).join(', ')} |`);
+  return page.slice(0, begin) + [BEGIN, '| table module | tables |', '|---|---|', ...rows, END].join('\n') + page.slice(end + END.length);
+}
+
 if (require.main === module) {
   void (async () => {
-    const violations = checkTableAccess({ root: join(__dirname, '..'), tables: await schemaTables() });
+    const { violations, owners } = inspect({ root: join(__dirname, '..'), tables: await schemaTables() });
     for (const v of violations) process.stdout.write(`${v.file}:${v.line} ${v.rule}: ${v.message}\n`);
-    if (violations.length > 0) {
-      process.stderr.write(`${violations.length} table access violation(s); see scripts/table-access-check.ts\n`);
-      process.exit(1);
+    const page = readFileSync(ARCHITECTURE, 'utf8');
+    const next = withOwnersTable(page, owners);
+    let failed = violations.length > 0;
+    if (failed) process.stderr.write(`${violations.length} table access violation(s); see scripts/table-access-check.ts\n`);
+    if (process.argv.includes('--write')) writeFileSync(ARCHITECTURE, next);
+    else if (next !== page) {
+      process.stderr.write('the table owners in docs/architecture.md differ from the table modules: run npm run -s tables:check -- --write\n');
+      failed = true;
     }
+    if (failed) process.exit(1);
   })();
 }
