@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EntityManager, LessThan } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { deleteKeysBefore, findKey, IdempotencyKeyRow, replaceExpiredKey } from './idempotency-keys.table';
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -35,15 +35,14 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The remembered answer, unless it is older than the retention. */
-  async find(m: EntityManager, scope: string, key: string): Promise<IdempotencyKeyEntity | null> {
-    const found = await m.findOne(IdempotencyKeyEntity, { where: { scope, key } });
+  async find(m: EntityManager, scope: string, key: string): Promise<IdempotencyKeyRow | null> {
+    const found = await findKey(m, scope, key);
     return found && found.createdAt >= this.cutoff() ? found : null;
   }
 
   async save(m: EntityManager, scope: string, key: string, requestHash: string, status: number, body: unknown): Promise<void> {
     // An expired key not purged yet gives way to the new answer.
-    await m.delete(IdempotencyKeyEntity, { scope, key, createdAt: LessThan(this.cutoff()) });
-    await m.insert(IdempotencyKeyEntity, { scope, key, requestHash, status, body: JSON.stringify(body), createdAt: new Date().toISOString() });
+    await replaceExpiredKey(m, { scope, key, requestHash, status, body: JSON.stringify(body), createdAt: new Date().toISOString() }, this.cutoff());
   }
 
   /**
@@ -55,18 +54,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     const cutoff = this.cutoff();
     let total = 0;
     for (;;) {
-      const result = await this.db.transaction((m) =>
-        m
-          .createQueryBuilder()
-          .delete()
-          .from(IdempotencyKeyEntity)
-          .where(
-            `(scope, idem_key) IN (SELECT scope, idem_key FROM idempotency_keys WHERE created_at < :cutoff ORDER BY created_at LIMIT ${Math.trunc(batch)})`,
-            { cutoff },
-          )
-          .execute(),
-      );
-      const deleted = result.affected ?? 0;
+      const deleted = await this.db.transaction((m) => deleteKeysBefore(m, cutoff, batch));
       total += deleted;
       if (deleted < batch) return total;
     }

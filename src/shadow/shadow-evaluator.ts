@@ -20,7 +20,7 @@ import { PolicyDocument } from '../policy/policy-document';
 import { PolicyService } from '../policy/policy.service';
 import { partnerPseudonymKey, pseudonymSecret } from '../policy/pseudonym-key';
 import { addToTally, compareReads, Difference, differs, emptyTally, OperationTally, REQUESTS, RowView } from './shadow-comparison';
-import { ShadowTallyEntity } from './shadow-tally.entity';
+import { findShadowOf, insertTallies, NewTally, shadowIds } from './shadows.table';
 
 /** A candidate policy in shadow, as this replica knows it. */
 export interface ActiveShadow {
@@ -210,9 +210,8 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     if (!this.indexLookup) {
       const asked = Date.now();
       this.indexLookup = this.db
-        .read((m) => m.query<Array<{ partner_id: string; shadow_id: string }>>('SELECT partner_id, shadow_id FROM policy_shadows'))
-        .then((rows) => {
-          const shadows = new Map(rows.map((r) => [r.partner_id, r.shadow_id]));
+        .read((m) => shadowIds(m))
+        .then((shadows) => {
           // This replica's own starts and stops since the question was asked are newer than the answer.
           for (const [partnerId, change] of this.localChanges) {
             if (change.at < asked) this.localChanges.delete(partnerId);
@@ -227,12 +226,9 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
   }
 
   private async load(partnerId: string): Promise<ActiveShadow | null> {
-    const rows = await this.db.read((m) =>
-      m.query<Array<{ shadow_id: string; document: string }>>(this.db.sql('SELECT shadow_id, document FROM policy_shadows WHERE partner_id = ?'), [partnerId]),
-    );
-    const row = rows[0];
-    if (!row || row.shadow_id !== this.index.shadows.get(partnerId)) return null;
-    const shadow = { partnerId, shadowId: row.shadow_id, document: JSON.parse(row.document) as PolicyDocument };
+    const row = await this.db.read((m) => findShadowOf(m, partnerId));
+    if (!row || row.shadowId !== this.index.shadows.get(partnerId)) return null;
+    const shadow = { partnerId, shadowId: row.shadowId, document: JSON.parse(row.document) as PolicyDocument };
     this.known.set(partnerId, shadow);
     return shadow;
   }
@@ -390,7 +386,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     const batch = this.pending;
     this.pending = new Map();
     const at = new Date().toISOString();
-    const rows: ShadowTallyEntity[] = [];
+    const rows: NewTally[] = [];
     for (const p of batch.values()) {
       // A shadow stopped or replaced since (here or on another replica): its counts would never be reported.
       if (this.index.shadows.get(p.partnerId) !== p.shadowId) continue;
@@ -404,9 +400,9 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
         errors: p.errors,
         rowsGained: 0,
         rowsLost: 0,
-        fieldsGained: '[]',
-        fieldsLost: '[]',
-        ruleIds: '[]',
+        fieldsGained: [],
+        fieldsLost: [],
+        ruleIds: [],
       });
       for (const [operation, t] of p.operations) {
         rows.push({
@@ -418,15 +414,15 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
           errors: 0,
           rowsGained: t.rowsGained,
           rowsLost: t.rowsLost,
-          fieldsGained: JSON.stringify([...t.fieldsGained].sort()),
-          fieldsLost: JSON.stringify([...t.fieldsLost].sort()),
-          ruleIds: JSON.stringify([...t.ruleIds].sort()),
+          fieldsGained: [...t.fieldsGained].sort(),
+          fieldsLost: [...t.fieldsLost].sort(),
+          ruleIds: [...t.ruleIds].sort(),
         });
       }
     }
     if (rows.length === 0) return;
     try {
-      await this.db.transaction((m) => m.insert(ShadowTallyEntity, rows));
+      await this.db.transaction((m) => insertTallies(m, rows));
     } catch (error) {
       this.logger.warn(`shadow tallies not written (kept for the next flush): ${(error as Error).message}`);
       for (const p of batch.values()) this.mergeBack(p);

@@ -11,10 +11,9 @@ import { SubjectName } from '../data/subjects';
 import { uncountableConditionsByDocument } from '../policy/countable-fields';
 import { PolicyDocument } from '../policy/policy-document';
 import { PolicyInForce, PolicyService } from '../policy/policy.service';
-import { PolicyShadowEntity } from './policy-shadow.entity';
-import { OperationReport, sumTallies } from './shadow-comparison';
+import { OperationReport, StoredTally, sumTallies } from './shadow-comparison';
 import { ShadowEvaluator } from './shadow-evaluator';
-import { ShadowTallyEntity } from './shadow-tally.entity';
+import { deleteShadowOf, findShadowOf, insertShadow, ShadowRow, talliesOf } from './shadows.table';
 import { assertPartnerId } from '../common/partner-id';
 
 /** What governance sees of a shadow: counts, field names and rule ids, never a value of partner data. */
@@ -68,7 +67,7 @@ export class ShadowService {
       return { document, current };
     });
     const text = JSON.stringify(document);
-    const entity: PolicyShadowEntity = {
+    const entity: ShadowRow = {
       partnerId,
       shadowId: randomUUID(),
       document: text,
@@ -86,9 +85,8 @@ export class ShadowService {
     );
     await deciding(summary, () =>
       this.db.transaction(async (m) => {
-        await m.delete(ShadowTallyEntity, { partnerId });
-        await m.delete(PolicyShadowEntity, { partnerId });
-        await m.insert(PolicyShadowEntity, entity);
+        await deleteShadowOf(m, partnerId);
+        await insertShadow(m, entity);
         await this.audit.appendWithin(m, [officer.audit.toEvent(200, summary)]);
       }),
     );
@@ -103,10 +101,7 @@ export class ShadowService {
     return deciding(opened, async () => {
       const shadow = await this.mustExist(partnerId);
       await this.evaluator.settle();
-      const [tallies, current] = await Promise.all([
-        this.db.read((m) => m.find(ShadowTallyEntity, { where: { shadowId: shadow.shadowId } })),
-        this.policies.inForceOrNull(partnerId),
-      ]);
+      const [tallies, current] = await Promise.all([this.db.read((m) => talliesOf(m, shadow.shadowId)), this.policies.inForceOrNull(partnerId)]);
       const summary = merge(opened, summaryOf({ policyVersion: current?.version ?? null, rowCount: 1 }));
       return { report: this.reportOf(shadow, current, tallies), summary };
     });
@@ -119,10 +114,9 @@ export class ShadowService {
     let done = opened;
     try {
       await this.db.transaction(async (m) => {
-        const shadow = await m.findOne(PolicyShadowEntity, { where: { partnerId } });
+        const shadow = await findShadowOf(m, partnerId);
         if (!shadow) throw notFound(partnerId);
-        await m.delete(ShadowTallyEntity, { partnerId });
-        await m.delete(PolicyShadowEntity, { partnerId });
+        await deleteShadowOf(m, partnerId);
         done = merge(opened, summaryOf({ rowCount: 1, reason: `policy ${partnerId}: shadow started ${shadow.startedAt} stopped` }));
         await this.audit.appendWithin(m, [officer.audit.toEvent(204, done)]);
       });
@@ -149,28 +143,16 @@ export class ShadowService {
     );
   }
 
-  private async mustExist(partnerId: string): Promise<PolicyShadowEntity> {
+  private async mustExist(partnerId: string): Promise<ShadowRow> {
     assertPartnerId(partnerId);
-    const shadow = await this.db.read((m) => m.findOne(PolicyShadowEntity, { where: { partnerId } }));
+    const shadow = await this.db.read((m) => findShadowOf(m, partnerId));
     if (!shadow) throw notFound(partnerId);
     return shadow;
   }
 
-  private reportOf(shadow: PolicyShadowEntity, current: PolicyInForce | null, tallies: ShadowTallyEntity[]): ShadowReport {
+  private reportOf(shadow: ShadowRow, current: PolicyInForce | null, tallies: StoredTally[]): ShadowReport {
     const candidate = JSON.parse(shadow.document) as PolicyDocument;
-    const sums = sumTallies(
-      tallies.map((t) => ({
-        operation: t.operation,
-        evaluated: Number(t.evaluated),
-        differing: Number(t.differing),
-        errors: Number(t.errors),
-        rowsGained: Number(t.rowsGained),
-        rowsLost: Number(t.rowsLost),
-        fieldsGained: JSON.parse(t.fieldsGained) as string[],
-        fieldsLost: JSON.parse(t.fieldsLost) as string[],
-        ruleIds: JSON.parse(t.ruleIds) as string[],
-      })),
-    );
+    const sums = sumTallies(tallies);
     return {
       partnerId: shadow.partnerId,
       since: shadow.startedAt,

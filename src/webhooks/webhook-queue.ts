@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { RecordChanges } from '../access/record-changes';
 import { DatabaseService } from '../database/database.service';
+import { cancelPendingDeliveries, claimDueDeliveries, enabledEndpoints, insertDelivery, settleDelivery } from './webhooks.table';
 
 export const WEBHOOK_EVENT_TYPES = ['shipment.updated', 'demand.updated', 'capacity.updated'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -51,18 +53,9 @@ export class WebhookQueue implements RecordChanges {
     try {
       const now = new Date().toISOString();
       const created = await this.db.transaction(async (m) => {
-        const endpoints: Array<{ id: string; events: string }> = await m.query(this.db.sql('SELECT id, events FROM webhook_endpoints WHERE enabled = 1'));
-        const wanted = endpoints.filter((e) => (JSON.parse(e.events) as string[]).includes(type));
+        const wanted = (await enabledEndpoints(m)).filter((e) => e.events.includes(type));
         for (const recordId of recordIds) {
-          for (const e of wanted) {
-            await m.query(
-              this.db.sql(
-                `INSERT INTO webhook_deliveries (id, endpoint_id, event_type, subject, record_id, status, attempts, next_attempt_at, occurred_at, created_at)
-               VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-              ),
-              [randomUUID(), e.id, type, subject, recordId, now, now, now],
-            );
-          }
+          for (const e of wanted) await insertDelivery(m, { id: randomUUID(), endpointId: e.id, eventType: type, subject, recordId, at: now });
         }
         return wanted.length;
       });
@@ -83,41 +76,10 @@ export class WebhookQueue implements RecordChanges {
     const now = new Date();
     const nowText = now.toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
-    const due = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`;
-    const columns = 'id, endpoint_id, event_type, subject, record_id, attempts, occurred_at';
-    let rows: Array<Record<string, unknown>>;
-    if (this.db.dialect === 'postgres') {
-      rows = await this.db
-        .read((m) =>
-          m.query<[Array<Record<string, unknown>>, number]>(
-            `UPDATE webhook_deliveries SET claimed_until = $1 WHERE id IN (
-           SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
-           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING ${columns}`,
-            [until, nowText, limit],
-          ),
-        )
-        .then((r) => r[0]);
-    } else {
-      rows = await this.db.transaction(async (m) => {
-        const found: Array<Record<string, unknown>> = await m.query(`SELECT ${columns} FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ?`, [
-          nowText,
-          nowText,
-          limit,
-        ]);
-        for (const r of found) await m.query('UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?', [until, r.id]);
-        return found;
-      });
-    }
-    return rows.map((r) => ({
-      id: String(r.id),
-      endpointId: String(r.endpoint_id),
-      eventType: r.event_type as WebhookEventType,
-      subject: String(r.subject),
-      recordId: String(r.record_id),
-      attempts: Number(r.attempts),
-      occurredAt: String(r.occurred_at),
-    }));
+    const work = (m: EntityManager) => claimDueDeliveries(m, limit, nowText, until);
+    // One statement on PostgreSQL; on SQLite a read and its updates, in one transaction.
+    const rows = await (this.db.dialect === 'postgres' ? this.db.read(work) : this.db.transaction(work));
+    return rows.map((r) => ({ ...r, eventType: r.eventType as WebhookEventType }));
   }
 
   /** An attempt was made (or the delivery settled without one): records it and sets what comes next. */
@@ -134,41 +96,22 @@ export class WebhookQueue implements RecordChanges {
     const now = new Date().toISOString();
     const settledAt = outcome.status === 'pending' ? null : now;
     await this.db.transaction((m) =>
-      m.query(
-        this.db.sql(
-          `UPDATE webhook_deliveries SET status = ?, attempts = attempts + ?, claimed_until = NULL, next_attempt_at = ?,
-         last_attempt_at = CASE WHEN ? = 1 THEN ? ELSE last_attempt_at END,
-         last_status = CASE WHEN ? = 1 THEN ? ELSE last_status END,
-         last_error = ?, settled_at = ?
-       WHERE id = ?`,
-        ),
-        [
-          outcome.status,
-          outcome.attempted ? 1 : 0,
-          outcome.nextAttemptAt ?? now,
-          outcome.attempted ? 1 : 0,
-          now,
-          outcome.attempted ? 1 : 0,
-          outcome.lastStatus ?? null,
-          cut(outcome.lastError ?? null),
-          settledAt,
-          id,
-        ],
-      ),
+      settleDelivery(m, id, {
+        status: outcome.status,
+        attempted: outcome.attempted,
+        lastStatus: outcome.lastStatus ?? null,
+        lastError: cut(outcome.lastError ?? null),
+        nextAttemptAt: outcome.nextAttemptAt ?? now,
+        settledAt,
+        at: now,
+      }),
     );
   }
 
   /** Pending deliveries of an endpoint that is disabled or deleted are cancelled with it. */
   async cancelPending(endpointId: string, reason: string): Promise<void> {
     const now = new Date().toISOString();
-    await this.db.transaction((m) =>
-      m.query(
-        this.db.sql(
-          `UPDATE webhook_deliveries SET status = 'cancelled', claimed_until = NULL, last_error = ?, settled_at = ? WHERE endpoint_id = ? AND status = 'pending'`,
-        ),
-        [cut(reason), now, endpointId],
-      ),
-    );
+    await this.db.transaction((m) => cancelPendingDeliveries(m, endpointId, reason.slice(0, 2000), now));
   }
 }
 

@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { ClaimedDelivery, WebhookQueue } from './webhook-queue';
+import { disableEndpoint, findEndpoint } from './webhooks.table';
 import { sendWebhook, SendResult } from './webhook-sender';
 import { signWebhook } from './webhook-signer';
 import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
@@ -177,14 +178,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     await this.queue.settle(d.id, { status: 'failed', attempted: true, lastStatus: result.status, lastError: result.error });
     const reason = `delivery ${d.id} failed ${max} attempt(s); last: ${result.error ?? 'unknown error'}`.slice(0, 2000);
     const now = new Date().toISOString();
-    await this.db.transaction((m) =>
-      m.query(this.db.sql('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ? AND enabled = 1'), [
-        reason,
-        now,
-        now,
-        endpoint.id,
-      ]),
-    );
+    await this.db.transaction((m) => disableEndpoint(m, endpoint.id, reason, now));
     await this.queue.cancelPending(endpoint.id, 'endpoint disabled after failed deliveries');
     this.logger.warn(`webhook endpoint ${endpoint.id} of partner '${endpoint.partnerId}' disabled: ${reason}`);
   }
@@ -215,18 +209,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async endpoint(id: string): Promise<Endpoint | null> {
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT id, partner_id, url, purpose, secret, enabled FROM webhook_endpoints WHERE id = ?'), [id]),
-    );
-    const r = rows[0];
+    const r = await this.db.read((m) => findEndpoint(m, id));
     if (!r) return null;
-    return {
-      id: String(r.id),
-      partnerId: String(r.partner_id),
-      url: String(r.url),
-      purpose: String(r.purpose),
-      secret: String(r.secret),
-      enabled: Number(r.enabled) === 1,
-    };
+    return { id: r.id, partnerId: r.partnerId, url: r.url, purpose: r.purpose, secret: r.secret, enabled: r.enabled };
   }
 }

@@ -8,8 +8,19 @@ import { DatabaseService } from '../database/database.service';
 import { purposesOf } from '../policy/policy-document';
 import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { WebhookQueue, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-queue';
+import { EndpointChanges, EndpointRow } from './webhook-rows';
 import { newWebhookSecret } from './webhook-signer';
 import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
+import {
+  countEndpointsOf,
+  deleteEndpointWithDeliveries,
+  deliveriesOf,
+  endpointsOf,
+  findEndpointOf,
+  insertEndpoint,
+  setEndpointSecret,
+  updateEndpoint,
+} from './webhooks.table';
 
 export interface WebhookEndpointView {
   id: string;
@@ -75,23 +86,25 @@ export class WebhooksService {
       const url = await this.checkUrl(input.url as string);
       const { purpose, judged } = await this.purposeFor(caller, partnerId, askedPurpose);
       return deciding(judged, async () => {
-        const count: Array<{ n: number | string }> = await this.db.read((m) =>
-          m.query(this.db.sql('SELECT COUNT(*) AS n FROM webhook_endpoints WHERE partner_id = ?'), [partnerId]),
-        );
-        if (Number(count[0].n) >= MAX_ENDPOINTS_PER_PARTNER) {
+        const count = await this.db.read((m) => countEndpointsOf(m, partnerId));
+        if (count >= MAX_ENDPOINTS_PER_PARTNER) {
           throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `A partner may register at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints.` });
         }
         const now = new Date().toISOString();
         const id = randomUUID();
         const secret = newWebhookSecret();
         await this.db.transaction((m) =>
-          m.query(
-            this.db.sql(
-              `INSERT INTO webhook_endpoints (id, partner_id, url, events, description, purpose, secret, enabled, disabled_reason, disabled_at, created_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?, ?)`,
-            ),
-            [id, partnerId, url, JSON.stringify(events), description ?? null, purpose, secret, caller.principal.sub.slice(0, 200), now, now],
-          ),
+          insertEndpoint(m, {
+            id,
+            partnerId,
+            url,
+            events,
+            description: description ?? null,
+            purpose,
+            secret,
+            createdBy: caller.principal.sub.slice(0, 200),
+            createdAt: now,
+          }),
         );
         return { data: { ...(await this.load(partnerId, id)), secret }, summary: merge(judged, summaryOf({ resourceIds: [id], rowCount: 1 })) };
       });
@@ -100,10 +113,8 @@ export class WebhooksService {
 
   async list(caller: Caller): Promise<Step<WebhookEndpointView[]>> {
     return this.step(caller, opened(caller, 'read'), async (partnerId) => {
-      const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-        m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE partner_id = ? ORDER BY created_at, id'), [partnerId]),
-      );
-      return { data: rows.map(viewOf), summary: summaryOf({ rowCount: rows.length, resourceIds: rows.map((r) => String(r.id)) }) };
+      const rows = await this.db.read((m) => endpointsOf(m, partnerId));
+      return { data: rows.map(viewOf), summary: summaryOf({ rowCount: rows.length, resourceIds: rows.map((r) => r.id) }) };
     });
   }
 
@@ -128,31 +139,12 @@ export class WebhooksService {
       const asked = askedPurpose === undefined ? undefined : await this.purposeFor(caller, partnerId, askedPurpose);
       const purpose = asked?.purpose;
       return deciding(asked?.judged ?? NOTHING, async () => {
-        const sets: string[] = [];
-        const params: unknown[] = [];
-        const set = (column: string, value: unknown) => {
-          sets.push(`${column} = ?`);
-          params.push(value);
-        };
-        if (url !== undefined) set('url', url);
-        if (events !== undefined) set('events', JSON.stringify(events));
-        if (input.description !== undefined) set('description', description ?? null);
-        if (purpose !== undefined) set('purpose', purpose);
-        if (input.enabled === true) {
-          set('enabled', 1);
-          set('disabled_reason', null);
-          set('disabled_at', null);
-        }
         const now = new Date().toISOString();
-        if (input.enabled === false) {
-          set('enabled', 0);
-          set('disabled_reason', 'disabled by the partner');
-          set('disabled_at', now);
-        }
-        set('updated_at', now);
-        await this.db.transaction((m) =>
-          m.query(this.db.sql(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ? AND partner_id = ?`), [...params, id, partnerId]),
-        );
+        const changes: EndpointChanges = { url, events, purpose, updatedAt: now };
+        if (input.description !== undefined) changes.description = description ?? null;
+        if (input.enabled === true) changes.enabled = { enabled: true, reason: null, at: null };
+        if (input.enabled === false) changes.enabled = { enabled: false, reason: 'disabled by the partner', at: now };
+        await this.db.transaction((m) => updateEndpoint(m, partnerId, id, changes));
         if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
         return { data: await this.load(partnerId, id), summary: merge(asked?.judged ?? NOTHING, ONE_ROW) };
       });
@@ -163,10 +155,7 @@ export class WebhooksService {
   async remove(caller: Caller, id: string): Promise<Step<null>> {
     return this.step(caller, opened(caller, 'delete', id), async (partnerId) => {
       await this.load(partnerId, id);
-      await this.db.transaction(async (m) => {
-        await m.query(this.db.sql('DELETE FROM webhook_deliveries WHERE endpoint_id = ?'), [id]);
-        await m.query(this.db.sql('DELETE FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]);
-      });
+      await this.db.transaction((m) => deleteEndpointWithDeliveries(m, partnerId, id));
       return { data: null, summary: ONE_ROW };
     });
   }
@@ -176,14 +165,7 @@ export class WebhooksService {
     return this.step(caller, opened(caller, 'update', id), async (partnerId) => {
       await this.load(partnerId, id);
       const secret = newWebhookSecret();
-      await this.db.transaction((m) =>
-        m.query(this.db.sql('UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ? AND partner_id = ?'), [
-          secret,
-          new Date().toISOString(),
-          id,
-          partnerId,
-        ]),
-      );
+      await this.db.transaction((m) => setEndpointSecret(m, partnerId, id, secret, new Date().toISOString()));
       return { data: { ...(await this.load(partnerId, id)), secret }, summary: ONE_ROW };
     });
   }
@@ -192,23 +174,21 @@ export class WebhooksService {
   async deliveries(caller: Caller, id: string, limit: number): Promise<Step<WebhookDeliveryView[]>> {
     return this.step(caller, opened(caller, 'read', id, 'WebhookDelivery'), async (partnerId) => {
       await this.load(partnerId, id);
-      const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-        m.query(this.db.sql('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'), [id, limit]),
-      );
+      const rows = await this.db.read((m) => deliveriesOf(m, id, limit));
       const data = rows.map((r) => ({
-        id: String(r.id),
-        eventType: String(r.event_type),
-        subject: String(r.subject),
-        recordId: String(r.record_id),
-        status: String(r.status),
-        attempts: Number(r.attempts),
-        nextAttemptAt: r.status === 'pending' ? String(r.next_attempt_at) : null,
-        lastAttemptAt: (r.last_attempt_at as string | null) ?? null,
-        lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
-        lastError: (r.last_error as string | null) ?? null,
-        occurredAt: String(r.occurred_at),
-        createdAt: String(r.created_at),
-        settledAt: (r.settled_at as string | null) ?? null,
+        id: r.id,
+        eventType: r.eventType,
+        subject: r.subject,
+        recordId: r.recordId,
+        status: r.status,
+        attempts: r.attempts,
+        nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null,
+        lastAttemptAt: r.lastAttemptAt,
+        lastStatus: r.lastStatus,
+        lastError: r.lastError,
+        occurredAt: r.occurredAt,
+        createdAt: r.createdAt,
+        settledAt: r.settledAt,
       }));
       return { data, summary: summaryOf({ rowCount: rows.length }) };
     });
@@ -230,11 +210,9 @@ export class WebhooksService {
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
-    const rows: Array<Record<string, unknown>> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT * FROM webhook_endpoints WHERE id = ? AND partner_id = ?'), [id, partnerId]),
-    );
-    if (rows.length === 0) throw GatewayError.notFound('Webhook endpoint', id);
-    return viewOf(rows[0]);
+    const row = await this.db.read((m) => findEndpointOf(m, partnerId, id));
+    if (!row) throw GatewayError.notFound('Webhook endpoint', id);
+    return viewOf(row);
   }
 
   private async checkUrl(raw: string): Promise<string> {
@@ -286,20 +264,19 @@ function opened(caller: Caller, action: string, id?: string, subject = 'WebhookE
   return summaryOf({ actions: [action], subjects: [subject], purpose: caller.purpose, resourceIds: id === undefined ? [] : [id] });
 }
 
-function viewOf(r: Record<string, unknown>): WebhookEndpointView {
-  const enabled = Number(r.enabled) === 1;
+function viewOf(r: EndpointRow): WebhookEndpointView {
   return {
-    id: String(r.id),
-    url: String(r.url),
-    events: JSON.parse(String(r.events)) as WebhookEventType[],
-    description: (r.description as string | null) ?? null,
-    purpose: String(r.purpose),
-    enabled,
-    status: enabled ? 'active' : 'disabled',
-    disabledReason: (r.disabled_reason as string | null) ?? null,
-    disabledAt: (r.disabled_at as string | null) ?? null,
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    id: r.id,
+    url: r.url,
+    events: r.events as WebhookEventType[],
+    description: r.description,
+    purpose: r.purpose,
+    enabled: r.enabled,
+    status: r.enabled ? 'active' : 'disabled',
+    disabledReason: r.disabledReason,
+    disabledAt: r.disabledAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
