@@ -104,7 +104,7 @@ describe('policies.table', () => {
   it('gives the columns a data read checks the policy in force with (null version when suspended)', async () => {
     const text = `SELECT 1 AS one, ${inForceColumns('who', 'v', 'r').join(', ')}`;
     const run = async (id: string) => {
-      const [sql, params] = m.connection.driver.escapeQueryWithParameters(text, { who: id }, {});
+      const [sql, params] = m.connection.driver.escapeQueryWithParameters(text, { who: id });
       const rows: Array<{ v: unknown; r: unknown }> = await m.query(sql, params);
       return rows[0];
     };
