@@ -4,6 +4,7 @@ import {
   countAgreementChange,
   findDecision,
   findPartner,
+  findStanding,
   findVersion,
   inForceColumns,
   insertPartner,
@@ -60,6 +61,7 @@ describe('policies.table', () => {
   it('reads partners back with numbers for the version and revision, listed by id', async () => {
     expect(await findPartner(m, 'p-a')).toEqual(partner('p-a'));
     expect(await findPartner(m, 'nobody')).toBeUndefined();
+    expect(await findStanding(m, 'p-a')).toEqual({ status: 'active', policyVersion: 0, agreementsRevision: 0 });
     expect(await partnerExists(m, 'p-b')).toBe(true);
     expect(await partnerExists(m, 'nobody')).toBe(false);
     expect((await listPartners(m)).map((p) => p.id)).toEqual(['p-a', 'p-b']);

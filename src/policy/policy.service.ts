@@ -13,6 +13,7 @@ import { findAcceptedAgreements } from './agreements.table';
 import {
   findDecision,
   findPartner,
+  findStanding,
   findVersion,
   insertPartner,
   insertVersion,
@@ -100,7 +101,7 @@ export class PolicyService {
 
   /** The document in force for a partner (403 when there is none or the partner is suspended). */
   async inForce(partnerId: string): Promise<PolicyInForce> {
-    const row = await this.db.read((m) => findPartner(m, partnerId));
+    const row = await this.db.read((m) => findStanding(m, partnerId));
     if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
     const version = row.policyVersion;
