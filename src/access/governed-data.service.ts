@@ -7,6 +7,7 @@ import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
 import { PolicyService } from '../policy/policy.service';
+import { inForceColumns } from '../policy/policies.table';
 import { AccessSummary, carry, deciding, judgedBy, merge, summaryOf, touched } from '../audit/access-summary';
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -185,8 +186,7 @@ export class GovernedDataService {
     const limit = Math.min(options.limit ?? DEFAULT_PAGE, policy.limits.maxPageSize);
     const columns = [...shape.columns];
     if (checkFor) {
-      columns.push(`(SELECT policy_version FROM partners WHERE id = :partnerInForce AND status = 'active') AS "${IN_FORCE_VERSION}"`);
-      columns.push(`(SELECT agreements_revision FROM partners WHERE id = :partnerInForce) AS "${IN_FORCE_AGREEMENTS}"`);
+      columns.push(...inForceColumns('partnerInForce', IN_FORCE_VERSION, IN_FORCE_AGREEMENTS));
       params.partnerInForce = checkFor;
     }
     const seek = id === null && plan.seek ? { column: columnOf(plan.seek.field), values: plan.seek.values } : null;

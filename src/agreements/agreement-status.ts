@@ -1,5 +1,5 @@
 import { AgreementWindow } from '../policy/policy-compiler';
-import { AgreementEntity } from './agreement.entity';
+import { AgreementRow } from '../policy/agreements.table';
 
 export const AGREEMENT_STATUSES = ['offered', 'accepted', 'active', 'declined', 'expired', 'terminated'] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
@@ -9,14 +9,14 @@ export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
  * agreement past its `validUntil` is `expired`, by the clock alone (no job, no restart); an accepted
  * agreement whose period has not begun is `accepted`, and `active` within its period.
  */
-export function statusAt(a: Pick<AgreementEntity, 'state' | 'validFrom' | 'validUntil'>, now = Date.now()): AgreementStatus {
+export function statusAt(a: Pick<AgreementRow, 'state' | 'validFrom' | 'validUntil'>, now = Date.now()): AgreementStatus {
   if (a.state === 'declined' || a.state === 'terminated') return a.state;
   if (Date.parse(a.validUntil) <= now) return 'expired';
   if (a.state === 'offered') return 'offered';
   return Date.parse(a.validFrom) <= now ? 'active' : 'accepted';
 }
 
-export function windowOf(a: AgreementEntity): AgreementWindow {
+export function windowOf(a: AgreementRow): AgreementWindow {
   return {
     id: a.id,
     purposes: JSON.parse(a.purposes) as string[],

@@ -6,8 +6,9 @@ import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { DatabaseService } from '../database/database.service';
+import { AgreementRow, findAgreement, findAgreements, insertAgreement, listAgreements, lockAgreement, updateAgreement } from '../policy/agreements.table';
+import { countAgreementChange, partnerExists } from '../policy/policies.table';
 import { PolicyService } from '../policy/policy.service';
-import { AgreementEntity } from './agreement.entity';
 import { AgreementTerms, parseNewAgreement, parseRevision } from './agreement-input';
 import { AGREEMENT_STATUSES, AgreementStatus, statusAt } from './agreement-status';
 
@@ -48,7 +49,7 @@ const ALLOWED: Record<Transition, AgreementStatus[]> = {
   decline: ['offered'],
   terminate: ['offered', 'accepted', 'active'],
 };
-const DONE: Record<Transition, AgreementEntity['state']> = { accept: 'accepted', decline: 'declined', terminate: 'terminated' };
+const DONE: Record<Transition, AgreementRow['state']> = { accept: 'accepted', decline: 'declined', terminate: 'terminated' };
 const PAST: Record<Transition, AgreementHistoryEntry['action']> = { accept: 'accepted', decline: 'declined', terminate: 'terminated' };
 
 /**
@@ -72,16 +73,15 @@ export class AgreementsService {
       acting('create', id),
       input.partnerId,
       async (m) => {
-        const partner: unknown[] = await m.query(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [input.partnerId]);
-        if (partner.length === 0)
+        if (!(await partnerExists(m, input.partnerId)))
           throw new GatewayError(404, 'NOT_FOUND', 'Not found', { detail: `Partner '${input.partnerId}' was not found.`, extra: { fields: ['partnerId'] } });
-        if (await m.findOne(AgreementEntity, { where: { id } })) {
+        if (await findAgreement(m, id)) {
           throw new GatewayError(409, 'CONFLICT', 'Conflict', {
             detail: `Agreement '${id}' already exists; amend it with POST /api/v1/agreements/${id}/revisions.`,
           });
         }
         const now = new Date().toISOString();
-        const row: AgreementEntity = {
+        const row: AgreementRow = {
           id,
           partnerId: input.partnerId,
           title: input.title,
@@ -97,7 +97,7 @@ export class AgreementsService {
           updatedAt: now,
           history: JSON.stringify([{ at: now, by: actor.sub, role: actor.role, action: 'offered', revision: 1 } satisfies AgreementHistoryEntry]),
         };
-        await m.insert(AgreementEntity, row);
+        await insertAgreement(m, row);
         return row;
       },
       (a) => `agreement ${a.id} offered to ${a.partnerId} (revision 1)`,
@@ -141,7 +141,7 @@ export class AgreementsService {
           updatedAt: now,
           history: JSON.stringify(history),
         };
-        await m.update(AgreementEntity, { id }, changed);
+        await updateAgreement(m, id, changed);
         return { ...row, ...changed };
       },
       (a) => `agreement ${a.id}: revision ${a.revision} offered to ${a.partnerId}; the partner must accept it again`,
@@ -171,7 +171,7 @@ export class AgreementsService {
           { at: now, by: actor.sub, role: actor.role, action: PAST[to], revision: row.revision, note } satisfies AgreementHistoryEntry,
         ];
         const changed = { state: DONE[to], updatedAt: now, history: JSON.stringify(history) };
-        await m.update(AgreementEntity, { id }, changed);
+        await updateAgreement(m, id, changed);
         return { ...row, ...changed };
       },
       (a) => `agreement ${a.id} (revision ${a.revision}) ${PAST[to]} by ${actor.role} ${actor.sub}`,
@@ -191,7 +191,7 @@ export class AgreementsService {
     if (days !== null && (!Number.isFinite(days) || days < 0 || days > 3650 || filter.expiringWithinDays!.trim() === ''))
       problems.push('expiringWithinDays must be a number of days from 0 to 3650');
     if (problems.length > 0) throw GatewayError.validation(problems);
-    const rows = await this.db.read((m) => m.find(AgreementEntity, { where: filter.partnerId ? { partnerId: filter.partnerId } : {}, order: { id: 'ASC' } }));
+    const rows = await this.db.read((m) => listAgreements(m, filter.partnerId || undefined));
     const now = Date.now();
     const out = rows
       .map((r) => viewOf(r, now))
@@ -232,27 +232,20 @@ export class AgreementsService {
   /** Agreements by id (the validator of policy documents at PUT time). */
   async findMany(ids: string[]): Promise<Map<string, AgreementView>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.read((m) =>
-      m.findBy(
-        AgreementEntity,
-        ids.map((id) => ({ id })),
-      ),
-    );
+    const rows = await this.db.read((m) => findAgreements(m, ids));
     const now = Date.now();
     return new Map(rows.map((r) => [r.id, viewOf(r, now)]));
   }
 
   /** A partner sees only its own agreements: another's is 404, exactly as one that does not exist. */
-  private async mustFind(id: string, actor?: Actor): Promise<AgreementEntity> {
-    const row = await this.db.read((m) => m.findOne(AgreementEntity, { where: { id } }));
+  private async mustFind(id: string, actor?: Actor): Promise<AgreementRow> {
+    const row = await this.db.read((m) => findAgreement(m, id));
     if (!row || (actor?.role === 'partner' && row.partnerId !== actor.partnerId)) throw GatewayError.notFound('Agreement', id);
     return row;
   }
 
-  private async lock(m: EntityManager, id: string): Promise<AgreementEntity> {
-    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const [locked]: unknown[] = await m.query(this.db.sql(`SELECT id FROM agreements WHERE id = ?${lock}`), [id]);
-    const row = locked ? await m.findOne(AgreementEntity, { where: { id } }) : null;
+  private async lock(m: EntityManager, id: string): Promise<AgreementRow> {
+    const row = await lockAgreement(m, id);
     if (!row) throw GatewayError.notFound('Agreement', id);
     return row;
   }
@@ -265,14 +258,14 @@ export class AgreementsService {
     record: AuditRecord,
     opened: AccessSummary,
     partnerId: string,
-    change: (m: EntityManager) => Promise<AgreementEntity>,
-    describe: (a: AgreementEntity) => string,
+    change: (m: EntityManager) => Promise<AgreementRow>,
+    describe: (a: AgreementRow) => string,
   ): Promise<Step<AgreementView>> {
     let done = opened;
     try {
       const result = await this.db.transaction(async (m) => {
         const row = await change(m);
-        await m.query(this.db.sql('UPDATE partners SET agreements_revision = agreements_revision + 1 WHERE id = ?'), [partnerId]);
+        await countAgreementChange(m, partnerId);
         done = merge(opened, summaryOf({ rowCount: 1, reason: describe(row) }));
         await this.audit.appendWithin(m, [record.toEvent(200, done)]);
         return row;
@@ -307,11 +300,11 @@ function noteOf(body: unknown): string | null {
   return b.note;
 }
 
-function historyOf(row: AgreementEntity): AgreementHistoryEntry[] {
+function historyOf(row: AgreementRow): AgreementHistoryEntry[] {
   return JSON.parse(row.history) as AgreementHistoryEntry[];
 }
 
-function termsOf(row: AgreementEntity): AgreementTerms {
+function termsOf(row: AgreementRow): AgreementTerms {
   return {
     title: row.title,
     terms: row.terms,
@@ -322,7 +315,7 @@ function termsOf(row: AgreementEntity): AgreementTerms {
   };
 }
 
-export function viewOf(row: AgreementEntity, now: number): AgreementView {
+export function viewOf(row: AgreementRow, now: number): AgreementView {
   return {
     id: row.id,
     partnerId: row.partnerId,

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { AgreementEntity } from '../agreements/agreement.entity';
+import { countAgreements, insertAgreement } from '../policy/agreements.table';
+import { partnerExists } from '../policy/policies.table';
 
 interface DemoAgreement {
   id: string;
@@ -76,19 +77,15 @@ export const DEMO_AGREEMENTS: DemoAgreement[] = [
 
 /** Inserts the demo agreements of the demo partners present, when there are no agreements yet; returns how many. */
 export async function seedDemoAgreements(m: EntityManager, now = Date.now()): Promise<number> {
-  if ((await m.count(AgreementEntity)) > 0) return 0;
+  if ((await countAgreements(m)) > 0) return 0;
   const at = new Date(now).toISOString();
   const until = new Date(now + 2 * 365 * 86_400_000).toISOString();
   let n = 0;
   for (const a of DEMO_AGREEMENTS) {
-    const exists: unknown[] = await m.query(
-      m.connection.driver.options.type === 'postgres' ? 'SELECT 1 FROM partners WHERE id = $1' : 'SELECT 1 FROM partners WHERE id = ?',
-      [a.partnerId],
-    );
-    if (exists.length === 0) continue;
+    if (!(await partnerExists(m, a.partnerId))) continue;
     const history = [{ at, by: 'seed:demo', role: 'governance', action: 'offered', revision: 1 }];
     if (a.accepted) history.push({ at, by: 'seed:demo', role: 'partner', action: 'accepted', revision: 1 });
-    await m.insert(AgreementEntity, {
+    await insertAgreement(m, {
       id: a.id,
       partnerId: a.partnerId,
       title: a.title,

@@ -8,10 +8,26 @@ import { AgreementContext, AgreementWindow, compilePolicy, CompiledPolicy, NO_AG
 import { partnerPseudonymKey, pseudonymSecret } from './pseudonym-key';
 import { PolicyDocument, purposesOf } from './policy-document';
 import { validatePolicyDocument } from './policy-validator';
-import { PartnerEntity } from './partner.entity';
 import { checkIfMatch, IfMatch } from './policy-etag';
-import { PolicyDecisionEntity } from './policy-decision.entity';
-import { PolicyVersionEntity } from './policy-version.entity';
+import { findAcceptedAgreements } from './agreements.table';
+import {
+  findDecision,
+  findPartner,
+  findStanding,
+  findVersion,
+  insertPartner,
+  insertVersion,
+  latestVersionNumber,
+  listDecisions,
+  listPartners,
+  listVersions,
+  lockPartner,
+  partnerExists,
+  PolicyDecisionRow,
+  PolicyVersionRow,
+  recordDecision,
+  setVersionInForce,
+} from './policies.table';
 
 export interface PolicyInForce {
   partnerId: string;
@@ -40,7 +56,7 @@ export interface VersionSummary {
   documentHash: string;
 }
 
-function stateOf(v: PolicyVersionEntity, d: PolicyDecisionEntity | undefined): VersionSummary['state'] {
+function stateOf(v: PolicyVersionRow, d: PolicyDecisionRow | undefined): VersionSummary['state'] {
   if (!d) return v.state;
   return d.decision === 'approved' ? 'active' : d.decision;
 }
@@ -85,17 +101,11 @@ export class PolicyService {
 
   /** The document in force for a partner (403 when there is none or the partner is suspended). */
   async inForce(partnerId: string): Promise<PolicyInForce> {
-    const rows = await this.db.read((m) =>
-      m.query<Array<{ status: string; policy_version: number; agreements_revision: number }>>(
-        this.db.sql('SELECT status, policy_version, agreements_revision FROM partners WHERE id = ?'),
-        [partnerId],
-      ),
-    );
-    const row = rows[0];
+    const row = await this.db.read((m) => findStanding(m, partnerId));
     if (!row) throw new GatewayError(403, 'NO_POLICY', 'Forbidden', { detail: `No policy is in force for partner '${partnerId}'.` });
     if (row.status !== 'active') throw new GatewayError(403, 'PARTNER_SUSPENDED', 'Forbidden', { detail: `Partner '${partnerId}' is suspended.` });
-    const version = Number(row.policy_version);
-    const revision = Number(row.agreements_revision);
+    const version = row.policyVersion;
+    const revision = row.agreementsRevision;
     const cached = this.documents.get(partnerId);
     if (cached && cached.version === version && cached.agreements?.revision === revision) return cached;
     const loaded = cached && cached.version === version ? { ...cached } : await this.loadVersion(partnerId, version);
@@ -110,9 +120,7 @@ export class PolicyService {
    * checks their periods at each compilation; `revision` is the counter they were read under.
    */
   async agreementsOf(partnerId: string, revision: number): Promise<AgreementContext> {
-    const rows: Array<{ id: string; purposes: string; subjects: string; valid_from: string; valid_until: string }> = await this.db.read((m) =>
-      m.query(this.db.sql("SELECT id, purposes, subjects, valid_from, valid_until FROM agreements WHERE partner_id = ? AND state = 'accepted'"), [partnerId]),
-    );
+    const rows = await this.db.read((m) => findAcceptedAgreements(m, partnerId));
     const windows = new Map<string, AgreementWindow>(
       rows.map((r) => [
         r.id,
@@ -120,8 +128,8 @@ export class PolicyService {
           id: r.id,
           purposes: JSON.parse(r.purposes) as string[],
           subjects: JSON.parse(r.subjects) as string[],
-          validFrom: r.valid_from,
-          validUntil: r.valid_until,
+          validFrom: r.validFrom,
+          validUntil: r.validUntil,
         },
       ]),
     );
@@ -130,12 +138,10 @@ export class PolicyService {
 
   /** The document in force with the partner's agreements as they stand (governance views: me, access matrix, simulate). */
   async inForceWithAgreements(partnerId: string): Promise<PolicyInForce | null> {
-    const rows: Array<{ policy_version: number; agreements_revision: number }> = await this.db.read((m) =>
-      m.query(this.db.sql('SELECT policy_version, agreements_revision FROM partners WHERE id = ?'), [partnerId]),
-    );
-    if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
-    const loaded = await this.loadVersion(partnerId, Number(rows[0].policy_version));
-    if (loaded) loaded.agreements = await this.agreementsOf(partnerId, Number(rows[0].agreements_revision));
+    const row = await this.db.read((m) => findPartner(m, partnerId));
+    if (!row || row.policyVersion === 0) return null;
+    const loaded = await this.loadVersion(partnerId, row.policyVersion);
+    if (loaded) loaded.agreements = await this.agreementsOf(partnerId, row.agreementsRevision);
     return loaded;
   }
 
@@ -146,27 +152,25 @@ export class PolicyService {
 
   /** The document in force, or null when the partner has none (governance reads; never for data access). */
   async inForceOrNull(partnerId: string): Promise<PolicyInForce | null> {
-    const rows = await this.db.read((m) =>
-      m.query<Array<{ policy_version: number }>>(this.db.sql('SELECT policy_version FROM partners WHERE id = ?'), [partnerId]),
-    );
-    if (!rows[0] || Number(rows[0].policy_version) === 0) return null;
-    return this.loadVersion(partnerId, Number(rows[0].policy_version));
+    const row = await this.db.read((m) => findPartner(m, partnerId));
+    if (!row || row.policyVersion === 0) return null;
+    return this.loadVersion(partnerId, row.policyVersion);
   }
 
   async loadVersion(partnerId: string, version: number): Promise<PolicyInForce | null> {
-    const v = await this.db.read((m) => m.findOne(PolicyVersionEntity, { where: { partnerId, version } }));
+    const v = await this.db.read((m) => findVersion(m, partnerId, version));
     if (!v) return null;
     return { partnerId, version, document: JSON.parse(v.document) as PolicyDocument, author: v.author, createdAt: v.createdAt, note: v.note };
   }
 
   /** A partner's name and kind, or null when it is not known. */
   async partner(partnerId: string): Promise<{ id: string; name: string; kind: string } | null> {
-    const row = await this.db.read((m) => m.findOne(PartnerEntity, { where: { id: partnerId } }));
+    const row = await this.db.read((m) => findPartner(m, partnerId));
     return row ? { id: row.id, name: row.name, kind: row.kind } : null;
   }
 
   async listInForce(): Promise<PolicyInForce[]> {
-    const partners = await this.db.read((m) => m.find(PartnerEntity, { order: { id: 'ASC' } }));
+    const partners = await this.db.read((m) => listPartners(m));
     const out: PolicyInForce[] = [];
     for (const p of partners) {
       const v = await this.loadVersion(p.id, p.policyVersion);
@@ -189,20 +193,19 @@ export class PolicyService {
     note: string | null,
     options: { ifMatch?: IfMatch; governedBy?: (inForce: PolicyDocument | undefined) => { propose: boolean; requireIfMatch: boolean } } = {},
   ): Promise<{ version: number; previous: number | null; state: 'active' | 'proposed'; inForce: number }> {
-    const existing = await this.lockPartner(m, partnerId);
-    const current = existing ? Number(existing.policy_version) : 0;
+    const existing = await lockPartner(m, partnerId);
+    const current = existing ? existing.policyVersion : 0;
     let governance = { propose: false, requireIfMatch: false };
     if (options.governedBy) {
-      const inForce = current > 0 ? await m.findOne(PolicyVersionEntity, { where: { partnerId, version: current } }) : null;
+      const inForce = current > 0 ? await findVersion(m, partnerId, current) : undefined;
       governance = options.governedBy(inForce ? (JSON.parse(inForce.document) as PolicyDocument) : undefined);
     }
     checkIfMatch(options.ifMatch, current, governance.requireIfMatch, partnerId);
-    const maxRows: Array<{ v: number | null }> = await m.query(this.db.sql('SELECT MAX(version) AS v FROM policy_versions WHERE partner_id = ?'), [partnerId]);
-    const version = Number(maxRows[0]?.v ?? 0) + 1;
+    const version = (await latestVersionNumber(m, partnerId)) + 1;
     const now = new Date().toISOString();
     const text = JSON.stringify(doc);
     const state = governance.propose ? 'proposed' : 'active';
-    await m.insert(PolicyVersionEntity, {
+    await insertVersion(m, {
       partnerId,
       version,
       document: text,
@@ -215,15 +218,15 @@ export class PolicyService {
     });
     const inForce = state === 'active' ? version : current;
     if (existing) {
-      if (state === 'active')
-        await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
+      if (state === 'active') await setVersionInForce(m, partnerId, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
     } else {
-      await m.insert(PartnerEntity, {
+      await insertPartner(m, {
         id: partnerId,
         name: doc.partner.name,
         kind: doc.partner.kind,
         status: 'active',
         policyVersion: inForce,
+        agreementsRevision: 0,
         createdAt: now,
         updatedAt: now,
       });
@@ -256,8 +259,8 @@ export class PolicyService {
     }
     const doc = JSON.parse(row.document) as PolicyDocument;
     const now = new Date().toISOString();
-    await m.insert(PolicyDecisionEntity, { partnerId, version, decision: 'approved', decidedBy: approver, decidedAt: now, reason: null });
-    await m.update(PartnerEntity, { id: partnerId }, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
+    await recordDecision(m, { partnerId, version, decision: 'approved', decidedBy: approver, decidedAt: now, reason: null });
+    await setVersionInForce(m, partnerId, { name: doc.partner.name, kind: doc.partner.kind, policyVersion: version, updatedAt: now });
     return { version, previous: current === 0 ? null : current, inForce: version };
   }
 
@@ -280,15 +283,15 @@ export class PolicyService {
     if (decision === 'withdrawn' && row.author !== officer) {
       throw new GatewayError(403, 'FORBIDDEN', 'Forbidden', { detail: `Only its author (${row.author}) withdraws a proposal; other officers reject it.` });
     }
-    await m.insert(PolicyDecisionEntity, { partnerId, version, decision, decidedBy: officer, decidedAt: new Date().toISOString(), reason });
+    await recordDecision(m, { partnerId, version, decision, decidedBy: officer, decidedAt: new Date().toISOString(), reason });
     return { version, previous: current === 0 ? null : current, inForce: current };
   }
 
   /** Every version of a partner, newest first, with what became of each proposal. */
   async listVersions(partnerId: string): Promise<VersionSummary[]> {
     const [rows, decisions, current] = await Promise.all([
-      this.db.read((m) => m.find(PolicyVersionEntity, { where: { partnerId }, order: { version: 'DESC' } })),
-      this.db.read((m) => m.find(PolicyDecisionEntity, { where: { partnerId } })),
+      this.db.read((m) => listVersions(m, partnerId)),
+      this.db.read((m) => listDecisions(m, partnerId)),
       this.inForceOrNull(partnerId),
     ]);
     const byVersion = new Map(decisions.map((d) => [d.version, d]));
@@ -311,26 +314,19 @@ export class PolicyService {
     });
   }
 
-  /** The partner row, locked for the change (PostgreSQL; SQLite has one writer at a time), or undefined. */
-  private async lockPartner(m: EntityManager, partnerId: string): Promise<{ policy_version: number } | undefined> {
-    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const rows: Array<{ policy_version: number }> = await m.query(this.db.sql(`SELECT policy_version FROM partners WHERE id = ?${lock}`), [partnerId]);
-    return rows[0];
-  }
-
   /** A proposal still open (neither approved, rejected nor withdrawn), with the version in force. */
-  private async openProposal(m: EntityManager, partnerId: string, version: number): Promise<{ row: PolicyVersionEntity; current: number }> {
-    const partner = await this.lockPartner(m, partnerId);
-    const row = await m.findOne(PolicyVersionEntity, { where: { partnerId, version } });
+  private async openProposal(m: EntityManager, partnerId: string, version: number): Promise<{ row: PolicyVersionRow; current: number }> {
+    const partner = await lockPartner(m, partnerId);
+    const row = await findVersion(m, partnerId, version);
     if (!partner || !row) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
-    const decided = await m.findOne(PolicyDecisionEntity, { where: { partnerId, version } });
+    const decided = await findDecision(m, partnerId, version);
     if (row.state !== 'proposed' || decided) {
       throw new GatewayError(409, 'CONFLICT', 'Conflict', {
-        detail: `Version ${version} is ${stateOf(row, decided ?? undefined)}, not an open proposal.`,
-        extra: { state: stateOf(row, decided ?? undefined) },
+        detail: `Version ${version} is ${stateOf(row, decided)}, not an open proposal.`,
+        extra: { state: stateOf(row, decided) },
       });
     }
-    return { row, current: Number(partner.policy_version) };
+    return { row, current: partner.policyVersion };
   }
 
   /** Whether a change to this partner needs a second officer (the version in force or the draft asks for it). */
@@ -362,8 +358,7 @@ export class PolicyService {
     for (const { raw } of documents) {
       const id = (raw as PolicyDocument).partner.id;
       await this.db.transaction(async (m) => {
-        const exists = await m.query<unknown[]>(this.db.sql('SELECT 1 AS one FROM partners WHERE id = ?'), [id]);
-        if (exists.length > 0) return;
+        if (await partnerExists(m, id)) return;
         await this.putVersion(m, raw, id, 'seed:policies', 'loaded from policies/ at first start');
         loaded++;
       });
