@@ -115,3 +115,13 @@ export function chainEvent(input: AuditEventInput, prevSeq: bigint, prevHash: st
   };
   return { ...unhashed, hash: hashEvent(unhashed) };
 }
+
+/** Links events one after another, the first after the given head. */
+export function chainAll(events: AuditEventInput[], seq: bigint, hash: string): ChainedAuditEvent[] {
+  return events.map((e) => {
+    const c = chainEvent(e, seq, hash);
+    seq += 1n;
+    hash = c.hash;
+    return c;
+  });
+}

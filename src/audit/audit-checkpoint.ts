@@ -1,6 +1,7 @@
 import { CompactSign, compactVerify } from 'jose';
 import { KeyResolver } from '../auth/key-store';
-import { SqlQuery, verifyChain, VerifyResult } from './audit-verifier';
+import { AuditChainReader } from './audit-event-rows';
+import { verifyChain, VerifyResult } from './audit-verifier';
 import { CheckpointKey } from './checkpoint-key';
 
 export interface Checkpoint {
@@ -31,15 +32,16 @@ export async function readCheckpoint(jws: string, keys: KeyResolver): Promise<Ch
 }
 
 /** The chain head now, signed: what GET /api/v1/audit-events/checkpoint answers and `npm run audit:checkpoint` prints. */
-export async function takeCheckpoint(query: SqlQuery, sql: (text: string) => string, key: CheckpointKey): Promise<SignedCheckpoint> {
-  const [head] = await query(sql('SELECT seq, hash FROM audit_head WHERE id = ?'), [1]);
-  const cp = { seq: Number(head.seq), hash: String(head.hash), at: new Date().toISOString() };
+export async function takeCheckpoint(chain: AuditChainReader, key: CheckpointKey): Promise<SignedCheckpoint> {
+  const head = await chain.head();
+  if (!head) throw new Error('audit_head row is missing');
+  const cp = { seq: head.seq, hash: head.hash, at: new Date().toISOString() };
   return { checkpoint: await signCheckpoint(cp, key), ...cp };
 }
 
 /** Verifies events 1..the checkpoint's seq and that the chain there still ends in the checkpoint's hash. */
-export async function verifyToCheckpoint(query: SqlQuery, sql: (text: string) => string, cp: Checkpoint): Promise<CheckpointVerifyResult> {
-  const result = await verifyChain(query, sql, { from: 1, to: cp.seq });
+export async function verifyToCheckpoint(chain: AuditChainReader, cp: Checkpoint): Promise<CheckpointVerifyResult> {
+  const result = await verifyChain(chain, { from: 1, to: cp.seq });
   if (!result.ok) return { ...result, checkpoint: { seq: cp.seq, ok: false } };
   if (result.checked < cp.seq || result.head !== cp.hash) {
     return {

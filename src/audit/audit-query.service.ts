@@ -8,6 +8,8 @@ import { CheckpointVerifyResult, readCheckpoint, SignedCheckpoint, takeCheckpoin
 import { CheckpointKey, checkpointKeyOf, checkpointKeyResolver, checkpointKeySet, readCheckpointKeyFile } from './checkpoint-key';
 import { AuditEventView, toView } from './audit-event.view';
 import { verifyChain, VerifyResult } from './audit-verifier';
+import { AuditEventCriteria } from './audit-event-rows';
+import { chainReader, countActivity, findAuditEvent, findAuditEvents } from './audit-events.table';
 
 export interface AuditFilter {
   partnerId?: string;
@@ -55,10 +57,8 @@ export class AuditQueryService implements OnModuleInit {
 
   async list(filter: AuditFilter, limit: number, cursor?: string): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
     const after = cursor ? decodeSeqCursor(cursor) : 0;
-    const { where, params } = this.where(filter, after);
-    const rows = await this.db.read((m) =>
-      m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${limit + 1}`), params),
-    );
+    const criteria = this.criteria(filter, after);
+    const rows = await this.db.read((m) => findAuditEvents(m, criteria, limit + 1));
     const page = rows.slice(0, limit).map(toView);
     return { data: page, nextCursor: rows.length > limit ? encodeSeqCursor(page[page.length - 1].seq) : null };
   }
@@ -67,10 +67,8 @@ export class AuditQueryService implements OnModuleInit {
   async *stream(filter: AuditFilter, pageSize = 1000): AsyncGenerator<AuditEventView[]> {
     let after = 0;
     for (;;) {
-      const { where, params } = this.where(filter, after);
-      const rows = await this.db.read((m) =>
-        m.query<Record<string, unknown>[]>(this.db.sql(`SELECT * FROM audit_events WHERE ${where} ORDER BY seq LIMIT ${pageSize}`), params),
-      );
+      const criteria = this.criteria(filter, after);
+      const rows = await this.db.read((m) => findAuditEvents(m, criteria, pageSize));
       if (rows.length === 0) return;
       const views = rows.map(toView);
       yield views;
@@ -91,29 +89,20 @@ export class AuditQueryService implements OnModuleInit {
     if (span <= 0) throw GatewayError.validation(['from must be before to']);
     if (span > ACTIVITY_SPAN_MS[bucket])
       throw GatewayError.validation([`a range of ${bucket === 'hour' ? 'hours spans at most 31 days' : 'days spans at most 400 days'}`]);
-    const { where, params } = this.where({ ...filter, from, to }, 0);
-    const width = bucket === 'hour' ? 13 : 10;
-    const rows = await this.db.read((m) =>
-      m.query<Record<string, unknown>[]>(
-        this.db.sql(
-          `SELECT substr(at, 1, ${width}) AS b, actor_partner_id AS p, COUNT(*) AS n, SUM(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) AS r ` +
-            `FROM audit_events WHERE ${where} GROUP BY substr(at, 1, ${width}), actor_partner_id ORDER BY 1, 2`,
-        ),
-        params,
-      ),
-    );
-    const data = rows.map((row) => ({
-      bucket: `${String(row.b)}${bucket === 'hour' ? ':00:00.000Z' : 'T00:00:00.000Z'}`,
-      partnerId: (row.p as string | null) ?? null,
-      requests: Number(row.n),
-      refusals: Number(row.r ?? 0),
+    const criteria = this.criteria({ ...filter, from, to }, 0);
+    const counts = await this.db.read((m) => countActivity(m, criteria, bucket));
+    const data = counts.map(({ period, partnerId, requests, refusals }) => ({
+      bucket: `${period}${bucket === 'hour' ? ':00:00.000Z' : 'T00:00:00.000Z'}`,
+      partnerId,
+      requests,
+      refusals,
     }));
     return { data, from, to };
   }
 
   /** The chain head now, signed with the checkpoint key: keep it elsewhere, verify against it later. */
   async checkpoint(): Promise<SignedCheckpoint> {
-    return takeCheckpoint(this.query, (t) => this.db.sql(t), await this.checkpointKey());
+    return takeCheckpoint(this.chain, await this.checkpointKey());
   }
 
   /** The public key set checkpoints verify against (the shared key of AUDIT_CHECKPOINT_KEY_FILE, else this replica's embedded key). */
@@ -123,28 +112,28 @@ export class AuditQueryService implements OnModuleInit {
 
   /** Refuses a bad filter (400) before anything is committed or streamed. */
   assertFilter(filter: AuditFilter): void {
-    this.where(filter, 0);
+    this.criteria(filter, 0);
   }
 
   async get(id: string): Promise<AuditEventView> {
-    const rows = await this.db.read((m) => m.query<Record<string, unknown>[]>(this.db.sql('SELECT * FROM audit_events WHERE event_id = ?'), [id]));
-    if (rows.length === 0) throw GatewayError.notFound('AuditEvent', id);
-    return toView(rows[0]);
+    const row = await this.db.read((m) => findAuditEvent(m, id));
+    if (!row) throw GatewayError.notFound('AuditEvent', id);
+    return toView(row);
   }
 
   async verify(range: { from?: number; to?: number }, checkpoint?: string): Promise<VerifyResult | CheckpointVerifyResult> {
     if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw GatewayError.validation(['from must not be after to']);
-    if (!checkpoint) return verifyChain(this.query, (t) => this.db.sql(t), range);
+    if (!checkpoint) return verifyChain(this.chain, range);
     let cp;
     try {
       cp = await readCheckpoint(checkpoint, checkpointKeyResolver(await this.checkpointKey()));
     } catch {
       throw GatewayError.validation(["checkpoint is not a checkpoint signed with this gateway's checkpoint key"]);
     }
-    return verifyToCheckpoint(this.query, (t) => this.db.sql(t), cp);
+    return verifyToCheckpoint(this.chain, cp);
   }
 
-  private readonly query = (text: string, params: unknown[]) => this.db.read((m) => m.query<Record<string, unknown>[]>(text, params));
+  private readonly chain = chainReader((work) => this.db.read(work));
 
   /** The shared key read at start, or the embedded key, created on first use. */
   private checkpointKey(): Promise<CheckpointKey> {
@@ -156,36 +145,21 @@ export class AuditQueryService implements OnModuleInit {
     return this.key;
   }
 
-  private where(filter: AuditFilter, afterSeq: number): { where: string; params: unknown[] } {
-    const parts = ['seq > ?'];
-    const params: unknown[] = [String(afterSeq)];
-    const add = (sql: string, value: unknown) => {
-      parts.push(sql);
-      params.push(value);
-    };
-    if (filter.partnerId) add('actor_partner_id = ?', filter.partnerId);
-    if (filter.sub) add('actor_sub = ?', filter.sub);
-    if (filter.subject) add('subject = ?', filter.subject);
+  /** The filter checked (400 on a bad value), as the criteria of the events it selects after `afterSeq`. */
+  private criteria(filter: AuditFilter, afterSeq: number): AuditEventCriteria {
+    const c: AuditEventCriteria = { afterSeq };
+    if (filter.partnerId) c.partnerId = filter.partnerId;
+    if (filter.sub) c.sub = filter.sub;
+    if (filter.subject) c.subject = filter.subject;
     if (filter.decision) {
       if (!DECISIONS.includes(filter.decision)) throw GatewayError.validation([`decision must be one of ${DECISIONS.join(', ')}`]);
-      add('decision = ?', filter.decision);
+      c.decision = filter.decision;
     }
-    if (filter.from) add('at >= ?', isoOrThrow(filter.from, 'from'));
-    if (filter.to) add('at < ?', isoOrThrow(filter.to, 'to'));
-    if (filter.resourceId !== undefined) add(this.jsonArrayHolds('resource_ids'), textOrThrow(filter.resourceId, 'resourceId', 200));
-    if (filter.field !== undefined) {
-      const field = textOrThrow(filter.field, 'field', 128);
-      parts.push(`(${this.jsonArrayHolds('fields_returned')} OR ${this.jsonArrayHolds('fields_denied')})`);
-      params.push(field, field);
-    }
-    return { where: parts.join(' AND '), params };
-  }
-
-  /** `column` (a JSON array of strings, as audit events store lists) holds the next parameter. */
-  private jsonArrayHolds(column: string): string {
-    return this.db.dialect === 'postgres'
-      ? `${column}::jsonb @> jsonb_build_array(?::text)`
-      : `EXISTS (SELECT 1 FROM json_each(audit_events.${column}) WHERE json_each.value = ?)`;
+    if (filter.from) c.from = isoOrThrow(filter.from, 'from');
+    if (filter.to) c.to = isoOrThrow(filter.to, 'to');
+    if (filter.resourceId !== undefined) c.resourceId = textOrThrow(filter.resourceId, 'resourceId', 200);
+    if (filter.field !== undefined) c.field = textOrThrow(filter.field, 'field', 128);
+    return c;
   }
 }
 

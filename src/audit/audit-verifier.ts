@@ -1,7 +1,6 @@
 import { GENESIS_HASH, hashEvent } from './audit-chain';
+import { AuditChainReader } from './audit-event-rows';
 import { toChained } from './audit-event.view';
-
-export type SqlQuery = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export interface VerifyResult {
   ok: boolean;
@@ -20,24 +19,25 @@ const PAGE = 1000;
 /**
  * Walks the chain in seq order, a page at a time (constant memory): every seq follows the last
  * (no gap), links to the previous hash, and hashes to what it says. The whole chain must end at
- * the head row. `sql` takes `?` placeholders already converted for the dialect by the caller.
+ * the head row. `chain` reads the events and the head (audit-events.table.ts).
  */
-export async function verifyChain(query: SqlQuery, sql: (text: string) => string, range: { from?: number; to?: number } = {}): Promise<VerifyResult> {
-  const [headRow] = await query(sql('SELECT seq, hash FROM audit_head WHERE id = 1'), []);
-  const headSeq = Number(headRow?.seq ?? 0);
+export async function verifyChain(chain: AuditChainReader, range: { from?: number; to?: number } = {}): Promise<VerifyResult> {
+  const headRow = await chain.head();
+  const headSeq = headRow?.seq ?? 0;
   const from = Math.max(1, range.from ?? 1);
   const to = Math.min(range.to ?? headSeq, headSeq);
   let prevHash = GENESIS_HASH;
   if (from > 1) {
-    const [prev] = await query(sql('SELECT hash FROM audit_events WHERE seq = ?'), [String(from - 1)]);
-    if (!prev) return { ok: false, checked: 0, head: null, headSeq, from, to, brokenSeq: from - 1, reason: 'gap', detail: `event ${from - 1} is missing` };
-    prevHash = String(prev.hash);
+    const prev = await chain.eventHash(from - 1);
+    if (prev === null)
+      return { ok: false, checked: 0, head: null, headSeq, from, to, brokenSeq: from - 1, reason: 'gap', detail: `event ${from - 1} is missing` };
+    prevHash = prev;
   }
   let expected = from;
   let checked = 0;
   let lastHash: string | null = from > 1 ? prevHash : null;
   while (expected <= to) {
-    const rows = await query(sql(`SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ${PAGE}`), [String(expected), String(to)]);
+    const rows = await chain.events(expected, to, PAGE);
     if (rows.length === 0) break;
     for (const row of rows) {
       const seq = Number(row.seq);
@@ -65,7 +65,7 @@ export async function verifyChain(query: SqlQuery, sql: (text: string) => string
   if (expected <= to) {
     return { ok: false, checked, head: lastHash, headSeq, from, to, brokenSeq: expected, reason: 'gap', detail: `events ${expected}..${to} are missing` };
   }
-  if (range.to === undefined && headSeq > 0 && lastHash !== String(headRow.hash)) {
+  if (range.to === undefined && headSeq > 0 && lastHash !== headRow?.hash) {
     return {
       ok: false,
       checked,

@@ -6,7 +6,7 @@ import { GatewayError } from '../common/gateway-error';
 import { MetricsService } from '../observability/metrics.service';
 import { activeLink, inSpan } from '../observability/spans';
 import { ChainedAuditEvent } from './audit-chain';
-import { AuditStore } from './audit-store';
+import { AuditStore } from './audit-events.table';
 import { AuditEventInput, AuditRecord, CLIENT_CLOSED_REQUEST } from './audit-record';
 
 interface Pending {

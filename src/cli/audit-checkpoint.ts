@@ -1,4 +1,5 @@
 import { takeCheckpoint } from '../audit/audit-checkpoint';
+import { chainReader } from '../audit/audit-events.table';
 import { checkpointKeyOf } from '../audit/checkpoint-key';
 import { readArgs, run } from './cli';
 import { openDataSource } from './cli-data-source';
@@ -12,10 +13,13 @@ Keep it elsewhere; npm run -s audit:verify -- --checkpoint @file later proves th
 /** `npm run -s audit:checkpoint`: prints the chain head (seq, hash) as a JWS signed with the checkpoint key. */
 async function main(): Promise<number> {
   readArgs({ name: 'audit:checkpoint', usage: USAGE, options: {} });
-  const { ds, config, sql } = await openDataSource();
+  const { ds, config } = await openDataSource();
   try {
     const key = await checkpointKeyOf(config);
-    const { checkpoint } = await takeCheckpoint((text, params) => ds.query<Record<string, unknown>[]>(text, params), sql, key);
+    const { checkpoint } = await takeCheckpoint(
+      chainReader((work) => work(ds.manager)),
+      key,
+    );
     process.stdout.write(`${checkpoint}\n`);
     return 0;
   } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import { readCheckpoint, verifyToCheckpoint } from '../audit/audit-checkpoint';
+import { chainReader } from '../audit/audit-events.table';
 import { verifyChain } from '../audit/audit-verifier';
 import { checkpointKeyOf, checkpointKeyResolver } from '../audit/checkpoint-key';
 import { KeyResolver } from '../auth/key-store';
@@ -45,11 +46,10 @@ async function main(): Promise<number> {
       throw new UsageError(`cannot read the checkpoint file ${args.checkpoint.slice(1)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
-  const { ds, config, sql } = await openDataSource();
+  const { ds, config } = await openDataSource();
   try {
-    const query = (text: string, params: unknown[]) => ds.query<Record<string, unknown>[]>(text, params);
-    const [head] = await ds.query<Array<{ seq: string | number }>>(sql('SELECT seq FROM audit_head WHERE id = ?'), [1]);
-    const headSeq = Number(head?.seq ?? 0);
+    const chain = chainReader((work) => work(ds.manager));
+    const headSeq = (await chain.head())?.seq ?? 0;
     for (const [name, value] of [
       ['from', from],
       ['to', to],
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       if (value !== undefined && value > headSeq) throw new UsageError(`--${name} ${value} is past the chain head (seq ${headSeq})`);
     }
     if (jws === null) {
-      const result = await verifyChain(query, sql, { from, to });
+      const result = await verifyChain(chain, { from, to });
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return result.ok ? 0 : 1;
     }
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     const checkpoint = await readCheckpoint(jws, keys).catch((e: Error) => {
       throw new UsageError(`the checkpoint does not verify: ${e.message}`);
     });
-    const out = await verifyToCheckpoint(query, sql, checkpoint);
+    const out = await verifyToCheckpoint(chain, checkpoint);
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return out.ok ? 0 : 1;
   } finally {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { touchChainHead } from '../audit/audit-events.table';
 import { DatabaseService } from '../database/database.service';
 
 const REUSE_MS = 1000;
@@ -44,12 +45,8 @@ export class AuditWritableProbe {
 
   private async write(): Promise<string | null> {
     try {
-      await this.db.transaction(async (m) => {
-        // On PostgreSQL an append in progress holds the head's lock: waiting behind it proves
-        // nothing more and would stall appends queued behind the probe.
-        if (this.db.dialect === 'postgres') await m.query("SET LOCAL lock_timeout = '200ms'");
-        await m.query('UPDATE audit_head SET seq = seq WHERE id = 1');
-      });
+      // On PostgreSQL an append in progress holds the head's lock: the probe waits 200 ms at most.
+      await this.db.transaction((m) => touchChainHead(m));
       return null;
     } catch (e) {
       if ((e as { code?: string }).code === '55P03') return null; // lock_not_available: the head is being written
