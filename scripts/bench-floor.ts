@@ -32,7 +32,7 @@ const LIMIT = 101;
 const SKUS = ['SKU-100', 'SKU-200'];
 const CARRIER = 'carrier-swiftlog';
 
-/** The governed page statement's shape (src/access/page-query.ts) with `?`/`$n` placeholders. */
+/** The governed page statement's shape (src/access/page-statement.ts) with `?`/`$n` placeholders. */
 function pageSql(p: (i: number) => string): string {
   const branch = (i: number) =>
     `SELECT * FROM (SELECT ${COLUMNS} FROM demand_signals t WHERE t.sku IN (${p(1)}, ${p(2)}) AND t.id > ${p(3)} AND t.sku = ${p(4 + i)} ORDER BY t.id ASC LIMIT ${LIMIT}) b${i}`;

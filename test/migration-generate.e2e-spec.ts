@@ -15,7 +15,7 @@ import { SUBJECT_NAMES, SUBJECTS, SubjectName, SubjectSpec } from '../src/data/s
 import { migrationClasses } from '../src/database/migration-classes';
 import { generateMigration, GenerateMigrationOptions } from '../src/database/migration-generator';
 import { UnexpressibleChange } from '../src/database/schema-changes';
-import { seedDemoData } from '../src/demo/seed-demo';
+import { seedDemoData } from '../src/bootstrap/seed-demo';
 import { createDatabaseBeside } from './support/database';
 
 jest.setTimeout(180_000);

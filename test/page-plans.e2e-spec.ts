@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { pageStatement } from '../src/access/page-query';
+import { pageStatement } from '../src/access/page-statement';
 import { planFor } from '../src/access/subject-plans';
 import { readShapeOf } from '../src/access/read-shape';
 import { columnOf } from '../src/data/column-name';

@@ -9,7 +9,7 @@ import { AccessSummary, carry, merge, summaryOf, touched } from '../audit/access
 import { Caller } from './caller';
 import { conditionsToSql, ParamBag, valueColumn } from './conditions-to-sql';
 import { GovernedDataService } from './governed-data.service';
-import { selectStatement } from './page-query';
+import { selectGroups } from './subject-rows.table';
 
 export interface AggregateRequest {
   groupBy: string[];
@@ -129,14 +129,7 @@ export class AggregateService {
           `${SQL_OF[m.measure]}(${m.measure === 'count' ? `t.${columnOf(m.field)}` : valueColumn(subject, m.field, this.db.dialect, 't')}) AS "${m.measure}:${m.field}"`,
       ),
     ];
-    const from = `FROM ${SUBJECTS[subject].table} t WHERE ${where.join(' AND ')} GROUP BY ${groups.join(', ')}`;
-    const [raw, suppressed] = await this.db.read(
-      async (m) =>
-        [
-          await selectStatement(m, `SELECT ${select.join(', ')} ${from} HAVING COUNT(*) >= :k ORDER BY ${groups.join(', ')}`, params),
-          await selectStatement(m, `SELECT COUNT(*) AS "n" FROM (SELECT 1 AS one ${from} HAVING COUNT(*) < :k) s`, params),
-        ] as const,
-    );
+    const { groups: raw, suppressed: suppressedGroups } = await this.db.read((m) => selectGroups(m, subject, select, where.join(' AND '), groups, params));
 
     const rows = raw.map((r) => {
       const out: Record<string, unknown> = {};
@@ -149,7 +142,6 @@ export class AggregateService {
       }
       return out;
     });
-    const suppressedGroups = Number(suppressed[0]?.n ?? 0);
     // One GraphQL operation may ask several aggregates (aliases): each one's grouping stays in the event,
     // so overlapping groupings in a request are as visible to governance as across requests.
     const grouping = `aggregate ${subject} by ${request.groupBy.join(',') || '(all)'}: ${rows.length} groups of at least ${grant.minGroupSize} rows, ${suppressedGroups} suppressed`;

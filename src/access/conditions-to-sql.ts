@@ -62,7 +62,7 @@ export function conditionsToSql(conditions: Record<string, unknown>, subject: Su
     const textual = spec.type !== 'number' && spec.type !== 'integer';
     const operators = isOperatorObject(condition) ? Object.entries(condition) : [['$eq', condition] as [string, unknown]];
     for (const [op, value] of operators) {
-      // Relative time is bound as a marker, resolved to the instant of each query (page-query.ts).
+      // Relative time is bound as a marker, resolved to the instant of each query (subject-rows.table.ts).
       const bound = isRelativeTime(value) ? relativeMarker(value as string, spec.type as TimeKind) : value;
       parts.push(operatorToSql(op, bound, column, textual, dialect, bag));
     }

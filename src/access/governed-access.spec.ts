@@ -13,7 +13,7 @@ import { ENTITY_OF } from '../data/entities';
 import { SUBJECT_NAMES } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { migrationClasses } from '../database/migration-classes';
-import { seedDemoData } from '../demo/seed-demo';
+import { demoRowsToSeed } from '../demo/demo-data';
 import { MetricsService } from '../observability/metrics.service';
 import { PartnerEntity } from '../policy/partner.entity';
 import { PolicyDecisionEntity } from '../policy/policy-decision.entity';
@@ -25,6 +25,7 @@ import { Caller } from './caller';
 import { GovernedDataService } from './governed-data.service';
 import { GovernedWriteService } from './governed-write.service';
 import { PublishShipmentChanges, RecordChanges } from './record-changes';
+import { insertSubjectRows } from './subject-rows.table';
 import { WriteResult, WriteTransactions, WriteWork } from './write-transactions';
 
 /**
@@ -91,7 +92,9 @@ beforeAll(async () => {
   const config = validateConfig({ NODE_ENV: 'test', DATABASE_URL: '' }, { serving: false });
   const policies = new PolicyService(db, config);
   await policies.seedFromDocuments(readPolicyDocuments(join(__dirname, '..', '..', 'policies')));
-  await db.transaction((m) => seedDemoData(m));
+  await db.transaction(async (m) => {
+    for (const [subject, rows] of demoRowsToSeed) await insertSubjectRows(m, subject, rows);
+  });
   observer = new SeenWrites();
   reads = new GovernedDataService(db, policies, new MetricsService(), observer);
   writes = new GovernedWriteService(db, reads, new PlainTransactions(db), new NoPublish(), new NoChanges(), observer);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { GatewayError } from '../common/gateway-error';
 import { columnOf } from '../data/column-name';
 import { filterValue } from '../data/field-values';
-import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
+import { fieldsOf, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { adminPolicy, CompiledPolicy } from '../policy/policy-compiler';
@@ -12,7 +12,7 @@ import { AccessSummary, carry, deciding, judgedBy, merge, summaryOf, touched } f
 import { Caller } from './caller';
 import { decodeCursor, encodeCursor } from './cursor';
 import { planFor } from './subject-plans';
-import { selectPage } from './page-query';
+import { selectPage, subjectRowExists } from './subject-rows.table';
 import { scopedWhere } from './scoped-where';
 import { readShapeOf } from './read-shape';
 import { GovernedRow, RowJudge } from './row-judge';
@@ -88,8 +88,7 @@ export class GovernedDataService {
    * row outside the caller's scope is 404). Asked only for ids the caller may choose (client-ids.ts).
    */
   async exists(subject: SubjectName, id: string): Promise<boolean> {
-    const rows = await this.db.read((m) => m.query<unknown[]>(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [id]));
-    return rows.length > 0;
+    return this.db.read((m) => subjectRowExists(m, subject, id));
   }
 
   /**
@@ -190,7 +189,7 @@ export class GovernedDataService {
       params.partnerInForce = checkFor;
     }
     const seek = id === null && plan.seek ? { column: columnOf(plan.seek.field), values: plan.seek.values } : null;
-    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where.join(' AND '), params, limit + 1, seek));
+    const raw = await this.db.read((m) => selectPage(m, subject, columns, where.join(' AND '), params, limit + 1, seek));
     if (checkFor) {
       const first = raw[0];
       // The version and the agreements judged by must both still be the ones in force (an agreement ended on another replica).

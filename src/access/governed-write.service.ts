@@ -3,7 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
-import { ENTITY_OF } from '../data/entities';
 import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
@@ -11,7 +10,7 @@ import { AccessObserver, ObservedWrite } from './access-observer';
 import { Caller } from './caller';
 import { assertChosenId } from './client-ids';
 import { GovernedDataService } from './governed-data.service';
-import { selectRows } from './page-query';
+import { insertSubjectRows, selectRows, subjectRowExists, updateSubjectRow } from './subject-rows.table';
 import { decidingRuleId, permittedFields, planFor } from './subject-plans';
 import { PublishShipmentChanges, RecordChanges } from './record-changes';
 import { normalize } from './row-judge';
@@ -54,9 +53,9 @@ export class GovernedWriteService {
       if (row.id === null || row.id === undefined) row.id = newId(subject);
       this.assertWritable(policy, 'create', subject, row, Object.keys(body));
       assertConsistent(subject, row, Object.keys(body));
-      const exists = await m.query<unknown[]>(this.db.sql(`SELECT 1 AS one FROM ${SUBJECTS[subject].table} WHERE id = ?`), [row.id]);
-      if (exists.length > 0) throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${String(row.id)}' already exists.` });
-      await m.createQueryBuilder().insert().into(ENTITY_OF[subject]).values(pickFields(subject, row)).execute();
+      if (await subjectRowExists(m, subject, row.id as string))
+        throw new GatewayError(409, 'CONFLICT', 'Conflict', { detail: `${subject} '${String(row.id)}' already exists.` });
+      await insertSubjectRows(m, subject, [pickFields(subject, row)]);
       createdId = String(row.id);
       const answer = this.writeAnswer(caller, policy, subject, row);
       observed = { caller, action: 'create', subject, policy, row, answered: Object.keys(answer.body.data) };
@@ -81,12 +80,7 @@ export class GovernedWriteService {
       const row: Record<string, unknown> = { ...existing, ...body, updatedAt: new Date().toISOString() };
       this.assertWritable(policy, 'update', subject, row, Object.keys(body), existing);
       assertConsistent(subject, row, Object.keys(body));
-      await m
-        .createQueryBuilder()
-        .update(ENTITY_OF[subject])
-        .set(pickFields(subject, { ...body, updatedAt: row.updatedAt }))
-        .where('id = :id', { id })
-        .execute();
+      await updateSubjectRow(m, subject, id, pickFields(subject, { ...body, updatedAt: row.updatedAt }));
       const answer = this.writeAnswer(caller, policy, subject, row, 'update');
       observed = { caller, action: 'update', subject, policy, row, answered: Object.keys(answer.body.data) };
       return { status: 200, ...answer };
@@ -113,7 +107,7 @@ export class GovernedWriteService {
   private async selectScoped(m: EntityManager, policy: CompiledPolicy, action: string, subject: SubjectName, id: string): Promise<Record<string, unknown>[]> {
     const scope = planFor(policy, action, subject, this.db.dialect).rowScope;
     if (!scope) return [];
-    const raw = await selectRows(m, SUBJECTS[subject].table, allColumnsOf(subject), `${scope.sql} AND t.id = :id`, { ...scope.params, id });
+    const raw = await selectRows(m, subject, allColumnsOf(subject), `${scope.sql} AND t.id = :id`, { ...scope.params, id });
     return raw.map((r) => normalize(subject, r));
   }
 

@@ -4,15 +4,14 @@ import { Caller } from '../access/caller';
 import { decodeCursor, encodeCursor } from '../access/cursor';
 import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../access/governed-data.service';
 import { GovernedWriteService } from '../access/governed-write.service';
-import { selectPage } from '../access/page-query';
+import { findSubjectRow, selectPage, updateSubjectRow } from '../access/subject-rows.table';
 import { normalize, valuesOf } from '../access/row-judge';
 import { planFor } from '../access/subject-plans';
 import { normalizeTimestamps, pickFields } from '../access/row-values';
 import { WriteResult } from '../access/write-transactions';
 import { GatewayError } from '../common/gateway-error';
 import { columnOf } from '../data/column-name';
-import { ENTITY_OF } from '../data/entities';
-import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
+import { SubjectName } from '../data/subjects';
 
 interface FixedScope {
   sql: string;
@@ -49,7 +48,7 @@ export class UngovernedDataService extends GovernedDataService {
       params.after = decodeCursor(subject, options.cursor);
     }
     const columns = ['id', ...fields.filter((f) => f !== 'id')].map((f) => `t.${columnOf(f)} AS "${f}"`);
-    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, columns, where, params, limit + 1));
+    const raw = await this.db.read((m) => selectPage(m, subject, columns, where, params, limit + 1));
     const page = raw.slice(0, limit);
     const rows = page.map((r) => ({ values: valuesOf(subject, fields, r), redactions: [] }));
     return {
@@ -86,24 +85,8 @@ export class UngovernedWriteService extends GovernedWriteService {
   override async update(caller: Caller, subject: SubjectName, id: string, input: Record<string, unknown>): Promise<WriteResult> {
     const body = normalizeTimestamps(subject, input);
     const updatedAt = new Date().toISOString();
-    await this.db.transaction((m) =>
-      m
-        .createQueryBuilder()
-        .update(ENTITY_OF[subject])
-        .set(pickFields(subject, { ...body, updatedAt }) as never)
-        .where('id = :id', { id })
-        .execute(),
-    );
-    const [row] = await this.db.read((m) =>
-      m.query<Record<string, unknown>[]>(
-        this.db.sql(
-          `SELECT ${fieldsOf(subject)
-            .map((f) => `${columnOf(f)} AS "${f}"`)
-            .join(', ')} FROM ${SUBJECTS[subject].table} WHERE id = ?`,
-        ),
-        [id],
-      ),
-    );
+    await this.db.transaction((m) => updateSubjectRow(m, subject, id, pickFields(subject, { ...body, updatedAt })));
+    const row = await this.db.read((m) => findSubjectRow(m, subject, id));
     if (!row) throw GatewayError.notFound(subject, id);
     if (subject === 'Shipment') this.changes.publish(id);
     return { status: 200, body: { data: normalize(subject, row), meta: { purpose: caller.purpose } }, replayed: false, summary: NOTHING };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { seedDemoData } from '../demo/seed-demo';
+import { seedDemoData } from './seed-demo';
 import { seedDemoAgreements } from '../demo/demo-agreements';
 import { readPolicyDocuments } from '../policy/policy-files';
 import { PolicyService } from '../policy/policy.service';

@@ -110,7 +110,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
         max: config.DB_POOL_MAX,
         connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
         idleTimeoutMillis: 30000,
-        // Hot reads run as named (prepared) statements, kept per connection (access/page-query.ts):
+        // Hot reads run as named (prepared) statements, kept per connection (database/named-sql.ts):
         // replacing a connection now and then bounds how many each one holds.
         maxUses: 50_000,
         statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,

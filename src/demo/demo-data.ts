@@ -13,6 +13,7 @@
  */
 
 import type { CatalogRecord } from '../data/catalog-row';
+import type { SubjectName } from '../data/subjects';
 
 /** The rows' types come from the subject catalog: a field added there is a field here (nullable ones may be left out). */
 export type DemoDemandSignal = CatalogRecord<'DemandSignal'>;
@@ -661,3 +662,11 @@ const shipmentData = buildShipmentsAndEvents();
 
 export const demoShipments: DemoShipment[] = shipmentData.shipments;
 export const demoShipmentEvents: DemoShipmentEvent[] = shipmentData.events;
+
+/** The rows seeded, subject by subject: each tracking event recorded when it occurred. */
+export const demoRowsToSeed: ReadonlyArray<readonly [SubjectName, ReadonlyArray<Record<string, unknown>>]> = [
+  ['DemandSignal', demoDemandSignals],
+  ['CapacitySignal', demoCapacitySignals],
+  ['Shipment', demoShipments],
+  ['ShipmentEvent', demoShipmentEvents.map((e) => ({ ...e, recordedAt: e.occurredAt, clientEventId: null, temperatureC: null }))],
+];

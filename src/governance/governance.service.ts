@@ -1,12 +1,11 @@
 import { subject as asSubject } from '@casl/ability';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ParamBag, rulesToSql } from '../access/conditions-to-sql';
-import { resolveRelativeTimes } from '../policy/relative-time';
 import { planFor } from '../access/subject-plans';
+import { countUnderTwoScopes } from '../access/subject-rows.table';
 import { AgreementsService } from '../agreements/agreements.service';
 import { GatewayError } from '../common/gateway-error';
-import { fieldsOf, isSubjectName, SUBJECT_NAMES, SUBJECTS, SubjectName } from '../data/subjects';
+import { fieldsOf, isSubjectName, SUBJECT_NAMES, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { uncountableConditionFields } from '../policy/countable-fields';
 import { AgreementContext, compilePolicy, CompiledPolicy, NO_AGREEMENTS, ruleIdOf, transformsOf } from '../policy/policy-compiler';
@@ -273,22 +272,12 @@ export class GovernanceService {
       const b = new ParamBag('d');
       const nowSql = rulesToSql(now.ability.rulesFor('read', subject), subject, this.db.dialect, 't', a) ?? '(1=0)';
       const draftSql = rulesToSql(draft.ability.rulesFor('read', subject), subject, this.db.dialect, 't', b) ?? '(1=0)';
-      const [r] = await this.db.read((m: EntityManager) =>
-        m
-          .createQueryBuilder()
-          .select(`SUM(CASE WHEN ${nowSql} THEN 1 ELSE 0 END)`, 'now')
-          .addSelect(`SUM(CASE WHEN ${draftSql} THEN 1 ELSE 0 END)`, 'draft')
-          .addSelect(`SUM(CASE WHEN ${draftSql} AND NOT ${nowSql} THEN 1 ELSE 0 END)`, 'gained')
-          .addSelect(`SUM(CASE WHEN ${nowSql} AND NOT ${draftSql} THEN 1 ELSE 0 END)`, 'lost')
-          .from(SUBJECTS[subject].table, 't')
-          .setParameters(resolveRelativeTimes({ ...a.params, ...b.params }))
-          .getRawMany<{ now: unknown; draft: unknown; gained: unknown; lost: unknown }>(),
-      );
+      const r = await this.db.read((m) => countUnderTwoScopes(m, subject, nowSql, draftSql, { ...a.params, ...b.params }));
       out[subject] = {
-        rowsNow: Number(r?.now ?? 0),
-        rowsDraft: Number(r?.draft ?? 0),
-        rowsGained: Number(r?.gained ?? 0),
-        rowsLost: Number(r?.lost ?? 0),
+        rowsNow: r.now,
+        rowsDraft: r.draft,
+        rowsGained: r.gained,
+        rowsLost: r.lost,
         ...fieldsChange,
       };
     }

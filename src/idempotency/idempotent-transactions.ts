@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
-import { selectRows } from '../access/page-query';
+import { selectRows } from '../access/subject-rows.table';
 import { normalize } from '../access/row-judge';
 import { allColumnsOf } from '../access/row-values';
 import { ReplayRights, WriteResult, WriteTransactions, WriteWork } from '../access/write-transactions';
 import { AccessSummary, carry, deciding, merge, summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { SUBJECTS } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { IdempotencyService } from './idempotency.service';
 import { idempotencyScope, judgeReplay } from './replay-judge';
@@ -72,7 +71,7 @@ export class IdempotentTransactions extends WriteTransactions {
     const replayed = summaryOf({ reason: 'idempotent replay: nothing written', replacesReason: true, resourceIds: id ? [id] : [] });
     const current =
       rights.answerIsRow && id
-        ? ((await this.db.read((m) => selectRows(m, SUBJECTS[rights.subject].table, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null)
+        ? ((await this.db.read((m) => selectRows(m, rights.subject, allColumnsOf(rights.subject), 't.id = :id', { id })))[0] ?? null)
         : null;
     const judged = (() => {
       try {

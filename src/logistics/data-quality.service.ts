@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
-import { PushTallyEntity } from './push-tally.entity';
+import { lastCapacityUpdateOf, lastEventRecordedBy } from '../access/subject-rows.table';
+import { insertPushTally, refusalsOf, totalsBySource } from './push-tallies.table';
 
 /** Where a push came in: a single event (REST or GraphQL), an event batch, or an EPCIS capture. */
 export type PushSource = 'event' | 'batch' | 'epcis';
@@ -76,18 +76,17 @@ export class DataQualityService {
   /** Writes the tally inside the push's transaction. */
   async record(m: EntityManager, partnerId: string, source: PushSource, tally: PushTally, receivedAt: Date): Promise<void> {
     if (tally.events === 0) return;
-    await m.insert(PushTallyEntity, {
-      id: randomUUID(),
+    await insertPushTally(m, {
       partnerId,
       source,
-      receivedAt: receivedAt.toISOString(),
+      receivedAt,
       events: tally.events,
       accepted: tally.accepted,
       refused: tally.refused,
       duplicates: tally.duplicates,
       late: tally.late,
       outOfOrder: tally.outOfOrder,
-      refusedCodes: JSON.stringify(tally.refusedByCode),
+      refusedByCode: tally.refusedByCode,
     });
   }
 
@@ -122,40 +121,22 @@ export class DataQualityService {
     const sinceIso = since.toISOString();
     const untilIso = until.toISOString();
     const { rows, codes, capacity, events } = await this.db.read(async (m) => ({
-      rows: await m.query<Array<Record<string, unknown>>>(
-        this.db.sql(`SELECT source, COUNT(*) AS pushes, SUM(events) AS received, SUM(accepted) AS accepted,
-          SUM(refused) AS refused, SUM(duplicates) AS duplicates, SUM(late) AS late, SUM(out_of_order) AS out_of_order
-        FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? GROUP BY source`),
-        [partnerId, sinceIso, untilIso],
-      ),
-      codes: await m.query<Array<{ refused_codes: string }>>(
-        this.db.sql('SELECT refused_codes FROM push_tallies WHERE partner_id = ? AND received_at >= ? AND received_at <= ? AND refused > 0'),
-        [partnerId, sinceIso, untilIso],
-      ),
-      capacity: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(updated_at) AS last FROM capacity_signals WHERE supplier_id = ?'), [
-        partnerId,
-      ]),
-      events: await m.query<Array<{ last: string | null }>>(this.db.sql('SELECT MAX(recorded_at) AS last FROM shipment_events WHERE recorded_by = ?'), [
-        partnerId,
-      ]),
+      rows: await totalsBySource(m, partnerId, sinceIso, untilIso),
+      codes: await refusalsOf(m, partnerId, sinceIso, untilIso),
+      capacity: await lastCapacityUpdateOf(m, partnerId),
+      events: await lastEventRecordedBy(m, partnerId),
     }));
 
     const bySource = Object.fromEntries(SOURCES.map((s) => [s, emptyCounts()])) as Record<PushSource, Counts>;
-    for (const r of rows) {
-      const target = bySource[r.source as PushSource] ?? (bySource[r.source as PushSource] = emptyCounts());
-      target.pushes += Number(r.pushes ?? 0);
-      target.received += Number(r.received ?? 0);
-      target.accepted += Number(r.accepted ?? 0);
-      target.refused += Number(r.refused ?? 0);
-      target.duplicates += Number(r.duplicates ?? 0);
-      target.late += Number(r.late ?? 0);
-      target.outOfOrder += Number(r.out_of_order ?? 0);
+    for (const { source, ...r } of rows) {
+      const target = bySource[source as PushSource] ?? (bySource[source as PushSource] = emptyCounts());
+      for (const k of Object.keys(target) as Array<keyof Counts>) target[k] += r[k];
     }
     const total = emptyCounts();
     for (const c of Object.values(bySource)) for (const k of Object.keys(total) as Array<keyof Counts>) total[k] += c[k];
     const refusedByCode: Record<string, number> = {};
-    for (const r of codes as Array<{ refused_codes: string }>) {
-      for (const [code, n] of Object.entries(JSON.parse(r.refused_codes) as Record<string, number>)) refusedByCode[code] = (refusedByCode[code] ?? 0) + n;
+    for (const refused of codes) {
+      for (const [code, n] of Object.entries(refused)) refusedByCode[code] = (refusedByCode[code] ?? 0) + n;
     }
     const now = Date.now();
     const fresh = (last: unknown) => {
@@ -172,8 +153,8 @@ export class DataQualityService {
       rates: rates(total),
       bySource: Object.fromEntries(Object.entries(bySource).map(([s, c]) => [s, { ...c, rates: rates(c) }])),
       freshness: {
-        CapacitySignal: { ...fresh(capacity[0]?.last), basis: 'last capacity signal of this supplier (updatedAt)' },
-        ShipmentEvent: { ...fresh(events[0]?.last), basis: 'last shipment event recorded by this partner (recordedAt)' },
+        CapacitySignal: { ...fresh(capacity), basis: 'last capacity signal of this supplier (updatedAt)' },
+        ShipmentEvent: { ...fresh(events), basis: 'last shipment event recorded by this partner (recordedAt)' },
       },
     };
   }

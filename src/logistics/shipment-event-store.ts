@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { planFor } from '../access/subject-plans';
+import { findRecordedEventId, insertRecordedEvent, selectShipmentIds, updateSubjectRow } from '../access/subject-rows.table';
 import { columnOf } from '../data/column-name';
-import { ShipmentEntity } from '../data/entities';
-import { SUBJECTS } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
-import { resolveRelativeTimes } from '../policy/relative-time';
 import { DataQualityService } from './data-quality.service';
 import { JudgedShipmentEvent, ShipmentLocator, StoredShipmentEvent } from './shipment-event-batch';
 
 /**
- * The SQL of recording tracking events: inserting a judged event (once per partner eventId),
+ * Recording tracking events: inserting a judged event (once per partner eventId),
  * applying it to its shipment, and finding the shipments an EPCIS event names.
  */
 @Injectable()
@@ -28,37 +26,23 @@ export class ShipmentEventStore {
    */
   async store(m: EntityManager, judged: JudgedShipmentEvent, receivedAt: Date): Promise<StoredShipmentEvent> {
     const { event, temperatureC, clientEventId } = judged;
-    const existing = async () => {
-      if (clientEventId === null) return [];
-      return m.query<Array<{ id: string }>>(this.db.sql('SELECT id FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [
-        event.recordedBy,
-        clientEventId,
-      ]);
-    };
+    const existing = () => (clientEventId === null ? Promise.resolve(null) : findRecordedEventId(m, event.recordedBy as string, clientEventId));
     const before = await existing();
-    if (before.length > 0) return { stored: false, existingId: before[0].id };
-    // ON CONFLICT: a concurrent push of the same eventId makes this one a duplicate, not an error.
-    const inserted: unknown[] = await m.query(
-      this.db.sql(`INSERT INTO shipment_events
-        (id, shipment_id, status, occurred_at, location, note, recorded_by, recorded_at, client_event_id, temperature_c)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
-      [
-        event.id,
-        event.shipmentId,
-        event.status,
-        event.occurredAt,
-        event.location ?? null,
-        event.note ?? null,
-        event.recordedBy,
-        receivedAt.toISOString(),
-        clientEventId,
-        temperatureC ?? null,
-      ],
-    );
-    if (inserted.length === 0) {
-      const after = await existing();
-      return { stored: false, existingId: after[0]?.id ?? 'unknown' };
-    }
+    if (before !== null) return { stored: false, existingId: before };
+    // A concurrent push of the same eventId makes this one a duplicate, not an error.
+    const inserted = await insertRecordedEvent(m, {
+      id: event.id as string,
+      shipmentId: event.shipmentId as string,
+      status: event.status,
+      occurredAt: event.occurredAt,
+      location: event.location ?? null,
+      note: event.note ?? null,
+      recordedBy: event.recordedBy as string,
+      recordedAt: receivedAt.toISOString(),
+      clientEventId,
+      temperatureC: temperatureC ?? null,
+    });
+    if (!inserted) return { stored: false, existingId: (await existing()) ?? 'unknown' };
     const last = judged.shipment.lastEventAt as string | null;
     const occurredAt = String(event.occurredAt);
     await this.applyToShipment(m, judged.shipment, event, judged.applicable, temperatureC);
@@ -89,14 +73,8 @@ export class ShipmentEventStore {
         where.push(fieldScope.sql);
         Object.assign(params, fieldScope.params);
       }
-      const rows: Array<{ id: string }> = await m
-        .createQueryBuilder()
-        .select('t.id', 'id')
-        .from(SUBJECTS.Shipment.table, 't')
-        .where(where.join(' AND '), resolveRelativeTimes(params))
-        .orderBy('t.id', 'ASC')
-        .getRawMany();
-      if (rows.length > 0) return [...new Set(rows.map((r) => String(r.id)))];
+      const ids = await selectShipmentIds(m, where.join(' AND '), params);
+      if (ids.length > 0) return [...new Set(ids)];
     }
     return [];
   }
@@ -121,6 +99,6 @@ export class ShipmentEventStore {
       if (event.location !== null && event.location !== undefined) apply('lastLocation', event.location);
       if (temperatureC !== undefined) apply('temperatureC', temperatureC);
     }
-    await m.createQueryBuilder().update(ShipmentEntity).set(set).where('id = :id', { id: shipment.id }).execute();
+    await updateSubjectRow(m, 'Shipment', shipment.id as string, set);
   }
 }

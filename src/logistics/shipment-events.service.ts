@@ -6,11 +6,11 @@ import { GovernedDataService, GovernedRow, ReadMeta, ReadOptions } from '../acce
 import { GovernedWriteService } from '../access/governed-write.service';
 import { decidingRuleId, permittedFields } from '../access/subject-plans';
 import { RecordChanges } from '../access/record-changes';
+import { eventTemperatures } from '../access/subject-rows.table';
 import { newId, normalizeTimestamps, nullRow } from '../access/row-values';
 import { WriteResult, WriteTransactions } from '../access/write-transactions';
 import { AccessSummary, carry, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { GatewayError } from '../common/gateway-error';
-import { SUBJECTS } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { CompiledPolicy } from '../policy/policy-compiler';
 import { DataQualityService, PushTally } from './data-quality.service';
@@ -123,7 +123,7 @@ export class ShipmentEventsService {
       locate: (m, locator) => this.store.locate(m, policy, locator),
       judge: (m, shipmentId, input) => this.judgeShipmentEvent(m, caller, policy, shipmentId, input),
       store: (m, judged) => this.store.store(m, judged, receivedAt),
-      keep: (m, captured, shipmentIds) => keepEpcisEvent(m, (q) => this.db.sql(q), recorder, captured, shipmentIds, receivedAt),
+      keep: (m, captured, shipmentIds) => keepEpcisEvent(m, recorder, captured, shipmentIds, receivedAt),
       keptOnly: (captured) => ({
         stored: true,
         late: this.quality.isLate(captured.eventTime, receivedAt),
@@ -237,19 +237,9 @@ export class ShipmentEventsService {
     const read = await deciding(checked, () => this.reads.list(caller, 'ShipmentEvent', { ...options, filters: { ...(options.filters ?? {}), shipmentId } }));
     const { rows, meta } = read;
     const summary = merge(checked, read.summary);
-    const readings = new Map<string, number>();
     const ids = rows.map((r) => r.values.id).filter((id): id is string => typeof id === 'string');
-    if ('temperatureC' in shipment.values && ids.length > 0) {
-      const raw: Array<{ id: string; t: unknown }> = await this.db.read((m) =>
-        m
-          .createQueryBuilder()
-          .select(['e.id AS id', 'e.temperature_c AS t'])
-          .from(SUBJECTS.ShipmentEvent.table, 'e')
-          .where('e.shipment_id = :shipmentId AND e.id IN (:...ids) AND e.temperature_c IS NOT NULL', { shipmentId, ids })
-          .getRawMany(),
-      );
-      for (const r of raw) readings.set(String(r.id), Number(r.t));
-    }
+    const readings =
+      'temperatureC' in shipment.values && ids.length > 0 ? await this.db.read((m) => eventTemperatures(m, shipmentId, ids)) : new Map<string, number>();
     return { shipment: shipment.values, rows, meta, readings, summary };
   }
 }

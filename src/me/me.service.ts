@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GraphQLSchema, printSchema } from 'graphql';
 import { Caller } from '../access/caller';
+import { rowsHeldBy } from '../access/subject-rows.table';
 import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { AuditEventView } from '../audit/audit-event.view';
 import { AuditFilter, AuditQueryService } from '../audit/audit-query.service';
@@ -160,6 +161,7 @@ export class MeService {
       fieldsOf(s)
         .map((f) => `'${f}'`)
         .join(', ');
+    const held = rowsHeldBy(partnerId);
     // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
     // check) and returns event fields: those count as reads of the events the carrier recorded.
     const sql = `
@@ -169,8 +171,7 @@ export class MeService {
           CASE WHEN c.subject = 'Shipment' AND (',' || e.subject || ',') LIKE '%,ShipmentEvent,%' THEN 'ShipmentEvent' ELSE c.subject END AS subject
         FROM audit_events e
         ${elements('e.resource_ids', 'r')}
-        JOIN (SELECT id, 'Shipment' AS subject FROM shipments WHERE carrier_id = ?
-              UNION ALL SELECT id, 'CapacitySignal' AS subject FROM capacity_signals WHERE supplier_id = ?) c ON c.id = r.value
+        JOIN (${held.sql}) c ON c.id = r.value
         WHERE e.at >= ? AND e.at < ?
           AND e.actor_partner_id IS NOT NULL AND e.actor_partner_id <> ?
           AND e.decision IN ('allow', 'partial') AND e.row_count > 0
@@ -183,7 +184,7 @@ export class MeService {
          OR (x.subject = 'CapacitySignal' AND f.value IN (${fieldList('CapacitySignal')}))
       GROUP BY x.partner_id, x.subject, f.value, x.day
       ORDER BY x.day, x.partner_id, x.subject, f.value`;
-    const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [partnerId, partnerId, from, to, partnerId]));
+    const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [...held.params, from, to, partnerId]));
     const rows = raw.map((r) => ({
       partnerId: String(r.partner_id),
       subject: String(r.subject),

@@ -5,13 +5,13 @@ import { AccessObserver, ObservedRead, ObservedWrite } from '../access/access-ob
 import { Caller } from '../access/caller';
 import { decodeCursor } from '../access/cursor';
 import { scopedWhere } from '../access/scoped-where';
-import { selectPage } from '../access/page-query';
+import { selectPage } from '../access/subject-rows.table';
 import { decidingRuleId, permittedFields, planFor, Scope, SubjectPlan, withholdingReason } from '../access/subject-plans';
 import { readShapeOf } from '../access/read-shape';
 import { normalize, RowJudge } from '../access/row-judge';
 import { AuditRecord } from '../audit/audit-record';
 import { AppConfig } from '../config/app-config';
-import { fieldsOf, SUBJECTS, SubjectName } from '../data/subjects';
+import { fieldsOf, SubjectName } from '../data/subjects';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { uncountableConditionFieldsOf } from '../policy/countable-fields';
@@ -282,7 +282,7 @@ export class ShadowEvaluator extends AccessObserver implements OnModuleDestroy {
     const liveUpTo = read.hasMore && live.length > 0 ? live[live.length - 1].id : null;
     const after = read.cursor ? decodeCursor(subject, read.cursor) : null;
     const { where, params } = scopedWhere(plan, subject, this.db.dialect, { filters: read.filters, id: read.id, after, upTo: liveUpTo });
-    const raw = await this.db.read((m) => selectPage(m, SUBJECTS[subject].table, shape.columns, where.join(' AND '), params, limit));
+    const raw = await this.db.read((m) => selectPage(m, subject, shape.columns, where.join(' AND '), params, limit));
     const judge = new RowJudge(candidate, subject, shape.requested, shape.selectable, plan.conditionFields);
     const views = raw.map((r) => ({ id: String(r.id), fields: Object.keys(judge.judge(r).values) }));
     const candidateUpTo = raw.length >= limit && views.length > 0 ? views[views.length - 1].id : null;

@@ -7,6 +7,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { CompiledPolicy } from '../../policy/policy-compiler';
 import { DatabaseService } from '../../database/database.service';
 import { EpcisQuery } from './epcis-query-params';
+import { concernsShipmentWhere, hasTermWhere, selectEvents } from './epcis-events.table';
 import { StoredEpcisDocument } from './epcis-store';
 
 /** One event of an answer: as captured, with the repository's recordTime (and its id when it was sent without one). */
@@ -55,12 +56,12 @@ export class EpcisEventsService {
       where.push('e.recorded_by = :ep_recorder');
       params.ep_recorder = caller.principal.partnerId ?? caller.principal.sub;
     }
-    const link = ['l.event_row_id = e.id', `(${shipments.sql})`];
+    const link = [`(${shipments.sql})`];
     if (q.shipmentId !== null) {
       link.push('l.shipment_id = :ep_shipment');
       params.ep_shipment = q.shipmentId;
     }
-    where.push(`EXISTS (SELECT 1 FROM epcis_event_shipments l INNER JOIN shipments t ON t.id = l.shipment_id WHERE ${link.join(' AND ')})`);
+    where.push(concernsShipmentWhere(link));
     const anyOf = (column: string, values: string[], name: string) => {
       if (values.length === 0) return;
       where.push(`${column} IN (:...${name})`);
@@ -82,7 +83,7 @@ export class EpcisEventsService {
         params[`ep_v${i}_${j}`] = value;
         return `(m.kind = :ep_k${i}_${j} AND m.value = :ep_v${i}_${j})`;
       });
-      where.push(`EXISTS (SELECT 1 FROM epcis_event_terms m WHERE m.event_row_id = e.id AND (${ors.join(' OR ')}))`);
+      where.push(hasTermWhere(ors.join(' OR ')));
     });
     if (q.nextPageToken !== null) {
       const after = decodeToken(q.nextPageToken);
@@ -91,17 +92,7 @@ export class EpcisEventsService {
       params.ep_after_id = after.i;
     }
     const limit = Math.min(q.perPage, policy.limits.maxPageSize);
-    const rows: Array<{ id: string; event_id: string; event_time: string; record_time: string; document: string }> = await this.db.read((m) =>
-      m
-        .createQueryBuilder()
-        .select(['e.id AS id', 'e.event_id AS event_id', 'e.event_time AS event_time', 'e.record_time AS record_time', 'e.document AS document'])
-        .from('epcis_events', 'e')
-        .where(where.join(' AND '), params)
-        .orderBy('e.event_time', 'ASC')
-        .addOrderBy('e.id', 'ASC')
-        .limit(limit + 1)
-        .getRawMany(),
-    );
+    const rows = await this.db.read((m) => selectEvents(m, where.join(' AND '), params, limit + 1));
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     const contexts = new Map<string, unknown>();

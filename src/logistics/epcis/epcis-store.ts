@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { forgetRecordedEvent } from '../../access/subject-rows.table';
 import { KeptEpcisEvent } from '../shipment-event-batch';
 import { CapturedEpcisEvent } from './captured-event';
+import { findKeptEvent, insertEventTerm, insertKeptEvent, linkEventToShipment, markDeclared } from './epcis-events.table';
 
 /** What epcis_events.document holds: the event as captured and the extra @context entries of its document. */
 export interface StoredEpcisDocument {
   event: Record<string, unknown>;
   context: unknown[];
 }
-
-type Sql = (text: string) => string;
 
 /**
  * Keeps an EPCIS event as captured (epcis_events), with the terms the standard queries match
@@ -22,64 +22,49 @@ type Sql = (text: string) => string;
  */
 export async function keepEpcisEvent(
   m: EntityManager,
-  sql: Sql,
   recorder: string,
   captured: CapturedEpcisEvent,
   shipmentIds: string[],
   recordTime: Date,
 ): Promise<KeptEpcisEvent> {
-  const existing: Array<{ id: string; declared_at: string | null; document: string }> = await m.query(
-    sql('SELECT id, declared_at, document FROM epcis_events WHERE recorded_by = ? AND event_id = ?'),
-    [recorder, captured.eventId],
-  );
-  if (existing.length > 0) {
-    const [row] = existing;
-    if (captured.declaredAt === null || row.declared_at !== null) return { kept: 'duplicate', rowId: row.id };
-    const stored = JSON.parse(row.document) as StoredEpcisDocument;
+  const existing = await findKeptEvent(m, recorder, captured.eventId);
+  if (existing) {
+    if (captured.declaredAt === null || existing.declared_at !== null) return { kept: 'duplicate', rowId: existing.id };
+    const stored = JSON.parse(existing.document) as StoredEpcisDocument;
     const document: StoredEpcisDocument = { ...stored, event: { ...stored.event, errorDeclaration: captured.event.errorDeclaration } };
-    await m.query(sql('UPDATE epcis_events SET declared_at = ?, document = ? WHERE id = ?'), [captured.declaredAt, JSON.stringify(document), row.id]);
+    await markDeclared(m, existing.id, captured.declaredAt, JSON.stringify(document));
     // Its entry leaves the shipment's tracking history; the corrective events (captured as any event) take its place.
-    await m.query(sql('DELETE FROM shipment_events WHERE recorded_by = ? AND client_event_id = ?'), [recorder, captured.eventId]);
-    await link(m, sql, row.id, shipmentIds);
-    return { kept: 'declared', rowId: row.id };
+    await forgetRecordedEvent(m, recorder, captured.eventId);
+    await link(m, existing.id, shipmentIds);
+    return { kept: 'declared', rowId: existing.id };
   }
   const rowId = `epc-${randomUUID()}`;
-  const inserted: unknown[] = await m.query(
-    sql(`INSERT INTO epcis_events
-      (id, event_id, recorded_by, event_type, event_time, record_time, biz_step, disposition, read_point, biz_location, declared_at, document)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
-    [
-      rowId,
-      captured.eventId,
-      recorder,
-      captured.type,
-      captured.eventTime,
-      recordTime.toISOString(),
-      captured.bizStep,
-      captured.disposition,
-      captured.readPoint,
-      captured.bizLocation,
-      captured.declaredAt,
-      JSON.stringify({ event: captured.event, context: captured.context } satisfies StoredEpcisDocument),
-    ],
-  );
-  if (inserted.length === 0) {
+  const inserted = await insertKeptEvent(m, {
+    id: rowId,
+    eventId: captured.eventId,
+    recordedBy: recorder,
+    eventType: captured.type,
+    eventTime: captured.eventTime,
+    recordTime: recordTime.toISOString(),
+    bizStep: captured.bizStep,
+    disposition: captured.disposition,
+    readPoint: captured.readPoint,
+    bizLocation: captured.bizLocation,
+    declaredAt: captured.declaredAt,
+    document: JSON.stringify({ event: captured.event, context: captured.context } satisfies StoredEpcisDocument),
+  });
+  if (!inserted) {
     // A concurrent capture of the same event kept it first.
-    const [row]: Array<{ id: string }> = await m.query(sql('SELECT id FROM epcis_events WHERE recorded_by = ? AND event_id = ?'), [recorder, captured.eventId]);
+    const row = await findKeptEvent(m, recorder, captured.eventId);
     return { kept: 'duplicate', rowId: row?.id ?? 'unknown' };
   }
-  const terms = uniqueTerms(captured.terms);
-  for (const [kind, value] of terms) {
-    await m.query(sql('INSERT INTO epcis_event_terms (event_row_id, kind, value) VALUES (?, ?, ?)'), [rowId, kind, value.slice(0, 512)]);
-  }
-  await link(m, sql, rowId, shipmentIds);
+  for (const [kind, value] of uniqueTerms(captured.terms)) await insertEventTerm(m, rowId, kind, value);
+  await link(m, rowId, shipmentIds);
   return { kept: captured.declaredAt !== null ? 'declared' : 'stored', rowId };
 }
 
-async function link(m: EntityManager, sql: Sql, rowId: string, shipmentIds: string[]): Promise<void> {
-  for (const shipmentId of new Set(shipmentIds)) {
-    await m.query(sql('INSERT INTO epcis_event_shipments (event_row_id, shipment_id) VALUES (?, ?) ON CONFLICT DO NOTHING'), [rowId, shipmentId]);
-  }
+async function link(m: EntityManager, rowId: string, shipmentIds: string[]): Promise<void> {
+  for (const shipmentId of new Set(shipmentIds)) await linkEventToShipment(m, rowId, shipmentId);
 }
 
 function uniqueTerms(terms: Array<[string, string]>): Array<[string, string]> {
