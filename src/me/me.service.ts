@@ -4,6 +4,7 @@ import { Caller } from '../access/caller';
 import { rowsHeldBy } from '../access/subject-rows.table';
 import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { AuditEventView } from '../audit/audit-event.view';
+import { partnerUsage } from '../audit/audit-events.table';
 import { AuditFilter, AuditQueryService } from '../audit/audit-query.service';
 import { GatewayError } from '../common/gateway-error';
 import { fieldsOf } from '../data/subjects';
@@ -14,6 +15,9 @@ import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { partnerOpenApi } from './partner-openapi';
 import { aggregatesView, partnerSchema } from './partner-sdl';
 import { subjectsView, SubjectsView } from './partner-view';
+
+/** The fields whose reads a partner's data-access report counts, per subject of its records. */
+const USAGE_FIELDS = { Shipment: fieldsOf('Shipment'), ShipmentEvent: fieldsOf('ShipmentEvent'), CapacitySignal: fieldsOf('CapacitySignal') };
 
 export interface Quota {
   remaining: number;
@@ -154,44 +158,10 @@ export class MeService {
   private async dataAccessOf(partnerId: string, inForce: PolicyInForce, decided: AccessSummary, range: { from?: unknown; to?: unknown }) {
     if (!transparencyOf(inForce.document).dataAccess) throw disabled('dataAccess', partnerId);
     const { from, to } = parseRange(range.from, range.to);
-    const postgres = this.db.dialect === 'postgres';
-    const elements = (column: string, alias: string) =>
-      postgres ? `CROSS JOIN LATERAL json_array_elements_text(${column}::json) AS ${alias}(value)` : `CROSS JOIN json_each(${column}) AS ${alias}`;
-    const fieldList = (s: 'Shipment' | 'ShipmentEvent' | 'CapacitySignal') =>
-      fieldsOf(s)
-        .map((f) => `'${f}'`)
-        .join(', ');
-    const held = rowsHeldBy(partnerId);
     // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
     // check) and returns event fields: those count as reads of the events the carrier recorded.
-    const sql = `
-      SELECT x.partner_id, x.subject, f.value AS field, x.day, COUNT(DISTINCT x.seq) AS n
-      FROM (
-        SELECT DISTINCT e.seq, e.actor_partner_id AS partner_id, substr(e.at, 1, 10) AS day, e.fields_returned,
-          CASE WHEN c.subject = 'Shipment' AND (',' || e.subject || ',') LIKE '%,ShipmentEvent,%' THEN 'ShipmentEvent' ELSE c.subject END AS subject
-        FROM audit_events e
-        ${elements('e.resource_ids', 'r')}
-        JOIN (${held.sql}) c ON c.id = r.value
-        WHERE e.at >= ? AND e.at < ?
-          AND e.actor_partner_id IS NOT NULL AND e.actor_partner_id <> ?
-          AND e.decision IN ('allow', 'partial') AND e.row_count > 0
-          AND (',' || e.action || ',') LIKE '%,read,%'
-          AND (',' || e.subject || ',') LIKE ('%,' || c.subject || ',%')
-      ) x
-      ${elements('x.fields_returned', 'f')}
-      WHERE (x.subject = 'Shipment' AND f.value IN (${fieldList('Shipment')}))
-         OR (x.subject = 'ShipmentEvent' AND f.value IN (${fieldList('ShipmentEvent')}))
-         OR (x.subject = 'CapacitySignal' AND f.value IN (${fieldList('CapacitySignal')}))
-      GROUP BY x.partner_id, x.subject, f.value, x.day
-      ORDER BY x.day, x.partner_id, x.subject, f.value`;
-    const raw: Array<Record<string, unknown>> = await this.db.read((m) => m.query(this.db.sql(sql), [...held.params, from, to, partnerId]));
-    const rows = raw.map((r) => ({
-      partnerId: String(r.partner_id),
-      subject: String(r.subject),
-      field: String(r.field),
-      day: String(r.day),
-      count: Number(r.n),
-    }));
+    const usage = { partnerId, from, to, fields: USAGE_FIELDS, children: { Shipment: 'ShipmentEvent' } };
+    const rows = await this.db.read((m) => partnerUsage(m, usage, rowsHeldBy(partnerId)));
     return { rows, from, to, summary: merge(decided, summaryOf({ rowCount: rows.length })) };
   }
 
