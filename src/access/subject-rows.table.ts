@@ -156,7 +156,9 @@ export async function insertSubjectRows(m: EntityManager, subject: SubjectName, 
 /** Sets fields of one row (keyed by field; a field left undefined is not changed). */
 export async function updateSubjectRow(m: EntityManager, subject: SubjectName, id: string, set: Record<string, unknown>): Promise<void> {
   const known = new Set(storedFieldsOf(subject));
-  const entries = Object.entries(set).filter(([f, v]) => known.has(f) && v !== undefined);
+  const unknown = Object.keys(set).filter((f) => !known.has(f));
+  if (unknown.length > 0) throw new Error(`${subject} has no column for ${unknown.join(', ')}`);
+  const entries = Object.entries(set).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return;
   await m.query(positional(m, `UPDATE ${SUBJECTS[subject].table} SET ${entries.map(([f]) => `${columnOf(f)} = ?`).join(', ')} WHERE id = ?`), [
     ...entries.map(([, v]) => v),

@@ -12,9 +12,8 @@ export interface ChainHead {
   hash: string;
 }
 
-/** The events an auditor's query selects (values already validated), after a seq. */
-export interface AuditEventCriteria {
-  afterSeq: number;
+/** What an auditor filters events by (values already validated). */
+export interface AuditFilter {
   partnerId?: string;
   sub?: string;
   subject?: string;
@@ -22,10 +21,15 @@ export interface AuditEventCriteria {
   /** at >= from, at < to (stored ISO text). */
   from?: string;
   to?: string;
-  /** Events that addressed or returned this record. */
+  /** Events that addressed or returned this record (refusals included). */
   resourceId?: string;
   /** Events that returned or were denied this field. */
   field?: string;
+}
+
+/** The events an auditor's query selects, after a seq. */
+export interface AuditEventCriteria extends AuditFilter {
+  afterSeq: number;
 }
 
 /** Requests and refusals (decision deny) of one partner in one period (`period`: the first 13 or 10 characters of `at`). */
@@ -52,7 +56,8 @@ export interface AuditChainReader {
 }
 
 export interface PartnerUsageQuery {
-  partnerId: string;
+  /** The partner whose records were read; reads by the owner itself do not count. */
+  ownerId: string;
   /** at >= from, at < to. */
   from: string;
   to: string;
@@ -62,7 +67,7 @@ export interface PartnerUsageQuery {
   children?: Record<string, string>;
 }
 
-/** How many audited reads by `partnerId` on `day` returned `field` of the owner's records of `subject`. */
+/** How many audited reads by `partnerId` (the reader) on `day` returned `field` of the owner's records of `subject`. */
 export interface PartnerUsageRow {
   partnerId: string;
   subject: string;

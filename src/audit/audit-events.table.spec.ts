@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { migrationClasses } from '../database/migration-classes';
+import { openMigratedMemoryStore } from '../database/migrated-memory-store';
 import { DatabaseService } from '../database/database.service';
 import { GENESIS_HASH } from './audit-chain';
 import { AuditEventEntity } from './audit-event.entity';
@@ -48,14 +48,7 @@ function event(id: string, over: Partial<AuditEventInput> = {}): AuditEventInput
 }
 
 beforeAll(async () => {
-  dataSource = new DataSource({
-    type: 'better-sqlite3',
-    database: ':memory:',
-    entities: [AuditEventEntity, AuditHeadEntity],
-    migrations: migrationClasses(),
-  });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  dataSource = await openMigratedMemoryStore([AuditEventEntity, AuditHeadEntity]);
   db = new DatabaseService(dataSource);
   const store = new AuditStore(db);
   await store.appendGroup([event('e-1'), event('e-2', { decision: 'deny', status: 403, resourceIds: ['S-2'], fieldsReturned: [], rowCount: 0 })]);
@@ -102,7 +95,7 @@ describe('audit-events.table', () => {
     const rows = await db.read((m) =>
       partnerUsage(
         m,
-        { partnerId: 'owner', from: '2025-03-01T00:00:00.000Z', to: '2025-03-03T00:00:00.000Z', fields: { Shipment: ['status', 'eta'] } },
+        { ownerId: 'owner', from: '2025-03-01T00:00:00.000Z', to: '2025-03-03T00:00:00.000Z', fields: { Shipment: ['status', 'eta'] } },
         { sql: 'SELECT ? AS id, ? AS subject', params: ['S-1', 'Shipment'] },
       ),
     );

@@ -119,7 +119,7 @@ export async function partnerUsage(m: EntityManager, q: PartnerUsageQuery, owned
       WHERE ${counted || 'FALSE'}
       GROUP BY x.partner_id, x.subject, f.value, x.day
       ORDER BY x.day, x.partner_id, x.subject, f.value`;
-  const rows = await m.query<Record<string, unknown>[]>(positional(m, sql), [...ownedRecords.params, q.from, q.to, q.partnerId]);
+  const rows = await m.query<Record<string, unknown>[]>(positional(m, sql), [...ownedRecords.params, q.from, q.to, q.ownerId]);
   return rows.map((r) => ({ partnerId: String(r.partner_id), subject: String(r.subject), field: String(r.field), day: String(r.day), count: Number(r.n) }));
 }
 

@@ -8,21 +8,10 @@ import { CheckpointVerifyResult, readCheckpoint, SignedCheckpoint, takeCheckpoin
 import { CheckpointKey, checkpointKeyOf, checkpointKeyResolver, checkpointKeySet, readCheckpointKeyFile } from './checkpoint-key';
 import { AuditEventView, toView } from './audit-event.view';
 import { verifyChain, VerifyResult } from './audit-verifier';
-import { AuditEventCriteria } from './audit-event-rows';
+import { AuditEventCriteria, AuditFilter } from './audit-event-rows';
 import { chainReader, countActivity, findAuditEvent, findAuditEvents } from './audit-events.table';
 
-export interface AuditFilter {
-  partnerId?: string;
-  sub?: string;
-  subject?: string;
-  decision?: string;
-  from?: string;
-  to?: string;
-  /** Events that addressed or returned this record (refusals included). */
-  resourceId?: string;
-  /** Events that returned or were denied this field. */
-  field?: string;
-}
+export type { AuditFilter } from './audit-event-rows';
 
 const DECISIONS = ['allow', 'partial', 'deny', 'error'];
 

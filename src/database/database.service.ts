@@ -44,13 +44,6 @@ export class DatabaseService {
     return this.serialize(() => Promise.resolve().then(() => work(this.sqliteConnection())));
   }
 
-  /** Positional parameters: `?` as written, `$n` for PostgreSQL. */
-  sql(text: string): string {
-    if (this.dialect !== 'postgres') return text;
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
-  }
-
   private serialize<T>(work: () => Promise<T>): Promise<T> {
     const unit = () => {
       this.settle();

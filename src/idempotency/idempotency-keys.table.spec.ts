@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { migrationClasses } from '../database/migration-classes';
+import { openMigratedMemoryStore } from '../database/migrated-memory-store';
 import { deleteKeysBefore, findKey, IdempotencyKeyRow, replaceExpiredKey } from './idempotency-keys.table';
 
 describe('idempotency-keys.table on SQLite', () => {
@@ -14,9 +14,7 @@ describe('idempotency-keys.table on SQLite', () => {
   });
 
   beforeEach(async () => {
-    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: migrationClasses() });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    dataSource = await openMigratedMemoryStore();
   });
   afterEach(async () => {
     await dataSource.destroy();

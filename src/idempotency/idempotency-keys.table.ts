@@ -1,8 +1,8 @@
 /** The first answers to writes sent with an Idempotency-Key, per caller and route. */
-export const TABLES = ['idempotency_keys'] as const;
-
 import { EntityManager } from 'typeorm';
 import { isPostgres, positional } from '../database/positional-sql';
+
+export const TABLES = ['idempotency_keys'] as const;
 
 /** A remembered answer (its body as JSON text). */
 export interface IdempotencyKeyRow {

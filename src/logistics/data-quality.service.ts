@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../observability/metrics.service';
 import { lastCapacityUpdateOf, lastEventRecordedBy } from '../access/subject-rows.table';
-import { insertPushTally, refusalsOf, totalsBySource } from './push-tallies.table';
+import { insertPushTally, refusalsOf, SourceTotals, totalsBySource } from './push-tallies.table';
 
 /** Where a push came in: a single event (REST or GraphQL), an event batch, or an EPCIS capture. */
 export type PushSource = 'event' | 'batch' | 'epcis';
@@ -41,15 +41,8 @@ export class PushTally {
   }
 }
 
-interface Counts {
-  pushes: number;
-  received: number;
-  accepted: number;
-  refused: number;
-  duplicates: number;
-  late: number;
-  outOfOrder: number;
-}
+/** A source's counts over the window. */
+type Counts = Omit<SourceTotals, 'source'>;
 
 const SOURCES: PushSource[] = ['event', 'batch', 'epcis'];
 

@@ -160,7 +160,7 @@ export class MeService {
     const { from, to } = parseRange(range.from, range.to);
     // A read of a shipment's tracking events names the shipment among its resourceIds (its scope
     // check) and returns event fields: those count as reads of the events the carrier recorded.
-    const usage = { partnerId, from, to, fields: USAGE_FIELDS, children: { Shipment: 'ShipmentEvent' } };
+    const usage = { ownerId: partnerId, from, to, fields: USAGE_FIELDS, children: { Shipment: 'ShipmentEvent' } };
     const rows = await this.db.read((m) => partnerUsage(m, usage, rowsHeldBy(partnerId)));
     return { rows, from, to, summary: merge(decided, summaryOf({ rowCount: rows.length })) };
   }

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { migrationClasses } from '../database/migration-classes';
+import { openMigratedMemoryStore } from '../database/migrated-memory-store';
 import {
   AgreementRow,
   countAgreements,
@@ -16,9 +16,7 @@ let dataSource: DataSource;
 let m: EntityManager;
 
 beforeAll(async () => {
-  dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: migrationClasses() });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  dataSource = await openMigratedMemoryStore();
   m = dataSource.manager;
 });
 

@@ -98,7 +98,7 @@ export function addToTally(tally: OperationTally, d: Difference, ruleIds: Iterab
   for (const r of ruleIds) tally.ruleIds.add(r);
 }
 
-/** One stored tally row (see ShadowTallyEntity), as read back. */
+/** One stored tally row (read back by talliesOf in shadows.table.ts). */
 export interface StoredTally {
   operation: string;
   evaluated: number;

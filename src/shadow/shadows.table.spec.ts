@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { migrationClasses } from '../database/migration-classes';
+import { openMigratedMemoryStore } from '../database/migrated-memory-store';
 import { deleteShadowOf, findShadowOf, insertShadow, insertTallies, NewTally, shadowIds, talliesOf } from './shadows.table';
 
 describe('shadows.table on SQLite', () => {
@@ -29,9 +29,7 @@ describe('shadows.table on SQLite', () => {
   });
 
   beforeEach(async () => {
-    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: migrationClasses() });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    dataSource = await openMigratedMemoryStore();
   });
   afterEach(async () => {
     await dataSource.destroy();

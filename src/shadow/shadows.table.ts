@@ -2,11 +2,11 @@
  * Shadow mode's tables: the candidate policy per partner, and the tallies replicas add for it (rows
  * only ever added, summed by a report).
  */
-export const TABLES = ['policy_shadows', 'shadow_tallies'] as const;
-
 import { EntityManager } from 'typeorm';
 import { positional } from '../database/positional-sql';
 import { StoredTally } from './shadow-comparison';
+
+export const TABLES = ['policy_shadows', 'shadow_tallies'] as const;
 
 /** A partner's shadow as stored (the candidate document as JSON text). */
 export interface ShadowRow {

@@ -77,8 +77,7 @@ export class WebhookQueue implements RecordChanges {
     const nowText = now.toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
     const work = (m: EntityManager) => claimDueDeliveries(m, limit, nowText, until);
-    // One statement on PostgreSQL; on SQLite a read and its updates, in one transaction.
-    const rows = await (this.db.dialect === 'postgres' ? this.db.read(work) : this.db.transaction(work));
+    const rows = await this.db.transaction(work);
     return rows.map((r) => ({ ...r, eventType: r.eventType as WebhookEventType }));
   }
 

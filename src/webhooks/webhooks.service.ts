@@ -8,7 +8,7 @@ import { DatabaseService } from '../database/database.service';
 import { purposesOf } from '../policy/policy-document';
 import { PolicyInForce, PolicyService } from '../policy/policy.service';
 import { WebhookQueue, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-queue';
-import { EndpointChanges, EndpointRow } from './webhook-rows';
+import { DeliveryRow, EndpointChanges, EndpointRow } from './webhook-rows';
 import { newWebhookSecret } from './webhook-signer';
 import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
 import {
@@ -36,21 +36,8 @@ export interface WebhookEndpointView {
   updatedAt: string;
 }
 
-export interface WebhookDeliveryView {
-  id: string;
-  eventType: string;
-  subject: string;
-  recordId: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastAttemptAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  occurredAt: string;
-  createdAt: string;
-  settledAt: string | null;
-}
+/** A delivery as its endpoint's history shows it: when the next attempt is due only while it is pending. */
+export type WebhookDeliveryView = Omit<DeliveryRow, 'endpointId' | 'nextAttemptAt'> & { nextAttemptAt: string | null };
 
 /** Endpoints per partner: enough for separate systems per event type, few enough to bound the fan-out of one change. */
 export const MAX_ENDPOINTS_PER_PARTNER = 20;
@@ -175,21 +162,7 @@ export class WebhooksService {
     return this.step(caller, opened(caller, 'read', id, 'WebhookDelivery'), async (partnerId) => {
       await this.load(partnerId, id);
       const rows = await this.db.read((m) => deliveriesOf(m, id, limit));
-      const data = rows.map((r) => ({
-        id: r.id,
-        eventType: r.eventType,
-        subject: r.subject,
-        recordId: r.recordId,
-        status: r.status,
-        attempts: r.attempts,
-        nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null,
-        lastAttemptAt: r.lastAttemptAt,
-        lastStatus: r.lastStatus,
-        lastError: r.lastError,
-        occurredAt: r.occurredAt,
-        createdAt: r.createdAt,
-        settledAt: r.settledAt,
-      }));
+      const data = rows.map(({ endpointId: _endpoint, ...r }) => ({ ...r, nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null }));
       return { data, summary: summaryOf({ rowCount: rows.length }) };
     });
   }

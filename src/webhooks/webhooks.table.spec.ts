@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { migrationClasses } from '../database/migration-classes';
+import { openMigratedMemoryStore } from '../database/migrated-memory-store';
 import {
   cancelPendingDeliveries,
   claimDueDeliveries,
@@ -20,9 +20,7 @@ describe('webhooks.table on SQLite', () => {
   const T2 = '2030-01-01T00:02:00.000Z';
 
   beforeEach(async () => {
-    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: migrationClasses() });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    dataSource = await openMigratedMemoryStore();
     m = dataSource.manager;
     const endpoint = {
       partnerId: 'northwind',

@@ -2,11 +2,11 @@
  * The webhook tables: partners' endpoints, and the delivery queue every replica shares (claimed with
  * `FOR UPDATE SKIP LOCKED` on PostgreSQL), which once settled is each endpoint's delivery history.
  */
-export const TABLES = ['webhook_endpoints', 'webhook_deliveries'] as const;
-
 import { EntityManager } from 'typeorm';
 import { isPostgres, positional } from '../database/positional-sql';
 import { ClaimedRow, claimedOf, DeliveryRow, EndpointChanges, endpointOf, EndpointRow, NewDelivery, NewEndpoint, Settlement } from './webhook-rows';
+
+export const TABLES = ['webhook_endpoints', 'webhook_deliveries'] as const;
 
 // ---- endpoints
 

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { insertSubjectRows } from '../../access/subject-rows.table';
-import { migrationClasses } from '../../database/migration-classes';
+import { openMigratedMemoryStore } from '../../database/migrated-memory-store';
 import { demoRowsToSeed } from '../../demo/demo-data';
 import { relativeMarker } from '../../policy/relative-time';
 import {
@@ -20,9 +20,7 @@ let dataSource: DataSource;
 let m: EntityManager;
 
 beforeAll(async () => {
-  dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: migrationClasses() });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  dataSource = await openMigratedMemoryStore();
   m = dataSource.manager;
   for (const [subject, rows] of demoRowsToSeed) await insertSubjectRows(m, subject, rows);
 });
