@@ -166,7 +166,11 @@ async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<
   return { env, dataDir, drop };
 }
 
-type Mode = 'governed' | 'ungoverned' | 'nest' | 'nestFastify' | 'nestFastifySchema' | 'bare' | 'grown' | 'variant' | 'shadowed';
+/** Demand rows added for the page-cost comparison, and how many of them are in Northwind's scope on its small side. */
+const GROWTH = smoke ? 20_000 : 200_000;
+const SMALL_SCOPE = GROWTH / 100;
+
+type Mode = 'governed' | 'ungoverned' | 'nest' | 'nestFastify' | 'nestFastifySchema' | 'bare' | 'scopeSmall' | 'scopeLarge' | 'variant' | 'shadowed';
 interface Side {
   mode: Mode;
   base: string;
@@ -181,7 +185,8 @@ const MODE_LABEL: Record<Mode, string> = {
   nestFastify: 'minimal Nest (Fastify)',
   nestFastifySchema: 'minimal Nest (Fastify, answer schema)',
   bare: 'bare node:http',
-  grown: 'governed, grown data',
+  scopeSmall: `governed, ${SMALL_SCOPE.toLocaleString('en')} rows in scope`,
+  scopeLarge: `governed, ${GROWTH.toLocaleString('en')} rows in scope`,
   variant: 'governed, variant',
   shadowed: 'governed, shadow running',
 };
@@ -263,11 +268,12 @@ async function shadowReport(base: string, dataDir: string): Promise<{ evaluated:
   };
 }
 
-/** Northwind holds 19 demo rows in scope: a page of 19 is the same answer with or without the growth. */
-const GROWTH_ROUTE: Route = { name: 'REST list, page of 19', request: (s) => ({ url: `${s.base}/api/v1/demand-signals?limit=19`, headers: auth(s.nw) }) };
-const GROWTH = smoke ? 20_000 : 200_000;
-/** One grown row in 50 is Northwind's (SKU-100 or SKU-200): 4,000 more rows in its scope. */
-const GROWTH_IN_SCOPE_EVERY = 50;
+/**
+ * Page cost as the caller's scope grows: two gateways, each on the demo data plus GROWTH demand rows
+ * (tables of the same size), of which SMALL_SCOPE rows, or all of them, are Northwind's (SKU-100 or
+ * SKU-200); both asked for the first page of 100.
+ */
+const GROWTH_ROUTE: Route = { name: 'REST list, page of 100', request: (s) => ({ url: `${s.base}/api/v1/demand-signals?limit=100`, headers: auth(s.nw) }) };
 
 /**
  * Per round, one slice per side, the order rotated each round so the machine's drift over the run
@@ -284,7 +290,7 @@ async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<
       runs.push(run);
       slice[side.mode] = run.rps;
     }
-    const reference = route === GROWTH_ROUTE ? 'grown' : 'governed';
+    const reference = route === GROWTH_ROUTE ? 'scopeLarge' : 'governed';
     for (const side of sides) {
       if (side.mode === reference) continue;
       (ratios[`${route.name}: ${MODE_LABEL[reference]} / ${MODE_LABEL[side.mode]}`] ??= []).push(slice[reference]! / slice[side.mode]!);
@@ -296,10 +302,14 @@ async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<
   }
 }
 
-/** Adds GROWTH demand rows (ids after the demo's, so a page's first rows are the same). */
-async function grow(dialect: 'sqlite' | 'postgres', env: Record<string, string>, dataDir: string): Promise<void> {
+/**
+ * Adds GROWTH demand rows (ids after the demo's, so a page's first rows are the demo's), `inScope`
+ * of them Northwind's (spread evenly, SKU-100 and SKU-200 in turn), the others of SKUs it does not supply.
+ */
+async function grow(dialect: 'sqlite' | 'postgres', env: Record<string, string>, dataDir: string, inScope: number): Promise<void> {
+  const every = GROWTH / inScope;
   const select = (seq: string, pad: (e: string) => string) =>
-    `SELECT 'ds-g' || ${pad(seq)}, CASE WHEN ${seq} % ${GROWTH_IN_SCOPE_EVERY} = 0 THEN 'SKU-100' WHEN ${seq} % ${GROWTH_IN_SCOPE_EVERY} = 1 THEN 'SKU-200' ELSE 'SKU-G' || (${seq} % 400) END, 'Growth', 'PLANT-G-' || (${seq} % 7), CASE WHEN ${seq} % 3 = 0 THEN 'EMEA' ELSE 'AMER' END, '2025-0' || (1 + ${seq} % 9) || '-01', ${seq} % 1000, ${seq} % 800, 12.5, 'Growth customer', 0.1, '2025-06-01T00:00:00.000Z'`;
+    `SELECT 'ds-g' || ${pad(seq)}, CASE WHEN ${seq} % ${every} = 0 THEN (CASE WHEN (${seq} / ${every}) % 2 = 0 THEN 'SKU-100' ELSE 'SKU-200' END) ELSE 'SKU-G' || (${seq} % 400) END, 'Growth', 'PLANT-G-' || (${seq} % 7), CASE WHEN ${seq} % 3 = 0 THEN 'EMEA' ELSE 'AMER' END, '2025-0' || (1 + ${seq} % 9) || '-01', ${seq} % 1000, ${seq} % 800, 12.5, 'Growth customer', 0.1, '2025-06-01T00:00:00.000Z'`;
   const columns = '(id, sku, product_family, site, region, period_start, forecast_qty, ordered_qty, unit_price, customer_name, margin_pct, updated_at)';
   if (dialect === 'postgres') {
     const client = new Client({ connectionString: env.DATABASE_URL });
@@ -331,7 +341,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     governed: await newStore(dialect, 'gov'),
     ungoverned: await newStore(dialect, 'ungov'),
     floor: await newStore(dialect, 'floor'),
-    grown: await newStore(dialect, 'grown'),
+    scopeSmall: await newStore(dialect, 'scope-small'),
+    scopeLarge: await newStore(dialect, 'scope-large'),
     shadowed: await newStore(dialect, 'shadow'),
   };
   const runs: Run[] = [];
@@ -342,7 +353,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     ungoverned: port + 1,
     bare: port + 2,
     nest: port + 3,
-    grown: port + 4,
+    scopeSmall: port + 4,
+    scopeLarge: port + 8,
     shadowed: port + 5,
     nestFastify: port + 6,
     nestFastifySchema: port + 7,
@@ -355,7 +367,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     startGateway(portOf.ungoverned, stores.ungoverned.env, [], 'dist/bench/ungoverned-main.js'),
     // The floors' store is created and seeded by a gateway that then stops.
     startGateway(portOf.bare, stores.floor.env),
-    startGateway(portOf.grown, stores.grown.env),
+    startGateway(portOf.scopeSmall, stores.scopeSmall.env),
+    startGateway(portOf.scopeLarge, stores.scopeLarge.env),
     startGateway(portOf.shadowed, stores.shadowed.env),
   ]);
   for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
@@ -365,7 +378,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     if (failed) throw failed.reason as Error;
     children.shift();
     const shadowedGateway = children.pop()!;
-    const grownGateway = children.pop()!;
+    const scopeGateways = [children.pop()!, children.pop()!];
     await stop(children.pop());
     const floorEnv = { ...stores.floor.env };
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...floorEnv, PORT: String(portOf.bare) }));
@@ -381,9 +394,14 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     }
     await sameListAnswers([portOf.bare, portOf.nest, portOf.nestFastify, portOf.nestFastifySchema].map((p) => `http://127.0.0.1:${p}/api/v1/demand-signals`));
     await liftQuotas(base, stores.governed.dataDir);
-    children.push(grownGateway);
-    await liftQuotas(`http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir);
-    await grow(dialect, stores.grown.env, stores.grown.dataDir);
+    children.push(...scopeGateways);
+    for (const [mode, inScope] of [
+      ['scopeSmall', SMALL_SCOPE],
+      ['scopeLarge', GROWTH],
+    ] as const) {
+      await liftQuotas(`http://127.0.0.1:${portOf[mode]}`, stores[mode].dataDir);
+      await grow(dialect, stores[mode].env, stores[mode].dataDir, inScope);
+    }
     children.push(shadowedGateway);
     const shadowedBase = `http://127.0.0.1:${portOf.shadowed}`;
     await liftQuotas(shadowedBase, stores.shadowed.dataDir);
@@ -403,7 +421,13 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
         ['nestFastifySchema', 'nestFastify'],
       ]);
     }
-    await measure(GROWTH_ROUTE, [gov, await sideOf('grown', `http://127.0.0.1:${portOf.grown}`, stores.grown.dataDir)], runs, ratios);
+    const scopeSides = [];
+    for (const mode of ['scopeSmall', 'scopeLarge'] as const) scopeSides.push(await sideOf(mode, `http://127.0.0.1:${portOf[mode]}`, stores[mode].dataDir));
+    for (const side of scopeSides) {
+      const page = (await (await fetch(`${side.base}/api/v1/demand-signals?limit=100`, { headers: auth(side.nw) })).json()) as { data?: unknown[] };
+      if (page.data?.length !== 100) throw new Error(`${MODE_LABEL[side.mode]}: a page of ${page.data?.length ?? 'no'} rows, not 100`);
+    }
+    await measure(GROWTH_ROUTE, scopeSides, runs, ratios);
     await measure(SHADOW_ROUTE, [gov, await sideOf('shadowed', shadowedBase, stores.shadowed.dataDir)], runs, ratios);
 
     const nw = gov.nw;
@@ -641,7 +665,7 @@ async function main(): Promise<void> {
     "- *minimal Nest (Fastify)*: the same app and controller on the Fastify adapter (`scripts/bench-nest-floor.ts --fastify`, @nestjs/platform-fastify; answers serialised with JSON.stringify), on the REST list and the PATCH: the Fastify lever at the floor. *answer schema*: the same with the list's JSON schema declared on its route (`--fastify --schema`), so Fastify writes the answer with fast-json-stringify: the known-shapes lever at the floor (REST list only).",
     "- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list's page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.",
     '- *shadow running*: a governed gateway on which governance runs a candidate policy in shadow for Northwind (the version in force without `productFamily`, so every list differs and is counted; `SHADOW_SAMPLE_RATE=1`, every request evaluated), against the governed gateway without one, on the same REST list.',
-    `- *+200,000 rows*: a governed gateway on the demo data plus ${GROWTH.toLocaleString('en')} demand rows, ${(GROWTH / GROWTH_IN_SCOPE_EVERY).toLocaleString('en')} of them in Northwind's scope, against the governed gateway on the demo data; both asked for a page of 19 (the same 19 rows).`,
+    `- *rows in scope*: page cost as the caller's scope grows. Two governed gateways, each on the demo data plus ${GROWTH.toLocaleString('en')} demand rows (tables of the same size): on one, ${SMALL_SCOPE.toLocaleString('en')} of them are in Northwind's scope (SKU-100 or SKU-200), on the other all ${GROWTH.toLocaleString('en')}; both asked for the first page of 100 (\`?limit=100\`). The ratio is the large scope's throughput over the small one's: 1 is a page cost flat with the scope, 0.67 a page 1.5 times as costly.`,
     '',
   ].join('\n');
   // The figures are regenerated; the hand-written reading of them (its own section) is kept.
