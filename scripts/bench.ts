@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { createServer } from 'node:http';
@@ -21,7 +22,9 @@ const USAGE = `npm run bench [-- options]
 
 Compiles the gateway (tsc -p tsconfig.build.json), then measures it from dist/: the governed gateway
 (dist/main.js) against the ungoverned one (dist/bench/ungoverned-main.js), minimal Nest apps (Express, Fastify) and a bare
-node:http handler, on SQLite and PostgreSQL; writes the figures to docs/benchmarks.md.
+node:http handler, on SQLite and PostgreSQL, and on PostgreSQL's GraphQL list against PostGraphile 4 with row-level
+security (its own package in scripts/postgraphile, installed there with npm ci when missing); writes the figures to
+docs/benchmarks.md.
 
   --smoke                 1 s slices, one round, 4 connections; writes to the temporary directory
   --only sqlite|postgres  one dialect
@@ -170,7 +173,8 @@ async function newStore(dialect: 'sqlite' | 'postgres', label: string): Promise<
 const GROWTH = smoke ? 20_000 : 200_000;
 const SMALL_SCOPE = GROWTH / 100;
 
-type Mode = 'governed' | 'ungoverned' | 'nest' | 'nestFastify' | 'nestFastifySchema' | 'bare' | 'scopeSmall' | 'scopeLarge' | 'variant' | 'shadowed';
+type Mode =
+  'governed' | 'ungoverned' | 'nest' | 'nestFastify' | 'nestFastifySchema' | 'bare' | 'postgraphile' | 'scopeSmall' | 'scopeLarge' | 'variant' | 'shadowed';
 interface Side {
   mode: Mode;
   base: string;
@@ -185,6 +189,7 @@ const MODE_LABEL: Record<Mode, string> = {
   nestFastify: 'minimal Nest (Fastify)',
   nestFastifySchema: 'minimal Nest (Fastify, answer schema)',
   bare: 'bare node:http',
+  postgraphile: 'PostGraphile (row-level security)',
   scopeSmall: `governed, ${SMALL_SCOPE.toLocaleString('en')} rows in scope`,
   scopeLarge: `governed, ${GROWTH.toLocaleString('en')} rows in scope`,
   variant: 'governed, variant',
@@ -202,18 +207,32 @@ async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promis
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
 const GQL_BODY = JSON.stringify({ query: '{ demandSignals { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }' });
+/**
+ * The same question put to PostGraphile: its root field is named as the gateway's (scripts/postgraphile/server.cjs),
+ * in id order, a page of the gateway's default size (DEFAULT_PAGE, src/access/governed-data.service.ts).
+ */
+const PGL_BODY = JSON.stringify({
+  query: '{ demandSignals(first: 100, orderBy: ID_ASC) { nodes { id sku productFamily site region periodStart forecastQty orderedQty updatedAt } } }',
+});
 interface Route {
   name: string;
   request: (side: Side) => autocannon.Options;
   /** Floors measured on this route besides the minimal Nest app on Express and the bare handler. */
   floors?: Array<'nestFastify' | 'nestFastifySchema'>;
+  /** The same request to PostGraphile, measured on PostgreSQL (the side takes no token: its database role is fixed). */
+  postgraphile?: (side: Side) => autocannon.Options;
 }
+const requestOf = (route: Route, side: Side): autocannon.Options => (side.mode === 'postgraphile' ? route.postgraphile!(side) : route.request(side));
 const REST_LIST: Route = {
   name: 'REST list',
   request: (s) => ({ url: `${s.base}/api/v1/demand-signals`, headers: auth(s.nw) }),
   floors: ['nestFastify', 'nestFastifySchema'],
 };
-const GRAPHQL_LIST: Route = { name: 'GraphQL list', request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }) };
+const GRAPHQL_LIST: Route = {
+  name: 'GraphQL list',
+  request: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: auth(s.nw), body: GQL_BODY }),
+  postgraphile: (s) => ({ url: `${s.base}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: PGL_BODY }),
+};
 const ROUTES: Route[] = [
   REST_LIST,
   GRAPHQL_LIST,
@@ -231,6 +250,107 @@ async function sameListAnswers(urls: string[]): Promise<void> {
   const answers = await Promise.all(urls.map(async (url): Promise<unknown> => (await fetch(url)).json()));
   const differing = urls.filter((_, i) => !isDeepStrictEqual(answers[i], answers[0]));
   if (differing.length) throw new Error(`the floors' list answers differ from ${urls[0]}'s: ${differing.join(', ')}`);
+}
+
+const PGL_DIR = join('scripts', 'postgraphile');
+
+/**
+ * PostGraphile 4 needs graphql 15 and the gateway uses 16, so it is a package of its own
+ * (scripts/postgraphile, with its own lock file), installed there when it is missing or not the pinned version.
+ */
+function installPostGraphile(): void {
+  const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+  const pinned = readJson<{ dependencies: Record<string, string> }>(join(PGL_DIR, 'package.json')).dependencies.postgraphile;
+  const installed = join(PGL_DIR, 'node_modules', 'postgraphile', 'package.json');
+  if (existsSync(installed) && readJson<{ version: string }>(installed).version === pinned) return;
+  process.stderr.write(`installing PostGraphile ${pinned} into ${PGL_DIR} (npm ci)…\n`);
+  execFileSync('npm', ['ci', '--prefix', PGL_DIR, '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2] });
+}
+
+/** The PostGraphile side's database roles; roles belong to the whole PostgreSQL server, so each run has its own. */
+interface PostGraphileRoles {
+  /** Northwind (purpose replenishment-planning): the role every PostGraphile request runs as. */
+  partner: string;
+  /** The role PostGraphile logs in as: it may only become the partner's role (NOINHERIT). */
+  authenticator: string;
+  password: string;
+}
+
+function postgraphileRoles(): PostGraphileRoles {
+  const suffix = `${process.pid}_${Date.now()}`;
+  return { partner: `bench_pgl_northwind_${suffix}`, authenticator: `bench_pgl_auth_${suffix}`, password: randomBytes(16).toString('hex') };
+}
+
+/**
+ * Northwind's GraphQL list rights (policies/supplier-northwind.yaml, purpose replenishment-planning) in
+ * PostgreSQL's own terms, on the floors' store: row-level security for the rows of
+ * `demand-for-supplied-skus` and column grants for its fields. `no-order-volumes-in-restricted-region`
+ * withholds one field on some rows, which neither a policy (rows) nor a grant (columns) can say: the
+ * role is granted, in place of `ordered_qty`, a stored generated column that is null on those rows,
+ * named `orderedQty` in PostGraphile's schema (smart comment). The floors connect as the table's owner,
+ * which row-level security does not restrict, and name their columns, so they read as before.
+ * Returns the authenticator's connection string.
+ */
+async function grantPostGraphile(databaseUrl: string, roles: PostGraphileRoles): Promise<string> {
+  const { partner, authenticator, password } = roles;
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const sql of [
+      `CREATE ROLE ${partner} NOLOGIN`,
+      `CREATE ROLE ${authenticator} LOGIN NOINHERIT PASSWORD '${password}'`,
+      `GRANT ${partner} TO ${authenticator}`,
+      `GRANT USAGE ON SCHEMA public TO ${partner}`,
+      `ALTER TABLE demand_signals ADD COLUMN ordered_qty_unrestricted integer GENERATED ALWAYS AS (CASE WHEN region = 'EMEA-RESTRICTED' THEN NULL ELSE ordered_qty END) STORED`,
+      `COMMENT ON COLUMN demand_signals.ordered_qty_unrestricted IS '@name ordered_qty'`,
+      `GRANT SELECT (id, sku, product_family, site, region, period_start, forecast_qty, ordered_qty_unrestricted, updated_at) ON demand_signals TO ${partner}`,
+      'ALTER TABLE demand_signals ENABLE ROW LEVEL SECURITY',
+      `CREATE POLICY demand_for_supplied_skus ON demand_signals FOR SELECT TO ${partner} USING (sku IN ('SKU-100', 'SKU-200'))`,
+    ])
+      await client.query(sql);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(databaseUrl);
+  url.username = authenticator;
+  url.password = password;
+  return url.toString();
+}
+
+/** After the floors' database is dropped (the roles hold rights in it until then). */
+async function dropPostGraphileRoles(roles: PostGraphileRoles): Promise<void> {
+  const admin = new Client({ connectionString: PG_BASE });
+  await admin.connect();
+  try {
+    await admin.query(`DROP ROLE IF EXISTS ${roles.authenticator}`);
+    await admin.query(`DROP ROLE IF EXISTS ${roles.partner}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * PostGraphile must answer the GraphQL list with the governed answer's rows, field for field (a field
+ * the policy withholds on a row is null in both; the governed answer also carries an error for it).
+ */
+async function sameRowsAsGoverned(governed: Side, postgraphile: Side): Promise<void> {
+  const nodes = async (side: Side): Promise<unknown[]> => {
+    const { url, method, headers, body } = requestOf(GRAPHQL_LIST, side);
+    const answer = (await (await fetch(url, { method, headers: headers as Record<string, string>, body: body as string })).json()) as {
+      data?: { demandSignals?: { nodes?: unknown[] } };
+    };
+    const rows = answer.data?.demandSignals?.nodes;
+    if (!Array.isArray(rows) || rows.length === 0)
+      throw new Error(`no GraphQL list rows from ${MODE_LABEL[side.mode]}: ${JSON.stringify(answer).slice(0, 500)}`);
+    return rows;
+  };
+  const [expected, actual] = [await nodes(governed), await nodes(postgraphile)];
+  if (isDeepStrictEqual(actual, expected)) return;
+  const differing = expected.findIndex((row, i) => !isDeepStrictEqual(row, actual[i]));
+  const at = differing >= 0 ? differing : expected.length;
+  throw new Error(
+    `PostGraphile's GraphQL list differs from the governed one (${actual.length} rows against ${expected.length}); first difference at row ${at}: ${JSON.stringify(actual[at])} against ${JSON.stringify(expected[at])}`,
+  );
 }
 
 /** Now on the system's monotonic clock in microseconds, the clock of a CPU profile's sample times. */
@@ -280,13 +400,13 @@ const GROWTH_ROUTE: Route = { name: 'REST list, page of 100', request: (s) => ({
  * falls on every side alike; each round gives its own ratio of the governed gateway to each other side.
  */
 async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<string, number[]>, pairs: Array<[Mode, Mode]> = []): Promise<void> {
-  for (const side of sides) await cannon('warm-up', { ...route.request(side), duration: 1 });
+  for (const side of sides) await cannon('warm-up', { ...requestOf(route, side), duration: 1 });
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)];
     if (round % 2 === 1) order.reverse();
     const slice: Partial<Record<Mode, number>> = {};
     for (const side of order) {
-      const run = await cannon(`${route.name}, ${MODE_LABEL[side.mode]}`, { ...route.request(side), duration: SLICE });
+      const run = await cannon(`${route.name}, ${MODE_LABEL[side.mode]}`, { ...requestOf(route, side), duration: SLICE });
       runs.push(run);
       slice[side.mode] = run.rps;
     }
@@ -354,10 +474,11 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     bare: port + 2,
     nest: port + 3,
     scopeSmall: port + 4,
-    scopeLarge: port + 8,
+    scopeLarge: port + 9,
     shadowed: port + 5,
     nestFastify: port + 6,
     nestFastifySchema: port + 7,
+    postgraphile: port + 8,
   };
   // Every side runs at once, each on its own copy of the demo data (the floors share one); the ones not measured idle.
   // Started together: each start is mostly waiting (migrations, seeding, readiness polls).
@@ -374,12 +495,22 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
   for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   let governed = started[0].status === 'fulfilled' ? started[0].value : undefined;
+  const pglRoles = dialect === 'postgres' ? postgraphileRoles() : undefined;
   try {
     if (failed) throw failed.reason as Error;
     children.shift();
     const shadowedGateway = children.pop()!;
     const scopeGateways = [children.pop()!, children.pop()!];
     await stop(children.pop());
+    if (pglRoles) {
+      // PostGraphile on the floors' store, as Northwind's database role (scripts/postgraphile/server.cjs); the
+      // column it adds is in place before the floors' first statements.
+      const authenticatorUrl = await grantPostGraphile(stores.floor.env.DATABASE_URL, pglRoles);
+      children.push(
+        spawnNode([join(PGL_DIR, 'server.cjs')], { DATABASE_URL: authenticatorUrl, PGL_ROLE: pglRoles.partner, PORT: String(portOf.postgraphile) }),
+      );
+      await waitFor(`http://127.0.0.1:${portOf.postgraphile}/graphql`);
+    }
     const floorEnv = { ...stores.floor.env };
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...floorEnv, PORT: String(portOf.bare) }));
     await waitFor(`http://127.0.0.1:${portOf.bare}/`);
@@ -414,9 +545,11 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
       { ...gov, mode: 'nest' as const, base: `http://127.0.0.1:${portOf.nest}` },
       { ...gov, mode: 'bare' as const, base: `http://127.0.0.1:${portOf.bare}` },
     ];
+    const pgl = pglRoles ? [{ ...gov, mode: 'postgraphile' as const, base: `http://127.0.0.1:${portOf.postgraphile}` }] : [];
+    for (const side of pgl) await sameRowsAsGoverned(gov, side);
     for (const route of ROUTES) {
       const floors = (route.floors ?? []).map((mode) => ({ ...gov, mode, base: `http://127.0.0.1:${portOf[mode]}` }));
-      await measure(route, [...sides.slice(0, 3), ...floors, ...sides.slice(3)], runs, ratios, [
+      await measure(route, [...sides.slice(0, 3), ...floors, ...sides.slice(3), ...(route.postgraphile ? pgl : [])], runs, ratios, [
         ['nestFastify', 'nest'],
         ['nestFastifySchema', 'nestFastify'],
       ]);
@@ -475,6 +608,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     await stop(governed);
     for (const child of children) await stop(child);
     for (const store of Object.values(stores)) await store.drop();
+    if (pglRoles) await dropPostGraphileRoles(pglRoles);
   }
 }
 
@@ -617,6 +751,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   build();
   const dialects = (['sqlite', 'postgres'] as const).filter((d) => !args.includes('--only') || argValue('--only', '') === d);
+  if (dialects.includes('postgres')) installPostGraphile();
   for (const dialect of dialects) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
     const { runs, ratios, audit, profiles } = await benchDialect(dialect);
@@ -664,6 +799,7 @@ async function main(): Promise<void> {
     "- *minimal Nest (Express)*: a Nest app with one controller and nothing else (scripts/bench-nest-floor.ts) around the same work as the bare handler: the framework's floor.",
     "- *minimal Nest (Fastify)*: the same app and controller on the Fastify adapter (`scripts/bench-nest-floor.ts --fastify`, @nestjs/platform-fastify; answers serialised with JSON.stringify), on the REST list and the PATCH: the Fastify lever at the floor. *answer schema*: the same with the list's JSON schema declared on its route (`--fastify --schema`), so Fastify writes the answer with fast-json-stringify: the known-shapes lever at the floor (REST list only).",
     "- *bare node:http*: node:http and the driver (better-sqlite3, pg) and nothing else (scripts/bench-limit-server.ts, scripts/bench-floor.ts): the governed list's page SQL (one index range per SKU, same columns), the same rows through graphql-js on a tiny schema, and for the PATCH the UPDATE plus a hash-linked audit row in one transaction. No token.",
+    "- *PostGraphile (row-level security)*: PostgreSQL, GraphQL list only. PostGraphile 4 (scripts/postgraphile/server.cjs, its own package with graphql 15; no GraphiQL, no query log, no mutations) on node:http over the floors' store, the database deciding what Northwind may read: it logs in as a role that can only become Northwind's role and runs each request as that role in a transaction (`pgDefaultRole`); row-level security gives the rows of `demand-for-supplied-skus` (`sku IN ('SKU-100', 'SKU-200')`), column grants its nine fields, and with `ignoreRBAC: false` no other column is in its schema. The order volumes withheld on the restricted region's rows (`no-order-volumes-in-restricted-region`) are granted as a stored generated column, null on those rows, in place of `ordered_qty`. Asked `demandSignals(first: 100, orderBy: ID_ASC)` for the same fields (the gateway's default page); before measuring, the script checks that its rows equal the governed answer's. No token (the role is fixed, no JWT verified), no rate limit, no policy version check, no audit log; a withheld field is a plain null, without the governed answer's error.",
     '- *shadow running*: a governed gateway on which governance runs a candidate policy in shadow for Northwind (the version in force without `productFamily`, so every list differs and is counted; `SHADOW_SAMPLE_RATE=1`, every request evaluated), against the governed gateway without one, on the same REST list.',
     `- *rows in scope*: page cost as the caller's scope grows. Two governed gateways, each on the demo data plus ${GROWTH.toLocaleString('en')} demand rows (tables of the same size): on one, ${SMALL_SCOPE.toLocaleString('en')} of them are in Northwind's scope (SKU-100 or SKU-200), on the other all ${GROWTH.toLocaleString('en')}; both asked for the first page of 100 (\`?limit=100\`). The ratio is the large scope's throughput over the small one's: 1 is a page cost flat with the scope, 0.67 a page 1.5 times as costly.`,
     '',
