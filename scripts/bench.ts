@@ -461,8 +461,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     governed: await newStore(dialect, 'gov'),
     ungoverned: await newStore(dialect, 'ungov'),
     floor: await newStore(dialect, 'floor'),
-    scopeSmall: await newStore(dialect, 'scope-small'),
-    scopeLarge: await newStore(dialect, 'scope-large'),
+    scopeSmall: await newStore(dialect, 'scope_small'),
+    scopeLarge: await newStore(dialect, 'scope_large'),
     shadowed: await newStore(dialect, 'shadow'),
   };
   const runs: Run[] = [];
