@@ -2,7 +2,7 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -17,6 +17,7 @@ import { AuditEventRulesService } from './audit/audit-event-rules.service';
 import { AuditResolver } from './transport/graphql/audit.resolver';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './transport/guards/auth.guard';
+import { RouteOperationGuard } from './transport/guards/route-operation.guard';
 import { JwksController } from './auth/jwks.controller';
 import { TokenVerifier } from './auth/token-verifier.service';
 import { AppConfig, validateConfig } from './config/app-config';
@@ -36,7 +37,6 @@ import { GovernanceService } from './governance/governance.service';
 import { PolicyAdministration } from './governance/policy-administration.service';
 import { PolicyResolver } from './transport/graphql/policy.resolver';
 import { PolicyService } from './policy/policy.service';
-import { AuditInterceptor } from './transport/audit.interceptor';
 import { DataResolver } from './transport/graphql/data.resolver';
 import { AggregateResolver } from './transport/graphql/aggregate.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
@@ -199,12 +199,12 @@ export class AppModule {
         ShadowService,
         WebhooksService,
         WebhookWorker,
+        { provide: APP_GUARD, useClass: RouteOperationGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         // A provider of its own, so a module composed from this one can replace it by its class.
         PartnerRateLimitGuard,
         { provide: APP_GUARD, useExisting: PartnerRateLimitGuard },
         rateLimitStorageProvider,
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
       ],

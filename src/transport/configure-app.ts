@@ -15,6 +15,7 @@ import { buildOpenApiDocument } from './openapi-document';
 import { consoleMiddleware } from './console-static';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
+import { restAuditSeal } from './rest-audit-seal.middleware';
 import { sendProblem } from './send-problem';
 
 /** Routes (under /api/v1) whose bodies may be up to PUSH_BODY_LIMIT. */
@@ -60,6 +61,8 @@ export function configureApp(app: INestApplication): void {
   app.use('/api/v1', requestContextMiddleware(verifier, 'rest'));
   app.use('/graphql', requestContextMiddleware(verifier, 'graphql'));
   app.use('/console/demo-token', requestContextMiddleware(verifier, 'rest'));
+  // A REST answer leaves only after its audit event is committed (GraphQL's: graphqlGate and the audit plugin).
+  app.use(['/api/v1', '/console/demo-token'], restAuditSeal(audit));
   app.use('/console', consoleMiddleware(config.OIDC_ISSUER));
   // Logistics pushes carry up to 1,000 events, so their bodies may be larger (PUSH_BODY_LIMIT); the
   // general parser below then leaves an already parsed body alone.

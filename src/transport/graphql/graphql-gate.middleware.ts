@@ -1,7 +1,7 @@
 import type { NextFunction, Response } from 'express';
-import { AuditRecord } from '../../audit/audit-record';
 import { AuditService } from '../../audit/audit.service';
 import { GatewayError } from '../../common/gateway-error';
+import { sealAnswer, SealDialect } from '../audit-seal';
 import { GatewayRequest } from '../gateway-request';
 import { documentTooLarge } from './graphql-limits';
 
@@ -14,7 +14,7 @@ export function graphqlGate(audit: AuditService, maxBytes = Number.POSITIVE_INFI
   return async (req: GatewayRequest, res: Response, next: NextFunction): Promise<void> => {
     const gateway = req.gateway;
     if (gateway?.principal) {
-      sealUnaudited(audit, gateway.audit, res);
+      sealAnswer(audit, gateway.audit, res, GRAPHQL_SEAL);
       const source = (req.body as { query?: unknown } | undefined)?.query ?? (req.query as { query?: unknown } | undefined)?.query;
       const bytes = typeof source === 'string' ? Buffer.byteLength(source, 'utf8') : 0;
       if (bytes > maxBytes) {
@@ -45,35 +45,18 @@ export function graphqlGate(audit: AuditService, maxBytes = Number.POSITIVE_INFI
 /**
  * Apollo refuses some requests before any plugin runs (a batched array body, a CSRF-blocked GET or
  * simple content type, a method other than GET/POST, an empty body), so the audit plugin never
- * sees them. This holds such an answer back until its audit event is committed, as for every
+ * sees them. The seal holds such an answer back until its audit event is committed, as for every
  * other request; if the event cannot be written the answer becomes a 503.
  */
-function sealUnaudited(audit: AuditService, record: AuditRecord, res: Response): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => Response;
-  res.end = ((...args: unknown[]) => {
-    if (record.committed) return end(...args);
-    const status = res.statusCode;
-    if (status >= 400 && record.failureStatus === null) {
-      const refusal = apolloRefusal(args[0]);
-      record.fail(status, refusal.code, refusal.message);
-    }
-    audit.commit(record, status).then(
-      () => end(...args),
-      () => {
-        if (res.headersSent) return end();
-        res.statusCode = 503;
-        res.removeHeader('Content-Length');
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        return end(
-          JSON.stringify({
-            errors: [{ message: 'The gateway cannot record this access right now; no data was returned.', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
-          }),
-        );
-      },
-    );
-    return res;
-  }) as Response['end'];
-}
+const GRAPHQL_SEAL: SealDialect = {
+  refusal: (_status, chunk) => apolloRefusal(chunk),
+  unavailable: () => ({
+    contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify({
+      errors: [{ message: 'The gateway cannot record this access right now; no data was returned.', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+    }),
+  }),
+};
 
 function apolloRefusal(chunk: unknown): { code: string; message: string } {
   try {
