@@ -684,8 +684,11 @@ async function abRun(): Promise<void> {
   await new Promise<void>((r) => sink.listen(4399, '127.0.0.1', r));
   const a = await newStore(dialect, 'a');
   const b = await newStore(dialect, 'b');
-  const [ga, gb] = await Promise.all([startGateway(4200, a.env), startGateway(4201, { ...b.env, ...bEnv }, [], bMain)]);
+  const started = await Promise.allSettled([startGateway(4200, a.env), startGateway(4201, { ...b.env, ...bEnv }, [], bMain)]);
+  const [ga, gb] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
   try {
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason as Error;
     await liftQuotas('http://127.0.0.1:4200', a.dataDir);
     await liftQuotas('http://127.0.0.1:4201', b.dataDir);
     const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir), await sideOf('variant', 'http://127.0.0.1:4201', b.dataDir)];
