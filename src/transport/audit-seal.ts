@@ -21,8 +21,12 @@ export interface SealDialect {
  */
 export function sealAnswer(audit: AuditService, record: AuditRecord, res: Response, dialect: SealDialect): void {
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  let waiting = false;
   res.end = ((...args: unknown[]) => {
     if (record.committed) return end(...args);
+    // The answer is already held for its commit; a second end could only write after it.
+    if (waiting) return res;
+    waiting = true;
     const status = res.statusCode;
     if (status >= 400 && record.failureStatus === null) {
       const refusal = dialect.refusal(status, args[0]);
