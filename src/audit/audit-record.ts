@@ -52,6 +52,7 @@ export class AuditRecord implements SummarySink {
   private failureDenied: readonly string[] = [];
   private failedWith: number | null = null;
   private isCommitted = false;
+  private commitHasFailed = false;
   /** Set when the client's connection closed before the answer was sent. */
   clientAborted = false;
 
@@ -101,6 +102,15 @@ export class AuditRecord implements SummarySink {
 
   markCommitted(): void {
     this.isCommitted = true;
+  }
+
+  /** Set when writing the event failed: the answer is then a 503 without data, and no step tries again. */
+  get commitFailed(): boolean {
+    return this.commitHasFailed;
+  }
+
+  markCommitFailed(): void {
+    this.commitHasFailed = true;
   }
 
   /** What the steps recorded so far decided, as one summary. */

@@ -51,7 +51,12 @@ export class AuditService implements BeforeApplicationShutdown {
       status = CLIENT_CLOSED_REQUEST;
     }
     const event = record.toEvent(status);
-    await inSpan('audit commit', { 'audit.decision': event.decision }, () => this.record(event));
+    try {
+      await inSpan('audit commit', { 'audit.decision': event.decision }, () => this.record(event));
+    } catch (error) {
+      record.markCommitFailed();
+      throw error;
+    }
     record.markCommitted();
   }
 

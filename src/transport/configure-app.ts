@@ -60,9 +60,10 @@ export function configureApp(app: INestApplication): void {
   });
   app.use('/api/v1', requestContextMiddleware(verifier, 'rest'));
   app.use('/graphql', requestContextMiddleware(verifier, 'graphql'));
-  app.use('/console/demo-token', requestContextMiddleware(verifier, 'rest'));
+  app.use('/console/demo-token', exactPath(requestContextMiddleware(verifier, 'rest')));
   // A REST answer leaves only after its audit event is committed (GraphQL's: graphqlGate and the audit plugin).
-  app.use(['/api/v1', '/console/demo-token'], restAuditSeal(audit));
+  app.use('/api/v1', restAuditSeal(audit));
+  app.use('/console/demo-token', exactPath(restAuditSeal(audit)));
   app.use('/console', consoleMiddleware(config.OIDC_ISSUER));
   // Logistics pushes carry up to 1,000 events, so their bodies may be larger (PUSH_BODY_LIMIT); the
   // general parser below then leaves an already parsed body alone.
@@ -81,4 +82,9 @@ export function configureApp(app: INestApplication): void {
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** A middleware mounted on a path that applies to that path alone, not to the paths under it. */
+function exactPath(middleware: (req: GatewayRequest, res: Response, next: NextFunction) => unknown) {
+  return (req: GatewayRequest, res: Response, next: NextFunction) => (req.path === '/' ? middleware(req, res, next) : next());
 }
