@@ -67,6 +67,33 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
     await receiver?.stop();
   });
 
+  it('a change of endpoints is kept only with its audit event: registering, rotating and deleting roll back when the event cannot be appended', async () => {
+    const kept = await call(NORTHWIND, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['demand.updated'], description: 'kept' });
+    expect(kept.status).toBe(201);
+    const id = kept.body.data.id as string;
+    const [{ secret: before }] = await gw.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = ?', [id]);
+    if (gw.dialect === 'postgres') {
+      await gw.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
+      await gw.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
+    } else {
+      await gw.query(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
+    }
+    try {
+      const created = await call(NORTHWIND, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['demand.updated'], description: 'lost' });
+      expect(created.status).toBe(503);
+      expect(JSON.stringify(created.body)).not.toContain('whsec_');
+      expect((await call(NORTHWIND, 'post', `/api/v1/me/webhooks/${id}/rotate-secret`)).status).toBe(503);
+      expect((await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`)).status).toBe(503);
+    } finally {
+      await gw.query(gw.dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_events' : 'DROP TRIGGER refuse_audit');
+      if (gw.dialect === 'postgres') await gw.query('DROP FUNCTION refuse_audit()');
+    }
+    expect(await gw.query("SELECT id FROM webhook_endpoints WHERE description = 'lost'")).toEqual([]);
+    const [{ secret: after }] = await gw.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = ?', [id]);
+    expect(after).toBe(before);
+    expect((await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`)).status).toBe(204);
+  });
+
   it('registers an endpoint (secret shown once), lists it, and refuses other roles and other partners', async () => {
     const created = await call(NORTHWIND, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['demand.updated'], description: 'planning' });
     expect(created.status).toBe(201);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Caller } from '../access/caller';
+import { EntityManager } from 'typeorm';
 import { AccessSummary, deciding, merge, NOTHING, summaryOf } from '../audit/access-summary';
+import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
@@ -56,11 +58,12 @@ export class WebhooksService {
     private readonly db: DatabaseService,
     private readonly policies: PolicyService,
     private readonly queue: WebhookQueue,
+    private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   async create(caller: Caller, body: unknown): Promise<Step<WebhookEndpointView & { secret: string }>> {
-    return this.step(caller, opened(caller, 'create'), async (partnerId) => {
+    return this.step(caller, opened(caller, 'create'), async (partnerId, begun) => {
       const input = objectBody(body, CREATE_KEYS);
       const problems: string[] = [];
       if (input.url === undefined) problems.push("'url' is required");
@@ -80,7 +83,8 @@ export class WebhooksService {
         const now = new Date().toISOString();
         const id = randomUUID();
         const secret = newWebhookSecret();
-        await this.db.transaction((m) =>
+        const summary = merge(judged, summaryOf({ resourceIds: [id], rowCount: 1 }));
+        await this.writeWithEvent(caller, 201, merge(begun, summary), (m) =>
           insertEndpoint(m, {
             id,
             partnerId,
@@ -93,7 +97,7 @@ export class WebhooksService {
             createdAt: now,
           }),
         );
-        return { data: { ...(await this.load(partnerId, id)), secret }, summary: merge(judged, summaryOf({ resourceIds: [id], rowCount: 1 })) };
+        return { data: { ...(await this.load(partnerId, id)), secret }, summary };
       });
     });
   }
@@ -111,7 +115,7 @@ export class WebhooksService {
 
   /** Changes url, events, description, purpose or enabled; enabling again clears the reason it was disabled. */
   async update(caller: Caller, id: string, body: unknown): Promise<Step<WebhookEndpointView>> {
-    return this.step(caller, opened(caller, 'update', id), async (partnerId) => {
+    return this.step(caller, opened(caller, 'update', id), async (partnerId, begun) => {
       const input = objectBody(body, PATCH_KEYS);
       const problems: string[] = [];
       if (Object.keys(input).length === 0) problems.push(`give at least one of ${PATCH_KEYS.join(', ')}`);
@@ -131,28 +135,29 @@ export class WebhooksService {
         if (input.description !== undefined) changes.description = description ?? null;
         if (input.enabled === true) changes.enabled = { enabled: true, reason: null, at: null };
         if (input.enabled === false) changes.enabled = { enabled: false, reason: 'disabled by the partner', at: now };
-        await this.db.transaction((m) => updateEndpoint(m, partnerId, id, changes));
+        const summary = merge(asked?.judged ?? NOTHING, ONE_ROW);
+        await this.writeWithEvent(caller, 200, merge(begun, summary), (m) => updateEndpoint(m, partnerId, id, changes));
         if (input.enabled === false) await this.queue.cancelPending(id, 'endpoint disabled by the partner');
-        return { data: await this.load(partnerId, id), summary: merge(asked?.judged ?? NOTHING, ONE_ROW) };
+        return { data: await this.load(partnerId, id), summary };
       });
     });
   }
 
   /** Deletes the endpoint with its delivery history; pending deliveries are dropped. */
   async remove(caller: Caller, id: string): Promise<Step<null>> {
-    return this.step(caller, opened(caller, 'delete', id), async (partnerId) => {
+    return this.step(caller, opened(caller, 'delete', id), async (partnerId, begun) => {
       await this.load(partnerId, id);
-      await this.db.transaction((m) => deleteEndpointWithDeliveries(m, partnerId, id));
+      await this.writeWithEvent(caller, 204, merge(begun, ONE_ROW), (m) => deleteEndpointWithDeliveries(m, partnerId, id));
       return { data: null, summary: ONE_ROW };
     });
   }
 
   /** A new secret, shown once; the old one no longer signs from the next attempt on. */
   async rotateSecret(caller: Caller, id: string): Promise<Step<WebhookEndpointView & { secret: string }>> {
-    return this.step(caller, opened(caller, 'update', id), async (partnerId) => {
+    return this.step(caller, opened(caller, 'update', id), async (partnerId, begun) => {
       await this.load(partnerId, id);
       const secret = newWebhookSecret();
-      await this.db.transaction((m) => setEndpointSecret(m, partnerId, id, secret, new Date().toISOString()));
+      await this.writeWithEvent(caller, 200, merge(begun, ONE_ROW), (m) => setEndpointSecret(m, partnerId, id, secret, new Date().toISOString()));
       return { data: { ...(await this.load(partnerId, id)), secret }, summary: ONE_ROW };
     });
   }
@@ -171,15 +176,29 @@ export class WebhooksService {
    * One step on the partner's own endpoints: refused for other tokens; `opened` (the action, the
    * purpose, the endpoint addressed) is in its summary, and on the error of a refusal.
    */
-  private async step<T>(caller: Caller, opened: AccessSummary, work: (partnerId: string) => Promise<Step<T>>): Promise<Step<T>> {
+  /** A partner's step; `work` gets the partner and what the step has decided on opening (for a write's event). */
+  private async step<T>(caller: Caller, opened: AccessSummary, work: (partnerId: string, opened: AccessSummary) => Promise<Step<T>>): Promise<Step<T>> {
     return deciding(opened, async () => {
       const partnerId = caller.principal.partnerId;
       if (!partnerId || !caller.principal.roles.includes('partner')) {
         throw new GatewayError(403, 'FORBIDDEN_ROLE', 'Forbidden', { detail: 'Webhooks are registered by partner tokens only.' });
       }
-      const done = await work(partnerId);
+      const done = await work(partnerId, opened);
       return { data: done.data, summary: merge(opened, done.summary) };
     });
+  }
+
+  /**
+   * A change of the partner's endpoints and its audit event, committed together: a change is never
+   * kept without its event (the answer then finds the record committed). `summary` is the step's,
+   * complete before the append, as for every governed write.
+   */
+  private async writeWithEvent(caller: Caller, status: number, summary: AccessSummary, change: (m: EntityManager) => Promise<unknown>): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await change(m);
+      await this.audit.appendWithin(m, [caller.audit.toEvent(status, summary)]);
+    });
+    caller.audit.markCommitted();
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
