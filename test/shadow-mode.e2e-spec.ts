@@ -1,4 +1,5 @@
 import { ADMIN, AUDITOR, bearer, expectProblem, GOVERNANCE, listQuery, NORTHWIND } from './support/contract';
+import { refuseAuditAppends } from './support/refuse-audit-appends';
 import { TestGateway, TokenOptions } from './support/test-app';
 
 const SECOND_OFFICER: TokenOptions = { sub: 'second-officer@orchestrator', roles: ['governance'] };
@@ -254,12 +255,7 @@ describe('shadow mode', () => {
     await startShadow(withoutOwnCapacity());
     const capacity = await bearer(gw, { ...NORTHWIND, purpose: 'capacity-planning' });
     // The audit append fails inside the write's transaction, so the write rolls back (503).
-    if (gw.dialect === 'postgres') {
-      await gw.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
-      await gw.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
-    } else {
-      await gw.query(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
-    }
+    const restore = await refuseAuditAppends(gw);
     try {
       await gw.http
         .post('/api/v1/capacity-signals')
@@ -267,8 +263,7 @@ describe('shadow mode', () => {
         .send(ownCapacity('2026-04-20', 14, 3))
         .expect(503);
     } finally {
-      await gw.query(gw.dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_events' : 'DROP TRIGGER refuse_audit');
-      if (gw.dialect === 'postgres') await gw.query('DROP FUNCTION refuse_audit()');
+      await restore();
     }
     expect(await gw.query('SELECT id FROM capacity_signals WHERE period_start = ?', ['2026-04-20'])).toHaveLength(0);
     expect(await report()).toMatchObject({ evaluated: 0, differing: 0, operations: [] });

@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { loadOrCreateSigningKey } from '../src/auth/key-store';
 import { createTestDatabase } from './support/database';
 import { GatewayProcess } from './support/gateway-process';
+import { refuseAuditAppends } from './support/refuse-audit-appends';
 import { TestGateway } from './support/test-app';
 import { ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver';
 
@@ -72,12 +73,7 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
     expect(kept.status).toBe(201);
     const id = kept.body.data.id as string;
     const [{ secret: before }] = await gw.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = ?', [id]);
-    if (gw.dialect === 'postgres') {
-      await gw.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
-      await gw.query('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
-    } else {
-      await gw.query(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
-    }
+    const restore = await refuseAuditAppends(gw);
     try {
       const created = await call(NORTHWIND, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['demand.updated'], description: 'lost' });
       expect(created.status).toBe(503);
@@ -85,8 +81,7 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
       expect((await call(NORTHWIND, 'post', `/api/v1/me/webhooks/${id}/rotate-secret`)).status).toBe(503);
       expect((await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`)).status).toBe(503);
     } finally {
-      await gw.query(gw.dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_events' : 'DROP TRIGGER refuse_audit');
-      if (gw.dialect === 'postgres') await gw.query('DROP FUNCTION refuse_audit()');
+      await restore();
     }
     expect(await gw.query("SELECT id FROM webhook_endpoints WHERE description = 'lost'")).toEqual([]);
     const [{ secret: after }] = await gw.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = ?', [id]);
