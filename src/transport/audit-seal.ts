@@ -6,8 +6,8 @@ import { AuditService } from '../audit/audit.service';
 export interface SealDialect {
   /** The code and message of a refusal that reached the answer without recording its failure. */
   refusal(status: number, chunk: unknown): { code: string; message: string };
-  /** The 503 answer sent instead, when the event cannot be written. */
-  unavailable(): { contentType: string; body: string };
+  /** The 503 answer sent instead of `res`'s, when the event cannot be written. */
+  unavailable(res: Response): { contentType: string; body: string };
 }
 
 /**
@@ -48,7 +48,7 @@ export function sealAnswer(audit: AuditService, record: AuditRecord, res: Respon
         () => {
           // Part of the answer is already on the wire: cut it, so the client sees it broke.
           if (res.headersSent) return res.destroy();
-          const answer = dialect.unavailable();
+          const answer = dialect.unavailable(res);
           for (const name of res.getHeaderNames()) if (!KEPT_ON_UNAVAILABLE.test(name)) res.removeHeader(name);
           res.statusCode = 503;
           res.setHeader('Content-Type', answer.contentType);

@@ -13,20 +13,18 @@ import { problemBody } from './problem';
 export function restAuditSeal(audit: AuditService) {
   return (req: GatewayRequest, res: Response, next: NextFunction): void => {
     const record = req.gateway?.audit;
-    if (record) sealAnswer(audit, record, res, restDialect(req));
+    if (record) sealAnswer(audit, record, res, REST_SEAL);
     next();
   };
 }
 
-function restDialect(req: GatewayRequest): SealDialect {
-  return {
-    refusal: (status, chunk) => problemOf(status, chunk),
-    unavailable: () => ({
-      contentType: 'application/problem+json; charset=utf-8',
-      body: JSON.stringify(problemBody(GatewayError.unavailable(), req.originalUrl?.split('?')[0])),
-    }),
-  };
-}
+const REST_SEAL: SealDialect = {
+  refusal: (status, chunk) => problemOf(status, chunk),
+  unavailable: (res) => ({
+    contentType: 'application/problem+json; charset=utf-8',
+    body: JSON.stringify(problemBody(GatewayError.unavailable(), res.req.originalUrl?.split('?')[0])),
+  }),
+};
 
 /** The code and detail of a problem document, or the status alone when the answer is not one. */
 function problemOf(status: number, chunk: unknown): { code: string; message: string } {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Caller } from '../access/caller';
 import { EntityManager } from 'typeorm';
+import { Caller } from '../access/caller';
 import { AccessSummary, deciding, merge, NOTHING, summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -174,9 +174,9 @@ export class WebhooksService {
 
   /**
    * One step on the partner's own endpoints: refused for other tokens; `opened` (the action, the
-   * purpose, the endpoint addressed) is in its summary, and on the error of a refusal.
+   * purpose, the endpoint addressed) is in its summary, and on the error of a refusal. `work` gets
+   * the partner and `opened`, which a change's event holds.
    */
-  /** A partner's step; `work` gets the partner and what the step has decided on opening (for a write's event). */
   private async step<T>(caller: Caller, opened: AccessSummary, work: (partnerId: string, opened: AccessSummary) => Promise<Step<T>>): Promise<Step<T>> {
     return deciding(opened, async () => {
       const partnerId = caller.principal.partnerId;
