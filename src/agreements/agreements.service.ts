@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AccessSummary, carry, deciding, merge, summaryOf, touched } from '../audit/access-summary';
+import { AccessSummary, deciding, merge, summaryOf, touched } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -261,20 +261,12 @@ export class AgreementsService {
     change: (m: EntityManager) => Promise<AgreementRow>,
     describe: (a: AgreementRow) => string,
   ): Promise<Step<AgreementView>> {
-    let done = opened;
-    try {
-      const result = await this.db.transaction(async (m) => {
-        const row = await change(m);
-        await countAgreementChange(m, partnerId);
-        done = merge(opened, summaryOf({ rowCount: 1, reason: describe(row) }));
-        await this.audit.appendWithin(m, [record.toEvent(200, done)]);
-        return row;
-      });
-      record.markCommitted();
-      return { data: viewOf(result, Date.now()), summary: done };
-    } catch (error) {
-      throw carry(error, done);
-    }
+    const { result, summary } = await this.audit.changeWithEvent(record, opened, async (m) => {
+      const row = await change(m);
+      await countAgreementChange(m, partnerId);
+      return { result: row, status: 200, summary: merge(opened, summaryOf({ rowCount: 1, reason: describe(row) })) };
+    });
+    return { data: viewOf(result, Date.now()), summary };
   }
 }
 

@@ -5,9 +5,17 @@ import { DatabaseService } from '../database/database.service';
 import { GatewayError } from '../common/gateway-error';
 import { MetricsService } from '../observability/metrics.service';
 import { activeLink, inSpan } from '../observability/spans';
+import { AccessSummary, carry } from './access-summary';
 import { ChainedAuditEvent } from './audit-chain';
 import { AuditStore } from './audit-events.table';
 import { AuditEventInput, AuditRecord, CLIENT_CLOSED_REQUEST } from './audit-record';
+
+/** What a change made in `changeWithEvent`: its result, and the status and complete summary its event holds. */
+export interface ChangeOutcome<T> {
+  result: T;
+  status: number;
+  summary: AccessSummary;
+}
 
 interface Pending {
   event: AuditEventInput;
@@ -68,6 +76,32 @@ export class AuditService implements BeforeApplicationShutdown {
       if (this.pending.length >= this.config.AUDIT_MAX_BATCH) this.flushSoon(0);
       else this.flushSoon(this.config.AUDIT_FLUSH_MS);
     });
+  }
+
+  /**
+   * A change and its request's audit event in one transaction: neither is kept without the other.
+   * A failure carries the summary decided so far: `opened` until the change is made, then the
+   * change's own (its event's). On success the record is committed, so the answer's seal writes no
+   * second event for it.
+   */
+  async changeWithEvent<T>(
+    record: AuditRecord,
+    opened: AccessSummary,
+    change: (manager: EntityManager) => Promise<ChangeOutcome<T>>,
+  ): Promise<{ result: T; summary: AccessSummary }> {
+    let decided = opened;
+    try {
+      const result = await this.db.transaction(async (m) => {
+        const outcome = await change(m);
+        decided = outcome.summary;
+        await this.appendWithin(m, [record.toEvent(outcome.status, decided)]);
+        return outcome.result;
+      });
+      record.markCommitted();
+      return { result, summary: decided };
+    } catch (error) {
+      throw carry(error, decided);
+    }
   }
 
   /** Appends events inside a transaction the caller owns (a write and its event commit together). */

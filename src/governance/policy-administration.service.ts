@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
-import { AccessSummary, carry, merge, summaryOf } from '../audit/access-summary';
+import { AccessSummary, merge, summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
-import { DatabaseService } from '../database/database.service';
 import { GovernanceService } from './governance.service';
 import { IfMatch } from '../policy/policy-etag';
 import { PolicyDocument } from '../policy/policy-document';
@@ -25,7 +24,6 @@ export class PolicyAdministration {
   constructor(
     private readonly policies: PolicyService,
     private readonly governance: GovernanceService,
-    private readonly db: DatabaseService,
     private readonly audit: AuditService,
     private readonly agreements: AgreementsService,
   ) {}
@@ -124,24 +122,14 @@ export class PolicyAdministration {
     change: (m: EntityManager) => Promise<T>,
     describe?: (r: T) => string,
   ): Promise<T & { summary: AccessSummary }> {
-    const record = officer.audit;
     const opened = summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: [partnerId] });
-    // The step's summary once the change is made: complete before its event is appended with it.
-    let done = opened;
-    try {
-      const result = await this.db.transaction(async (m) => {
-        const r = await change(m);
-        const reason = describe
-          ? describe(r)
-          : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
-        done = merge(opened, summaryOf({ policyVersion: r.version, rowCount: 1, reason }));
-        await this.audit.appendWithin(m, [record.toEvent(200, done)]);
-        return r;
-      });
-      record.markCommitted();
-      return { ...result, summary: done };
-    } catch (error) {
-      throw carry(error, done);
-    }
+    const { result, summary } = await this.audit.changeWithEvent(officer.audit, opened, async (m) => {
+      const r = await change(m);
+      const reason = describe
+        ? describe(r)
+        : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
+      return { result: r, status: 200, summary: merge(opened, summaryOf({ policyVersion: r.version, rowCount: 1, reason })) };
+    });
+    return { ...result, summary };
   }
 }

@@ -37,23 +37,22 @@ export class IdempotentTransactions extends WriteTransactions {
     // What the write decided once its work is done: in its event, or carried by its error if it then fails.
     let done = decided;
     try {
-      const result = await this.db.transaction(async (m) => {
+      const { result, summary } = await this.audit.changeWithEvent(caller.audit, decided, async (m) => {
         const r = await work(m);
         done = merge(decided, r.summary);
         if (key) await this.idempotency.save(m, scope, key, hash, r.status, r.body);
-        await this.audit.appendWithin(m, [caller.audit.toEvent(r.status, done)]);
-        return r;
+        return { result: r, status: r.status, summary: done };
       });
-      caller.audit.markCommitted();
-      return { ...result, summary: done, replayed: false };
+      return { ...result, summary, replayed: false };
     } catch (error) {
       // A concurrent duplicate with the same key may have committed meanwhile: its effect can make
       // this one fail (a unique violation, or a refusal such as 409 "already exists"). Answer it.
+      // (The error already carries `done`.)
       if (key) {
         const replay = await deciding(done, () => this.replay(caller, scope, key, hash, rights, done));
         if (replay) return replay;
       }
-      throw carry(error, done);
+      throw error;
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AccessSummary, carry, deciding, merge, summaryOf } from '../audit/access-summary';
+import { AccessSummary, deciding, merge, summaryOf } from '../audit/access-summary';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
@@ -83,14 +83,11 @@ export class ShadowService {
         reason: `policy ${partnerId}: shadow started beside version ${current.version} (candidate sha256 ${entity.documentHash.slice(0, 16)})`,
       }),
     );
-    await deciding(summary, () =>
-      this.db.transaction(async (m) => {
-        await deleteShadowOf(m, partnerId);
-        await insertShadow(m, entity);
-        await this.audit.appendWithin(m, [officer.audit.toEvent(200, summary)]);
-      }),
-    );
-    officer.audit.markCommitted();
+    await this.audit.changeWithEvent(officer.audit, summary, async (m) => {
+      await deleteShadowOf(m, partnerId);
+      await insertShadow(m, entity);
+      return { result: undefined, status: 200, summary };
+    });
     this.evaluator.started({ partnerId, shadowId: entity.shadowId, document });
     return { report: this.reportOf(entity, current, []), summary };
   }
@@ -110,22 +107,18 @@ export class ShadowService {
   /** Stops the shadow and drops its tallies. */
   async stop(officer: Officer, partnerId: string): Promise<{ summary: AccessSummary }> {
     const opened = summaryOf({ actions: ['shadow-stop'], subjects: ['Policy'], resourceIds: [partnerId] });
-    // Complete once the shadow is found and dropped, before its event is appended in the same transaction.
-    let done = opened;
-    try {
-      await this.db.transaction(async (m) => {
-        const shadow = await findShadowOf(m, partnerId);
-        if (!shadow) throw notFound(partnerId);
-        await deleteShadowOf(m, partnerId);
-        done = merge(opened, summaryOf({ rowCount: 1, reason: `policy ${partnerId}: shadow started ${shadow.startedAt} stopped` }));
-        await this.audit.appendWithin(m, [officer.audit.toEvent(204, done)]);
-      });
-    } catch (error) {
-      throw carry(error, done);
-    }
-    officer.audit.markCommitted();
+    const { summary } = await this.audit.changeWithEvent(officer.audit, opened, async (m) => {
+      const shadow = await findShadowOf(m, partnerId);
+      if (!shadow) throw notFound(partnerId);
+      await deleteShadowOf(m, partnerId);
+      return {
+        result: undefined,
+        status: 204,
+        summary: merge(opened, summaryOf({ rowCount: 1, reason: `policy ${partnerId}: shadow started ${shadow.startedAt} stopped` })),
+      };
+    });
     this.evaluator.stopped(partnerId);
-    return { summary: done };
+    return { summary };
   }
 
   /**

@@ -194,11 +194,7 @@ export class WebhooksService {
    * complete before the append, as for every governed write.
    */
   private async writeWithEvent(caller: Caller, status: number, summary: AccessSummary, change: (m: EntityManager) => Promise<unknown>): Promise<void> {
-    await this.db.transaction(async (m) => {
-      await change(m);
-      await this.audit.appendWithin(m, [caller.audit.toEvent(status, summary)]);
-    });
-    caller.audit.markCommitted();
+    await this.audit.changeWithEvent(caller.audit, summary, async (m) => ({ result: await change(m), status, summary }));
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {
