@@ -58,7 +58,12 @@ interface Run {
   p50: number;
   p99: number;
   non2xx: number;
+  /** Requests answered in the run. */
+  requests?: number;
+  /** The server's CPU time per request in the run (µs), where its process is known. */
+  cpuPerRequest?: number;
   slices?: number[];
+  cpuSlices?: number[];
 }
 
 /** Rounds per route (one slice per side in each), and the length of a slice in seconds. */
@@ -91,7 +96,23 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 
 async function cannon(name: string, opts: autocannon.Options): Promise<Run> {
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, requests: result.requests.total };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux whatever the kernel's tick rate). */
+const USER_HZ = 100;
+
+/**
+ * The CPU time (user and system, in µs) a process has used so far, from /proc/<pid>/stat; undefined
+ * where there is no /proc. A side's CPU time per request depends far less on what else the machine
+ * runs than its throughput does, so small differences show in it that the throughput's noise hides.
+ */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (in parentheses, which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
 }
 
 async function token(dataDir: string, claims: Record<string, unknown>): Promise<string> {
@@ -180,6 +201,8 @@ interface Side {
   base: string;
   nw: string;
   sw: string;
+  /** The side's server process, whose CPU time per request is read from /proc (Linux) around each slice. */
+  pid?: number;
 }
 
 const MODE_LABEL: Record<Mode, string> = {
@@ -196,10 +219,11 @@ const MODE_LABEL: Record<Mode, string> = {
   shadowed: 'governed, shadow running',
 };
 
-async function sideOf(mode: Side['mode'], base: string, dataDir: string): Promise<Side> {
+async function sideOf(mode: Side['mode'], base: string, dataDir: string, pid?: number): Promise<Side> {
   return {
     mode,
     base,
+    pid,
     nw: await token(dataDir, { roles: ['partner'], partner_id: 'supplier-northwind', purpose: 'replenishment-planning' }),
     sw: await token(dataDir, { roles: ['partner'], partner_id: 'carrier-swiftlog', purpose: 'shipment-execution' }),
   };
@@ -399,14 +423,25 @@ const GROWTH_ROUTE: Route = { name: 'REST list, page of 100', request: (s) => ({
  * Per round, one slice per side, the order rotated each round so the machine's drift over the run
  * falls on every side alike; each round gives its own ratio of the governed gateway to each other side.
  */
-async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<string, number[]>, pairs: Array<[Mode, Mode]> = []): Promise<void> {
+async function measure(
+  route: Route,
+  sides: Side[],
+  runs: Run[],
+  ratios: Record<string, number[]>,
+  pairs: Array<[Mode, Mode]> = [],
+  cpuRatios: Record<string, number[]> = {},
+): Promise<void> {
   for (const side of sides) await cannon('warm-up', { ...requestOf(route, side), duration: 1 });
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)];
     if (round % 2 === 1) order.reverse();
     const slice: Partial<Record<Mode, number>> = {};
+    const cpu: Partial<Record<Mode, number>> = {};
     for (const side of order) {
+      const before = cpuMicros(side.pid);
       const run = await cannon(`${route.name}, ${MODE_LABEL[side.mode]}`, { ...requestOf(route, side), duration: SLICE });
+      const after = cpuMicros(side.pid);
+      if (before !== undefined && after !== undefined && run.requests) run.cpuPerRequest = cpu[side.mode] = (after - before) / run.requests;
       runs.push(run);
       slice[side.mode] = run.rps;
     }
@@ -414,10 +449,15 @@ async function measure(route: Route, sides: Side[], runs: Run[], ratios: Record<
     for (const side of sides) {
       if (side.mode === reference) continue;
       (ratios[`${route.name}: ${MODE_LABEL[reference]} / ${MODE_LABEL[side.mode]}`] ??= []).push(slice[reference]! / slice[side.mode]!);
+      // The same comparison by CPU time per request: the other side's over the reference's, so that, like the
+      // throughput ratio, it is below 1 when the reference costs more.
+      if (cpu[reference] !== undefined && cpu[side.mode] !== undefined)
+        (cpuRatios[`${route.name}: ${MODE_LABEL[reference]} / ${MODE_LABEL[side.mode]}`] ??= []).push(cpu[side.mode]! / cpu[reference]);
     }
     // Ratios between two other sides, e.g. the Nest floor on Fastify over the one on Express.
     for (const [a, b] of pairs) {
       if (slice[a] !== undefined && slice[b] !== undefined) (ratios[`${route.name}: ${MODE_LABEL[a]} / ${MODE_LABEL[b]}`] ??= []).push(slice[a] / slice[b]);
+      if (cpu[a] !== undefined && cpu[b] !== undefined) (cpuRatios[`${route.name}: ${MODE_LABEL[a]} / ${MODE_LABEL[b]}`] ??= []).push(cpu[b] / cpu[a]);
     }
   }
 }
@@ -453,6 +493,7 @@ async function grow(dialect: 'sqlite' | 'postgres', env: Record<string, string>,
 async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
   runs: Run[];
   ratios: Record<string, number[]>;
+  cpuRatios: Record<string, number[]>;
   audit?: { batched: number; unbatched: number };
   profiles?: Array<{ label: string; breakdown: ProfileBreakdown }>;
 }> {
@@ -467,6 +508,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
   };
   const runs: Run[] = [];
   const ratios: Record<string, number[]> = {};
+  const cpuRatios: Record<string, number[]> = {};
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${port}`;
   const portOf = {
@@ -496,11 +538,15 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   let governed = started[0].status === 'fulfilled' ? started[0].value : undefined;
   const pglRoles = dialect === 'postgres' ? postgraphileRoles() : undefined;
+  // Each side's server process, for its CPU time per request.
+  const pidOf: Partial<Record<Mode, number>> = {};
   try {
     if (failed) throw failed.reason as Error;
+    pidOf.ungoverned = children[1].pid;
     children.shift();
     const shadowedGateway = children.pop()!;
     const scopeGateways = [children.pop()!, children.pop()!];
+    [pidOf.shadowed, pidOf.scopeLarge, pidOf.scopeSmall] = [shadowedGateway.pid, ...scopeGateways.map((g) => g.pid)];
     await stop(children.pop());
     if (pglRoles) {
       // PostGraphile on the floors' store, as Northwind's database role (scripts/postgraphile/server.cjs); the
@@ -509,18 +555,22 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
       children.push(
         spawnNode([join(PGL_DIR, 'server.cjs')], { DATABASE_URL: authenticatorUrl, PGL_ROLE: pglRoles.partner, PORT: String(portOf.postgraphile) }),
       );
+      pidOf.postgraphile = children[children.length - 1].pid;
       await waitFor(`http://127.0.0.1:${portOf.postgraphile}/graphql`);
     }
     const floorEnv = { ...stores.floor.env };
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-limit-server.ts'], { ...floorEnv, PORT: String(portOf.bare) }));
+    pidOf.bare = children[children.length - 1].pid;
     await waitFor(`http://127.0.0.1:${portOf.bare}/`);
     children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-nest-floor.ts'], { ...floorEnv, PORT: String(portOf.nest) }));
+    pidOf.nest = children[children.length - 1].pid;
     await waitFor(`http://127.0.0.1:${portOf.nest}/api/v1/demand-signals`);
     for (const [mode, flags] of [
       ['nestFastify', ['--fastify']],
       ['nestFastifySchema', ['--fastify', '--schema']],
     ] as const) {
       children.push(spawnNode(['-r', 'ts-node/register/transpile-only', 'scripts/bench-nest-floor.ts', ...flags], { ...floorEnv, PORT: String(portOf[mode]) }));
+      pidOf[mode] = children[children.length - 1].pid;
       await waitFor(`http://127.0.0.1:${portOf[mode]}/api/v1/demand-signals`);
     }
     await sameListAnswers([portOf.bare, portOf.nest, portOf.nestFastify, portOf.nestFastifySchema].map((p) => `http://127.0.0.1:${p}/api/v1/demand-signals`));
@@ -538,30 +588,38 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
     await liftQuotas(shadowedBase, stores.shadowed.dataDir);
     await startShadow(shadowedBase, stores.shadowed.dataDir);
 
-    const gov = await sideOf('governed', base, stores.governed.dataDir);
+    const gov = await sideOf('governed', base, stores.governed.dataDir, governed?.pid);
     const sides = [
       gov,
-      await sideOf('ungoverned', `http://127.0.0.1:${portOf.ungoverned}`, stores.ungoverned.dataDir),
-      { ...gov, mode: 'nest' as const, base: `http://127.0.0.1:${portOf.nest}` },
-      { ...gov, mode: 'bare' as const, base: `http://127.0.0.1:${portOf.bare}` },
+      await sideOf('ungoverned', `http://127.0.0.1:${portOf.ungoverned}`, stores.ungoverned.dataDir, pidOf.ungoverned),
+      { ...gov, mode: 'nest' as const, base: `http://127.0.0.1:${portOf.nest}`, pid: pidOf.nest },
+      { ...gov, mode: 'bare' as const, base: `http://127.0.0.1:${portOf.bare}`, pid: pidOf.bare },
     ];
-    const pgl = pglRoles ? [{ ...gov, mode: 'postgraphile' as const, base: `http://127.0.0.1:${portOf.postgraphile}` }] : [];
+    const pgl = pglRoles ? [{ ...gov, mode: 'postgraphile' as const, base: `http://127.0.0.1:${portOf.postgraphile}`, pid: pidOf.postgraphile }] : [];
     for (const side of pgl) await sameRowsAsGoverned(gov, side);
     for (const route of ROUTES) {
-      const floors = (route.floors ?? []).map((mode) => ({ ...gov, mode, base: `http://127.0.0.1:${portOf[mode]}` }));
-      await measure(route, [...sides.slice(0, 3), ...floors, ...sides.slice(3), ...(route.postgraphile ? pgl : [])], runs, ratios, [
-        ['nestFastify', 'nest'],
-        ['nestFastifySchema', 'nestFastify'],
-      ]);
+      const floors = (route.floors ?? []).map((mode) => ({ ...gov, mode, base: `http://127.0.0.1:${portOf[mode]}`, pid: pidOf[mode] }));
+      await measure(
+        route,
+        [...sides.slice(0, 3), ...floors, ...sides.slice(3), ...(route.postgraphile ? pgl : [])],
+        runs,
+        ratios,
+        [
+          ['nestFastify', 'nest'],
+          ['nestFastifySchema', 'nestFastify'],
+        ],
+        cpuRatios,
+      );
     }
     const scopeSides = [];
-    for (const mode of ['scopeSmall', 'scopeLarge'] as const) scopeSides.push(await sideOf(mode, `http://127.0.0.1:${portOf[mode]}`, stores[mode].dataDir));
+    for (const mode of ['scopeSmall', 'scopeLarge'] as const)
+      scopeSides.push(await sideOf(mode, `http://127.0.0.1:${portOf[mode]}`, stores[mode].dataDir, pidOf[mode]));
     for (const side of scopeSides) {
       const page = (await (await fetch(`${side.base}/api/v1/demand-signals?limit=100`, { headers: auth(side.nw) })).json()) as { data?: unknown[] };
       if (page.data?.length !== 100) throw new Error(`${MODE_LABEL[side.mode]}: a page of ${page.data?.length ?? 'no'} rows, not 100`);
     }
-    await measure(GROWTH_ROUTE, scopeSides, runs, ratios);
-    await measure(SHADOW_ROUTE, [gov, await sideOf('shadowed', shadowedBase, stores.shadowed.dataDir)], runs, ratios);
+    await measure(GROWTH_ROUTE, scopeSides, runs, ratios, [], cpuRatios);
+    await measure(SHADOW_ROUTE, [gov, await sideOf('shadowed', shadowedBase, stores.shadowed.dataDir, pidOf.shadowed)], runs, ratios);
 
     const nw = gov.nw;
     let audit: { batched: number; unbatched: number } | undefined;
@@ -603,7 +661,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<{
       const root = pathToFileURL(process.cwd()).href;
       if (profile) profiles = PROFILED.map((route, i) => ({ label: route.name, breakdown: breakdown(profile, root, windows[i]) }));
     }
-    return { runs: combineSlices(runs), ratios, audit, profiles };
+    return { runs: combineSlices(runs), ratios, cpuRatios, audit, profiles };
   } finally {
     await stop(governed);
     for (const child of children) await stop(child);
@@ -625,14 +683,23 @@ function combineSlices(runs: Run[]): Run[] {
       p99: mean(of.map((r) => r.p99)),
       non2xx: of.reduce((a, r) => a + r.non2xx, 0),
       slices: of.map((r) => r.rps),
+      ...(of.every((r) => r.cpuPerRequest !== undefined)
+        ? { cpuPerRequest: mean(of.map((r) => r.cpuPerRequest!)), cpuSlices: of.map((r) => r.cpuPerRequest!) }
+        : {}),
     };
   });
 }
 
 function table(runs: Run[]): string {
-  const lines = ['| route | req/s (mean) | req/s per slice (min–max) | p50 ms | p99 ms | non-2xx |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| route | req/s (mean) | req/s per slice (min–max) | CPU µs per request (mean) | per slice (min–max) | p50 ms | p99 ms | non-2xx |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of runs) {
-    lines.push(`| ${r.name} | ${r.rps.toFixed(0)} | ${range(r.slices ?? [r.rps], 0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.non2xx} |`);
+    const cpu = r.cpuPerRequest === undefined ? ['–', '–'] : [r.cpuPerRequest.toFixed(0), range(r.cpuSlices ?? [r.cpuPerRequest], 0)];
+    lines.push(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${range(r.slices ?? [r.rps], 0)} | ${cpu.join(' | ')} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.non2xx} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -641,6 +708,12 @@ function range(values: number[], digits: number): string {
   const lo = Math.min(...values).toFixed(digits);
   const hi = Math.max(...values).toFixed(digits);
   return lo === hi ? lo : `${lo}–${hi}`;
+}
+
+/** CPU-time ratios (`measure`'s cpuRatios), with how to read them. */
+function cpuLines(cpuRatios: Record<string, number[]>): string {
+  if (Object.keys(cpuRatios).length === 0) return '';
+  return `Ratios of CPU time per request (the other side's over the first side's; below 1 where the first costs more; the server process only, a PostgreSQL server's own work not included):\n\n${ratioLines(cpuRatios)}`;
 }
 
 function ratioLines(ratios: Record<string, number[]>): string {
@@ -691,12 +764,13 @@ async function abRun(): Promise<void> {
     if (failed) throw failed.reason as Error;
     await liftQuotas('http://127.0.0.1:4200', a.dataDir);
     await liftQuotas('http://127.0.0.1:4201', b.dataDir);
-    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir), await sideOf('variant', 'http://127.0.0.1:4201', b.dataDir)];
+    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir, ga?.pid), await sideOf('variant', 'http://127.0.0.1:4201', b.dataDir, gb?.pid)];
     const runs: Run[] = [];
     const ratios: Record<string, number[]> = {};
-    for (const route of ROUTES) await measure(route, sides, runs, ratios);
+    const cpuRatios: Record<string, number[]> = {};
+    for (const route of ROUTES) await measure(route, sides, runs, ratios, [], cpuRatios);
     process.stdout.write(
-      `## ${dialect}: this build against ${label} (${bMain}${Object.keys(bEnv).length ? `, ${Object.keys(bEnv).join(', ')}` : ''})\n\n${table(combineSlices(runs))}\n\n${ratioLines(ratios)}\n`,
+      `## ${dialect}: this build against ${label} (${bMain}${Object.keys(bEnv).length ? `, ${Object.keys(bEnv).join(', ')}` : ''})\n\n${table(combineSlices(runs))}\n\nThroughput ratios:\n\n${ratioLines(ratios)}\n\n${cpuLines(cpuRatios)}\n`,
     );
   } finally {
     await stop(ga);
@@ -724,7 +798,7 @@ async function shadowRun(): Promise<void> {
     await liftQuotas('http://127.0.0.1:4200', a.dataDir);
     await liftQuotas('http://127.0.0.1:4201', b.dataDir);
     await startShadow('http://127.0.0.1:4201', b.dataDir);
-    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir), await sideOf('shadowed', 'http://127.0.0.1:4201', b.dataDir)];
+    const sides = [await sideOf('governed', 'http://127.0.0.1:4200', a.dataDir, ga.pid), await sideOf('shadowed', 'http://127.0.0.1:4201', b.dataDir, gb.pid)];
     const runs: Run[] = [];
     const ratios: Record<string, number[]> = {};
     await measure(SHADOW_ROUTE, sides, runs, ratios);
@@ -757,7 +831,7 @@ async function main(): Promise<void> {
   if (dialects.includes('postgres')) installPostGraphile();
   for (const dialect of dialects) {
     process.stderr.write(`benchmarking ${dialect}…\n`);
-    const { runs, ratios, audit, profiles } = await benchDialect(dialect);
+    const { runs, ratios, cpuRatios, audit, profiles } = await benchDialect(dialect);
     const section = [
       `## ${dialect === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL'}`,
       '',
@@ -771,6 +845,7 @@ async function main(): Promise<void> {
       section.push(
         `- Audit log on PostgreSQL: ${audit.batched.toFixed(0)} events/s with group commit vs ${audit.unbatched.toFixed(0)} events/s with one transaction per event (each request writes one event)`,
       );
+    section.push('', cpuLines(cpuRatios));
     if (profiles) {
       const share = (b: ProfileBreakdown, counts: 'self' | 'attributed') => `${(policyShare(b[counts], b.busy) * 100).toFixed(1)}%`;
       section.push(
