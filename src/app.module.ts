@@ -41,6 +41,7 @@ import { DataResolver } from './transport/graphql/data.resolver';
 import { AggregateResolver } from './transport/graphql/aggregate.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
+import { subscriptionsOverWsPlugin } from './transport/graphql/subscriptions-over-ws.plugin';
 import { uncacheableAnswersPlugin } from './transport/graphql/uncacheable-answers.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
 import { partnerIntrospectionPlugin } from './transport/graphql/partner-introspection.plugin';
@@ -130,6 +131,7 @@ export class AppModule {
             plugins: [
               ApolloServerPluginCacheControlDisabled(),
               uncacheableAnswersPlugin(),
+              subscriptionsOverWsPlugin(),
               graphqlAuditPlugin(audit),
               partnerIntrospectionPlugin((caller, served) => me.graphqlView(caller, served)),
               ...(config.isProduction ? [schemaHintsPlugin()] : []),

@@ -10,6 +10,7 @@ import {
   GLOBEX,
   gql,
   GqlResult,
+  GOVERNANCE,
   listQuery,
   NORTHSTAR,
   NORTHWIND,
@@ -74,6 +75,35 @@ describe('GraphQL contract (demo partners)', () => {
     const invalid = await ask('{ noSuchField }');
     expect(invalid.status).toBe(400);
     expect(invalid.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a request no operation can be chosen from, or a subscription sent over HTTP, is a 400 with its code, for every role, and audited', async () => {
+    for (const who of [NORTHWIND, GOVERNANCE]) {
+      const ask = async (body: object) =>
+        gw.http
+          .post('/graphql')
+          .set('content-type', 'application/json')
+          .set('Authorization', await bearer(gw, who))
+          .send(body);
+      const unknownName = await ask({ query: 'query A { __typename }', operationName: 'Z' });
+      const noName = await ask({ query: 'query A { __typename } query B { __typename }' });
+      const subscription = await ask({ query: 'subscription { shipmentUpdated { id } }' });
+      for (const [answer, code] of [
+        [unknownName, 'OPERATION_RESOLUTION_FAILURE'],
+        [noName, 'OPERATION_RESOLUTION_FAILURE'],
+        [subscription, 'BAD_REQUEST'],
+      ] as const) {
+        expect(answer.status).toBe(400);
+        expect(answer.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual([code]);
+        expect(answer.body.data).toBeUndefined();
+      }
+      expect(subscription.body.errors[0].message).toMatch(/graphql-ws/);
+    }
+    const events = await gw.query<{ status: number; decision: string; reason: string | null }>(
+      "SELECT status, decision, reason FROM audit_events WHERE operation LIKE 'graphql%' AND status = 400 AND reason LIKE '%graphql-ws%'",
+    );
+    expect(events.length).toBe(2);
+    expect(events.every((e) => e.decision === 'deny')).toBe(true);
   });
 
   describe('lists', () => {

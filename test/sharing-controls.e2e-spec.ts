@@ -137,6 +137,25 @@ describe('sharing controls beyond allow and deny', () => {
       expect(paths).toMatch(/rules\[0\]\.conditions\.forecastQty\.\$gt: .*date and timestamp fields only/);
       expect(paths).toMatch(/rules\[0\]\.conditions\.region: relative time applies to date and timestamp fields only/);
     });
+
+    it('refuses a duration longer than 1000 years (it would reach past the dates the stores hold), in a version and in a simulation', async () => {
+      const tooLong = withDemandConditions({ periodStart: { $gte: '${now-P999999999Y}' } });
+      const problem = expectProblem(await put(tooLong), 400);
+      expect((problem.problems as Array<{ path: string; message: string }>).map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(
+        /rules\[0\]\.conditions\.periodStart: placeholder \$\{now-P999999999Y\} is not a relative time.*at most 1000 years/,
+      );
+      const simulated = await gw.http
+        .post('/api/v1/policies/supplier-northwind/simulate')
+        .set('Authorization', governance)
+        .send({
+          document: tooLong,
+          action: 'read',
+          subject: 'DemandSignal',
+          purpose: 'replenishment-planning',
+          record: { sku: 'SKU-100', periodStart: '2026-01-01' },
+        });
+      expectProblem(simulated, 400);
+    });
   });
 
   describe('field transforms', () => {

@@ -126,9 +126,12 @@ export class GovernedDataService {
     try {
       result = await this.readJudged(caller, subject, options, id, partnerId);
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      const inForce = await this.policies.inForce(partnerId!);
-      if (inForce.version === lastSeen.version && inForce.agreements?.revision === lastSeen.agreements?.revision) throw error;
+      // Whatever failed, a version no longer in force must not be the one that keeps failing: look
+      // the version in force up and judge again under it. After an unexpected error (a store that
+      // cannot be read), if the lookup fails too, the first error stands.
+      const lookup = this.policies.inForce(partnerId!);
+      const inForce = error instanceof GatewayError ? await lookup : await lookup.catch(() => null);
+      if (!inForce || (inForce.version === lastSeen.version && inForce.agreements?.revision === lastSeen.agreements?.revision)) throw error;
       caller.policyInForce = inForce;
       return this.read(caller, subject, options, id);
     }

@@ -18,4 +18,21 @@ describe('relative time', () => {
     for (const bad of ['${now-}', '${now-P}', '${now-PT}', '${now-7D}', '${now*P7D}', 'x${now}', '${nowP7D}', '${now-P7X}'])
       expect(isRelativeTime(bad)).toBe(false);
   });
+
+  it('takes durations up to 1000 years, so that every placeholder resolves to a representable instant', () => {
+    expect(resolveRelative('${now-P1000Y}', 'date', NOW)).toBe('1026-03-31');
+    expect(resolveRelative('${now+P12000M}', 'date', NOW)).toBe('3026-03-31');
+    expect(resolveRelative('${now+P365000D}', 'date', NOW)).toBe('3025-08-01');
+    for (const tooLong of [
+      '${now-P1001Y}',
+      '${now-P999999999Y}',
+      '${now+P12001M}',
+      '${now-P99999999999999999999D}',
+      '${now+PT9999999999H}',
+      '${now-P999Y1000W}',
+    ]) {
+      expect(isRelativeTime(tooLong)).toBe(false);
+      expect(() => resolveRelative(tooLong, 'timestamp', NOW)).toThrow(/not a relative time/);
+    }
+  });
 });

@@ -6,6 +6,12 @@
  */
 const RELATIVE = /^\$\{now(?:([+-])(P[0-9A-Z.]+))?\}$/;
 const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,3})?)S)?)?$/;
+/**
+ * The longest duration a placeholder may name. A longer one could reach past the dates JavaScript
+ * and the stores represent (year 275760, or 9999 in a date column): refused when the policy is
+ * validated, never an error on each read.
+ */
+const MAX_DURATION_YEARS = 1000;
 /** A bound marker: NUL cannot appear in a policy value or a filter (both refuse it), so it is never data. */
 const MARKER_PREFIX = '\u0000now|';
 
@@ -32,7 +38,12 @@ function parseRelative(value: string): Relative | null {
   if (!m[2]) return { sign: 1, parts: [0, 0, 0, 0, 0, 0, 0] };
   const d = DURATION.exec(m[2]);
   if (!d) return null;
-  return { sign: m[1] === '-' ? -1 : 1, parts: d.slice(1).map((x) => (x ? Number(x) : 0)) };
+  const parts = d.slice(1).map((x) => (x ? Number(x) : 0));
+  const [years, months, weeks, days, hours, minutes, seconds] = parts;
+  // In mean Julian years (365.25 days) and months (a twelfth of one): P1000Y and P12000M are the longest.
+  const approxDays = (years + months / 12) * 365.25 + weeks * 7 + days + (hours + (minutes + seconds / 60) / 60) / 24;
+  if (!(approxDays <= MAX_DURATION_YEARS * 365.25)) return null;
+  return { sign: m[1] === '-' ? -1 : 1, parts };
 }
 
 /** The placeholder's value at `now`: `YYYY-MM-DD` for a date field, ISO 8601 UTC with milliseconds for a timestamp. */

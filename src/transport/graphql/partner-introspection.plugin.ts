@@ -23,6 +23,8 @@ export function partnerIntrospectionPlugin(viewOf: IntrospectionView): ApolloSer
     requestDidStart() {
       return Promise.resolve({
         async responseForOperation(rc): Promise<GraphQLResponse | null> {
+          // No operation resolved (an unknown or missing operationName): Apollo answers that itself.
+          if (!rc.operation) return null;
           const roots = rootFields(rc.operation, rc.document);
           if (![...roots].some((f) => INTROSPECTION_ROOTS.has(f))) return null;
           const gateway = rc.contextValue.req.gateway!;
