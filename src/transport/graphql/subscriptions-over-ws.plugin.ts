@@ -1,5 +1,5 @@
 import { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 
 /**
  * Subscriptions are served over graphql-ws (the same /graphql path, upgraded to a WebSocket). Sent
@@ -11,7 +11,7 @@ export function subscriptionsOverWsPlugin(): ApolloServerPlugin {
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ operation }) {
-          if (operation?.operation !== 'subscription') return Promise.resolve();
+          if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return Promise.resolve();
           return Promise.reject(
             new GraphQLError('Subscriptions are served over graphql-ws (a WebSocket to /graphql, subprotocol graphql-transport-ws), not over HTTP.', {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
