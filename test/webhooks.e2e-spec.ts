@@ -15,6 +15,7 @@ const NORTHSTAR = { roles: ['partner'], partner: 'carrier-northstar', purpose: '
 const ACME = { roles: ['partner'], partner: 'supplier-acme', purpose: 'replenishment-planning' };
 const ADMIN = { roles: ['admin'], sub: 'orchestrator' };
 const GOVERNANCE = { roles: ['governance'], sub: 'officer' };
+const AUDITOR = { roles: ['auditor'], sub: 'auditor' };
 /** A gateway process transpiles its sources when it starts: slow on a busy machine. */
 const STARTUP_MS = 180_000;
 const ECONOMICS = ['unitPrice', 'customerName', 'marginPct'];
@@ -181,16 +182,21 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
 
     const rows = await eventually(
       () => deliveries(NORTHWIND, id),
-      (r) => settled(r, 4),
+      (r) => settled(r, 3),
+    );
+    // The delivery of ds-wh-2 was skipped: the history does not name a record Northwind may not see.
+    await eventually(
+      () => gw.query<{ status: string }>("SELECT status FROM webhook_deliveries WHERE endpoint_id = ? AND record_id = 'ds-wh-2'", [id]),
+      (r) => r.length === 1 && r[0].status === 'skipped',
     );
     expect(rows.map((d) => [d.eventType, d.recordId, d.status]).sort()).toEqual(
       [
         ['capacity.updated', capacity.body.data.id, 'delivered'],
         ['demand.updated', 'ds-wh-1', 'delivered'],
-        ['demand.updated', 'ds-wh-2', 'skipped'],
         ['shipment.updated', shipment.id, 'delivered'],
       ].sort(),
     );
+    expect(JSON.stringify(await deliveries(NORTHWIND, id))).not.toContain('ds-wh-2');
     const got = receiver.received.slice(start);
     expect(got).toHaveLength(3);
     for (const r of got) expect(WebhookReceiver.verify(secret, r)).toEqual(r.payload);
@@ -218,7 +224,16 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
     const demandEvent = events.find((e) => e.request_id === byType['demand.updated'].id)!;
     expect(demandEvent).toMatchObject({ decision: 'allow', operation: 'webhook POST demand.updated attempt 1' });
     for (const f of ECONOMICS) expect(demandEvent.fields_returned).not.toContain(f);
-    expect(events.find((e) => e.request_id === rows.find((d) => d.recordId === 'ds-wh-2')!.id)).toMatchObject({ decision: 'deny' });
+    const [skipped] = await gw.query<{ id: string }>("SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND record_id = 'ds-wh-2'", [id]);
+    const refused = (
+      await gw.http
+        .get('/api/v1/audit-events')
+        .query({ resourceId: 'ds-wh-2' })
+        .set('Authorization', await bearer(AUDITOR))
+    ).body.data;
+    expect(refused.filter((e: { requestId: string }) => e.requestId === skipped.id)).toEqual([
+      expect.objectContaining({ decision: 'deny', status: 404, resourceIds: ['ds-wh-2'] }),
+    ]);
     await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`);
   });
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Caller } from '../access/caller';
 import { GovernedDataService } from '../access/governed-data.service';
-import { AccessSummary, carriedBy, summaryOf } from '../audit/access-summary';
+import { AccessSummary, carriedBy, merge, summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -126,7 +126,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       read = summary;
     } catch (e) {
       if (e instanceof GatewayError && e.status < 500) {
-        record.add(carriedBy(e));
+        // The record addressed is named, as on a refused REST read of it (found by resourceId).
+        record.add(merge(summaryOf({ resourceIds: [d.recordId] }), carriedBy(e)));
         // Out of the partner's scope now (404), or its policy no longer lets it read the subject: not delivered.
         record.fail(e.status, e.code, e.detail);
         if (await this.commit(record, e.status, d)) {

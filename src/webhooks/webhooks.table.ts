@@ -107,10 +107,15 @@ export async function insertDelivery(m: EntityManager, d: NewDelivery): Promise<
   );
 }
 
-/** An endpoint's deliveries, newest first. */
+/**
+ * An endpoint's deliveries its partner may see, newest first: those attempted at least once. A
+ * delivery is queued for every endpoint subscribed to the event type, before anyone judges whether
+ * the endpoint's partner may read the record; one never attempted (still pending, or skipped because
+ * the record is outside the partner's scope) would name a record, and a write, the partner may not see.
+ */
 export async function deliveriesOf(m: EntityManager, endpointId: string, limit: number): Promise<DeliveryRow[]> {
   const rows: Array<Record<string, unknown>> = await m.query(
-    positional(m, 'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
+    positional(m, 'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND attempts > 0 ORDER BY created_at DESC, id DESC LIMIT ?'),
     [endpointId, limit],
   );
   return rows.map((r) => ({
