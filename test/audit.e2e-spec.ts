@@ -102,6 +102,15 @@ describe('audit log', () => {
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.every((e) => e.decision === 'deny')).toBe(true);
     await get('/api/v1/audit-events/export?format=xml').expect(400);
+    // A filter no event can match (NUL is stored as \0) is refused before any byte leaves, in both forms.
+    for (const format of ['csv', 'ndjson']) {
+      const nul = await get(`/api/v1/audit-events/export?format=${format}&sub=%00`).expect(400);
+      expect(nul.body.code).toBe('VALIDATION_FAILED');
+    }
+    const [{ status }] = await gw.query<{ status: number }>(
+      "SELECT status FROM audit_events WHERE operation = 'GET /api/v1/audit-events/export' ORDER BY seq DESC LIMIT 1",
+    );
+    expect(Number(status)).toBe(400);
   });
 
   it('verifies the chain over the API and from the command line', async () => {
@@ -113,6 +122,10 @@ describe('audit log', () => {
     expect(res.body.head).toBe(head.hash);
     const range = await get('/api/v1/audit-events/verify?from=2&to=4').expect(200);
     expect(range.body).toMatchObject({ ok: true, checked: 3 });
+    // A range starting after the head holds nothing yet: nothing broken (not a false gap).
+    const ahead = await get(`/api/v1/audit-events/verify?from=${res.body.headSeq + 1000}`).expect(200);
+    expect(ahead.body).toMatchObject({ ok: true, checked: 0 });
+    expect((await get('/api/v1/audit-events/verify?from=99999999999999999999').expect(400)).body.code).toBe('VALIDATION_FAILED');
 
     const env = { ...process.env, DATA_DIR: gw.dataDir, DATABASE_URL: gw.dialect === 'postgres' ? String(gw.dataSource.options['url' as never]) : '' };
     const { stdout } = await run('npx', ['ts-node', '--transpile-only', 'src/cli/audit-verify.ts'], { env });

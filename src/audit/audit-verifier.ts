@@ -26,6 +26,8 @@ export async function verifyChain(chain: AuditChainReader, range: { from?: numbe
   const headSeq = headRow?.seq ?? 0;
   const from = Math.max(1, range.from ?? 1);
   const to = Math.min(range.to ?? headSeq, headSeq);
+  // A range that starts after the head holds no event yet: nothing to check, nothing broken.
+  if (from > headSeq) return { ok: true, checked: 0, head: headRow?.hash ?? null, headSeq, from, to };
   let prevHash = GENESIS_HASH;
   if (from > 1) {
     const prev = await chain.eventHash(from - 1);

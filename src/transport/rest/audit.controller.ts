@@ -262,6 +262,8 @@ export function parseFilter(query: Record<string, unknown>, extra: string[]): Au
     const v = query[k];
     if (v === undefined) continue;
     if (typeof v !== 'string') throw GatewayError.validation([`${k} must be given once`]);
+    // No event holds one (the log stores NUL as \0), and PostgreSQL cannot compare with it.
+    if (v.includes('\u0000')) throw GatewayError.validation([`${k} must not contain the NUL character (U+0000)`]);
     (filter as Record<string, string>)[k] = v;
   }
   return filter;
@@ -276,7 +278,7 @@ export function parseLimit(value: unknown): number {
 
 function optionalSeq(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw GatewayError.validation([`${name} must be a seq number of at least 1`]);
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw GatewayError.validation([`${name} must be a seq number of at least 1`]);
   return n;
 }
