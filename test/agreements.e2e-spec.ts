@@ -142,6 +142,10 @@ describe('data-sharing agreements', () => {
 
   it('refuses an inverted period, a validUntil in the past, an unknown partner, and names the field', async () => {
     const base = { partnerId: 'supplier-northwind', title: 'T', terms: 'Terms', purposes: ['replenishment-planning'], subjects: ['DemandSignal'] };
+    // A day that does not exist is refused, not rolled over into the next month.
+    const noSuchDay = await offer({ ...base, validFrom: '2026-02-30T00:00:00Z', validUntil: inDays(5) }).expect(400);
+    expect(noSuchDay.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: ['validFrom'] });
+    expect((await offer({ ...base, validUntil: '2031-04-31' }).expect(400)).body.fields).toEqual(['validUntil']);
     const inverted = await offer({ ...base, validFrom: inDays(10), validUntil: inDays(5) }).expect(400);
     expect(inverted.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: ['validUntil'] });
     const past = await offer({ ...base, validFrom: inDays(-10), validUntil: inDays(-1) }).expect(400);
@@ -194,6 +198,14 @@ describe('data-sharing agreements', () => {
       .send({ terms: 'Amended terms.', note: 'clarified' })
       .expect(201);
     expect(revised.body.data).toMatchObject({ status: 'offered', revision: 2, terms: 'Amended terms.' });
+    // The events of the offer and the revision record the answers' 201, not 200.
+    const changes = await gw.query<{ operation: string; status: number }>(
+      "SELECT operation, status FROM audit_events WHERE operation IN ('POST /api/v1/agreements', 'POST /api/v1/agreements/:id/revisions') AND resource_ids LIKE '%agr-prices%' ORDER BY seq",
+    );
+    expect(changes.map((e) => [e.operation, Number(e.status)])).toEqual([
+      ['POST /api/v1/agreements', 201],
+      ['POST /api/v1/agreements/:id/revisions', 201],
+    ]);
     expect(revised.body.data.history.at(-1)).toMatchObject({ action: 'revised', revision: 2, previous: { terms: 'Unit prices for planning.' } });
     expect((await unitPrices().expect(403)).body.code).toBe('FORBIDDEN_FIELDS');
     await gw.http.post('/api/v1/me/agreements/agr-prices/accept').set('Authorization', northwind).expect(200);

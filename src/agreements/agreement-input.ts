@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../data/field-values';
 import { isSubjectName, SUBJECT_NAMES } from '../data/subjects';
 import { GatewayError } from '../common/gateway-error';
 import { ID_PATTERN } from '../common/partner-id';
@@ -93,7 +94,8 @@ function termsOf(body: Record<string, unknown>, base: AgreementTerms | null, pro
 }
 
 function instant(v: unknown, field: string, problems: Array<[string, string]>): number | null {
-  if (typeof v !== 'string' || !TIMESTAMP.test(v) || Number.isNaN(Date.parse(v))) {
+  // Date.parse rolls a day past the month's end over (2026-02-30 is 2 March): the day must exist.
+  if (typeof v !== 'string' || !TIMESTAMP.test(v) || !isCalendarDate(v.slice(0, 10)) || Number.isNaN(Date.parse(v))) {
     problems.push([field, 'is required: an ISO 8601 date or timestamp']);
     return null;
   }

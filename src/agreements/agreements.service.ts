@@ -101,6 +101,7 @@ export class AgreementsService {
         return row;
       },
       (a) => `agreement ${a.id} offered to ${a.partnerId} (revision 1)`,
+      201,
     );
   }
 
@@ -145,6 +146,7 @@ export class AgreementsService {
         return { ...row, ...changed };
       },
       (a) => `agreement ${a.id}: revision ${a.revision} offered to ${a.partnerId}; the partner must accept it again`,
+      201,
     );
   }
 
@@ -260,11 +262,13 @@ export class AgreementsService {
     partnerId: string,
     change: (m: EntityManager) => Promise<AgreementRow>,
     describe: (a: AgreementRow) => string,
+    /** The answer's status, which the event records: 201 for an offer and a revision (both create). */
+    status: 200 | 201 = 200,
   ): Promise<Step<AgreementView>> {
     const { result, summary } = await this.audit.changeWithEvent(record, opened, async (m) => {
       const row = await change(m);
       await countAgreementChange(m, partnerId);
-      return { result: row, status: 200, summary: merge(opened, summaryOf({ rowCount: 1, reason: describe(row) })) };
+      return { result: row, status, summary: merge(opened, summaryOf({ rowCount: 1, reason: describe(row) })) };
     });
     return { data: viewOf(result, Date.now()), summary };
   }
