@@ -43,6 +43,16 @@ describe('console demo sign-in', () => {
       expect(await gw.auditCount()).toBeGreaterThan(before);
     });
 
+    it('answers 404 and offers nothing to a request naming another host (a rebinding DNS name pointed at this machine)', async () => {
+      const foreign = await gw.http.post('/console/demo-token').set('Host', 'attacker.example:3000').send({ identity: 'officer' }).expect(404);
+      expect(foreign.body.token).toBeUndefined();
+      expect((await gw.http.get('/console/settings.json').set('Host', 'attacker.example').expect(200)).body).toMatchObject({
+        signIn: 'none',
+        demoIdentities: [],
+      });
+      await gw.http.post('/console/demo-token').set('Host', 'localhost:3000').send({ identity: 'officer' }).expect(200);
+    });
+
     it('refuses an identity that is not a demo one with 400, issuing nothing', async () => {
       const res = await gw.http.post('/console/demo-token').send({ identity: 'admin' }).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');

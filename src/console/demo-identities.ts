@@ -29,6 +29,14 @@ export const DEMO_TOKEN_TTL_S = 15 * 60;
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost)$/i;
 
+/** The name in a Host header, without its port (`[::1]:3000` is `::1`). */
+function hostName(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed) return bracketed[1];
+  return /^[^:]+(?::\d+)?$/.test(host) ? host.replace(/:\d+$/, '') : undefined;
+}
+
 export function isLoopback(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK.test(address);
 }
@@ -43,10 +51,14 @@ export interface DemoSignInSettings {
 /**
  * Demo sign-in is open only outside production, with the embedded key (no OIDC issuer, no remote
  * JWKS), and only to a caller on this machine: the gateway listens on loopback, or it listens on
- * every address (the default HOST) and the caller connected from a loopback address.
+ * every address (the default HOST) and the caller connected from a loopback address; and in both
+ * cases the request names a loopback host (localhost, 127.0.0.1, [::1]).
  */
-export function demoSignInOpen(settings: DemoSignInSettings, remoteAddress: string | undefined): boolean {
+export function demoSignInOpen(settings: DemoSignInSettings, remoteAddress: string | undefined, requestHost: string | undefined): boolean {
   if (settings.production || settings.oidcIssuer || settings.jwksUrl) return false;
+  // A page from elsewhere whose name a rebinding DNS answer points at 127.0.0.1 connects from
+  // loopback too; its requests carry that name in Host. Only a loopback name is this machine.
+  if (!isLoopback(hostName(requestHost))) return false;
   if (isLoopback(settings.host)) return true;
   const wildcard = settings.host === '0.0.0.0' || settings.host === '::';
   return wildcard && isLoopback(remoteAddress);

@@ -18,7 +18,7 @@ export class DemoSignInService {
 
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
 
-  open(remoteAddress: string | undefined): boolean {
+  open(remoteAddress: string | undefined, requestHost: string | undefined): boolean {
     return demoSignInOpen(
       {
         production: this.config.isProduction,
@@ -27,13 +27,14 @@ export class DemoSignInService {
         jwksUrl: this.config.JWT_JWKS_URL,
       },
       remoteAddress,
+      requestHost,
     );
   }
 
-  settings(remoteAddress: string | undefined): ConsoleSettings {
+  settings(remoteAddress: string | undefined, requestHost: string | undefined): ConsoleSettings {
     const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_SCOPE: scope, OIDC_ROLES_CLAIM: rolesClaim, OIDC_PARTNER_CLAIM: partnerClaim } = this.config;
     if (issuer && clientId) return { signIn: 'oidc', oidc: { issuer, clientId, scope, rolesClaim, partnerClaim }, demoIdentities: [] };
-    if (!this.open(remoteAddress)) return { signIn: 'none', oidc: null, demoIdentities: [] };
+    if (!this.open(remoteAddress, requestHost)) return { signIn: 'none', oidc: null, demoIdentities: [] };
     return {
       signIn: 'demo',
       oidc: null,
@@ -42,8 +43,8 @@ export class DemoSignInService {
   }
 
   /** A short-lived token for one demo identity; 404 wherever demo sign-in is closed, as if it did not exist. */
-  async issue(identityId: unknown, remoteAddress: string | undefined): Promise<{ identity: DemoIdentity; token: string; expiresAt: string }> {
-    if (!this.open(remoteAddress)) throw GatewayError.notFound('Route', 'POST /console/demo-token');
+  async issue(identityId: unknown, remoteAddress: string | undefined, requestHost: string | undefined): Promise<{ identity: DemoIdentity; token: string; expiresAt: string }> {
+    if (!this.open(remoteAddress, requestHost)) throw GatewayError.notFound('Route', 'POST /console/demo-token');
     const identity = DEMO_IDENTITIES.find((i) => i.id === identityId);
     if (typeof identityId !== 'string' || !identity) {
       throw GatewayError.validation([`identity must be one of ${DEMO_IDENTITIES.map((i) => i.id).join(', ')}`]);

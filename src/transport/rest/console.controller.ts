@@ -16,7 +16,7 @@ export class ConsoleController {
   @Get('settings.json')
   @ApiOperation({ summary: 'How the console signs in: OpenID Connect, the demo identities (outside production, on this machine only) or none' })
   settings(@Req() req: GatewayRequest) {
-    return this.signIn.settings(req.socket.remoteAddress);
+    return this.signIn.settings(req.socket.remoteAddress, req.headers.host);
   }
 
   @Public()
@@ -29,7 +29,7 @@ export class ConsoleController {
     const { issued } = await recorded(
       req.gateway!.audit,
       deciding(demand, async () => ({
-        issued: await this.signIn.issue(body?.identity, req.socket.remoteAddress),
+        issued: await this.signIn.issue(body?.identity, req.socket.remoteAddress, req.headers.host),
         summary: summaryOf({ ...demand, rowCount: 1 }),
       })),
     );
