@@ -10,7 +10,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { refuseUnreadBody } from './client-aborted';
 import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { maxDocumentBytes } from './graphql/graphql-limits';
-import { guardJsonBody } from './json-body-guard';
+import { guardJsonBody, refuseInvalidUtf8, refuseNonJsonBody } from './json-body-guard';
 import { buildOpenApiDocument } from './openapi-document';
 import { consoleMiddleware } from './console-static';
 import { toGatewayError } from './problem';
@@ -67,12 +67,13 @@ export function configureApp(app: INestApplication): void {
   app.use('/console', consoleMiddleware(config.OIDC_ISSUER));
   // Logistics pushes carry up to 1,000 events, so their bodies may be larger (PUSH_BODY_LIMIT); the
   // general parser below then leaves an already parsed body alone.
-  const pushJson = express.json({ limit: config.PUSH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const pushJson = express.json({ limit: config.PUSH_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseInvalidUtf8 });
   app.use('/api/v1', (req: Request, res: Response, next: NextFunction) =>
     req.method === 'POST' && PUSH_PATHS.has(req.path) ? pushJson(req, res, next) : next(),
   );
-  app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseInvalidUtf8 }));
   app.use(refuseUnreadBody);
+  app.use('/api/v1', refuseNonJsonBody);
   app.use(guardJsonBody);
   app.use((err: unknown, req: GatewayRequest, res: Response, next: NextFunction) => {
     if (!err) return next();

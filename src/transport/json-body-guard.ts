@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../common/gateway-error';
 
@@ -6,6 +8,30 @@ const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REPORTED = 20;
 /** Request bodies are flat records, policy documents and EPCIS documents: far shallower than this. */
 export const MAX_BODY_DEPTH = 32;
+
+/**
+ * The JSON parser's `verify` step: a body that is not valid UTF-8 is refused (400), where decoding
+ * would otherwise store each bad byte as U+FFFD, silently changing what the client sent.
+ */
+export function refuseInvalidUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
+}
+
+/**
+ * Under /api/v1, after the parsers: a request that carries a body the JSON parser did not read (sent
+ * as text/plain, XML, a form, or with no content type) is refused with 415, rather than handled as
+ * if it had no body and refused for every field it then lacks.
+ */
+export function refuseNonJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const announced = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  // A body the parser read is in req.body, its stream read to the end; one it left alone is neither.
+  if (!announced || req.body !== undefined || req.readableEnded) return next();
+  next(
+    new GatewayError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', {
+      detail: `The request body is ${req.headers['content-type'] ? `of type ${req.headers['content-type'].slice(0, 100)}` : 'without a content type'}; send it as application/json.`,
+    }),
+  );
+}
 
 /**
  * Refuses, with 400 VALIDATION_FAILED naming each path, any JSON body (REST bodies, GraphQL

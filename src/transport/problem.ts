@@ -51,6 +51,9 @@ export function toGatewayError(error: unknown): GatewayError {
   if (e?.type === 'request.aborted') {
     return bodyNotRead();
   }
+  if (e?.type === 'entity.verify.failed' && (e as { invalidUtf8?: boolean }).invalidUtf8) {
+    return GatewayError.validation(['the request body is not valid UTF-8']);
+  }
   if (e?.type === 'entity.parse.failed') {
     return GatewayError.validation(['the request body is not valid JSON']);
   }

@@ -181,6 +181,36 @@ describe('API4 resource consumption', () => {
       expect(a.res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
 
+    it('a body that is not valid UTF-8 is 400, and a body that is not JSON is 415: never read as something else', async () => {
+      const latin1 = Buffer.concat([Buffer.from('{"lastLocation":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+      const bad = await refused(
+        gw,
+        () =>
+          gw.http
+            .patch(`/api/v1/shipments/${swiftShipment}`)
+            .set('Authorization', swift)
+            .set('content-type', 'application/json')
+            // The bytes as they are (superagent would otherwise serialise a Buffer as JSON).
+            .serialize((b: Buffer) => b as unknown as string)
+            .send(latin1),
+        400,
+      );
+      expectProblem(bad.res, 400, 'VALIDATION_FAILED');
+      expect(bad.res.body.errors).toEqual(['the request body is not valid UTF-8']);
+      for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', null]) {
+        const { res } = await refused(
+          gw,
+          () => {
+            const req = gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift);
+            return type ? req.set('content-type', type).send('{"status":"delayed"}') : req.send(Buffer.from('{"status":"delayed"}'));
+          },
+          415,
+        );
+        expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      }
+      expect(executed()).toBe(0);
+    });
+
     it('the larger PUSH_BODY_LIMIT applies to push routes only', async () => {
       const { res } = await refused(
         gw,
