@@ -95,6 +95,19 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     expect(data.byPurpose).toEqual([{ purpose: 'replenishment-planning', subjects: data.subjects }]);
   });
 
+  it('a field granted on every row of the scope is "all" even when more than one rule makes the scope', async () => {
+    // Capacity planning: a second rule (the restricted programme's rounded forecast, under the same SKU
+    // condition and one more) adds rows to no one: every field of the first rule is on every row.
+    const capacity = (await me(partner('supplier-northwind', 'capacity-planning'))).subjects.DemandSignal.read as ActionView;
+    const rows = Object.fromEntries(capacity.fields.map((f) => [f.field, f.rows]));
+    for (const f of ['id', 'sku', 'productFamily', 'site', 'region', 'periodStart', 'updatedAt']) expect({ f, rows: rows[f] }).toEqual({ f, rows: 'all' });
+    // The exact forecast is taken away on the restricted rows (and given rounded there).
+    expect(rows.forecastQty).toBe('some');
+    // Globex: two shipment rules under the same condition, one adding lastLocation.
+    const globex = (await me(partner('customer-globex'))).byPurpose[0].subjects.Shipment.read as ActionView;
+    expect(globex.fields.filter((f) => f.rows === 'some')).toEqual([]);
+  });
+
   it('with no purpose, /me lists every purpose apart, each exactly as /me under that purpose', async () => {
     for (const id of demoPartnerIds()) {
       const all = await me(partner(id));

@@ -62,7 +62,8 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
       const reason = rule.inverted ? `Withheld where ${conditionsInWords(rule.conditions) ?? 'always'}${rule.reason ? `: ${rule.reason}` : ''}` : rule.reason;
       if (reason && !reasons.includes(reason)) reasons.push(reason);
     }
-    fields.push({ field, rows: plan.fieldScopes.has(field) ? 'some' : 'all', ruleIds, reasons });
+    const onEvery = !plan.fieldScopes.has(field) || grantedOnEveryRow(ability.rulesFor(action, subject) as readonly RuleLike[], rules);
+    fields.push({ field, rows: onEvery ? 'all' : 'some', ruleIds, reasons });
   }
   let scope = scopeInWords(ability.rulesFor(action, subject));
   if (subject === 'ShipmentEvent') {
@@ -73,6 +74,25 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
     scope = scope === 'all rows' ? of : `${of}, where ${scope}`;
   }
   return { scope, fields };
+}
+
+/**
+ * Whether a field is granted on every row the action's scope lets through, though its rules are not
+ * the scope's: each granting rule of the scope grants the field, or another rule does under fewer
+ * conditions (the same ones, or some of them), and no rule takes the field away from some rows only.
+ * (Two rules with the same conditions, one granting more fields, give each field on every row.)
+ */
+export function grantedOnEveryRow(rowRules: readonly RuleLike[], fieldRules: readonly RuleLike[]): boolean {
+  if (fieldRules.some((r) => r.inverted && !rowRules.includes(r))) return false;
+  const grants = fieldRules.filter((r) => !r.inverted);
+  return rowRules.filter((r) => !r.inverted).every((row) => grants.some((g) => g === row || conditionsWithin(g.conditions, row.conditions)));
+}
+
+/** Every condition of `general` is one of `specific`'s, with the same value: whatever `specific` matches, `general` does. */
+function conditionsWithin(general: unknown, specific: unknown): boolean {
+  const g = (general ?? {}) as Record<string, unknown>;
+  const s = (specific ?? {}) as Record<string, unknown>;
+  return Object.entries(g).every(([field, cond]) => field in s && JSON.stringify(s[field]) === JSON.stringify(cond));
 }
 
 /** The rows a list of CASL rules (highest priority first) lets through, in words. */
