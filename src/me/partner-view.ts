@@ -62,7 +62,7 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
       const reason = rule.inverted ? `Withheld where ${conditionsInWords(rule.conditions) ?? 'always'}${rule.reason ? `: ${rule.reason}` : ''}` : rule.reason;
       if (reason && !reasons.includes(reason)) reasons.push(reason);
     }
-    const onEvery = !plan.fieldScopes.has(field) || grantedOnEveryRow(ability.rulesFor(action, subject) as readonly RuleLike[], rules);
+    const onEvery = !plan.fieldScopes.has(field) || grantedOnEveryRow(ability.rulesFor(action, subject), rules);
     fields.push({ field, rows: onEvery ? 'all' : 'some', ruleIds, reasons });
   }
   let scope = scopeInWords(ability.rulesFor(action, subject));
