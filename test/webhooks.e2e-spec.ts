@@ -237,6 +237,56 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
     await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`);
   });
 
+  it("one partner's slow receivers hold up only its own deliveries: another partner's arrive while they wait", async () => {
+    const GLOBEX = { roles: ['partner'], partner: 'customer-globex', purpose: 'delivery-tracking' };
+    const SWIFTLOG = { roles: ['partner'], partner: 'carrier-swiftlog', purpose: 'shipment-execution' };
+    const slow = await WebhookReceiver.start();
+    slow.hold = true;
+    const globexIds: string[] = [];
+    let swiftId: string | null = null;
+    try {
+      // More of Globex's endpoints than the worker has slots, all at a receiver that does not answer.
+      for (let i = 0; i < 10; i++) {
+        const r = await call(GLOBEX, 'post', '/api/v1/me/webhooks', { url: slow.url, events: ['shipment.updated'] });
+        expect(r.status).toBe(201);
+        globexIds.push(r.body.data.id as string);
+      }
+      const swift = await call(SWIFTLOG, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['shipment.updated'] });
+      expect(swift.status).toBe(201);
+      swiftId = swift.body.data.id as string;
+      const [shipment] = await gw.query<{ id: string }>(
+        "SELECT id FROM shipments WHERE carrier_id = 'carrier-swiftlog' AND destination IN ('DC-US-EAST', 'DC-US-WEST') ORDER BY id",
+      );
+      const start = receiver.received.length;
+      expect((await call(ADMIN, 'patch', `/api/v1/shipments/${shipment.id}`, { status: 'delayed' })).status).toBe(200);
+      const signedForSwiftlog = (r: ReceivedWebhook) => {
+        try {
+          WebhookReceiver.verify(swift.body.data.secret as string, r);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await eventually(
+        () => Promise.resolve(receiver.received.slice(start).filter(signedForSwiftlog)),
+        (got) => got.length === 1,
+      );
+      // Swiftlog's delivery was made while Globex's wait: none of them has been answered, and at most
+      // two are under way (the rest wait for one of those to end, not in the slots Swiftlog needs).
+      expect(slow.waiting).toBeLessThanOrEqual(2);
+      const placeholders = globexIds.map(() => '?').join(', ');
+      expect(await gw.query(`SELECT id FROM webhook_deliveries WHERE endpoint_id IN (${placeholders}) AND attempts > 0`, globexIds)).toEqual([]);
+      slow.release();
+      // Then every one of Globex's deliveries is made.
+      await slow.waitFor(10);
+    } finally {
+      slow.release();
+      await slow.stop();
+      for (const id of globexIds) await call(GLOBEX, 'delete', `/api/v1/me/webhooks/${id}`);
+      if (swiftId) await call(SWIFTLOG, 'delete', `/api/v1/me/webhooks/${swiftId}`);
+    }
+  });
+
   it('judges by the policy in force when delivering: a carrier sees its own economics, which a supplier never gets', async () => {
     const carrier = await call(NORTHSTAR, 'post', '/api/v1/me/webhooks', { url: receiver.url, events: ['shipment.updated'] });
     const [shipment] = await gw.query<{ id: string }>("SELECT id FROM shipments WHERE carrier_id = 'carrier-northstar' ORDER BY id");

@@ -27,6 +27,8 @@ export interface ClaimedDelivery {
   recordId: string;
   attempts: number;
   occurredAt: string;
+  /** The partner of the delivery's endpoint. */
+  partnerId: string;
 }
 
 /**
@@ -72,11 +74,11 @@ export class WebhookQueue implements RecordChanges {
   }
 
   /** Claims up to `limit` due deliveries for `leaseMs`; a claim that is never settled is due again after the lease. */
-  async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(limit: number, leaseMs: number, skipPartners: readonly string[] = []): Promise<ClaimedDelivery[]> {
     const now = new Date();
     const nowText = now.toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
-    const work = (m: EntityManager) => claimDueDeliveries(m, limit, nowText, until);
+    const work = (m: EntityManager) => claimDueDeliveries(m, limit, nowText, until, skipPartners);
     const rows = await this.db.transaction(work);
     return rows.map((r) => ({ ...r, eventType: r.eventType as WebhookEventType }));
   }

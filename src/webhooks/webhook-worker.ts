@@ -15,7 +15,9 @@ import { signWebhook } from './webhook-signer';
 import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
 
 /** Deliveries one replica works on at once. */
-const BATCH = 8;
+const SLOTS = 8;
+/** Of those, the most the endpoints of one partner may hold, so that one partner's slow receivers hold up only its own deliveries. */
+const PER_PARTNER = 2;
 
 interface Endpoint {
   id: string;
@@ -40,6 +42,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Resolved by the next poke: a round waiting for a free slot also looks when deliveries are queued. */
+  private poked: { promise: Promise<void>; resolve: () => void } | null = null;
   private stopped = true;
   private unsubscribe: (() => void) | null = null;
 
@@ -70,6 +74,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.poked?.resolve();
+      this.poked = null;
       return;
     }
     if (this.timer) clearTimeout(this.timer);
@@ -92,17 +98,61 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.timer.unref();
   }
 
-  /** Claims and works through due deliveries until none is due. */
+  /**
+   * Claims and works through due deliveries until none is due. Each delivery holds one of SLOTS from
+   * its claim until it is settled, and a slot that frees claims the next due delivery at once (an
+   * attempt may take WEBHOOK_TIMEOUT_MS); a partner whose endpoints hold PER_PARTNER slots is left
+   * out of the claims until one of them frees, so other partners' deliveries keep flowing.
+   */
   private async round(): Promise<void> {
     const lease = this.config.WEBHOOK_TIMEOUT_MS * 2 + 30_000;
+    const inFlight = new Set<Promise<void>>();
+    const held = new Map<string, number>();
+    const release = (partnerId: string) => {
+      const n = (held.get(partnerId) ?? 1) - 1;
+      if (n > 0) held.set(partnerId, n);
+      else held.delete(partnerId);
+    };
     try {
       while (!this.stopped) {
-        const claimed = await this.queue.claim(BATCH, lease);
-        if (claimed.length === 0) return;
-        await Promise.all(claimed.map((d) => this.deliver(d).catch((e: Error) => this.logger.error(`webhook delivery ${d.id} failed: ${e.message}`))));
+        if (inFlight.size < SLOTS) {
+          const busy = [...held].filter(([, n]) => n >= PER_PARTNER).map(([partnerId]) => partnerId);
+          const [d] = await this.queue.claim(1, lease, busy);
+          if (d) {
+            held.set(d.partnerId, (held.get(d.partnerId) ?? 0) + 1);
+            const work: Promise<void> = this.deliver(d)
+              .catch((e: Error) => this.logger.error(`webhook delivery ${d.id} failed: ${e.message}`))
+              .finally(() => {
+                inFlight.delete(work);
+                release(d.partnerId);
+              });
+            inFlight.add(work);
+            continue;
+          }
+        }
+        if (inFlight.size === 0) return;
+        // A slot frees, deliveries are queued here, or a poll interval passes (retries coming due, other replicas' changes).
+        await this.waitForAny(inFlight);
       }
     } catch (e) {
       this.logger.warn(`webhook queue not reachable: ${(e as Error).message}`);
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
+  }
+
+  private async waitForAny(inFlight: Set<Promise<void>>): Promise<void> {
+    if (!this.poked) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.poked = { promise, resolve };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const interval = new Promise<void>((r) => (timer = setTimeout(r, this.config.WEBHOOK_POLL_MS)));
+    try {
+      await Promise.race([...inFlight, this.poked.promise, interval]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

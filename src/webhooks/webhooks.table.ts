@@ -131,32 +131,42 @@ export async function deliveriesOf(m: EntityManager, endpointId: string, limit: 
 }
 
 /**
- * Claims up to `limit` deliveries due at `now` until `until`. On PostgreSQL one statement with
- * `FOR UPDATE SKIP LOCKED` (two replicas never claim the same one); on SQLite a read then an update
- * per row, which the caller runs in one transaction (the single connection serialises claims).
+ * Claims up to `limit` deliveries due at `now` until `until`, with the partner each is for, leaving
+ * out the endpoints of the partners in `skipPartners` (those already at their share of the worker).
+ * On PostgreSQL one statement with `FOR UPDATE SKIP LOCKED` (two replicas never claim the same
+ * one); on SQLite a read then an update per row, which the caller runs in one transaction (the
+ * single connection serialises claims).
  */
-export async function claimDueDeliveries(m: EntityManager, limit: number, now: string, until: string): Promise<ClaimedRow[]> {
+export async function claimDueDeliveries(
+  m: EntityManager,
+  limit: number,
+  now: string,
+  until: string,
+  skipPartners: readonly string[] = [],
+): Promise<Array<ClaimedRow & { partnerId: string }>> {
   const columns = 'id, endpoint_id, event_type, subject, record_id, attempts, occurred_at';
-  const due = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`;
+  const partnerOf = '(SELECT e.partner_id FROM webhook_endpoints e WHERE e.id = webhook_deliveries.endpoint_id)';
+  const skipped = skipPartners.length > 0 ? ` AND ${partnerOf} NOT IN (${skipPartners.map(() => '?').join(', ')})` : '';
+  const due = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)${skipped}`;
+  const withPartner = (r: Record<string, unknown>) => ({ ...claimedOf(r), partnerId: String(r.partner_id) });
   if (isPostgres(m)) {
     const [rows] = await m.query<[Array<Record<string, unknown>>, number]>(
       positional(
         m,
         `UPDATE webhook_deliveries SET claimed_until = ? WHERE id IN (
            SELECT id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
-         RETURNING ${columns}`,
+         RETURNING ${columns}, ${partnerOf} AS partner_id`,
       ),
-      [until, now, now, limit],
+      [until, now, now, ...skipPartners, limit],
     );
-    return rows.map(claimedOf);
+    return rows.map(withPartner);
   }
-  const found: Array<Record<string, unknown>> = await m.query(`SELECT ${columns} FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ?`, [
-    now,
-    now,
-    limit,
-  ]);
+  const found: Array<Record<string, unknown>> = await m.query(
+    `SELECT ${columns}, ${partnerOf} AS partner_id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ?`,
+    [now, now, ...skipPartners, limit],
+  );
   for (const r of found) await m.query('UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?', [until, r.id]);
-  return found.map(claimedOf);
+  return found.map(withPartner);
 }
 
 /** Records how a claimed delivery ended (or that it waits again) and releases its claim. */

@@ -18,6 +18,9 @@ export interface ReceivedWebhook {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   status = 200;
+  /** While true, answers wait until `release()`: a receiver that is slow to answer. */
+  hold = false;
+  private held: Array<() => void> = [];
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(private readonly server: Server) {}
@@ -27,7 +30,9 @@ export class WebhookReceiver {
     const server = createServer((req, res) => {
       void readBody(req).then((body) => {
         receiver!.record(req, body);
-        res.writeHead(receiver!.status, { 'content-type': 'text/plain' }).end(receiver!.status < 300 ? 'ok' : 'receiver says no');
+        const answer = () => res.writeHead(receiver!.status, { 'content-type': 'text/plain' }).end(receiver!.status < 300 ? 'ok' : 'receiver says no');
+        if (receiver!.hold) receiver!.held.push(answer);
+        else answer();
       });
     });
     receiver = new WebhookReceiver(server);
@@ -41,6 +46,17 @@ export class WebhookReceiver {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/hooks`;
+  }
+
+  /** Requests received and not answered yet (while `hold`). */
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  /** Answers the requests held so far, and the next ones at once. */
+  release(): void {
+    this.hold = false;
+    for (const answer of this.held.splice(0)) answer();
   }
 
   /** Resolves once at least `count` requests arrived. */
