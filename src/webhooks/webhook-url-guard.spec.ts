@@ -20,6 +20,11 @@ describe('webhook URL guard', () => {
     '::ffff:7f00:1',
     '::ffff:10.0.0.1',
     'ff02::1',
+    '2002:7f00:1::',
+    '2002:a00:1::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '::127.0.0.1',
+    '::a00:1',
   ])('blocks %s', (address) => expect(isBlockedAddress(address)).toBe(true));
 
   it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) =>

@@ -19,8 +19,8 @@ export class RefusedWebhookUrl extends Error {}
 /**
  * Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE: unspecified, loopback,
  * link-local (cloud metadata services), private, shared (carrier-grade NAT), unique-local,
- * multicast, reserved and documentation ranges. An IPv4-mapped IPv6 address is judged by the IPv4
- * address it carries. (One list per family: a BlockList matches IPv4 addresses against IPv6
+ * multicast, reserved and documentation ranges, and the IPv6 forms that tunnel to an IPv4 address
+ * (IPv4-compatible, 6to4, Teredo). An IPv4-mapped IPv6 address is judged by the IPv4 address it carries. (One list per family: a BlockList matches IPv4 addresses against IPv6
  * rules through their mapped form, so a ::ffff:0:0/96 rule would block every IPv4 address.)
  */
 const V4 = new BlockList();
@@ -43,8 +43,11 @@ for (const [net, prefix] of [
 ] as Array<[string, number]>)
   V4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible form (::a.b.c.d).
+  ['::', 96],
+  // 6to4 (deprecated, RFC 7526) and Teredo carry an IPv4 address a relay would reach: 2002:7f00:1:: is 127.0.0.1.
+  ['2002::', 16],
+  ['2001::', 32],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
