@@ -41,6 +41,7 @@ import { DataResolver } from './transport/graphql/data.resolver';
 import { AggregateResolver } from './transport/graphql/aggregate.resolver';
 import { GraphqlAdapter, raiseWithheldFields } from './transport/graphql/graphql-adapter';
 import { graphqlAuditPlugin } from './transport/graphql/graphql-audit.plugin';
+import { OpenApiHost } from './transport/openapi-host';
 import { subscriptionsOverWsPlugin } from './transport/graphql/subscriptions-over-ws.plugin';
 import { uncacheableAnswersPlugin } from './transport/graphql/uncacheable-answers.plugin';
 import { graphqlWsOptions } from './transport/graphql/graphql-ws';
@@ -161,6 +162,7 @@ export class AppModule {
       ],
       providers: [
         configProvider,
+        OpenApiHost,
         ShutdownState,
         AuditWritableProbe,
         MetricsService,

@@ -244,6 +244,14 @@ describe('a partner\u2019s own view (contract section 10)', () => {
     }
     const results = validateOpenApi(docs);
     expect(results).toEqual(docs.map(() => expect.objectContaining({ valid: true, version: '3.1' })));
+    // A partner's own webhook endpoints and agreements are operations it may call whatever its policy grants.
+    for (const doc of docs) {
+      expect(Object.keys(doc.paths['/api/v1/me/webhooks']).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths['/api/v1/me/webhooks/{id}']).sort()).toEqual(['delete', 'get', 'patch']);
+      expect(doc.paths['/api/v1/me/webhooks/{id}/deliveries'].get).toBeDefined();
+      expect(doc.paths['/api/v1/me/agreements'].get).toBeDefined();
+      expect(doc.paths['/api/v1/me/agreements/{id}/accept'].post).toBeDefined();
+    }
     // The carrier can update tracking only: the PATCH body holds exactly those fields.
     const carrier = docs[demoPartnerIds().indexOf('carrier-swiftlog')];
     expect(Object.keys(carrier.components.schemas.ShipmentUpdateBody.properties)).toEqual(['status', 'eta', 'lastLocation', 'lastEventAt', 'temperatureC']);

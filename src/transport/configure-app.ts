@@ -12,6 +12,7 @@ import { graphqlGate } from './graphql/graphql-gate.middleware';
 import { maxDocumentBytes } from './graphql/graphql-limits';
 import { guardJsonBody, refuseInvalidUtf8, refuseNonJsonBody } from './json-body-guard';
 import { buildOpenApiDocument } from './openapi-document';
+import { OpenApiHost } from './openapi-host';
 import { consoleMiddleware } from './console-static';
 import { toGatewayError } from './problem';
 import { requestContextMiddleware } from './request-context.middleware';
@@ -82,6 +83,7 @@ export function configureApp(app: INestApplication): void {
   app.use('/graphql', graphqlGate(audit, maxDocumentBytes(config.GRAPHQL_MAX_TOKENS)));
 
   const document = buildOpenApiDocument(app);
+  app.get(OpenApiHost).document = document;
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 

@@ -1,5 +1,7 @@
 import { Controller, Get, Header, Query, Req } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { OpenApiHost } from '../openapi-host';
+import { withOwnOperations } from '../own-operations';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
@@ -72,6 +74,7 @@ export class MeController {
   constructor(
     private readonly me: MeService,
     private readonly schemaHost: GraphQLSchemaHost,
+    private readonly openApiHost: OpenApiHost,
   ) {}
 
   @Get()
@@ -99,7 +102,8 @@ export class MeController {
   )
   async openApi(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
     onlyParams(query, []);
-    return (await recorded(req.gateway!.audit, this.me.openApi(callerOf(req)))).document;
+    const { document } = await recorded(req.gateway!.audit, this.me.openApi(callerOf(req)));
+    return withOwnOperations(document, this.openApiHost.document);
   }
 
   @Get('schema.graphql')
