@@ -4,9 +4,9 @@ import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Actor, AgreementsService } from '../../agreements/agreements.service';
 import { AGREEMENT_STATUSES } from '../../agreements/agreement-status';
 import { Roles } from '../../auth/auth.decorators';
-import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { ApiAnswer, ApiEnvelope, ApiProblems } from './api-docs';
+import { onlyParams } from './query-params';
 
 const ONE = { type: 'object', required: ['data'], properties: { data: { $ref: '#/components/schemas/Agreement' } } };
 const AgreementAnswer = (description: string, status = 200) => ApiAnswer('application/json', ONE, { description, status });
@@ -31,18 +31,6 @@ const NOTE_BODY = { required: false, schema: { type: 'object', properties: { not
 function actorOf(req: GatewayRequest, role: Actor['role']): Actor {
   const p = req.gateway!.principal!;
   return { sub: p.sub, role, partnerId: p.partnerId ?? null };
-}
-
-function onlyParams(query: Record<string, unknown>, allowed: string[]): Record<string, string | undefined> {
-  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'; allowed: ${allowed.join(', ') || '(none)'}`));
-  const out: Record<string, string | undefined> = {};
-  for (const k of allowed) {
-    const v = query[k];
-    if (v !== undefined && typeof v !== 'string') throw GatewayError.validation([`${k} must be given once`]);
-    out[k] = v;
-  }
-  return out;
 }
 
 /** Governance: data-sharing agreements (docs/governance-guide.md, "Agreements"). */

@@ -7,10 +7,10 @@ import { recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
 import { parseFilter, parseLimit } from './audit.controller';
 import { Roles } from '../../auth/auth.decorators';
-import { GatewayError } from '../../common/gateway-error';
 import { GatewayRequest } from '../gateway-request';
 import { DATA_ACCESS_DEFAULT_DAYS, DATA_ACCESS_MAX_DAYS, MeService } from '../../me/me.service';
 import { ApiAnswer, ApiEnvelope, PurposeHeader } from './api-docs';
+import { onlyParams } from './query-params';
 
 const FIELD_RIGHT = {
   type: 'object',
@@ -171,9 +171,4 @@ export class MeController {
     const { rows, from, to } = await recorded(req.gateway!.audit, this.me.dataAccess(callerOf(req), { from: query.from, to: query.to }));
     return { data: rows, meta: { from, to, count: rows.length } };
   }
-}
-
-function onlyParams(query: Record<string, unknown>, allowed: string[]): void {
-  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
 }

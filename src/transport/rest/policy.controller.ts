@@ -10,6 +10,7 @@ import { PolicyAdministration } from '../../governance/policy-administration.ser
 import { etagOf, parseIfMatch } from '../../policy/policy-etag';
 import { ApiEnvelope, ApiProblems } from './api-docs';
 import { PolicyInForce, PolicyService } from '../../policy/policy.service';
+import { onlyParams } from './query-params';
 
 const REASON_MAX = 1000;
 
@@ -84,7 +85,8 @@ export class PolicyController {
   @Roles('governance', 'admin')
   @ApiOperation({ summary: 'Every partner policy in force' })
   @ApiEnvelope('PolicyVersion', { list: true, meta: 'CountMeta', description: 'Every policy in force' })
-  async list(@Req() req: GatewayRequest) {
+  async list(@Req() req: GatewayRequest, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     const all = await this.policies.listInForce();
     note(
       req,
@@ -103,7 +105,13 @@ export class PolicyController {
     headers: { ETag: { description: 'The version in force as a strong entity tag, e.g. "3"', schema: { type: 'string' } } },
   })
   @ApiProblems(404)
-  async get(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Param('partnerId') partnerId: string) {
+  async get(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) res: Response,
+    @Param('partnerId') partnerId: string,
+    @Query() query: Record<string, unknown>,
+  ) {
+    onlyParams(query, []);
     note(req, 'read', [partnerId]);
     const p = await this.mustExist(partnerId);
     res.setHeader('ETag', etagOf(p.version));
@@ -119,7 +127,8 @@ export class PolicyController {
     description: 'Every version, newest first',
   })
   @ApiProblems(404)
-  async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string) {
+  async versions(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     const asked = summaryOf({ actions: ['read'], subjects: ['Policy'], resourceIds: [partnerId], rowCount: 1 });
     const { rows } = await recorded(
       req.gateway!.audit,
@@ -137,7 +146,8 @@ export class PolicyController {
   @ApiOperation({ summary: 'One version of a policy, with its document' })
   @ApiEnvelope('PolicyVersion', { meta: VERSION_META, description: 'The version' })
   @ApiProblems(404)
-  async version(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string) {
+  async version(@Req() req: GatewayRequest, @Param('partnerId') partnerId: string, @Param('version') version: string, @Query() query: Record<string, unknown>) {
+    onlyParams(query, []);
     note(req, 'read', [partnerId]);
     const p = await this.policies.loadVersion(partnerId, versionNumber(version));
     if (!p) throw GatewayError.notFound('PolicyVersion', `${partnerId}@${version}`);
@@ -346,7 +356,8 @@ export class PolicyController {
     description: 'One row per partner, subject, action and purpose (format=json; as CSV with format=csv)',
     alsoAs: { 'text/csv': { type: 'string' } },
   })
-  async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query('format') format?: string) {
+  async accessMatrix(@Req() req: GatewayRequest, @Res({ passthrough: true }) res: Response, @Query() query: Record<string, unknown>) {
+    const { format } = onlyParams(query, ['format']);
     if (format !== undefined && format !== 'json' && format !== 'csv') throw GatewayError.validation(['format must be json or csv']);
     const rows = await this.governance.accessMatrix();
     note(req, 'read', [...new Set(rows.map((r) => r.partnerId))]);

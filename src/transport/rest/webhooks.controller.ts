@@ -3,12 +3,12 @@ import { ApiBody, ApiNoContentResponse, ApiOperation, ApiQuery, ApiTags } from '
 import { recorded } from '../../audit/access-summary';
 import { callerOf } from '../caller-of';
 import { Roles } from '../../auth/auth.decorators';
-import { GatewayError } from '../../common/gateway-error';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { GatewayRequest } from '../gateway-request';
 import { parseLimit } from './audit.controller';
 import { ApiEnvelope, ApiProblems, PurposeHeader } from './api-docs';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/webhook-queue';
+import { onlyParams } from './query-params';
 
 const EVENTS = { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }, minItems: 1 };
 
@@ -108,9 +108,4 @@ export class WebhooksController {
     const { data } = await recorded(req.gateway!.audit, this.webhooks.deliveries(callerOf(req), id, parseLimit(query.limit)));
     return { data, meta: { count: data.length } };
   }
-}
-
-function onlyParams(query: Record<string, unknown>, allowed: string[]): void {
-  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw GatewayError.validation(unknown.map((k) => `unknown query parameter '${k}'`));
 }
