@@ -46,6 +46,36 @@ describe('subjectsView', () => {
     });
   });
 
+  it("judges by rule priority: a row-wide refusal between a wider grant and a narrower one takes the wider grant's fields from its rows", () => {
+    const ordered = subjectsView(
+      compilePolicy(
+        {
+          partner: { id: 'carrier-x', name: 'X', kind: 'carrier' },
+          rules: [
+            { id: 'wide', action: 'read', subject: 'Shipment', fields: ['id', 'status', 'eta', 'carrierId'] },
+            { id: 'not-delayed', action: 'read', subject: 'Shipment', conditions: { status: 'delayed' }, inverted: true },
+            { id: 'narrow', action: 'read', subject: 'Shipment', fields: ['id', 'status'] },
+            { id: 'same-conditions', action: 'read', subject: 'CapacitySignal', fields: ['id', 'site'], conditions: { site: 'A' } },
+            { id: 'more-fields', action: 'read', subject: 'CapacitySignal', fields: ['id', 'site', 'sku'], conditions: { site: 'A' } },
+          ],
+        },
+        1,
+        null,
+      ),
+      'sqlite',
+    );
+    // A later rule has the higher priority: on a delayed row `narrow` grants id and status, and the
+    // refusal above `wide` takes eta and carrierId away.
+    expect(Object.fromEntries(ordered.Shipment!.read!.fields.map((f) => [f.field, f.rows]))).toEqual({
+      id: 'all',
+      status: 'all',
+      eta: 'some',
+      carrierId: 'some',
+    });
+    // Two rules under the same conditions: every field either grants is on every row.
+    expect(ordered.CapacitySignal!.read!.fields.every((f) => f.rows === 'all')).toBe(true);
+  });
+
   it('leaves out what nothing grants, and says whose shipments events follow', () => {
     expect(Object.keys(view)).toEqual(['DemandSignal', 'Shipment', 'ShipmentEvent']);
     expect(Object.keys(view.Shipment!)).toEqual(['read']);

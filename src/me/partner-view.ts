@@ -3,6 +3,7 @@ import { fieldsOf, SUBJECT_NAMES, SubjectName } from '../data/subjects';
 import { Dialect } from '../database/database.service';
 import { CompiledPolicy, ruleIdOf } from '../policy/policy-compiler';
 import { Action, ACTIONS } from '../policy/policy-document';
+import { fieldsOnSomeRows } from '../policy/row-dependent-fields';
 
 /** One field an action may touch: on every row of the action's scope, or on some of them only. */
 export interface FieldRight {
@@ -50,6 +51,8 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
   const plan = planFor(policy, action, subject, dialect);
   if (!plan.rowScope || plan.grantable.length === 0) return null;
   const ability = policy.ability;
+  // The same judgement as governance's access matrix (rule priority included).
+  const someRows = new Set(fieldsOnSomeRows(ability, action, subject, plan.grantable));
   const fields: FieldRight[] = [];
   for (const field of fieldsOf(subject)) {
     if (!plan.grantable.includes(field)) continue;
@@ -62,8 +65,7 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
       const reason = rule.inverted ? `Withheld where ${conditionsInWords(rule.conditions) ?? 'always'}${rule.reason ? `: ${rule.reason}` : ''}` : rule.reason;
       if (reason && !reasons.includes(reason)) reasons.push(reason);
     }
-    const onEvery = !plan.fieldScopes.has(field) || grantedOnEveryRow(ability.rulesFor(action, subject), rules);
-    fields.push({ field, rows: onEvery ? 'all' : 'some', ruleIds, reasons });
+    fields.push({ field, rows: someRows.has(field) ? 'some' : 'all', ruleIds, reasons });
   }
   let scope = scopeInWords(ability.rulesFor(action, subject));
   if (subject === 'ShipmentEvent') {
@@ -74,25 +76,6 @@ export function actionView(policy: CompiledPolicy, subject: SubjectName, action:
     scope = scope === 'all rows' ? of : `${of}, where ${scope}`;
   }
   return { scope, fields };
-}
-
-/**
- * Whether a field is granted on every row the action's scope lets through, though its rules are not
- * the scope's: each granting rule of the scope grants the field, or another rule does under fewer
- * conditions (the same ones, or some of them), and no rule takes the field away from some rows only.
- * (Two rules with the same conditions, one granting more fields, give each field on every row.)
- */
-export function grantedOnEveryRow(rowRules: readonly RuleLike[], fieldRules: readonly RuleLike[]): boolean {
-  if (fieldRules.some((r) => r.inverted && !rowRules.includes(r))) return false;
-  const grants = fieldRules.filter((r) => !r.inverted);
-  return rowRules.filter((r) => !r.inverted).every((row) => grants.some((g) => g === row || conditionsWithin(g.conditions, row.conditions)));
-}
-
-/** Every condition of `general` is one of `specific`'s, with the same value: whatever `specific` matches, `general` does. */
-function conditionsWithin(general: unknown, specific: unknown): boolean {
-  const g = (general ?? {}) as Record<string, unknown>;
-  const s = (specific ?? {}) as Record<string, unknown>;
-  return Object.entries(g).every(([field, cond]) => field in s && JSON.stringify(s[field]) === JSON.stringify(cond));
 }
 
 /** The rows a list of CASL rules (highest priority first) lets through, in words. */

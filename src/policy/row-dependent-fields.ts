@@ -29,6 +29,9 @@ export function fieldsOnSomeRows(ability: GatewayAbility, action: string, subjec
  */
 function grantedOnRowsOf(deciding: Rule, fieldRules: readonly Rule[], rank: Map<Rule, number>, rowRules: Set<Rule>): boolean {
   const at = rank.get(deciding)!;
+  // A row rule above `deciding` that matches every row it matches (two rules under the same
+  // conditions, one granting more fields) decides all those rows instead: `deciding` decides none.
+  for (const rule of rowRules) if (rank.get(rule)! < at && within(deciding, rule)) return true;
   for (const rule of fieldRules) {
     const above = rank.get(rule)! < at;
     if (above && rowRules.has(rule)) continue;
