@@ -50,7 +50,7 @@ describe('subjectsView', () => {
     const ordered = subjectsView(
       compilePolicy(
         {
-          partner: { id: 'carrier-x', name: 'X', kind: 'carrier' },
+          partner: { id: 'carrier-x', name: 'X', kind: 'logistics' },
           rules: [
             { id: 'wide', action: 'read', subject: 'Shipment', fields: ['id', 'status', 'eta', 'carrierId'] },
             { id: 'not-delayed', action: 'read', subject: 'Shipment', conditions: { status: 'delayed' }, inverted: true },
