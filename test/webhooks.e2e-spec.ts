@@ -15,7 +15,6 @@ const NORTHSTAR = { roles: ['partner'], partner: 'carrier-northstar', purpose: '
 const ACME = { roles: ['partner'], partner: 'supplier-acme', purpose: 'replenishment-planning' };
 const ADMIN = { roles: ['admin'], sub: 'orchestrator' };
 const GOVERNANCE = { roles: ['governance'], sub: 'officer' };
-const AUDITOR = { roles: ['auditor'], sub: 'auditor' };
 /** A gateway process transpiles its sources when it starts: slow on a busy machine. */
 const STARTUP_MS = 180_000;
 const ECONOMICS = ['unitPrice', 'customerName', 'marginPct'];
@@ -225,15 +224,12 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
     expect(demandEvent).toMatchObject({ decision: 'allow', operation: 'webhook POST demand.updated attempt 1' });
     for (const f of ECONOMICS) expect(demandEvent.fields_returned).not.toContain(f);
     const [skipped] = await gw.query<{ id: string }>("SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND record_id = 'ds-wh-2'", [id]);
-    const refused = (
-      await gw.http
-        .get('/api/v1/audit-events')
-        .query({ resourceId: 'ds-wh-2' })
-        .set('Authorization', await bearer(AUDITOR))
-    ).body.data;
-    expect(refused.filter((e: { requestId: string }) => e.requestId === skipped.id)).toEqual([
-      expect.objectContaining({ decision: 'deny', status: 404, resourceIds: ['ds-wh-2'] }),
-    ]);
+    const [refused] = await gw.query<{ decision: string; status: number }>('SELECT decision, status FROM audit_events WHERE request_id = ?', [skipped.id]);
+    expect(refused).toMatchObject({ decision: 'deny', status: 404 });
+    // The event is Northwind's own (its access log shows it): it does not name the record another wrote.
+    const accessLog = await call(NORTHWIND, 'get', '/api/v1/me/access-log?limit=1000');
+    expect(accessLog.status).toBe(200);
+    expect(JSON.stringify(accessLog.body)).not.toContain('ds-wh-2');
     await call(NORTHWIND, 'delete', `/api/v1/me/webhooks/${id}`);
   });
 
@@ -271,9 +267,9 @@ describe('webhooks (Standard Webhooks deliveries, judged at delivery time)', () 
         () => Promise.resolve(receiver.received.slice(start).filter(signedForSwiftlog)),
         (got) => got.length === 1,
       );
-      // Swiftlog's delivery was made while Globex's wait: none of them has been answered, and at most
-      // two are under way (the rest wait for one of those to end, not in the slots Swiftlog needs).
-      expect(slow.waiting).toBeLessThanOrEqual(2);
+      // Swiftlog's delivery was made while Globex's wait: none of them has been answered. With nothing
+      // else due Globex may take more of the worker's eight slots, never the last two.
+      expect(slow.waiting).toBeLessThanOrEqual(6);
       const placeholders = globexIds.map(() => '?').join(', ');
       expect(await gw.query(`SELECT id FROM webhook_deliveries WHERE endpoint_id IN (${placeholders}) AND attempts > 0`, globexIds)).toEqual([]);
       slow.release();

@@ -15,6 +15,8 @@ export interface ChangeOutcome<T> {
   result: T;
   status: number;
   summary: AccessSummary;
+  /** More work in the same transaction once the summary is known (a failure there carries it), e.g. storing the answer for an Idempotency-Key. */
+  alongside?: (manager: EntityManager) => Promise<void>;
 }
 
 interface Pending {
@@ -94,6 +96,7 @@ export class AuditService implements BeforeApplicationShutdown {
       const result = await this.db.transaction(async (m) => {
         const outcome = await change(m);
         decided = outcome.summary;
+        await outcome.alongside?.(m);
         await this.appendWithin(m, [record.toEvent(outcome.status, decided)]);
         return outcome.result;
       });

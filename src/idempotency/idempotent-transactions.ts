@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Caller } from '../access/caller';
 import { selectRows } from '../access/subject-rows.table';
 import { normalize } from '../access/row-judge';
@@ -40,14 +41,14 @@ export class IdempotentTransactions extends WriteTransactions {
       const { result, summary } = await this.audit.changeWithEvent(caller.audit, decided, async (m) => {
         const r = await work(m);
         done = merge(decided, r.summary);
-        if (key) await this.idempotency.save(m, scope, key, hash, r.status, r.body);
-        return { result: r, status: r.status, summary: done };
+        const alongside = key ? (t: EntityManager) => this.idempotency.save(t, scope, key, hash, r.status, r.body) : undefined;
+        return { result: r, status: r.status, summary: done, alongside };
       });
       return { ...result, summary, replayed: false };
     } catch (error) {
       // A concurrent duplicate with the same key may have committed meanwhile: its effect can make
       // this one fail (a unique violation, or a refusal such as 409 "already exists"). Answer it.
-      // (The error already carries `done`.)
+      // (The error already carries what the write decided: `done` once its work was done.)
       if (key) {
         const replay = await deciding(done, () => this.replay(caller, scope, key, hash, rights, done));
         if (replay) return replay;

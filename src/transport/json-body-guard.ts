@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../common/gateway-error';
+import { bodyNotRead } from './client-aborted';
 
 /** Keys that reach an object's prototype when code copies or merges a parsed body. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -13,8 +14,9 @@ export const MAX_BODY_DEPTH = 32;
  * The JSON parser's `verify` step: a body that is not valid UTF-8 is refused (400), where decoding
  * would otherwise store each bad byte as U+FFFD, silently changing what the client sent.
  */
-export function refuseInvalidUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): void {
-  if (!isUtf8(body)) throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
+export function refuseInvalidUtf8(_req: IncomingMessage, _res: unknown, body: Buffer, encoding: string): void {
+  // The parser also reads UTF-16 and UTF-32 when a charset parameter says so: the check is for UTF-8.
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
 }
 
 /**
@@ -23,14 +25,38 @@ export function refuseInvalidUtf8(_req: IncomingMessage, _res: unknown, body: Bu
  * if it had no body and refused for every field it then lacks.
  */
 export function refuseNonJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const announced = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const length = Number(req.headers['content-length'] ?? 0);
+  const chunked = req.headers['transfer-encoding'] !== undefined;
   // A body the parser read is in req.body, its stream read to the end; one it left alone is neither.
-  if (!announced || req.body !== undefined || req.readableEnded) return next();
-  next(
+  if ((length <= 0 && !chunked) || req.body !== undefined || req.readableEnded) return next();
+  const refusal = () =>
     new GatewayError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', {
       detail: `The request body is ${req.headers['content-type'] ? `of type ${req.headers['content-type'].slice(0, 100)}` : 'without a content type'}; send it as application/json.`,
-    }),
-  );
+    });
+  if (length > 0) return next(refusal());
+  // Chunked, of unknown length: a client that streams an empty body (as some do for a POST without
+  // one) has sent no body. Refused at its first byte.
+  let settled = false;
+  const settle = (error?: unknown) => {
+    if (settled) return;
+    settled = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onGone);
+    req.off('close', onGone);
+    next(error);
+  };
+  const onData = (chunk: Buffer) => {
+    if (chunk.length === 0) return;
+    req.pause();
+    settle(refusal());
+  };
+  const onEnd = () => settle();
+  const onGone = () => settle(bodyNotRead());
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.once('error', onGone);
+  req.once('close', onGone);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Caller } from '../access/caller';
 import { GovernedDataService } from '../access/governed-data.service';
-import { AccessSummary, carriedBy, merge, summaryOf } from '../audit/access-summary';
+import { AccessSummary, carriedBy, summaryOf } from '../audit/access-summary';
 import { AuditRecord } from '../audit/audit-record';
 import { AuditService } from '../audit/audit.service';
 import { GatewayError } from '../common/gateway-error';
@@ -16,8 +16,13 @@ import { RefusedWebhookUrl, resolveWebhookUrl } from './webhook-url-guard';
 
 /** Deliveries one replica works on at once. */
 const SLOTS = 8;
-/** Of those, the most the endpoints of one partner may hold, so that one partner's slow receivers hold up only its own deliveries. */
+/**
+ * Of those, the most the endpoints of one partner hold while other partners' deliveries are due, so
+ * that one partner's slow receivers hold up only its own deliveries; with nothing else due a partner
+ * may take more, up to all but RESERVED, which stay free for other partners' next deliveries.
+ */
 const PER_PARTNER = 2;
+const RESERVED = 2;
 
 interface Endpoint {
   id: string;
@@ -42,8 +47,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
-  /** Resolved by the next poke: a round waiting for a free slot also looks when deliveries are queued. */
-  private poked: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Counts pokes, so that a round notices one that came while it was claiming. */
+  private pokes = 0;
+  /** Rounds waiting for a free slot, woken by the next poke. */
+  private readonly waiting = new Set<() => void>();
   private stopped = true;
   private unsubscribe: (() => void) | null = null;
 
@@ -74,8 +81,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
-      this.poked?.resolve();
-      this.poked = null;
+      this.pokes++;
+      for (const wake of this.waiting) wake();
       return;
     }
     if (this.timer) clearTimeout(this.timer);
@@ -115,9 +122,11 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     };
     try {
       while (!this.stopped) {
+        const seen = this.pokes;
         if (inFlight.size < SLOTS) {
           const busy = [...held].filter(([, n]) => n >= PER_PARTNER).map(([partnerId]) => partnerId);
-          const [d] = await this.queue.claim(1, lease, busy);
+          let [d] = await this.queue.claim(1, lease, busy);
+          if (!d && busy.length > 0 && inFlight.size < SLOTS - RESERVED) [d] = await this.queue.claim(1, lease);
           if (d) {
             held.set(d.partnerId, (held.get(d.partnerId) ?? 0) + 1);
             const work: Promise<void> = this.deliver(d)
@@ -132,7 +141,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         }
         if (inFlight.size === 0) return;
         // A slot frees, deliveries are queued here, or a poll interval passes (retries coming due, other replicas' changes).
-        await this.waitForAny(inFlight);
+        if (this.pokes === seen) await this.waitForAny(inFlight);
       }
     } catch (e) {
       this.logger.warn(`webhook queue not reachable: ${(e as Error).message}`);
@@ -142,23 +151,29 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async waitForAny(inFlight: Set<Promise<void>>): Promise<void> {
-    if (!this.poked) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.poked = { promise, resolve };
-    }
+    let wake!: () => void;
     let timer: NodeJS.Timeout | undefined;
-    const interval = new Promise<void>((r) => (timer = setTimeout(r, this.config.WEBHOOK_POLL_MS)));
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, this.config.WEBHOOK_POLL_MS);
+    });
+    this.waiting.add(wake);
     try {
-      await Promise.race([...inFlight, this.poked.promise, interval]);
+      await Promise.race([...inFlight, woken]);
     } finally {
+      this.waiting.delete(wake);
       clearTimeout(timer);
+      wake();
     }
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
     const endpoint = await this.endpoint(d.endpointId);
-    if (!endpoint) return;
+    if (!endpoint) {
+      // Deleted after the delivery was queued: nothing to deliver to, ever.
+      await this.queue.settle(d.id, { status: 'cancelled', attempted: false, lastError: 'endpoint deleted' });
+      return;
+    }
     if (!endpoint.enabled) {
       await this.queue.settle(d.id, { status: 'cancelled', attempted: false, lastError: 'endpoint disabled' });
       return;
@@ -176,10 +191,11 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       read = summary;
     } catch (e) {
       if (e instanceof GatewayError && e.status < 500) {
-        // The record addressed is named, as on a refused REST read of it (found by resourceId).
-        record.add(merge(summaryOf({ resourceIds: [d.recordId] }), carriedBy(e)));
-        // Out of the partner's scope now (404), or its policy no longer lets it read the subject: not delivered.
-        record.fail(e.status, e.code, e.detail);
+        record.add(carriedBy(e));
+        // Out of the partner's scope now (404), or its policy no longer lets it read the subject: not
+        // delivered. The event is the partner's own (its access log shows it), so it does not name the
+        // record, which would tell it of another partner's write; the delivery row does, for operators.
+        record.fail(e.status, e.code, `Not delivered: the ${d.subject} is not one the partner may read now.`);
         if (await this.commit(record, e.status, d)) {
           await this.queue.settle(d.id, { status: 'skipped', attempted: false, lastError: `${e.code}: ${e.detail}` });
         }

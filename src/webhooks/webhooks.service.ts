@@ -191,10 +191,11 @@ export class WebhooksService {
   /**
    * A change of the partner's endpoints and its audit event, committed together: a change is never
    * kept without its event (the answer then finds the record committed). `summary` is the step's,
-   * complete before the append, as for every governed write.
+   * complete before the append, as for every governed write. A change that fails carries nothing of
+   * it (the step's own refusal carries what was decided before the change).
    */
   private async writeWithEvent(caller: Caller, status: number, summary: AccessSummary, change: (m: EntityManager) => Promise<unknown>): Promise<void> {
-    await this.audit.changeWithEvent(caller.audit, summary, async (m) => ({ result: await change(m), status, summary }));
+    await this.audit.changeWithEvent(caller.audit, NOTHING, async (m) => ({ result: await change(m), status, summary }));
   }
 
   private async load(partnerId: string, id: string): Promise<WebhookEndpointView> {

@@ -146,9 +146,10 @@ export async function claimDueDeliveries(
 ): Promise<Array<ClaimedRow & { partnerId: string }>> {
   const columns = 'id, endpoint_id, event_type, subject, record_id, attempts, occurred_at';
   const partnerOf = '(SELECT e.partner_id FROM webhook_endpoints e WHERE e.id = webhook_deliveries.endpoint_id)';
-  const skipped = skipPartners.length > 0 ? ` AND ${partnerOf} NOT IN (${skipPartners.map(() => '?').join(', ')})` : '';
+  // An endpoint deleted since (no partner) is never skipped: its delivery is claimed and cancelled.
+  const skipped = skipPartners.length > 0 ? ` AND COALESCE(${partnerOf}, '') NOT IN (${skipPartners.map(() => '?').join(', ')})` : '';
   const due = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)${skipped}`;
-  const withPartner = (r: Record<string, unknown>) => ({ ...claimedOf(r), partnerId: String(r.partner_id) });
+  const withPartner = (r: Record<string, unknown>) => ({ ...claimedOf(r), partnerId: typeof r.partner_id === 'string' ? r.partner_id : '' });
   if (isPostgres(m)) {
     const [rows] = await m.query<[Array<Record<string, unknown>>, number]>(
       positional(

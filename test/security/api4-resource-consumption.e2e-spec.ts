@@ -1,5 +1,6 @@
+import { Server, request as httpRequest } from 'node:http';
 import { mkdtempSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -209,6 +210,38 @@ describe('API4 resource consumption', () => {
         expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
       }
       expect(executed()).toBe(0);
+    });
+
+    it('a chunked body is refused as not JSON at its first byte, and an empty chunked body is no body at all', async () => {
+      const server = gw.app.getHttpServer() as Server;
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const chunked = (chunks: string[], contentType?: string) =>
+        new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'PATCH',
+              path: `/api/v1/shipments/${swiftShipment}`,
+              headers: { authorization: swift, 'transfer-encoding': 'chunked', ...(contentType ? { 'content-type': contentType } : {}) },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+              res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+            },
+          );
+          req.on('error', reject);
+          for (const c of chunks) req.write(c);
+          req.end();
+        });
+      const text = await chunked(['{"status":', '"delayed"}'], 'text/plain');
+      expect(text).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+      // No body: judged as a PATCH without fields, not refused for its media type.
+      const empty = await chunked([]);
+      expect(empty.status).not.toBe(415);
+      expect(empty.status).toBeLessThan(500);
     });
 
     it('the larger PUSH_BODY_LIMIT applies to push routes only', async () => {
