@@ -326,7 +326,7 @@ describe('shadow mode', () => {
     expect(promoted.body.meta).toMatchObject({ state: 'proposed' });
     const version = promoted.body.meta.version as number;
     const [event] = await gw.auditSince(seq);
-    expect([event.action, event.subject]).toEqual(['shadow-promote', 'Policy']);
+    expect([event.action, event.subject, event.status]).toEqual(['shadow-promote', 'Policy', 201]);
     const inForce = await gw.http.get('/api/v1/policies/supplier-northwind').set('Authorization', governance).expect(200);
     expect(inForce.body.meta.version).not.toBe(version);
     const etag = inForce.headers.etag;

@@ -42,12 +42,18 @@ export class PolicyAdministration {
    * Proposes a document as a new version whatever the version in force says about approval (a shadow
    * promoted by governance): in force only once another officer approves it (four eyes).
    */
-  async propose(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, action = 'propose') {
+  /** `status`: the answer's, which the event records (201 where the route creates, as shadow promotion does). */
+  async propose(officer: Officer, partnerId: string, raw: unknown, changeNote: string | null, action = 'propose', status: 200 | 201 = 200) {
     assertPartnerId(partnerId);
     const doc = this.governance.checkDraft(raw, partnerId);
     await this.checkAgreements(doc);
-    return this.audited(officer, action, partnerId, (m) =>
-      this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { governedBy: () => ({ propose: true, requireIfMatch: false }) }),
+    return this.audited(
+      officer,
+      action,
+      partnerId,
+      (m) => this.policies.storeVersion(m, doc, partnerId, officer.sub, changeNote, { governedBy: () => ({ propose: true, requireIfMatch: false }) }),
+      undefined,
+      status,
     );
   }
 
@@ -121,6 +127,7 @@ export class PolicyAdministration {
     partnerId: string,
     change: (m: EntityManager) => Promise<T>,
     describe?: (r: T) => string,
+    status: 200 | 201 = 200,
   ): Promise<T & { summary: AccessSummary }> {
     const opened = summaryOf({ actions: [action], subjects: ['Policy'], resourceIds: [partnerId] });
     const { result, summary } = await this.audit.changeWithEvent(officer.audit, opened, async (m) => {
@@ -128,7 +135,7 @@ export class PolicyAdministration {
       const reason = describe
         ? describe(r)
         : `policy ${partnerId}: version ${r.previous ?? 'none'} -> ${r.version}${'state' in r ? ` (${(r as { state: string }).state})` : ''}`;
-      return { result: r, status: 200, summary: merge(opened, summaryOf({ policyVersion: r.version, rowCount: 1, reason })) };
+      return { result: r, status, summary: merge(opened, summaryOf({ policyVersion: r.version, rowCount: 1, reason })) };
     });
     return { ...result, summary };
   }

@@ -133,6 +133,7 @@ export class ShadowService {
       JSON.parse(shadow.document) as unknown,
       note ?? `proposed from the shadow started ${shadow.startedAt}`,
       'shadow-promote',
+      201,
     );
   }
 
