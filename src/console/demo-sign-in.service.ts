@@ -43,7 +43,11 @@ export class DemoSignInService {
   }
 
   /** A short-lived token for one demo identity; 404 wherever demo sign-in is closed, as if it did not exist. */
-  async issue(identityId: unknown, remoteAddress: string | undefined, requestHost: string | undefined): Promise<{ identity: DemoIdentity; token: string; expiresAt: string }> {
+  async issue(
+    identityId: unknown,
+    remoteAddress: string | undefined,
+    requestHost: string | undefined,
+  ): Promise<{ identity: DemoIdentity; token: string; expiresAt: string }> {
     if (!this.open(remoteAddress, requestHost)) throw GatewayError.notFound('Route', 'POST /console/demo-token');
     const identity = DEMO_IDENTITIES.find((i) => i.id === identityId);
     if (typeof identityId !== 'string' || !identity) {

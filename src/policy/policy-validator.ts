@@ -208,7 +208,10 @@ function validateConditions(
     if (partner)
       for (const p of unresolvedPlaceholders({ partner }, cond)) {
         if (looksRelative(p.slice(2, -1)))
-          add(at, `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration of at most 1000 years) as the whole value`);
+          add(
+            at,
+            `placeholder ${p} is not a relative time; write \${now}, \${now-P7D} or \${now+PT12H} (an ISO 8601 duration of at most 1000 years) as the whole value`,
+          );
         else add(at, `placeholder ${p} does not resolve; use \${partner.id} or \${partner.attributes.<name>} of a declared attribute`);
       }
     checkRelativeTimes(spec, cond, at, add);

@@ -16,7 +16,8 @@ export const MAX_BODY_DEPTH = 32;
  */
 export function refuseInvalidUtf8(_req: IncomingMessage, _res: unknown, body: Buffer, encoding: string): void {
   // The parser also reads UTF-16 and UTF-32 when a charset parameter says so: the check is for UTF-8.
-  if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body))
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
 }
 
 /**
