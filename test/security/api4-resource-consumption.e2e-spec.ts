@@ -55,6 +55,8 @@ describe('API4 resource consumption', () => {
     jest.restoreAllMocks();
     await gw.stop();
   });
+  /** A carrier's PATCH of one of its shipments, the request the body attacks below vary. */
+  const patchAsSwift = () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift);
 
   describe('page sizes', () => {
     it("limit=999999 is clamped to the policy's maxPageSize (admin: 1000, SwiftLog: its own)", async () => {
@@ -142,14 +144,7 @@ describe('API4 resource consumption', () => {
       expect(wire.length).toBeLessThan(64 * 1024);
       // 413 from the real server (see "slow clients" below); inside jest's VM the parser's error loses
       // its 413 on the way (zlib's error is from another realm), so here it may read as 400.
-      const { res } = await refused(gw, () =>
-        gw.http
-          .patch(`/api/v1/shipments/${swiftShipment}`)
-          .set('Authorization', swift)
-          .set('content-type', 'application/json')
-          .set('content-encoding', 'gzip')
-          .send(wire),
-      );
+      const { res } = await refused(gw, () => patchAsSwift().set('content-type', 'application/json').set('content-encoding', 'gzip').send(wire));
       expect([400, 413]).toContain(res.status);
       expectProblem(res, res.status);
       expect(executed()).toBe(0);
@@ -158,26 +153,11 @@ describe('API4 resource consumption', () => {
     it('an unsupported content encoding or charset is 415, not a server error', async () => {
       const a = await refused(
         gw,
-        () =>
-          gw.http
-            .patch(`/api/v1/shipments/${swiftShipment}`)
-            .set('Authorization', swift)
-            .set('content-type', 'application/json')
-            .set('content-encoding', 'compress')
-            .send('{"status":"delayed"}'),
+        () => patchAsSwift().set('content-type', 'application/json').set('content-encoding', 'compress').send('{"status":"delayed"}'),
         415,
       );
       expectProblem(a.res, 415);
-      const b = await refused(
-        gw,
-        () =>
-          gw.http
-            .patch(`/api/v1/shipments/${swiftShipment}`)
-            .set('Authorization', swift)
-            .set('content-type', 'application/json; charset=koi8-r')
-            .send('{"status":"delayed"}'),
-        415,
-      );
+      const b = await refused(gw, () => patchAsSwift().set('content-type', 'application/json; charset=koi8-r').send('{"status":"delayed"}'), 415);
       expectProblem(b.res, 415, 'UNSUPPORTED_MEDIA_TYPE');
       expect(a.res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
@@ -187,9 +167,7 @@ describe('API4 resource consumption', () => {
       const bad = await refused(
         gw,
         () =>
-          gw.http
-            .patch(`/api/v1/shipments/${swiftShipment}`)
-            .set('Authorization', swift)
+          patchAsSwift()
             .set('content-type', 'application/json')
             // The bytes as they are (superagent would otherwise serialise a Buffer as JSON).
             .serialize((b: Buffer) => b as unknown as string)
@@ -202,7 +180,7 @@ describe('API4 resource consumption', () => {
         const { res } = await refused(
           gw,
           () => {
-            const req = gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift);
+            const req = patchAsSwift();
             return type ? req.set('content-type', type).send('{"status":"delayed"}') : req.send(Buffer.from('{"status":"delayed"}'));
           },
           415,
@@ -279,18 +257,10 @@ describe('API4 resource consumption', () => {
 
     it('deeply nested JSON is refused (400, not a stack overflow), at any depth', async () => {
       const shallow = `{"status":"delayed","x":${'['.repeat(40)}${']'.repeat(40)}}`;
-      expectProblem(
-        await gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(shallow),
-        400,
-        'VALIDATION_FAILED',
-      );
+      expectProblem(await patchAsSwift().set('content-type', 'application/json').send(shallow), 400, 'VALIDATION_FAILED');
       const depth = 20_000;
       const json = `{"status":"delayed","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-      const { res } = await refused(
-        gw,
-        () => gw.http.patch(`/api/v1/shipments/${swiftShipment}`).set('Authorization', swift).set('content-type', 'application/json').send(json),
-        400,
-      );
+      const { res } = await refused(gw, () => patchAsSwift().set('content-type', 'application/json').send(json), 400);
       expectProblem(res, 400, 'VALIDATION_FAILED');
     });
   });
